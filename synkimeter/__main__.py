@@ -1,0 +1,3 @@
+from synkimeter.cli import main
+
+raise SystemExit(main())

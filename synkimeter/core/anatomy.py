@@ -1,0 +1,48 @@
+"""MediaPipe Face Mesh landmark indices (refine_landmarks=True, 478 points), by the subject's side.
+
+"right"/"left" are always the subject's: in an unmirrored image the subject's right eye is on the
+image's left.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+N_LANDMARKS = 478
+SIDES = ("right", "left")
+
+LATERAL_CANTHUS = {"right": 33, "left": 263}
+MEDIAL_CANTHUS = {"right": 133, "left": 362}
+UPPER_LID = {
+    "right": (246, 161, 160, 159, 158, 157, 173),
+    "left": (466, 388, 387, 386, 385, 384, 398),
+}
+LOWER_LID = {
+    "right": (7, 163, 144, 145, 153, 154, 155),
+    "left": (249, 390, 373, 374, 380, 381, 382),
+}
+# The three central upper/lower lid pairs (lateral to medial) whose gaps make the fissure height.
+CENTRAL_LID_PAIRS = {side: tuple(zip(UPPER_LID[side][2:5], LOWER_LID[side][2:5])) for side in SIDES}
+
+IRIS_CENTRE = {"right": 468, "left": 473}
+IRIS_RING = {"right": (469, 470, 471, 472), "left": (474, 475, 476, 477)}
+# Ring order is (lateral-or-medial, top, the other horizontal end, bottom): 0-2 is the horizontal
+# diameter, 1-3 the vertical one (checked on real clips).
+IRIS_HORIZONTAL = {side: (ring[0], ring[2]) for side, ring in IRIS_RING.items()}
+
+COMMISSURE = {"right": 61, "left": 291}
+UPPER_LIP_INNER = 13
+LOWER_LIP_INNER = 14
+
+NASAL_BRIDGE = (6, 168)
+NOSE_TIP = (4, 1)
+FOREHEAD = 10
+CHIN = 152
+MIDLINE = (10, 151, 9, 8, 168, 6, 197, 195, 5, 4, 1, 0, 17, 152)
+
+# Points that move with neither the lids nor the mouth: nasal bridge and dorsum, forehead, upper
+# face contour. Eye corners, cheeks and jaw are left out on purpose.
+HEAD_ANCHORS = np.array([6, 168, 197, 195, 5, 4, 10, 151, 9, 8, 127, 356, 234, 454], dtype=np.intp)
+
+# Outlines for drawing (closed loops), lateral to medial along the upper lid then back along the lower.
+EYE_CONTOUR = {side: UPPER_LID[side] + tuple(reversed(LOWER_LID[side])) for side in SIDES}

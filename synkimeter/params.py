@@ -1,0 +1,95 @@
+"""Every tunable default of the measurement, in one place.
+
+The CLI, the GUI, the benchmark and the tests all build their settings from `AnalysisParams()`;
+nothing else holds a default of its own. Units are in the names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    # --- scale -------------------------------------------------------------------------------
+    # Adult visible iris diameter (horizontal visible iris diameter), about 4 % spread.
+    iris_diameter_mm: float = 11.7
+    iris_diameter_spread: float = 0.04
+    # Below this the iris ring is too coarse to give a scale (and the lids too few pixels).
+    min_iris_diameter_px: float = 12.0
+
+    # --- head pose ---------------------------------------------------------------------------
+    max_yaw_deg: float = 15.0
+    max_pitch_deg: float = 15.0
+
+    # --- blinks ------------------------------------------------------------------------------
+    # Open-eye baseline: a rolling high percentile of openness, so slow drift and gaze are not blinks.
+    open_baseline_percentile: float = 90.0
+    open_baseline_window_s: float = 5.0
+    # Hysteresis on closure c = 1 - openness / baseline.
+    blink_onset_closure: float = 0.15
+    blink_offset_closure: float = 0.10
+    # Shorter events are landmark noise, not lids.
+    min_blink_duration_s: float = 0.04
+    # Longer closures are voluntary eye closures, reported apart from blinks.
+    max_blink_duration_s: float = 0.5
+    # Two eyes' events belong to one blink when their apexes are this close.
+    pair_max_apex_gap_s: float = 0.1
+    # The face mesh never closes a closed eye completely, so completeness is judged against the
+    # closure a closed eye reaches in the mesh (measured on real and synthetic clips, see README).
+    full_closure: float = 0.6
+    complete_fraction: float = 0.8
+
+    # --- ocular-oral (mouth during blinks) ---------------------------------------------------
+    # Pre-blink baseline window for the commissure, relative to the eye's onset.
+    pre_blink_start_s: float = -0.30
+    pre_blink_end_s: float = -0.10
+    # The peak is searched in [onset, offset + this].
+    post_blink_s: float = 0.10
+    # Light smoothing of the commissure trace before taking its peak: per-frame mesh jitter is
+    # 0.2-0.5 mm, a blink-coupled movement lasts 100-400 ms.
+    commissure_smoothing_s: float = 0.10
+    # A blink is not scored when a commissure already moved this much in the window before it
+    # (talking, chewing, smiling).
+    mouth_moving_mm: float = 1.0
+    mouth_moving_window_s: float = 0.6
+    # A blink counts as coupled when the commissure moved more than this.
+    coupled_threshold_mm: float = 1.0
+    # Healthy faces still show this much commissure "movement" at blinks in the face mesh;
+    # measured on healthy clips (see README) and used as the lower severity band edge.
+    healthy_floor_mm: float = 0.5
+    # Severity bands on the affected side's median displacement (literature, marker studies).
+    moderate_mm: float = 1.0
+    severe_mm: float = 2.0
+    # The sides differ enough to name an affected side.
+    min_asymmetry_mm: float = 0.3
+    # Blink-triggered average grid, relative to onset.
+    bta_start_s: float = -0.3
+    bta_end_s: float = 0.7
+    bta_step_s: float = 1.0 / 30.0
+    bootstrap_resamples: int = 1000
+
+    # --- oral-ocular (eye narrowing during mouth tasks) --------------------------------------
+    # Task weights in the eFACE-style 0-100 score: pucker discriminates, smile barely does.
+    pucker_weight: float = 0.75
+    smile_weight: float = 0.25
+
+    # --- landmark extraction -----------------------------------------------------------------
+    max_faces: int = 2
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+
+    def with_overrides(self, **overrides: Any) -> "AnalysisParams":
+        return replace(self, **overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "AnalysisParams":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+DEFAULT_PARAMS = AnalysisParams()
