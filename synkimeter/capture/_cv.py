@@ -1,0 +1,52 @@
+"""Import OpenCV quietly.
+
+OpenCV and its bundled FFmpeg print warnings on stderr ("moov atom not found", "can't open camera by
+index", ...) that mean nothing to the people using this program; every failure they stand for is
+turned into a `SourceError` with a plain sentence instead. A developer can still see them by setting
+OPENCV_LOG_LEVEL / OPENCV_FFMPEG_LOGLEVEL in the environment: those are only defaulted here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_USER_SET_LOG_LEVEL = "OPENCV_LOG_LEVEL" in os.environ
+os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
+# FFmpeg's AV_LOG_FATAL (8): hides decoder errors on damaged files, which are reported as SourceError
+# or as a `truncated` flag. Read by OpenCV when it first opens a file, so this works even if cv2 was
+# imported before this module.
+os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")
+
+import cv2  # noqa: E402
+
+_LOG_SILENT = 0
+_LOG_ERROR = 2
+
+if not _USER_SET_LOG_LEVEL and hasattr(cv2, "setLogLevel"):
+    # cv2 may have been imported (by mediapipe, say) before the environment default above was set.
+    try:
+        cv2.setLogLevel(_LOG_ERROR)
+    except Exception:  # pragma: no cover - very old builds
+        pass
+
+
+@contextmanager
+def quiet_opencv() -> Iterator[None]:
+    """Silence OpenCV's own log (not FFmpeg's) for the duration, e.g. while probing camera indices."""
+    if _USER_SET_LOG_LEVEL or not hasattr(cv2, "setLogLevel"):
+        yield
+        return
+    try:
+        old = cv2.getLogLevel()
+    except Exception:  # pragma: no cover
+        old = _LOG_ERROR
+    cv2.setLogLevel(_LOG_SILENT)
+    try:
+        yield
+    finally:
+        cv2.setLogLevel(old)
+
+
+__all__ = ["cv2", "quiet_opencv"]
