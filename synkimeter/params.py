@@ -49,11 +49,13 @@ class AnalysisParams:
     post_blink_s: float = 0.10
     # Light smoothing of the commissure trace before taking its peak: per-frame mesh jitter is
     # 0.2-0.5 mm, a blink-coupled movement lasts 100-400 ms.
-    commissure_smoothing_s: float = 0.10
+    commissure_smoothing_s: float = 0.2
     # A blink is not scored when a commissure already moved this much in the window before it
     # (talking, chewing, smiling).
     mouth_moving_mm: float = 1.0
     mouth_moving_window_s: float = 0.6
+    # The gate looks at a more smoothed trace: talking is slow and large, jitter fast and small.
+    mouth_moving_smoothing_s: float = 0.2
     # A blink counts as coupled when the commissure moved more than this.
     coupled_threshold_mm: float = 1.0
     # Healthy faces still show this much commissure "movement" at blinks in the face mesh;

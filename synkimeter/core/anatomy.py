@@ -46,3 +46,38 @@ HEAD_ANCHORS = np.array([6, 168, 197, 195, 5, 4, 10, 151, 9, 8, 127, 356, 234, 4
 
 # Outlines for drawing (closed loops), lateral to medial along the upper lid then back along the lower.
 EYE_CONTOUR = {side: UPPER_LID[side] + tuple(reversed(LOWER_LID[side])) for side in SIDES}
+
+
+class LandmarkSubset:
+    """The few mesh points the measurement uses, packed densely so an hour of frames stays small.
+
+    `subset.take(points)` turns (T, 478, 3) into (T, M, 3); `subset[i]` is where mesh point i sits
+    in the packed array, and `subset[(i, j, ...)]` gives an index array.
+    """
+
+    def __init__(self, indices):
+        self.indices = np.array(sorted(set(int(i) for i in indices)), dtype=np.intp)
+        self._position = np.full(N_LANDMARKS, -1, dtype=np.intp)
+        self._position[self.indices] = np.arange(self.indices.size)
+
+    def __getitem__(self, mesh_index):
+        pos = self._position[np.asarray(mesh_index, dtype=np.intp)]
+        if np.any(pos < 0):
+            raise KeyError(f"mesh point(s) {mesh_index} are not in this subset")
+        return pos
+
+    def __len__(self) -> int:
+        return int(self.indices.size)
+
+    def take(self, points: np.ndarray) -> np.ndarray:
+        if points.shape[1] == len(self) and points.shape[1] != N_LANDMARKS:
+            return points
+        return points[:, self.indices]
+
+
+MEASURED = LandmarkSubset(
+    [*HEAD_ANCHORS, *MIDLINE, UPPER_LIP_INNER, LOWER_LIP_INNER]
+    + [i for side in SIDES for i in (
+        LATERAL_CANTHUS[side], MEDIAL_CANTHUS[side], COMMISSURE[side], IRIS_CENTRE[side],
+        *IRIS_RING[side], *UPPER_LID[side], *LOWER_LID[side])]
+)

@@ -1,0 +1,128 @@
+"""Head-motion removal: a similarity transform per frame onto the clip's reference face.
+
+A blink-coupled mouth movement is 0.5-4 mm, less than a patient's head moves, so every frame is
+mapped (rotation, uniform scale, translation; Umeyama in 3D) from its head anchors onto a reference
+shape, and every landmark goes with it. All frames are solved at once with a batched SVD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from synkimeter.core.anatomy import HEAD_ANCHORS
+
+REFERENCE_SAMPLE_FRAMES = 2000
+
+
+@dataclass(frozen=True)
+class Alignment:
+    aligned: np.ndarray  # (T, N, 3) landmarks in the reference frame (reference pixels)
+    reference: np.ndarray  # (N, 3) the reference face
+    scale: np.ndarray  # (T,) frame -> reference scale
+    rotation: np.ndarray  # (T, 3, 3) frame -> reference rotation
+    translation: np.ndarray  # (T, 3)
+    yaw_deg: np.ndarray  # (T,) head pose relative to the reference (the clip's typical pose)
+    pitch_deg: np.ndarray
+    roll_deg: np.ndarray
+    residual_px: np.ndarray  # (T,) RMS anchor misfit after alignment, in reference pixels
+
+
+def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Least-squares similarity transforms mapping each `source[t]` (T, K, 3) onto `target` (K, 3).
+
+    Returns scale (T,), rotation (T, 3, 3) and translation (T, 3) such that
+    target ~= scale * source @ rotation.T + translation. Frames with non-finite anchors get NaN.
+    """
+    source = np.asarray(source, dtype=np.float64)
+    target = np.asarray(target, dtype=np.float64)
+    if source.ndim != 3 or source.shape[1:] != target.shape or target.shape[-1] != 3:
+        raise ValueError(f"expected source (T, K, 3) and target (K, 3), got {source.shape} and {target.shape}")
+    n_frames = source.shape[0]
+    valid = np.isfinite(source).all(axis=(1, 2)) & bool(np.isfinite(target).all())
+    src = np.where(valid[:, None, None], source, 0.0)
+    mu_src = src.mean(axis=1)  # (T, 3)
+    mu_tgt = target.mean(axis=0)  # (3,)
+    src_c = src - mu_src[:, None, :]
+    tgt_c = target - mu_tgt
+    var_src = (src_c**2).sum(axis=(1, 2)) / src.shape[1]
+    cov = np.einsum("kj,tki->tji", tgt_c, src_c) / src.shape[1]  # (T, 3, 3): target x source
+    u, s, vt = np.linalg.svd(cov)
+    det_sign = np.sign(np.linalg.det(u) * np.linalg.det(vt))
+    det_sign[det_sign == 0] = 1.0
+    d = np.ones((n_frames, 3))
+    d[:, 2] = det_sign
+    rotation = np.einsum("tij,tj,tjk->tik", u, d, vt)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = (s * d).sum(axis=1) / var_src
+    translation = mu_tgt - scale[:, None] * np.einsum("tij,tj->ti", rotation, mu_src)
+    bad = ~valid | ~np.isfinite(scale) | (var_src <= 0)
+    scale[bad] = np.nan
+    rotation[bad] = np.nan
+    translation[bad] = np.nan
+    return scale, rotation, translation
+
+
+def apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
+    """Apply per-frame transforms to (T, N, 3) points."""
+    return scale[:, None, None] * np.einsum("tnj,tij->tni", points, rotation) + translation[:, None, :]
+
+
+def euler_from_rotation(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Yaw (about the image's vertical axis), pitch (horizontal axis) and roll (view axis) in degrees
+    of the head in each frame relative to the reference, from the frame->reference rotations."""
+    head = np.swapaxes(rotation, 1, 2)  # reference -> frame: how the head turned
+    # Image axes: x right, y down, z away from the camera.
+    yaw = np.degrees(np.arcsin(np.clip(-head[:, 2, 0], -1.0, 1.0)))
+    pitch = np.degrees(np.arctan2(head[:, 2, 1], head[:, 2, 2]))
+    roll = np.degrees(np.arctan2(head[:, 1, 0], head[:, 0, 0]))
+    return yaw, pitch, roll
+
+
+def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS) -> Alignment:
+    """Remove head motion from (T, N, 3) landmarks (NaN rows where no face).
+
+    `anchors` are positions along axis 1 of `points`: the full mesh's HEAD_ANCHORS by default, or
+    their positions in a subset of the mesh (the analysis aligns only the points it measures).
+
+    The reference is the clip's median face, found in two passes: first frames are aligned to the
+    median of the raw anchors, then the reference becomes the median of the aligned faces, and all
+    frames are aligned again to it.
+    """
+    points = np.asarray(points)
+    if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):
+        raise ValueError(f"expected landmarks of shape (T, {int(anchors.max()) + 1}+, 3), got {points.shape}")
+    n_frames, n_points, _ = points.shape
+    points64 = points.astype(np.float64, copy=False)
+    face = np.isfinite(points64[:, anchors]).all(axis=(1, 2))
+    if not face.any():
+        nan_t = np.full(n_frames, np.nan)
+        return Alignment(
+            aligned=np.full(points.shape, np.nan, dtype=np.float32),
+            reference=np.full((n_points, 3), np.nan),
+            scale=nan_t, rotation=np.full((n_frames, 3, 3), np.nan), translation=np.full((n_frames, 3), np.nan),
+            yaw_deg=nan_t.copy(), pitch_deg=nan_t.copy(), roll_deg=nan_t.copy(), residual_px=nan_t.copy(),
+        )
+    anchor_pts = points64[:, anchors]
+    # The reference is a median, so a few thousand evenly spread frames settle it as well as all.
+    sample = np.flatnonzero(face)
+    sample = sample[np.linspace(0, sample.size - 1, min(sample.size, REFERENCE_SAMPLE_FRAMES)).astype(np.intp)]
+    first_ref = np.median(anchor_pts[sample], axis=0)
+    s, r, t = similarity_transforms(anchor_pts[sample], first_ref)
+    reference = np.median(apply_similarity(points64[sample], s, r, t), axis=0)
+    s, r, t = similarity_transforms(anchor_pts, reference[anchors])
+    aligned = apply_similarity(points64, s, r, t)
+    residual = np.sqrt(((aligned[:, anchors] - reference[anchors]) ** 2).sum(axis=2).mean(axis=1))
+    yaw, pitch, roll = euler_from_rotation(r)
+    return Alignment(
+        aligned=aligned.astype(np.float32),
+        reference=reference,
+        scale=s,
+        rotation=r,
+        translation=t,
+        yaw_deg=yaw,
+        pitch_deg=pitch,
+        roll_deg=roll,
+        residual_px=residual,
+    )

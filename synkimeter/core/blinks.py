@@ -1,0 +1,198 @@
+"""Blink events from per-eye closure traces: hysteresis, apex, duration, depth, pairing of the eyes.
+
+Everything is in seconds from the frames' own timestamps (webcams drop frames and vary their rate),
+and vectorised over frames and events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+
+EYE_CODES = {"both": 0, "right": 1, "left": 2}
+EYE_NAMES = {code: name for name, code in EYE_CODES.items()}
+
+
+@dataclass(frozen=True)
+class EyeEvents:
+    """One eye's closure events; arrays of equal length, in time order."""
+
+    onset_s: np.ndarray
+    apex_s: np.ndarray
+    offset_s: np.ndarray
+    onset_index: np.ndarray  # first frame above the onset threshold
+    offset_index: np.ndarray  # last frame of the event
+    depth: np.ndarray  # closure at the apex
+
+    def __len__(self) -> int:
+        return int(self.onset_s.size)
+
+    def select(self, keep: np.ndarray) -> "EyeEvents":
+        return EyeEvents(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
+
+
+@dataclass(frozen=True)
+class Blinks:
+    """Both eyes' events merged: one row per blink (or one-sided closure), in time order."""
+
+    eye: np.ndarray  # EYE_CODES
+    onset_s: np.ndarray
+    apex_s: np.ndarray
+    offset_s: np.ndarray
+    closure_right: np.ndarray  # peak closure of each eye within the event
+    closure_left: np.ndarray
+    complete: np.ndarray  # bool
+    voluntary: np.ndarray  # bool: longer than a blink, a deliberate eye closure
+
+    def __len__(self) -> int:
+        return int(self.onset_s.size)
+
+    def select(self, keep: np.ndarray) -> "Blinks":
+        return Blinks(*(getattr(self, f)[keep] for f in self.__dataclass_fields__))
+
+    @property
+    def duration_s(self) -> np.ndarray:
+        return self.offset_s - self.onset_s
+
+
+def hysteresis(signal: np.ndarray, high: float, low: float) -> np.ndarray:
+    """True from where `signal` rises above `high` until it falls below `low` (NaN ends a run)."""
+    signal = np.asarray(signal, dtype=np.float64)
+    finite = np.isfinite(signal)
+    above = finite & (signal > high)
+    below = ~finite | (signal < low)
+    decided = np.where(above | below, np.arange(signal.size), -1)
+    last = np.maximum.accumulate(decided) if signal.size else decided
+    return np.where(last >= 0, above[np.maximum(last, 0)], False)
+
+
+def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and inclusive end indices of the runs of True in a 1-D mask."""
+    padded = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))
+    edges = np.flatnonzero(padded[1:] != padded[:-1])
+    return edges[0::2], edges[1::2] - 1
+
+
+def _crossing_time(t: np.ndarray, c: np.ndarray, before: np.ndarray, after: np.ndarray, level: float) -> np.ndarray:
+    """Time where c crosses `level` between frames `before` and `after` (linear interpolation);
+    the time of `after` where the neighbour is missing."""
+    n = t.size
+    b = np.clip(before, 0, n - 1)
+    a = np.clip(after, 0, n - 1)
+    cb, ca = c[b], c[a]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        frac = (level - cb) / (ca - cb)
+    ok = (before >= 0) & (after < n) & np.isfinite(frac) & (frac >= 0) & (frac <= 1)
+    return np.where(ok, t[b] + np.where(ok, frac, 0.0) * (t[a] - t[b]), t[a])
+
+
+def padded_windows(start: np.ndarray, stop: np.ndarray, n_frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Frame-index matrix (events, longest window) covering [start, stop] inclusive, with its mask.
+
+    Lets per-event reductions (max, mean, argmax) run as one array operation.
+    """
+    start = np.asarray(start, dtype=np.intp)
+    stop = np.asarray(stop, dtype=np.intp)
+    lengths = np.maximum(stop - start + 1, 0)
+    width = int(lengths.max()) if lengths.size else 0
+    offsets = np.arange(max(width, 1))
+    index = start[:, None] + offsets[None, :]
+    mask = (offsets[None, :] < lengths[:, None]) & (index >= 0) & (index < n_frames)
+    return np.clip(index, 0, max(n_frames - 1, 0)), mask
+
+
+def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> EyeEvents:
+    """Closure events of one eye: onset and offset where closure crosses the hysteresis thresholds
+    (interpolated between frames), apex at the peak closure (parabolic sub-frame refinement)."""
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    c = np.asarray(closure_series, dtype=np.float64)
+    starts, ends = runs(hysteresis(c, params.blink_onset_closure, params.blink_offset_closure))
+    empty = np.array([], dtype=np.float64)
+    if starts.size == 0:
+        ints = np.array([], dtype=np.intp)
+        return EyeEvents(empty, empty.copy(), empty.copy(), ints, ints.copy(), empty.copy())
+    onset = _crossing_time(t, c, starts - 1, starts, params.blink_onset_closure)
+    offset = _crossing_time(t, c, ends, ends + 1, params.blink_offset_closure)
+
+    index, mask = padded_windows(starts, ends, t.size)
+    values = np.where(mask, c[index], -np.inf)
+    values = np.where(np.isfinite(values), values, -np.inf)
+    peak_col = values.argmax(axis=1)
+    apex_i = index[np.arange(index.shape[0]), peak_col]
+    depth = c[apex_i]
+    # Parabola through the apex and its neighbours: sub-frame apex timing.
+    prev_i = np.maximum(apex_i - 1, 0)
+    next_i = np.minimum(apex_i + 1, t.size - 1)
+    y0, y1, y2 = c[prev_i], c[apex_i], c[next_i]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        shift = 0.5 * (y0 - y2) / (y0 - 2 * y1 + y2)
+    usable = np.isfinite(shift) & (np.abs(shift) <= 0.5) & (prev_i < apex_i) & (next_i > apex_i)
+    shift = np.where(usable, shift, 0.0)
+    step = np.where(shift >= 0, t[next_i] - t[apex_i], t[apex_i] - t[prev_i])
+    apex = t[apex_i] + shift * step
+    events = EyeEvents(onset, apex, offset, starts, ends, depth)
+    return events.select((offset - onset) >= params.min_blink_duration_s)
+
+
+def _nearest(sorted_times: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Index into `sorted_times` of the nearest entry to each of `times` (-1 when empty)."""
+    if sorted_times.size == 0:
+        return np.full(times.shape, -1, dtype=np.intp)
+    pos = np.clip(np.searchsorted(sorted_times, times), 1, max(sorted_times.size - 1, 1))
+    left = np.clip(pos - 1, 0, sorted_times.size - 1)
+    right = np.clip(pos, 0, sorted_times.size - 1)
+    return np.where(np.abs(sorted_times[left] - times) <= np.abs(sorted_times[right] - times), left, right)
+
+
+def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray],
+              params: AnalysisParams = DEFAULT_PARAMS) -> Blinks:
+    """Merge the eyes' events: mutually nearest apexes within the pairing gap are one blink of both
+    eyes; the rest are one-sided (a wink, or a side too weak to cross the threshold)."""
+    r_to_l = _nearest(left.apex_s, right.apex_s)
+    l_to_r = _nearest(right.apex_s, left.apex_s)
+    paired_r = np.zeros(len(right), dtype=bool)
+    if len(right) and len(left):
+        gap = np.abs(left.apex_s[r_to_l] - right.apex_s)
+        paired_r = (gap <= params.pair_max_apex_gap_s) & (l_to_r[r_to_l] == np.arange(len(right)))
+    paired_l = np.zeros(len(left), dtype=bool)
+    paired_l[r_to_l[paired_r]] = True
+
+    pr = right.select(paired_r)
+    pl = left.select(r_to_l[paired_r])
+    solo_r = right.select(~paired_r)
+    solo_l = left.select(~paired_l)
+
+    eye = np.concatenate([np.full(len(pr), EYE_CODES["both"]), np.full(len(solo_r), EYE_CODES["right"]),
+                          np.full(len(solo_l), EYE_CODES["left"])]).astype(np.int8)
+    onset = np.concatenate([np.minimum(pr.onset_s, pl.onset_s), solo_r.onset_s, solo_l.onset_s])
+    offset = np.concatenate([np.maximum(pr.offset_s, pl.offset_s), solo_r.offset_s, solo_l.offset_s])
+    apex = np.concatenate([0.5 * (pr.apex_s + pl.apex_s), solo_r.apex_s, solo_l.apex_s])
+    first = np.concatenate([np.minimum(pr.onset_index, pl.onset_index), solo_r.onset_index, solo_l.onset_index])
+    last = np.concatenate([np.maximum(pr.offset_index, pl.offset_index), solo_r.offset_index, solo_l.offset_index])
+    order = np.argsort(onset, kind="stable")
+    eye, onset, offset, apex, first, last = (a[order] for a in (eye, onset, offset, apex, first, last))
+
+    n_frames = np.asarray(timestamps_s).size
+    index, mask = padded_windows(first, last, n_frames)
+    peak = {}
+    for side in ("right", "left"):
+        values = np.where(mask, closure_by_side[side][index], np.nan)
+        with np.errstate(invalid="ignore"):
+            peak[side] = np.nanmax(np.where(np.isfinite(values), values, -np.inf), axis=1) if len(eye) else np.array([])
+        peak[side] = np.where(np.isfinite(peak[side]), peak[side], np.nan)
+
+    voluntary = (offset - onset) > params.max_blink_duration_s
+    closed_enough = params.complete_fraction * params.full_closure
+    deepest = np.where(eye == EYE_CODES["right"], peak["right"],
+                       np.where(eye == EYE_CODES["left"], peak["left"], np.fmin(peak["right"], peak["left"])))
+    complete = np.nan_to_num(deepest, nan=0.0) >= closed_enough
+    return Blinks(eye, onset, apex, offset, peak["right"], peak["left"], complete, voluntary)
+
+
+def detect_blinks(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray], params: AnalysisParams = DEFAULT_PARAMS) -> Blinks:
+    right = detect_eye_events(timestamps_s, closure_by_side["right"], params)
+    left = detect_eye_events(timestamps_s, closure_by_side["left"], params)
+    return pair_eyes(right, left, timestamps_s, closure_by_side, params)

@@ -1,0 +1,259 @@
+"""Ocular-oral synkinesis: how far each mouth corner moves during the eye's blinks, in millimetres.
+
+Per blink and per side, the commissure's position (head motion removed) relative to its own mean
+in a pre-blink window; the peak of that displacement within the blink; gates that keep talking,
+head turns and lost faces out of the score; per-side summaries with their uncertainty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage
+from scipy.signal import savgol_filter
+
+from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
+from synkimeter.core.blinks import Blinks, padded_windows
+from synkimeter.core.eyes import _fill_gaps, window_frames
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+
+REASON_VOLUNTARY = "a long, deliberate eye closure, not a blink"
+REASON_FACE_LOST = "the face was not found around the blink"
+REASON_HEAD_TURNED = "the head was turned too far"
+REASON_MOUTH_MOVING = "the mouth was already moving before the blink"
+REASON_TOO_CLOSE = "too soon after the previous blink"
+
+
+@dataclass(frozen=True)
+class MouthTraces:
+    """Per-frame commissure position per side in mm, relative to its clip median, along the face's
+    own axes: `up` (towards the brow) and `out` (away from the midline). Lightly smoothed."""
+
+    up_mm: dict[str, np.ndarray]
+    out_mm: dict[str, np.ndarray]
+    lip_gap_mm: np.ndarray
+
+    def displacement_mm(self, side: str) -> np.ndarray:
+        return np.hypot(self.up_mm[side], self.out_mm[side])
+
+
+def face_axes(reference: np.ndarray, subset: LandmarkSubset) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors (image x, y) of the reference face: towards the subject's left, and up."""
+    across = reference[subset[IRIS_CENTRE["left"]], :2] - reference[subset[IRIS_CENTRE["right"]], :2]
+    norm = np.linalg.norm(across)
+    across = across / norm if np.isfinite(norm) and norm > 0 else np.array([1.0, 0.0])
+    up = np.array([across[1], -across[0]])  # image y grows downwards
+    return across, up
+
+
+def _smooth(series: np.ndarray, frames: int) -> np.ndarray:
+    """Moving average (NaN stays NaN): for gates, where only large slow movement matters."""
+    if frames <= 1:
+        return series
+    smoothed = ndimage.uniform_filter1d(_fill_gaps(series), size=frames, mode="nearest")
+    smoothed[~np.isfinite(series)] = np.nan
+    return smoothed
+
+
+def _smooth_keep_peaks(series: np.ndarray, frames: int) -> np.ndarray:
+    """Savitzky-Golay (quadratic): lowers jitter while keeping the height of a 100-400 ms peak,
+    which a moving average would flatten."""
+    if frames < 5 or series.size < frames:
+        return series
+    smoothed = savgol_filter(_fill_gaps(series), frames, 2, mode="interp")
+    smoothed[~np.isfinite(series)] = np.nan
+    return smoothed
+
+
+def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSubset, mm_per_px: float,
+                 frame_interval_s: float, params: AnalysisParams = DEFAULT_PARAMS) -> MouthTraces:
+    across, up = face_axes(reference, subset)
+    frames = window_frames(params.commissure_smoothing_s, frame_interval_s)
+    up_mm, out_mm = {}, {}
+    for side in SIDES:
+        i = subset[COMMISSURE[side]]
+        delta = aligned[:, i, :2].astype(np.float64) - reference[i, :2]
+        outward = across if side == "left" else -across
+        up_mm[side] = _smooth_keep_peaks(delta @ up * mm_per_px, frames)
+        out_mm[side] = _smooth_keep_peaks(delta @ outward * mm_per_px, frames)
+    gap = np.linalg.norm(aligned[:, subset[UPPER_LIP_INNER], :2] - aligned[:, subset[LOWER_LIP_INNER], :2], axis=1)
+    return MouthTraces(up_mm, out_mm, _smooth_keep_peaks(gap.astype(np.float64) * mm_per_px, frames))
+
+
+def _window_mean(cumsum: np.ndarray, counts: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """Mean of finite samples in frames [start, stop) from prefix sums."""
+    n = counts[stop] - counts[start]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (cumsum[stop] - cumsum[start]) / n, np.nan)
+
+
+def _prefix(series: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    finite = np.isfinite(series)
+    return (np.concatenate(([0.0], np.cumsum(np.where(finite, series, 0.0)))),
+            np.concatenate(([0], np.cumsum(finite))))
+
+
+@dataclass(frozen=True)
+class EventMouth:
+    """Per-event, per-side mouth measures (arrays over events)."""
+
+    peak_mm: dict[str, np.ndarray]
+    up_mm: dict[str, np.ndarray]  # components of the displacement at its peak
+    out_mm: dict[str, np.ndarray]
+    latency_s: dict[str, np.ndarray]  # from the eye's onset to the peak
+    pre_motion_mm: np.ndarray  # how much the mouth moved just before the event
+    face_lost: np.ndarray
+    head_turned: np.ndarray
+
+
+def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, traces: MouthTraces,
+                   head_ok: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> EventMouth:
+    """Peak commissure displacement per event and side, relative to the pre-event baseline."""
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    onset_s = np.asarray(onset_s, dtype=np.float64)
+    offset_s = np.asarray(offset_s, dtype=np.float64)
+    n = t.size
+    base_start = np.searchsorted(t, onset_s + params.pre_blink_start_s, side="left")
+    base_stop = np.searchsorted(t, onset_s + params.pre_blink_end_s, side="right")
+    # At low frame rates the baseline window may hold no frame: use the last frame before it ends.
+    base_start = np.minimum(base_start, np.maximum(base_stop - 1, 0))
+    base_stop = np.maximum(base_stop, base_start + 1)
+    peak_first = np.searchsorted(t, onset_s, side="left")
+    peak_last = np.maximum(np.searchsorted(t, offset_s + params.post_blink_s, side="right") - 1, peak_first)
+    index, mask = padded_windows(peak_first, peak_last, n)
+    rows = np.arange(index.shape[0])
+
+    peak, up_at, out_at, latency = {}, {}, {}, {}
+    for side in SIDES:
+        base_up = _window_mean(*_prefix(traces.up_mm[side]), base_start, np.minimum(base_stop, n))
+        base_out = _window_mean(*_prefix(traces.out_mm[side]), base_start, np.minimum(base_stop, n))
+        d_up = traces.up_mm[side][index] - base_up[:, None]
+        d_out = traces.out_mm[side][index] - base_out[:, None]
+        magnitude = np.where(mask, np.hypot(d_up, d_out), np.nan)
+        finite_any = np.isfinite(magnitude).any(axis=1) if index.shape[0] else np.zeros(0, dtype=bool)
+        col = np.argmax(np.where(np.isfinite(magnitude), magnitude, -np.inf), axis=1) if index.shape[0] else np.zeros(0, dtype=np.intp)
+        peak[side] = np.where(finite_any, magnitude[rows, col], np.nan)
+        up_at[side] = np.where(finite_any, d_up[rows, col], np.nan)
+        out_at[side] = np.where(finite_any, d_out[rows, col], np.nan)
+        latency[side] = np.where(finite_any, t[index[rows, col]] - onset_s, np.nan)
+
+    # Gates look at the whole span from the baseline window to the end of the peak window.
+    span_index, span_mask = padded_windows(base_start, peak_last, n)
+    face_lost = ~np.where(span_mask, np.isfinite(traces.up_mm["right"][span_index])
+                          & np.isfinite(traces.up_mm["left"][span_index]), True).all(axis=1)
+    head_turned = ~np.where(span_mask, head_ok[span_index], True).all(axis=1)
+
+    pre_first = np.searchsorted(t, onset_s - params.mouth_moving_window_s, side="left")
+    pre_last = np.maximum(np.searchsorted(t, onset_s, side="left") - 1, pre_first)
+    pre_index, pre_mask = padded_windows(pre_first, pre_last, n)
+    ranges = []
+    gate_frames = window_frames(params.mouth_moving_smoothing_s, float(np.median(np.diff(t))) if n > 1 else 1.0)
+    for series in (*traces.up_mm.values(), *traces.out_mm.values(), traces.lip_gap_mm):
+        values = np.where(pre_mask, _smooth(series, gate_frames)[pre_index], np.nan)
+        with np.errstate(invalid="ignore"), _quiet_nan_warnings():
+            ranges.append(np.nanmax(values, axis=1) - np.nanmin(values, axis=1))
+    pre_motion = np.nan_to_num(np.max(np.vstack(ranges), axis=0), nan=0.0) if index.shape[0] else np.zeros(0)
+    return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned)
+
+
+class _quiet_nan_warnings:
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams = DEFAULT_PARAMS) -> list[str | None]:
+    """Why each event is left out of the score (None: scored). The first reason that applies wins."""
+    previous_end = np.concatenate(([-np.inf], blinks.offset_s[:-1])) + params.post_blink_s
+    too_close = previous_end > blinks.onset_s + params.pre_blink_start_s
+    checks = [
+        (blinks.voluntary, REASON_VOLUNTARY),
+        (mouth.face_lost, REASON_FACE_LOST),
+        (mouth.head_turned, REASON_HEAD_TURNED),
+        (mouth.pre_motion_mm > params.mouth_moving_mm, REASON_MOUTH_MOVING),
+        (too_close, REASON_TOO_CLOSE),
+    ]
+    reasons: list[str | None] = [None] * len(blinks)
+    for flags, reason in reversed(checks):
+        for i in np.flatnonzero(flags):
+            reasons[i] = reason
+    return reasons
+
+
+def bootstrap_median_ci(values: np.ndarray, resamples: int, seed: int = 0) -> tuple[float, float]:
+    values = np.asarray(values, dtype=np.float64)
+    values = values[np.isfinite(values)]
+    if values.size < 2:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    medians = np.median(values[rng.integers(0, values.size, size=(resamples, values.size))], axis=1)
+    low, high = np.percentile(medians, [2.5, 97.5])
+    return float(low), float(high)
+
+
+def blink_triggered_average(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces,
+                            params: AnalysisParams = DEFAULT_PARAMS) -> dict:
+    """Mean commissure displacement vector per side on a grid relative to the blinks' onsets.
+
+    Averaging the signed components of N blinks lowers landmark jitter by about sqrt(N) before the
+    magnitude is taken, so `peak_mm` is far less inflated by noise than a single blink's peak.
+    """
+    grid = np.arange(params.bta_start_s, params.bta_end_s + 1e-9, params.bta_step_s)
+    out = {"time_s": grid.tolist(), "n": int(np.size(onset_s))}
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    onset_s = np.asarray(onset_s, dtype=np.float64)
+    in_baseline = (grid >= params.pre_blink_start_s) & (grid <= params.pre_blink_end_s)
+    for side in SIDES:
+        if onset_s.size == 0 or not np.isfinite(traces.up_mm[side]).any():
+            out[side] = {"mm": [float("nan")] * grid.size, "sem_mm": [float("nan")] * grid.size,
+                         "peak_mm": float("nan"), "peak_latency_s": float("nan")}
+            continue
+        times = onset_s[:, None] + grid[None, :]
+        comps = []
+        for series in (traces.up_mm[side], traces.out_mm[side]):
+            values = np.interp(times.ravel(), t, _fill_gaps(series)).reshape(times.shape)
+            values = values - values[:, in_baseline].mean(axis=1, keepdims=True)
+            comps.append(values)
+        mean_up, mean_out = comps[0].mean(axis=0), comps[1].mean(axis=0)
+        magnitude = np.hypot(mean_up, mean_out)
+        spread = np.hypot(comps[0] - mean_up, comps[1] - mean_out)
+        sem = np.sqrt((spread**2).sum(axis=0) / max(onset_s.size - 1, 1) / onset_s.size)
+        after = grid >= 0
+        k = int(np.argmax(np.where(after, magnitude, -np.inf)))
+        out[side] = {"mm": magnitude.tolist(), "sem_mm": sem.tolist(), "peak_mm": float(magnitude[k]),
+                     "peak_latency_s": float(grid[k])}
+    return out
+
+
+def coupling_correlation(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, closure: np.ndarray,
+                         displacement: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> float:
+    """Pearson correlation between one eye's closure and its side's commissure displacement over
+    the blinks' windows: near 1 when the mouth corner follows the lid."""
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    if np.size(onset_s) < 2:
+        return float("nan")
+    first = np.searchsorted(t, np.asarray(onset_s) + params.pre_blink_start_s)
+    last = np.searchsorted(t, np.asarray(offset_s) + params.post_blink_s, side="right") - 1
+    index, mask = padded_windows(first, np.maximum(last, first), t.size)
+    a, b = closure[index][mask], displacement[index][mask]
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3 or np.std(a[ok]) == 0 or np.std(b[ok]) == 0:
+        return float("nan")
+    return float(np.corrcoef(a[ok], b[ok])[0, 1])
+
+
+def severity(displacement_mm: float, params: AnalysisParams = DEFAULT_PARAMS) -> str:
+    if not np.isfinite(displacement_mm) or displacement_mm <= params.healthy_floor_mm:
+        return "none"
+    if displacement_mm < params.moderate_mm:
+        return "mild"
+    if displacement_mm < params.severe_mm:
+        return "moderate"
+    return "severe"

@@ -1,0 +1,135 @@
+"""The numpy core against constructed landmark tracks whose truth is known."""
+
+import numpy as np
+import pytest
+
+from synkimeter.core.align import align_to_reference, similarity_transforms
+from synkimeter.core.analysis import MeasurementError, analyze_landmarks
+from synkimeter.core.blinks import detect_eye_events, hysteresis
+from synkimeter.core.simulate import SimBlink, base_face, regular_blinks, simulate
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+
+
+def test_known_head_motion_is_removed_below_a_hundredth_of_a_mm():
+    still = simulate(10.0)
+    moving = simulate(10.0, head_motion={"yaw_deg": 12, "pitch_deg": 8, "roll_deg": 10, "translate_px": 40,
+                                         "scale": 0.08, "period_s": 3.0}, dtype=np.float64)
+    aligned = align_to_reference(moving.points).aligned.astype(np.float64)
+    reference = align_to_reference(still.points.astype(np.float64)).reference
+    # Same face, so after alignment every frame equals the reference up to one fixed similarity.
+    s, r, t = similarity_transforms(aligned[:1], reference)
+    back = s[0] * aligned @ r[0].T + t[0]
+    err_mm = np.linalg.norm(back - reference, axis=2).max() * still.mm_per_px
+    assert err_mm < 0.01
+
+
+def test_head_pose_is_reported_and_flags_large_turns():
+    track = simulate(6.0, head_motion={"yaw_deg": 25, "period_s": 3.0}, dtype=np.float64)
+    a = align_to_reference(track.points)
+    assert np.nanmax(np.abs(a.yaw_deg)) == pytest.approx(25, abs=1.5)
+    assert np.nanmax(np.abs(a.pitch_deg)) < 2
+    result = analyze_landmarks(track.timestamps_s, track.points)
+    assert result.summary["head_pose"]["frames_out_of_range"] > 0
+
+
+def test_similarity_rejects_wrong_shapes():
+    with pytest.raises(ValueError):
+        similarity_transforms(np.zeros((4, 5, 2)), np.zeros((5, 2)))
+
+
+def test_hysteresis_holds_between_thresholds():
+    x = np.array([0, 0.2, 0.12, 0.12, 0.05, 0.12, 0.2, np.nan, 0.3])
+    assert hysteresis(x, 0.15, 0.10).tolist() == [False, True, True, True, False, False, True, False, True]
+
+
+def test_blink_timing_is_recovered_within_one_frame():
+    blinks = [SimBlink(1.5), SimBlink(4.2, depth=0.5), SimBlink(7.0, eye="right"), SimBlink(9.1, eye="left")]
+    track = simulate(11.0, blinks=blinks)
+    result = analyze_landmarks(track.timestamps_s, track.points)
+    found = result.summary["blinks"]
+    assert [b["eye"] for b in found] == ["both", "both", "right", "left"]
+    frame = 1 / 30
+    for truth, got in zip(blinks, found):
+        assert got["apex_s"] == pytest.approx(truth.apex_s, abs=frame)
+        closing_starts = truth.apex_s - truth.hold_s / 2 - truth.close_s
+        opened = truth.apex_s + truth.hold_s / 2 + truth.open_s
+        assert closing_starts - frame <= got["onset_s"] <= truth.apex_s
+        assert truth.apex_s <= got["offset_s"] <= opened + frame
+    assert [b["complete"] for b in found] == [True, False, True, True]
+    # The eye that stayed open barely moves during a wink.
+    assert found[2]["closure"]["left"] < 0.1 and found[2]["closure"]["right"] > 0.6
+
+
+def test_irregular_frame_times_are_used_not_frame_counts():
+    track = simulate(8.0, fps=25.0, blinks=[SimBlink(2.0), SimBlink(5.5)], frame_time_jitter_s=0.01)
+    found = analyze_landmarks(track.timestamps_s, track.points).summary["blinks"]
+    assert [round(b["apex_s"], 1) for b in found] == [2.0, 5.5]
+
+
+def test_long_closure_is_reported_apart_from_blinks():
+    track = simulate(10.0, blinks=[SimBlink(2.0), SimBlink(6.0, hold_s=1.2)])
+    s = analyze_landmarks(track.timestamps_s, track.points).summary
+    assert len(s["blinks"]) == 1 and len(s["eye_closures"]) == 1
+    assert s["eye_closures"][0]["duration_s"] > 1.0
+
+
+@pytest.mark.parametrize("jitter_px", [0.0, 0.3])
+def test_known_commissure_coupling_is_recovered_on_the_right_side_only(jitter_px):
+    track = simulate(40.0, blinks=regular_blinks(40.0, 3.0), coupling_mm={"right": 2.0}, jitter_px=jitter_px,
+                     head_motion={"yaw_deg": 6, "roll_deg": 5, "translate_px": 25, "scale": 0.04})
+    s = analyze_landmarks(track.timestamps_s, track.points).summary["ocular_oral"]
+    tolerance = 0.1 if jitter_px == 0 else 0.25
+    assert s["right"]["median_mm"] == pytest.approx(2.0, abs=tolerance)
+    assert s["right"]["average_peak_mm"] == pytest.approx(2.0, abs=0.1)
+    assert s["left"]["median_mm"] < 0.1 + 1.2 * jitter_px
+    assert s["affected_side"] == "right"
+    assert s["severity"] == "severe"
+    assert s["right"]["correlation"] > 0.9
+    low, high = s["right"]["ci95_mm"]
+    assert low <= s["right"]["median_mm"] <= high
+
+
+def test_healthy_face_with_head_motion_has_no_coupling():
+    track = simulate(40.0, blinks=regular_blinks(40.0, 3.0), jitter_px=0.3,
+                     head_motion={"yaw_deg": 8, "pitch_deg": 5, "roll_deg": 6, "translate_px": 40, "scale": 0.05})
+    s = analyze_landmarks(track.timestamps_s, track.points).summary["ocular_oral"]
+    assert s["severity"] == "none" and s["affected_side"] is None
+
+
+def test_mm_scale_comes_from_the_iris():
+    track = simulate(5.0, blinks=[SimBlink(2.0)])
+    s = analyze_landmarks(track.timestamps_s, track.points).summary
+    assert s["mm_per_px"] == pytest.approx(track.mm_per_px, rel=0.01)
+
+
+def test_a_mouth_moving_before_the_blink_is_not_scored():
+    track = simulate(12.0, blinks=[SimBlink(3.0), SimBlink(8.0)], coupling_mm={"right": 1.0})
+    pts = track.points.copy()
+    talking = (track.timestamps_s > 7.2) & (track.timestamps_s < 7.9)
+    pts[talking, 61, 1] += 8.0 * np.sin(np.linspace(0, 3 * np.pi, talking.sum()))
+    blinks = analyze_landmarks(track.timestamps_s, pts).summary["blinks"]
+    assert blinks[0]["scored"] and not blinks[1]["scored"]
+    assert "mouth" in blinks[1]["reason"]
+
+
+def test_no_face_and_tiny_face_are_clear_errors():
+    t = np.arange(30) / 30
+    with pytest.raises(MeasurementError, match="No face"):
+        analyze_landmarks(t, np.full((30, 478, 3), np.nan, dtype=np.float32))
+    tiny = base_face() * 0.3
+    with pytest.raises(MeasurementError, match="too small"):
+        analyze_landmarks(t, np.broadcast_to(tiny, (30, 478, 3)))
+
+
+def test_frames_without_face_are_excluded_and_counted():
+    track = simulate(12.0, blinks=regular_blinks(12.0, 3.0), coupling_mm={"left": 1.5})
+    pts = track.points.copy()
+    pts[100:160] = np.nan
+    s = analyze_landmarks(track.timestamps_s, pts).summary
+    assert s["face_frames"] == s["frames"] - 60
+    assert any("No usable face" in w for w in s["warnings"])
+    assert s["ocular_oral"]["affected_side"] == "left"
+
+
+def test_params_have_one_home():
+    assert AnalysisParams.from_dict(DEFAULT_PARAMS.to_dict()) == DEFAULT_PARAMS
