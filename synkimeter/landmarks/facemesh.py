@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,34 +15,73 @@ from ..core.anatomy import N_LANDMARKS
 from ..params import DEFAULT_PARAMS, AnalysisParams
 
 
-@contextmanager
-def _stderr_silenced(enabled: bool = True) -> Iterator[None]:
-    """Send the process's stderr (fd 2) to /dev/null for the duration.
+class _StderrSilencer:
+    """Process-wide, reference-counted redirection of stderr (fd 2) to /dev/null.
 
-    MediaPipe's C++ side (absl, TF Lite) prints INFO/WARNING lines while it builds its graph and runs
-    its first frame ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager requires...");
-    GLOG_minloglevel does not reach all of them. Only used around construction and the first frame.
+    MediaPipe's C++ side (absl, TF Lite) prints INFO/WARNING lines that mean nothing to the person
+    using the program ("Created TensorFlow Lite XNNPACK delegate", "Feedback manager requires...").
+    GLOG_minloglevel does not reach them, and they come from MediaPipe's own threads, after
+    FaceMesh() returns and during the first frame with a face. So stderr is silenced from opening an
+    extractor until its first face has been processed (or it closes, or `_QUIET_MAX_S` passes).
     """
-    if not enabled:
-        yield
-        return
-    try:
-        fd = sys.stderr.fileno() if sys.stderr is not None else 2
-        sys.stderr.flush()
-        saved = os.dup(fd)
-    except (AttributeError, OSError, ValueError):
-        yield
-        return
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        try:
-            os.dup2(devnull, fd)
-        finally:
-            os.close(devnull)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._count = 0
+        self._saved: int | None = None
+
+    def acquire(self) -> bool:
+        with self._lock:
+            if self._count == 0:
+                try:
+                    if sys.stderr is not None:
+                        sys.stderr.flush()
+                    saved = os.dup(2)
+                    devnull = os.open(os.devnull, os.O_WRONLY)
+                    try:
+                        os.dup2(devnull, 2)
+                    finally:
+                        os.close(devnull)
+                except (AttributeError, OSError, ValueError):
+                    return False
+                self._saved = saved
+            self._count += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            if self._count == 0:
+                return
+            self._count -= 1
+            if self._count == 0 and self._saved is not None:
+                os.dup2(self._saved, 2)
+                os.close(self._saved)
+                self._saved = None
+
+
+_SILENCER = _StderrSilencer()
+_QUIET_MAX_S = 10.0
+
+
+class _QuietWindow:
+    """One extractor's hold on the silencer; released once, by whichever comes first."""
+
+    def __init__(self) -> None:
+        self._held = _SILENCER.acquire()
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(_QUIET_MAX_S, self.end) if self._held else None
+        if self._timer is not None:
+            self._timer.daemon = True
+            self._timer.start()
+
+    def end(self) -> None:
+        with self._lock:
+            if not self._held:
+                return
+            self._held = False
+        if self._timer is not None:
+            self._timer.cancel()
+        _SILENCER.release()
 
 
 def _import_face_mesh() -> Any:
@@ -86,12 +124,14 @@ class FaceMeshExtractor:
         self.params = params
         self.quiet = quiet
         self._mesh: Any = None
-        self._frames_done = 0
+        self._quiet_window: _QuietWindow | None = None
 
     def open(self) -> None:
         if self._mesh is not None:
             return
-        with _stderr_silenced(self.quiet):
+        if self.quiet:
+            self._quiet_window = _QuietWindow()
+        try:
             face_mesh = _import_face_mesh()
             self._mesh = face_mesh.FaceMesh(
                 static_image_mode=False,
@@ -100,12 +140,22 @@ class FaceMeshExtractor:
                 min_detection_confidence=float(self.params.min_detection_confidence),
                 min_tracking_confidence=float(self.params.min_tracking_confidence),
             )
-        self._frames_done = 0
+        except BaseException:
+            self._end_quiet()
+            raise
+
+    def _end_quiet(self) -> None:
+        window, self._quiet_window = self._quiet_window, None
+        if window is not None:
+            window.end()
 
     def close(self) -> None:
         mesh, self._mesh = self._mesh, None
-        if mesh is not None:
-            mesh.close()
+        try:
+            if mesh is not None:
+                mesh.close()
+        finally:
+            self._end_quiet()
 
     def __enter__(self) -> "FaceMeshExtractor":
         self.open()
@@ -126,10 +176,10 @@ class FaceMeshExtractor:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
         rgb.flags.writeable = False  # lets MediaPipe use the buffer without copying
         height, width = rgb.shape[:2]
-        with _stderr_silenced(self.quiet and self._frames_done < 2):
-            result = self._mesh.process(rgb)
-        self._frames_done += 1
+        result = self._mesh.process(rgb)
         faces = result.multi_face_landmarks or []
+        if faces and self._quiet_window is not None:
+            self._end_quiet()  # the landmark model has started and said its piece
         if not faces:
             return FaceObservation(np.full((N_LANDMARKS, 3), np.nan, np.float32), 0, float("nan"))
         scale = np.array([width, height, width], np.float32)

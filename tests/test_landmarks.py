@@ -1,0 +1,204 @@
+"""Face mesh on scikit-image's astronaut photo, and the landmark series file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from synkimeter.capture import SourceError, VideoFileSource
+from synkimeter.core.anatomy import LATERAL_CANTHUS, N_LANDMARKS
+from synkimeter.landmarks import FaceMeshExtractor, LandmarkSeries, extract_landmarks
+from synkimeter.params import DEFAULT_PARAMS
+
+skimage_data = pytest.importorskip("skimage.data")
+
+
+@pytest.fixture(scope="module")
+def head() -> np.ndarray:
+    """The astronaut's head and shoulders, BGR, 260x300."""
+    photo = cv2.cvtColor(skimage_data.astronaut(), cv2.COLOR_RGB2BGR)
+    return np.ascontiguousarray(photo[0:300, 100:360])
+
+
+@pytest.fixture(scope="module")
+def face_frame(head) -> np.ndarray:
+    return cv2.resize(head, None, fx=1.6, fy=1.6, interpolation=cv2.INTER_CUBIC)  # 416x480
+
+
+def blank(height=480, width=416) -> np.ndarray:
+    return np.full((height, width, 3), 90, np.uint8)
+
+
+def two_faces(head, big=1.5, small=0.9):
+    """A big astronaut on the left and a small one on the right; returns image and the big one's width."""
+    a = cv2.resize(head, None, fx=big, fy=big, interpolation=cv2.INTER_CUBIC)
+    b = cv2.resize(head, None, fx=small, fy=small, interpolation=cv2.INTER_AREA)
+    gap = 40
+    canvas = np.full((a.shape[0], a.shape[1] + gap + b.shape[1], 3), 128, np.uint8)
+    canvas[:, : a.shape[1]] = a
+    y = (a.shape[0] - b.shape[0]) // 2
+    canvas[y : y + b.shape[0], a.shape[1] + gap :] = b
+    return canvas, a.shape[1]
+
+
+def test_face_in_pixels_with_subject_sides(face_frame):
+    h, w = face_frame.shape[:2]
+    with FaceMeshExtractor() as mesh:
+        obs = mesh.process(face_frame)
+    assert obs.points.shape == (N_LANDMARKS, 3) and obs.points.dtype == np.float32
+    assert np.isfinite(obs.points).all()
+    assert obs.n_faces == 1 and obs.has_face
+    # pixels, inside the picture
+    assert (obs.points[:, 0] >= 0).all() and (obs.points[:, 0] <= w).all()
+    assert (obs.points[:, 1] >= 0).all() and (obs.points[:, 1] <= h).all()
+    # subject's right eye (33) is on the image's left in an unmirrored picture
+    assert obs.points[LATERAL_CANTHUS["right"], 0] < obs.points[LATERAL_CANTHUS["left"], 0]
+    assert obs.points[33, 0] < obs.points[263, 0]
+    assert 100 < obs.face_width_px < w
+    # refined: the iris centres sit between the eye corners
+    assert obs.points[33, 0] < obs.points[468, 0] < obs.points[133, 0]
+
+
+def test_no_face_is_all_nan():
+    with FaceMeshExtractor() as mesh:
+        obs = mesh.process(blank())
+    assert obs.points.shape == (N_LANDMARKS, 3) and np.isnan(obs.points).all()
+    assert obs.n_faces == 0 and not obs.has_face and np.isnan(obs.face_width_px)
+
+
+def test_follows_the_largest_of_two_faces(head):
+    image, big_width = two_faces(head)
+    for flipped in (False, True):  # whichever side the bigger face is on
+        img = np.ascontiguousarray(image[:, ::-1]) if flipped else image
+        with FaceMeshExtractor() as mesh:
+            obs = mesh.process(img)
+        assert obs.n_faces == 2
+        x = obs.points[:, 0]
+        if flipped:
+            assert x.min() > img.shape[1] - big_width
+        else:
+            assert x.max() < big_width
+        assert obs.face_width_px > 0.3 * big_width
+
+
+def test_params_decide_how_many_faces(head):
+    image, _ = two_faces(head)
+    with FaceMeshExtractor(DEFAULT_PARAMS.with_overrides(max_faces=1)) as mesh:
+        assert mesh.process(image).n_faces == 1
+
+
+def _series(n=6, with_face=(0, 1, 2, 4)) -> LandmarkSeries:
+    rng = np.random.default_rng(3)
+    pts = np.full((n, N_LANDMARKS, 3), np.nan, np.float32)
+    pts[list(with_face)] = rng.normal(200, 30, (len(with_face), N_LANDMARKS, 3)).astype(np.float32)
+    n_faces = np.zeros(n, np.int8)
+    n_faces[list(with_face)] = 1
+    n_faces[1] = 2
+    return LandmarkSeries(
+        timestamps_s=np.arange(n) * 1001 / 30000,
+        points=pts,
+        n_faces=n_faces,
+        width=640,
+        height=480,
+        fps=30000 / 1001,
+        source="C:/videos/Åsa's clip.mp4",
+        truncated=True,
+        warnings=["No face was found in 33 % of frames.", "Two or more faces were seen in 1 frame; ..."],
+    )
+
+
+def test_npz_round_trip_without_pickle(tmp_path):
+    series = _series()
+    path = series.save_npz(tmp_path / "sub" / "landmarks.npz")
+    assert path.exists() and [p.name for p in path.parent.iterdir()] == ["landmarks.npz"]  # no temp left
+    with np.load(path, allow_pickle=False) as raw:  # readable with pickles forbidden
+        assert all(raw[k].dtype != object for k in raw.files)
+    back = LandmarkSeries.load_npz(path)
+    np.testing.assert_array_equal(back.timestamps_s, series.timestamps_s)
+    np.testing.assert_array_equal(back.points, series.points)  # NaN rows included
+    np.testing.assert_array_equal(back.n_faces, series.n_faces)
+    assert back.points.dtype == np.float32 and back.timestamps_s.dtype == np.float64
+    assert back.n_faces.dtype == np.int8
+    assert (back.width, back.height, back.source, back.truncated) == (640, 480, series.source, True)
+    assert back.fps == series.fps and back.warnings == series.warnings
+    assert back.face_frames.tolist() == [True, True, True, False, True, False]
+
+
+def test_npz_overwrite_is_atomic_and_unknown_fps(tmp_path):
+    series = _series()
+    series.fps = float("nan")
+    path = tmp_path / "l.npz"
+    series.save_npz(path)
+    series.save_npz(path)  # replaces in place
+    assert np.isnan(LandmarkSeries.load_npz(path).fps)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l.npz"]
+
+
+def test_load_rejects_foreign_npz(tmp_path):
+    path = tmp_path / "other.npz"
+    np.savez(path, meta=np.array(json.dumps({"format": "something else"})))
+    with pytest.raises(ValueError):
+        LandmarkSeries.load_npz(path)
+
+
+def test_series_checks_shapes():
+    with pytest.raises(ValueError):
+        LandmarkSeries(np.zeros(3), np.zeros((2, N_LANDMARKS, 3)), np.zeros(3), 1, 1, 30.0, "x")
+
+
+def _write_clip(path: Path, frames: list[np.ndarray], fps: float = 25.0) -> Path:
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), fps, (w, h))
+    assert writer.isOpened()
+    for frame in frames:
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+def test_extract_landmarks_over_a_clip(tmp_path, face_frame):
+    h, w = face_frame.shape[:2]
+    frames = []
+    for i in range(16):  # the head drifts right by 1 px a frame; frames 10-13 show nobody
+        shifted = cv2.warpAffine(face_frame, np.float32([[1, 0, i], [0, 1, 0]]), (w, h), borderMode=cv2.BORDER_REPLICATE)
+        frames.append(blank(h, w) if 10 <= i < 14 else shifted)
+    clip = _write_clip(tmp_path / "clip.avi", frames)
+    calls = []
+    series = extract_landmarks(clip, progress=lambda done, total: calls.append((done, total)))
+    assert len(series) == 16 and series.points.shape == (16, N_LANDMARKS, 3)
+    assert series.points.dtype == np.float32 and series.timestamps_s.dtype == np.float64
+    assert series.timestamps_s == pytest.approx(np.arange(16) / 25.0)
+    assert (series.width, series.height, series.fps) == (w, h, 25.0)
+    assert series.source == str(clip) and not series.truncated
+    expected_face = np.array([not (10 <= i < 14) for i in range(16)])
+    np.testing.assert_array_equal(series.face_frames, expected_face)
+    np.testing.assert_array_equal(series.n_faces, expected_face.astype(np.int8))
+    assert np.isnan(series.points[10:14]).all()
+    assert series.warnings == ["No face was found in 25 % of frames."]
+    assert calls[0] == (1, 16) and calls[-1] == (16, 16)
+    # the tracked head moves with the picture
+    dx = series.points[9, 33, 0] - series.points[0, 33, 0]
+    assert 5 < dx < 13
+
+
+def test_extract_landmarks_two_faces_and_no_face(tmp_path, head):
+    image, _ = two_faces(head)
+    clip = _write_clip(tmp_path / "two.avi", [image] * 4 + [blank(*image.shape[:2])] * 2)
+    series = extract_landmarks(VideoFileSource(clip))
+    assert series.n_faces.tolist() == [2, 2, 2, 2, 0, 0]
+    assert "Two or more faces were seen in 4 frames; the largest face was followed." in series.warnings
+    assert "No face was found in 33 % of frames." in series.warnings
+
+    nobody = _write_clip(tmp_path / "nobody.avi", [blank()] * 5)
+    series = extract_landmarks(nobody)  # no exception: the caller decides what to say
+    assert len(series) == 5 and not series.face_frames.any()
+    assert series.warnings == ["No face was found in any frame."]
+
+
+def test_extract_landmarks_source_errors(tmp_path):
+    with pytest.raises(SourceError):
+        extract_landmarks(tmp_path / "missing.mp4")
