@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from synkimeter.capture import SourceError, VideoFileSource
+from synkimeter.capture import CameraSource, SourceError, VideoFileSource
 from synkimeter.core.anatomy import LATERAL_CANTHUS, N_LANDMARKS
 from synkimeter.landmarks import FaceMeshExtractor, LandmarkSeries, extract_landmarks
 from synkimeter.params import DEFAULT_PARAMS
@@ -202,3 +203,39 @@ def test_extract_landmarks_two_faces_and_no_face(tmp_path, head):
 def test_extract_landmarks_source_errors(tmp_path):
     with pytest.raises(SourceError):
         extract_landmarks(tmp_path / "missing.mp4")
+
+
+class _FakeCamera:
+    """cv2.VideoCapture stand-in: the astronaut at ~100 frames/s, then unplugged."""
+
+    def __init__(self, image: np.ndarray, n_ok: int) -> None:
+        self.image, self.n_ok, self.reads = image, n_ok, 0
+
+    def isOpened(self):
+        return True
+
+    def grab(self):
+        time.sleep(0.01)
+        self.reads += 1
+        return self.reads <= self.n_ok
+
+    def retrieve(self):
+        return True, self.image.copy()
+
+    def get(self, prop):
+        return 30.0 if prop == cv2.CAP_PROP_FPS else 0.0  # announced 30, delivers ~100
+
+    def set(self, prop, value):
+        return True
+
+    def release(self):
+        pass
+
+
+def test_extract_from_camera_keeps_frames_when_unplugged(monkeypatch, face_frame):
+    monkeypatch.setattr(CameraSource, "_make_capture", lambda self: _FakeCamera(face_frame, n_ok=8))
+    series = extract_landmarks(0)
+    assert len(series) == 8 and series.face_frames.all() and series.truncated
+    assert series.warnings[0].startswith("The camera stopped sending pictures")
+    assert series.source == "Camera 0"
+    assert 40 < series.fps < 110  # measured from the frames' times, not the announced 30

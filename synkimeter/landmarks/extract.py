@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..capture import FrameQueueReader, FrameSource, open_source
+from ..capture import CameraSource, FrameQueueReader, FrameSource, SourceError, open_source
 from ..core.anatomy import N_LANDMARKS
 from ..params import DEFAULT_PARAMS, AnalysisParams
 from .facemesh import FaceMeshExtractor
@@ -91,8 +91,9 @@ def extract_landmarks(
 ) -> LandmarkSeries:
     """Face-mesh landmarks of every frame of `source` (a FrameSource, a file path or a camera index).
 
-    Raises SourceError when the source cannot be read at all; a file that breaks off part-way gives
-    the frames read so far with `truncated` set. A clip without any face still returns its series
+    Raises SourceError when the source cannot be read at all; a source that breaks off part-way (a
+    cut-off file, an unplugged camera) gives the frames read so far, with `truncated` set and the
+    reason in `warnings`. A clip without any face still returns its series
     (all NaN, with a warning); the caller decides what to tell the person.
     `progress(frames_done, frames_expected_or_None)` is called after each frame.
     """
@@ -105,26 +106,35 @@ def extract_landmarks(
         width, height = src.width or 0, src.height or 0
         with FaceMeshExtractor(params) as mesh:
             reader = FrameQueueReader(src)
+            broke_off: SourceError | None = None
             try:
                 for frame in reader:
                     obs = mesh.process(frame.image)
                     buffers.append(frame.timestamp_s, obs.points, obs.n_faces)
                     if progress is not None:
                         progress(buffers.n, total)
+            except SourceError as exc:
+                if buffers.n == 0:
+                    raise
+                broke_off = exc  # e.g. camera unplugged: keep what was recorded
             finally:
                 reader.stop()
         timestamps = buffers.trimmed("timestamps")
         n_faces = buffers.trimmed("n_faces")
-        warnings = list(src.warnings) + _face_warnings(n_faces)
+        warnings = list(src.warnings)
+        if broke_off is not None:
+            warnings.append(f"{broke_off} The recording stopped after {buffers.n} frames.")
+        warnings += _face_warnings(n_faces)
         return LandmarkSeries(
             timestamps_s=timestamps,
             points=buffers.trimmed("points"),
             n_faces=n_faces,
             width=width,
             height=height,
-            fps=_series_fps(src.fps, timestamps),
+            # a camera's announced rate is often not what it delivers: measure it instead
+            fps=_series_fps(None if isinstance(src, CameraSource) else src.fps, timestamps),
             source=src.description,
-            truncated=src.truncated,
+            truncated=src.truncated or broke_off is not None,
             warnings=warnings,
         )
     finally:
