@@ -1,2 +1,178 @@
-def main(argv=None) -> int:
-    raise NotImplementedError
+"""The `synkimeter` command: the window by default, and headless subcommands."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from synkimeter import __version__
+from synkimeter.params import DEFAULT_PARAMS
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+SEVERITY_WORDS = {
+    "none": "none (within what healthy faces show)",
+    "mild": "mild (under 1 mm)",
+    "moderate": "moderate (1-2 mm)",
+    "severe": "severe (over 2 mm)",
+}
+
+
+def _fail(message: str) -> int:
+    print(f"synkimeter: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _mm(x, digits: int = 2) -> str:
+    return "-" if x is None else f"{x:.{digits}f} mm"
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.0f} %"
+
+
+def format_summary(summary: dict) -> str:
+    """The short readable summary a therapist reads after `analyze`."""
+    s = summary
+    lines = [f"synkimeter {__version__}: {s.get('source', '')}"]
+    pct = 100.0 * s["face_frames"] / s["frames"] if s["frames"] else 0.0
+    lines.append(f"  {s['duration_s']:.1f} s, {s['frames']} frames at {s['fps']:.1f} frames/s; "
+                 f"face found in {s['face_frames']} frames ({pct:.0f} %)")
+    rel = 100 * (s["mm_per_px_uncertainty"] or 0) / (s["mm_per_px"] or 1)
+    lines.append(f"  Scale from the iris: {s['iris_px']:.1f} px across -> {s['mm_per_px']:.3f} mm per pixel "
+                 f"(+/- {rel:.0f} %)")
+    c = s["blink_counts"]
+    lines.append(f"  Blinks: {c['both'] + c['right_only'] + c['left_only']} (both eyes {c['both']}, "
+                 f"right eye only {c['right_only']}, left eye only {c['left_only']}); {c['scored']} scored"
+                 + (f"; {len(s['eye_closures'])} long eye closure(s) reported apart" if s["eye_closures"] else ""))
+    oo = s["ocular_oral"]
+    lines.append("")
+    lines.append("  Mouth-corner movement during blinks (ocular-oral synkinesis), subject's sides:")
+    rows = [
+        ("median per blink", lambda d: _mm(d["median_mm"])),
+        ("95 % interval", lambda d: "-" if d["ci95_mm"][0] is None else f"{d['ci95_mm'][0]:.2f}-{d['ci95_mm'][1]:.2f} mm"),
+        ("averaged trace peak", lambda d: _mm(d["average_peak_mm"])),
+        (f"blinks over {DEFAULT_PARAMS.coupled_threshold_mm:g} mm", lambda d: _pct(d["coupled_fraction"])),
+        ("eye-mouth correlation", lambda d: "-" if d["correlation"] is None else f"{d['correlation']:.2f}"),
+        ("blinks scored", lambda d: str(d["n"])),
+    ]
+    lines.append(f"    {'':24}{'right side':>14}{'left side':>14}")
+    for label, fmt in rows:
+        lines.append(f"    {label:24}{fmt(oo['right']):>14}{fmt(oo['left']):>14}")
+    lines.append("")
+    side = oo["affected_side"]
+    lines.append(f"  Affected side: {side or 'neither side stands out'}    "
+                 f"Severity: {SEVERITY_WORDS.get(oo['severity'], oo['severity'])}")
+    if oo["asymmetry_mm"] is not None:
+        more = "right" if oo["asymmetry_mm"] > 0 else "left"
+        lines.append(f"  Asymmetry: {abs(oo['asymmetry_mm']):.2f} mm more movement on the {more} side")
+    if s["warnings"]:
+        lines.append("")
+        lines.append("  Notes:")
+        lines.extend(f"    - {w}" for w in s["warnings"])
+    return "\n".join(lines)
+
+
+def format_blink_table(summary: dict) -> str:
+    lines = ["   #  eye    onset s  apex s  dur ms  closure R/L  complete  mouth R mm  mouth L mm  scored"]
+    for i, b in enumerate(summary["blinks"] + summary["eye_closures"], 1):
+        cr, cl = b["closure"]["right"], b["closure"]["left"]
+        mr, ml = b["mouth_mm"]["right"], b["mouth_mm"]["left"]
+        lines.append(
+            f"  {i:2d}  {b['eye']:5}  {b['onset_s']:7.2f}  {b['apex_s']:6.2f}  {1000 * b['duration_s']:6.0f}"
+            f"  {cr if cr is not None else float('nan'):4.2f}/{cl if cl is not None else float('nan'):4.2f}"
+            f"  {'yes' if b['complete'] else 'partial':8}  {mr if mr is not None else float('nan'):10.2f}"
+            f"  {ml if ml is not None else float('nan'):10.2f}  {'yes' if b['scored'] else 'no: ' + str(b['reason'])}"
+        )
+    return "\n".join(lines)
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from synkimeter.export import write_frames_csv, write_json
+    from synkimeter.pipeline import ClipError, analyze_clip
+
+    bar = None
+    progress = None
+    if not args.quiet and sys.stderr.isatty():
+        from tqdm import tqdm
+
+        bar = tqdm(desc="Finding the face", unit=" frames", leave=False, file=sys.stderr)
+
+        def progress(done: int, total: int | None) -> None:
+            if total and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
+    elif not args.quiet:
+        print(f"Analysing {args.video} ...", file=sys.stderr)
+    try:
+        result = analyze_clip(args.video, DEFAULT_PARAMS, affected_side=args.affected_side, progress=progress)
+    except ClipError as exc:
+        return _fail(str(exc))
+    finally:
+        if bar is not None:
+            bar.close()
+    summary = result.summary
+    try:
+        if args.json:
+            write_json(summary, args.json)
+        if args.csv:
+            write_frames_csv(result.analysis, args.csv)
+        if args.landmarks:
+            result.series.save_npz(args.landmarks)
+    except OSError as exc:
+        return _fail(f"Could not write the output file ({exc.strerror or exc}): {exc.filename or ''}".rstrip(": "))
+    if not args.quiet:
+        print(format_summary(summary))
+        if args.blinks:
+            print()
+            print(format_blink_table(summary))
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    try:
+        from synkimeter.gui.app import run_app
+    except ImportError as exc:
+        return _fail(f"The window cannot start here ({exc}).")
+    return run_app(source=args.source)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="synkimeter",
+        description="Measure facial synkinesis through a webcam. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"synkimeter {__version__}")
+    sub = parser.add_subparsers(dest="command")
+
+    p = sub.add_parser("analyze", help="measure a video file and print a summary",
+                       description="Measure blinks and mouth-corner movement in a video file (or a saved .npz of landmarks).")
+    p.add_argument("video", help="video file (or landmarks .npz saved with --landmarks)")
+    p.add_argument("--json", metavar="PATH", help="write the full result as JSON")
+    p.add_argument("--csv", metavar="PATH", help="write the per-frame series as CSV")
+    p.add_argument("--landmarks", metavar="PATH", help="save the face-mesh landmarks (.npz) for re-analysis")
+    p.add_argument("--affected-side", choices=("left", "right"), help="the subject's affected side, if known")
+    p.add_argument("--blinks", action="store_true", help="also print a table of every blink")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing (use with --json/--csv)")
+    p.set_defaults(func=cmd_analyze)
+
+    g = sub.add_parser("gui", help="open the window", description="Open the live window.")
+    g.add_argument("--source", default="0", help="camera number (0, 1, ...) or a video file to replay (default 0)")
+    g.set_defaults(func=cmd_gui)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return _fail("Stopped.")

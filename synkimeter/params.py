@@ -30,8 +30,8 @@ class AnalysisParams:
     # Hysteresis on closure c = 1 - openness / baseline.
     blink_onset_closure: float = 0.15
     blink_offset_closure: float = 0.10
-    # Shorter events are landmark noise, not lids.
-    min_blink_duration_s: float = 0.04
+    # Shorter events are landmark noise or single-frame flicker, not lids (a real blink spans 3+ frames at 30 fps).
+    min_blink_duration_s: float = 0.07
     # Longer closures are voluntary eye closures, reported apart from blinks.
     max_blink_duration_s: float = 0.5
     # Two eyes' events belong to one blink when their apexes are this close.

@@ -156,7 +156,11 @@ def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closu
     paired_r = np.zeros(len(right), dtype=bool)
     if len(right) and len(left):
         gap = np.abs(left.apex_s[r_to_l] - right.apex_s)
-        paired_r = (gap <= params.pair_max_apex_gap_s) & (l_to_r[r_to_l] == np.arange(len(right)))
+        # Long closures have flat, ill-defined apexes: there, overlapping in time is enough.
+        overlap = (np.minimum(right.offset_s, left.offset_s[r_to_l]) - np.maximum(right.onset_s, left.onset_s[r_to_l]))
+        shorter = np.minimum(right.offset_s - right.onset_s, left.offset_s[r_to_l] - left.onset_s[r_to_l])
+        together = (gap <= params.pair_max_apex_gap_s) | (overlap >= 0.5 * shorter)
+        paired_r = together & (l_to_r[r_to_l] == np.arange(len(right)))
     paired_l = np.zeros(len(left), dtype=bool)
     paired_l[r_to_l[paired_r]] = True
 

@@ -1,0 +1,74 @@
+"""A clip's measurement as JSON (the result document) and CSV (the per-frame series)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+
+import numpy as np
+
+from synkimeter.core.analysis import ClipAnalysis
+from synkimeter.core.anatomy import SIDES
+from synkimeter.files import atomic_writer
+
+FRAME_COLUMNS = (
+    "time_s", "face_found", "closure_right", "closure_left",
+    "commissure_right_up_mm", "commissure_right_out_mm", "commissure_right_mm",
+    "commissure_left_up_mm", "commissure_left_out_mm", "commissure_left_mm",
+    "fissure_right_mm", "fissure_left_mm", "yaw_deg", "pitch_deg", "roll_deg",
+)
+
+
+def frame_table(analysis: ClipAnalysis) -> dict[str, np.ndarray]:
+    """Per-frame series, commissure positions relative to their clip median (head motion removed)."""
+    tr = analysis.traces
+    columns = {
+        "time_s": analysis.timestamps_s,
+        "face_found": analysis.face_found.astype(int),
+        "closure_right": analysis.closure["right"],
+        "closure_left": analysis.closure["left"],
+    }
+    for side in SIDES:
+        columns[f"commissure_{side}_up_mm"] = tr.up_mm[side]
+        columns[f"commissure_{side}_out_mm"] = tr.out_mm[side]
+        columns[f"commissure_{side}_mm"] = tr.displacement_mm(side)
+    for side in SIDES:
+        columns[f"fissure_{side}_mm"] = analysis.fissure_mm[side]
+    columns["yaw_deg"] = analysis.alignment.yaw_deg
+    columns["pitch_deg"] = analysis.alignment.pitch_deg
+    columns["roll_deg"] = analysis.alignment.roll_deg
+    return {name: columns[name] for name in FRAME_COLUMNS}
+
+
+def write_frames_csv(analysis: ClipAnalysis, path: str | os.PathLike) -> None:
+    table = frame_table(analysis)
+    matrix = np.column_stack([np.asarray(table[c], dtype=np.float64) for c in FRAME_COLUMNS])
+    with atomic_writer(path, "w") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(FRAME_COLUMNS)
+        for row in matrix:
+            writer.writerow("" if not np.isfinite(v) else (f"{v:.4f}" if abs(v) % 1 else f"{v:.0f}") for v in row)
+
+
+def jsonable(value):
+    """A copy with NaN/inf as null and numpy scalars as plain numbers: strict JSON, any reader."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.ndarray):
+        return jsonable(value.tolist())
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if np.isfinite(value) else None
+    return value
+
+
+def write_json(summary: dict, path: str | os.PathLike) -> None:
+    with atomic_writer(path, "w") as fh:
+        json.dump(jsonable(summary), fh, indent=2, allow_nan=False)
+        fh.write("\n")
