@@ -38,6 +38,10 @@ CLOSE_OVERLAP_PX = 1.5
 
 # Direction of the synkinetic commissure pull: up and away from the midline, 45 degrees.
 COUPLING_ANGLE_DEG = 45.0
+# The pulled skin region: Gaussian of sigma = this x lip height (0 to 17), cut to zero smoothly at
+# CORNER_CUTOFF_SIGMAS sigma.
+CORNER_SIGMA_LIP_HEIGHTS = 0.6
+CORNER_CUTOFF_SIGMAS = 3.5
 
 
 def load_photo_bgr() -> np.ndarray:
@@ -199,18 +203,25 @@ class _Corner:
     sigma: float  # Gaussian radius of the pulled skin region, px
 
     def unwarp(self, fx: np.ndarray, fy: np.ndarray, shift_px: float) -> None:
-        """Invert p' = p + shift * w(p) * d, w Gaussian around the corner (fixed-point iteration)."""
+        """Invert p' = p + shift * w(p) * d (fixed-point iteration).
+
+        w is a Gaussian around the corner times a smooth cutoff (1 - r^2/R^2)^2 that reaches exactly
+        zero at R = CORNER_CUTOFF_SIGMAS sigma, so the other mouth corner is untouched.
+        """
         sx, sy = fx.copy(), fy.copy()
         k = -0.5 / self.sigma**2
+        r2max = (CORNER_CUTOFF_SIGMAS * self.sigma) ** 2
         for _ in range(6):
-            w = shift_px * np.exp(k * ((sx - self.point[0]) ** 2 + (sy - self.point[1]) ** 2))
+            r2 = (sx - self.point[0]) ** 2 + (sy - self.point[1]) ** 2
+            cut = np.square(np.clip(1.0 - r2 / r2max, 0.0, 1.0))
+            w = shift_px * np.exp(k * r2) * cut
             sx = fx - w * self.direction[0]
             sy = fy - w * self.direction[1]
         fx[...] = sx
         fy[...] = sy
 
     def box(self, shift_px: float) -> tuple[float, float, float, float]:
-        r = 4.0 * self.sigma + abs(shift_px)
+        r = CORNER_CUTOFF_SIGMAS * self.sigma + abs(shift_px) + 1.0
         return (self.point[0] - r, self.point[1] - r, self.point[0] + r, self.point[1] + r)
 
 
@@ -241,7 +252,7 @@ class FaceModel:
             p = self.points[anatomy.COMMISSURE[side]]
             outward = np.sign(p[0] - mid_x)
             self.corners[side] = _Corner(
-                p, np.array([outward * np.cos(a), -np.sin(a)]), sigma=0.6 * lip_height
+                p, np.array([outward * np.cos(a), -np.sin(a)]), sigma=CORNER_SIGMA_LIP_HEIGHTS * lip_height
             )
         self.centre = self.points[4].copy()  # head motion pivots about the nose tip
         self.mm_per_px = mm_per_px_from(self.points)

@@ -40,11 +40,23 @@ def face_model() -> FaceModel:
 
 
 def open_writer(path: Path) -> tuple[cv2.VideoWriter, str]:
-    for fourcc in FOURCCS:
-        writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), FPS, (WIDTH, HEIGHT))
-        if writer.isOpened():
-            return writer, fourcc
-        writer.release()
+    """The first fourcc in FOURCCS this OpenCV can encode (OpenCV's own errors for the failed
+    tries are silenced: a missing H.264 encoder is expected, not a problem)."""
+    logging = getattr(cv2, "utils", None) and getattr(cv2.utils, "logging", None)
+    old = logging.getLogLevel() if logging else None
+    try:
+        for fourcc in FOURCCS:
+            if logging:
+                logging.setLogLevel(logging.LOG_LEVEL_SILENT if fourcc != FOURCCS[-1] else old)
+            writer = cv2.VideoWriter(
+                str(path), cv2.VideoWriter_fourcc(*fourcc), FPS, (WIDTH, HEIGHT)
+            )
+            if writer.isOpened():
+                return writer, fourcc
+            writer.release()
+    finally:
+        if logging:
+            logging.setLogLevel(old)
     raise RuntimeError(f"no MPEG-4 encoder available to write {path}")
 
 
@@ -88,16 +100,21 @@ def render_frames(truth: dict, model: FaceModel | None = None):
 
 def write_clip(spec: ClipSpec, out_dir: Path | str) -> tuple[Path, Path, dict]:
     """Write OUT_DIR/NAME.mp4 and OUT_DIR/NAME.truth.json; return both paths and the truth."""
+    return write_truth_clip(spec.truth(), out_dir)
+
+
+def write_truth_clip(truth: dict, out_dir: Path | str) -> tuple[Path, Path, dict]:
+    """Render a truth dict (as from `ClipSpec.truth()`) to OUT_DIR/NAME.mp4 + NAME.truth.json."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    truth = spec.truth()
-    video = out_dir / f"{spec.name}.mp4"
+    name = truth["name"]
+    video = out_dir / f"{name}.mp4"
     writer, _ = open_writer(video)
     try:
         for frame in render_frames(truth):
             writer.write(frame)
     finally:
         writer.release()
-    truth_path = out_dir / f"{spec.name}.truth.json"
+    truth_path = out_dir / f"{name}.truth.json"
     truth_path.write_text(json.dumps(truth, indent=2) + "\n")
     return video, truth_path, truth

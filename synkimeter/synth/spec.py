@@ -41,6 +41,8 @@ class ClipSpec:
     head_motion: dict[str, float] | None = None
     face_absent: tuple[tuple[float, float], ...] = ()
     description: str = ""
+    # Fixed blink onsets (seconds) instead of the seeded every-2-2.6-s schedule (short test clips).
+    onsets_s: tuple[float, ...] = ()
 
     @property
     def frames(self) -> int:
@@ -51,9 +53,14 @@ class ClipSpec:
         onsets = []
         t = float(rng.uniform(*FIRST_ONSET_S))
         while t < self.duration_s - END_MARGIN_S - 0.4:
-            if not any(a - ABSENT_MARGIN_S[0] < t < b + ABSENT_MARGIN_S[1] for a, b in self.face_absent):
+            near_absent = any(
+                a - ABSENT_MARGIN_S[0] < t < b + ABSENT_MARGIN_S[1] for a, b in self.face_absent
+            )
+            if not near_absent:
                 onsets.append(t)
             t += float(rng.uniform(*INTERVAL_S))
+        if self.onsets_s:
+            onsets = [float(x) for x in self.onsets_s]
         n = len(onsets)
         eyes = ["right"] * self.right_winks + ["left"] * self.left_winks
         if len(eyes) > n:
@@ -84,7 +91,7 @@ class ClipSpec:
                     "depth": {k: round(v, 3) for k, v in depth.items()},
                 }
             )
-        from synkimeter.synth.face import rest_landmarks, mm_per_px_from, COUPLING_ANGLE_DEG
+        from synkimeter.synth.face import COUPLING_ANGLE_DEG, mm_per_px_from, rest_landmarks
 
         coupled = {k: v for k, v in self.coupling_mm.items() if v > 0}
         affected = max(coupled, key=coupled.get) if coupled else None
