@@ -94,6 +94,10 @@ class FrameSource(ABC):
     Iterating an unopened source opens it and closes it again at the end. After a normal end,
     `truncated` says whether the stream stopped short of what it announced, and `warnings` holds plain
     sentences about anything the caller should tell the person (truncation, assumed frame times).
+
+    `is_live` is True when frames arrive in real time whether or not anyone takes them (a camera, or a
+    file replayed with realtime=True): read such a source with LatestFrameReader. `description` is the
+    file path or "Camera N".
     """
 
     description: str
