@@ -39,24 +39,28 @@ def face_model() -> FaceModel:
     return _MODEL
 
 
+_WORKING_FOURCC: str | None = None
+
+
 def open_writer(path: Path) -> tuple[cv2.VideoWriter, str]:
-    """The first fourcc in FOURCCS this OpenCV can encode (OpenCV's own errors for the failed
-    tries are silenced: a missing H.264 encoder is expected, not a problem)."""
-    logging = getattr(cv2, "utils", None) and getattr(cv2.utils, "logging", None)
-    old = logging.getLogLevel() if logging else None
-    try:
-        for fourcc in FOURCCS:
-            if logging:
-                logging.setLogLevel(logging.LOG_LEVEL_SILENT if fourcc != FOURCCS[-1] else old)
+    """A writer with the first fourcc in FOURCCS this OpenCV can encode. OpenCV's error log for
+    failed tries is silenced (a missing H.264 encoder is expected) and the answer is cached."""
+    global _WORKING_FOURCC
+    for fourcc in [_WORKING_FOURCC] if _WORKING_FOURCC else FOURCCS:
+        old = cv2.getLogLevel() if hasattr(cv2, "getLogLevel") else None
+        if old is not None and fourcc != FOURCCS[-1]:
+            cv2.setLogLevel(0)
+        try:
             writer = cv2.VideoWriter(
                 str(path), cv2.VideoWriter_fourcc(*fourcc), FPS, (WIDTH, HEIGHT)
             )
-            if writer.isOpened():
-                return writer, fourcc
-            writer.release()
-    finally:
-        if logging:
-            logging.setLogLevel(old)
+        finally:
+            if old is not None:
+                cv2.setLogLevel(old)
+        if writer.isOpened():
+            _WORKING_FOURCC = fourcc
+            return writer, fourcc
+        writer.release()
     raise RuntimeError(f"no MPEG-4 encoder available to write {path}")
 
 
