@@ -101,7 +101,7 @@ def test_blink_profile():
 def test_head_pose_bounds():
     truth = SAMPLE_CLIPS[6].truth()
     hm = truth["head_motion"]
-    poses = np.array([head_pose(truth, t) for t in np.arange(0, 22, 0.1)])
+    poses = np.array([head_pose(truth, t) for t in np.arange(0, truth["duration_s"], 0.1)])
     assert np.abs(poses[:, 0]).max() <= hm["roll_deg"] + 1e-9
     assert np.abs(poses[:, 1] - 1).max() <= hm["scale"] + 1e-9
     assert np.abs(poses[:, 2]).max() <= hm["translate_px"] + 1e-9

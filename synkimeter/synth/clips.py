@@ -37,7 +37,7 @@ SAMPLE_CLIPS: tuple[ClipSpec, ...] = (
         "blinks; right commissure pulled 2 mm x right-eye closure, so left winks move no mouth.",
     ),
     ClipSpec(
-        "head_motion", seed=107, coupling_mm=NONE,
+        "head_motion", seed=107, coupling_mm=NONE, duration_s=20.0,
         head_motion={"roll_deg": 3.0, "translate_px": 20.0, "scale": 0.03, "period_s": 7.0},
         description="Complete blinks with no coupling while the whole head moves slowly (roll "
         "+-3 deg, translation +-20 px horizontally and +-12 px vertically, scale +-3 %): head "
