@@ -82,6 +82,22 @@ class AnalysisParams:
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
 
+    # --- live view (GUI and synkimeter.live) ------------------------------------------------
+    # The live engine re-measures this much recent history on every update (a fixed-size buffer).
+    live_buffer_s: float = 30.0
+    # Buffer capacity is live_buffer_s x this rate: faster sources keep a shorter stretch.
+    live_buffer_max_fps: float = 60.0
+    # How often the live engine re-measures the buffer and the scores panel refreshes.
+    live_update_interval_s: float = 0.25
+    # How often the preview is repainted at most (the newest frame; older ones are skipped).
+    live_preview_interval_s: float = 1.0 / 30.0
+    # Span of the rolling trend plots.
+    live_plot_window_s: float = 20.0
+    # Blinks shown in the per-blink bar history.
+    live_bar_blinks: int = 30
+    # The overlay's mouth-corner arrows are drawn this many times longer than the movement.
+    live_arrow_gain: float = 4.0
+
     def with_overrides(self, **overrides: Any) -> "AnalysisParams":
         return replace(self, **overrides)
 
