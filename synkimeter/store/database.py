@@ -1,0 +1,823 @@
+"""The local store: patients, sessions, task clips and their results in SQLite, clip files beside it.
+
+Layout of the data folder (`data_dir()`; `SYNKIMETER_DATA_DIR` overrides the per-user default,
+e.g. for tests or a clinic's shared folder)::
+
+    synkimeter.sqlite3            the database (WAL mode: also -wal and -shm files while open)
+    clips/p<patient>/s<session>/  one folder per session
+        0007-pucker.mp4           the video as recorded
+        0007-pucker.npz           the face-mesh landmarks (LandmarkSeries.save_npz, no pickle)
+        0007-pucker.json          the result summary
+
+Safety rules:
+- every clip file is written atomically (temporary file, fsync, rename), and the database learns of a
+  clip's files only in the transaction that marks it complete, so a crash loses at most the clip
+  being written;
+- a session left 'recording' by a process that no longer runs is marked 'incomplete' on the next
+  open, together with its unfinished clips, and their leftover temporary files are removed;
+- a damaged clip file is reported (`verify`, `load_series`) and the rest of the store still opens;
+- every failure reaches the caller as a `StoreError` whose str() is one plain sentence.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import shutil
+import socket
+import sqlite3
+import time
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterator
+
+import numpy as np
+
+from synkimeter.files import atomic_writer
+from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, SCHEMA_VERSION, SESSION_KINDS, SIDES
+
+ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
+DB_NAME = "synkimeter.sqlite3"
+CLIPS_DIR = "clips"
+DEFAULT_BUSY_TIMEOUT_S = 5.0
+# A 'recording' session started on another computer (shared folder) cannot be checked for a live
+# process; after this long it is taken as abandoned.
+OTHER_HOST_STALE_S = 24 * 3600.0
+TASKS = ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker")
+ORAL_OCULAR_TASKS = ("rest", "smile", "pucker")
+_TEMP_SUFFIXES = (".tmp", ".part")
+
+
+class StoreError(Exception):
+    """The store cannot do what was asked; str() is one plain sentence for the user."""
+
+
+def data_dir() -> Path:
+    """The data folder: $SYNKIMETER_DATA_DIR if set, else the per-user data folder."""
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("synkimeter", appauthor=False))
+
+
+def now_iso() -> str:
+    return datetime.now().replace(microsecond=0).isoformat()
+
+
+# --- records -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Patient:
+    id: int
+    pseudonym: str
+    affected_side: str | None
+    notes: str
+    created: str
+
+
+@dataclass(frozen=True)
+class Session:
+    id: int
+    patient_id: int
+    started_at: str
+    kind: str
+    protocol: str
+    notes: str
+    status: str
+    ocular_score: float | None = None
+    ocular_ci_low: float | None = None
+    ocular_ci_high: float | None = None
+    ocular_affected_side: str | None = None
+
+    @property
+    def date(self) -> str:
+        return self.started_at[:10]
+
+
+@dataclass(frozen=True)
+class Clip:
+    id: int
+    session_id: int
+    task: str
+    status: str
+    video_path: str | None
+    landmarks_path: str | None
+    summary_path: str | None
+    source_name: str
+    error: str | None
+    created: str
+
+
+def _record(cls, row: sqlite3.Row | None):
+    if row is None:
+        return None
+    keys = row.keys()
+    return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in keys})
+
+
+# --- processes -----------------------------------------------------------------------------------
+def _process_start_token(pid: int) -> str:
+    """Something that changes when a pid is reused (Linux: the start time in /proc); '' elsewhere."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            stat = fh.read().decode("ascii", "replace")
+        return stat.rsplit(")", 1)[1].split()[19]
+    except (OSError, IndexError):
+        return ""
+
+
+def process_alive(pid: int | None, start_token: str = "") -> bool:
+    if not pid or pid <= 0:
+        return False
+    if pid == os.getpid():
+        return True
+    if os.name == "nt":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        kernel32 = ctypes.windll.kernel32
+        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
+        if not handle:
+            return False
+        try:
+            code = ctypes.c_ulong()
+            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
+            return bool(ok) and code.value == 259  # STILL_ACTIVE
+        finally:
+            kernel32.CloseHandle(handle)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            state = fh.read().decode("ascii", "replace").rsplit(")", 1)[1].split()[0]
+        if state in ("Z", "X"):
+            return False
+    except (OSError, IndexError):
+        pass
+    if start_token:
+        token = _process_start_token(pid)
+        if token and token != start_token:
+            return False  # the pid now belongs to another process
+    return True
+
+
+# --- errors --------------------------------------------------------------------------------------
+def _sqlite_message(exc: sqlite3.Error, folder: Path, busy_timeout_s: float) -> str:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return (f"The synkimeter database in '{folder}' is in use by another program (another synkimeter "
+                f"window or command?) and stayed locked for {busy_timeout_s:g} s; close it or try again.")
+    if "disk is full" in text or "database or disk is full" in text:
+        return f"The disk holding '{folder}' is full: free some space, then try again (nothing was changed)."
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return (f"The synkimeter database '{folder / DB_NAME}' is damaged ({exc}); keep a copy of the folder "
+                "and restore it from a backup.")
+    if "readonly" in text or "read-only" in text:
+        return f"The synkimeter database in '{folder}' is read-only: synkimeter needs permission to write there."
+    if "unable to open" in text:
+        return f"The synkimeter database in '{folder}' cannot be opened (check the folder exists and can be written)."
+    return f"The synkimeter database in '{folder}' reported an error: {exc}."
+
+
+def _os_message(exc: OSError, what: str) -> str:
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return f"The disk is full: {what} could not be saved, and nothing of it was kept. Free some space and try again."
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"No permission to write {what} ({exc.filename or 'the data folder'})."
+    return f"{what[:1].upper()}{what[1:]} could not be saved ({exc.strerror or exc})."
+
+
+# --- the store -----------------------------------------------------------------------------------
+class Store:
+    """One open store. Use as a context manager, or call close().
+
+    `problems` lists what opening found and repaired or could not read (plain sentences).
+    """
+
+    def __init__(self, folder: str | os.PathLike | None = None, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
+                 recover: bool = True) -> None:
+        self.folder = Path(folder) if folder is not None else data_dir()
+        self.db_path = self.folder / DB_NAME
+        self.busy_timeout_s = float(busy_timeout_s)
+        self.problems: list[str] = []
+        self.host = socket.gethostname()
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"The data folder '{self.folder}' cannot be created ({exc.strerror or exc}).") from exc
+        self._conn: sqlite3.Connection | None = None
+        try:
+            self._conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_s, isolation_level=None)
+            self._conn.row_factory = sqlite3.Row
+            self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":
+                self.problems.append(f"The database could not switch to WAL mode (it uses {mode}).")
+            self._conn.execute("PRAGMA synchronous = FULL")
+            self._migrate()
+            if recover:
+                self.recover()
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreError(_sqlite_message(exc, self.folder, self.busy_timeout_s)) from exc
+        except BaseException:
+            self.close()
+            raise
+
+    # -- plumbing ---------------------------------------------------------------------------------
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            raise StoreError("The store is closed.")
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def _tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: waits up to busy_timeout for other writers)."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(_sqlite_message(exc, self.folder, self.busy_timeout_s)) from exc
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise StoreError(_sqlite_message(exc, self.folder, self.busy_timeout_s)) from exc
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                conn.execute("ROLLBACK")
+            raise
+
+    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreError(_sqlite_message(exc, self.folder, self.busy_timeout_s)) from exc
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._query("PRAGMA user_version")[0][0])
+
+    def _migrate(self) -> None:
+        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"The store in '{self.folder}' was written by a newer synkimeter (schema "
+                             f"{version}, this one knows {SCHEMA_VERSION}); please update synkimeter.")
+        pending = [(v, step) for v, step in MIGRATIONS if v > version]
+        if not pending:
+            return
+        if version > 0:
+            self._backup(f"{DB_NAME}.v{version}.bak")
+        for target, step in pending:
+            with self._tx() as conn:
+                if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= target:
+                    continue  # another process migrated meanwhile
+                step(conn)
+                conn.execute(f"PRAGMA user_version = {int(target)}")
+
+    def _backup(self, name: str) -> None:
+        """A copy of the database before a migration changes it (kept once per old version)."""
+        target = self.folder / name
+        if target.exists():
+            return
+        tmp = target.with_name(f".{name}.tmp")
+        try:
+            with contextlib.closing(sqlite3.connect(tmp)) as dst:
+                self.conn.backup(dst)
+            os.replace(tmp, target)
+        except (sqlite3.Error, OSError) as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            self.problems.append(f"No backup could be made before updating the database ({exc}).")
+
+    def integrity_check(self) -> str:
+        return str(self._query("PRAGMA integrity_check")[0][0])
+
+    # -- recovery ---------------------------------------------------------------------------------
+    def recover(self) -> list[int]:
+        """Mark sessions left 'recording' by a process that is gone as 'incomplete' (with their
+        unfinished clips), remove their temporary files, and report missing clip files.
+        Returns the ids of the sessions marked incomplete."""
+        stale = []
+        for row in self._query("SELECT id, host, pid, pid_start, started_at FROM sessions WHERE status = 'recording'"):
+            if row["host"] == self.host or not row["host"]:
+                alive = process_alive(row["pid"], row["pid_start"])
+            else:
+                try:
+                    age = time.time() - datetime.fromisoformat(row["started_at"]).timestamp()
+                except ValueError:
+                    age = float("inf")
+                alive = age < OTHER_HOST_STALE_S
+            if not alive:
+                stale.append(int(row["id"]))
+        if stale:
+            marks = ",".join("?" * len(stale))
+            with self._tx() as conn:
+                conn.execute(f"UPDATE sessions SET status = 'incomplete' WHERE id IN ({marks}) AND status = 'recording'", stale)
+                conn.execute(f"UPDATE clips SET status = 'incomplete', error = COALESCE(error, "
+                             f"'The recording was interrupted.') WHERE session_id IN ({marks}) AND status = 'recording'", stale)
+            for sid in stale:
+                self._remove_temp_files(sid)
+            self.problems.append(f"{len(stale)} interrupted session(s) were kept and marked incomplete.")
+        for row in self._query("SELECT c.id, c.task, c.video_path, c.landmarks_path, c.summary_path, s.started_at "
+                               "FROM clips c JOIN sessions s ON s.id = c.session_id WHERE c.status = 'complete'"):
+            for key in ("video_path", "landmarks_path", "summary_path"):
+                if row[key] and not (self.folder / row[key]).is_file():
+                    self.problems.append(f"The {key.split('_')[0]} file of clip {row['id']} ({row['task']}, "
+                                         f"{row['started_at'][:10]}) is missing: {row[key]}.")
+        return stale
+
+    def _remove_temp_files(self, session_id: int) -> None:
+        row = self._query("SELECT patient_id FROM sessions WHERE id = ?", (session_id,))
+        if not row:
+            return
+        folder = self.session_dir(row[0][0], session_id)
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if path.name.startswith(".") and path.name.endswith(_TEMP_SUFFIXES):
+                    with contextlib.suppress(OSError):
+                        path.unlink()
+
+    # -- patients ---------------------------------------------------------------------------------
+    def add_patient(self, pseudonym: str, affected_side: str | None = None, notes: str = "") -> Patient:
+        pseudonym = _check_pseudonym(pseudonym)
+        _check_side(affected_side)
+        try:
+            with self._tx() as conn:
+                cur = conn.execute("INSERT INTO patients (pseudonym, affected_side, notes, created) VALUES (?, ?, ?, ?)",
+                                   (pseudonym, affected_side, notes or "", now_iso()))
+                pid = cur.lastrowid
+        except StoreError as exc:
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                raise StoreError(f"A patient '{pseudonym}' already exists.") from exc
+            raise
+        return self.patient_by_id(pid)
+
+    def patient(self, pseudonym: str) -> Patient | None:
+        rows = self._query("SELECT * FROM patients WHERE pseudonym = ?", (str(pseudonym).strip(),))
+        return _record(Patient, rows[0]) if rows else None
+
+    def patient_by_id(self, patient_id: int) -> Patient | None:
+        rows = self._query("SELECT * FROM patients WHERE id = ?", (patient_id,))
+        return _record(Patient, rows[0]) if rows else None
+
+    def require_patient(self, pseudonym: str) -> Patient:
+        patient = self.patient(pseudonym)
+        if patient is None:
+            raise StoreError(f"There is no patient '{pseudonym}' in the store at '{self.folder}'.")
+        return patient
+
+    def get_or_create_patient(self, pseudonym: str, affected_side: str | None = None) -> tuple[Patient, bool]:
+        found = self.patient(pseudonym)
+        if found is not None:
+            if affected_side and not found.affected_side:
+                found = self.update_patient(found.pseudonym, affected_side=affected_side)
+            return found, False
+        return self.add_patient(pseudonym, affected_side), True
+
+    def update_patient(self, pseudonym: str, *, affected_side: str | None = ..., notes: str | None = None) -> Patient:
+        patient = self.require_patient(pseudonym)
+        with self._tx() as conn:
+            if affected_side is not ...:
+                _check_side(affected_side)
+                conn.execute("UPDATE patients SET affected_side = ? WHERE id = ?", (affected_side, patient.id))
+            if notes is not None:
+                conn.execute("UPDATE patients SET notes = ? WHERE id = ?", (notes, patient.id))
+        return self.patient_by_id(patient.id)
+
+    def patients(self) -> list[Patient]:
+        return [_record(Patient, r) for r in self._query("SELECT * FROM patients ORDER BY pseudonym")]
+
+    # -- sessions ---------------------------------------------------------------------------------
+    def start_session(self, patient: Patient, kind: str = "follow-up", protocol: str = "", notes: str = "",
+                      started_at: str | None = None) -> Session:
+        """A new session in 'recording' state, owned by this process until finish_session()."""
+        if kind not in SESSION_KINDS:
+            raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
+        started_at = started_at or now_iso()
+        try:
+            datetime.fromisoformat(started_at)
+        except ValueError as exc:
+            raise StoreError(f"'{started_at}' is not a date (use YYYY-MM-DD).") from exc
+        pid = os.getpid()
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO sessions (patient_id, started_at, kind, protocol, notes, status, host, pid, pid_start) "
+                "VALUES (?, ?, ?, ?, ?, 'recording', ?, ?, ?)",
+                (patient.id, started_at, kind, protocol or "", notes or "", self.host, pid, _process_start_token(pid)))
+            sid = cur.lastrowid
+        return self.session(sid)
+
+    def finish_session(self, session: Session, status: str = "complete") -> Session:
+        if status not in ("complete", "incomplete"):
+            raise StoreError(f"A session ends 'complete' or 'incomplete', not '{status}'.")
+        with self._tx() as conn:
+            conn.execute("UPDATE sessions SET status = ?, pid = NULL WHERE id = ?", (status, session.id))
+            conn.execute("UPDATE clips SET status = 'incomplete', error = COALESCE(error, 'Not finished.') "
+                         "WHERE session_id = ? AND status = 'recording'", (session.id,))
+        self._remove_temp_files(session.id)
+        return self.session(session.id)
+
+    def session(self, session_id: int) -> Session | None:
+        rows = self._query("SELECT * FROM sessions WHERE id = ?", (session_id,))
+        return _record(Session, rows[0]) if rows else None
+
+    def sessions(self, patient: Patient) -> list[Session]:
+        return [_record(Session, r) for r in
+                self._query("SELECT * FROM sessions WHERE patient_id = ? ORDER BY started_at, id", (patient.id,))]
+
+    def delete_session(self, session: Session) -> None:
+        """Remove a session, its clips, results and files."""
+        with self._tx() as conn:
+            conn.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
+        shutil.rmtree(self.session_dir(session.patient_id, session.id), ignore_errors=True)
+
+    def session_dir(self, patient_id: int, session_id: int) -> Path:
+        return self.folder / CLIPS_DIR / f"p{int(patient_id):04d}" / f"s{int(session_id):05d}"
+
+    # -- clips ------------------------------------------------------------------------------------
+    def begin_clip(self, session: Session, task: str, source_name: str = "") -> Clip:
+        """A clip row in 'recording' state; its files are saved by save_clip()."""
+        task = str(task).strip()
+        if not task or not all(ch.isalnum() or ch in "_-" for ch in task):
+            raise StoreError(f"'{task}' is not a task name (letters, digits, '_' or '-').")
+        with self._tx() as conn:
+            cur = conn.execute("INSERT INTO clips (session_id, task, status, source_name, created) "
+                               "VALUES (?, ?, 'recording', ?, ?)", (session.id, task, source_name, now_iso()))
+            cid = cur.lastrowid
+        return self.clip(cid)
+
+    def clip(self, clip_id: int) -> Clip | None:
+        rows = self._query("SELECT * FROM clips WHERE id = ?", (clip_id,))
+        return _record(Clip, rows[0]) if rows else None
+
+    def clips(self, session: Session) -> list[Clip]:
+        return [_record(Clip, r) for r in self._query("SELECT * FROM clips WHERE session_id = ? ORDER BY id", (session.id,))]
+
+    def _clip_stem(self, clip: Clip) -> Path:
+        session = self.session(clip.session_id)
+        return self.session_dir(session.patient_id, session.id) / f"{clip.id:04d}-{clip.task}"
+
+    def recording_path(self, clip: Clip, suffix: str = ".mp4") -> Path:
+        """Where a live recorder writes the video while recording: a hidden temporary name in the
+        clip's folder, removed if the session is abandoned; save_clip(video=this path) moves it in place."""
+        stem = self._clip_stem(clip)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        return stem.with_name(f".{stem.name}{suffix}.part")
+
+    def save_clip(self, clip: Clip, *, summary: dict | None = None, analysis=None, series=None,
+                  video: str | os.PathLike | None = None) -> Clip:
+        """Write the clip's files atomically, then record it complete with its result in one transaction.
+
+        `analysis` (ClipAnalysis) gives the summary and the eye-fissure levels; `summary` alone works
+        too. On any failure nothing of the clip is kept (its files are removed), the clip is marked
+        'failed', and a StoreError says why.
+        """
+        from synkimeter.export import jsonable
+
+        if analysis is not None and summary is None:
+            summary = analysis.summary
+        if summary is None:
+            raise StoreError("A clip needs its measurement to be saved.")
+        summary = jsonable(dict(summary))
+        summary["task"] = clip.task
+        levels = None
+        if analysis is not None:
+            from synkimeter.core.oral_ocular import clip_fissure_levels
+
+            levels = clip_fissure_levels(analysis)
+            summary["fissure_levels"] = {
+                side: {kind: {"mm": _num(lv.mm), "se_mm": _num(lv.se_mm), "frames": lv.n_frames}
+                       for kind, lv in by_kind.items()} for side, by_kind in levels.items()}
+        elif isinstance(summary.get("fissure_levels"), dict):
+            levels = summary["fissure_levels"]
+        stem = self._clip_stem(clip)
+        written: list[Path] = []
+        paths = {"video_path": None, "landmarks_path": None, "summary_path": None}
+        try:
+            if video is not None:
+                src = Path(video)
+                if not src.is_file():
+                    raise StoreError(f"The video '{src}' does not exist.")
+                ext = src.suffix.lower() if src.suffix and src.suffix.lower() != ".part" else ""
+                if src.name.endswith(".part"):
+                    ext = Path(src.name[: -len(".part")]).suffix.lower()
+                target = stem.with_name(stem.name + (ext or ".mp4"))
+                if src.parent.resolve() == target.parent.resolve() and src.name.startswith("."):
+                    with open(src, "rb+") as fh:
+                        os.fsync(fh.fileno())
+                    os.replace(src, target)
+                else:
+                    with open(src, "rb") as fin, atomic_writer(target, "wb") as fout:
+                        shutil.copyfileobj(fin, fout, 1 << 20)
+                written.append(target)
+                paths["video_path"] = target
+            if series is not None:
+                target = stem.with_name(stem.name + ".npz")
+                series.save_npz(target)
+                written.append(target)
+                paths["landmarks_path"] = target
+            target = stem.with_name(stem.name + ".json")
+            with atomic_writer(target, "w") as fh:
+                json.dump(summary, fh, indent=2, allow_nan=False)
+                fh.write("\n")
+            written.append(target)
+            paths["summary_path"] = target
+            rel = {k: (v.relative_to(self.folder).as_posix() if v is not None else None) for k, v in paths.items()}
+            with self._tx() as conn:
+                conn.execute("UPDATE clips SET status = 'complete', video_path = ?, landmarks_path = ?, summary_path = ?, "
+                             "error = NULL WHERE id = ?", (rel["video_path"], rel["landmarks_path"], rel["summary_path"], clip.id))
+                conn.execute("DELETE FROM results WHERE clip_id = ?", (clip.id,))
+                _insert_result(conn, clip.id, summary, levels)
+                self._update_oral_ocular(conn, clip.session_id)
+        except BaseException as exc:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            if isinstance(exc, OSError):
+                message = _os_message(exc, f"the {clip.task} clip")
+            elif isinstance(exc, StoreError):
+                message = str(exc)
+            elif isinstance(exc, Exception):
+                message = f"The {clip.task} clip could not be saved ({type(exc).__name__}: {exc})."
+            else:
+                raise
+            with contextlib.suppress(StoreError, sqlite3.Error):
+                with self._tx() as conn:
+                    conn.execute("UPDATE clips SET status = 'failed', error = ? WHERE id = ?", (message, clip.id))
+            raise StoreError(message) from exc
+        return self.clip(clip.id)
+
+    def fail_clip(self, clip: Clip, message: str) -> None:
+        with self._tx() as conn:
+            conn.execute("UPDATE clips SET status = 'failed', error = ? WHERE id = ?", (message, clip.id))
+
+    def _update_oral_ocular(self, conn: sqlite3.Connection, session_id: int) -> None:
+        """Narrowing per task clip against the session's rest clip, and the session's ocular score."""
+        from synkimeter.core.oral_ocular import FissureLevel, narrowing, ocular_synkinesis_score
+
+        rows = conn.execute(
+            "SELECT c.task, r.* FROM clips c JOIN results r ON r.clip_id = c.id "
+            "WHERE c.session_id = ? AND c.status = 'complete' AND c.task IN ('rest', 'smile', 'pucker') "
+            "ORDER BY c.id", (session_id,)).fetchall()
+        latest = {row["task"]: row for row in rows}  # the last complete clip of each task counts
+        rest = latest.get("rest")
+        narrows = {}
+        for task in ("smile", "pucker"):
+            row = latest.get(task)
+            if row is None:
+                continue
+            by_side = {}
+            for side in SIDES:
+                if rest is None or rest[f"{side}_fissure_open_mm"] is None or row[f"{side}_fissure_active_mm"] is None:
+                    by_side = None
+                    break
+                by_side[side] = narrowing(
+                    FissureLevel(rest[f"{side}_fissure_open_mm"], _nan(rest[f"{side}_fissure_open_se_mm"]), 0),
+                    FissureLevel(row[f"{side}_fissure_active_mm"], _nan(row[f"{side}_fissure_active_se_mm"]), 0))
+            values = []
+            for side in SIDES:
+                n = by_side[side] if by_side else None
+                values += [_num(n.pct) if n else None, _num(n.ci95_pct[0]) if n else None, _num(n.ci95_pct[1]) if n else None]
+            conn.execute("UPDATE results SET right_narrowing_pct = ?, right_narrowing_ci_low_pct = ?, "
+                         "right_narrowing_ci_high_pct = ?, left_narrowing_pct = ?, left_narrowing_ci_low_pct = ?, "
+                         "left_narrowing_ci_high_pct = ? WHERE id = ?", (*values, row["id"]))
+            if by_side:
+                narrows[task] = by_side
+        side_row = conn.execute("SELECT p.affected_side FROM sessions s JOIN patients p ON p.id = s.patient_id "
+                                "WHERE s.id = ?", (session_id,)).fetchone()
+        score = ocular_synkinesis_score(narrows, side_row[0] if side_row else None)
+        conn.execute("UPDATE sessions SET ocular_score = ?, ocular_ci_low = ?, ocular_ci_high = ?, "
+                     "ocular_affected_side = ? WHERE id = ?",
+                     (_num(score.score), _num(score.ci95[0]), _num(score.ci95[1]),
+                      score.affected_side if narrows else None, session_id))
+
+    # -- reading back -----------------------------------------------------------------------------
+    def result_row(self, clip: Clip) -> dict | None:
+        rows = self._query("SELECT * FROM results WHERE clip_id = ?", (clip.id,))
+        return dict(rows[0]) if rows else None
+
+    def summary(self, clip: Clip) -> dict | None:
+        """The clip's result summary (from the database; the .json file is a copy for other tools)."""
+        row = self.result_row(clip)
+        if row is None:
+            return None
+        try:
+            return json.loads(row["summary_json"])
+        except ValueError as exc:
+            raise StoreError(f"The stored result of clip {clip.id} ({clip.task}) is damaged.") from exc
+
+    def load_series(self, clip: Clip):
+        """The clip's landmarks (LandmarkSeries); StoreError if the file is missing or damaged."""
+        from synkimeter.landmarks.series import LandmarkSeries
+
+        if not clip.landmarks_path:
+            raise StoreError(f"Clip {clip.id} ({clip.task}) has no landmarks file.")
+        path = self.folder / clip.landmarks_path
+        if not path.is_file():
+            raise StoreError(f"The landmarks file of clip {clip.id} ({clip.task}) is missing: {clip.landmarks_path}.")
+        try:
+            return LandmarkSeries.load_npz(path)
+        except Exception as exc:  # zip, numpy, json or shape errors: whatever the damage, one sentence
+            raise StoreError(f"The landmarks file of clip {clip.id} ({clip.task}) is damaged and cannot be read "
+                             f"({type(exc).__name__}).") from exc
+
+    def verify(self, deep: bool = True) -> list[str]:
+        """Check every complete clip's files (and, if deep, that they can be read). Returns problems."""
+        problems = []
+        for row in self._query("SELECT * FROM clips WHERE status = 'complete' ORDER BY id"):
+            clip = _record(Clip, row)
+            for key in ("video_path", "landmarks_path", "summary_path"):
+                rel = getattr(clip, key)
+                if rel and not (self.folder / rel).is_file():
+                    problems.append(f"The {key.split('_')[0]} file of clip {clip.id} ({clip.task}) is missing: {rel}.")
+            if not deep:
+                continue
+            if clip.landmarks_path and (self.folder / clip.landmarks_path).is_file():
+                try:
+                    self.load_series(clip)
+                except StoreError as exc:
+                    problems.append(str(exc))
+            if clip.summary_path and (self.folder / clip.summary_path).is_file():
+                try:
+                    json.loads((self.folder / clip.summary_path).read_text(encoding="utf-8"))
+                except (ValueError, OSError, UnicodeDecodeError):
+                    problems.append(f"The summary file of clip {clip.id} ({clip.task}) is damaged: {clip.summary_path} "
+                                    "(the result in the database is intact).")
+        return problems
+
+    def results(self, patient: Patient) -> list[dict]:
+        """Every clip of the patient with its session and result columns, oldest first (one dict per clip)."""
+        rows = self._query(
+            "SELECT s.id AS session_id, s.started_at, s.kind, s.protocol, s.status AS session_status, "
+            "s.notes AS session_notes, s.ocular_score, s.ocular_ci_low, s.ocular_ci_high, s.ocular_affected_side, "
+            "c.id AS clip_id, c.task, c.status AS clip_status, c.video_path, c.landmarks_path, c.summary_path, "
+            "c.source_name, c.error, r.* FROM sessions s JOIN clips c ON c.session_id = s.id "
+            "LEFT JOIN results r ON r.clip_id = c.id WHERE s.patient_id = ? ORDER BY s.started_at, s.id, c.id",
+            (patient.id,))
+        out = []
+        for row in rows:
+            d = dict(row)
+            d.pop("id", None)
+            d.pop("summary_json", None)
+            out.append(d)
+        return out
+
+    # -- import -----------------------------------------------------------------------------------
+    def import_video(self, video: str | os.PathLike, pseudonym: str, *, kind: str = "follow-up",
+                     task: str = "natural_blinking", date: str | None = None, affected_side: str | None = None,
+                     protocol: str = "import", notes: str = "", params=None, progress=None) -> "ImportResult":
+        """Analyse an existing clip, copy it into the store with its landmarks and summary, and record
+        a complete session. Creates the patient if new. On failure nothing is left behind."""
+        from synkimeter.params import DEFAULT_PARAMS
+        from synkimeter.pipeline import ClipError, analyze_clip, analyze_series
+
+        params = params or DEFAULT_PARAMS
+        if kind not in SESSION_KINDS:
+            raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
+        _check_side(affected_side)
+        _check_pseudonym(pseudonym)
+        started_at = _parse_date(date) if date else None
+        video = Path(video)
+        if not video.is_file():
+            raise StoreError(f"The file '{video}' does not exist.")
+        existing = self.patient(pseudonym)
+        side = affected_side or (existing.affected_side if existing else None)
+        try:
+            result = analyze_clip(video, params, affected_side=side, progress=progress)
+        except ClipError as exc:
+            raise StoreError(str(exc)) from exc
+        if not started_at:
+            started_at = datetime.fromtimestamp(video.stat().st_mtime).replace(microsecond=0).isoformat()
+        patient, created = self.get_or_create_patient(pseudonym, affected_side)
+        session = None
+        try:
+            session = self.start_session(patient, kind, protocol=protocol, notes=notes, started_at=started_at)
+            clip = self.begin_clip(session, task, source_name=video.name)
+            clip = self.save_clip(clip, analysis=result.analysis, series=result.series, video=video)
+            session = self.finish_session(session, "complete")
+        except BaseException:
+            with contextlib.suppress(StoreError, sqlite3.Error):
+                if session is not None:
+                    self.delete_session(session)
+                if created:
+                    with self._tx() as conn:
+                        conn.execute("DELETE FROM patients WHERE id = ?", (patient.id,))
+            raise
+        return ImportResult(patient, created, session, clip, self.summary(clip))
+
+
+@dataclass
+class ImportResult:
+    patient: Patient
+    patient_created: bool
+    session: Session
+    clip: Clip
+    summary: dict
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def _num(x) -> float | None:
+    if x is None:
+        return None
+    try:
+        x = float(x)
+    except (TypeError, ValueError):
+        return None
+    return x if np.isfinite(x) else None
+
+
+def _nan(x) -> float:
+    return float("nan") if x is None else float(x)
+
+
+def _check_side(side) -> None:
+    if side not in (None, "right", "left"):
+        raise StoreError(f"The affected side must be 'right' or 'left' (the subject's), not '{side}'.")
+
+
+def _check_pseudonym(pseudonym) -> str:
+    text = str(pseudonym or "").strip()
+    if not text or len(text) > 64 or any(ord(ch) < 32 for ch in text):
+        raise StoreError("A patient id must be 1-64 printable characters (use a pseudonym, not a name).")
+    return text
+
+
+def _parse_date(text: str) -> str:
+    try:
+        return datetime.fromisoformat(str(text).strip()).replace(microsecond=0).isoformat()
+    except ValueError as exc:
+        raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
+
+
+def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels) -> None:
+    oo = summary.get("ocular_oral") or {}
+    cols: dict[str, Any] = {
+        "clip_id": clip_id,
+        "summary_json": json.dumps(summary, allow_nan=False),
+        "created": now_iso(),
+        "fps": _num(summary.get("fps")),
+        "duration_s": _num(summary.get("duration_s")),
+        "frames": summary.get("frames"),
+        "face_frames": summary.get("face_frames"),
+        "mm_per_px": _num(summary.get("mm_per_px")),
+        "affected_side": oo.get("affected_side"),
+        "severity": oo.get("severity"),
+        "asymmetry_mm": _num(oo.get("asymmetry_mm")),
+    }
+    for side in SIDES:
+        s = oo.get(side) or {}
+        ci = s.get("ci95_mm") or [None, None]
+        cols.update({
+            f"{side}_median_mm": _num(s.get("median_mm")),
+            f"{side}_ci_low_mm": _num(ci[0]),
+            f"{side}_ci_high_mm": _num(ci[1]),
+            f"{side}_coupled_fraction": _num(s.get("coupled_fraction")),
+            f"{side}_n": s.get("n"),
+            f"{side}_correlation": _num(s.get("correlation")),
+            f"{side}_average_peak_mm": _num(s.get("average_peak_mm")),
+        })
+        if levels:
+            lv = levels.get(side) or {}
+
+            def get(kind, key):
+                item = lv.get(kind)
+                if item is None:
+                    return None
+                if isinstance(item, dict):
+                    return _num(item.get("mm" if key == "mm" else "se_mm"))
+                return _num(item.mm if key == "mm" else item.se_mm)
+
+            cols.update({
+                f"{side}_fissure_open_mm": get("open", "mm"), f"{side}_fissure_open_se_mm": get("open", "se"),
+                f"{side}_fissure_active_mm": get("active", "mm"), f"{side}_fissure_active_se_mm": get("active", "se"),
+            })
+    names = ", ".join(cols)
+    conn.execute(f"INSERT INTO results ({names}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
+
+
+__all__ = ["Store", "StoreError", "Patient", "Session", "Clip", "ImportResult", "data_dir", "TASKS",
+           "ENV_DATA_DIR", "DB_NAME", "CLIP_STATUSES", "SCHEMA_VERSION", "process_alive"]

@@ -1,0 +1,107 @@
+"""The store's SQLite schema and its ordered migrations (PRAGMA user_version).
+
+Each migration runs in one write transaction together with the new user_version, so a crash in the
+middle of a migration leaves the database at the old version, untouched. Never edit a released
+migration: add the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Callable
+
+SIDES = ("right", "left")
+SESSION_KINDS = ("baseline", "follow-up", "self-check")
+SESSION_STATUSES = ("recording", "complete", "incomplete")
+CLIP_STATUSES = ("recording", "complete", "incomplete", "failed")
+
+V1 = """
+CREATE TABLE patients (
+    id INTEGER PRIMARY KEY,
+    pseudonym TEXT NOT NULL UNIQUE,
+    affected_side TEXT CHECK (affected_side IN ('right', 'left')),
+    notes TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL
+);
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    started_at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('baseline', 'follow-up', 'self-check')),
+    protocol TEXT NOT NULL DEFAULT '',
+    notes TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'recording' CHECK (status IN ('recording', 'complete', 'incomplete')),
+    host TEXT NOT NULL DEFAULT '',
+    pid INTEGER,
+    pid_start TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_patient ON sessions(patient_id, started_at);
+CREATE TABLE clips (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    task TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'recording' CHECK (status IN ('recording', 'complete', 'incomplete', 'failed')),
+    video_path TEXT,
+    landmarks_path TEXT,
+    summary_path TEXT,
+    source_name TEXT NOT NULL DEFAULT '',
+    error TEXT,
+    created TEXT NOT NULL
+);
+CREATE INDEX clips_session ON clips(session_id);
+CREATE TABLE results (
+    id INTEGER PRIMARY KEY,
+    clip_id INTEGER NOT NULL UNIQUE REFERENCES clips(id) ON DELETE CASCADE,
+    summary_json TEXT NOT NULL,
+    created TEXT NOT NULL,
+    fps REAL,
+    duration_s REAL,
+    frames INTEGER,
+    face_frames INTEGER,
+    mm_per_px REAL,
+    affected_side TEXT,
+    severity TEXT,
+    asymmetry_mm REAL,
+    right_median_mm REAL, right_ci_low_mm REAL, right_ci_high_mm REAL,
+    right_coupled_fraction REAL, right_n INTEGER, right_correlation REAL,
+    left_median_mm REAL, left_ci_low_mm REAL, left_ci_high_mm REAL,
+    left_coupled_fraction REAL, left_n INTEGER, left_correlation REAL
+);
+"""
+
+# v2: oral-ocular measurement (eye narrowing during mouth tasks) and the blink-triggered average
+# peak as queryable columns; the average peak is filled in for existing results from their JSON.
+V2_RESULT_COLUMNS = [
+    f"{side}_{name} REAL"
+    for side in SIDES
+    for name in ("average_peak_mm", "fissure_open_mm", "fissure_open_se_mm", "fissure_active_mm",
+                 "fissure_active_se_mm", "narrowing_pct", "narrowing_ci_low_pct", "narrowing_ci_high_pct")
+]
+V2_SESSION_COLUMNS = ["ocular_score REAL", "ocular_ci_low REAL", "ocular_ci_high REAL", "ocular_affected_side TEXT"]
+
+
+def _v1(conn: sqlite3.Connection) -> None:
+    for statement in V1.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+def _v2(conn: sqlite3.Connection) -> None:
+    for column in V2_RESULT_COLUMNS:
+        conn.execute(f"ALTER TABLE results ADD COLUMN {column}")
+    for column in V2_SESSION_COLUMNS:
+        conn.execute(f"ALTER TABLE sessions ADD COLUMN {column}")
+    rows = conn.execute("SELECT id, summary_json FROM results").fetchall()
+    for row_id, text in rows:
+        try:
+            oo = json.loads(text).get("ocular_oral", {})
+        except (ValueError, AttributeError):
+            continue
+        values = [(oo.get(side) or {}).get("average_peak_mm") for side in SIDES]
+        conn.execute("UPDATE results SET right_average_peak_mm = ?, left_average_peak_mm = ? WHERE id = ?",
+                     (*values, row_id))
+
+
+MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2)]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
