@@ -105,8 +105,6 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             if total and bar.total != total:
                 bar.total = total
             bar.update(done - bar.n)
-    elif not args.quiet:
-        print(f"Analysing {args.video} ...", file=sys.stderr)
     try:
         result = analyze_clip(args.video, DEFAULT_PARAMS, affected_side=args.affected_side, progress=progress)
     except ClipError as exc:
@@ -115,15 +113,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         if bar is not None:
             bar.close()
     summary = result.summary
-    try:
-        if args.json:
-            write_json(summary, args.json)
-        if args.csv:
-            write_frames_csv(result.analysis, args.csv)
-        if args.landmarks:
-            result.series.save_npz(args.landmarks)
-    except OSError as exc:
-        return _fail(f"Could not write the output file ({exc.strerror or exc}): {exc.filename or ''}".rstrip(": "))
+    outputs = [(args.json, lambda p: write_json(summary, p)),
+               (args.csv, lambda p: write_frames_csv(result.analysis, p)),
+               (args.landmarks, lambda p: result.series.save_npz(p))]
+    for path, write in outputs:
+        if not path:
+            continue
+        try:
+            write(path)
+        except OSError as exc:
+            return _fail(f"Could not write '{path}': {exc.strerror or exc}.")
     if not args.quiet:
         print(format_summary(summary))
         if args.blinks:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synkimeter.core.align import runs
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 EYE_CODES = {"both": 0, "right": 1, "left": 2}
@@ -67,13 +68,6 @@ def hysteresis(signal: np.ndarray, high: float, low: float) -> np.ndarray:
     decided = np.where(above | below, np.arange(signal.size), -1)
     last = np.maximum.accumulate(decided) if signal.size else decided
     return np.where(last >= 0, above[np.maximum(last, 0)], False)
-
-
-def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Start and inclusive end indices of the runs of True in a 1-D mask."""
-    padded = np.concatenate(([False], np.asarray(mask, dtype=bool), [False]))
-    edges = np.flatnonzero(padded[1:] != padded[:-1])
-    return edges[0::2], edges[1::2] - 1
 
 
 def _crossing_time(t: np.ndarray, c: np.ndarray, before: np.ndarray, after: np.ndarray, level: float) -> np.ndarray:

@@ -227,8 +227,14 @@ def blink_triggered_average(timestamps_s: np.ndarray, onset_s: np.ndarray, trace
         sem = np.sqrt((spread**2).sum(axis=0) / max(onset_s.size - 1, 1) / onset_s.size)
         after = grid >= 0
         k = int(np.argmax(np.where(after, magnitude, -np.inf)))
+        # Each blink's movement along the average's direction at its peak: their mean is the peak,
+        # their spread its uncertainty.
+        direction = np.array([mean_up[k], mean_out[k]]) / max(magnitude[k], 1e-12)
+        along = comps[0][:, k] * direction[0] + comps[1][:, k] * direction[1]
+        half = 1.96 * along.std(ddof=1) / np.sqrt(along.size) if along.size > 1 else float("nan")
         out[side] = {"mm": magnitude.tolist(), "sem_mm": sem.tolist(), "peak_mm": float(magnitude[k]),
-                     "peak_latency_s": float(grid[k])}
+                     "peak_latency_s": float(grid[k]), "peak_ci95_mm": [float(magnitude[k] - half), float(magnitude[k] + half)],
+                     "per_blink_mm": along.tolist()}
     return out
 
 
