@@ -1,0 +1,263 @@
+"""A patient's report as HTML (for a browser and for Qt's QTextDocument, which prints the PDF).
+
+Qt renders the PDF (QTextDocument + QPdfWriter) because Qt is already a dependency: no browser
+engine, no extra package, works headless. The HTML therefore sticks to what QTextDocument supports
+(HTML 4 tables with cellpadding/border attributes, simple inline CSS, <img> with a width), and the
+same markup reads well in any browser. Plots are PNGs drawn with QPainter (see plots.py), embedded as
+base64 data in the .html file and as document resources in the PDF.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import math
+from datetime import datetime
+
+from synkimeter import __version__
+from synkimeter.store.database import Store
+from synkimeter.store.trends import METRIC_BY_KEY, Trends, patient_trends
+
+KIND_LABELS = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
+TASK_LABELS = {"rest": "rest", "natural_blinking": "natural blinking", "gentle_closure": "gentle eye closure",
+               "forceful_blink": "forceful blink", "smile": "big smile", "pucker": "pucker"}
+SEVERITY = {"none": "none", "mild": "mild (< 1 mm)", "moderate": "moderate (1-2 mm)", "severe": "severe (> 2 mm)"}
+COMPARED = {
+    "ocular_oral_median": "Mouth-corner movement per blink (median), mm",
+    "coupled_fraction": "Blinks moving the mouth corner more than 1 mm, % of blinks",
+    "narrowing_pucker": "Eye narrowing during pucker, % of rest height",
+    "narrowing_smile": "Eye narrowing during big smile, % of rest height",
+    "ocular_synkinesis": "Ocular synkinesis score, 0-100 (100 = none)",
+}
+COMPARED_ORDER = list(COMPARED)
+PLOTS = (
+    ("ocular_oral_median", "Mouth-corner movement during blinks (ocular-oral synkinesis)", "mm",
+     [(1.0, "1 mm: moderate"), (2.0, "2 mm: severe")], None),
+    ("narrowing_pucker", "Eye narrowing during pucker (oral-ocular synkinesis)", "% of rest height", None, None),
+    ("narrowing_smile", "Eye narrowing during big smile", "% of rest height", None, None),
+    ("ocular_synkinesis", "Ocular synkinesis score (eFACE-style, 100 = none)", "points (0-100)", None, (0.0, 100.0)),
+    ("coupled_fraction", "Blinks with mouth-corner movement over 1 mm", "% of blinks", None, (0.0, 100.0)),
+)
+STYLE = """
+body { font-family: 'DejaVu Sans', Arial, sans-serif; font-size: 10pt; color: #1b1b1b; }
+h1 { font-size: 18pt; margin: 0 0 4px 0; color: #123c69; }
+h2 { font-size: 13pt; margin: 18px 0 6px 0; color: #123c69; border-bottom: 1px solid #9fb3c8; }
+p.meta { margin: 2px 0; font-size: 10pt; }
+p.small { font-size: 8.5pt; color: #444; }
+table.grid { border-collapse: collapse; margin: 4px 0 8px 0; }
+table.grid th { background-color: #e8eef5; font-weight: bold; text-align: left; border: 1px solid #9fb3c8; font-size: 9pt; }
+table.grid td { border: 1px solid #c4cfdb; font-size: 9pt; }
+td.num { text-align: right; }
+td.improved { color: #1d6b34; font-weight: bold; }
+td.worse { color: #a52a2a; font-weight: bold; }
+"""
+
+
+def _e(text) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def _num(x, digits: int) -> str:
+    if x is None or (isinstance(x, float) and not math.isfinite(x)):
+        return "-"
+    return f"{x:.{digits}f}"
+
+
+def _with_ci(value, lo, hi, unit: str, digits: int) -> str:
+    if value is None:
+        return "-"
+    text = f"{_num(value, digits)} {unit}"
+    if lo is not None and hi is not None:
+        text += f" ({_num(lo, digits)} to {_num(hi, digits)})"
+    return text
+
+
+def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
+    by_session: dict[int, dict[str, dict]] = {}
+    for row in store.results(trends.patient):
+        by_session.setdefault(row["session_id"], {})[row["task"]] = row
+    rows = []
+    for i, s in enumerate(trends.sessions, 1):
+        tasks = by_session.get(s.id, {})
+        complete_tasks = [TASK_LABELS.get(t, t) for t, r in tasks.items() if r["clip_status"] == "complete"]
+        blink = tasks.get("natural_blinking") if tasks.get("natural_blinking", {}).get("clip_status") == "complete" else None
+        status = s.status + ("<br/><b>baseline</b>" if s.id == trends.baseline_session_id else "")
+        kind = KIND_LABELS.get(s.kind, s.kind) + (f"<br/><span style='color:#555'>{_e(s.protocol)}</span>" if s.protocol else "")
+        cells = [str(i), f"{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>", kind,
+                 status, _e(", ".join(complete_tasks) or "-")]
+        for side in ("right", "left"):
+            if blink and blink.get(f"{side}_median_mm") is not None:
+                cells.append(_with_ci(blink[f"{side}_median_mm"], blink[f"{side}_ci_low_mm"], blink[f"{side}_ci_high_mm"], "mm", 2)
+                             + f"<br/><span style='color:#555'>n = {blink[f'{side}_n']} blinks</span>")
+            else:
+                cells.append("-")
+        cells.append(_e(SEVERITY.get(blink.get("severity"), blink.get("severity") or "-")) if blink else "-")
+        cells.append(_with_ci(s.ocular_score, s.ocular_ci_low, s.ocular_ci_high, "", 0).replace(" (", "<br/>(")
+                     if s.ocular_score is not None else "-")
+        rows.append(cells)
+    return rows
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), classes=None,
+           widths: list[int] | None = None) -> str:
+    out = ['<table class="grid" width="100%" cellspacing="0" cellpadding="4" border="1">', "<tr>"]
+    out += [f"<th{f' width={chr(34)}{widths[i]}%{chr(34)}' if widths else ''}>{h}</th>" for i, h in enumerate(headers)]
+    out.append("</tr>")
+    for r, row in enumerate(rows):
+        out.append("<tr>")
+        for c, cell in enumerate(row):
+            rowspan = ""
+            if cell is None:
+                continue
+            if isinstance(cell, tuple):
+                cell, n = cell
+                rowspan = f' rowspan="{n}"' if n > 1 else ""
+            cls = []
+            if c in numeric:
+                cls.append("num")
+            if classes and classes[r].get(c):
+                cls.append(classes[r][c])
+            attr = f' class="{" ".join(cls)}"' if cls else ""
+            align = ' align="right"' if c in numeric else ""
+            colour = {"improved": ' style="color:#1d6b34; font-weight:bold"',
+                      "worse": ' style="color:#a52a2a; font-weight:bold"'}.get((classes[r].get(c) if classes else None), "")
+            out.append(f"<td{attr}{align}{colour}{rowspan}>{cell}</td>")
+        out.append("</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _side_name(side) -> str:
+    return {"right": "right", "left": "left", None: "-"}[side]
+
+
+def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_width: int = 860) -> tuple[str, dict[str, bytes]]:
+    """(html with <img src="plotN.png">, {name: png bytes}). See `embed_images` for a standalone file."""
+    from synkimeter.report.plots import trend_png
+
+    trends = patient_trends(store, patient)
+    p = trends.patient
+    today = datetime.now().strftime("%Y-%m-%d")
+    complete = [s for s in trends.sessions if s.status == "complete"]
+    parts = [f"<html><head><meta charset='utf-8'><title>synkimeter report: {_e(p.pseudonym)}</title>"
+             f"<style>{STYLE}</style></head><body>"]
+    parts.append("<h1>Facial synkinesis measurement report</h1>")
+    side = p.affected_side or "not stated"
+    parts.append(f"<p class='meta'><b>Patient ID:</b> {_e(p.pseudonym)} &nbsp;&nbsp;&nbsp; "
+                 f"<b>Affected side (subject's):</b> {_e(side)} &nbsp;&nbsp;&nbsp; <b>Report date:</b> {today}</p>")
+    first = complete[0].date if complete else "-"
+    last = complete[-1].date if complete else "-"
+    parts.append(f"<p class='meta'><b>Sessions:</b> {len(trends.sessions)} ({len(complete)} complete), "
+                 f"{first} to {last} &nbsp;&nbsp;&nbsp; <b>Measured with:</b> synkimeter {__version__}, webcam video, "
+                 f"distances in millimetres scaled from the iris (11.7 mm)</p>")
+    if p.notes:
+        parts.append(f"<p class='meta'><b>Notes:</b> {_e(p.notes)}</p>")
+    parts.append("<p class='small'>Right and left are always the <b>subject's</b> own sides. Values in brackets are "
+                 "95 % intervals. A change counts as beyond the measurement's noise when it is larger than 1.96 times "
+                 "the combined uncertainty of the two sessions.</p>")
+
+    # baseline vs latest
+    parts.append("<h2>Baseline compared with the latest session</h2>")
+    changes = [ch for ch in trends.changes if ch.metric.key in COMPARED]
+    changes.sort(key=lambda ch: (COMPARED_ORDER.index(ch.metric.key), ch.side != "right"))
+    if changes:
+        base_dates = {ch.baseline.date for ch in changes}
+        last_dates = {ch.latest.date for ch in changes}
+        one_date = len(base_dates) == 1 and len(last_dates) == 1
+        head_base = "Baseline" + (f"<br/>{base_dates.pop()}" if one_date else "")
+        head_last = "Latest" + (f"<br/>{last_dates.pop()}" if one_date else "")
+        rows, classes = [], []
+        span = {}
+        for ch in changes:
+            span[ch.metric.key] = span.get(ch.metric.key, 0) + 1
+        seen = set()
+        for ch in changes:
+            m = ch.metric
+            unit = "" if m.unit == "points" else m.unit
+            u = f" {unit}" if unit else ""
+            base = _with_ci(ch.baseline.value, ch.baseline.ci_low, ch.baseline.ci_high, unit, m.digits)
+            last = _with_ci(ch.latest.value, ch.latest.ci_low, ch.latest.ci_high, unit, m.digits)
+            if not one_date:
+                base += f"<br/><span style='color:#555'>{ch.baseline.date}</span>"
+                last += f"<br/><span style='color:#555'>{ch.latest.date}</span>"
+            change = f"{'+' if ch.change > 0 else ''}{_num(ch.change, m.digits)}{u}"
+            if not math.isnan(ch.noise_95):
+                change += f"<br/><span style='color:#555'>noise &plusmn;{_num(ch.noise_95, m.digits)}{u}</span>"
+            first_cell = None
+            if m.key not in seen:
+                seen.add(m.key)
+                first_cell = (COMPARED[m.key], span[m.key])
+            rows.append([first_cell, _side_name(ch.side) if ch.side else "(affected eye)", base, last, change, ch.verdict])
+            classes.append({5: ch.verdict if ch.verdict in ("improved", "worse") else None})
+        parts.append(_table(["Measure", "Side", head_base, head_last, "Change", "Judgement"], rows, numeric={4},
+                            classes=classes, widths=[27, 9, 18, 18, 15, 13]))
+    else:
+        parts.append("<p>Not enough complete sessions to compare (a baseline and at least one later session are needed).</p>")
+
+    # sessions
+    parts.append("<h2>Sessions</h2>")
+    parts.append(_table(["#", "Date", "Kind", "Status", "Tasks recorded",
+                         "Mouth corner per blink, right side", "Mouth corner per blink, left side", "Severity",
+                         "Ocular score (0-100)"], _session_rows(store, trends), numeric={0},
+                        widths=[4, 12, 10, 12, 13, 14, 14, 11, 10]))
+    parts.append("<p class='small'>Mouth corner per blink: median peak movement of the mouth corner (commissure) during "
+                 "natural blinks, head motion removed. Severity bands: over the healthy level but under 1 mm mild, "
+                 "1-2 mm moderate, over 2 mm severe. Ocular score: eFACE-style ocular synkinesis from eye narrowing "
+                 "during pucker and smile relative to rest, the affected eye against the other (100 = none).</p>")
+
+    # oral-ocular details
+    if any(s.points for s in trends.series if s.metric.key.startswith("narrowing")):
+        parts.append("<h2>Eye narrowing during mouth movement</h2>")
+        rows = []
+        dates = sorted({(pt.started_at, pt.session_id) for s in trends.series
+                        if s.metric.key.startswith("narrowing") for pt in s.points})
+        for started_at, sid in dates:
+            row = [started_at[:10]]
+            for key in ("narrowing_pucker", "narrowing_smile"):
+                for side in ("right", "left"):
+                    pt = next((q for q in trends.get(key, side).points if q.session_id == sid), None)
+                    row.append(_with_ci(pt.value, pt.ci_low, pt.ci_high, "%", 1) if pt else "-")
+            rows.append(row)
+        parts.append(_table(["Date", "Pucker, right side", "Pucker, left side", "Big smile, right side",
+                             "Big smile, left side"], rows, numeric={1, 2, 3, 4}, widths=[16, 21, 21, 21, 21]))
+        parts.append("<p class='small'>Narrowing: how much the eye's opening (palpebral fissure height, mm) closes "
+                     "during the task, in percent of its height at rest. Healthy eyes narrow about 20 % in a big "
+                     "smile but only about 2 % in a pucker.</p>")
+
+    # plots
+    images: dict[str, bytes] = {}
+    plot_parts = []
+    for key, title, unit, bands, y_range in PLOTS:
+        metric = METRIC_BY_KEY[key]
+        series = [s for s in trends.series if s.metric.key == key]
+        if not any(s.points for s in series):
+            continue
+        name = f"plot{len(images) + 1}.png"
+        images[name] = trend_png(series, title, unit, bands=bands, y_range=y_range, width=plot_width_px,
+                                 height=int(plot_width_px * 0.40))
+        plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='{_e(metric.label)}'/></p>")
+    if plot_parts:
+        parts.append("<h2>Trends</h2>")
+        parts.extend(plot_parts)
+
+    problems = store.verify(deep=True)
+    if problems:
+        parts.append("<h2>Data notes</h2><ul>")
+        parts.extend(f"<li>{_e(x)}</li>" for x in problems)
+        parts.append("</ul>")
+    parts.append(f"<p class='small'>Generated by synkimeter {__version__} on {today}. These are measurements to "
+                 "support clinical grading (Sunnybrook, eFACE), not a diagnosis.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts), images
+
+
+BROWSER_STYLE = "<style>body { max-width: 900px; margin: 24px auto; padding: 0 12px; } img { max-width: 100%; height: auto; }</style>"
+
+
+def embed_images(text: str, images: dict[str, bytes]) -> str:
+    """The HTML with its images inlined as base64 data, one self-contained file (plus browser-only
+    layout: a centred column; QTextDocument would indent tables by the body margin)."""
+    text = text.replace("</head>", BROWSER_STYLE + "</head>", 1)
+    for name, data in images.items():
+        text = text.replace(f"src='{name}'", f"src='data:image/png;base64,{base64.b64encode(data).decode('ascii')}'")
+    return text

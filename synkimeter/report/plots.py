@@ -1,0 +1,208 @@
+"""Trend plots drawn with QPainter onto a QImage, saved as PNG bytes.
+
+QPainter rather than pyqtgraph's ImageExporter: pyqtgraph's exporter needs a QApplication with
+widgets and a scene laid out on screen, while a QImage painter needs only a QGuiApplication, draws
+at any resolution (the PDF gets crisp 2x images), and gives full control over what a printed page
+needs (units on the axis, a legend naming the subject's sides, the baseline marked, error bars).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+from synkimeter.report.qt import ensure_gui_app
+
+SIDE_COLOURS = {"right": "#1f5fa8", "left": "#d9731a", None: "#2d7a46"}
+SIDE_LABELS = {"right": "Right side (subject's)", "left": "Left side (subject's)", None: "Score"}
+SIDE_OFFSET = {"right": -1, "left": 1, None: 0}
+
+
+def _nice_ticks(lo: float, hi: float, count: int = 5) -> list[float]:
+    if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
+        hi = lo + 1.0
+    raw = (hi - lo) / max(count, 1)
+    mag = 10 ** math.floor(math.log10(raw))
+    step = next(m * mag for m in (1, 2, 2.5, 5, 10) if m * mag >= raw)
+    start = math.floor(lo / step) * step
+    ticks, v = [], start
+    while v <= hi + step * 1e-6:
+        ticks.append(round(v, 10))
+        v += step
+    return ticks
+
+
+def _fmt_tick(v: float) -> str:
+    return f"{v:.0f}" if abs(v - round(v)) < 1e-9 else f"{v:g}"
+
+
+def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, str]] | None = None,
+              y_range: tuple[float, float] | None = None, width: int = 1500, height: int = 520) -> bytes:
+    """One metric over sessions: a line per side with 95 % interval bars, baseline marked. PNG bytes."""
+    ensure_gui_app()
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
+    from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
+
+    image = QImage(width, height, QImage.Format_ARGB32)
+    image.fill(QColor("white"))
+    p = QPainter(image)
+    p.setRenderHint(QPainter.Antialiasing, True)
+    p.setRenderHint(QPainter.TextAntialiasing, True)
+    px = width / 1000.0  # 1 design unit: a thousandth of the width
+
+    def font(size, bold=False):
+        f = QFont("DejaVu Sans")
+        f.setPixelSize(max(8, int(size * px)))
+        f.setBold(bold)
+        return f
+
+    points_all = [pt for s in series_list for pt in s.points]
+    left, right, top, bottom = 110 * px, width - 40 * px, 88 * px, height - 78 * px
+    p.setFont(font(25, True))
+    p.setPen(QColor("#1b1b1b"))
+    p.drawText(QRectF(20 * px, 8 * px, width - 40 * px, 34 * px), Qt.AlignLeft | Qt.AlignVCenter, title)
+
+    if not points_all:
+        p.setFont(font(20))
+        p.setPen(QColor("#666"))
+        p.drawText(QRectF(left, top, right - left, bottom - top), Qt.AlignCenter, "No measurement yet")
+        p.end()
+        return _png(image, QBuffer, QByteArray, QIODevice)
+
+    # x: session time, proportional; single session in the middle
+    times = sorted({datetime.fromisoformat(pt.started_at).timestamp() for pt in points_all})
+    t0, t1 = times[0], times[-1]
+    span = (t1 - t0) or 1.0
+    pad = 0.06 * (right - left)
+
+    def x_of(started_at: str) -> float:
+        t = datetime.fromisoformat(started_at).timestamp()
+        if t1 == t0:
+            return (left + right) / 2
+        return left + pad + (t - t0) / span * (right - left - 2 * pad)
+
+    values = [v for pt in points_all for v in (pt.value, pt.ci_low, pt.ci_high) if v is not None and math.isfinite(v)]
+    if y_range:
+        lo, hi = y_range
+    else:
+        lo, hi = min(values + [0.0]), max(values)
+        if bands:
+            hi = max(hi, max(b for b, _ in bands) * 1.05)
+        hi = hi + 0.08 * ((hi - lo) or 1.0)
+    ticks = _nice_ticks(lo, hi)
+    lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
+
+    def y_of(v: float) -> float:
+        return bottom - (v - lo) / ((hi - lo) or 1.0) * (bottom - top)
+
+    # grid and y axis
+    p.setFont(font(17))
+    for tick in ticks:
+        y = y_of(tick)
+        p.setPen(QPen(QColor("#e3e3e3"), 1 * px))
+        p.drawLine(QPointF(left, y), QPointF(right, y))
+        p.setPen(QColor("#333"))
+        p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px), Qt.AlignRight | Qt.AlignVCenter, _fmt_tick(tick))
+    p.save()
+    p.translate(22 * px, (top + bottom) / 2)
+    p.rotate(-90)
+    p.setFont(font(18, True))
+    p.drawText(QRectF(-(bottom - top) / 2, -12 * px, bottom - top, 24 * px), Qt.AlignCenter, unit)
+    p.restore()
+
+    # reference bands (e.g. severity edges in mm)
+    for value, label in bands or []:
+        if lo <= value <= hi:
+            y = y_of(value)
+            p.setPen(QPen(QColor("#b04040"), 1.2 * px, Qt.DashLine))
+            p.drawLine(QPointF(left, y), QPointF(right, y))
+            p.setFont(font(16))
+            p.setPen(QColor("#b04040"))
+            p.drawText(QRectF(right - 260 * px, y - 24 * px, 255 * px, 22 * px), Qt.AlignRight | Qt.AlignVCenter, label)
+
+    # baseline marker
+    base = next((pt for pt in points_all if pt.baseline), None)
+    if base is not None:
+        xb = x_of(base.started_at)
+        p.setPen(QPen(QColor("#888"), 1.2 * px, Qt.DashLine))
+        p.drawLine(QPointF(xb, top), QPointF(xb, bottom))
+        p.setFont(font(16, True))
+        p.setPen(QColor("#555"))
+        p.drawText(QRectF(xb + 5 * px, top + 2 * px, 140 * px, 22 * px), Qt.AlignLeft | Qt.AlignVCenter, "baseline")
+
+    # axes
+    p.setPen(QPen(QColor("#333"), 1.4 * px))
+    p.drawLine(QPointF(left, bottom), QPointF(right, bottom))
+    p.drawLine(QPointF(left, top), QPointF(left, bottom))
+
+    # x labels: the session dates (thinned when crowded)
+    dates = sorted({(pt.started_at, pt.date) for pt in points_all})
+    p.setFont(font(17))
+    p.setPen(QColor("#333"))
+    last_x = -1e9
+    for started_at, label in dates:
+        x = x_of(started_at)
+        p.drawLine(QPointF(x, bottom), QPointF(x, bottom + 5 * px))
+        if x - last_x >= 115 * px:
+            p.drawText(QRectF(x - 65 * px, bottom + 6 * px, 130 * px, 22 * px), Qt.AlignCenter, label)
+            last_x = x
+    p.setFont(font(18, True))
+    p.drawText(QRectF(left, bottom + 28 * px, right - left, 22 * px), Qt.AlignCenter, "Session date")
+
+    # series
+    legend = []
+    for s in series_list:
+        if not s.points:
+            continue
+        colour = QColor(SIDE_COLOURS.get(s.side, "#333"))
+        dx = SIDE_OFFSET.get(s.side, 0) * 5 * px
+        pts = sorted(s.points, key=lambda pt: (pt.started_at, pt.session_id))
+        path = QPainterPath()
+        for i, pt in enumerate(pts):
+            q = QPointF(x_of(pt.started_at) + dx, y_of(pt.value))
+            path.moveTo(q) if i == 0 else path.lineTo(q)
+        p.setPen(QPen(colour, 2.2 * px))
+        p.setBrush(Qt.NoBrush)
+        p.drawPath(path)
+        for pt in pts:
+            x = x_of(pt.started_at) + dx
+            if pt.ci_low is not None and pt.ci_high is not None:
+                p.setPen(QPen(colour, 1.6 * px))
+                y0, y1 = y_of(pt.ci_low), y_of(pt.ci_high)
+                p.drawLine(QPointF(x, y0), QPointF(x, y1))
+                p.drawLine(QPointF(x - 5 * px, y0), QPointF(x + 5 * px, y0))
+                p.drawLine(QPointF(x - 5 * px, y1), QPointF(x + 5 * px, y1))
+            p.setPen(QPen(colour.darker(130), 1.2 * px))
+            p.setBrush(QBrush(colour if not pt.baseline else QColor("white")))
+            r = 6 * px
+            p.drawEllipse(QPointF(x, y_of(pt.value)), r, r)
+        legend.append((SIDE_LABELS.get(s.side, str(s.side)), colour))
+
+    # legend, top right
+    p.setFont(font(17))
+    x = right
+    for label, colour in reversed(legend):
+        w = p.fontMetrics().horizontalAdvance(label) + 34 * px
+        x -= w
+        p.setPen(QPen(colour, 2.2 * px))
+        p.drawLine(QPointF(x, 57 * px), QPointF(x + 22 * px, 57 * px))
+        p.setBrush(QBrush(colour))
+        p.drawEllipse(QPointF(x + 11 * px, 57 * px), 4 * px, 4 * px)
+        p.setPen(QColor("#222"))
+        p.drawText(QRectF(x + 26 * px, 46 * px, w, 22 * px), Qt.AlignLeft | Qt.AlignVCenter, label)
+        x -= 14 * px
+    p.setFont(font(15))
+    p.setPen(QColor("#666"))
+    p.drawText(QRectF(left, height - 22 * px, right - left, 20 * px), Qt.AlignLeft | Qt.AlignVCenter,
+               "Bars: 95 % interval. Open circle: baseline session.")
+    p.end()
+    return _png(image, QBuffer, QByteArray, QIODevice)
+
+
+def _png(image, QBuffer, QByteArray, QIODevice) -> bytes:
+    data = QByteArray()
+    buf = QBuffer(data)
+    buf.open(QIODevice.WriteOnly)
+    image.save(buf, "PNG")
+    buf.close()
+    return bytes(data.data())

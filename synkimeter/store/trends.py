@@ -1,0 +1,196 @@
+"""A patient's scores over sessions, each with its 95 % interval, and baseline against latest.
+
+A session's score for a metric comes from its last complete clip of the metric's task (ocular-oral
+from `natural_blinking`, narrowing from `smile`/`pucker` against the session's `rest`); the ocular
+synkinesis score is per session. Only complete sessions are trended.
+
+Baseline: the earliest complete session of kind 'baseline' (else the earliest complete session).
+Latest: the most recent complete session after it that has the metric.
+
+Is a change real? Each interval is turned into a standard error (half-width / 1.96; asymmetric
+intervals use the half towards the other value), the two are combined in quadrature, and the change
+counts as beyond the measurement's noise when |change| > 1.96 x combined error. Whether the two
+intervals overlap is reported too (non-overlap is the stricter, simpler test a reader can see).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from synkimeter.store.database import Patient, Store
+
+Z95 = 1.959964
+SIDES = ("right", "left")
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    label: str
+    unit: str
+    task: str | None  # None: a session-level score
+    column: str  # "{side}_" prefixed when per_side
+    ci: tuple[str, str] | None
+    per_side: bool = True
+    better: str = "lower"  # which direction is improvement
+    scale: float = 1.0  # stored value x scale = shown value
+    digits: int = 2
+
+
+METRICS = (
+    Metric("ocular_oral_median", "Mouth-corner movement per blink (median)", "mm", "natural_blinking",
+           "median_mm", ("ci_low_mm", "ci_high_mm")),
+    Metric("ocular_oral_average_peak", "Mouth-corner movement, blink-averaged trace peak", "mm", "natural_blinking",
+           "average_peak_mm", None),
+    Metric("coupled_fraction", "Blinks with mouth-corner movement over 1 mm", "%", "natural_blinking",
+           "coupled_fraction", None, scale=100.0, digits=0),
+    Metric("narrowing_pucker", "Eye narrowing during pucker", "%", "pucker", "narrowing_pct",
+           ("narrowing_ci_low_pct", "narrowing_ci_high_pct"), digits=1),
+    Metric("narrowing_smile", "Eye narrowing during smile", "%", "smile", "narrowing_pct",
+           ("narrowing_ci_low_pct", "narrowing_ci_high_pct"), digits=1),
+    Metric("ocular_synkinesis", "Ocular synkinesis score (eFACE-style, 100 = none)", "points", None,
+           "ocular_score", ("ocular_ci_low", "ocular_ci_high"), per_side=False, better="higher", digits=0),
+)
+METRIC_BY_KEY = {m.key: m for m in METRICS}
+
+
+@dataclass(frozen=True)
+class Point:
+    session_id: int
+    started_at: str
+    kind: str
+    value: float
+    ci_low: float | None
+    ci_high: float | None
+    n: int | None = None
+    baseline: bool = False
+
+    @property
+    def date(self) -> str:
+        return self.started_at[:10]
+
+
+@dataclass
+class Series:
+    metric: Metric
+    side: str | None  # None for a session-level score
+    points: list[Point] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Change:
+    metric: Metric
+    side: str | None
+    baseline: Point
+    latest: Point
+    change: float
+    noise_95: float  # 1.96 x combined standard error; NaN if either point has no interval
+    beyond_noise: bool | None  # None when no interval is known
+    intervals_overlap: bool | None
+
+    @property
+    def verdict(self) -> str:
+        if self.beyond_noise is None:
+            return "no interval to judge"
+        if not self.beyond_noise:
+            return "within measurement noise"
+        improved = (self.change < 0) == (self.metric.better == "lower")
+        return "improved" if improved else "worse"
+
+
+@dataclass
+class Trends:
+    patient: Patient
+    sessions: list  # Session records, oldest first (all statuses)
+    baseline_session_id: int | None
+    series: list[Series]
+    changes: list[Change]
+
+    def get(self, key: str, side: str | None = None) -> Series | None:
+        for s in self.series:
+            if s.metric.key == key and s.side == side:
+                return s
+        return None
+
+
+def wilson_interval(fraction: float, n: int, z: float = Z95) -> tuple[float, float]:
+    """95 % Wilson score interval of a proportion (coupled fraction of n blinks)."""
+    if not n:
+        return (math.nan, math.nan)
+    denom = 1 + z * z / n
+    centre = (fraction + z * z / (2 * n)) / denom
+    half = z * math.sqrt(fraction * (1 - fraction) / n + z * z / (4 * n * n)) / denom
+    return (max(0.0, centre - half), min(1.0, centre + half))
+
+
+def _point_from_row(metric: Metric, side: str | None, row: dict, baseline_id: int | None) -> Point | None:
+    prefix = f"{side}_" if metric.per_side else ""
+    value = row.get(prefix + metric.column)
+    if value is None:
+        return None
+    lo = hi = None
+    n = row.get(f"{side}_n") if metric.per_side and metric.task == "natural_blinking" else None
+    if metric.ci:
+        lo, hi = row.get(prefix + metric.ci[0]), row.get(prefix + metric.ci[1])
+    elif metric.key == "coupled_fraction" and n:
+        lo, hi = wilson_interval(float(value), int(n))
+    s = metric.scale
+    return Point(row["session_id"], row["started_at"], row["kind"], float(value) * s,
+                 None if lo is None else float(lo) * s, None if hi is None else float(hi) * s,
+                 n, row["session_id"] == baseline_id)
+
+
+def _se_towards(p: Point, other: float) -> float:
+    if p.ci_low is None or p.ci_high is None:
+        return math.nan
+    half = (p.ci_high - p.value) if other >= p.value else (p.value - p.ci_low)
+    return max(half, 0.0) / Z95
+
+
+def compare(metric: Metric, side: str | None, baseline: Point, latest: Point) -> Change:
+    change = latest.value - baseline.value
+    se = math.hypot(_se_towards(baseline, latest.value), _se_towards(latest, baseline.value))
+    noise = Z95 * se
+    beyond = None if math.isnan(noise) else abs(change) > noise
+    overlap = None
+    if None not in (baseline.ci_low, baseline.ci_high, latest.ci_low, latest.ci_high):
+        overlap = not (latest.ci_low > baseline.ci_high or latest.ci_high < baseline.ci_low)
+    return Change(metric, side, baseline, latest, change, noise, beyond, overlap)
+
+
+def patient_trends(store: Store, patient: Patient | str) -> Trends:
+    if isinstance(patient, str):
+        patient = store.require_patient(patient)
+    sessions = store.sessions(patient)
+    complete = [s for s in sessions if s.status == "complete"]
+    baseline = next((s for s in complete if s.kind == "baseline"), complete[0] if complete else None)
+    baseline_id = baseline.id if baseline else None
+    complete_ids = {s.id for s in complete}
+
+    rows = [r for r in store.results(patient) if r["session_id"] in complete_ids and r["clip_status"] == "complete"]
+    # per session and task: the last complete clip
+    by_session_task: dict[tuple[int, str], dict] = {}
+    session_rows: dict[int, dict] = {}
+    for r in rows:
+        by_session_task[(r["session_id"], r["task"])] = r
+        session_rows[r["session_id"]] = r
+
+    series_list, changes = [], []
+    for metric in METRICS:
+        for side in (SIDES if metric.per_side else (None,)):
+            series = Series(metric, side)
+            for s in complete:
+                row = session_rows.get(s.id) if metric.task is None else by_session_task.get((s.id, metric.task))
+                if row is None:
+                    continue
+                point = _point_from_row(metric, side, row, baseline_id)
+                if point is not None:
+                    series.points.append(point)
+            series_list.append(series)
+            base = next((p for p in series.points if p.baseline), None)
+            later = [p for p in series.points if base is not None and p.session_id != base.session_id
+                     and (p.started_at, p.session_id) > (base.started_at, base.session_id)]
+            if base is not None and later:
+                changes.append(compare(metric, side, base, later[-1]))
+    return Trends(patient, sessions, baseline_id, series_list, changes)
