@@ -1,0 +1,179 @@
+"""The store's subcommands: `import`, `report`, `patients`, `export`.
+
+`add_commands(subparsers)` registers them on the `synkimeter` parser; each sets `func`, which returns
+0 when all went well and 2 after one plain sentence on stderr (never a traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from synkimeter.store.database import SESSION_KINDS, TASKS, Store, StoreError
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+def _fail(message: str) -> int:
+    print(f"synkimeter: {message}", file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def _open(args) -> Store:
+    store = Store(args.data_dir) if getattr(args, "data_dir", None) else Store()
+    for problem in store.problems:
+        print(f"synkimeter: note: {problem}", file=sys.stderr)
+    return store
+
+
+def _guarded(func):
+    """Every failure the user can cause or meet becomes one sentence and exit code 2."""
+
+    def run(args: argparse.Namespace) -> int:
+        try:
+            return func(args)
+        except StoreError as exc:
+            return _fail(str(exc))
+        except OSError as exc:
+            where = f": {exc.filename}" if exc.filename else ""
+            return _fail(f"A file could not be read or written ({exc.strerror or exc}){where}.")
+        except KeyboardInterrupt:
+            return _fail("Stopped.")
+
+    run.__name__ = func.__name__
+    return run
+
+
+@_guarded
+def cmd_import(args: argparse.Namespace) -> int:
+    from synkimeter.params import DEFAULT_PARAMS
+
+    video = Path(args.video)
+    if not video.is_file():
+        return _fail(f"The file '{video}' does not exist.")
+    with _open(args) as store:
+        if not args.quiet:
+            print(f"Analysing {video} ...", file=sys.stderr)
+        result = store.import_video(video, args.patient, kind=args.kind, task=args.task, date=args.date,
+                                    affected_side=args.affected_side, notes=args.notes or "", params=DEFAULT_PARAMS)
+        if args.quiet:
+            return EXIT_OK
+        if result.patient_created:
+            print(f"New patient '{result.patient.pseudonym}' created.")
+        s = result.summary
+        oo = s.get("ocular_oral", {})
+        print(f"Imported {video.name} as a {result.session.kind} session of {result.session.date} "
+              f"(task {result.clip.task}) for patient '{result.patient.pseudonym}' into {store.folder}.")
+        for side in ("right", "left"):
+            d = oo.get(side) or {}
+            if d.get("median_mm") is None:
+                print(f"  {side} side (subject's): no blink could be scored")
+            else:
+                lo, hi = d.get("ci95_mm") or (None, None)
+                ci = f" (95 % interval {lo:.2f}-{hi:.2f} mm)" if lo is not None and hi is not None else ""
+                print(f"  {side} side (subject's): mouth-corner movement per blink {d['median_mm']:.2f} mm{ci}, "
+                      f"{d.get('n', 0)} blinks")
+        for warning in s.get("warnings", []):
+            print(f"  note: {warning}")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_report(args: argparse.Namespace) -> int:
+    from synkimeter.report import write_html, write_pdf
+
+    if not args.pdf and not args.html:
+        return _fail("Say where to write the report: --pdf FILE and/or --html FILE.")
+    with _open(args) as store:
+        patient = store.require_patient(args.patient)
+        if args.pdf:
+            write_pdf(store, patient, args.pdf)
+            print(f"Wrote {args.pdf}")
+        if args.html:
+            write_html(store, patient, args.html)
+            print(f"Wrote {args.html}")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_export(args: argparse.Namespace) -> int:
+    from synkimeter.report import write_csv
+
+    with _open(args) as store:
+        patient = store.require_patient(args.patient)
+        rows = write_csv(store, patient, args.csv)
+        print(f"Wrote {rows} result row(s) of '{patient.pseudonym}' to {args.csv}")
+    return EXIT_OK
+
+
+@_guarded
+def cmd_patients(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        if args.patient:
+            patient = store.require_patient(args.patient)
+            print(f"Patient '{patient.pseudonym}', affected side (subject's): {patient.affected_side or 'not stated'}"
+                  + (f"; notes: {patient.notes}" if patient.notes else ""))
+            sessions = store.sessions(patient)
+            if not sessions:
+                print("  no sessions yet")
+            for s in sessions:
+                tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in store.clips(s))
+                print(f"  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.status:10}  {tasks or '-'}")
+            return EXIT_OK
+        patients = store.patients()
+        if not patients:
+            print(f"No patients yet in {store.folder}.")
+            return EXIT_OK
+        print(f"{'patient':20} {'affected side':14} {'sessions':>8}  last session")
+        for p in patients:
+            sessions = store.sessions(p)
+            last = sessions[-1].started_at[:10] if sessions else "-"
+            print(f"{p.pseudonym:20} {p.affected_side or '-':14} {len(sessions):>8}  {last}")
+    return EXIT_OK
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", metavar="FOLDER",
+                        help="the store's folder (default: $SYNKIMETER_DATA_DIR, else the per-user data folder)")
+
+
+def add_commands(subparsers) -> None:
+    """Register `import`, `report`, `patients` and `export` on the `synkimeter` subparsers."""
+    p = subparsers.add_parser("import", help="analyse a video and add it to a patient's record",
+                              description="Analyse an existing video, copy it into the store with its landmarks and "
+                                          "result, and record it as a session of the patient (created if new).")
+    p.add_argument("video", help="the video file")
+    p.add_argument("--patient", required=True, metavar="ID", help="the patient's pseudonymous id (not a name)")
+    p.add_argument("--kind", choices=SESSION_KINDS, default="follow-up", help="kind of session (default follow-up)")
+    p.add_argument("--task", default="natural_blinking",
+                   help=f"what the clip shows: {', '.join(TASKS)} (default natural_blinking)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was recorded (default: the file's date)")
+    p.add_argument("--affected-side", choices=("left", "right"), help="the subject's affected side, if known")
+    p.add_argument("--notes", help="a note kept with the session")
+    p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
+    _data_dir_option(p)
+    p.set_defaults(func=cmd_import)
+
+    r = subparsers.add_parser("report", help="write a patient's report (PDF and/or HTML)",
+                              description="Write a patient's report: sessions, scores per side with their "
+                                          "uncertainty, baseline against latest, and trend plots.")
+    r.add_argument("patient", metavar="ID", help="the patient's id")
+    r.add_argument("--pdf", metavar="FILE", help="write the report as PDF")
+    r.add_argument("--html", metavar="FILE", help="write the report as HTML (one self-contained file)")
+    _data_dir_option(r)
+    r.set_defaults(func=cmd_report)
+
+    s = subparsers.add_parser("patients", help="list patients, or one patient's sessions",
+                              description="List the patients in the store, or the sessions of one.")
+    s.add_argument("patient", nargs="?", metavar="ID", help="show this patient's sessions")
+    _data_dir_option(s)
+    s.set_defaults(func=cmd_patients)
+
+    e = subparsers.add_parser("export", help="write all of a patient's results as CSV",
+                              description="Write every clip of a patient with its results as one CSV table.")
+    e.add_argument("patient", metavar="ID", help="the patient's id")
+    e.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
+    _data_dir_option(e)
+    e.set_defaults(func=cmd_export)
