@@ -1,1 +1,5 @@
+"""The live window (PySide6 + pyqtgraph). Qt is imported only when this package is."""
 
+from synkimeter.gui import _compat
+
+_compat.apply()

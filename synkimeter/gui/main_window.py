@@ -1,0 +1,335 @@
+"""The one window: lays out the widgets and wires them to a `LiveSession` (which runs the pipeline)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFileDialog,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from synkimeter.capture import FrameSource
+from synkimeter.core.anatomy import SIDES
+from synkimeter.gui.plots import BlinkBars, TrendPlots
+from synkimeter.gui.preview import PreviewWidget
+from synkimeter.gui.scores import ScoresPanel, mm
+from synkimeter.gui.session import LiveSession, describe, sample_clip_path
+from synkimeter.gui.theme import NOTICE_COLOR, STYLE, side_html
+from synkimeter.live import NOTICE_TEXT
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+
+VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v);;All files (*)"
+RESOLUTIONS = (("Camera's own size", None), ("640 × 480", (640, 480)), ("1280 × 720", (1280, 720)),
+               ("1920 × 1080", (1920, 1080)))
+
+
+def _panel() -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    return frame
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, cameras=None, mesh_factory=None) -> None:
+        super().__init__()
+        self.params = params
+        self.setWindowTitle("synkimeter – mouth movement when you blink")
+        self.setStyleSheet(STYLE)
+        self.session = LiveSession(params, mesh_factory=mesh_factory, parent=self)
+        self.session.state_changed.connect(self._on_state)
+        self.session.snapshot_ready.connect(self._on_snapshot)
+        self.last_snapshot = None
+        self._face_notice = "waiting"
+        self._build(cameras or [])
+        self._actions()
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
+        self._timer.timeout.connect(self._tick)
+        self._timer.start()
+        self._stats_timer = QTimer(self)
+        self._stats_timer.setInterval(500)
+        self._stats_timer.timeout.connect(self._show_stats)
+        self._stats_timer.start()
+        self.resize(1360, 860)
+
+    # -- layout ----------------------------------------------------------------------------------
+    def _build(self, cameras) -> None:
+        central = QWidget()
+        central.setObjectName("central")
+        self.setCentralWidget(central)
+        outer = QVBoxLayout(central)
+        outer.setContentsMargins(12, 10, 12, 6)
+        outer.setSpacing(10)
+
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Picture from:"))
+        self.source_box = QComboBox()
+        self.source_box.setMinimumWidth(240)
+        self.source_box.setToolTip("Choose a camera, or play a video file as if it were a camera.")
+        for cam in cameras:
+            self.source_box.addItem(str(cam), ("camera", cam.index))
+        self._sample = sample_clip_path()
+        if self._sample is not None:
+            self.source_box.addItem("Sample video", ("file", str(self._sample)))
+        self.source_box.addItem("Open video file…", ("open", None))
+        self.source_box.activated.connect(self._on_source_chosen)
+        bar.addWidget(self.source_box)
+        self.size_box = QComboBox()
+        for text, size in RESOLUTIONS:
+            self.size_box.addItem(text, size)
+        self.size_box.setToolTip("Camera picture size. Larger pictures measure small faces better but need more computer.")
+        self.size_box.activated.connect(self._on_size_chosen)
+        bar.addWidget(self.size_box)
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("primary")
+        self.start_button.setMinimumWidth(100)
+        self.start_button.setToolTip("Start or stop (Space)")
+        self.start_button.clicked.connect(self.toggle_running)
+        bar.addWidget(self.start_button)
+        self.reset_button = QPushButton("Reset")
+        self.reset_button.setToolTip("Start counting again from zero (R)")
+        self.reset_button.clicked.connect(self.reset)
+        bar.addWidget(self.reset_button)
+        self.mirror_box = QCheckBox("Mirror picture")
+        self.mirror_box.setChecked(True)
+        self.mirror_box.setToolTip("Show the picture like a mirror (M). Measurements always use your own right and left.")
+        self.mirror_box.toggled.connect(self._on_mirror)
+        bar.addWidget(self.mirror_box)
+        bar.addStretch(1)
+        self.details_button = QPushButton("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolTip("Technical details for your therapist (D)")
+        self.details_button.toggled.connect(lambda on: self.details.setVisible(on))
+        bar.addWidget(self.details_button)
+        outer.addLayout(bar)
+
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        left = QVBoxLayout()
+        self.preview = PreviewWidget(arrow_gain=self.params.live_arrow_gain)
+        left.addWidget(self.preview, 1)
+        notice_row = QHBoxLayout()
+        self.notice = QLabel(NOTICE_TEXT["waiting"])
+        self.notice.setObjectName("notice")
+        self.notice.setWordWrap(True)
+        notice_row.addWidget(self.notice, 1)
+        self.sample_button = QPushButton("Play the sample video")
+        self.sample_button.setVisible(False)
+        self.sample_button.clicked.connect(self.play_sample)
+        notice_row.addWidget(self.sample_button)
+        self.open_button = QPushButton("Open video file…")
+        self.open_button.setVisible(False)
+        self.open_button.clicked.connect(self.choose_file)
+        notice_row.addWidget(self.open_button)
+        left.addLayout(notice_row)
+        grid.addLayout(left, 0, 0)
+
+        right = QVBoxLayout()
+        self.scores = ScoresPanel()
+        right.addWidget(self.scores)
+        self.bars = BlinkBars(self.params.live_bar_blinks)
+        right.addWidget(self.bars.widget, 1)
+        grid.addLayout(right, 0, 1)
+
+        self.trends = TrendPlots(self.params.live_plot_window_s)
+        trend_box = QHBoxLayout()
+        for w in self.trends.widgets():
+            trend_box.addWidget(w)
+        grid.addLayout(trend_box, 1, 0, 1, 2)
+        grid.setColumnStretch(0, 5)
+        grid.setColumnStretch(1, 4)
+        grid.setRowStretch(0, 5)
+        grid.setRowStretch(1, 3)
+        outer.addLayout(grid, 1)
+
+        self.details = QLabel()
+        self.details.setObjectName("caption")
+        self.details.setTextFormat(Qt.RichText)
+        self.details.setWordWrap(True)
+        self.details.setVisible(False)
+        outer.addWidget(self.details)
+
+        self.status = QLabel("")
+        self.status.setObjectName("caption")
+        self.statusBar().addPermanentWidget(self.status)
+        self.statusBar().setSizeGripEnabled(False)
+
+    def _actions(self) -> None:
+        for keys, slot in (
+            ("Space", self.toggle_running),
+            ("R", self.reset),
+            ("M", self.mirror_box.toggle),
+            ("Ctrl+O", self.choose_file),
+            ("D", self.details_button.toggle),
+        ):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.setContext(Qt.WindowShortcut)
+            shortcut.activated.connect(slot)
+
+    # -- commands ---------------------------------------------------------------------------------
+    def open_source(self, spec) -> None:
+        """Show and start a source: a camera number, a video path or a ready FrameSource."""
+        if not isinstance(spec, FrameSource):
+            key = ("camera", int(spec)) if str(spec).strip().isdigit() else ("file", str(spec))
+            index = self.source_box.findData(key)
+            if index < 0:
+                label = describe(spec) if key[0] == "file" else f"Camera {key[1]}"
+                index = self.source_box.count() - 1  # before "Open video file…"
+                self.source_box.insertItem(index, label, key)
+            self.source_box.setCurrentIndex(index)
+        self._clear_scores()
+        self.session.start(spec, self._resolution())
+
+    def toggle_running(self) -> None:
+        if self.session.running:
+            self.session.stop()
+        else:
+            self._clear_scores()
+            self.session.start(None, self._resolution())
+
+    def reset(self) -> None:
+        self.session.reset()
+        self._clear_scores()
+
+    def play_sample(self) -> None:
+        if self._sample is not None:
+            self.open_source(str(self._sample))
+
+    def choose_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open a video", str(Path.home()), VIDEO_FILTER)
+        if path:
+            self.open_source(path)
+        else:
+            self._select_current_spec()
+
+    def _resolution(self):
+        return self.size_box.currentData()
+
+    def _select_current_spec(self) -> None:
+        spec = self.session.spec
+        if spec is None:
+            return
+        key = ("camera", int(spec)) if str(spec).strip().isdigit() else ("file", str(spec))
+        index = self.source_box.findData(key)
+        if index >= 0:
+            self.source_box.setCurrentIndex(index)
+
+    def _on_source_chosen(self, index: int) -> None:
+        kind, value = self.source_box.itemData(index)
+        if kind == "open":
+            self.choose_file()
+        else:
+            self.open_source(value)
+
+    def _on_size_chosen(self, index: int) -> None:
+        spec = self.session.spec
+        if self.session.running and spec is not None and str(spec).strip().isdigit():
+            self.open_source(spec)
+
+    def _on_mirror(self, on: bool) -> None:
+        self.preview.set_mirror(on)
+
+    def _clear_scores(self) -> None:
+        self.last_snapshot = None
+        self.scores.clear()
+        self.trends.clear()
+        self.bars.clear()
+
+    # -- updates ----------------------------------------------------------------------------------
+    def _tick(self) -> None:
+        view = self.session.take_view()
+        if view is not None:
+            self.preview.show_view(view)
+
+    def _on_state(self, state: str, message: str) -> None:
+        running = state in ("starting", "running")
+        self.start_button.setText("Stop" if running else "Start")
+        is_camera = self.session.spec is not None and str(self.session.spec).strip().isdigit()
+        self.size_box.setEnabled(is_camera or not running)
+        no_camera = state == "failed" and is_camera
+        self.sample_button.setVisible(no_camera and self._sample is not None)
+        self.open_button.setVisible(no_camera)
+        if state == "running":
+            self.preview.set_message("")
+            self._set_notice(self._face_notice, NOTICE_TEXT.get(self._face_notice, ""))
+        elif state == "starting":
+            self.preview.set_message(message)
+            self._set_notice("waiting", message)
+        elif state == "failed":
+            text = message
+            if no_camera:
+                text = f"No camera picture. {message}"
+                if self._sample is not None:
+                    text += " You can play the sample video instead."
+            self.preview.set_message(text)
+            self._set_notice("error", message)
+        else:  # stopped, ended: keep the last picture and scores on screen
+            self._set_notice(state, message)
+        self.status.setText(self._status_text())
+
+    def _set_notice(self, kind: str, text: str) -> None:
+        self.notice.setText(text)
+        self.notice.setStyleSheet(f"color: {NOTICE_COLOR.get(kind, NOTICE_COLOR['waiting'])};")
+
+    def _on_snapshot(self, s) -> None:
+        self.last_snapshot = s
+        self.scores.show_snapshot(s)
+        self.trends.show_series(s.series)
+        self.bars.show_blinks(s.recent_blinks, s.median_mm)
+        self._face_notice = s.notice
+        if self.session.state == "running":
+            self._set_notice(s.notice, NOTICE_TEXT[s.notice])
+        if self.details.isVisible():
+            self.details.setText(self._details_text())
+
+    def _show_stats(self) -> None:
+        self.status.setText(self._status_text())
+        if self.details.isVisible():
+            self.details.setText(self._details_text())
+
+    def _status_text(self) -> str:
+        stats = self.session.stats()
+        where = self.session.source_description or "no source"
+        if stats is None or not math.isfinite(stats.measured_fps):
+            return where
+        latency = self.preview.latency_s
+        delay = f" · {1000 * latency:.0f} ms from camera to screen" if math.isfinite(latency) else ""
+        return f"{where} · measuring {stats.measured_fps:.0f} pictures per second{delay}"
+
+    def _details_text(self) -> str:
+        s = self.last_snapshot
+        stats = self.session.stats()
+        parts = []
+        if stats is not None:
+            parts.append(f"Source {stats.width}×{stats.height}, {stats.source_fps:.1f} frames/s (source clock); "
+                         f"measured {stats.measured_fps:.1f}/s; {stats.dropped} frames skipped while busy; "
+                         f"preview delay {1000 * self.preview.latency_s:.0f} ms")
+        if s is not None:
+            parts.append(f"Scale {s.mm_per_px:.3f} mm/px (iris {s.iris_px:.1f} px in the image); "
+                         f"head turn {s.yaw_deg:+.0f}°, tilt {s.pitch_deg:+.0f}°; buffer {s.frames} frames")
+            parts.append(f"Eye openness ratio left/right {s.openness_ratio:.2f}; corner height difference "
+                         f"(right − left) {mm(s.height_diff_mm, 2)}; corner to lip midline: "
+                         + ", ".join(f"{side_html(side)} {mm(s.excursion_mm[side], 1)}" for side in SIDES))
+            parts.append("Blinks counted once each after they end; " + ", ".join(
+                f"{side_html(side)}: {s.n_scored[side]} scored, median {mm(s.median_mm[side], 2)}" for side in SIDES)
+                + f"; long eye closures (not blinks): {s.eye_closures}")
+        return "<br>".join(parts)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        self._timer.stop()
+        self._stats_timer.stop()
+        self.session.stop(quiet=True)
+        super().closeEvent(event)

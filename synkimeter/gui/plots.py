@@ -1,0 +1,133 @@
+"""Rolling trends (last ~20 s) and the per-blink history, drawn with pyqtgraph."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
+
+from synkimeter.core.anatomy import SIDES
+from synkimeter.gui.theme import BOTH_COLOR, MUTED_COLOR, PANEL, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR
+from synkimeter.params import DEFAULT_PARAMS
+
+pg.setConfigOptions(antialias=True, background=PANEL, foreground=TEXT_COLOR)
+
+EYE_MARK_COLOR = {"both": BOTH_COLOR, **SIDE_COLOR}
+
+
+def _plot(title: str, y_label: str, tip: str) -> pg.PlotWidget:
+    w = pg.PlotWidget()
+    w.setTitle(f'<span style="font-size:11pt; color:{TEXT_COLOR}">{title}</span>')
+    w.setLabel("left", y_label)
+    w.showGrid(x=False, y=True, alpha=0.15)
+    w.setMenuEnabled(False)
+    w.setMouseEnabled(x=False, y=False)
+    w.hideButtons()
+    w.setToolTip(tip)
+    w.setMinimumHeight(130)
+    return w
+
+
+class TrendPlots:
+    """Eye closing and mouth-corner movement per side, with blinks marked; time in seconds ago."""
+
+    def __init__(self, window_s: float = DEFAULT_PARAMS.live_plot_window_s) -> None:
+        self.window_s = window_s
+        self.eyes = _plot("Eyes closing", "how closed",
+                          "How closed each eye is (0 = open as usual, 1 = fully shut). Ticks mark counted blinks.")
+        self.mouth = _plot("Mouth-corner movement", "mm",
+                           "How far each mouth corner is from where it rests, in millimetres (head movement removed).")
+        self.mouth.setXLink(self.eyes)
+        self.eyes.setYRange(-0.05, 1.0, padding=0)
+        self.mouth.setYRange(0.0, 3.0, padding=0)
+        for w in (self.eyes, self.mouth):
+            w.setLabel("bottom", "seconds ago")
+            w.setMinimumHeight(210)
+            w.setXRange(-window_s, 0.0, padding=0.01)
+            w.getPlotItem().getAxis("bottom").setTicks([[(float(-s), f"{s:g}") for s in range(0, int(window_s) + 1, 5)]])
+        self.curves = {}
+        for name, w in (("eyes", self.eyes), ("mouth", self.mouth)):
+            w.addLegend(offset=(6, 2), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 170))
+            for side in SIDES:
+                self.curves[(name, side)] = w.plot([], [], pen=pg.mkPen(SIDE_COLOR[side], width=2.2),
+                                                   name=SIDE_LABEL[side])
+        self.marks_eyes = pg.ScatterPlotItem(symbol="t", size=11, pen=None)
+        self.eyes.addItem(self.marks_eyes)
+        self.marks_mouth = pg.PlotDataItem([], [], connect="pairs", pen=pg.mkPen(MUTED_COLOR, width=1, style=Qt.DashLine))
+        self.mouth.addItem(self.marks_mouth)
+
+    def widgets(self):
+        return self.eyes, self.mouth
+
+    def clear(self) -> None:
+        for curve in self.curves.values():
+            curve.setData([], [])
+        self.marks_eyes.setData([], [])
+        self.marks_mouth.setData([], [])
+
+    def show_series(self, series) -> None:
+        if series is None:
+            return
+        t = series.time_s
+        for side in SIDES:
+            self.curves[("eyes", side)].setData(t, np.nan_to_num(series.closure[side], nan=0.0), connect="finite")
+            self.curves[("mouth", side)].setData(t, series.mouth_mm[side], connect="finite")
+        top = max(3.0, float(np.nanmax([np.nanmax(v) if np.isfinite(v).any() else 0 for v in series.mouth_mm.values()])) * 1.1)
+        self.mouth.setYRange(0.0, top, padding=0)
+        marks = series.blink_times_s
+        brushes = [pg.mkBrush(EYE_MARK_COLOR[e]) for e in series.blink_eyes]
+        self.marks_eyes.setData(marks, np.full(marks.size, 0.95), brush=brushes)
+        self.marks_mouth.setData(np.repeat(marks, 2), np.tile([0.0, top], marks.size))
+
+
+class BlinkBars:
+    """Mouth-corner movement at each recent blink, per side, with the session's usual value."""
+
+    def __init__(self, n_blinks: int = DEFAULT_PARAMS.live_bar_blinks) -> None:
+        self.n_blinks = n_blinks
+        self.widget = _plot("Mouth-corner movement at each blink", "mm",
+                            "One pair of bars per blink (right, left). Faded bars are blinks left out of the "
+                            "usual value (talking, head turned, too close to the previous blink). Dashed "
+                            "lines: the usual (median) value per side.")
+        self.widget.setLabel("bottom", "blink number")
+        self.widget.setYRange(0.0, 3.0, padding=0)
+        self.bars = {}
+        self.medians = {}
+        for side in SIDES:
+            self.bars[side] = pg.BarGraphItem(x=[], height=[], width=0.38, brush=SIDE_COLOR[side], pen=None)
+            self.widget.addItem(self.bars[side])
+            self.medians[side] = pg.InfiniteLine(angle=0, movable=False,
+                                                 pen=pg.mkPen(SIDE_COLOR[side], width=1.5, style=Qt.DashLine))
+            self.medians[side].setVisible(False)
+            self.widget.addItem(self.medians[side])
+
+    def clear(self) -> None:
+        for side in SIDES:
+            self.bars[side].setOpts(x=[], height=[])
+            self.medians[side].setVisible(False)
+
+    def show_blinks(self, blinks, median_mm: dict) -> None:
+        numbers = np.array([b.number for b in blinks], dtype=float)
+        top = 3.0
+        for k, side in enumerate(SIDES):
+            heights = np.array([b.mouth_mm[side] if b.involves(side) else np.nan for b in blinks], dtype=float)
+            shown = np.isfinite(heights)
+            color = QColor(SIDE_COLOR[side])
+            faded = QColor(color)
+            faded.setAlpha(70)
+            brushes = [pg.mkBrush(color if b.scored else faded) for b, ok in zip(blinks, shown) if ok]
+            x = numbers[shown] + (-0.2 if k == 0 else 0.2)
+            self.bars[side].setOpts(x=x, height=heights[shown], brushes=brushes)
+            if shown.any():
+                top = max(top, float(heights[shown].max()) * 1.1)
+            m = median_mm.get(side, float("nan"))
+            self.medians[side].setVisible(bool(np.isfinite(m)))
+            if np.isfinite(m):
+                self.medians[side].setValue(m)
+        self.widget.setYRange(0.0, top, padding=0)
+        if numbers.size:
+            last = numbers.max()
+            self.widget.setXRange(max(0.5, last - self.n_blinks + 0.5), max(last, 10) + 0.5, padding=0)
+        else:
+            self.widget.setXRange(0.5, 10.5, padding=0)

@@ -1,0 +1,116 @@
+"""The live scores in plain words and big numbers, one column per side (the subject's)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
+
+from synkimeter.core.anatomy import SIDES
+from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL
+
+DASH = "–"
+
+ROWS = (
+    ("eye_open", "Eye open", "How open each eye is now, compared with its usual open level."),
+    ("blinks", "Blinks", "Blinks of each eye since you pressed Start (or Reset)."),
+    ("latest", "Mouth corner moved\nat your last blink",
+     "How far the mouth corner on that side moved while that eye blinked, the last time it blinked "
+     "(peak movement, head movement removed)."),
+    ("median", "Usually moves",
+     "The middle value (median) of the mouth-corner movement over this session's blinks. "
+     "Blinks while talking, smiling or with the head turned are left out."),
+)
+
+
+def big_style(color: str) -> str:
+    return f"color: {color}; font-size: {BIG_PT}pt; font-weight: 700;"
+
+
+def mm(value: float, digits: int = 1) -> str:
+    return f"{value:.{digits}f} mm" if value is not None and math.isfinite(value) else DASH
+
+
+def percent(value: float) -> str:
+    return f"{100 * value:.0f} %" if value is not None and math.isfinite(value) else DASH
+
+
+class ScoresPanel(QFrame):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        grid = QGridLayout()
+        grid.setHorizontalSpacing(18)
+        grid.setVerticalSpacing(4)
+        self.values: dict[tuple[str, str], QLabel] = {}
+        for col, side in enumerate(SIDES, start=1):
+            head = QLabel(SIDE_LABEL[side])
+            head.setAlignment(Qt.AlignCenter)
+            head.setStyleSheet(f"color: {SIDE_COLOR[side]}; border-bottom: 3px solid {SIDE_COLOR[side]};"
+                               f"padding-bottom: 2px; font-size: {MEDIUM_PT + 2}pt; font-weight: 700;")
+            grid.addWidget(head, 0, col)
+        for row, (key, text, tip) in enumerate(ROWS, start=1):
+            label = QLabel(text)
+            label.setStyleSheet(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT - 2}pt;")
+            label.setToolTip(tip)
+            grid.addWidget(label, row, 0, Qt.AlignVCenter)
+            for col, side in enumerate(SIDES, start=1):
+                value = QLabel(DASH)
+                value.setAlignment(Qt.AlignCenter)
+                value.setStyleSheet(big_style(SIDE_COLOR[side]))
+                value.setMinimumWidth(150)
+                value.setToolTip(tip)
+                grid.addWidget(value, row, col)
+                self.values[(key, side)] = value
+        self.level = QLabel("Mouth corners: " + DASH)
+        self.level.setStyleSheet(f"font-size: {MEDIUM_PT}pt;")
+        self.level.setAlignment(Qt.AlignCenter)
+        self.level.setWordWrap(True)
+        self.level.setToolTip("How level the two mouth corners are right now (height difference, head tilt removed).")
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.addLayout(grid)
+        line = QFrame()
+        line.setFrameShape(QFrame.HLine)
+        line.setStyleSheet("color: #e3e1dc;")
+        layout.addWidget(line)
+        layout.addWidget(self.level)
+
+    def text(self, key: str, side: str) -> str:
+        return self.values[(key, side)].text()
+
+    def clear(self) -> None:
+        for label in self.values.values():
+            label.setText(DASH)
+        self.level.setText("Mouth corners: " + DASH)
+
+    def show_snapshot(self, s) -> None:
+        for side in SIDES:
+            self.values[("eye_open", side)].setText(percent(s.eye_open[side]))
+            self.values[("blinks", side)].setText(str(s.blink_count[side]))
+            latest = s.latest[side]
+            label = self.values[("latest", side)]
+            if latest is None:
+                label.setText(DASH)
+                label.setToolTip(ROWS[2][2])
+            else:
+                label.setText(mm(latest.mouth_mm[side]))
+                why = "" if latest.scored else f"\nNot counted in the usual value: {latest.reason}."
+                label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} ({latest.eye} eye"
+                                 f"{'s' if latest.eye == 'both' else ''}).{why}")
+                label.setStyleSheet(big_style(SIDE_COLOR[side] if latest.scored else MUTED_COLOR))
+            median = self.values[("median", side)]
+            median.setText(mm(s.median_mm[side]))
+            median.setToolTip(f"{ROWS[3][2]}\nMedian of {s.n_scored[side]} blink(s) of the {side} eye.")
+        self.level.setText(level_text(s.height_diff_mm))
+
+
+def level_text(diff_mm: float) -> str:
+    if diff_mm is None or not math.isfinite(diff_mm):
+        return "Mouth corners: " + DASH
+    if abs(diff_mm) < 0.5:
+        return "Mouth corners are level"
+    side = "right" if diff_mm > 0 else "left"
+    return (f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">{SIDE_LABEL[side]}</span> '
+            f"mouth corner is {abs(diff_mm):.1f} mm higher")

@@ -1,0 +1,37 @@
+"""Colours, fonts and words shared by every widget: one colour per side, everywhere."""
+
+from __future__ import annotations
+
+# Subject's sides. Blue and orange stay distinct for the common colour-vision deficiencies.
+SIDE_COLOR = {"right": "#2f6db5", "left": "#d9731a"}
+SIDE_LABEL = {"right": "Your right", "left": "Your left"}
+BOTH_COLOR = "#7a7f87"
+TEXT_COLOR = "#22262b"
+MUTED_COLOR = "#6b7280"
+BACKGROUND = "#f6f5f2"
+PANEL = "#ffffff"
+NOTICE_COLOR = {"ok": "#2e7d4f", "waiting": MUTED_COLOR, "no_face": "#a15c00", "too_far": "#a15c00",
+                "turned": "#a15c00", "error": "#b3261e", "ended": MUTED_COLOR, "stopped": MUTED_COLOR}
+
+BIG_PT = 30
+MEDIUM_PT = 15
+NORMAL_PT = 11
+
+STYLE = f"""
+QMainWindow, QWidget#central {{ background: {BACKGROUND}; }}
+QWidget {{ color: {TEXT_COLOR}; font-size: {NORMAL_PT}pt; }}
+QFrame#panel {{ background: {PANEL}; border: 1px solid #e3e1dc; border-radius: 10px; }}
+QLabel#title {{ font-size: {MEDIUM_PT}pt; font-weight: 600; }}
+QLabel#caption {{ color: {MUTED_COLOR}; }}
+QLabel#notice {{ font-size: {MEDIUM_PT + 2}pt; font-weight: 600; padding: 6px 10px; }}
+QPushButton {{ padding: 5px 14px; border: 1px solid #c9c6bf; border-radius: 6px; background: #ffffff; }}
+QPushButton:hover {{ background: #efeee9; }}
+QPushButton#primary {{ background: #2e7d4f; color: white; border: none; font-weight: 600; }}
+QPushButton#primary:hover {{ background: #276b43; }}
+QComboBox {{ padding: 4px 8px; }}
+QToolTip {{ color: {TEXT_COLOR}; background: #fffef6; border: 1px solid #c9c6bf; }}
+"""
+
+
+def side_html(side: str, text: str | None = None) -> str:
+    return f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">{text or SIDE_LABEL[side]}</span>'
