@@ -1,0 +1,192 @@
+"""The live window, offscreen, on a short synthetic clip replayed in real time as if it were a camera.
+
+Tolerances against the offline analysis (`synkimeter.pipeline.analyze_clip`) of the same clip:
+blink counts per eye within 1, per-side median mouth movement within 0.3 mm. (The live engine sees
+the same frames unless inference falls behind; its re-measure works on a 30-s buffer rather than
+the whole clip, so its open-eye baseline, reference face and scale differ slightly.)
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
+
+import math  # noqa: E402
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("pyqtgraph")
+
+from PySide6.QtCore import Qt  # noqa: E402
+
+from synkimeter.capture import FrameSource, SourceError, VideoFileSource  # noqa: E402
+from synkimeter.gui.app import create_window, sample_clip_path  # noqa: E402
+from synkimeter.gui.session import make_source  # noqa: E402
+
+COUNT_TOL = 1
+MEDIAN_TOL_MM = 0.3
+CLIP_S = 12.0
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory):
+    """A 12-s clip: five blinks, the right mouth corner pulled 2 mm with the right eye."""
+    pytest.importorskip("skimage", reason="the synthetic clip generator needs scikit-image")
+    from synkimeter.synth.generate import write_clip
+    from synkimeter.synth.spec import ClipSpec
+
+    spec = ClipSpec("gui_test", seed=211, duration_s=CLIP_S, coupling_mm={"right": 2.0, "left": 0.0},
+                    onsets_s=(1.5, 3.6, 5.8, 7.9, 10.0))
+    video, _, truth = write_clip(spec, tmp_path_factory.mktemp("clip"))
+    return str(video)
+
+
+@pytest.fixture(scope="module")
+def offline(clip):
+    from synkimeter.pipeline import analyze_clip
+
+    return analyze_clip(clip).summary
+
+
+@pytest.fixture
+def window(qtbot):
+    w = create_window(None, cameras=[])
+    qtbot.addWidget(w)
+    w.show()
+    yield w
+    w.close()
+
+
+class FailingSource(FrameSource):
+    """A video replayed like a camera that is unplugged after `fail_after` frames."""
+
+    is_live = True
+
+    def __init__(self, path: str, fail_after: int) -> None:
+        super().__init__()
+        self.inner = VideoFileSource(path, realtime=True)
+        self.fail_after = fail_after
+        self.description = "Flaky camera"
+
+    def open(self) -> None:
+        self.inner.open()
+
+    def close(self) -> None:
+        self.inner.close()
+
+    @property
+    def is_open(self) -> bool:
+        return self.inner.is_open
+
+    @property
+    def fps(self):
+        return self.inner.fps
+
+    @property
+    def width(self):
+        return self.inner.width
+
+    @property
+    def height(self):
+        return self.inner.height
+
+    @property
+    def frame_count(self):
+        return None
+
+    def __iter__(self):
+        for frame in self.inner:
+            if frame.index >= self.fail_after:
+                raise SourceError("The camera stopped sending pictures (unplugged?).", "camera_lost")
+            yield frame
+
+
+def test_live_window_agrees_with_offline_analysis(qtbot, window, clip, offline):
+    window.open_source(clip)
+    qtbot.waitUntil(lambda: window.session.state == "running", timeout=10000)
+    qtbot.waitUntil(lambda: window.session.state == "ended", timeout=int(CLIP_S * 1000) + 20000)
+    snap = window.last_snapshot
+    assert snap is not None
+    counts = offline["blink_counts"]
+    assert counts["right_eye"] == 5
+    assert abs(snap.blink_count["right"] - counts["right_eye"]) <= COUNT_TOL
+    assert abs(snap.blink_count["left"] - counts["left_eye"]) <= COUNT_TOL
+    for side in ("right", "left"):
+        expected = offline["ocular_oral"][side]["median_mm"]
+        assert snap.median_mm[side] == pytest.approx(expected, abs=MEDIAN_TOL_MM), side
+    assert snap.median_mm["right"] > snap.median_mm["left"] + 0.5  # the coupled side stands out
+    # what the person sees
+    assert window.scores.text("blinks", "right") == str(snap.blink_count["right"])
+    assert window.scores.text("median", "right") == f"{snap.median_mm['right']:.1f} mm"
+    assert "ended" in window.notice.text()
+    assert window.start_button.text() == "Start"
+    assert window.preview.frames_shown > CLIP_S * 10
+    assert math.isfinite(window.preview.latency_s) and window.preview.latency_s < 1.0
+    assert window.bars.bars["right"].opts["height"].size == snap.blink_count["right"]
+
+
+def test_switching_source_and_stopping(qtbot, window, clip):
+    window.open_source(clip)
+    qtbot.waitUntil(lambda: window.session.state == "running", timeout=10000)
+    first = window.session.worker
+    qtbot.waitUntil(lambda: first.frames > 30, timeout=10000)
+    window.open_source(make_source(clip))  # another source while running: the first one stops
+    second = window.session.worker
+    assert second is not first and first.isFinished()
+    qtbot.waitUntil(lambda: window.session.state == "running", timeout=10000)
+    qtbot.waitUntil(lambda: second.frames > 15, timeout=10000)
+    assert second.engine.blinks == [] and window.scores.text("blinks", "right") in ("–", "0")
+    qtbot.keyClick(window, Qt.Key_Space)  # stop
+    assert window.session.state == "stopped" and window.session.worker is None
+    assert second.isFinished()
+    assert window.start_button.text() == "Start"
+    # the window stays usable: start the clip again from the picker's current choice
+    window.open_source(clip)
+    qtbot.waitUntil(lambda: window.session.state == "running", timeout=10000)
+    qtbot.keyClick(window, Qt.Key_M)
+    assert window.preview.mirror is False
+    qtbot.keyClick(window, Qt.Key_R)
+    assert window.scores.text("blinks", "right") == "–"
+    window.toggle_running()
+    assert window.session.state == "stopped"
+
+
+def test_source_failing_mid_stream_shows_a_message(qtbot, window, clip):
+    window.open_source(FailingSource(clip, fail_after=45))
+    qtbot.waitUntil(lambda: window.session.state == "failed", timeout=15000)
+    assert "stopped sending pictures" in window.notice.text()
+    assert "stopped sending pictures" in window.preview.message
+    assert window.start_button.text() == "Start"
+    assert window.session.worker is None
+    # still usable
+    window.open_source(clip)
+    qtbot.waitUntil(lambda: window.session.state == "running", timeout=10000)
+    assert window.preview.message == ""
+    window.toggle_running()
+    assert window.session.state == "stopped"
+
+
+def test_missing_camera_says_so_and_offers_the_sample(qtbot, window):
+    window.open_source("9")
+    qtbot.waitUntil(lambda: window.session.state == "failed", timeout=10000)
+    assert "Camera 9 is not connected" in window.notice.text()
+    assert "No camera picture" in window.preview.message
+    sample = sample_clip_path()
+    assert window.sample_button.isVisibleTo(window) == (sample is not None)
+    assert window.open_button.isVisibleTo(window)
+    if sample is not None:
+        window.sample_button.click()
+        qtbot.waitUntil(lambda: window.session.state == "running", timeout=10000)
+        assert not window.sample_button.isVisibleTo(window)
+        window.toggle_running()
+
+
+def test_unreadable_file_is_a_plain_message(qtbot, window, tmp_path):
+    bad = tmp_path / "broken.mp4"
+    bad.write_bytes(b"not a video at all")
+    window.open_source(str(bad))
+    qtbot.waitUntil(lambda: window.session.state == "failed", timeout=10000)
+    assert "broken.mp4" in window.notice.text()
+    assert window.start_button.text() == "Start"
