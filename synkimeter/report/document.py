@@ -187,7 +187,7 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
             if m.key not in seen:
                 seen.add(m.key)
                 first_cell = (COMPARED[m.key], span[m.key])
-            rows.append([first_cell, _side_name(ch.side) if ch.side else "(affected eye)", base, last, change, ch.verdict])
+            rows.append([first_cell, _side_name(ch.side) if ch.side else "-", base, last, change, ch.verdict])
             classes.append({5: ch.verdict if ch.verdict in ("improved", "worse") else None})
         parts.append(_table(["Measure", "Side", head_base, head_last, "Change", "Judgement"], rows, numeric={4},
                             classes=classes, widths=[27, 9, 18, 18, 15, 13]))

@@ -43,7 +43,7 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
     from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
 
-    image = QImage(width, height, QImage.Format_ARGB32)
+    image = QImage(width, height, QImage.Format_RGB32)
     image.fill(QColor("white"))
     p = QPainter(image)
     p.setRenderHint(QPainter.Antialiasing, True)

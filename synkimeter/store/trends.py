@@ -94,7 +94,7 @@ class Change:
         if self.beyond_noise is None:
             return "no interval to judge"
         if not self.beyond_noise:
-            return "within measurement noise"
+            return "within noise"
         improved = (self.change < 0) == (self.metric.better == "lower")
         return "improved" if improved else "worse"
 
