@@ -51,10 +51,12 @@ def format_summary(summary: dict) -> str:
     oo = s["ocular_oral"]
     lines.append("")
     lines.append("  Mouth-corner movement during blinks (ocular-oral synkinesis), subject's sides:")
+    interval = lambda lo_hi: "-" if lo_hi[0] is None else f"{lo_hi[0]:.2f}-{lo_hi[1]:.2f} mm"  # noqa: E731
     rows = [
-        ("median per blink", lambda d: _mm(d["median_mm"])),
-        ("95 % interval", lambda d: "-" if d["ci95_mm"][0] is None else f"{d['ci95_mm'][0]:.2f}-{d['ci95_mm'][1]:.2f} mm"),
-        ("averaged trace peak", lambda d: _mm(d["average_peak_mm"])),
+        ("blink-averaged movement", lambda d: _mm(d["average_peak_mm"])),
+        ("  95 % interval", lambda d: interval(d["average_ci95_mm"])),
+        ("median of blink peaks", lambda d: _mm(d["median_mm"])),
+        ("  95 % interval", lambda d: interval(d["ci95_mm"])),
         (f"blinks over {DEFAULT_PARAMS.coupled_threshold_mm:g} mm", lambda d: _pct(d["coupled_fraction"])),
         ("eye-mouth correlation", lambda d: "-" if d["correlation"] is None else f"{d['correlation']:.2f}"),
         ("blinks scored", lambda d: str(d["n"])),
