@@ -85,3 +85,18 @@ def test_report_of_a_patient_with_one_incomplete_session(tmp_path):
         text = report_html(store, patient)
         assert "Not enough complete sessions" in text
         assert render_pdf(store, patient).startswith(b"%PDF-")
+
+
+def test_report_notes_only_this_patients_damaged_files(tmp_path):
+    from test_store import sim_clip
+
+    with Store(tmp_path / "data") as store:
+        for name in ("A-1", "B-2"):
+            patient = store.add_patient(name)
+            session = store.start_session(patient, "baseline", started_at="2025-01-01T09:00:00")
+            analysis, series = sim_clip(seed=1)
+            clip = store.save_clip(store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
+            store.finish_session(session)
+        (store.folder / clip.landmarks_path).write_bytes(b"garbage")  # B-2's clip
+        assert "Data notes" not in report_html(store, "A-1")
+        assert "damaged" in report_html(store, "B-2")

@@ -240,7 +240,7 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
         parts.append("<h2>Trends</h2>")
         parts.extend(plot_parts)
 
-    problems = store.verify(deep=True)
+    problems = store.verify(deep=True, patient=p)  # this patient's clips only
     if problems:
         parts.append("<h2>Data notes</h2><ul>")
         parts.extend(f"<li>{_e(x)}</li>" for x in problems)

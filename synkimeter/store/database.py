@@ -645,10 +645,16 @@ class Store:
             raise StoreError(f"The landmarks file of clip {clip.id} ({clip.task}) is damaged and cannot be read "
                              f"({type(exc).__name__}).") from exc
 
-    def verify(self, deep: bool = True) -> list[str]:
-        """Check every complete clip's files (and, if deep, that they can be read). Returns problems."""
+    def verify(self, deep: bool = True, patient: Patient | None = None) -> list[str]:
+        """Check every complete clip's files (of one patient, if given), and if deep that they can be
+        read. Returns problems."""
         problems = []
-        for row in self._query("SELECT * FROM clips WHERE status = 'complete' ORDER BY id"):
+        if patient is None:
+            rows = self._query("SELECT * FROM clips WHERE status = 'complete' ORDER BY id")
+        else:
+            rows = self._query("SELECT c.* FROM clips c JOIN sessions s ON s.id = c.session_id "
+                               "WHERE c.status = 'complete' AND s.patient_id = ? ORDER BY c.id", (patient.id,))
+        for row in rows:
             clip = _record(Clip, row)
             for key in ("video_path", "landmarks_path", "summary_path"):
                 rel = getattr(clip, key)
