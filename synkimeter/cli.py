@@ -163,6 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("gui", help="open the window", description="Open the live window.")
     g.add_argument("--source", default="0", help="camera number (0, 1, ...) or a video file to replay (default 0)")
     g.set_defaults(func=cmd_gui)
+
+    from synkimeter.store.commands import add_commands
+
+    add_commands(sub)
     return parser
 
 
