@@ -80,6 +80,13 @@ class AnalysisParams:
     # Task weights in the eFACE-style 0-100 score: pucker discriminates, smile barely does.
     pucker_weight: float = 0.75
     smile_weight: float = 0.25
+    # Task level of the fissure: a low percentile of the lightly smoothed height during the task.
+    fissure_task_percentile: float = 20.0
+    fissure_smoothing_s: float = 0.25
+    # Rest level leaves out blinks and this margin around them.
+    fissure_blink_margin_s: float = 0.1
+    # Block length for the block bootstrap of narrowing intervals.
+    fissure_bootstrap_block_s: float = 0.5
 
     # --- landmark extraction -----------------------------------------------------------------
     max_faces: int = 2
