@@ -37,6 +37,12 @@ class AnalysisParams:
     min_blink_duration_s: float = 0.07
     # Longer closures are voluntary eye closures, reported apart from blinks.
     max_blink_duration_s: float = 0.5
+    # A blink's onset and offset are judged against the lowest closure within this much context
+    # around its peak (a blink lasts at most ~0.5 s; a smile narrows the eye for seconds).
+    blink_context_s: float = 1.0
+    # A run above threshold longer than a blink is a deliberate closure when its median closure
+    # reaches this fraction of a full closure; lower, it is a narrowed eye with blinks inside.
+    held_closure_fraction: float = 0.5
     # Two eyes' events belong to one blink when their apexes are this close.
     pair_max_apex_gap_s: float = 0.1
     # The face mesh never closes a closed eye completely, so completeness is judged against the
@@ -68,6 +74,8 @@ class AnalysisParams:
     # Severity bands on the affected side's median displacement (literature, marker studies).
     moderate_mm: float = 1.0
     severe_mm: float = 2.0
+    # Fewer scored blinks on a side than this give no severity or affected side ("undetermined").
+    min_scored_blinks: int = 3
     # The sides differ enough to name an affected side.
     min_asymmetry_mm: float = 0.15
     # Blink-triggered average grid, relative to onset.

@@ -24,6 +24,8 @@ from synkimeter.core.ocular_oral import (
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 SCHEMA_VERSION = 1
+# Severity when too few blinks could be scored to grade at all.
+UNDETERMINED = "undetermined"
 
 
 class MeasurementError(ValueError):
@@ -184,7 +186,9 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
         per_side[side]["average_peak_mm"] = _f(bta[side]["peak_mm"])
         per_side[side]["average_ci95_mm"] = [_f(v) for v in bta[side].get("peak_ci95_mm", [np.nan, np.nan])]
         per_side[side].pop("_median")
-    averaged = {s: bta[s]["peak_mm"] if per_side[s]["n"] else float("nan") for s in SIDES}
+    # Too few blinks give no verdict: the average of one or two blinks is mostly their jitter.
+    averaged = {s: bta[s]["peak_mm"] if per_side[s]["n"] >= params.min_scored_blinks else float("nan")
+                for s in SIDES}
     asym = averaged["right"] - averaged["left"]
     if affected_side not in SIDES:
         affected_side = None
@@ -194,7 +198,10 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
                 affected_side = worse
     finite = [m for m in averaged.values() if np.isfinite(m)]
     graded = averaged[affected_side] if affected_side else (max(finite) if finite else float("nan"))
-    sev = severity(graded, params)
+    sev = severity(graded, params) if finite else UNDETERMINED
+    if not finite:
+        warnings.append(f"Too few blinks could be scored for a verdict (at least {params.min_scored_blinks} "
+                        "per side are needed): record again with the face still and the mouth at rest.")
 
     if face_frames < n_frames:
         warnings.append(f"No usable face in {n_frames - face_frames} of {n_frames} frames; they are left out.")

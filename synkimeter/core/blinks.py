@@ -6,11 +6,14 @@ and vectorised over frames and events.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.signal import find_peaks
 
 from synkimeter.core.align import runs
+from synkimeter.core.eyes import window_frames
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 EYE_CODES = {"both": 0, "right": 1, "left": 2}
@@ -70,7 +73,13 @@ def hysteresis(signal: np.ndarray, high: float, low: float) -> np.ndarray:
     return np.where(last >= 0, above[np.maximum(last, 0)], False)
 
 
-def _crossing_time(t: np.ndarray, c: np.ndarray, before: np.ndarray, after: np.ndarray, level: float) -> np.ndarray:
+def _frame_interval(t: np.ndarray) -> float:
+    steps = np.diff(t)
+    steps = steps[np.isfinite(steps) & (steps > 0)]
+    return float(np.median(steps)) if steps.size else 1.0 / 30.0
+
+
+def _crossing_time(t: np.ndarray, c: np.ndarray, before: np.ndarray, after: np.ndarray, level) -> np.ndarray:
     """Time where c crosses `level` between frames `before` and `after` (linear interpolation);
     the time of `after` where the neighbour is missing."""
     n = t.size
@@ -98,26 +107,12 @@ def padded_windows(start: np.ndarray, stop: np.ndarray, n_frames: int) -> tuple[
     return np.clip(index, 0, max(n_frames - 1, 0)), mask
 
 
-def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> EyeEvents:
-    """Closure events of one eye: onset and offset where closure crosses the hysteresis thresholds
-    (interpolated between frames), apex at the peak closure (parabolic sub-frame refinement)."""
-    t = np.asarray(timestamps_s, dtype=np.float64)
-    c = np.asarray(closure_series, dtype=np.float64)
-    starts, ends = runs(hysteresis(c, params.blink_onset_closure, params.blink_offset_closure))
-    empty = np.array([], dtype=np.float64)
-    if starts.size == 0:
-        ints = np.array([], dtype=np.intp)
-        return EyeEvents(empty, empty.copy(), empty.copy(), ints, ints.copy(), empty.copy())
-    onset = _crossing_time(t, c, starts - 1, starts, params.blink_onset_closure)
-    offset = _crossing_time(t, c, ends, ends + 1, params.blink_offset_closure)
-
+def _apex(t: np.ndarray, c: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Apex index per [start, end] window (max closure) and its time refined with a parabola."""
     index, mask = padded_windows(starts, ends, t.size)
     values = np.where(mask, c[index], -np.inf)
     values = np.where(np.isfinite(values), values, -np.inf)
-    peak_col = values.argmax(axis=1)
-    apex_i = index[np.arange(index.shape[0]), peak_col]
-    depth = c[apex_i]
-    # Parabola through the apex and its neighbours: sub-frame apex timing.
+    apex_i = index[np.arange(index.shape[0]), values.argmax(axis=1)]
     prev_i = np.maximum(apex_i - 1, 0)
     next_i = np.minimum(apex_i + 1, t.size - 1)
     y0, y1, y2 = c[prev_i], c[apex_i], c[next_i]
@@ -126,8 +121,96 @@ def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray, para
     usable = np.isfinite(shift) & (np.abs(shift) <= 0.5) & (prev_i < apex_i) & (next_i > apex_i)
     shift = np.where(usable, shift, 0.0)
     step = np.where(shift >= 0, t[next_i] - t[apex_i], t[apex_i] - t[prev_i])
-    apex = t[apex_i] + shift * step
-    events = EyeEvents(onset, apex, offset, starts, ends, depth)
+    return apex_i, t[apex_i] + shift * step
+
+
+def _held_closures(t: np.ndarray, c: np.ndarray, params: AnalysisParams) -> tuple[np.ndarray, np.ndarray]:
+    """Runs above the hysteresis thresholds that last longer than a blink and are mostly closed:
+    deliberate eye closures. Long runs that are only slightly above threshold are a narrowed eye
+    (smiling, talking), not a closure; the blinks inside them are found as peaks."""
+    starts, ends = runs(hysteresis(c, params.blink_onset_closure, params.blink_offset_closure))
+    if starts.size == 0:
+        return starts, ends
+    long_run = (t[ends] - t[starts]) > params.max_blink_duration_s
+    index, mask = padded_windows(starts, ends, t.size)
+    with np.errstate(invalid="ignore"):
+        level = np.nanmedian(np.where(mask, c[index], np.nan), axis=1)
+    held = long_run & (level >= params.held_closure_fraction * params.full_closure)
+    return starts[held], ends[held]
+
+
+def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> EyeEvents:
+    """Closure events of one eye.
+
+    Blinks are peaks of closure that stand out from their surroundings (scipy's find_peaks, by
+    prominence within about a second), so a blink while the eye is already narrowed by a smile is
+    found and ends when the lid is back at the smile's level. Around each peak, hysteresis relative
+    to the local base: the onset is where closure rises past base + the onset threshold, the offset
+    where it falls below base + the (lower) offset threshold. Deliberate closures are the long runs
+    above the absolute thresholds that stay mostly closed; lid flutter inside one is part of it.
+    Crossing times are interpolated between frames, apexes refined with a parabola.
+    """
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    c = np.asarray(closure_series, dtype=np.float64)
+    empty = np.array([], dtype=np.float64)
+    ints = np.array([], dtype=np.intp)
+    if t.size < 3 or not np.isfinite(c).any():
+        return EyeEvents(empty, empty.copy(), empty.copy(), ints, ints.copy(), empty.copy())
+    # Lost frames count as open: no event is made up inside a gap.
+    filled = np.where(np.isfinite(c), c, 0.0)
+    frame_s = _frame_interval(t)
+
+    held_starts, held_ends = _held_closures(t, c, params)
+    held_onset = _crossing_time(t, filled, held_starts - 1, held_starts, params.blink_onset_closure)
+    held_offset = _crossing_time(t, filled, held_ends, held_ends + 1, params.blink_offset_closure)
+
+    wlen = window_frames(params.blink_context_s, frame_s)
+    with warnings.catch_warnings():
+        # Flat stretches give peaks of zero prominence; the prominence floor drops them anyway.
+        warnings.filterwarnings("ignore", message="some peaks have a prominence of 0")
+        peaks, _ = find_peaks(filled, height=params.blink_onset_closure, prominence=params.blink_onset_closure,
+                              wlen=wlen)
+    in_held = np.zeros(t.size, dtype=bool)
+    if held_starts.size:
+        edges = np.zeros(t.size + 1, dtype=np.int64)
+        np.add.at(edges, held_starts, 1)
+        np.add.at(edges, held_ends + 1, -1)
+        in_held = np.cumsum(edges[:-1]) > 0
+    keep = ~in_held[peaks]
+    peaks = peaks[keep]
+    half = wlen // 2
+    lo = np.maximum(peaks - half, 0)
+    hi = np.minimum(peaks + half, t.size - 1)
+    # Local bases: the lowest closure within the context on each side of the peak.
+    index, mask = padded_windows(lo, peaks, t.size)
+    base_left = np.where(mask, filled[index], np.inf).min(axis=1) if peaks.size else empty
+    index, mask = padded_windows(peaks, hi, t.size)
+    base_right = np.where(mask, filled[index], np.inf).min(axis=1) if peaks.size else empty
+    on_level = base_left + params.blink_onset_closure
+    off_level = base_right + params.blink_offset_closure
+
+    # Onset: after the last frame at or below the onset level before the peak.
+    index, mask = padded_windows(lo, peaks, t.size)
+    below = mask & (filled[index] <= on_level[:, None])
+    rows = np.arange(peaks.size)
+    last_below = index.shape[1] - 1 - np.argmax(below[:, ::-1], axis=1)
+    starts = np.where(below.any(axis=1), index[rows, last_below] + 1, lo)
+    # Offset: before the first frame at or below the offset level after the peak.
+    index, mask = padded_windows(peaks, hi, t.size)
+    below = mask & (filled[index] <= off_level[:, None])
+    ends = np.where(below.any(axis=1), index[rows, np.argmax(below, axis=1)] - 1, hi)
+    starts, ends = np.minimum(starts, peaks), np.maximum(ends, peaks)
+    onset = _crossing_time(t, filled, starts - 1, starts, on_level)
+    offset = _crossing_time(t, filled, ends, ends + 1, off_level)
+
+    starts = np.concatenate([starts, held_starts])
+    ends = np.concatenate([ends, held_ends])
+    onset = np.concatenate([onset, held_onset])
+    offset = np.concatenate([offset, held_offset])
+    order = np.argsort(onset, kind="stable")
+    starts, ends, onset, offset = starts[order], ends[order], onset[order], offset[order]
+    apex_i, apex = _apex(t, filled, starts, ends)
+    events = EyeEvents(onset, apex, offset, starts, ends, filled[apex_i])
     return events.select((offset - onset) >= params.min_blink_duration_s)
 
 

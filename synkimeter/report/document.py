@@ -21,7 +21,8 @@ from synkimeter.store.trends import METRIC_BY_KEY, Trends, patient_trends
 KIND_LABELS = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
 TASK_LABELS = {"rest": "rest", "natural_blinking": "natural blinking", "gentle_closure": "gentle eye closure",
                "forceful_blink": "forceful blink", "smile": "big smile", "pucker": "pucker"}
-SEVERITY = {"none": "none", "mild": "mild (< 1 mm)", "moderate": "moderate (1-2 mm)", "severe": "severe (> 2 mm)"}
+SEVERITY = {"none": "none", "mild": "mild (< 1 mm)", "moderate": "moderate (1-2 mm)", "severe": "severe (> 2 mm)",
+            "undetermined": "not determined (too few blinks scored)"}
 COMPARED = {
     "ocular_oral_median": "Mouth-corner movement per blink (median), mm",
     "coupled_fraction": "Blinks moving the mouth corner more than 1 mm, % of blinks",
