@@ -45,6 +45,9 @@ class AnalysisParams:
     held_closure_fraction: float = 0.5
     # Two eyes' events belong to one blink when their apexes are this close.
     pair_max_apex_gap_s: float = 0.1
+    # An event is one-sided when the other eye's peak closure stays under this fraction of the
+    # closing eye's (and under the onset threshold would be stricter still).
+    one_sided_max_ratio: float = 0.5
     # The face mesh never closes a closed eye completely, so completeness is judged against the
     # closure a closed eye reaches in the mesh (measured on real and synthetic clips, see README).
     full_closure: float = 0.6

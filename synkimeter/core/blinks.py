@@ -256,7 +256,20 @@ def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closu
     order = np.argsort(onset, kind="stable")
     eye, onset, offset, apex, first, last = (a[order] for a in (eye, onset, offset, apex, first, last))
 
+    # Events that still overlap in time are one event (one eye's long closure against the other
+    # eye's two shorter ones, say): merge them, both eyes.
+    if eye.size > 1:
+        running_end = np.maximum.accumulate(offset)
+        new_group = np.concatenate(([True], onset[1:] > running_end[:-1]))
+        starts = np.flatnonzero(new_group)
+        sizes = np.diff(np.append(starts, eye.size))
+        eye = np.where(sizes > 1, EYE_CODES["both"], eye[starts]).astype(np.int8)
+        onset, offset = onset[starts], np.maximum.reduceat(offset, starts)
+        first, last = first[starts], np.maximum.reduceat(last, starts)
+        apex = np.where(sizes > 1, np.nan, apex[starts])
+
     n_frames = np.asarray(timestamps_s).size
+    t = np.asarray(timestamps_s, dtype=np.float64)
     index, mask = padded_windows(first, last, n_frames)
     peak = {}
     for side in ("right", "left"):
@@ -264,6 +277,18 @@ def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closu
         with np.errstate(invalid="ignore"):
             peak[side] = np.nanmax(np.where(np.isfinite(values), values, -np.inf), axis=1) if len(eye) else np.array([])
         peak[side] = np.where(np.isfinite(peak[side]), peak[side], np.nan)
+    if np.isnan(apex).any():
+        either = np.fmax(closure_by_side["right"], closure_by_side["left"])
+        _, merged_apex = _apex(t, np.where(np.isfinite(either), either, -np.inf), first, last)
+        apex = np.where(np.isnan(apex), merged_apex, apex)
+
+    # One-sided only when the other eye really stayed open: crossing the threshold in one eye and
+    # not quite in the other, with both closing alike, is a blink of both eyes.
+    own = np.where(eye == EYE_CODES["right"], peak["right"], peak["left"])
+    other = np.where(eye == EYE_CODES["right"], peak["left"], peak["right"])
+    both_after_all = (eye != EYE_CODES["both"]) & (np.nan_to_num(other) >= np.maximum(
+        params.blink_onset_closure, params.one_sided_max_ratio * np.nan_to_num(own)))
+    eye = np.where(both_after_all, EYE_CODES["both"], eye).astype(np.int8)
 
     voluntary = (offset - onset) > params.max_blink_duration_s
     closed_enough = params.complete_fraction * params.full_closure
