@@ -84,6 +84,8 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Anal
         raise ValueError(f"expected 478 landmarks (or the {len(MEASURED)}-point subset), got {points.shape[1]}")
     if t.size and not np.all(np.diff(t[np.isfinite(t)]) >= 0):
         raise ValueError("timestamps must be non-decreasing")
+    if t.size == 0:
+        raise MeasurementError("The video holds no frames.")
     subset = MEASURED
     packed = subset.take(points)
     # A sum is NaN/inf exactly when a term is: one contiguous pass instead of a 3-D isfinite().all().
