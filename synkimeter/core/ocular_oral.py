@@ -15,7 +15,7 @@ from scipy.signal import savgol_filter
 
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.blinks import Blinks, padded_windows
-from synkimeter.core.eyes import _fill_gaps, window_frames
+from synkimeter.core.eyes import _fill_gaps, median_frame_interval_s, window_frames
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 REASON_VOLUNTARY = "a long, deliberate eye closure, not a blink"
@@ -148,7 +148,8 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     pre_last = np.maximum(np.searchsorted(t, onset_s, side="left") - 1, pre_first)
     pre_index, pre_mask = padded_windows(pre_first, pre_last, n)
     ranges = []
-    gate_frames = window_frames(params.mouth_moving_smoothing_s, float(np.median(np.diff(t))) if n > 1 else 1.0)
+    # duplicated or missing times must not make the frame interval 0 or NaN
+    gate_frames = window_frames(params.mouth_moving_smoothing_s, median_frame_interval_s(t))
     for series in (*traces.up_mm.values(), *traces.out_mm.values(), traces.lip_gap_mm):
         values = np.where(pre_mask, _smooth(series, gate_frames)[pre_index], np.nan)
         with np.errstate(invalid="ignore"), _quiet_nan_warnings():
