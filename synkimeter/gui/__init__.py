@@ -2,4 +2,5 @@
 
 from synkimeter.gui import _compat
 
+_compat.drop_opencv_qt_paths()
 _compat.apply()

@@ -43,3 +43,17 @@ def apply() -> bool:
             refcount.value += _IMMORTAL
     _applied = True
     return True
+
+
+def drop_opencv_qt_paths() -> None:
+    """opencv-python (the GUI build mediapipe brings) points QT_QPA_PLATFORM_PLUGIN_PATH and
+    QT_QPA_FONTDIR at its own Qt 5 plugins when cv2 is imported; PySide6 then fails to load "xcb"
+    and the window cannot open on a real desktop. cv2 is imported here first, then its paths go."""
+    import os
+
+    import synkimeter.capture._cv  # noqa: F401 - imports cv2, which sets the variables
+
+    for name in ("QT_QPA_PLATFORM_PLUGIN_PATH", "QT_QPA_FONTDIR"):
+        value = os.environ.get(name, "")
+        if f"{os.sep}cv2{os.sep}" in value:
+            del os.environ[name]

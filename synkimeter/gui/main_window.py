@@ -135,6 +135,11 @@ class MainWindow(QMainWindow):
         self.open_button.clicked.connect(self.choose_file)
         notice_row.addWidget(self.open_button)
         left.addLayout(notice_row)
+        self.legend = QLabel(f"Coloured lines follow your eyes and mouth corners. A short arrow shows how far a "
+                             f"mouth corner moves (drawn {self.params.live_arrow_gain:g}× larger).")
+        self.legend.setObjectName("caption")
+        self.legend.setWordWrap(True)
+        left.addWidget(self.legend)
         grid.addLayout(left, 0, 0)
 
         right = QVBoxLayout()
