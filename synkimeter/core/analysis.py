@@ -78,7 +78,7 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Anal
     """
     t = np.asarray(timestamps_s, dtype=np.float64)
     points = np.asarray(points)
-    if points.ndim != 3 or points.shape[2] != 3 or points.shape[0] != t.shape[0] or t.ndim != 1:
+    if t.ndim != 1 or points.ndim != 3 or points.shape[2] != 3 or points.shape[0] != t.shape[0]:
         raise ValueError(f"expected timestamps (T,) and landmarks (T, 478, 3); got {t.shape} and {points.shape}")
     if points.shape[1] not in (478, len(MEASURED)):
         raise ValueError(f"expected 478 landmarks (or the {len(MEASURED)}-point subset), got {points.shape[1]}")
