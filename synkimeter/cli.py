@@ -31,6 +31,11 @@ def _mm(x, digits: int = 2) -> str:
     return "-" if x is None else f"{x:.{digits}f} mm"
 
 
+def _nan(x) -> float:
+    """A summary number for formatting: None (NaN or inf in the JSON) prints as nan."""
+    return float("nan") if x is None else x
+
+
 def _pct(x) -> str:
     return "-" if x is None else f"{100 * x:.0f} %"
 
@@ -40,10 +45,10 @@ def format_summary(summary: dict) -> str:
     s = summary
     lines = [f"synkimeter {__version__}: {s.get('source', '')}"]
     pct = 100.0 * s["face_frames"] / s["frames"] if s["frames"] else 0.0
-    lines.append(f"  {s['duration_s']:.1f} s, {s['frames']} frames at {s['fps']:.1f} frames/s; "
+    lines.append(f"  {_nan(s['duration_s']):.1f} s, {s['frames']} frames at {_nan(s['fps']):.1f} frames/s; "
                  f"face found in {s['face_frames']} frames ({pct:.0f} %)")
     rel = 100 * (s["mm_per_px_uncertainty"] or 0) / (s["mm_per_px"] or 1)
-    lines.append(f"  Scale from the iris: {s['iris_px']:.1f} px across -> {s['mm_per_px']:.3f} mm per pixel "
+    lines.append(f"  Scale from the iris: {_nan(s['iris_px']):.1f} px across -> {_nan(s['mm_per_px']):.3f} mm per pixel "
                  f"(+/- {rel:.0f} %)")
     c = s["blink_counts"]
     lines.append(f"  Blinks: {c['both'] + c['right_only'] + c['left_only']} (both eyes {c['both']}, "
@@ -85,7 +90,7 @@ def format_blink_table(summary: dict) -> str:
         cr, cl = b["closure"]["right"], b["closure"]["left"]
         mr, ml = b["mouth_mm"]["right"], b["mouth_mm"]["left"]
         lines.append(
-            f"  {i:2d}  {b['eye']:5}  {b['onset_s']:7.2f}  {b['apex_s']:6.2f}  {1000 * b['duration_s']:6.0f}"
+            f"  {i:2d}  {b['eye']:5}  {_nan(b['onset_s']):7.2f}  {_nan(b['apex_s']):6.2f}  {1000 * _nan(b['duration_s']):6.0f}"
             f"  {cr if cr is not None else float('nan'):4.2f}/{cl if cl is not None else float('nan'):4.2f}"
             f"  {'yes' if b['complete'] else 'partial':8}  {mr if mr is not None else float('nan'):10.2f}"
             f"  {ml if ml is not None else float('nan'):10.2f}  {'yes' if b['scored'] else 'no: ' + str(b['reason'])}"

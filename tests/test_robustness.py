@@ -468,3 +468,21 @@ def test_real_faces_with_glasses(name):
     assert s["frames"] > 0
     assert s["face_frames"] > 0.95 * s["frames"]
     assert len(s["blinks"]) + len(s["eye_closures"]) > 0
+
+
+def test_landmark_file_with_missing_frame_times_prints_a_summary(tmp_path, capsys):
+    # A saved landmark file whose last frame time is missing (NaN): that frame is left out and the
+    # printed summary and blink table show what is known instead of crashing on the unknown duration.
+    from synkimeter.core.simulate import regular_blinks, simulate
+    from synkimeter.landmarks import LandmarkSeries
+
+    track = simulate(8.0, blinks=regular_blinks(8.0, 2.0, start_s=1.0), jitter_px=0.2)
+    t = track.timestamps_s.copy()
+    t[-1] = np.nan
+    series = LandmarkSeries(t, track.points, np.ones(t.size, np.int8), 640, 480, FPS, "sim")
+    npz = series.save_npz(tmp_path / "times.npz")
+    code, out, err = run_cli(["analyze", npz, "--blinks", "--json", tmp_path / "r.json"], capsys)
+    assert code == 0, err
+    assert "Traceback" not in err and "Blinks: 3" in out
+    doc = json.loads((tmp_path / "r.json").read_text())
+    assert doc["face_frames"] == t.size - 1
