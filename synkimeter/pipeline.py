@@ -58,6 +58,8 @@ def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_sid
         analysis = analyze_landmarks(series.timestamps_s, series.points, params, affected_side=affected_side)
     except MeasurementError as exc:
         raise ClipError(str(exc)) from exc
+    except ValueError as exc:  # e.g. a landmark file whose frame times go backwards
+        raise ClipError(f"The landmarks of '{series.source}' cannot be measured ({exc}).") from exc
     summary = analysis.summary
     summary["source"] = str(series.source)
     if series.fps:

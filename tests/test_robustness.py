@@ -486,3 +486,14 @@ def test_landmark_file_with_missing_frame_times_prints_a_summary(tmp_path, capsy
     assert "Traceback" not in err and "Blinks: 3" in out
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["face_frames"] == t.size - 1
+
+
+def test_landmark_file_with_backwards_frame_times_is_refused_in_one_sentence(tmp_path, capsys):
+    from synkimeter.core.simulate import simulate
+    from synkimeter.landmarks import LandmarkSeries
+
+    track = simulate(4.0)
+    t = track.timestamps_s[::-1].copy()
+    npz = LandmarkSeries(t, track.points, np.ones(t.size, np.int8), 640, 480, FPS, "sim").save_npz(tmp_path / "b.npz")
+    code, _, err = run_cli(["analyze", npz], capsys)
+    assert code == 2 and "cannot be measured" in one_sentence(err)
