@@ -49,6 +49,7 @@ def face_axes(reference: np.ndarray, subset: LandmarkSubset) -> tuple[np.ndarray
 
 def _smooth(series: np.ndarray, frames: int) -> np.ndarray:
     """Moving average (NaN stays NaN): for gates, where only large slow movement matters."""
+    frames = min(frames, series.size)  # absurdly close frame times must not ask for a huge filter
     if frames <= 1:
         return series
     smoothed = ndimage.uniform_filter1d(_fill_gaps(series), size=frames, mode="nearest")
