@@ -108,7 +108,7 @@ def iris_scale(aligned: np.ndarray, subset: LandmarkSubset, closure_by_side: dic
         by_side[side] = float(np.median(values)) if values.size else float("nan")
         samples.append(values)
     pooled = np.concatenate(samples)
-    if pooled.size == 0:
+    if pooled.size == 0 or not np.median(pooled) > 0:  # no open eye, or landmarks collapsed to a point
         return {"mm_per_px": float("nan"), "iris_px": float("nan"), "iris_px_by_side": by_side,
                 "uncertainty_mm_per_px": float("nan")}
     iris_px = float(np.median(pooled))
