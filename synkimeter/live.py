@@ -183,7 +183,9 @@ class LiveEngine:
         if face.sum() >= 2:
             try:
                 analysis = analyze_landmarks(t, packed, p, require_face=False)
-            except ValueError:  # e.g. no open eye anywhere in the buffer: nothing to measure yet
+            except (ValueError, IndexError, ZeroDivisionError, FloatingPointError):
+                # An odd buffer (no open eye anywhere, a handful of frames): nothing to measure yet;
+                # the next update sees more frames. The session's blinks are kept.
                 analysis = None
         if analysis is None:
             return self._snapshot_without_analysis(t, packed, NOTICE_NO_FACE if not face[-1] else NOTICE_OK)
