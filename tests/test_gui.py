@@ -190,3 +190,39 @@ def test_unreadable_file_is_a_plain_message(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.session.state == "failed", timeout=10000)
     assert "broken.mp4" in window.notice.text()
     assert window.start_button.text() == "Start"
+
+
+class _BusyCamera:
+    """cv2.VideoCapture stand-in for a camera another program holds: it opens, but every read fails."""
+
+    def isOpened(self):
+        return True
+
+    def grab(self):
+        return False
+
+    def retrieve(self):
+        return False, None
+
+    def get(self, prop):
+        return 0.0
+
+    def set(self, prop, value):
+        return True
+
+    def release(self):
+        pass
+
+
+def test_busy_camera_says_so_and_the_window_stays_usable(qtbot, window, clip, monkeypatch):
+    from synkimeter.capture import CameraSource
+
+    monkeypatch.setattr(CameraSource, "_make_capture", lambda self: _BusyCamera())
+    window.open_source("0")
+    qtbot.waitUntil(lambda: window.session.state == "failed", timeout=10000)
+    assert "used by another program" in window.notice.text()
+    assert window.start_button.text() == "Start" and window.session.worker is None
+    window.open_source(clip)  # still usable
+    qtbot.waitUntil(lambda: window.session.state == "running", timeout=10000)
+    window.toggle_running()
+    assert window.session.state == "stopped"
