@@ -1,0 +1,182 @@
+"""`synkimeter batch`: measure many clips at once, one JSON result per clip, on all cores.
+
+    synkimeter batch archive/*.mp4 --out results/ [--jobs N] [--skip-existing]
+
+Each clip is measured exactly as `synkimeter analyze CLIP --json ...` measures it (same pipeline,
+one face mesh per clip, results identical); the clips are shared among N worker processes (default:
+one per core), each with its own MediaPipe. The longest clips go first so the workers finish
+together. A clip that cannot be measured is reported in one line and the others go on; the exit
+code is 2 when any clip failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+EXIT_OK = 0
+EXIT_SOME_FAILED = 2
+_WORKER_DIED = "The measurement stopped unexpectedly (its worker process ended)."
+
+
+@dataclass
+class ClipOutcome:
+    clip: str
+    output: str | None  # the JSON written, None when the clip failed or was skipped
+    frames: int
+    seconds: float  # wall time spent on this clip in its worker
+    error: str | None = None  # one plain sentence
+    skipped: bool = False
+
+
+def output_paths(clips: list[Path], out_dir: Path | None) -> list[Path]:
+    """Where each clip's JSON goes: beside the clip, or in `out_dir` (same names made unique)."""
+    if out_dir is None:
+        return [clip.with_suffix(".json") for clip in clips]
+    taken: set[str] = set()
+    paths = []
+    for clip in clips:
+        name, n = f"{clip.stem}.json", 1
+        while name in taken:
+            n += 1
+            name = f"{clip.stem}-{n}.json"
+        taken.add(name)
+        paths.append(out_dir / name)
+    return paths
+
+
+def measure_clip(clip: str, output: str, affected_side: str | None = None) -> ClipOutcome:
+    """One clip, in a worker process: analyse and write its JSON (atomically)."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    from synkimeter.export import write_json
+    from synkimeter.params import DEFAULT_PARAMS
+    from synkimeter.pipeline import ClipError, analyze_clip
+
+    start = time.perf_counter()
+    try:
+        result = analyze_clip(clip, DEFAULT_PARAMS, affected_side=affected_side)
+        write_json(result.summary, output)
+    except ClipError as exc:
+        return ClipOutcome(clip, None, 0, time.perf_counter() - start, str(exc))
+    except OSError as exc:
+        return ClipOutcome(clip, None, 0, time.perf_counter() - start,
+                           f"Could not write '{output}': {exc.strerror or exc}.")
+    return ClipOutcome(clip, output, int(result.summary.get("frames", 0)), time.perf_counter() - start)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def run_batch(clips: list[str | os.PathLike[str]], out_dir: str | os.PathLike[str] | None = None, jobs: int = 0,
+              affected_side: str | None = None, skip_existing: bool = False,
+              report=None) -> list[ClipOutcome]:
+    """Measure `clips` with `jobs` worker processes (0: one per core); `report(outcome, done, total)`
+    is called in this process as each clip finishes. Returns the outcomes in the clips' order."""
+    paths = [Path(c) for c in clips]
+    out = Path(out_dir) if out_dir is not None else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    outputs = output_paths(paths, out)
+    outcomes: list[ClipOutcome | None] = [None] * len(paths)
+    todo = []
+    for i, (clip, output) in enumerate(zip(paths, outputs)):
+        if skip_existing and output.exists():
+            outcomes[i] = ClipOutcome(str(clip), str(output), 0, 0.0, skipped=True)
+        else:
+            todo.append(i)
+    done = len(paths) - len(todo)
+    if report is not None:
+        for outcome in outcomes:
+            if outcome is not None:
+                report(outcome, done, len(paths))
+    todo.sort(key=lambda i: _size(paths[i]), reverse=True)  # longest first: the workers end together
+    jobs = max(1, min(int(jobs) or os.cpu_count() or 1, len(todo) or 1))
+    if not todo:
+        return [o for o in outcomes if o is not None]
+    import multiprocessing
+
+    # spawn: a clean interpreter per worker (no forked MediaPipe or Qt threads), on every platform.
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: dict[Future, int] = {}
+        queue = list(todo)
+        try:
+            while queue or pending:
+                while queue and len(pending) < 2 * jobs:  # a few queued ahead, not the whole archive
+                    i = queue.pop(0)
+                    try:
+                        pending[pool.submit(measure_clip, str(paths[i]), str(outputs[i]), affected_side)] = i
+                    except BrokenProcessPool:  # a worker died: the pool is unusable; say so per clip
+                        outcomes[i] = ClipOutcome(str(paths[i]), None, 0, 0.0, _WORKER_DIED)
+                        done += 1
+                        if report is not None:
+                            report(outcomes[i], done, len(paths))
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    i = pending.pop(future)
+                    try:
+                        outcome = future.result()
+                    except Exception:  # a worker died (out of memory, a crash in MediaPipe)
+                        outcome = ClipOutcome(str(paths[i]), None, 0, 0.0, _WORKER_DIED)
+                    outcomes[i] = outcome
+                    done += 1
+                    if report is not None:
+                        report(outcome, done, len(paths))
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    return [o for o in outcomes if o is not None]
+
+
+def cmd_batch(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+
+    def report(outcome: ClipOutcome, done: int, total: int) -> None:
+        head = f"[{done}/{total}] {outcome.clip}:"
+        if outcome.skipped:
+            print(f"{head} skipped, {outcome.output} exists", flush=True)
+        elif outcome.error:
+            print(f"{head} {outcome.error}", file=sys.stderr, flush=True)
+        else:
+            print(f"{head} {outcome.frames} frames in {outcome.seconds:.1f} s -> {outcome.output}", flush=True)
+
+    try:
+        outcomes = run_batch(args.clips, args.out, args.jobs, args.affected_side, args.skip_existing, report)
+    except OSError as exc:
+        print(f"synkimeter: Could not use '{args.out}': {exc.strerror or exc}.", file=sys.stderr)
+        return EXIT_SOME_FAILED
+    wall = time.perf_counter() - start
+    failed = sum(o.error is not None for o in outcomes)
+    frames = sum(o.frames for o in outcomes)
+    rate = f", {frames / wall:.0f} frames/s" if frames and wall > 0 else ""
+    print(f"{len(outcomes) - failed} of {len(outcomes)} clips measured in {wall:.1f} s{rate}"
+          + (f"; {failed} failed" if failed else ""))
+    return EXIT_SOME_FAILED if failed else EXIT_OK
+
+
+def add_commands(subparsers) -> None:
+    p = subparsers.add_parser(
+        "batch", help="measure many video files at once, one JSON per clip",
+        description="Measure many clips (video files or saved .npz landmarks) on all cores; each result "
+                    "is the JSON `analyze --json` writes.")
+    p.add_argument("clips", nargs="+", metavar="CLIP", help="video files (or landmark .npz files)")
+    p.add_argument("-o", "--out", metavar="DIR", help="folder for the JSON files (default: beside each clip)")
+    p.add_argument("-j", "--jobs", type=int, default=0,
+                   help="clips measured at once, each in its own process (default: one per core)")
+    p.add_argument("--affected-side", choices=("left", "right"), help="the subjects' affected side, if known")
+    p.add_argument("--skip-existing", action="store_true", help="leave clips whose JSON already exists")
+    p.set_defaults(func=cmd_batch)
+
+
+__all__ = ["ClipOutcome", "add_commands", "cmd_batch", "measure_clip", "output_paths", "run_batch"]
