@@ -42,3 +42,10 @@ def test_fluttering_woman_clip_gives_both_eye_events(analysed):
     # looked at frame by frame, no eye stays open while the other closes, so no event is one-sided.
     assert s["eye_closures"] and s["eye_closures"][0]["duration_s"] > 3
     assert s["blink_counts"]["right_only"] + s["blink_counts"]["left_only"] <= 2
+
+
+@pytest.mark.parametrize("name", ["expressions_glasses_man", "talking_glasses_man"])
+def test_glasses_do_not_hide_the_face_or_the_blinks(analysed, name):
+    s = analysed(name)
+    assert s["frames"] > 0 and s["face_frames"] / s["frames"] > 0.95
+    assert len(s["blinks"]) >= 3  # both clips show at least five clear blinks behind the lenses

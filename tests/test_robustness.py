@@ -7,7 +7,8 @@ astronaut, blinking) and varied in tmp_path; the face mesh runs only on those fe
 Cases already covered elsewhere are not repeated here: missing, empty and text files, a clip with no
 face and a face too small (tests/test_cli.py); cut-off and index-less files at the source level
 (tests/test_capture.py); the store's killed writer, full disk, lock, migration and damaged files
-(tests/test_store.py); an absent camera and one failing mid-stream in the window (tests/test_gui.py).
+(tests/test_store.py); an absent, a busy and a failing camera in the window (tests/test_gui.py); real
+faces behind glasses (tests/test_realclips.py, only beside ../shared/realclips).
 """
 
 from __future__ import annotations
@@ -30,8 +31,6 @@ pytest.importorskip("skimage")
 
 from test_capture import faststart  # noqa: E402  (tests/ is on sys.path under pytest)
 
-REPO = Path(__file__).resolve().parents[1]
-REALCLIPS = REPO.parent / "shared" / "realclips"
 FPS = 30.0
 CLIP_S = 6.0
 ONSETS_S = (1.0, 2.6, 4.2)  # three blinks of both eyes; the right mouth corner follows by 2 mm
@@ -449,25 +448,6 @@ def test_unplugged_camera_recording_is_saved_and_marked_incomplete(tmp_path, mon
         back = store.load_series(kept)
         assert back.truncated and len(back) == 75
         assert store.verify() == []
-
-
-# --------------------------------------------------------------------------------------------------
-# real faces with glasses (only beside the shared clips; never required)
-
-
-@pytest.mark.realclips
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["expressions_glasses_man.mp4", "talking_glasses_man.mp4"])
-def test_real_faces_with_glasses(name):
-    path = REALCLIPS / name
-    if not path.is_file():
-        pytest.skip(f"{path} is not available")
-    from synkimeter.pipeline import analyze_clip
-
-    s = analyze_clip(path).summary
-    assert s["frames"] > 0
-    assert s["face_frames"] > 0.95 * s["frames"]
-    assert len(s["blinks"]) + len(s["eye_closures"]) > 0
 
 
 def test_landmark_file_with_missing_frame_times_prints_a_summary(tmp_path, capsys):
