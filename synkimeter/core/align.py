@@ -196,7 +196,7 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
             scale=nan_t, rotation=np.full((n_frames, 3, 3), np.nan), translation=np.full((n_frames, 3), np.nan),
             yaw_deg=nan_t.copy(), pitch_deg=nan_t.copy(), roll_deg=nan_t.copy(), residual_px=nan_t.copy(),
         )
-    anchor_pts = points64[:, anchors]
+    anchor_pts = np.ascontiguousarray(points64[:, anchors])
     # The reference is a median, so a few thousand evenly spread frames settle it as well as all.
     sample = np.flatnonzero(face)
     sample = sample[np.linspace(0, sample.size - 1, min(sample.size, REFERENCE_SAMPLE_FRAMES)).astype(np.intp)]
