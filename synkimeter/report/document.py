@@ -24,7 +24,8 @@ TASK_LABELS = {"rest": "rest", "natural_blinking": "natural blinking", "gentle_c
 SEVERITY = {"none": "none", "mild": "mild (< 1 mm)", "moderate": "moderate (1-2 mm)", "severe": "severe (> 2 mm)",
             "undetermined": "not determined (too few blinks scored)"}
 COMPARED = {
-    "ocular_oral_median": "Mouth-corner movement per blink (median), mm",
+    "ocular_oral_average_peak": "Mouth-corner movement during blinks (blink-averaged), mm",
+    "ocular_oral_median": "Mouth-corner movement per blink (median of blink peaks), mm",
     "coupled_fraction": "Blinks moving the mouth corner more than 1 mm, % of blinks",
     "narrowing_pucker": "Eye narrowing during pucker, % of rest height",
     "narrowing_smile": "Eye narrowing during big smile, % of rest height",
@@ -32,7 +33,7 @@ COMPARED = {
 }
 COMPARED_ORDER = list(COMPARED)
 PLOTS = (
-    ("ocular_oral_median", "Mouth-corner movement during blinks (ocular-oral synkinesis)", "mm",
+    ("ocular_oral_average_peak", "Mouth-corner movement during blinks (ocular-oral synkinesis, blink-averaged)", "mm",
      [(1.0, "1 mm: moderate"), (2.0, "2 mm: severe")], None),
     ("narrowing_pucker", "Eye narrowing during pucker (oral-ocular synkinesis)", "% of rest height", None, None),
     ("narrowing_smile", "Eye narrowing during big smile", "% of rest height", None, None),
@@ -87,9 +88,15 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
         cells = [str(i), f"{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>", kind,
                  status, _e(", ".join(complete_tasks) or "-")]
         for side in ("right", "left"):
-            if blink and blink.get(f"{side}_median_mm") is not None:
+            if blink and blink.get(f"{side}_average_peak_mm") is not None:
+                text = _with_ci(blink[f"{side}_average_peak_mm"], blink.get(f"{side}_average_ci_low_mm"),
+                                blink.get(f"{side}_average_ci_high_mm"), "mm", 2)
+                if blink.get(f"{side}_median_mm") is not None:
+                    text += f"<br/><span style='color:#555'>median {_num(blink[f'{side}_median_mm'], 2)} mm</span>"
+                cells.append(text + f"<br/><span style='color:#555'>n = {blink[f'{side}_n']} blinks</span>")
+            elif blink and blink.get(f"{side}_median_mm") is not None:
                 cells.append(_with_ci(blink[f"{side}_median_mm"], blink[f"{side}_ci_low_mm"], blink[f"{side}_ci_high_mm"], "mm", 2)
-                             + f"<br/><span style='color:#555'>n = {blink[f'{side}_n']} blinks</span>")
+                             + f"<br/><span style='color:#555'>median; n = {blink[f'{side}_n']} blinks</span>")
             else:
                 cells.append("-")
         cells.append(_e(SEVERITY.get(blink.get("severity"), blink.get("severity") or "-")) if blink else "-")
@@ -201,8 +208,9 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
                          "Mouth corner per blink, right side", "Mouth corner per blink, left side", "Severity",
                          "Ocular score (0-100)"], _session_rows(store, trends), numeric={0},
                         widths=[4, 12, 10, 12, 13, 14, 14, 11, 10]))
-    parts.append("<p class='small'>Mouth corner per blink: median peak movement of the mouth corner (commissure) during "
-                 "natural blinks, head motion removed. Severity bands: over the healthy level but under 1 mm mild, "
+    parts.append("<p class='small'>Mouth corner per blink: peak movement of the mouth corner (commissure) in the "
+                 "average of the side's natural blinks (blink-averaged, as <i>synkimeter analyze</i> leads with), head "
+                 "motion removed; below it the median of the per-blink peaks. Severity bands: over the healthy level but under 1 mm mild, "
                  "1-2 mm moderate, over 2 mm severe. Ocular score: eFACE-style ocular synkinesis from eye narrowing "
                  "during pucker and smile relative to rest, the affected eye against the other (100 = none).</p>")
 

@@ -357,7 +357,7 @@ class Store:
         folder = self.session_dir(row[0][0], session_id)
         if folder.is_dir():
             for path in folder.iterdir():
-                if path.name.startswith(".") and path.name.endswith(_TEMP_SUFFIXES):
+                if path.name.startswith(".") and (path.name.endswith(_TEMP_SUFFIXES) or ".part." in path.name):
                     with contextlib.suppress(OSError):
                         path.unlink()
 
@@ -483,10 +483,12 @@ class Store:
 
     def recording_path(self, clip: Clip, suffix: str = ".mp4") -> Path:
         """Where a live recorder writes the video while recording: a hidden temporary name in the
-        clip's folder, removed if the session is abandoned; save_clip(video=this path) moves it in place."""
+        clip's folder (`.0007-pucker.part.mp4`: it keeps its extension, which OpenCV's VideoWriter needs
+        to choose the container), removed if the session is abandoned; save_clip(video=this path)
+        moves it in place."""
         stem = self._clip_stem(clip)
         stem.parent.mkdir(parents=True, exist_ok=True)
-        return stem.with_name(f".{stem.name}{suffix}.part")
+        return stem.with_name(f".{stem.name}.part{suffix}")
 
     def save_clip(self, clip: Clip, *, summary: dict | None = None, analysis=None, series=None,
                   video: str | os.PathLike | None = None) -> Clip:
@@ -797,6 +799,7 @@ def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels
     for side in SIDES:
         s = oo.get(side) or {}
         ci = s.get("ci95_mm") or [None, None]
+        avg_ci = s.get("average_ci95_mm") or [None, None]
         cols.update({
             f"{side}_median_mm": _num(s.get("median_mm")),
             f"{side}_ci_low_mm": _num(ci[0]),
@@ -805,6 +808,8 @@ def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels
             f"{side}_n": s.get("n"),
             f"{side}_correlation": _num(s.get("correlation")),
             f"{side}_average_peak_mm": _num(s.get("average_peak_mm")),
+            f"{side}_average_ci_low_mm": _num(avg_ci[0]),
+            f"{side}_average_ci_high_mm": _num(avg_ci[1]),
         })
         if levels:
             lv = levels.get(side) or {}

@@ -103,5 +103,27 @@ def _v2(conn: sqlite3.Connection) -> None:
                      (*values, row_id))
 
 
-MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2)]
+# v3: the 95 % interval of the blink-averaged peak (the headline per-side score of `analyze`, the trend
+# view and the report), filled in for existing results from their JSON.
+V3_RESULT_COLUMNS = [f"{side}_{name} REAL" for side in SIDES for name in ("average_ci_low_mm", "average_ci_high_mm")]
+
+
+def _v3(conn: sqlite3.Connection) -> None:
+    for column in V3_RESULT_COLUMNS:
+        conn.execute(f"ALTER TABLE results ADD COLUMN {column}")
+    rows = conn.execute("SELECT id, summary_json FROM results").fetchall()
+    for row_id, text in rows:
+        try:
+            oo = json.loads(text).get("ocular_oral", {})
+        except (ValueError, AttributeError):
+            continue
+        values = []
+        for side in SIDES:
+            ci = (oo.get(side) or {}).get("average_ci95_mm") or [None, None]
+            values += [ci[0] if len(ci) > 0 else None, ci[1] if len(ci) > 1 else None]
+        conn.execute("UPDATE results SET right_average_ci_low_mm = ?, right_average_ci_high_mm = ?, "
+                     "left_average_ci_low_mm = ?, left_average_ci_high_mm = ? WHERE id = ?", (*values, row_id))
+
+
+MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -39,10 +39,11 @@ class Metric:
 
 
 METRICS = (
+    # The headline per-side score (as `analyze` leads with it): the peak of the blink-averaged trace.
+    Metric("ocular_oral_average_peak", "Mouth-corner movement during blinks (blink-averaged)", "mm",
+           "natural_blinking", "average_peak_mm", ("average_ci_low_mm", "average_ci_high_mm")),
     Metric("ocular_oral_median", "Mouth-corner movement per blink (median)", "mm", "natural_blinking",
            "median_mm", ("ci_low_mm", "ci_high_mm")),
-    Metric("ocular_oral_average_peak", "Mouth-corner movement, blink-averaged trace peak", "mm", "natural_blinking",
-           "average_peak_mm", None),
     Metric("coupled_fraction", "Blinks with mouth-corner movement over 1 mm", "%", "natural_blinking",
            "coupled_fraction", None, scale=100.0, digits=0),
     Metric("narrowing_pucker", "Eye narrowing during pucker", "%", "pucker", "narrowing_pct",
