@@ -166,7 +166,18 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
     return out
 
 
-def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, hold: np.ndarray | None = None) -> Alignment:
+def _median_reference(points64: np.ndarray, anchor_pts: np.ndarray, face: np.ndarray) -> np.ndarray:
+    """The clip's median face in two passes (see align_to_reference)."""
+    # The reference is a median, so a few thousand evenly spread frames settle it as well as all.
+    sample = np.flatnonzero(face)
+    sample = sample[np.linspace(0, sample.size - 1, min(sample.size, REFERENCE_SAMPLE_FRAMES)).astype(np.intp)]
+    first_ref = np.median(anchor_pts[sample], axis=0)
+    s, r, t = similarity_transforms(anchor_pts[sample], first_ref)
+    return np.median(apply_similarity(points64[sample], s, r, t), axis=0)
+
+
+def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, hold: np.ndarray | None = None,
+                       reference: np.ndarray | None = None) -> Alignment:
     """Remove head motion from (T, N, 3) landmarks (NaN rows where no face).
 
     `anchors` are positions along axis 1 of `points`: the full mesh's HEAD_ANCHORS by default, or
@@ -180,7 +191,11 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
 
     The reference is the clip's median face, found in two passes: first frames are aligned to the
     median of the raw anchors, then the reference becomes the median of the aligned faces, and all
-    frames are aligned again to it.
+    frames are aligned again to it. A given `reference` ((N, 3), e.g. a face settled earlier, as the
+    practice judge keeps one for a whole set) is used as it is instead.
+
+    Held frames at the end of `points` (a blink still under way, seen online) have no trusted frames
+    after them: `bridge` then holds the mean transform of the frames before.
     """
     points = np.asarray(points)
     if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):
@@ -197,12 +212,12 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
             yaw_deg=nan_t.copy(), pitch_deg=nan_t.copy(), roll_deg=nan_t.copy(), residual_px=nan_t.copy(),
         )
     anchor_pts = np.ascontiguousarray(points64[:, anchors])
-    # The reference is a median, so a few thousand evenly spread frames settle it as well as all.
-    sample = np.flatnonzero(face)
-    sample = sample[np.linspace(0, sample.size - 1, min(sample.size, REFERENCE_SAMPLE_FRAMES)).astype(np.intp)]
-    first_ref = np.median(anchor_pts[sample], axis=0)
-    s, r, t = similarity_transforms(anchor_pts[sample], first_ref)
-    reference = np.median(apply_similarity(points64[sample], s, r, t), axis=0)
+    if reference is not None:
+        reference = np.asarray(reference, dtype=np.float64)
+        if reference.shape != (n_points, 3):
+            raise ValueError(f"expected a reference of shape ({n_points}, 3), got {reference.shape}")
+    else:
+        reference = _median_reference(points64, anchor_pts, face)
     s, r, t = similarity_transforms(anchor_pts, reference[anchors])
     if hold is not None and np.any(hold):
         hold = np.asarray(hold, dtype=bool)
