@@ -120,6 +120,66 @@ class AnalysisParams:
     # The overlay's mouth-corner arrows are drawn this many times longer than the movement.
     live_arrow_gain: float = 4.0
 
+    # --- practice (retraining with live feedback: synkimeter.practice, gui/practice.py) --------
+    # Blinks per set, and pucker/smile movements per set (each takes a cue interval).
+    practice_blinks_per_set: int = 20
+    practice_moves_per_set: int = 10
+    # The visual metronome: "Blink now" every this many seconds; "Pucker/Smile now" likewise.
+    practice_blink_interval_s: float = 4.0
+    practice_move_interval_s: float = 6.0
+    # Sit still this long at the set's start: reference face, iris scale, open-eye and rest levels.
+    practice_calibration_s: float = 1.5
+    # A blink is judged this long after its apex (the peak of closure): the coupled commissure pull
+    # peaks within ~50 ms of the apex on the sample clips, and apex + this + one frame + the face
+    # mesh stays under the 150 ms feedback budget at 30 frames/s.
+    practice_judge_window_s: float = 0.067
+    # A gentle, held closure is judged at the latest this long after its onset.
+    practice_closure_judge_s: float = 1.0
+    # The judge's short ring buffer (pre-blink baseline, gates, the blink itself).
+    practice_buffer_s: float = 3.0
+    # The target: this fraction of the patient's own baseline movement (the affected side's median
+    # blink peak, or its pucker/smile narrowing), never below the healthy floor (healthy_floor_mm
+    # for the mouth; for the eye the narrowing a healthy eye shows, ~2 % in a pucker and ~20 % in a
+    # big smile (measurement.md), plus the mesh's jitter).
+    practice_target_fraction: float = 0.5
+    practice_pucker_floor_pct: float = 5.0
+    practice_smile_floor_pct: float = 25.0
+    # Without a baseline in the store: the coupled-blink threshold, and these narrowings.
+    practice_default_target_mm: float = 1.0
+    practice_default_pucker_pct: float = 15.0
+    practice_default_smile_pct: float = 35.0
+    # Tightening: when each of the last this-many sets at the current target was at least this
+    # clean, the next set's target is this factor of it (never below the floor).
+    practice_tighten_after_sets: int = 2
+    practice_tighten_clean_fraction: float = 0.8
+    practice_tighten_factor: float = 0.85
+    # Pucker/smile: the movement is held from the cue for this long; the eye is judged from
+    # `settle` after the cue (the mouth gets there) to the end of the hold.
+    practice_move_hold_s: float = 2.5
+    practice_move_settle_s: float = 0.5
+    # An eye that narrows past the target for this long in the hold is told at once.
+    practice_move_early_s: float = 0.3
+    # Weeks shown in the practice trend.
+    practice_trend_weeks: int = 8
+
+    # --- guided protocol ("Record a session"; synkimeter/protocol.py builds the tasks from these) ---
+    # A "get ready" countdown before each task (shown, not recorded).
+    protocol_countdown_s: float = 3.0
+    # Rest (relaxed face, eyes open: the eye-opening reference for the mouth tasks).
+    protocol_rest_s: float = 10.0
+    # Natural blinking (the ocular-oral measurement; ~20 s holds 4-10 blinks at a normal blink rate).
+    protocol_blinking_s: float = 20.0
+    # Repeated tasks (gentle eye closure, forceful blink, big smile, pucker): a relaxed lead-in, then
+    # this many times "do it (and hold)" followed by "relax".
+    protocol_repetitions: int = 3
+    protocol_lead_in_s: float = 2.0
+    protocol_hold_s: float = 3.0
+    protocol_forceful_hold_s: float = 1.5
+    protocol_relax_s: float = 3.0
+    # Frames the recorder may hold while the face mesh catches up on a live camera (every frame is
+    # recorded; only when the computer falls this far behind is the oldest dropped, and counted).
+    protocol_queue_s: float = 2.0
+
     def with_overrides(self, **overrides: Any) -> "AnalysisParams":
         return replace(self, **overrides)
 

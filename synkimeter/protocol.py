@@ -1,0 +1,580 @@
+"""Guided recording sessions: the protocols (short sequences of tasks) and the runner that records them.
+
+Qt-free: the GUI's worker thread and the tests drive the same code.
+
+- `protocol(key, params)`: the one definition of each protocol's tasks, built from the "guided
+  protocol" section of `AnalysisParams` (durations, repetitions), so a test shortens them with
+  `params.with_overrides(...)` and the GUI shows exactly what is recorded.
+- `ProtocolRunner`: a state machine fed one frame at a time (its own timestamp, picture, landmarks).
+  Its clock is the frames' own timestamps, never the wall clock: a camera stamps frames with the
+  monotonic clock, a replayed file with its own times, so countdowns and task lengths are the same
+  whether a clip is replayed in real time or as fast as it decodes. Per task it writes the video
+  (cv2.VideoWriter into `store.recording_path`) and keeps the landmarks with their timestamps, then
+  analyses the clip (`pipeline.analyze_series`) and saves it (`store.save_clip`; the store computes
+  the session's oral-ocular score from rest + smile + pucker).
+- `record_protocol(source, runner, ...)`: the loop that reads a source, runs the face mesh and feeds
+  the runner. Used by the GUI's worker thread and headless.
+
+Recording keeps every frame. The live view reads with a `LatestFrameReader`, which drops frames when
+the face mesh is busy; a recording must not. `record_protocol` reads with `_EveryFrameReader`: a
+bounded FIFO filled by the capture thread and emptied in order by the loop, which meshes and records
+each frame it takes, with that frame's own timestamp, into both the video and the landmark series (so
+the two correspond frame for frame). A file that is not replayed in real time is read with back
+pressure (no frame is ever dropped, as in the tests); a live camera cannot wait, so if the computer
+falls more than `protocol_queue_s` behind, the oldest frames are dropped, counted, and the clip says
+so. Dropped frames leave gaps in time, they never shift it. (The face mesh runs at 4-5x a webcam's
+rate, so in practice nothing is dropped.)
+
+An interrupted session (camera unplugged: SourceError; the window closed; the process killed) keeps
+the tasks finished so far: the clip being recorded is marked failed with the reason, and the session
+'incomplete' (a killed process's session is marked incomplete the next time the store is opened).
+"""
+
+from __future__ import annotations
+
+import collections
+import math
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+
+SIDES = ("right", "left")
+
+
+# --- definitions ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Step:
+    """One stretch of a task: what the screen says in big words, for how long, and whether the
+    person is moving (True) or relaxing (False)."""
+
+    cue: str
+    duration_s: float
+    action: bool = False
+    repetition: int = 0  # 1..n for the "do it" and "relax" steps of a repeated task, 0 otherwise
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str  # the store's task name
+    title: str  # short, for lists
+    instruction: str  # one or two plain sentences, shown while getting ready
+    steps: tuple[Step, ...]
+    repetitions: int = 0
+
+    @property
+    def duration_s(self) -> float:
+        return float(sum(s.duration_s for s in self.steps))
+
+    def step_at(self, elapsed_s: float) -> tuple[int, Step, float]:
+        """(index, step, seconds left in it) at `elapsed_s` into the task."""
+        start = 0.0
+        for i, step in enumerate(self.steps):
+            if elapsed_s < start + step.duration_s or i == len(self.steps) - 1:
+                return i, step, max(0.0, start + step.duration_s - elapsed_s)
+            start += step.duration_s
+        raise ValueError("a task has at least one step")
+
+
+@dataclass(frozen=True)
+class Protocol:
+    key: str
+    title: str
+    description: str
+    tasks: tuple[Task, ...]
+    default_kind: str
+
+    def duration_s(self, params: AnalysisParams = DEFAULT_PARAMS) -> float:
+        return sum(t.duration_s for t in self.tasks) + len(self.tasks) * params.protocol_countdown_s
+
+
+# key: (title, instruction, cue while doing it, cue while relaxing)
+TASK_TEXT = {
+    "rest": ("Rest", "Sit comfortably and look at the camera with a relaxed face. Blink as you normally do.",
+             "Relax and look at the camera", ""),
+    "natural_blinking": ("Natural blinking", "Look at the camera and blink as you normally do. Keep your mouth "
+                         "still and relaxed.", "Blink naturally", ""),
+    "gentle_closure": ("Gentle eye closure", "Close your eyes gently, as if falling asleep, and keep them closed "
+                       "until you have counted to three. Then open them and relax.",
+                       "Close your eyes gently… count to 3, then open", "Open your eyes and relax"),
+    "forceful_blink": ("Forceful blink", "Squeeze your eyes shut hard for a moment, then open them and relax.",
+                       "Squeeze your eyes shut hard!", "Open your eyes and relax"),
+    "smile": ("Big smile", "Smile as widely as you can, showing your teeth, and hold it. Then relax.",
+              "Smile big, show your teeth — hold it", "Relax your face"),
+    "pucker": ("Pucker", "Push your lips forward as if saying “ooo” and hold it. Then relax.",
+               "Pucker your lips: “ooo” — hold it", "Relax your face"),
+}
+REPEATED_TASKS = ("gentle_closure", "forceful_blink", "smile", "pucker")
+PROTOCOL_TASKS = {
+    "home": ("rest", "natural_blinking", "pucker"),
+    "full": ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker"),
+}
+PROTOCOL_TEXT = {
+    "home": ("Home self-check", "A short check: rest, natural blinking and a pucker.", "self-check"),
+    "full": ("Full therapist protocol", "Rest, natural blinking, gentle eye closure, forceful blinks, big smiles "
+             "and puckers.", "follow-up"),
+}
+PROTOCOL_KEYS = tuple(PROTOCOL_TASKS)
+
+
+def task(key: str, params: AnalysisParams = DEFAULT_PARAMS) -> Task:
+    title, instruction, cue, relax = TASK_TEXT[key]
+    if key == "rest":
+        return Task(key, title, instruction, (Step(cue, params.protocol_rest_s),))
+    if key == "natural_blinking":
+        return Task(key, title, instruction, (Step(cue, params.protocol_blinking_s),))
+    n = max(1, int(params.protocol_repetitions))
+    hold = params.protocol_forceful_hold_s if key == "forceful_blink" else params.protocol_hold_s
+    steps = [Step("Relax, look at the camera", params.protocol_lead_in_s)] if params.protocol_lead_in_s > 0 else []
+    for i in range(1, n + 1):
+        steps += [Step(cue, hold, True, i), Step(relax, params.protocol_relax_s, False, i)]
+    return Task(key, title, instruction, tuple(steps), n)
+
+
+def protocol(key: str, params: AnalysisParams = DEFAULT_PARAMS) -> Protocol:
+    if key not in PROTOCOL_TASKS:
+        raise ValueError(f"unknown protocol '{key}' (known: {', '.join(PROTOCOL_KEYS)})")
+    title, description, kind = PROTOCOL_TEXT[key]
+    return Protocol(key, title, description, tuple(task(k, params) for k in PROTOCOL_TASKS[key]), kind)
+
+
+# --- the runner ----------------------------------------------------------------------------------
+@dataclass
+class TaskResult:
+    task: str
+    title: str
+    ok: bool
+    clip_id: int | None
+    text: str  # one plain line for the patient
+    values: dict = field(default_factory=dict)  # per side: the task's headline number (mm or %)
+
+
+@dataclass
+class RunnerStatus:
+    """What the screen shows. `phase`: idle, countdown, recording, saving, done, interrupted."""
+
+    phase: str
+    protocol_title: str
+    task_index: int  # 0-based; == task_count when done
+    task_count: int
+    task_key: str
+    task_title: str
+    instruction: str
+    cue: str  # the big words
+    seconds_left: float  # in the countdown or the current step
+    action: bool  # the person is asked to move now
+    repetition: int
+    repetitions: int
+    progress: float  # 0..1 of the whole protocol's recorded time
+    finished: list[TaskResult]
+    message: str = ""
+    session_id: int | None = None
+    dropped_frames: int = 0
+
+
+class ProtocolRunner:
+    """Records one protocol into the store; feed it frames with `feed`. Not thread-safe: one thread
+    (the one that opened `store`: SQLite connections stay in their thread) does everything."""
+
+    def __init__(self, store, patient, proto: Protocol, kind: str | None = None,
+                 params: AnalysisParams = DEFAULT_PARAMS, notes: str = "", source_name: str = "",
+                 video_fps: float | None = None, record_video: bool = True) -> None:
+        self.store = store
+        self.patient = patient
+        self.protocol = proto
+        self.kind = kind or proto.default_kind
+        self.params = params
+        self.notes = notes
+        self.source_name = source_name
+        self.video_fps = video_fps if video_fps and math.isfinite(video_fps) and video_fps > 0 else 30.0
+        self.record_video = record_video
+        self.session = None
+        self.phase = "idle"
+        self.index = 0
+        self.finished: list[TaskResult] = []
+        self.message = ""
+        self.dropped_frames = 0  # of the clip being recorded
+        self._phase_t0: float | None = None
+        self._last_t: float | None = None
+        self._clip = None
+        self._writer = None
+        self._video_path: Path | None = None
+        self._times: list[float] = []
+        self._points: list[np.ndarray] = []
+        self._faces: list[int] = []
+        self._size = (0, 0)
+        self._warnings: list[str] = []
+        self._total = sum(t.duration_s for t in proto.tasks) or 1.0
+
+    # -- life -------------------------------------------------------------------------------------
+    def begin(self):
+        """Create the session ('recording') and start the first countdown."""
+        self.session = self.store.start_session(self.patient, self.kind, protocol=self.protocol.key, notes=self.notes)
+        self._enter("countdown")
+        return self.session
+
+    @property
+    def done(self) -> bool:
+        return self.phase in ("done", "interrupted")
+
+    @property
+    def current(self) -> Task | None:
+        return self.protocol.tasks[self.index] if self.index < len(self.protocol.tasks) else None
+
+    def _enter(self, phase: str) -> None:
+        self.phase = phase
+        self._phase_t0 = None
+
+    def feed(self, timestamp_s: float, image: np.ndarray | None, points: np.ndarray | None, n_faces: int = 1) -> RunnerStatus:
+        """One frame: its own timestamp (s), the picture (BGR) and the face-mesh landmarks ((478, 3)
+        pixels, None or NaN when no face)."""
+        if self.done or self.phase == "idle":
+            return self.status()
+        t = float(timestamp_s)
+        if self._last_t is not None and t < self._last_t:
+            t = self._last_t  # a clock that steps back must not re-open a finished step
+        self._last_t = t
+        if self._phase_t0 is None:
+            self._phase_t0 = t
+        if self.phase == "countdown":
+            if t - self._phase_t0 >= self.params.protocol_countdown_s:
+                self._start_task()
+                self._phase_t0 = t
+            else:
+                return self.status()
+        if self.phase == "recording":
+            task = self.current
+            if t - self._phase_t0 >= task.duration_s:
+                self._end_task()
+                if self.done:
+                    return self.status()
+                self._enter("countdown")
+                self._phase_t0 = t
+                return self.status()
+            self._record(t, image, points, n_faces)
+        return self.status()
+
+    def _start_task(self) -> None:
+        task = self.current
+        self._clip = self.store.begin_clip(self.session, task.key, source_name=self.source_name)
+        self._times, self._points, self._faces = [], [], []
+        self._warnings = []
+        self.dropped_frames = 0
+        self._writer = None
+        self._video_path = self.store.recording_path(self._clip, ".mp4") if self.record_video else None
+        self.phase = "recording"
+
+    def _record(self, t: float, image, points, n_faces: int) -> None:
+        from synkimeter.core.anatomy import N_LANDMARKS
+
+        if image is not None:
+            h, w = image.shape[:2]
+            if self._writer is None and self._video_path is not None:
+                self._open_writer(w, h)
+            if self._writer is not None:
+                if (w, h) == self._size:
+                    self._writer.write(np.ascontiguousarray(image))
+                elif "size" not in self._warnings:
+                    self._warnings.append("size")
+        if points is None:
+            points = np.full((N_LANDMARKS, 3), np.nan, np.float32)
+            n_faces = 0
+        self._times.append(t)
+        self._points.append(np.asarray(points, np.float32))
+        self._faces.append(int(n_faces))
+
+    def _open_writer(self, w: int, h: int) -> None:
+        from synkimeter.capture._cv import cv2
+
+        self._size = (w, h)
+        writer = cv2.VideoWriter(str(self._video_path), cv2.VideoWriter_fourcc(*"mp4v"), float(self.video_fps), (w, h))
+        if writer.isOpened():
+            self._writer = writer
+        else:
+            writer.release()
+            self._video_path = None
+            self._warnings.append("The video of this task could not be written (no MP4 encoder); its landmarks were kept.")
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.release()
+            self._writer = None
+
+    def _series(self):
+        from synkimeter.landmarks.series import LandmarkSeries
+
+        times = np.asarray(self._times, np.float64)
+        t0 = times[0] if times.size else 0.0
+        fps = (times.size - 1) / (times[-1] - t0) if times.size > 1 and times[-1] > t0 else math.nan
+        warnings = [w for w in self._warnings if w != "size"]
+        if "size" in self._warnings:
+            warnings.append("The camera changed its picture size during this task; the video holds the first size only.")
+        if self.dropped_frames:
+            warnings.append(f"{self.dropped_frames} camera frames were skipped because the computer was busy; "
+                            "the measurement used the frames' own times.")
+        h = w = 0
+        if self._size != (0, 0):
+            w, h = self._size
+        return LandmarkSeries(
+            timestamps_s=times - t0,
+            points=np.stack(self._points) if self._points else np.zeros((0, 478, 3), np.float32),
+            n_faces=np.asarray(self._faces, np.int8),
+            width=w, height=h, fps=fps,
+            source=f"{self.source_name or 'camera'} ({self.current.key})",
+            warnings=warnings,
+        )
+
+    def _end_task(self) -> None:
+        from synkimeter.pipeline import ClipError, analyze_series
+        from synkimeter.store.database import StoreError
+
+        task = self.current
+        self.phase = "saving"
+        self._close_writer()
+        video = self._video_path if self._video_path is not None and self._video_path.is_file() else None
+        clip = self._clip
+        try:
+            series = self._series()
+            analysis = analyze_series(series, self.params, affected_side=self.patient.affected_side)
+            saved = self.store.save_clip(clip, analysis=analysis, series=series, video=video)
+            self.finished.append(self._result(task, saved, analysis))
+        except (ClipError, StoreError) as exc:
+            message = str(exc)
+            try:
+                self.store.fail_clip(clip, message)
+            except StoreError:
+                pass
+            if video is not None:
+                video.unlink(missing_ok=True)
+            self.finished.append(TaskResult(task.key, task.title, False, clip.id,
+                                            f"{task.title}: could not be measured. {message}"))
+        self._clip = None
+        self._video_path = None
+        self.index += 1
+        if self.index >= len(self.protocol.tasks):
+            self.session = self.store.finish_session(self.session, "complete")
+            self.phase = "done"
+            self.message = "All done. Thank you! Your results are saved."
+
+    def _result(self, task: Task, clip, analysis) -> TaskResult:
+        summary = analysis.summary
+        values: dict = {}
+        if task.key == "natural_blinking":
+            oo = summary.get("ocular_oral") or {}
+            parts = []
+            for side in SIDES:
+                v = (oo.get(side) or {}).get("average_peak_mm")
+                if v is not None and math.isfinite(v):
+                    values[side] = float(v)
+                    parts.append(f"{side} {v:.1f} mm")
+            n = len(summary.get("blinks") or [])
+            text = (f"{task.title}: {n} blink{'s' if n != 1 else ''}; mouth corners moved "
+                    + (", ".join(parts) if parts else "(not enough blinks to measure)"))
+        elif task.key in ("smile", "pucker"):
+            row = self.store.result_row(clip) or {}
+            parts = []
+            for side in SIDES:
+                v = row.get(f"{side}_narrowing_pct")
+                if v is not None:
+                    values[side] = float(v)
+                    parts.append(f"{side} {v:.0f} %")
+            text = f"{task.title}: eyes narrowed " + (", ".join(parts) if parts else "(no rest to compare with)")
+        elif task.key in ("gentle_closure", "forceful_blink"):
+            n = len(summary.get("blinks") or []) + len(summary.get("eye_closures") or [])
+            text = f"{task.title}: {n} eye closure{'s' if n != 1 else ''} recorded"
+        else:
+            text = f"{task.title}: recorded"
+        return TaskResult(task.key, task.title, True, clip.id, text, values)
+
+    def interrupt(self, message: str) -> RunnerStatus:
+        """Stop here: the finished tasks are kept, the task being recorded is marked failed with
+        `message`, and the session is marked 'incomplete'."""
+        if self.done:
+            return self.status()
+        self._close_writer()
+        if self._clip is not None:
+            try:
+                self.store.fail_clip(self._clip, message)
+            finally:
+                if self._video_path is not None:
+                    self._video_path.unlink(missing_ok=True)
+                self._clip = None
+        if self.session is not None:
+            self.session = self.store.finish_session(self.session, "incomplete")
+        self.phase = "interrupted"
+        kept = sum(1 for r in self.finished if r.ok)
+        self.message = (f"{message} The session was stopped; {kept} finished task{'s were' if kept != 1 else ' was'} "
+                        "kept and it is marked incomplete.")
+        return self.status()
+
+    # -- what to show -----------------------------------------------------------------------------
+    def status(self) -> RunnerStatus:
+        n = len(self.protocol.tasks)
+        task = self.current
+        done_s = sum(t.duration_s for t in self.protocol.tasks[: self.index])
+        elapsed = (self._last_t - self._phase_t0) if (self._last_t is not None and self._phase_t0 is not None) else 0.0
+        cue, left, action, rep = "", 0.0, False, 0
+        if self.phase == "countdown" and task is not None:
+            cue = f"Get ready: {task.title.lower()}"
+            left = max(0.0, self.params.protocol_countdown_s - elapsed)
+        elif self.phase == "recording" and task is not None:
+            _, step, left = task.step_at(elapsed)
+            cue, action, rep = step.cue, step.action, step.repetition
+            done_s += min(elapsed, task.duration_s)
+        elif self.phase == "done":
+            cue = "All done"
+        elif self.phase == "interrupted":
+            cue = "Stopped"
+        return RunnerStatus(
+            phase=self.phase, protocol_title=self.protocol.title, task_index=self.index, task_count=n,
+            task_key=task.key if task else "", task_title=task.title if task else "",
+            instruction=task.instruction if task else "", cue=cue, seconds_left=left, action=action,
+            repetition=rep, repetitions=task.repetitions if task else 0,
+            progress=min(1.0, done_s / self._total) if self.phase != "done" else 1.0,
+            finished=list(self.finished), message=self.message,
+            session_id=self.session.id if self.session is not None else None, dropped_frames=self.dropped_frames)
+
+
+# --- reading every frame -------------------------------------------------------------------------
+class _EveryFrameReader:
+    """Reads `source` in a thread into a FIFO of at most `max_frames`. A source that is not live
+    waits for room (nothing is lost); a live one drops the oldest frame when the FIFO is full and
+    counts it in `dropped`."""
+
+    def __init__(self, source, max_frames: int) -> None:
+        self.source = source
+        self.max_frames = max(2, int(max_frames))
+        self.block = not getattr(source, "is_live", True)
+        self.dropped = 0
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._queue: collections.deque = collections.deque()
+        self._thread = threading.Thread(target=self._run, name="EveryFrameReader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        frames = iter(self.source)
+        try:
+            for frame in frames:
+                with self._cond:
+                    if self.block:
+                        self._cond.wait_for(lambda: len(self._queue) < self.max_frames or self._stop.is_set())
+                    elif len(self._queue) >= self.max_frames:
+                        self._queue.popleft()
+                        self.dropped += 1
+                    if self._stop.is_set():
+                        break
+                    self._queue.append(frame)
+                    self._cond.notify_all()
+        except Exception as exc:  # handed to the consumer, after the frames before it
+            self.error = exc
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+            self.finished.set()
+            with self._cond:
+                self._cond.notify_all()
+
+    def get(self, timeout: float = 0.1):
+        """The oldest frame not taken yet, or None (nothing in time, or the source has ended)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._queue or self.finished.is_set(), timeout)
+            if self._queue:
+                frame = self._queue.popleft()
+                self._cond.notify_all()
+                return frame
+            return None
+
+    @property
+    def exhausted(self) -> bool:
+        return self.finished.is_set() and not self._queue
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+
+def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEFAULT_PARAMS, *, mesh=None,
+                    stop: threading.Event | None = None,
+                    on_frame: Callable[[object, object], None] | None = None,
+                    on_status: Callable[[RunnerStatus], None] | None = None,
+                    on_opened: Callable[[object], None] | None = None) -> RunnerStatus:
+    """Run `runner` (begun or not) on `source` until the protocol is done, the source ends or fails, or
+    `stop` is set. `mesh` is a FaceMeshExtractor-like object (made here when None); `on_frame(frame,
+    observation)` after each frame (for a preview), `on_status(status)` when what the screen shows
+    changes (at most every 0.1 s of frame time, and on every change of phase or step)."""
+    from synkimeter.capture import SourceError
+
+    stop = stop or threading.Event()
+    try:
+        source.open()
+    except SourceError as exc:
+        if runner.session is not None:
+            return runner.interrupt(str(exc))
+        raise
+    if on_opened is not None:
+        on_opened(source)
+    if runner.session is None:
+        runner.begin()
+    if mesh is None:
+        from synkimeter.landmarks import FaceMeshExtractor
+
+        mesh = FaceMeshExtractor(params)
+    fps = source.fps if getattr(source, "fps", None) else 30.0
+    reader = _EveryFrameReader(source, int(max(2.0, params.protocol_queue_s * fps)))
+    last_key, last_emit = None, -math.inf
+    dropped_base = 0
+    try:
+        with mesh:
+            while not runner.done:
+                if stop.is_set():
+                    runner.interrupt("The recording was stopped before the end.")
+                    break
+                frame = reader.get(timeout=0.1)
+                if frame is None:
+                    if reader.exhausted:
+                        if reader.error is not None:
+                            raise reader.error
+                        runner.interrupt("The video ended before the session was finished.")
+                        break
+                    continue
+                obs = mesh.process(frame.image)
+                if runner.phase != "recording":
+                    dropped_base = reader.dropped  # frames dropped are counted per clip
+                runner.dropped_frames = reader.dropped - dropped_base
+                status = runner.feed(frame.timestamp_s, frame.image, obs.points if obs.has_face else None, obs.n_faces)
+                if on_frame is not None:
+                    on_frame(frame, obs)
+                if on_status is not None:
+                    step = (status.phase, status.task_index, status.cue, status.repetition)
+                    if step != last_key or frame.timestamp_s - last_emit >= 0.1:
+                        last_key, last_emit = step, frame.timestamp_s
+                        on_status(status)
+    except SourceError as exc:
+        runner.interrupt(str(exc))
+    except BaseException:
+        try:
+            runner.interrupt("The recording stopped because of an internal error.")
+        finally:
+            raise
+    finally:
+        reader.stop()
+        source.close()
+    status = runner.status()
+    if on_status is not None:
+        on_status(status)
+    return status
+
+
+__all__ = ["Step", "Task", "Protocol", "TaskResult", "RunnerStatus", "ProtocolRunner", "protocol", "task",
+           "record_protocol", "PROTOCOL_KEYS", "TASK_TEXT"]
