@@ -37,7 +37,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from synkimeter.files import atomic_writer
-from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, SCHEMA_VERSION, SESSION_KINDS, SIDES
+from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, PRACTICE_KINDS, SCHEMA_VERSION, SESSION_KINDS, SIDES
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
 DB_NAME = "synkimeter.sqlite3"
@@ -691,6 +691,47 @@ class Store:
             d = dict(row)
             d.pop("id", None)
             d.pop("summary_json", None)
+            out.append(d)
+        return out
+
+    # -- practice sets (synkimeter.practice) -------------------------------------------------------
+    def add_practice_set(self, patient: Patient, record: dict) -> int:
+        """Keep one finished practice set (`PracticeSetResult.record()`); returns its id."""
+        try:
+            datetime.fromisoformat(str(record["started_at"]))
+        except ValueError as exc:
+            raise StoreError(f"'{record['started_at']}' is not a date and time.") from exc
+        if record.get("kind") not in PRACTICE_KINDS:
+            raise StoreError(f"A practice set is one of {', '.join(PRACTICE_KINDS)}, not '{record.get('kind')}'.")
+        _check_side(record.get("affected_side"))
+        if record.get("affected_side") is None:
+            raise StoreError("A practice set needs the affected side.")
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO practice_sets (patient_id, started_at, kind, affected_side, target, unit, attempts, "
+                "judged, clean, median_value, duration_s, source_name, attempts_json, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (patient.id, str(record["started_at"]), record["kind"], record["affected_side"],
+                 float(record["target"]), record["unit"], int(record["attempts"]), int(record["judged"]),
+                 int(record["clean"]), _num(record.get("median_value")), _num(record.get("duration_s")),
+                 str(record.get("source_name") or ""), json.dumps(record.get("attempts_json") or [], allow_nan=False),
+                 now_iso()))
+            return int(cur.lastrowid)
+
+    def practice_sets(self, patient: Patient, kind: str | None = None) -> list[dict]:
+        """The patient's practice sets (of one kind, if given), oldest first; `attempts_json` parsed."""
+        sql = "SELECT * FROM practice_sets WHERE patient_id = ?"
+        args: tuple = (patient.id,)
+        if kind is not None:
+            sql += " AND kind = ?"
+            args += (kind,)
+        out = []
+        for row in self._query(sql + " ORDER BY started_at, id", args):
+            d = dict(row)
+            try:
+                d["attempts_json"] = json.loads(d["attempts_json"] or "[]")
+            except ValueError:
+                d["attempts_json"] = []
             out.append(d)
         return out
 

@@ -125,5 +125,36 @@ def _v3(conn: sqlite3.Connection) -> None:
                      "left_average_ci_low_mm = ?, left_average_ci_high_mm = ? WHERE id = ?", (*values, row_id))
 
 
-MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3)]
+# v4: retraining practice sets (synkimeter.practice): one row per set, its attempts as JSON.
+PRACTICE_KINDS = ("blink", "pucker", "smile")
+V4 = """
+CREATE TABLE practice_sets (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    started_at TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('blink', 'pucker', 'smile')),
+    affected_side TEXT NOT NULL CHECK (affected_side IN ('right', 'left')),
+    target REAL NOT NULL,
+    unit TEXT NOT NULL CHECK (unit IN ('mm', '%')),
+    attempts INTEGER NOT NULL,
+    judged INTEGER NOT NULL,
+    clean INTEGER NOT NULL,
+    median_value REAL,
+    duration_s REAL,
+    source_name TEXT NOT NULL DEFAULT '',
+    attempts_json TEXT NOT NULL DEFAULT '[]',
+    created TEXT NOT NULL,
+    CHECK (clean <= judged AND judged <= attempts)
+);
+CREATE INDEX practice_sets_patient ON practice_sets(patient_id, started_at);
+"""
+
+
+def _v4(conn: sqlite3.Connection) -> None:
+    for statement in V4.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
