@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self._face_notice = "waiting"
         self._build(cameras or [])
         self._actions()
+        self._add_session_modes(mesh_factory)
         self._timer = QTimer(self)
         self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
         self._timer.timeout.connect(self._tick)
@@ -333,8 +334,52 @@ class MainWindow(QMainWindow):
                 + f"; long eye closures (not blinks): {s.eye_closures}")
         return "<br>".join(parts)
 
+    # -- modes "Record a session" and "My progress" (gui/recorder.py, gui/trends.py) ---------------
+    def _add_session_modes(self, mesh_factory) -> None:
+        from PySide6.QtWidgets import QTabWidget
+
+        from synkimeter.gui.recorder import RecordMode
+        from synkimeter.gui.trends import TrendsView
+
+        tabs = self.centralWidget()
+        if not isinstance(tabs, QTabWidget):  # the first mode added turns the live view into a tab
+            live = self.takeCentralWidget()
+            tabs = QTabWidget()
+            tabs.setDocumentMode(True)
+            tabs.addTab(live, "Live")
+            self.setCentralWidget(tabs)
+        self.modes = tabs
+        self._live_page = tabs.widget(0)
+        self._live_shortcuts = self.findChildren(QShortcut)  # Space, R, M, ... act on the live view only
+        self.record_mode = RecordMode(self.params, source_spec=self._record_source, mesh_factory=mesh_factory)
+        self.progress_mode = TrendsView()
+        tabs.addTab(self.record_mode, "Record a session")
+        tabs.addTab(self.progress_mode, "My progress")
+        tabs.currentChanged.connect(self._on_mode)
+        self.record_mode.running_changed.connect(
+            lambda on: [tabs.setTabEnabled(i, not on) for i in range(tabs.count()) if tabs.widget(i) is not self.record_mode])
+        self.record_mode.recorded.connect(lambda name: self.progress_mode.refresh(select=name))
+        self.record_mode.progress_requested.connect(lambda: tabs.setCurrentWidget(self.progress_mode))
+
+    def _record_source(self):
+        """What "Record a session" records from: the source chosen on the Live page."""
+        if self.session.spec is not None:
+            return self.session.spec
+        kind, value = self.source_box.currentData() or (None, None)
+        return value if kind in ("camera", "file") else None
+
+    def _on_mode(self, index: int) -> None:
+        page = self.modes.widget(index)
+        for shortcut in self._live_shortcuts:
+            shortcut.setEnabled(page is self._live_page)
+        if page is not self._live_page and self.session.running:
+            self.session.stop()  # one camera, one user: the live view lets go of it
+        if page is self.progress_mode:
+            self.progress_mode.refresh()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         self._timer.stop()
         self._stats_timer.stop()
+        self.record_mode.shutdown()  # an unfinished recording is kept, marked incomplete
         self.session.stop(quiet=True)
         super().closeEvent(event)

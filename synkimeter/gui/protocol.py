@@ -1,0 +1,299 @@
+"""Widgets of "Record a session": the patient picker and the protocol screen (prompt, countdown,
+progress). Display only: they show what they are given and emit what was asked; the recording itself
+runs in `synkimeter.gui.recorder` (worker thread) and `synkimeter.protocol` (the runner)."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from synkimeter.gui.preview import PreviewWidget
+from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.protocol import PROTOCOL_KEYS, protocol
+
+KINDS = (("self-check", "Self-check at home"), ("baseline", "Baseline (first visit)"), ("follow-up", "Follow-up visit"))
+SIDES = ((None, "Not stated"), ("right", "Right (the patient's own)"), ("left", "Left (the patient's own)"))
+ACTION_COLOR = "#2e7d4f"
+RELAX_COLOR = "#2f6db5"
+
+
+def _panel() -> QFrame:
+    frame = QFrame()
+    frame.setObjectName("panel")
+    return frame
+
+
+def _minutes(seconds: float) -> str:
+    if seconds < 90:
+        return f"about {int(round(seconds / 10.0) * 10) or 10} seconds"
+    return f"about {int(math.ceil(seconds / 60.0))} minutes"
+
+
+class PatientPicker(QFrame):
+    """Who is recorded (a pseudonymous id, never a name), the affected side, the kind of session and
+    the protocol. `values()` gives them as a dict."""
+
+    changed = Signal()
+
+    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.params = params
+        form = QFormLayout(self)
+        form.setContentsMargins(14, 10, 14, 10)
+        self.patient_box = QComboBox()
+        self.patient_box.setEditable(True)
+        self.patient_box.setInsertPolicy(QComboBox.NoInsert)
+        self.patient_box.lineEdit().setPlaceholderText("e.g. PX-0042 (a code, not a name)")
+        self.patient_box.setToolTip("Choose a patient, or type a new code to create one. Use a pseudonym, not a name.")
+        self.patient_box.setMinimumWidth(220)
+        self.patient_box.currentTextChanged.connect(lambda _t: self.changed.emit())
+        form.addRow("Patient code:", self.patient_box)
+        self.side_box = QComboBox()
+        for value, text in SIDES:
+            self.side_box.addItem(text, value)
+        form.addRow("Affected side:", self.side_box)
+        self.protocol_box = QComboBox()
+        for key in PROTOCOL_KEYS:
+            proto = protocol(key, params)
+            self.protocol_box.addItem(f"{proto.title} ({_minutes(proto.duration_s(params))})", key)
+        self.protocol_box.currentIndexChanged.connect(self._on_protocol)
+        form.addRow("What to record:", self.protocol_box)
+        self.kind_box = QComboBox()
+        for value, text in KINDS:
+            self.kind_box.addItem(text, value)
+        form.addRow("Kind of session:", self.kind_box)
+        self.description = QLabel()
+        self.description.setObjectName("caption")
+        self.description.setWordWrap(True)
+        form.addRow("", self.description)
+        self._on_protocol()
+
+    def _on_protocol(self, *_args) -> None:
+        proto = protocol(self.protocol_box.currentData(), self.params)
+        self.description.setText(proto.description)
+        index = self.kind_box.findData(proto.default_kind)
+        if index >= 0:
+            self.kind_box.setCurrentIndex(index)
+
+    def set_patients(self, patients, current: str | None = None) -> None:
+        """`patients`: [(pseudonym, affected side or None)]."""
+        text = current if current is not None else self.patient_box.currentText()
+        self._sides = dict(patients)
+        self.patient_box.blockSignals(True)
+        self.patient_box.clear()
+        for pseudonym, _side in patients:
+            self.patient_box.addItem(pseudonym)
+        self.patient_box.setEditText(text)
+        self.patient_box.blockSignals(False)
+        self.patient_box.currentTextChanged.connect(self._side_from_patient, Qt.UniqueConnection)
+        self._side_from_patient(text)
+
+    def _side_from_patient(self, text: str) -> None:
+        side = getattr(self, "_sides", {}).get(text.strip())
+        if side:
+            self.side_box.setCurrentIndex(max(0, self.side_box.findData(side)))
+
+    def set_values(self, patient: str | None = None, affected_side: str | None = None, protocol_key: str | None = None,
+                   kind: str | None = None) -> None:
+        if patient is not None:
+            self.patient_box.setEditText(patient)
+        if affected_side is not None:
+            self.side_box.setCurrentIndex(max(0, self.side_box.findData(affected_side)))
+        if protocol_key is not None:
+            self.protocol_box.setCurrentIndex(max(0, self.protocol_box.findData(protocol_key)))
+        if kind is not None:
+            self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(kind)))
+
+    def values(self) -> dict:
+        return {"patient": self.patient_box.currentText().strip(), "affected_side": self.side_box.currentData(),
+                "protocol": self.protocol_box.currentData(), "kind": self.kind_box.currentData()}
+
+
+class ProtocolScreen(QWidget):
+    """The picture, and beside it what to do now in big words, the seconds left, and the tasks."""
+
+    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, parent=None) -> None:
+        super().__init__(parent)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(12)
+        self.preview = PreviewWidget(arrow_gain=params.live_arrow_gain)
+        self.preview.setMinimumSize(420, 320)
+        row.addWidget(self.preview, 5)
+
+        side = _panel()
+        col = QVBoxLayout(side)
+        col.setContentsMargins(18, 14, 18, 14)
+        col.setSpacing(8)
+        self.step_label = QLabel("")
+        self.step_label.setObjectName("title")
+        col.addWidget(self.step_label)
+        self.cue = QLabel("Press Start when you are ready")
+        self.cue.setWordWrap(True)
+        self.cue.setAlignment(Qt.AlignCenter)
+        self.cue.setMinimumHeight(110)
+        self._cue_style(MUTED_COLOR)
+        col.addWidget(self.cue)
+        self.countdown = QLabel("")
+        self.countdown.setAlignment(Qt.AlignCenter)
+        self.countdown.setStyleSheet("font-size: 64pt; font-weight: 700;")
+        col.addWidget(self.countdown)
+        self.repetition = QLabel("")
+        self.repetition.setAlignment(Qt.AlignCenter)
+        self.repetition.setStyleSheet("font-size: 15pt;")
+        col.addWidget(self.repetition)
+        self.instruction = QLabel("")
+        self.instruction.setWordWrap(True)
+        self.instruction.setStyleSheet("font-size: 13pt;")
+        col.addWidget(self.instruction)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setTextVisible(False)
+        self.progress.setFixedHeight(12)
+        col.addWidget(self.progress)
+        self.tasks = QLabel("")
+        self.tasks.setTextFormat(Qt.RichText)
+        self.tasks.setWordWrap(True)
+        col.addWidget(self.tasks)
+        col.addStretch(1)
+        self.message = QLabel("")
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        col.addWidget(self.message)
+        row.addWidget(side, 4)
+
+    def _cue_style(self, color: str) -> None:
+        self.cue.setStyleSheet(f"font-size: 26pt; font-weight: 700; color: {color};")
+
+    def show_plan(self, proto) -> None:
+        """Before starting: the tasks to come."""
+        self.step_label.setText(proto.title)
+        self.cue.setText("Press Start when you are ready")
+        self._cue_style(MUTED_COLOR)
+        self.countdown.setText("")
+        self.repetition.setText("")
+        self.instruction.setText("Sit about an arm's length from the camera, face it, in even light. "
+                                 "Follow the words on the screen; a countdown shows how long each step lasts.")
+        self.progress.setValue(0)
+        self.tasks.setText(self._task_list([t.title for t in proto.tasks], 0, [], running=False))
+        self.message.setText("")
+
+    @staticmethod
+    def _task_list(titles, index: int, finished, running: bool) -> str:
+        done = {i: r for i, r in enumerate(finished)}
+        lines = []
+        for i, title in enumerate(titles):
+            if i in done:
+                r = done[i]
+                mark = ("<span style='color:#2e7d4f'>&#10004;</span>" if r.ok
+                        else "<span style='color:#b3261e'>&#10008;</span>")
+                lines.append(f"{mark} {r.text}")
+            elif i == index and running:
+                lines.append(f"<b>&#9654; {title}</b>")
+            else:
+                lines.append(f"<span style='color:{MUTED_COLOR}'>&#9675; {title}</span>")
+        return "<div style='font-size:12pt; line-height:140%'>" + "<br>".join(lines) + "</div>"
+
+    def show_status(self, status, titles) -> None:
+        """`status`: a `synkimeter.protocol.RunnerStatus`; `titles`: the protocol's task titles."""
+        n = status.task_count
+        running = status.phase in ("countdown", "recording", "saving")
+        if running:
+            self.step_label.setText(f"Task {min(status.task_index + 1, n)} of {n}: {status.task_title}")
+        else:
+            self.step_label.setText(status.protocol_title)
+        self.cue.setText(status.cue)
+        if status.phase == "countdown":
+            self._cue_style(MUTED_COLOR)
+        elif status.phase == "recording":
+            self._cue_style(ACTION_COLOR if status.action else RELAX_COLOR)
+        elif status.phase == "interrupted":
+            self._cue_style(NOTICE_COLOR["error"])
+        else:
+            self._cue_style(NOTICE_COLOR["ok"])
+        self.countdown.setText(str(int(math.ceil(status.seconds_left))) if running and status.seconds_left > 0 else "")
+        self.repetition.setText(f"{status.repetition} of {status.repetitions}"
+                                if status.phase == "recording" and status.repetition else
+                                ("● recording" if status.phase == "recording" else ""))
+        self.repetition.setStyleSheet("font-size: 15pt; color: #b3261e;" if status.phase == "recording"
+                                      and not status.repetition else "font-size: 15pt;")
+        self.instruction.setText(status.instruction if running else "")
+        self.progress.setValue(int(1000 * status.progress))
+        self.tasks.setText(self._task_list(titles, status.task_index, status.finished, running))
+        self.message.setText(status.message)
+        color = NOTICE_COLOR["error"] if status.phase == "interrupted" else NOTICE_COLOR["ok"]
+        self.message.setStyleSheet(f"font-size: 13pt; font-weight: 600; color: {color};")
+
+
+class RecordPage(QWidget):
+    """Picker, Start/Stop, and the protocol screen. Emits start_requested(values) and stop_requested."""
+
+    start_requested = Signal(dict)
+    stop_requested = Signal()
+    progress_requested = Signal()
+
+    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, parent=None) -> None:
+        super().__init__(parent)
+        self.params = params
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 6)
+        outer.setSpacing(10)
+        top = QHBoxLayout()
+        self.picker = PatientPicker(params)
+        top.addWidget(self.picker, 3)
+        buttons = QVBoxLayout()
+        self.start_button = QPushButton("Start recording")
+        self.start_button.setObjectName("primary")
+        self.start_button.setMinimumHeight(44)
+        self.start_button.clicked.connect(lambda: self.start_requested.emit(self.picker.values()))
+        buttons.addWidget(self.start_button)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop_requested.emit)
+        buttons.addWidget(self.stop_button)
+        self.progress_button = QPushButton("See my progress")
+        self.progress_button.setVisible(False)
+        self.progress_button.clicked.connect(self.progress_requested.emit)
+        buttons.addWidget(self.progress_button)
+        self.source_label = QLabel("")
+        self.source_label.setObjectName("caption")
+        self.source_label.setWordWrap(True)
+        buttons.addWidget(self.source_label)
+        buttons.addStretch(1)
+        top.addLayout(buttons, 2)
+        outer.addLayout(top)
+        self.screen = ProtocolScreen(params)
+        outer.addWidget(self.screen, 1)
+        self.picker.protocol_box.currentIndexChanged.connect(lambda _i: self.show_plan())
+        self.show_plan()
+
+    def current_protocol(self):
+        return protocol(self.picker.protocol_box.currentData(), self.params)
+
+    def show_plan(self) -> None:
+        self.screen.show_plan(self.current_protocol())
+
+    def set_running(self, running: bool) -> None:
+        self.start_button.setEnabled(not running)
+        self.stop_button.setEnabled(running)
+        self.picker.setEnabled(not running)
+        if running:
+            self.progress_button.setVisible(False)
+
+    def show_error(self, text: str) -> None:
+        self.screen.message.setText(text)
+        self.screen.message.setStyleSheet(f"font-size: 13pt; font-weight: 600; color: {NOTICE_COLOR['error']};")

@@ -1,0 +1,239 @@
+"""Recording a guided session from the window: a worker thread runs `synkimeter.protocol` (face mesh,
+video, landmarks, analysis, store) while the GUI thread only draws the picture and the prompts.
+
+The worker opens its own `Store` (SQLite connections belong to the thread that opened them) in the
+same data folder as the window's.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from PySide6.QtCore import QThread, QTimer, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from synkimeter.capture import SourceError
+from synkimeter.core.anatomy import COMMISSURE, EYE_CONTOUR, SIDES
+from synkimeter.gui.protocol import RecordPage
+from synkimeter.gui.worker import ViewFrame
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.protocol import ProtocolRunner, protocol, record_protocol
+
+
+def _default_mesh(params: AnalysisParams):
+    from synkimeter.landmarks import FaceMeshExtractor
+
+    return FaceMeshExtractor(params)
+
+
+class RecordingWorker(QThread):
+    """Records one protocol from one source into the store, then ends."""
+
+    status_changed = Signal(object)  # RunnerStatus
+    failed = Signal(str)  # could not start at all: one plain sentence
+    done = Signal(object)  # the last RunnerStatus (phase done or interrupted)
+
+    def __init__(self, source, folder, values: dict, params: AnalysisParams = DEFAULT_PARAMS,
+                 mesh_factory=None, parent=None) -> None:
+        super().__init__(parent)
+        self.source = source
+        self.folder = folder
+        self.values = dict(values)
+        self.params = params
+        self.mesh_factory = mesh_factory or _default_mesh
+        self.protocol = protocol(self.values["protocol"], params)
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._view: ViewFrame | None = None
+        self.last_status = None
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def take_view(self) -> ViewFrame | None:
+        with self._lock:
+            view, self._view = self._view, None
+        return view
+
+    def _on_frame(self, frame, obs) -> None:
+        eyes = corners = None
+        if obs.has_face:
+            eyes = {side: obs.points[list(EYE_CONTOUR[side]), :2] for side in SIDES}
+            corners = {side: (float(obs.points[COMMISSURE[side], 0]), float(obs.points[COMMISSURE[side], 1]))
+                       for side in SIDES}
+        with self._lock:
+            self._view = ViewFrame(frame.image, frame.timestamp_s, time.monotonic(), eyes, corners, None)
+
+    def _on_status(self, status) -> None:
+        self.last_status = status
+        self.status_changed.emit(status)
+
+    def run(self) -> None:  # noqa: D401 - QThread entry point
+        from synkimeter.store import Store, StoreError
+
+        store = None
+        try:
+            store = Store(self.folder)
+            v = self.values
+            patient, _ = store.get_or_create_patient(v["patient"], v.get("affected_side"))
+            if v.get("affected_side") and patient.affected_side != v["affected_side"]:
+                patient = store.update_patient(patient.pseudonym, affected_side=v["affected_side"])
+            runner = ProtocolRunner(store, patient, self.protocol, v.get("kind"), self.params,
+                                    source_name=getattr(self.source, "description", ""),
+                                    video_fps=getattr(self.source, "fps", None))
+            status = record_protocol(self.source, runner, self.params, mesh=self.mesh_factory(self.params),
+                                     stop=self._stop, on_frame=self._on_frame, on_status=self._on_status)
+            self.last_status = status
+            self.done.emit(status)
+        except (SourceError, StoreError) as exc:
+            self.failed.emit(str(exc))
+        except Exception as exc:  # a bug must not take the window down; say something plain
+            self.failed.emit(f"The recording stopped because of an internal error ({type(exc).__name__}: {exc}).")
+        finally:
+            if store is not None:
+                store.close()
+
+
+class RecordMode(QWidget):
+    """The "Record a session" page: picker, prompts and a `RecordingWorker`.
+
+    `source_spec()` gives what to record from (a camera number, a video path or a FrameSource; the
+    window passes its current choice). Emits `recorded(pseudonym)` when a session ends with tasks kept.
+    """
+
+    recorded = Signal(str)
+    running_changed = Signal(bool)
+    progress_requested = Signal()
+
+    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, source_spec=None, mesh_factory=None,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.params = params
+        self.source_spec = source_spec or (lambda: None)
+        self.mesh_factory = mesh_factory
+        self.worker: RecordingWorker | None = None
+        self.page = RecordPage(params)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.page)
+        self.page.start_requested.connect(self.start)
+        self.page.stop_requested.connect(self.stop)
+        self.page.progress_requested.connect(self.progress_requested.emit)
+        self._timer = QTimer(self)
+        self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
+        self._timer.timeout.connect(self._tick)
+        self._titles: list[str] = []
+
+    @property
+    def running(self) -> bool:
+        return self.worker is not None
+
+    def refresh_patients(self) -> None:
+        from synkimeter.store import Store, StoreError
+
+        try:
+            with Store() as store:
+                patients = [(p.pseudonym, p.affected_side) for p in store.patients()]
+        except StoreError as exc:
+            self.page.show_error(str(exc))
+            return
+        self.page.picker.set_patients(patients)
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if not self.running:
+            self.refresh_patients()
+            self.page.source_label.setText(self._source_text())
+        super().showEvent(event)
+
+    def _source_text(self) -> str:
+        from synkimeter.gui.session import describe
+
+        spec = self.source_spec()
+        return f"Picture from: {describe(spec)}" if spec is not None else "Choose a camera on the Live page first."
+
+    def start(self, values: dict | None = None, source=None) -> bool:
+        """Start recording `values` (the picker's, by default) from `source` (the window's choice by
+        default). Returns False, with a message on the page, when it cannot start."""
+        from synkimeter.gui.session import make_source
+        from synkimeter.store import data_dir
+        from synkimeter.store.database import _check_pseudonym
+
+        if self.running:
+            return False
+        values = dict(values or self.page.picker.values())
+        try:
+            values["patient"] = _check_pseudonym(values.get("patient"))
+        except Exception as exc:
+            self.page.show_error(str(exc))
+            return False
+        spec = source if source is not None else self.source_spec()
+        if spec is None:
+            self.page.show_error("Choose a camera (or a video) on the Live page first.")
+            return False
+        try:
+            src = make_source(spec, None)
+        except SourceError as exc:
+            self.page.show_error(str(exc))
+            return False
+        worker = RecordingWorker(src, data_dir(), values, self.params, self.mesh_factory)
+        worker.status_changed.connect(self._on_status)
+        worker.done.connect(self._on_done)
+        worker.failed.connect(self._on_failed)
+        self._titles = [t.title for t in worker.protocol.tasks]
+        self.worker = worker
+        self.page.screen.show_plan(worker.protocol)
+        self.page.screen.cue.setText("Starting the camera…")
+        self.page.set_running(True)
+        self.running_changed.emit(True)
+        self._timer.start()
+        worker.start()
+        return True
+
+    def stop(self) -> None:
+        """Stop a recording: the finished tasks are kept and the session is marked incomplete (the
+        worker says so through `done`)."""
+        if self.worker is not None:
+            self.worker.stop()
+
+    def _tick(self) -> None:
+        if self.worker is not None:
+            view = self.worker.take_view()
+            if view is not None:
+                self.page.screen.preview.show_view(view)
+
+    def _on_status(self, status) -> None:
+        if self.worker is None:
+            return
+        self.page.screen.show_status(status, self._titles)
+
+    def _finish(self) -> None:
+        worker, self.worker = self.worker, None
+        self._timer.stop()
+        if worker is not None:
+            worker.wait(15000)
+        self.page.set_running(False)
+        self.running_changed.emit(False)
+        return worker
+
+    def _on_done(self, status) -> None:
+        worker = self._finish()
+        self.page.screen.show_status(status, self._titles)
+        if any(r.ok for r in status.finished) and worker is not None:
+            self.page.progress_button.setVisible(True)
+            self.recorded.emit(worker.values["patient"])
+
+    def _on_failed(self, message: str) -> None:
+        self._finish()
+        self.page.show_error(message)
+
+    def shutdown(self) -> None:
+        """The window is closing: stop and wait (the session is kept as incomplete)."""
+        worker = self.worker
+        if worker is not None:
+            for signal in (worker.status_changed, worker.done, worker.failed):
+                signal.disconnect()
+            worker.stop()
+            worker.wait(15000)
+            self.worker = None
+        self._timer.stop()

@@ -1,0 +1,393 @@
+""""My progress": a patient's scores over sessions (pyqtgraph, error bars = 95 % intervals, baseline
+marked), baseline against latest in plain words with the therapist's numbers beside them, and the
+report (PDF and HTML) written from here. The numbers come from `synkimeter.store.trends`, the same
+ones the report prints; the headline per side is the blink-averaged mouth-corner movement, as in
+`synkimeter analyze`."""
+
+from __future__ import annotations
+
+import math
+import os
+from datetime import date, datetime
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
+from synkimeter.store.trends import Change, Trends
+
+HEADLINE = "ocular_oral_average_peak"
+SIDES = ("right", "left")
+VERDICT_COLOR = {"improved": "#2e7d4f", "worse": "#b3261e", "within noise": MUTED_COLOR,
+                 "no interval to judge": MUTED_COLOR}
+PLOTS = (
+    ("ocular_oral_average_peak", "Mouth-corner movement when you blink", "mm",
+     "How far each mouth corner moves during your blinks (blink-averaged), with its 95 % interval. Lower is better."),
+    ("narrowing_pucker", "Eye narrowing when you pucker", "% of rest",
+     "How much each eye narrows while you pucker your lips, in percent of its opening at rest. Lower is better."),
+    ("ocular_synkinesis", "Ocular synkinesis score", "0-100",
+     "eFACE-style ocular synkinesis score from the pucker and smile tasks: 100 = none. Higher is better."),
+)
+THERAPIST_ORDER = ("ocular_oral_average_peak", "ocular_oral_median", "coupled_fraction", "narrowing_pucker",
+                   "narrowing_smile", "ocular_synkinesis")
+
+
+def _fmt(value, digits: int) -> str:
+    return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
+
+
+def _day(started_at: str) -> str:
+    try:
+        d = datetime.fromisoformat(started_at).date()
+    except ValueError:
+        return started_at[:10]
+    return f"{d.day} {d.strftime('%b')}" + ("" if d.year == date.today().year else f" {d.year}")
+
+
+def plain_change(change: Change) -> str:
+    """One sentence a patient understands about the headline change on one side."""
+    side = change.side or ""
+    when = f"at your first visit ({_day(change.baseline.started_at)})"
+    amount = abs(change.change)
+    if change.verdict == "improved":
+        return (f"Your {side} mouth corner moved {amount:.1f} mm less when you blink than {when} — "
+                "a real improvement.")
+    if change.verdict == "worse":
+        return (f"Your {side} mouth corner moved {amount:.1f} mm more when you blink than {when}. "
+                "This is more than the measurement's usual wobble: mention it to your therapist.")
+    if change.verdict == "within noise":
+        direction = "less" if change.change < 0 else "more"
+        return (f"Your {side} mouth corner moves about the same as {when} ({amount:.1f} mm {direction}, "
+                f"within the measurement's wobble of ±{change.noise_95:.1f} mm).")
+    return f"Your {side} mouth corner moved {amount:.1f} mm {'less' if change.change < 0 else 'more'} than {when}."
+
+
+def default_report_folder() -> Path:
+    """Where reports go: beside the data when SYNKIMETER_DATA_DIR is set (tests, a clinic's folder),
+    else the user's Documents folder."""
+    from synkimeter.store import data_dir
+    from synkimeter.store.database import ENV_DATA_DIR
+
+    if os.environ.get(ENV_DATA_DIR, "").strip():
+        return data_dir() / "reports"
+    docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+    return Path(docs) / "synkimeter reports" if docs else data_dir() / "reports"
+
+
+def write_reports(store, patient, folder: Path | None = None) -> tuple[Path, Path]:
+    """The patient's PDF and HTML report, named by patient and day. Returns (pdf, html)."""
+    from synkimeter.report import write_html, write_pdf
+
+    folder = Path(folder or default_report_folder())
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in patient.pseudonym)
+    stem = folder / f"synkimeter-{safe}-{date.today().isoformat()}"
+    pdf, html = stem.with_suffix(".pdf"), stem.with_suffix(".html")
+    write_pdf(store, patient, pdf)
+    write_html(store, patient, html)
+    return pdf, html
+
+
+def _plot(title: str, unit: str, tip: str) -> pg.PlotWidget:
+    w = pg.PlotWidget(background=PANEL)
+    w.setTitle(f'<span style="font-size:12pt; color:{TEXT_COLOR}">{title}</span>')
+    w.setLabel("left", unit)
+    w.showGrid(x=False, y=True, alpha=0.15)
+    w.setMenuEnabled(False)
+    w.setMouseEnabled(x=False, y=False)
+    w.hideButtons()
+    w.setToolTip(tip)
+    w.setMinimumHeight(230)
+    w.addLegend(offset=(6, 2), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 190))
+    return w
+
+
+class SideCard(QFrame):
+    """One side: baseline → latest in big numbers, the plain sentence, the numbers for the therapist."""
+
+    def __init__(self, side: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setObjectName("panel")
+        self.side = side
+        col = QVBoxLayout(self)
+        col.setContentsMargins(16, 10, 16, 10)
+        col.setSpacing(4)
+        self.title = QLabel(f"{side_html(side)} mouth corner when you blink")
+        self.title.setObjectName("title")
+        col.addWidget(self.title)
+        self.numbers = QLabel("–")
+        self.numbers.setTextFormat(Qt.RichText)
+        self.numbers.setStyleSheet(f"font-size: 26pt; font-weight: 700; color: {SIDE_COLOR[side]};")
+        col.addWidget(self.numbers)
+        self.sentence = QLabel("")
+        self.sentence.setWordWrap(True)
+        self.sentence.setStyleSheet("font-size: 13pt;")
+        col.addWidget(self.sentence)
+        self.detail = QLabel("")
+        self.detail.setObjectName("caption")
+        self.detail.setWordWrap(True)
+        col.addWidget(self.detail)
+
+    def show_change(self, change: Change | None, only=None) -> None:
+        if change is None:
+            if only is not None:
+                self.numbers.setText(f"{only.value:.1f} mm")
+                self.sentence.setText("Only one session so far: record another one later to see how it changes.")
+                self.detail.setText(f"{only.date}: {only.value:.2f} mm (95 % interval "
+                                    f"{_fmt(only.ci_low, 2)}–{_fmt(only.ci_high, 2)} mm)")
+            else:
+                self.numbers.setText("–")
+                self.sentence.setText("No natural-blinking recording yet.")
+                self.detail.setText("")
+            return
+        b, l = change.baseline, change.latest
+        arrow = "<span style='font-size:18pt; color:#6b7280'>&nbsp;&rarr;&nbsp;</span>"
+        self.numbers.setText(f"{b.value:.1f}{arrow}{l.value:.1f} mm")
+        color = VERDICT_COLOR.get(change.verdict, TEXT_COLOR)
+        self.sentence.setText(plain_change(change))
+        self.sentence.setStyleSheet(f"font-size: 13pt; color: {color if change.verdict != 'within noise' else TEXT_COLOR};")
+        self.detail.setText(
+            f"Baseline {b.date}: {b.value:.2f} mm ({_fmt(b.ci_low, 2)}–{_fmt(b.ci_high, 2)}), n = {b.n} blinks · "
+            f"latest {l.date}: {l.value:.2f} mm ({_fmt(l.ci_low, 2)}–{_fmt(l.ci_high, 2)}), n = {l.n} · change "
+            f"{change.change:+.2f} mm, noise ±{_fmt(change.noise_95, 2)} mm → {change.verdict}")
+
+
+class TrendsView(QWidget):
+    """Pick a patient; see the trend and write the report."""
+
+    report_written = Signal(str, str)  # pdf, html
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.trends: Trends | None = None
+        self.report_folder: Path | None = None  # None: default_report_folder()
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(12, 10, 12, 6)
+        outer.setSpacing(10)
+        bar = QHBoxLayout()
+        bar.addWidget(QLabel("Patient:"))
+        self.patient_box = QComboBox()
+        self.patient_box.setMinimumWidth(200)
+        self.patient_box.currentTextChanged.connect(self.show_patient)
+        bar.addWidget(self.patient_box)
+        self.summary = QLabel("")
+        self.summary.setObjectName("caption")
+        bar.addWidget(self.summary, 1)
+        self.report_button = QPushButton("Write report (PDF)")
+        self.report_button.setObjectName("primary")
+        self.report_button.setToolTip("Write this patient's report as a PDF and a web page, for the therapist.")
+        self.report_button.clicked.connect(self.write_report)
+        bar.addWidget(self.report_button)
+        self.folder_button = QPushButton("Show folder")
+        self.folder_button.setVisible(False)
+        self.folder_button.clicked.connect(self._open_folder)
+        bar.addWidget(self.folder_button)
+        outer.addLayout(bar)
+        self.report_label = QLabel("")
+        self.report_label.setWordWrap(True)
+        self.report_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.report_label.setVisible(False)
+        outer.addWidget(self.report_label)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        body = QWidget()
+        body.setObjectName("central")
+        col = QVBoxLayout(body)
+        col.setContentsMargins(0, 0, 0, 0)
+        col.setSpacing(10)
+        cards = QHBoxLayout()
+        self.cards = {side: SideCard(side) for side in SIDES}
+        for side in SIDES:
+            cards.addWidget(self.cards[side], 1)
+        col.addLayout(cards)
+        grid = QGridLayout()
+        grid.setSpacing(10)
+        self.plots = {}
+        for i, (key, title, unit, tip) in enumerate(PLOTS):
+            self.plots[key] = _plot(title, unit, tip)
+            grid.addWidget(self.plots[key], 0, i)
+        col.addLayout(grid)
+        self.table = QLabel("")
+        self.table.setTextFormat(Qt.RichText)
+        self.table.setWordWrap(True)
+        self.table.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        col.addWidget(self.table)
+        col.addStretch(1)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+        self._report_paths: tuple[Path, Path] | None = None
+
+    # -- data -------------------------------------------------------------------------------------
+    def refresh(self, select: str | None = None) -> None:
+        """Reload the patient list (and the shown patient's trend) from the store."""
+        from synkimeter.store import Store, StoreError
+
+        current = select or self.patient_box.currentText()
+        try:
+            with Store() as store:
+                names = [p.pseudonym for p in store.patients()]
+        except StoreError as exc:
+            self.summary.setText(str(exc))
+            return
+        self.patient_box.blockSignals(True)
+        self.patient_box.clear()
+        self.patient_box.addItems(names)
+        if current in names:
+            self.patient_box.setCurrentText(current)
+        self.patient_box.blockSignals(False)
+        self.show_patient(self.patient_box.currentText())
+
+    def show_patient(self, pseudonym: str) -> None:
+        from synkimeter.store import Store, StoreError
+        from synkimeter.store.trends import patient_trends
+
+        self.report_label.setVisible(False)
+        self.folder_button.setVisible(False)
+        if not pseudonym:
+            self.trends = None
+            self.summary.setText("No patients yet: record a session first.")
+            self.report_button.setEnabled(False)
+            self._show(None)
+            return
+        try:
+            with Store() as store:
+                self.trends = patient_trends(store, pseudonym)
+        except StoreError as exc:
+            self.summary.setText(str(exc))
+            return
+        self.report_button.setEnabled(True)
+        self._show(self.trends)
+
+    def _show(self, trends: Trends | None) -> None:
+        for side in SIDES:
+            change = None
+            only = None
+            if trends is not None:
+                change = next((c for c in trends.changes if c.metric.key == HEADLINE and c.side == side), None)
+                series = trends.get(HEADLINE, side)
+                only = series.points[-1] if series and series.points else None
+            self.cards[side].show_change(change, only)
+        for key, plot in self.plots.items():
+            self._plot(plot, trends, key)
+        if trends is None:
+            self.table.setText("")
+            return
+        complete = [s for s in trends.sessions if s.status == "complete"]
+        incomplete = len(trends.sessions) - len(complete)
+        side = trends.patient.affected_side
+        self.summary.setText(f"{len(complete)} session{'s' if len(complete) != 1 else ''}"
+                             + (f" (+{incomplete} unfinished)" if incomplete else "")
+                             + (f" · affected side: {side}" if side else ""))
+        self.table.setText(self._table(trends))
+
+    def _positions(self, trends: Trends) -> dict[int, tuple[int, str]]:
+        keys = sorted({(p.started_at, p.session_id) for s in trends.series for p in s.points})
+        return {sid: (i + 1, started) for i, (started, sid) in enumerate(keys)}
+
+    def _plot(self, plot: pg.PlotWidget, trends: Trends | None, key: str) -> None:
+        plot.clear()
+        if trends is None:
+            return
+        pos = self._positions(trends)
+        series_list = [s for s in trends.series if s.metric.key == key]
+        per_side = any(s.side for s in series_list)
+        ys = []
+        for s in series_list:
+            if not s.points:
+                continue
+            offset = {"right": -0.07, "left": 0.07}.get(s.side, 0.0)
+            color = SIDE_COLOR.get(s.side, "#2e7d4f")
+            x = [pos[p.session_id][0] + offset for p in s.points]
+            y = [p.value for p in s.points]
+            ys += y
+            top = [max(0.0, (p.ci_high - p.value)) if p.ci_high is not None else 0.0 for p in s.points]
+            bottom = [max(0.0, (p.value - p.ci_low)) if p.ci_low is not None else 0.0 for p in s.points]
+            ys += [v + t for v, t in zip(y, top)]
+            plot.addItem(pg.ErrorBarItem(x=np.asarray(x), y=np.asarray(y), top=np.asarray(top),
+                                         bottom=np.asarray(bottom), beam=0.12, pen=pg.mkPen(color, width=1.6)))
+            name = {"right": "Your right side", "left": "Your left side"}.get(s.side, "Score")
+            plot.plot(x, y, pen=pg.mkPen(color, width=2.4), symbol="o", symbolSize=9, symbolBrush=color,
+                      symbolPen=pg.mkPen("white", width=1), name=name)
+        if trends.baseline_session_id in pos:
+            bx = pos[trends.baseline_session_id][0]
+            line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.DashLine),
+                                   label="baseline", labelOpts={"position": 0.92, "color": MUTED_COLOR})
+            plot.addItem(line)
+        n = len(pos)
+        plot.setXRange(0.5, max(n, 1) + 0.5, padding=0)
+        plot.getPlotItem().getAxis("bottom").setTicks([[(i, _day(started)) for _sid, (i, started) in pos.items()]])
+        if key == "ocular_synkinesis":
+            plot.setYRange(0, 105, padding=0)
+        elif ys:
+            plot.setYRange(0, max(max(ys) * 1.15, 1.0 if key.startswith("ocular_oral") else 5.0), padding=0)
+        if not per_side and not ys:
+            plot.setTitle(plot.plotItem.titleLabel.text + " (not recorded)")
+
+    @staticmethod
+    def _table(trends: Trends) -> str:
+        changes = sorted((c for c in trends.changes if c.metric.key in THERAPIST_ORDER),
+                         key=lambda c: (THERAPIST_ORDER.index(c.metric.key), c.side != "right"))
+        if not changes:
+            return (f"<p style='color:{MUTED_COLOR}'>For the therapist: a baseline and at least one later session "
+                    "are needed to compare.</p>")
+        rows = ["<tr style='background:#e8eef5'><th align='left'>For the therapist: measure</th><th>side</th>"
+                "<th>baseline (95 % interval)</th><th>latest (95 % interval)</th><th>change</th><th>noise</th>"
+                "<th>judgement</th></tr>"]
+        for c in changes:
+            m = c.metric
+            unit = "" if m.unit == "points" else f" {m.unit}"
+
+            def cell(p):
+                ci = f" ({_fmt(p.ci_low, m.digits)}–{_fmt(p.ci_high, m.digits)})" if p.ci_low is not None else ""
+                return f"{_fmt(p.value, m.digits)}{unit}{ci}<br><span style='color:{MUTED_COLOR}'>{p.date}</span>"
+
+            side = side_html(c.side, c.side) if c.side else "–"
+            color = VERDICT_COLOR.get(c.verdict, TEXT_COLOR)
+            rows.append(f"<tr><td>{m.label}</td><td>{side}</td><td>{cell(c.baseline)}</td><td>{cell(c.latest)}</td>"
+                        f"<td align='right'>{c.change:+.{m.digits}f}{unit}</td><td align='right'>"
+                        f"±{_fmt(c.noise_95, m.digits)}</td><td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
+        return ("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse; "
+                "border-color:#c4cfdb; font-size:10pt' width='100%'>" + "".join(rows) + "</table>")
+
+    # -- report -----------------------------------------------------------------------------------
+    def write_report(self) -> tuple[Path, Path] | None:
+        from synkimeter.store import Store, StoreError
+
+        pseudonym = self.patient_box.currentText()
+        if not pseudonym:
+            return None
+        self.report_label.setVisible(True)
+        try:
+            with Store() as store:
+                patient = store.require_patient(pseudonym)
+                pdf, html = write_reports(store, patient, self.report_folder)
+        except (StoreError, OSError) as exc:
+            message = str(exc) if isinstance(exc, StoreError) else f"The report could not be written ({exc.strerror or exc})."
+            self.report_label.setText(f"<span style='color:#b3261e'>{message}</span>")
+            return None
+        self._report_paths = (pdf, html)
+        self.report_label.setText(f"<b>Report saved</b> as <b>{pdf.name}</b> (and {html.name}, to open in a web "
+                                  f"browser) in the folder {pdf.parent}")
+        self.folder_button.setVisible(True)
+        self.report_written.emit(str(pdf), str(html))
+        return pdf, html
+
+    def _open_folder(self) -> None:
+        if self._report_paths:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._report_paths[0].parent)))
