@@ -1,0 +1,345 @@
+"""Guided recordings (issue 5): protocol definitions, the Qt-free runner (every frame recorded, clips
+analysed and stored, interruptions keep finished tasks), a recording killed mid-task, and the window:
+a protocol recorded from a replayed sample clip, reopened after a restart, trended over three sessions
+and reported (CSV, HTML, PDF)."""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from synkimeter.capture import FrameSource, SourceError, VideoFileSource
+from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.protocol import PROTOCOL_KEYS, ProtocolRunner, protocol, record_protocol
+from synkimeter.store import DB_NAME, Store
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "sample_videos"
+# The full protocol shortened to 20 s (with countdowns) so it fits in one 22 s sample clip.
+SHORT = dict(protocol_countdown_s=0.3, protocol_rest_s=2.0, protocol_blinking_s=5.0, protocol_repetitions=2,
+             protocol_lead_in_s=0.5, protocol_hold_s=0.6, protocol_forceful_hold_s=0.4, protocol_relax_s=0.6)
+PARAMS = DEFAULT_PARAMS.with_overrides(**SHORT)
+
+
+@pytest.fixture
+def data_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "data"
+    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(folder))
+    return folder
+
+
+def _leftovers(folder: Path) -> list[Path]:
+    return [p for p in (folder / "clips").rglob(".*") if ".part" in p.name or p.name.endswith(".tmp")]
+
+
+def _video_frames(path: Path) -> int:
+    from synkimeter.capture._cv import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    n = 0
+    while cap.read()[0]:
+        n += 1
+    cap.release()
+    return n
+
+
+# --- definitions ---------------------------------------------------------------------------------
+def test_protocols_are_defined_once_from_params():
+    home, full = protocol("home"), protocol("full")
+    assert set(PROTOCOL_KEYS) == {"home", "full"}
+    assert [t.key for t in home.tasks] == ["rest", "natural_blinking", "pucker"]
+    assert [t.key for t in full.tasks] == ["rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker"]
+    assert home.default_kind == "self-check"
+    blinking = full.tasks[1]
+    assert blinking.duration_s == DEFAULT_PARAMS.protocol_blinking_s == 20.0
+    smile = full.tasks[4]
+    assert smile.repetitions == 3 and sum(s.action for s in smile.steps) == 3
+    assert smile.duration_s == pytest.approx(DEFAULT_PARAMS.protocol_lead_in_s + 3 * (
+        DEFAULT_PARAMS.protocol_hold_s + DEFAULT_PARAMS.protocol_relax_s))
+    # the step shown at a time
+    i, step, left = smile.step_at(DEFAULT_PARAMS.protocol_lead_in_s + 0.5)
+    assert step.action and step.repetition == 1 and left == pytest.approx(DEFAULT_PARAMS.protocol_hold_s - 0.5)
+    short = protocol("full", PARAMS)
+    assert short.duration_s(PARAMS) == pytest.approx(20.0)
+    assert short.tasks[4].repetitions == 2
+
+
+# --- the runner without Qt -----------------------------------------------------------------------
+def test_full_protocol_records_every_frame_and_stores_each_task(tmp_path):
+    with Store(tmp_path / "store") as store:
+        patient = store.add_patient("P-1", "right")
+        runner = ProtocolRunner(store, patient, protocol("full", PARAMS), "baseline", PARAMS, source_name="right_3mm.mp4")
+        seen = []
+        status = record_protocol(VideoFileSource(SAMPLES / "right_3mm.mp4"), runner, PARAMS, on_status=seen.append)
+        assert status.phase == "done" and [r.ok for r in status.finished] == [True] * 6
+        assert {s.phase for s in seen} >= {"countdown", "recording", "done"}
+        assert any(s.cue.startswith("Smile big") and s.action and s.repetition == 2 for s in seen)
+        (session,) = store.sessions(patient)
+        assert session.status == "complete" and session.protocol == "full" and session.kind == "baseline"
+        assert session.ocular_score is not None  # rest + smile + pucker -> oral-ocular score
+        clips = store.clips(session)
+        assert [c.task for c in clips] == [t.key for t in protocol("full").tasks]
+        assert all(c.status == "complete" for c in clips)
+        for clip, task in zip(clips, protocol("full", PARAMS).tasks):
+            series = store.load_series(clip)
+            # every frame of the task: the file's 30 frames/s, no gaps, times from 0
+            assert len(series) == pytest.approx(task.duration_s * 30, abs=1.5)
+            assert series.timestamps_s[0] == 0.0
+            assert np.allclose(np.diff(series.timestamps_s), 1 / 30, atol=2e-3)
+            assert series.face_fraction == 1.0
+            # the video holds the same frames as the landmarks
+            assert _video_frames(store.folder / clip.video_path) == len(series)
+        blink = store.summary(clips[1])["ocular_oral"]
+        assert blink["right"]["average_peak_mm"] > blink["left"]["average_peak_mm"] + 0.8
+        assert store.result_row(clips[4])["right_narrowing_pct"] is not None
+        assert not _leftovers(store.folder)
+
+
+class _Unplugged(FrameSource):
+    """A replayed clip whose camera is 'unplugged' after `frames` frames."""
+
+    def __init__(self, path, frames: int) -> None:
+        super().__init__()
+        self.inner = VideoFileSource(path)
+        self.frames = frames
+        self.description = "Camera 0"
+        self.is_live = False
+
+    def open(self):
+        self.inner.open()
+
+    def close(self):
+        self.inner.close()
+
+    @property
+    def is_open(self):
+        return self.inner.is_open
+
+    @property
+    def fps(self):
+        return self.inner.fps
+
+    @property
+    def width(self):
+        return self.inner.width
+
+    @property
+    def height(self):
+        return self.inner.height
+
+    @property
+    def frame_count(self):
+        return None
+
+    def __iter__(self):
+        for i, frame in enumerate(self.inner):
+            if i >= self.frames:
+                raise SourceError("The camera stopped sending pictures (was it unplugged?).", "camera_lost")
+            yield frame
+
+
+def test_camera_unplugged_mid_task_keeps_finished_tasks(tmp_path):
+    # home protocol: countdown 0.3 s, rest 2 s, countdown, natural blinking 5 s: frame 150 is mid-blinking
+    with Store(tmp_path / "store") as store:
+        patient = store.add_patient("P-2")
+        runner = ProtocolRunner(store, patient, protocol("home", PARAMS), None, PARAMS)
+        status = record_protocol(_Unplugged(SAMPLES / "healthy.mp4", 150), runner, PARAMS)
+        assert status.phase == "interrupted"
+        assert "unplugged" in status.message and "1 finished task was kept" in status.message
+        (session,) = store.sessions(patient)
+        assert session.status == "incomplete" and session.kind == "self-check"
+        rest, blinking = store.clips(session)
+        assert rest.status == "complete" and store.load_series(rest) is not None
+        assert blinking.status == "failed" and "unplugged" in blinking.error
+        assert not _leftovers(store.folder)
+    with Store(tmp_path / "store") as store:  # reopens cleanly
+        assert store.problems == [] and store.integrity_check() == "ok"
+
+
+def test_stopping_keeps_finished_tasks(tmp_path):
+    import threading
+
+    stop = threading.Event()
+    with Store(tmp_path / "store") as store:
+        patient = store.add_patient("P-3")
+        runner = ProtocolRunner(store, patient, protocol("home", PARAMS), None, PARAMS)
+
+        def on_status(status):
+            if status.phase == "recording" and status.task_key == "natural_blinking":
+                stop.set()
+
+        status = record_protocol(VideoFileSource(SAMPLES / "healthy.mp4"), runner, PARAMS, stop=stop, on_status=on_status)
+        assert status.phase == "interrupted" and "stopped before the end" in status.message
+        session = store.sessions(patient)[0]
+        assert session.status == "incomplete"
+        assert [(c.task, c.status) for c in store.clips(session)] == [("rest", "complete"), ("natural_blinking", "failed")]
+
+
+KILL_SCRIPT = textwrap.dedent("""
+    import sys
+    from synkimeter.capture import VideoFileSource
+    from synkimeter.params import DEFAULT_PARAMS
+    from synkimeter.protocol import ProtocolRunner, protocol, record_protocol
+    from synkimeter.store import Store
+    params = DEFAULT_PARAMS.with_overrides(**{short!r})
+    store = Store(sys.argv[1])
+    patient = store.add_patient("KILLED-1", "right")
+    runner = ProtocolRunner(store, patient, protocol("full", params), "baseline", params)
+    # replayed in real time, like a camera: the parent kills this process mid-task
+    record_protocol(VideoFileSource(sys.argv[2], realtime=True), runner, params)
+    print("finished")
+""").format(short=SHORT)
+
+
+def test_recording_killed_mid_task_keeps_finished_tasks(tmp_path):
+    folder = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, str(folder), str(SAMPLES / "right_3mm.mp4")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def state():
+        try:
+            with sqlite3.connect(f"file:{folder / DB_NAME}?mode=ro", uri=True, timeout=5) as conn:
+                return conn.execute("SELECT task, status FROM clips ORDER BY id").fetchall()
+        except sqlite3.Error:
+            return []
+
+    try:
+        deadline = time.monotonic() + 120
+        # wait until two tasks are stored and the third is being recorded, with its video growing
+        while time.monotonic() < deadline:
+            rows = state()
+            if len(rows) >= 3 and [s for _t, s in rows[:2]] == ["complete", "complete"] and rows[2][1] == "recording":
+                parts = list((folder / "clips").rglob(".*.part.mp4"))
+                if parts and parts[0].stat().st_size > 0:
+                    break
+            assert proc.poll() is None, proc.communicate()
+            time.sleep(0.05)
+        else:
+            pytest.fail(f"the recording did not reach its third task: {state()}")
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    assert proc.returncode == -signal.SIGKILL
+    with Store(folder) as store:
+        assert any("interrupted" in p for p in store.problems)
+        assert store.integrity_check() == "ok"
+        patient = store.require_patient("KILLED-1")
+        (session,) = store.sessions(patient)
+        assert session.status == "incomplete"
+        clips = store.clips(session)
+        assert [(c.task, c.status) for c in clips[:2]] == [("rest", "complete"), ("natural_blinking", "complete")]
+        assert clips[2].status == "incomplete"
+        for clip in clips[:2]:
+            assert len(store.load_series(clip)) > 0 and (store.folder / clip.video_path).is_file()
+        assert store.summary(clips[1])["ocular_oral"]["right"]["average_peak_mm"] > 1.0
+        assert store.verify(deep=True) == []
+        assert not _leftovers(folder)  # the half-written video is gone
+
+
+# --- the window ----------------------------------------------------------------------------------
+def _record(qtbot, window, clip: str, protocol_key: str, kind: str, patient="GUI-7", side="right"):
+    window.modes.setCurrentWidget(window.record_mode)
+    window.record_mode.page.picker.set_values(patient, side, protocol_key, kind)
+    assert window.record_mode.start(source=VideoFileSource(SAMPLES / clip))
+    assert not window.modes.isTabEnabled(0)  # other modes wait while recording
+    qtbot.waitUntil(lambda: not window.record_mode.running, timeout=180_000)
+    return window.record_mode
+
+
+def _window(qtbot):
+    from synkimeter.gui.main_window import MainWindow
+
+    window = MainWindow(PARAMS, cameras=[])
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def test_window_records_reopens_trends_and_reports(qtbot, data_dir, tmp_path):
+    window = _window(qtbot)
+    assert [window.modes.tabText(i) for i in range(window.modes.count())][-2:] == ["Record a session", "My progress"]
+    mode = _record(qtbot, window, "right_3mm.mp4", "full", "baseline")
+    screen = mode.page.screen
+    assert screen.cue.text() == "All done" and "saved" in screen.message.text()
+    assert mode.page.progress_button.isVisible()
+    assert "mouth corners moved right 2." in screen.tasks.text()
+    window.close()
+
+    with Store() as store:  # the data is where SYNKIMETER_DATA_DIR says, and complete
+        patient = store.require_patient("GUI-7")
+        assert patient.affected_side == "right"
+        (session,) = store.sessions(patient)
+        assert session.status == "complete" and len(store.clips(session)) == 6
+
+    # restart: a new window and new stores see the patient and add two follow-ups
+    window = _window(qtbot)
+    window.modes.setCurrentWidget(window.record_mode)
+    assert window.record_mode.page.picker.patient_box.findText("GUI-7") >= 0
+    _record(qtbot, window, "right_1mm.mp4", "home", "follow-up")
+    _record(qtbot, window, "healthy.mp4", "home", "follow-up")
+    mode = window.record_mode
+    assert mode.page.progress_button.isVisible()
+    qtbot.mouseClick(mode.page.progress_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.LeftButton)
+    view = window.progress_mode
+    assert window.modes.currentWidget() is view and view.patient_box.currentText() == "GUI-7"
+    right = view.trends.get("ocular_oral_average_peak", "right").points
+    assert len(right) == 3 and right[0].baseline and right[0].ci_low is not None
+    assert right[0].value > right[1].value > right[2].value
+    assert "a real improvement" in view.cards["right"].sentence.text()
+    assert "less when you blink than at your first visit" in view.cards["right"].sentence.text()
+    assert "mm" in view.cards["right"].detail.text() and "noise" in view.cards["right"].detail.text()
+    assert "improved" in view.table.text()
+
+    pdf, html = view.write_report()
+    assert pdf.parent == data_dir / "reports" and str(pdf.parent) in view.report_label.text()
+    data = pdf.read_bytes()
+    assert data.startswith(b"%PDF-") and len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 2
+    if shutil.which("pdfinfo"):
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        assert int(re.search(r"Pages:\s+(\d+)", info).group(1)) >= 2
+    text = html.read_text(encoding="utf-8")
+    assert "GUI-7" in text and "blink-averaged" in text and "improved" in text
+    from synkimeter.report import write_csv
+
+    with Store() as store:
+        rows = write_csv(store, "GUI-7", tmp_path / "gui7.csv")
+    assert rows == 6 + 3 + 3
+    with open(tmp_path / "gui7.csv", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    blinks = [r for r in table if r["task"] == "natural_blinking"]
+    assert [r["kind"] for r in blinks] == ["baseline", "follow-up", "follow-up"]
+    assert all(r["right_average_ci_low_mm"] for r in blinks)
+    window.close()
+
+
+def test_closing_the_window_mid_recording_keeps_finished_tasks(qtbot, data_dir):
+    window = _window(qtbot)
+    window.modes.setCurrentWidget(window.record_mode)
+    window.record_mode.page.picker.set_values("GUI-8", None, "home", "self-check")
+    assert window.record_mode.start(source=VideoFileSource(SAMPLES / "healthy.mp4", realtime=True))
+    qtbot.waitUntil(lambda: (window.record_mode.worker is not None and window.record_mode.worker.last_status is not None
+                             and window.record_mode.worker.last_status.task_key == "natural_blinking"
+                             and window.record_mode.worker.last_status.phase == "recording"), timeout=60_000)
+    # the screen shows the prompt and a countdown meanwhile
+    assert window.record_mode.page.screen.cue.text() == "Blink naturally"
+    assert window.record_mode.page.screen.countdown.text().isdigit()
+    window.close()
+    with Store() as store:
+        (session,) = store.sessions(store.require_patient("GUI-8"))
+        assert session.status == "incomplete"
+        assert [(c.task, c.status) for c in store.clips(session)] == [("rest", "complete"), ("natural_blinking", "failed")]
