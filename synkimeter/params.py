@@ -160,7 +160,7 @@ class AnalysisParams:
     # An eye that narrows past the target for this long in the hold is told at once.
     practice_move_early_s: float = 0.3
     # Weeks shown in the practice trend.
-    practice_trend_weeks: int = 8
+    practice_trend_weeks: int = 6
 
     # --- guided protocol ("Record a session"; synkimeter/protocol.py builds the tasks from these) ---
     # A "get ready" countdown before each task (shown, not recorded).

@@ -1,0 +1,47 @@
+"""The practice mode's widget, offscreen, on a short real-time replay of the coupled sample clip."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
+
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+
+from synkimeter.gui.practice import PracticePanel  # noqa: E402
+from synkimeter.params import DEFAULT_PARAMS  # noqa: E402
+from synkimeter.store import Store  # noqa: E402
+
+CLIP = Path(__file__).resolve().parents[1] / "sample_videos" / "right_3mm.mp4"
+
+
+def test_practice_panel_judges_a_short_set_and_keeps_it(qtbot, tmp_path):
+    """Two blinks of right_3mm.mp4 (first apexes at 1.8 and 3.9 s): both coupled against the
+    default goal (1.0 mm, no baseline stored), shown at once, then the summary, and the set is in
+    the patient's history."""
+    data = tmp_path / "data"
+    panel = PracticePanel(DEFAULT_PARAMS, store_factory=lambda: Store(data), patient="PX-GUI", side="right",
+                          source=str(CLIP), count=2)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 650)
+    panel.show()
+    assert "1.0 mm" in panel.goal.text()
+    panel.start()
+    qtbot.waitUntil(lambda: len(panel.attempts) >= 1, timeout=20000)
+    first = panel.attempts[0]
+    assert first.judged and first.clean is False and first.value > 1.5
+    assert panel.verdict.text().startswith("Mouth moved")
+    assert panel.dots.attempts[0] is first
+    qtbot.waitUntil(lambda: panel.pages.currentIndex() == 1, timeout=20000)
+    assert not panel.running
+    assert panel.sum_big.text() == "0 of 2 clean"
+    with Store(data) as store:
+        (row,) = store.practice_sets(store.patient("PX-GUI"))
+        assert (row["kind"], row["judged"], row["clean"], row["target"]) == ("blink", 2, 0, 1.0)
+        assert store.patient("PX-GUI").affected_side == "right"
+    assert "Day 1" in panel.sum_streak.text()
+    panel.close()
