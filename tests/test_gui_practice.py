@@ -45,3 +45,19 @@ def test_practice_panel_judges_a_short_set_and_keeps_it(qtbot, tmp_path):
         assert store.patient("PX-GUI").affected_side == "right"
     assert "Day 1" in panel.sum_streak.text()
     panel.close()
+
+
+def test_main_window_has_a_practice_mode(qtbot, monkeypatch, tmp_path):
+    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(tmp_path / "data"))
+    from synkimeter.gui.app import create_window
+
+    window = create_window(None, cameras=[])
+    qtbot.addWidget(window)
+    window.show()
+    tabs = [window.modes.tabText(i) for i in range(window.modes.count())]
+    assert "Practice" in tabs
+    window.modes.setCurrentWidget(window.practice_mode)
+    assert window.practice_mode.source_spec is not None  # the Live page's source (or camera 0)
+    assert not window.practice_mode.running
+    window.modes.setCurrentIndex(0)
+    window.close()

@@ -56,6 +56,7 @@ class MainWindow(QMainWindow):
         self._build(cameras or [])
         self._actions()
         self._add_session_modes(mesh_factory)
+        self._add_practice_mode(mesh_factory)
         self._timer = QTimer(self)
         self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
         self._timer.timeout.connect(self._tick)
@@ -377,9 +378,26 @@ class MainWindow(QMainWindow):
         if page is self.progress_mode:
             self.progress_mode.refresh()
 
+    # -- mode "Practice" (gui/practice.py) ---------------------------------------------------------
+    def _add_practice_mode(self, mesh_factory) -> None:
+        from synkimeter.gui.practice import PracticePanel
+        from synkimeter.store import Store
+
+        self.practice_mode = PracticePanel(self.params, store_factory=Store, mesh_factory=mesh_factory)
+        self.practice_mode.setContentsMargins(12, 10, 12, 10)
+        self.modes.addTab(self.practice_mode, "Practice")
+        self.modes.currentChanged.connect(self._on_practice_mode)
+
+    def _on_practice_mode(self, index: int) -> None:
+        if self.modes.widget(index) is self.practice_mode:  # practise on the source chosen on the Live page
+            self.practice_mode.set_source(self._record_source() or "0")
+        else:
+            self.practice_mode.stop()
+
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         self._timer.stop()
         self._stats_timer.stop()
         self.record_mode.shutdown()  # an unfinished recording is kept, marked incomplete
+        self.practice_mode.stop()
         self.session.stop(quiet=True)
         super().closeEvent(event)
