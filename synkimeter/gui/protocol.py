@@ -226,7 +226,7 @@ class ProtocolScreen(QWidget):
         else:
             self._cue_style(NOTICE_COLOR["ok"])
         self.countdown.setText(str(int(math.ceil(status.seconds_left))) if running and status.seconds_left > 0 else "")
-        self.repetition.setText(f"{status.repetition} of {status.repetitions}"
+        self.repetition.setText(f"Round {status.repetition} of {status.repetitions}"
                                 if status.phase == "recording" and status.repetition else
                                 ("● recording" if status.phase == "recording" else ""))
         self.repetition.setStyleSheet("font-size: 15pt; color: #b3261e;" if status.phase == "recording"
@@ -259,6 +259,7 @@ class RecordPage(QWidget):
         self.start_button = QPushButton("Start recording")
         self.start_button.setObjectName("primary")
         self.start_button.setMinimumHeight(44)
+        self.start_button.setStyleSheet("QPushButton:disabled { background: #c8d6cd; color: #f4f6f5; }")
         self.start_button.clicked.connect(lambda: self.start_requested.emit(self.picker.values()))
         buttons.addWidget(self.start_button)
         self.stop_button = QPushButton("Stop")

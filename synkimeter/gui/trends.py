@@ -50,6 +50,10 @@ def _fmt(value, digits: int) -> str:
     return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
 
 
+def _signed(value: float, digits: int) -> str:
+    return f"{value:+.{digits}f}".replace("-", "\u2212")
+
+
 def _day(started_at: str) -> str:
     try:
         d = datetime.fromisoformat(started_at).date()
@@ -112,6 +116,7 @@ def _plot(title: str, unit: str, tip: str) -> pg.PlotWidget:
     w.hideButtons()
     w.setToolTip(tip)
     w.setMinimumHeight(230)
+    w.setMaximumHeight(330)
     w.addLegend(offset=(6, 2), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 190))
     return w
 
@@ -163,7 +168,7 @@ class SideCard(QFrame):
         self.detail.setText(
             f"Baseline {b.date}: {b.value:.2f} mm ({_fmt(b.ci_low, 2)}–{_fmt(b.ci_high, 2)}), n = {b.n} blinks · "
             f"latest {l.date}: {l.value:.2f} mm ({_fmt(l.ci_low, 2)}–{_fmt(l.ci_high, 2)}), n = {l.n} · change "
-            f"{change.change:+.2f} mm, noise ±{_fmt(change.noise_95, 2)} mm → {change.verdict}")
+            f"{_signed(change.change, 2)} mm, noise ±{_fmt(change.noise_95, 2)} mm → {change.verdict}")
 
 
 class TrendsView(QWidget):
@@ -303,6 +308,7 @@ class TrendsView(QWidget):
     def _plot(self, plot: pg.PlotWidget, trends: Trends | None, key: str) -> None:
         plot.clear()
         if trends is None:
+            plot.setVisible(False)
             return
         pos = self._positions(trends)
         series_list = [s for s in trends.series if s.metric.key == key]
@@ -336,8 +342,7 @@ class TrendsView(QWidget):
             plot.setYRange(0, 105, padding=0)
         elif ys:
             plot.setYRange(0, max(max(ys) * 1.15, 1.0 if key.startswith("ocular_oral") else 5.0), padding=0)
-        if not per_side and not ys:
-            plot.setTitle(plot.plotItem.titleLabel.text + " (not recorded)")
+        plot.setVisible(bool(ys))  # a task never recorded (e.g. imported blinking clips only): no empty frame
 
     @staticmethod
     def _table(trends: Trends) -> str:
@@ -360,7 +365,7 @@ class TrendsView(QWidget):
             side = side_html(c.side, c.side) if c.side else "–"
             color = VERDICT_COLOR.get(c.verdict, TEXT_COLOR)
             rows.append(f"<tr><td>{m.label}</td><td>{side}</td><td>{cell(c.baseline)}</td><td>{cell(c.latest)}</td>"
-                        f"<td align='right'>{c.change:+.{m.digits}f}{unit}</td><td align='right'>"
+                        f"<td align='right'>{_signed(c.change, m.digits)}{unit}</td><td align='right'>"
                         f"±{_fmt(c.noise_95, m.digits)}</td><td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
         return ("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse; "
                 "border-color:#c4cfdb; font-size:10pt' width='100%'>" + "".join(rows) + "</table>")
