@@ -219,3 +219,16 @@ def test_streak_and_weeks():
     assert math.isnan(weeks[0].score)
     h = history(sets, today)
     assert h.streak_days == 3 and h.sets_today == 1 and len(h.weeks) == DEFAULT_PARAMS.practice_trend_weeks
+
+
+def test_practice_command_registers_its_options():
+    import argparse
+
+    from synkimeter.practice_cli import add_commands, cmd_practice
+
+    parser = argparse.ArgumentParser(prog="synkimeter")
+    add_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["practice", "--source", "clip.mp4", "--patient", "PX-1", "--side", "left", "--blinks", "12"])
+    assert (args.source, args.patient, args.side, args.blinks, args.kind) == ("clip.mp4", "PX-1", "left", 12, "blink")
+    assert args.func is cmd_practice
+    assert cmd_practice(parser.parse_args(["practice", "--blinks", "0"])) == 2
