@@ -170,9 +170,11 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--source", default="0", help="camera number (0, 1, ...) or a video file to replay (default 0)")
     g.set_defaults(func=cmd_gui)
 
-    from synkimeter.store.commands import add_commands
+    from synkimeter.batch import add_commands as add_batch_commands
+    from synkimeter.store.commands import add_commands as add_store_commands
 
-    add_commands(sub)
+    add_batch_commands(sub)
+    add_store_commands(sub)
     return parser
 
 
