@@ -306,8 +306,9 @@ def bench_batch(clips: list[Path], jobs_list: list[int], tmp: Path) -> None:
 def bench_live(clip: Path, seconds_label: str) -> None:
     """VideoFileSource(realtime=True) -> LiveWorker's own loop (LatestFrameReader, face mesh,
     LiveEngine), run in this thread without a window. Latency per frame: from the moment the frame
-    left the source to (a) its landmarks and overlay being ready for the preview, (b) the first
-    published snapshot (scores) that includes it."""
+    left the source to (a) its landmarks, overlay and per-frame scores (eye open, corner heights:
+    live.InstantScores) being ready for the window, (b) the first published snapshot (blink scores,
+    trends) that includes it."""
     from PySide6.QtCore import QCoreApplication
 
     from synkimeter.gui.worker import LiveWorker
@@ -353,14 +354,14 @@ def bench_live(clip: Path, seconds_label: str) -> None:
     how = f"VideoFileSource(realtime=True) -> LiveWorker._run, no window, {seconds_label}"
     record("live", "frames measured / delivered", [worker.frames / max(1, n_source) * 100], "%", how, [before])
     record("live", "measured rate", [worker.frames / wall], "frames/s", how + " (frames / wall time)", [before])
-    record("live", "latency to landmarks, median", [float(np.median(fl))], "ms",
-           "frame leaves the source -> its landmarks + overlay ready", [before], False)
-    record("live", "latency to landmarks, p95", [float(np.percentile(fl, 95))], "ms", "same, 95th percentile",
-           [before], False)
-    record("live", "latency to scores, median", [float(np.median(sl))], "ms",
+    record("live", "latency to per-frame scores, median", [float(np.median(fl))], "ms",
+           "frame leaves the source -> its landmarks, overlay and per-frame scores ready", [before], False)
+    record("live", "latency to per-frame scores, p95", [float(np.percentile(fl, 95))], "ms",
+           "same, 95th percentile", [before], False)
+    record("live", "latency to blink scores, median", [float(np.median(sl))], "ms",
            f"frame leaves the source -> first snapshot holding it (updates every "
            f"{worker.params.live_update_interval_s * 1000:.0f} ms)", [before], False)
-    record("live", "latency to scores, p95", [float(np.percentile(sl, 95))], "ms", "same, 95th percentile",
+    record("live", "latency to blink scores, p95", [float(np.percentile(sl, 95))], "ms", "same, 95th percentile",
            [before], False)
     record("live", "snapshot update, median", [float(np.median(up))], "ms", "LiveEngine.update() + emit",
            [before], False)

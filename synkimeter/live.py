@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synkimeter.core.align import similarity_transforms
+from synkimeter.core.align import apply_similarity, similarity_transforms
 from synkimeter.core.analysis import ClipAnalysis, analyze_landmarks, head_within_range
 from synkimeter.core.anatomy import COMMISSURE, HEAD_ANCHORS, MEASURED, N_LANDMARKS, SIDES
 from synkimeter.core.blinks import EYE_NAMES
+from synkimeter.core.eyes import openness
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
@@ -103,6 +104,18 @@ class LiveSnapshot:
         return NOTICE_TEXT[self.notice]
 
 
+@dataclass(frozen=True)
+class InstantScores:
+    """Per-frame measures, ready as soon as the frame's landmarks are: what a person watches move
+    while practising. Judged against the latest update's reference face, eye level and scale."""
+
+    time_s: float
+    eye_open: dict[str, float]  # 0..1 of the eye's open level
+    openness_ratio: float  # left / right
+    height_diff_mm: float  # right corner minus left corner (up positive)
+    excursion_mm: dict[str, float]
+
+
 def _nan_dict() -> dict[str, float]:
     return {side: float("nan") for side in SIDES}
 
@@ -131,6 +144,7 @@ class LiveEngine:
         self._last_analysis: ClipAnalysis | None = None
         self._reference: np.ndarray | None = None
         self._mm_per_px = float("nan")
+        self._open_level: dict[str, float] = _nan_dict()
 
     def __len__(self) -> int:
         """Frames currently held in the buffer (at most `capacity`)."""
@@ -192,6 +206,12 @@ class LiveEngine:
         self._last_analysis = analysis
         self._reference = analysis.alignment.reference
         self._mm_per_px = analysis.mm_per_px
+        # The eye's open level now (closure = 1 - openness / level), for per-frame scores.
+        for side in SIDES:
+            c = float(analysis.closure[side][-1])
+            o = float(openness(packed[-1:], MEASURED)[side][0])
+            if math.isfinite(c) and math.isfinite(o) and c < 1.0:
+                self._open_level[side] = o / (1.0 - c)
 
         new = self._collect_final_blinks(analysis, t)
         sym = symmetry(analysis.alignment.aligned[-1:], analysis.alignment.reference, MEASURED, analysis.mm_per_px)
@@ -298,11 +318,32 @@ class LiveEngine:
             series=None, mm_per_px=float("nan"), iris_px=iris_px, yaw_deg=float("nan"), pitch_deg=float("nan"),
         )
 
-    # -- per-frame overlay ----------------------------------------------------------------------
-    def corner_rest_px(self, points: np.ndarray | None) -> dict[str, tuple[float, float]] | None:
-        """Where each mouth corner rests (its median position over the buffer) in this frame's
-        image pixels, head motion put back in: the overlay draws the corner's movement from there.
-        None until the first update, or without a face."""
+    # -- per frame ------------------------------------------------------------------------------
+    def instant(self, timestamp_s: float, points: np.ndarray | None) -> InstantScores | None:
+        """Per-frame scores for one frame (about 0.2 ms): the frame is aligned to the reference face
+        of the latest update. None before the first update or without a face."""
+        aligned = self._align_frame(points)
+        if aligned is None:
+            return None
+        sym = symmetry(aligned, self._reference, MEASURED, self._mm_per_px)
+        eye_open = {}
+        for side in SIDES:
+            level = self._open_level[side]
+            value = float(sym.openness[side][0]) / level if math.isfinite(level) and level > 0 else float("nan")
+            eye_open[side] = float(np.clip(value, 0.0, 1.0)) if math.isfinite(value) else float("nan")
+        return InstantScores(float(timestamp_s), eye_open, float(sym.openness_ratio[0]), float(sym.height_diff_mm[0]),
+                             {side: float(sym.excursion_mm[side][0]) for side in SIDES})
+
+    def _align_frame(self, points: np.ndarray | None) -> np.ndarray | None:
+        """One frame's packed landmarks mapped onto the latest reference face, (1, M, 3)."""
+        fit = self._frame_transform(points)
+        if fit is None or not np.isfinite(fit[0]).all():
+            return None
+        packed, s, r, tr = fit
+        return apply_similarity(packed[None], s, r, tr)
+
+    def _frame_transform(self, points: np.ndarray | None):
+        """(packed points, scale, rotation, translation) mapping one frame onto the reference face."""
         if points is None or self._reference is None:
             return None
         pts = np.asarray(points, dtype=np.float64)
@@ -313,6 +354,17 @@ class LiveEngine:
         s, r, tr = similarity_transforms(packed[None, anchors], self._reference[anchors])
         if not np.isfinite(s[0]) or s[0] <= 0:
             return None
+        return packed, s, r, tr
+
+    # -- per-frame overlay ----------------------------------------------------------------------
+    def corner_rest_px(self, points: np.ndarray | None) -> dict[str, tuple[float, float]] | None:
+        """Where each mouth corner rests (its median position over the buffer) in this frame's
+        image pixels, head motion put back in: the overlay draws the corner's movement from there.
+        None until the first update, or without a face."""
+        fit = self._frame_transform(points)
+        if fit is None:
+            return None
+        _, s, r, tr = fit
         out = {}
         for side in SIDES:
             ref = self._reference[MEASURED[COMMISSURE[side]]]
@@ -321,4 +373,4 @@ class LiveEngine:
         return out
 
 
-__all__ = ["LiveEngine", "LiveSnapshot", "PlotSeries", "SessionBlink", "NOTICE_TEXT"]
+__all__ = ["InstantScores", "LiveEngine", "LiveSnapshot", "PlotSeries", "SessionBlink", "NOTICE_TEXT"]

@@ -161,3 +161,23 @@ def symmetry_with_corner_shift(track, a, up_mm):
     _, up = face_axes(a.alignment.reference, MEASURED)
     aligned[:, MEASURED[COMMISSURE["right"]], :2] += up * up_mm / a.mm_per_px
     return symmetry(aligned, a.alignment.reference, MEASURED, a.mm_per_px).height_diff_mm
+
+
+def test_per_frame_scores_agree_with_the_update_and_follow_the_frame():
+    track = simulate(12.0, blinks=[SimBlink(4.0)], coupling_mm={"right": 2.0})
+    engine = LiveEngine()
+    closed = int(np.argmin(np.abs(track.timestamps_s - 4.0)))
+    assert engine.instant(0.0, track.points[0]) is None  # nothing to judge against yet
+    for t, points in zip(track.timestamps_s[:closed - 30], track.points[:closed - 30]):
+        engine.push(t, points)
+    snapshot = engine.update()
+    last = closed - 31
+    instant = engine.instant(track.timestamps_s[last], track.points[last])
+    assert instant.height_diff_mm == pytest.approx(snapshot.height_diff_mm, abs=0.05)
+    for side in ("right", "left"):
+        assert instant.eye_open[side] == pytest.approx(snapshot.eye_open[side], abs=0.02)
+    # A later frame, at the blink's apex, is judged at once, without another update.
+    at_apex = engine.instant(track.timestamps_s[closed], track.points[closed])
+    assert at_apex.eye_open["right"] < 0.5 and at_apex.eye_open["left"] < 0.5
+    # The right corner is pulled up at the apex: it now sits higher than before the blink.
+    assert at_apex.height_diff_mm - instant.height_diff_mm > 1.0

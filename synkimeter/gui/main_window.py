@@ -260,6 +260,8 @@ class MainWindow(QMainWindow):
         view = self.session.take_view()
         if view is not None:
             self.preview.show_view(view)
+            if view.instant is not None:
+                self.scores.show_instant(view.instant)
 
     def _on_state(self, state: str, message: str) -> None:
         running = state in ("starting", "running")

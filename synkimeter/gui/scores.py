@@ -105,6 +105,12 @@ class ScoresPanel(QFrame):
             median.setToolTip(f"{ROWS[3][2]}\nMedian of {s.n_scored[side]} blink(s) of the {side} eye.")
         self.level.setText(level_text(s.height_diff_mm))
 
+    def show_instant(self, instant) -> None:
+        """The per-frame values (eye open, corner heights), as fresh as the picture."""
+        for side in SIDES:
+            self.values[("eye_open", side)].setText(percent(instant.eye_open[side]))
+        self.level.setText(level_text(instant.height_diff_mm))
+
 
 def level_text(diff_mm: float) -> str:
     if diff_mm is None or not math.isfinite(diff_mm):

@@ -36,6 +36,7 @@ class ViewFrame:
     eyes: dict[str, np.ndarray] | None  # (K, 2) closed eye outline per side
     corners: dict[str, tuple[float, float]] | None  # mouth corners now
     corner_rest: dict[str, tuple[float, float]] | None  # where they rest (head motion put back)
+    instant: object | None = None  # live.InstantScores of this very frame
 
 
 @dataclass
@@ -169,15 +170,16 @@ class LiveWorker(QThread):
         self.frames += 1
         self._times.append(time.monotonic())
         self._stamps.append(frame.timestamp_s)
-        eyes = corners = rest = None
+        eyes = corners = rest = instant = None
         if points is not None:
             eyes = {side: points[_EYE_INDEX[side], :2] for side in SIDES}
             corners = {side: self._smooth(side, points[COMMISSURE[side], :2]) for side in SIDES}
             rest = self.engine.corner_rest_px(points)
+            instant = self.engine.instant(frame.timestamp_s, points)
         else:
             self._smoothed_corners.clear()
         with self._lock:
-            self._view = ViewFrame(frame.image, frame.timestamp_s, captured, eyes, corners, rest)
+            self._view = ViewFrame(frame.image, frame.timestamp_s, captured, eyes, corners, rest, instant)
 
     def _smooth(self, side: str, point: np.ndarray) -> tuple[float, float]:
         """A light exponential smoothing of the drawn corner: mesh jitter is 0.2-0.5 mm."""
