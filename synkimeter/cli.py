@@ -171,10 +171,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.set_defaults(func=cmd_gui)
 
     from synkimeter.batch import add_commands as add_batch_commands
+    from synkimeter.practice_cli import add_commands as add_practice_commands
     from synkimeter.store.commands import add_commands as add_store_commands
 
     add_batch_commands(sub)
     add_store_commands(sub)
+    add_practice_commands(sub)
     return parser
 
 
