@@ -166,14 +166,14 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
     return out
 
 
-def _median_reference(points64: np.ndarray, anchor_pts: np.ndarray, face: np.ndarray) -> np.ndarray:
+def _median_reference(points: np.ndarray, anchor_pts: np.ndarray, face: np.ndarray) -> np.ndarray:
     """The clip's median face in two passes (see align_to_reference)."""
     # The reference is a median, so a few thousand evenly spread frames settle it as well as all.
     sample = np.flatnonzero(face)
     sample = sample[np.linspace(0, sample.size - 1, min(sample.size, REFERENCE_SAMPLE_FRAMES)).astype(np.intp)]
     first_ref = np.median(anchor_pts[sample], axis=0)
     s, r, t = similarity_transforms(anchor_pts[sample], first_ref)
-    return np.median(apply_similarity(points64[sample], s, r, t), axis=0)
+    return np.median(apply_similarity(points[sample].astype(np.float64), s, r, t), axis=0)
 
 
 def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, hold: np.ndarray | None = None,
@@ -201,8 +201,9 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):
         raise ValueError(f"expected landmarks of shape (T, {int(anchors.max()) + 1}+, 3), got {points.shape}")
     n_frames, n_points, _ = points.shape
-    points64 = points.astype(np.float64, copy=False)
-    face = np.isfinite(points64[:, anchors]).all(axis=(1, 2))
+    # Only the anchors need double precision for the fit; the whole face is not copied.
+    anchor_pts = np.ascontiguousarray(points[:, anchors], dtype=np.float64)
+    face = np.isfinite(anchor_pts.reshape(n_frames, -1).sum(axis=1))
     if not face.any():
         nan_t = np.full(n_frames, np.nan)
         return Alignment(
@@ -211,13 +212,12 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
             scale=nan_t, rotation=np.full((n_frames, 3, 3), np.nan), translation=np.full((n_frames, 3), np.nan),
             yaw_deg=nan_t.copy(), pitch_deg=nan_t.copy(), roll_deg=nan_t.copy(), residual_px=nan_t.copy(),
         )
-    anchor_pts = np.ascontiguousarray(points64[:, anchors])
     if reference is not None:
         reference = np.asarray(reference, dtype=np.float64)
         if reference.shape != (n_points, 3):
             raise ValueError(f"expected a reference of shape ({n_points}, 3), got {reference.shape}")
     else:
-        reference = _median_reference(points64, anchor_pts, face)
+        reference = _median_reference(points, anchor_pts, face)
     s, r, t = similarity_transforms(anchor_pts, reference[anchors])
     if hold is not None and np.any(hold):
         hold = np.asarray(hold, dtype=bool)
