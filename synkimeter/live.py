@@ -27,6 +27,7 @@ from synkimeter.core.analysis import ClipAnalysis, analyze_landmarks, head_withi
 from synkimeter.core.anatomy import COMMISSURE, HEAD_ANCHORS, MEASURED, N_LANDMARKS, SIDES
 from synkimeter.core.blinks import EYE_NAMES
 from synkimeter.core.eyes import openness
+from synkimeter.core.ocular_oral import average_movement, blink_traces
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
@@ -89,6 +90,7 @@ class LiveSnapshot:
     eye_closures: int  # long deliberate closures, counted apart
     latest: dict[str, SessionBlink | None]  # the latest blink of each side's eye
     median_mm: dict[str, float]  # running median over the session's scored blinks
+    average_mm: dict[str, float]  # blink-averaged movement over them: the headline, as in `analyze`
     n_scored: dict[str, int]
     new_blinks: list[SessionBlink]  # blinks that became final in this update
     recent_blinks: list[SessionBlink]  # the last `live_bar_blinks` (not voluntary)
@@ -141,6 +143,8 @@ class LiveEngine:
         self._session_start = math.nan
         self.blinks: list[SessionBlink] = []
         self._scored_mm: dict[str, list[float]] = {side: [] for side in SIDES}
+        # Each scored blink's displacement trace (up, out) per side: a few hundred bytes a blink.
+        self._scored_traces: dict[str, list[tuple[np.ndarray, np.ndarray]]] = {side: [] for side in SIDES}
         self._last_analysis: ClipAnalysis | None = None
         self._reference: np.ndarray | None = None
         self._mm_per_px = float("nan")
@@ -269,13 +273,18 @@ class LiveEngine:
                 scored=reason is None, reason=reason, voluntary=bool(b.voluntary[i]),
             )
             new.append(blink)
-        for blink in new:
+        onsets = np.array([blink.onset_s for blink in new])
+        rows = {side: blink_traces(t, onsets, a.traces, side, p) if new else None for side in SIDES}
+        for k, blink in enumerate(new):
             self.blinks.append(blink)
             if blink.scored:
                 for side in SIDES:
                     value = blink.mouth_mm[side]
                     if blink.involves(side) and math.isfinite(value):
                         self._scored_mm[side].append(value)
+                        up, out = rows[side]
+                        if np.isfinite(up[k]).all() and np.isfinite(out[k]).all():
+                            self._scored_traces[side].append((up[k], out[k]))
         return new
 
     def _session_scores(self) -> dict:
@@ -288,9 +297,18 @@ class LiveEngine:
             "eye_closures": sum(b.voluntary for b in self.blinks),
             "latest": latest,
             "median_mm": {side: float(np.median(v)) if v else float("nan") for side, v in self._scored_mm.items()},
+            "average_mm": {side: self._average(side) for side in SIDES},
             "n_scored": {side: len(v) for side, v in self._scored_mm.items()},
             "recent_blinks": blinks[-self.params.live_bar_blinks:],
         }
+
+    def _average(self, side: str) -> float:
+        rows = self._scored_traces[side]
+        if not rows:
+            return float("nan")
+        up = np.stack([r[0] for r in rows])
+        out = np.stack([r[1] for r in rows])
+        return float(average_movement(up, out, self.params)["peak_mm"])
 
     def _series(self, a: ClipAnalysis) -> PlotSeries:
         t = a.timestamps_s

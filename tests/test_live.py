@@ -43,6 +43,9 @@ def test_engine_matches_offline_analysis(duration_s, jitter_px):
     for side in ("right", "left"):
         assert snap.median_mm[side] == pytest.approx(summary["ocular_oral"][side]["median_mm"], abs=MEDIAN_TOL_MM)
         assert snap.n_scored[side] == summary["ocular_oral"][side]["n"]
+        # The headline, blink-averaged movement, is the same figure `analyze` leads with.
+        assert snap.average_mm[side] == pytest.approx(summary["ocular_oral"][side]["average_peak_mm"],
+                                                      abs=MEDIAN_TOL_MM)
     assert snap.median_mm["right"] == pytest.approx(2.0, abs=0.3)
     assert snap.median_mm["left"] < 0.6
     assert snap.notice == NOTICE_OK

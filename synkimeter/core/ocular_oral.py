@@ -200,43 +200,62 @@ def bootstrap_median_ci(values: np.ndarray, resamples: int, seed: int = 0) -> tu
     return float(low), float(high)
 
 
-def blink_triggered_average(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces,
-                            params: AnalysisParams = DEFAULT_PARAMS) -> dict:
-    """Mean commissure displacement vector per side on a grid relative to the blinks' onsets.
+def bta_grid(params: AnalysisParams = DEFAULT_PARAMS) -> np.ndarray:
+    """Times relative to the blink's onset on which blink traces are averaged."""
+    return np.arange(params.bta_start_s, params.bta_end_s + 1e-9, params.bta_step_s)
+
+
+def blink_traces(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces, side: str,
+                 params: AnalysisParams = DEFAULT_PARAMS) -> tuple[np.ndarray, np.ndarray]:
+    """Each blink's commissure displacement (up, out components, mm) on `bta_grid`, relative to
+    its own pre-blink baseline: two (n_blinks, grid) arrays. The live view keeps these per blink."""
+    grid = bta_grid(params)
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    onset_s = np.asarray(onset_s, dtype=np.float64)
+    in_baseline = (grid >= params.pre_blink_start_s) & (grid <= params.pre_blink_end_s)
+    times = onset_s[:, None] + grid[None, :]
+    comps = []
+    for series in (traces.up_mm[side], traces.out_mm[side]):
+        values = np.interp(times.ravel(), t, _fill_gaps(series)).reshape(times.shape)
+        comps.append(values - values[:, in_baseline].mean(axis=1, keepdims=True))
+    return comps[0], comps[1]
+
+
+def average_movement(up: np.ndarray, out: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> dict:
+    """The blink-averaged movement of one side from its blinks' traces (see blink_traces).
 
     Averaging the signed components of N blinks lowers landmark jitter by about sqrt(N) before the
     magnitude is taken, so `peak_mm` is far less inflated by noise than a single blink's peak.
     """
-    grid = np.arange(params.bta_start_s, params.bta_end_s + 1e-9, params.bta_step_s)
-    out = {"time_s": grid.tolist(), "n": int(np.size(onset_s))}
-    t = np.asarray(timestamps_s, dtype=np.float64)
-    onset_s = np.asarray(onset_s, dtype=np.float64)
-    in_baseline = (grid >= params.pre_blink_start_s) & (grid <= params.pre_blink_end_s)
+    grid = bta_grid(params)
+    n = int(up.shape[0])
+    if n == 0:
+        return {"mm": [float("nan")] * grid.size, "sem_mm": [float("nan")] * grid.size,
+                "peak_mm": float("nan"), "peak_latency_s": float("nan"), "n": 0}
+    mean_up, mean_out = up.mean(axis=0), out.mean(axis=0)
+    magnitude = np.hypot(mean_up, mean_out)
+    spread = np.hypot(up - mean_up, out - mean_out)
+    sem = np.sqrt((spread**2).sum(axis=0) / max(n - 1, 1) / n)
+    k = int(np.argmax(np.where(grid >= 0, magnitude, -np.inf)))
+    # Each blink's movement along the average's direction at its peak: their mean is the peak,
+    # their spread its uncertainty.
+    direction = np.array([mean_up[k], mean_out[k]]) / max(magnitude[k], 1e-12)
+    along = up[:, k] * direction[0] + out[:, k] * direction[1]
+    half = 1.96 * along.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
+    return {"mm": magnitude.tolist(), "sem_mm": sem.tolist(), "peak_mm": float(magnitude[k]),
+            "peak_latency_s": float(grid[k]), "peak_ci95_mm": [float(magnitude[k] - half), float(magnitude[k] + half)],
+            "per_blink_mm": along.tolist(), "n": n}
+
+
+def blink_triggered_average(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces,
+                            params: AnalysisParams = DEFAULT_PARAMS) -> dict:
+    """Blink-averaged commissure movement per side over the blinks starting at `onset_s`."""
+    out = {"time_s": bta_grid(params).tolist(), "n": int(np.size(onset_s))}
     for side in SIDES:
-        if onset_s.size == 0 or not np.isfinite(traces.up_mm[side]).any():
-            out[side] = {"mm": [float("nan")] * grid.size, "sem_mm": [float("nan")] * grid.size,
-                         "peak_mm": float("nan"), "peak_latency_s": float("nan")}
+        if np.size(onset_s) == 0 or not np.isfinite(traces.up_mm[side]).any():
+            out[side] = average_movement(np.zeros((0, 0)), np.zeros((0, 0)), params)
             continue
-        times = onset_s[:, None] + grid[None, :]
-        comps = []
-        for series in (traces.up_mm[side], traces.out_mm[side]):
-            values = np.interp(times.ravel(), t, _fill_gaps(series)).reshape(times.shape)
-            values = values - values[:, in_baseline].mean(axis=1, keepdims=True)
-            comps.append(values)
-        mean_up, mean_out = comps[0].mean(axis=0), comps[1].mean(axis=0)
-        magnitude = np.hypot(mean_up, mean_out)
-        spread = np.hypot(comps[0] - mean_up, comps[1] - mean_out)
-        sem = np.sqrt((spread**2).sum(axis=0) / max(onset_s.size - 1, 1) / onset_s.size)
-        after = grid >= 0
-        k = int(np.argmax(np.where(after, magnitude, -np.inf)))
-        # Each blink's movement along the average's direction at its peak: their mean is the peak,
-        # their spread its uncertainty.
-        direction = np.array([mean_up[k], mean_out[k]]) / max(magnitude[k], 1e-12)
-        along = comps[0][:, k] * direction[0] + comps[1][:, k] * direction[1]
-        half = 1.96 * along.std(ddof=1) / np.sqrt(along.size) if along.size > 1 else float("nan")
-        out[side] = {"mm": magnitude.tolist(), "sem_mm": sem.tolist(), "peak_mm": float(magnitude[k]),
-                     "peak_latency_s": float(grid[k]), "peak_ci95_mm": [float(magnitude[k] - half), float(magnitude[k] + half)],
-                     "per_blink_mm": along.tolist()}
+        out[side] = average_movement(*blink_traces(timestamps_s, onset_s, traces, side, params), params)
     return out
 
 

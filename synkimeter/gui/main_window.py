@@ -333,7 +333,8 @@ class MainWindow(QMainWindow):
                          f"(right − left) {mm(s.height_diff_mm, 2)}; corner to lip midline: "
                          + ", ".join(f"{side_html(side)} {mm(s.excursion_mm[side], 1)}" for side in SIDES))
             parts.append("Blinks counted once each after they end; " + ", ".join(
-                f"{side_html(side)}: {s.n_scored[side]} scored, median {mm(s.median_mm[side], 2)}" for side in SIDES)
+                f"{side_html(side)}: {s.n_scored[side]} scored, averaged {mm(s.average_mm[side], 2)}, "
+                f"median of peaks {mm(s.median_mm[side], 2)}" for side in SIDES)
                 + f"; long eye closures (not blinks): {s.eye_closures}")
         return "<br>".join(parts)
 

@@ -19,8 +19,8 @@ ROWS = (
      "How far the mouth corner on that side moved while that eye blinked, the last time it blinked "
      "(peak movement, head movement removed)."),
     ("median", "Usually moves",
-     "The middle value (median) of the mouth-corner movement over this session's blinks. "
-     "Blinks while talking, smiling or with the head turned are left out."),
+     "The mouth-corner movement averaged over this session's blinks (the same figure as the "
+     "analysis and the reports). Blinks while talking, smiling or with the head turned are left out."),
 )
 
 
@@ -101,8 +101,9 @@ class ScoresPanel(QFrame):
                                  f"{'s' if latest.eye == 'both' else ''}).{why}")
                 label.setStyleSheet(big_style(SIDE_COLOR[side] if latest.scored else MUTED_COLOR))
             median = self.values[("median", side)]
-            median.setText(mm(s.median_mm[side]))
-            median.setToolTip(f"{ROWS[3][2]}\nMedian of {s.n_scored[side]} blink(s) of the {side} eye.")
+            median.setText(mm(s.average_mm[side]))
+            median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
+                              f"median of their own peaks {mm(s.median_mm[side])}.")
         self.level.setText(level_text(s.height_diff_mm))
 
     def show_instant(self, instant) -> None:
