@@ -46,7 +46,7 @@ def load_series(path: str | Path, params: AnalysisParams = DEFAULT_PARAMS,
             raise ClipError(f"'{path}' is not a landmark file saved by synkimeter ({type(exc).__name__}).") from exc
     try:
         source = VideoFileSource(path)
-        return extract_landmarks(source, params, progress=progress)
+        return extract_landmarks(source, params, progress=progress, workers=params.landmark_workers)
     except SourceError as exc:
         raise ClipError(str(exc)) from exc
 
