@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import collections
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable
 

@@ -32,7 +32,6 @@ the tasks finished so far: the clip being recorded is marked failed with the rea
 
 from __future__ import annotations
 
-import collections
 import math
 import threading
 from dataclasses import dataclass, field
@@ -439,71 +438,6 @@ class ProtocolRunner:
             session_id=self.session.id if self.session is not None else None, dropped_frames=self.dropped_frames)
 
 
-# --- reading every frame -------------------------------------------------------------------------
-class _EveryFrameReader:
-    """Reads `source` in a thread into a FIFO of at most `max_frames`. A source that is not live
-    waits for room (nothing is lost); a live one drops the oldest frame when the FIFO is full and
-    counts it in `dropped`."""
-
-    def __init__(self, source, max_frames: int) -> None:
-        self.source = source
-        self.max_frames = max(2, int(max_frames))
-        self.block = not getattr(source, "is_live", True)
-        self.dropped = 0
-        self.error: BaseException | None = None
-        self.finished = threading.Event()
-        self._stop = threading.Event()
-        self._cond = threading.Condition()
-        self._queue: collections.deque = collections.deque()
-        self._thread = threading.Thread(target=self._run, name="EveryFrameReader", daemon=True)
-        self._thread.start()
-
-    def _run(self) -> None:
-        frames = iter(self.source)
-        try:
-            for frame in frames:
-                with self._cond:
-                    if self.block:
-                        self._cond.wait_for(lambda: len(self._queue) < self.max_frames or self._stop.is_set())
-                    elif len(self._queue) >= self.max_frames:
-                        self._queue.popleft()
-                        self.dropped += 1
-                    if self._stop.is_set():
-                        break
-                    self._queue.append(frame)
-                    self._cond.notify_all()
-        except Exception as exc:  # handed to the consumer, after the frames before it
-            self.error = exc
-        finally:
-            close = getattr(frames, "close", None)
-            if close is not None:
-                close()
-            self.finished.set()
-            with self._cond:
-                self._cond.notify_all()
-
-    def get(self, timeout: float = 0.1):
-        """The oldest frame not taken yet, or None (nothing in time, or the source has ended)."""
-        with self._cond:
-            self._cond.wait_for(lambda: self._queue or self.finished.is_set(), timeout)
-            if self._queue:
-                frame = self._queue.popleft()
-                self._cond.notify_all()
-                return frame
-            return None
-
-    @property
-    def exhausted(self) -> bool:
-        return self.finished.is_set() and not self._queue
-
-    def stop(self, timeout: float = 5.0) -> None:
-        self._stop.set()
-        with self._cond:
-            self._cond.notify_all()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout)
-
-
 def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEFAULT_PARAMS, *, mesh=None,
                     stop: threading.Event | None = None,
                     on_frame: Callable[[object, object], None] | None = None,
@@ -513,7 +447,7 @@ def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEF
     `stop` is set. `mesh` is a FaceMeshExtractor-like object (made here when None); `on_frame(frame,
     observation)` after each frame (for a preview), `on_status(status)` when what the screen shows
     changes (at most every 0.1 s of frame time, and on every change of phase or step)."""
-    from synkimeter.capture import SourceError
+    from synkimeter.capture import RecordingReader, SourceError
 
     stop = stop or threading.Event()
     try:
@@ -531,7 +465,7 @@ def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEF
 
         mesh = FaceMeshExtractor(params)
     fps = source.fps if getattr(source, "fps", None) else 30.0
-    reader = _EveryFrameReader(source, int(max(2.0, params.protocol_queue_s * fps)))
+    reader = RecordingReader(source, int(max(2.0, params.protocol_queue_s * fps)))
     last_key, last_emit = None, -math.inf
     dropped_base = 0
     try:

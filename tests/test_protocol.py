@@ -6,7 +6,6 @@ and reported (CSV, HTML, PDF)."""
 from __future__ import annotations
 
 import csv
-import os
 import re
 import shutil
 import signal

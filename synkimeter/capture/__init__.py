@@ -7,7 +7,7 @@
 Failures a person can cause raise `SourceError`, whose str() is one plain sentence.
 """
 
-from .readers import FrameQueueReader, LatestFrameReader
+from .readers import FrameQueueReader, LatestFrameReader, RecordingReader
 from .sources import (
     CameraInfo,
     CameraSource,
@@ -28,6 +28,7 @@ __all__ = [
     "FrameQueueReader",
     "FrameSource",
     "LatestFrameReader",
+    "RecordingReader",
     "SourceError",
     "VideoFileSource",
     "VideoInfo",

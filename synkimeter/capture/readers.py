@@ -11,6 +11,7 @@ reader thread; a source the caller opened is the caller's to close after stop().
 
 from __future__ import annotations
 
+import collections
 import queue
 import threading
 import time
@@ -239,3 +240,68 @@ class FrameQueueReader:
 
 
 __all__ = ["FrameQueueReader", "LatestFrameReader"]
+
+
+class RecordingReader:
+    """Reads `source` in a thread into a FIFO of at most `max_frames`, for recordings: a source that
+    is not live waits for room (nothing is lost); a live camera cannot wait, so when the consumer
+    falls that far behind the oldest frame is dropped and counted in `dropped`. (FrameQueueReader
+    always waits; LatestFrameReader keeps only the newest frame.)"""
+
+    def __init__(self, source, max_frames: int) -> None:
+        self.source = source
+        self.max_frames = max(2, int(max_frames))
+        self.block = not getattr(source, "is_live", True)
+        self.dropped = 0
+        self.error: BaseException | None = None
+        self.finished = threading.Event()
+        self._stop = threading.Event()
+        self._cond = threading.Condition()
+        self._queue: collections.deque = collections.deque()
+        self._thread = threading.Thread(target=self._run, name="RecordingReader", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        frames = iter(self.source)
+        try:
+            for frame in frames:
+                with self._cond:
+                    if self.block:
+                        self._cond.wait_for(lambda: len(self._queue) < self.max_frames or self._stop.is_set())
+                    elif len(self._queue) >= self.max_frames:
+                        self._queue.popleft()
+                        self.dropped += 1
+                    if self._stop.is_set():
+                        break
+                    self._queue.append(frame)
+                    self._cond.notify_all()
+        except Exception as exc:  # handed to the consumer, after the frames before it
+            self.error = exc
+        finally:
+            close = getattr(frames, "close", None)
+            if close is not None:
+                close()
+            self.finished.set()
+            with self._cond:
+                self._cond.notify_all()
+
+    def get(self, timeout: float = 0.1):
+        """The oldest frame not taken yet, or None (nothing in time, or the source has ended)."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._queue or self.finished.is_set(), timeout)
+            if self._queue:
+                frame = self._queue.popleft()
+                self._cond.notify_all()
+                return frame
+            return None
+
+    @property
+    def exhausted(self) -> bool:
+        return self.finished.is_set() and not self._queue
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout)

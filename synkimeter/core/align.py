@@ -39,7 +39,6 @@ def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.nd
     target = np.asarray(target, dtype=np.float64)
     if source.ndim != 3 or source.shape[1:] != target.shape or target.shape[-1] != 3:
         raise ValueError(f"expected source (T, K, 3) and target (K, 3), got {source.shape} and {target.shape}")
-    n_frames = source.shape[0]
     valid = np.isfinite(source.reshape(source.shape[0], -1).sum(axis=1)) & bool(np.isfinite(target).all())
     src = np.where(valid[:, None, None], source, 0.0)
     mu_src = src.mean(axis=1)  # (T, 3)

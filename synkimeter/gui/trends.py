@@ -312,7 +312,6 @@ class TrendsView(QWidget):
             return
         pos = self._positions(trends)
         series_list = [s for s in trends.series if s.metric.key == key]
-        per_side = any(s.side for s in series_list)
         ys = []
         for s in series_list:
             if not s.points:

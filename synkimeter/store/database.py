@@ -742,7 +742,7 @@ class Store:
         """Analyse an existing clip, copy it into the store with its landmarks and summary, and record
         a complete session. Creates the patient if new. On failure nothing is left behind."""
         from synkimeter.params import DEFAULT_PARAMS
-        from synkimeter.pipeline import ClipError, analyze_clip, analyze_series
+        from synkimeter.pipeline import ClipError, analyze_clip
 
         params = params or DEFAULT_PARAMS
         if kind not in SESSION_KINDS:
