@@ -156,6 +156,34 @@ class FrameSource(ABC):
 # Files
 
 
+class _OpenCVSource(FrameSource):
+    """What a file and a camera share: a cv2.VideoCapture and the size and rate read from it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._cap: Any = None
+        self._fps: float | None = None
+        self._width: int | None = None
+        self._height: int | None = None
+        self._first: tuple[np.ndarray, float] | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self._cap is not None
+
+    @property
+    def fps(self) -> float | None:
+        return self._fps
+
+    @property
+    def width(self) -> int | None:
+        return self._width
+
+    @property
+    def height(self) -> int | None:
+        return self._height
+
+
 def _quote(path: Path | str) -> str:
     return f"'{path}'"
 
@@ -209,7 +237,7 @@ def _check_file_path(path: Path) -> None:
         raise SourceError(f"{shown} is empty (0 bytes).", "empty")
 
 
-class VideoFileSource(FrameSource):
+class VideoFileSource(_OpenCVSource):
     """Frames of a video file, timed by the file's own presentation times.
 
     realtime=True paces delivery on a monotonic clock so the file plays like a camera (for trying the
@@ -222,31 +250,10 @@ class VideoFileSource(FrameSource):
         self.realtime = bool(realtime)
         self.description = str(self.path)
         self.is_live = self.realtime
-        self._cap: Any = None
-        self._fps: float | None = None
         self._frame_count: int | None = None
-        self._width: int | None = None
-        self._height: int | None = None
-        self._first: tuple[np.ndarray, float] | None = None
         self._consumed = False
 
     # -- properties ---------------------------------------------------------------------------
-    @property
-    def is_open(self) -> bool:
-        return self._cap is not None
-
-    @property
-    def fps(self) -> float | None:
-        return self._fps
-
-    @property
-    def width(self) -> int | None:
-        return self._width
-
-    @property
-    def height(self) -> int | None:
-        return self._height
-
     @property
     def frame_count(self) -> int | None:
         return self._frame_count
@@ -398,7 +405,7 @@ def _open_capture(index: int) -> Any:
         return cv2.VideoCapture(index)
 
 
-class CameraSource(FrameSource):
+class CameraSource(_OpenCVSource):
     """Frames of a camera, timed by time.monotonic() at capture, relative to the first frame."""
 
     is_live = True
@@ -408,29 +415,8 @@ class CameraSource(FrameSource):
         self.index = int(index)
         self.requested_size = (width, height)
         self.description = f"Camera {self.index}"
-        self._cap: Any = None
-        self._fps: float | None = None
-        self._width: int | None = None
-        self._height: int | None = None
-        self._first: tuple[np.ndarray, float] | None = None
         self._closing = False
         self._iterating = False
-
-    @property
-    def is_open(self) -> bool:
-        return self._cap is not None
-
-    @property
-    def fps(self) -> float | None:
-        return self._fps
-
-    @property
-    def width(self) -> int | None:
-        return self._width
-
-    @property
-    def height(self) -> int | None:
-        return self._height
 
     @property
     def frame_count(self) -> int | None:
