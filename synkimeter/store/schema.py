@@ -87,17 +87,22 @@ def _v1(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
+def _stored_ocular_oral(conn: sqlite3.Connection):
+    """(result id, its stored `ocular_oral` dict) for every result whose JSON can be read: what a
+    migration back-fills new columns from."""
+    for row_id, text in conn.execute("SELECT id, summary_json FROM results").fetchall():
+        try:
+            yield row_id, json.loads(text).get("ocular_oral", {})
+        except (ValueError, AttributeError):
+            continue
+
+
 def _v2(conn: sqlite3.Connection) -> None:
     for column in V2_RESULT_COLUMNS:
         conn.execute(f"ALTER TABLE results ADD COLUMN {column}")
     for column in V2_SESSION_COLUMNS:
         conn.execute(f"ALTER TABLE sessions ADD COLUMN {column}")
-    rows = conn.execute("SELECT id, summary_json FROM results").fetchall()
-    for row_id, text in rows:
-        try:
-            oo = json.loads(text).get("ocular_oral", {})
-        except (ValueError, AttributeError):
-            continue
+    for row_id, oo in _stored_ocular_oral(conn):
         values = [(oo.get(side) or {}).get("average_peak_mm") for side in SIDES]
         conn.execute("UPDATE results SET right_average_peak_mm = ?, left_average_peak_mm = ? WHERE id = ?",
                      (*values, row_id))
@@ -111,12 +116,7 @@ V3_RESULT_COLUMNS = [f"{side}_{name} REAL" for side in SIDES for name in ("avera
 def _v3(conn: sqlite3.Connection) -> None:
     for column in V3_RESULT_COLUMNS:
         conn.execute(f"ALTER TABLE results ADD COLUMN {column}")
-    rows = conn.execute("SELECT id, summary_json FROM results").fetchall()
-    for row_id, text in rows:
-        try:
-            oo = json.loads(text).get("ocular_oral", {})
-        except (ValueError, AttributeError):
-            continue
+    for row_id, oo in _stored_ocular_oral(conn):
         values = []
         for side in SIDES:
             ci = (oo.get(side) or {}).get("average_ci95_mm") or [None, None]
