@@ -16,9 +16,10 @@ pg.setConfigOptions(antialias=True, background=PANEL, foreground=TEXT_COLOR)
 EYE_MARK_COLOR = {"both": BOTH_COLOR, **SIDE_COLOR}
 
 
-def _plot(title: str, y_label: str, tip: str) -> pg.PlotWidget:
-    w = pg.PlotWidget()
-    w.setTitle(f'<span style="font-size:11pt; color:{TEXT_COLOR}">{title}</span>')
+def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, background=None) -> pg.PlotWidget:
+    """A quiet plot in the window's style: titled, no mouse zoom or menu, light horizontal grid."""
+    w = pg.PlotWidget() if background is None else pg.PlotWidget(background=background)
+    w.setTitle(f'<span style="font-size:{title_pt}pt; color:{TEXT_COLOR}">{title}</span>')
     w.setLabel("left", y_label)
     w.showGrid(x=False, y=True, alpha=0.15)
     w.setMenuEnabled(False)
@@ -34,9 +35,9 @@ class TrendPlots:
 
     def __init__(self, window_s: float = DEFAULT_PARAMS.live_plot_window_s) -> None:
         self.window_s = window_s
-        self.eyes = _plot("Eyes closing", "how closed",
+        self.eyes = styled_plot("Eyes closing", "how closed",
                           "How closed each eye is (0 = open as usual, 1 = fully shut). Ticks mark counted blinks.")
-        self.mouth = _plot("Mouth-corner movement", "mm",
+        self.mouth = styled_plot("Mouth-corner movement", "mm",
                            "How far each mouth corner is from where it rests, in millimetres (head movement removed).")
         self.mouth.setXLink(self.eyes)
         self.eyes.setYRange(-0.05, 1.0, padding=0)
@@ -86,7 +87,7 @@ class BlinkBars:
 
     def __init__(self, n_blinks: int = DEFAULT_PARAMS.live_bar_blinks) -> None:
         self.n_blinks = n_blinks
-        self.widget = _plot("Mouth-corner movement at each blink", "mm",
+        self.widget = styled_plot("Mouth-corner movement at each blink", "mm",
                             "One pair of bars per blink (right, left). Faded bars are blinks left out of the "
                             "usual value (talking, head turned, too close to the previous blink). Dashed "
                             "lines: the usual (median) value per side.")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from synkimeter.gui.plots import styled_plot
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
 from synkimeter.store.trends import Change, Trends
 
@@ -107,14 +108,7 @@ def write_reports(store, patient, folder: Path | None = None) -> tuple[Path, Pat
 
 
 def _plot(title: str, unit: str, tip: str) -> pg.PlotWidget:
-    w = pg.PlotWidget(background=PANEL)
-    w.setTitle(f'<span style="font-size:12pt; color:{TEXT_COLOR}">{title}</span>')
-    w.setLabel("left", unit)
-    w.showGrid(x=False, y=True, alpha=0.15)
-    w.setMenuEnabled(False)
-    w.setMouseEnabled(x=False, y=False)
-    w.hideButtons()
-    w.setToolTip(tip)
+    w = styled_plot(title, unit, tip, title_pt=12, background=PANEL)
     w.setMinimumHeight(230)
     w.setMaximumHeight(330)
     w.addLegend(offset=(6, 2), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 190))
