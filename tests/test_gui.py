@@ -21,7 +21,7 @@ pytest.importorskip("pyqtgraph")
 
 from PySide6.QtCore import Qt  # noqa: E402
 
-from synkimeter.capture import FrameSource, SourceError, VideoFileSource  # noqa: E402
+from fakes import UnpluggedCamera  # noqa: E402
 from synkimeter.gui.app import create_window, sample_clip_path  # noqa: E402
 from synkimeter.gui.session import make_source  # noqa: E402
 
@@ -57,50 +57,6 @@ def window(qtbot):
     w.show()
     yield w
     w.close()
-
-
-class FailingSource(FrameSource):
-    """A video replayed like a camera that is unplugged after `fail_after` frames."""
-
-    is_live = True
-
-    def __init__(self, path: str, fail_after: int) -> None:
-        super().__init__()
-        self.inner = VideoFileSource(path, realtime=True)
-        self.fail_after = fail_after
-        self.description = "Flaky camera"
-
-    def open(self) -> None:
-        self.inner.open()
-
-    def close(self) -> None:
-        self.inner.close()
-
-    @property
-    def is_open(self) -> bool:
-        return self.inner.is_open
-
-    @property
-    def fps(self):
-        return self.inner.fps
-
-    @property
-    def width(self):
-        return self.inner.width
-
-    @property
-    def height(self):
-        return self.inner.height
-
-    @property
-    def frame_count(self):
-        return None
-
-    def __iter__(self):
-        for frame in self.inner:
-            if frame.index >= self.fail_after:
-                raise SourceError("The camera stopped sending pictures (unplugged?).", "camera_lost")
-            yield frame
 
 
 def test_live_window_agrees_with_offline_analysis(qtbot, window, clip, offline):
@@ -154,7 +110,7 @@ def test_switching_source_and_stopping(qtbot, window, clip):
 
 
 def test_source_failing_mid_stream_shows_a_message(qtbot, window, clip):
-    window.open_source(FailingSource(clip, fail_after=45))
+    window.open_source(UnpluggedCamera(clip, fail_after=45, description="Flaky camera"))
     qtbot.waitUntil(lambda: window.session.state == "failed", timeout=15000)
     assert "stopped sending pictures" in window.notice.text()
     assert "stopped sending pictures" in window.preview.message

@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synkimeter.capture import FrameSource, SourceError, VideoFileSource
+from fakes import UnpluggedCamera
+from synkimeter.capture import VideoFileSource
 from synkimeter.params import DEFAULT_PARAMS
 from synkimeter.protocol import PROTOCOL_KEYS, ProtocolRunner, protocol, record_protocol
 from synkimeter.store import DB_NAME, Store
@@ -105,56 +106,12 @@ def test_full_protocol_records_every_frame_and_stores_each_task(tmp_path):
         assert store.result_row(clips[4])["right_narrowing_pct"] is not None
         assert not _leftovers(store.folder)
 
-
-class _Unplugged(FrameSource):
-    """A replayed clip whose camera is 'unplugged' after `frames` frames."""
-
-    def __init__(self, path, frames: int) -> None:
-        super().__init__()
-        self.inner = VideoFileSource(path)
-        self.frames = frames
-        self.description = "Camera 0"
-        self.is_live = False
-
-    def open(self):
-        self.inner.open()
-
-    def close(self):
-        self.inner.close()
-
-    @property
-    def is_open(self):
-        return self.inner.is_open
-
-    @property
-    def fps(self):
-        return self.inner.fps
-
-    @property
-    def width(self):
-        return self.inner.width
-
-    @property
-    def height(self):
-        return self.inner.height
-
-    @property
-    def frame_count(self):
-        return None
-
-    def __iter__(self):
-        for i, frame in enumerate(self.inner):
-            if i >= self.frames:
-                raise SourceError("The camera stopped sending pictures (was it unplugged?).", "camera_lost")
-            yield frame
-
-
 def test_camera_unplugged_mid_task_keeps_finished_tasks(tmp_path):
     # home protocol: countdown 0.3 s, rest 2 s, countdown, natural blinking 5 s: frame 150 is mid-blinking
     with Store(tmp_path / "store") as store:
         patient = store.add_patient("P-2")
         runner = ProtocolRunner(store, patient, protocol("home", PARAMS), None, PARAMS)
-        status = record_protocol(_Unplugged(SAMPLES / "healthy.mp4", 150), runner, PARAMS)
+        status = record_protocol(UnpluggedCamera(SAMPLES / "healthy.mp4", fail_after=150, realtime=False), runner, PARAMS)
         assert status.phase == "interrupted"
         assert "unplugged" in status.message and "1 finished task was kept" in status.message
         (session,) = store.sessions(patient)
