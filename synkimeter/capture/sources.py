@@ -183,6 +183,12 @@ class _OpenCVSource(FrameSource):
     def height(self) -> int | None:
         return self._height
 
+    def _release(self) -> None:
+        cap, self._cap = self._cap, None
+        self._first = None
+        if cap is not None:
+            cap.release()
+
 
 def _quote(path: Path | str) -> str:
     return f"'{path}'"
@@ -296,10 +302,7 @@ class VideoFileSource(_OpenCVSource):
         self.warnings = []
 
     def close(self) -> None:
-        cap, self._cap = self._cap, None
-        self._first = None
-        if cap is not None:
-            cap.release()
+        self._release()
 
     # -- frames -------------------------------------------------------------------------------
     def __iter__(self) -> Iterator[Frame]:
@@ -477,12 +480,6 @@ class CameraSource(_OpenCVSource):
         self._closing = True
         if not self._iterating:
             self._release()
-
-    def _release(self) -> None:
-        cap, self._cap = self._cap, None
-        self._first = None
-        if cap is not None:
-            cap.release()
 
     def __iter__(self) -> Iterator[Frame]:
         opened_here = not self.is_open
