@@ -32,12 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.capture import SourceError
-from synkimeter.core.anatomy import COMMISSURE, SIDES
+from synkimeter.core.anatomy import SIDES
 from synkimeter.core.ocular_oral import REASON_FACE_LOST, REASON_HEAD_TURNED, REASON_MOUTH_MOVING, REASON_TOO_CLOSE
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.session import describe, make_source
 from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR
-from synkimeter.gui.worker import _EYE_INDEX, LiveWorker, ViewFrame
+from synkimeter.gui.worker import LiveWorker, ViewFrame, overlay_points
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 from synkimeter.practice import (
     KIND_BLINK,
@@ -106,12 +106,8 @@ class PracticeWorker(LiveWorker):
         for attempt in self.judge.push(frame.timestamp_s, points):
             self.attempt_judged.emit(attempt)
         self.frames += 1
-        eyes = corners = None
-        if points is not None:
-            eyes = {side: points[_EYE_INDEX[side], :2] for side in SIDES}
-            corners = {side: (float(points[COMMISSURE[side], 0]), float(points[COMMISSURE[side], 1])) for side in SIDES}
-        with self._lock:
-            self._view = ViewFrame(frame.image, frame.timestamp_s, captured, eyes, corners, None)
+        eyes, corners = overlay_points(points)
+        self.views.put(ViewFrame(frame.image, frame.timestamp_s, captured, eyes, corners, None))
         if self.judge.done:
             self.set_finished.emit()
             self.stop()

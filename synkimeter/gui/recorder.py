@@ -14,9 +14,8 @@ from PySide6.QtCore import QThread, QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from synkimeter.capture import SourceError
-from synkimeter.core.anatomy import COMMISSURE, EYE_CONTOUR, SIDES
 from synkimeter.gui.protocol import RecordPage
-from synkimeter.gui.worker import ViewFrame
+from synkimeter.gui.worker import ViewFrame, ViewSlot, overlay_points
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 from synkimeter.protocol import ProtocolRunner, protocol, record_protocol
 
@@ -44,26 +43,18 @@ class RecordingWorker(QThread):
         self.mesh_factory = mesh_factory or _default_mesh
         self.protocol = protocol(self.values["protocol"], params)
         self._stop = threading.Event()
-        self._lock = threading.Lock()
-        self._view: ViewFrame | None = None
+        self.views = ViewSlot()
         self.last_status = None
 
     def stop(self) -> None:
         self._stop.set()
 
     def take_view(self) -> ViewFrame | None:
-        with self._lock:
-            view, self._view = self._view, None
-        return view
+        return self.views.take()
 
     def _on_frame(self, frame, obs) -> None:
-        eyes = corners = None
-        if obs.has_face:
-            eyes = {side: obs.points[list(EYE_CONTOUR[side]), :2] for side in SIDES}
-            corners = {side: (float(obs.points[COMMISSURE[side], 0]), float(obs.points[COMMISSURE[side], 1]))
-                       for side in SIDES}
-        with self._lock:
-            self._view = ViewFrame(frame.image, frame.timestamp_s, time.monotonic(), eyes, corners, None)
+        eyes, corners = overlay_points(obs.points if obs.has_face else None)
+        self.views.put(ViewFrame(frame.image, frame.timestamp_s, time.monotonic(), eyes, corners, None))
 
     def _on_status(self, status) -> None:
         self.last_status = status

@@ -26,6 +26,32 @@ from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 _EYE_INDEX = {side: np.array(EYE_CONTOUR[side], dtype=np.intp) for side in SIDES}
 
 
+def overlay_points(points: np.ndarray | None):
+    """Eye outlines (K, 2) and mouth corners (x, y) per side in image pixels, or (None, None)."""
+    if points is None:
+        return None, None
+    eyes = {side: points[_EYE_INDEX[side], :2] for side in SIDES}
+    corners = {side: (float(points[COMMISSURE[side], 0]), float(points[COMMISSURE[side], 1])) for side in SIDES}
+    return eyes, corners
+
+
+class ViewSlot:
+    """The newest ViewFrame, handed from a worker thread to the GUI's timer (older ones are dropped)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._view: ViewFrame | None = None
+
+    def put(self, view: ViewFrame) -> None:
+        with self._lock:
+            self._view = view
+
+    def take(self) -> ViewFrame | None:
+        with self._lock:
+            view, self._view = self._view, None
+        return view
+
+
 @dataclass
 class ViewFrame:
     """What the preview draws: the picture and a light overlay, in image pixels."""
@@ -84,8 +110,7 @@ class LiveWorker(QThread):
         self._mesh_factory = mesh_factory
         self._stop = threading.Event()
         self._reset = threading.Event()
-        self._lock = threading.Lock()
-        self._view: ViewFrame | None = None
+        self.views = ViewSlot()
         self._times: collections.deque[float] = collections.deque(maxlen=60)
         self._stamps: collections.deque[float] = collections.deque(maxlen=60)
         self._reader: LatestFrameReader | None = None
@@ -102,9 +127,7 @@ class LiveWorker(QThread):
 
     def take_view(self) -> ViewFrame | None:
         """The newest frame not taken before (None when nothing new)."""
-        with self._lock:
-            view, self._view = self._view, None
-        return view
+        return self.views.take()
 
     def stats(self) -> WorkerStats:
         def rate(values) -> float:
@@ -170,16 +193,15 @@ class LiveWorker(QThread):
         self.frames += 1
         self._times.append(time.monotonic())
         self._stamps.append(frame.timestamp_s)
-        eyes = corners = rest = instant = None
+        eyes, corners = overlay_points(points)
+        rest = instant = None
         if points is not None:
-            eyes = {side: points[_EYE_INDEX[side], :2] for side in SIDES}
-            corners = {side: self._smooth(side, points[COMMISSURE[side], :2]) for side in SIDES}
+            corners = {side: self._smooth(side, np.array(corners[side])) for side in SIDES}
             rest = self.engine.corner_rest_px(points)
             instant = self.engine.instant(frame.timestamp_s, points)
         else:
             self._smoothed_corners.clear()
-        with self._lock:
-            self._view = ViewFrame(frame.image, frame.timestamp_s, captured, eyes, corners, rest, instant)
+        self.views.put(ViewFrame(frame.image, frame.timestamp_s, captured, eyes, corners, rest, instant))
 
     def _smooth(self, side: str, point: np.ndarray) -> tuple[float, float]:
         """A light exponential smoothing of the drawn corner: mesh jitter is 0.2-0.5 mm."""
