@@ -22,9 +22,8 @@ relative to the healthy side's, ratio = (task/rest)_affected / (task/rest)_healt
 narrowing every healthy eye shows in a big smile cancels; score = 100 x ratio clipped to 0..100.
 Tasks are combined with `params.pucker_weight` and `params.smile_weight` (pucker discriminates).
 
-Tunables not yet in `synkimeter.params` (proposed there under these names; read from `params` when
-present, else the module defaults below): `fissure_task_percentile`, `fissure_blink_margin_s`,
-`fissure_bootstrap_block_s`, `fissure_smoothing_s`.
+Its tunables (`fissure_*`, `pucker_weight`, `smile_weight`, `bootstrap_resamples`) live in
+`synkimeter.params` like every other default.
 """
 
 from __future__ import annotations
@@ -33,20 +32,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-SIDES = ("right", "left")
+from synkimeter.core.anatomy import SIDES
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+
 REST_TASK = "rest"
 MOUTH_TASKS = ("pucker", "smile")
 
-# Proposed params fields (see the module docstring); used only while params lacks them.
-FISSURE_TASK_PERCENTILE = 20.0
-FISSURE_BLINK_MARGIN_S = 0.1
-FISSURE_BOOTSTRAP_BLOCK_S = 0.5
-FISSURE_SMOOTHING_S = 0.25
 _Z95 = 1.959964
-
-
-def _param(params, name: str, default):
-    return getattr(params, name, default) if params is not None else default
 
 
 @dataclass(frozen=True)
@@ -136,7 +128,7 @@ def moving_mean(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def fissure_level(timestamps_s: np.ndarray, fissure_mm: np.ndarray, exclude: np.ndarray | None = None,
-                  kind: str = "open", params=None) -> FissureLevel:
+                  kind: str = "open", params: AnalysisParams = DEFAULT_PARAMS) -> FissureLevel:
     """One side's fissure level over a clip. kind "open" (rest: median) or "active" (task: low percentile)."""
     if kind not in ("open", "active"):
         raise ValueError(f"kind must be 'open' or 'active', not {kind!r}")
@@ -153,17 +145,17 @@ def fissure_level(timestamps_s: np.ndarray, fissure_mm: np.ndarray, exclude: np.
     dt = float(np.median(steps)) if steps.size else 1.0 / 30.0
     if kind == "active":
         # A low percentile of raw frames would read landmark jitter as narrowing: smooth first.
-        values = moving_mean(values, int(round(float(_param(params, "fissure_smoothing_s", FISSURE_SMOOTHING_S)) / dt)))
-    q = 50.0 if kind == "open" else float(_param(params, "fissure_task_percentile", FISSURE_TASK_PERCENTILE))
+        values = moving_mean(values, int(round(params.fissure_smoothing_s / dt)))
+    q = 50.0 if kind == "open" else float(params.fissure_task_percentile)
     level = float(np.percentile(values, q))
-    block = int(round(float(_param(params, "fissure_bootstrap_block_s", FISSURE_BOOTSTRAP_BLOCK_S)) / dt))
-    resamples = int(_param(params, "bootstrap_resamples", 1000))
+    block = int(round(params.fissure_bootstrap_block_s / dt))
+    resamples = int(params.bootstrap_resamples)
     boot = block_bootstrap(values, "percentile", block, resamples, percentile=q)
     se = float(np.std(boot, ddof=1)) if boot.size > 1 and np.isfinite(boot).all() else float("nan")
     return FissureLevel(level, se, int(values.size))
 
 
-def clip_fissure_levels(analysis, params=None) -> dict[str, dict[str, FissureLevel]]:
+def clip_fissure_levels(analysis, params: AnalysisParams = DEFAULT_PARAMS) -> dict[str, dict[str, FissureLevel]]:
     """Both levels, both sides, of one analysed clip (a `ClipAnalysis` or anything with its
     `timestamps_s`, `fissure_mm` and `blinks` attributes): {"right": {"open": .., "active": ..}, ...}.
 
@@ -173,7 +165,7 @@ def clip_fissure_levels(analysis, params=None) -> dict[str, dict[str, FissureLev
     t = analysis.timestamps_s
     blinks = analysis.blinks
     voluntary = np.asarray(getattr(blinks, "voluntary", np.zeros(len(blinks.onset_s), dtype=bool)), dtype=bool)
-    margin = float(_param(params, "fissure_blink_margin_s", FISSURE_BLINK_MARGIN_S))
+    margin = float(params.fissure_blink_margin_s)
     masked = event_mask(t, np.asarray(blinks.onset_s)[~voluntary], np.asarray(blinks.offset_s)[~voluntary], margin)
     return {
         side: {kind: fissure_level(t, analysis.fissure_mm[side], masked, kind, params) for kind in ("open", "active")}
@@ -203,14 +195,14 @@ def session_narrowing(rest_levels: dict, task_levels: dict[str, dict]) -> dict[s
 
 
 def ocular_synkinesis_score(narrowings: dict[str, dict[str, Narrowing]], affected_side: str | None = None,
-                            params=None) -> OcularScore:
+                            params: AnalysisParams = DEFAULT_PARAMS) -> OcularScore:
     """eFACE-style ocular synkinesis score from the session's narrowing per task and side.
 
     `affected_side`: the subject's affected side if known; otherwise the side that narrows more (by
     the task weights) is taken as affected. Tasks other than smile and pucker are ignored; a task
     missing from the session is left out and the weights of the others renormalised.
     """
-    weights = {"pucker": float(_param(params, "pucker_weight", 0.75)), "smile": float(_param(params, "smile_weight", 0.25))}
+    weights = {"pucker": float(params.pucker_weight), "smile": float(params.smile_weight)}
     tasks = {k: v for k, v in narrowings.items() if k in weights and weights[k] > 0
              and all(np.isfinite(v[s].pct) for s in SIDES)}
     nan = float("nan")
@@ -241,7 +233,7 @@ def ocular_synkinesis_score(narrowings: dict[str, dict[str, Narrowing]], affecte
     return OcularScore(clip(raw), (clip(raw - _Z95 * se), clip(raw + _Z95 * se)), affected_side, per_task)
 
 
-def oral_ocular_from_analyses(rest, tasks: dict, affected_side: str | None = None, params=None) -> dict:
+def oral_ocular_from_analyses(rest, tasks: dict, affected_side: str | None = None, params: AnalysisParams = DEFAULT_PARAMS) -> dict:
     """Convenience: a rest clip's analysis and {task: analysis} -> JSON-ready oral-ocular result."""
     rest_levels = clip_fissure_levels(rest, params)
     task_levels = {task: clip_fissure_levels(a, params) for task, a in tasks.items()}
