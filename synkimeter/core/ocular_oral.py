@@ -7,6 +7,7 @@ head turns and lost faces out of the score; per-side summaries with their uncert
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,22 +154,11 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     gate_frames = window_frames(params.mouth_moving_smoothing_s, median_frame_interval_s(t))
     for series in (*traces.up_mm.values(), *traces.out_mm.values(), traces.lip_gap_mm):
         values = np.where(pre_mask, _smooth(series, gate_frames)[pre_index], np.nan)
-        with np.errstate(invalid="ignore"), _quiet_nan_warnings():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no frame before the blink
             ranges.append(np.nanmax(values, axis=1) - np.nanmin(values, axis=1))
     pre_motion = np.nan_to_num(np.max(np.vstack(ranges), axis=0), nan=0.0) if index.shape[0] else np.zeros(0)
     return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned)
-
-
-class _quiet_nan_warnings:
-    def __enter__(self):
-        import warnings
-
-        self._ctx = warnings.catch_warnings()
-        self._ctx.__enter__()
-        warnings.simplefilter("ignore", category=RuntimeWarning)
-
-    def __exit__(self, *exc):
-        return self._ctx.__exit__(*exc)
 
 
 def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams = DEFAULT_PARAMS) -> list[str | None]:
