@@ -88,11 +88,12 @@ class BlinkBars:
     def __init__(self, n_blinks: int = DEFAULT_PARAMS.live_bar_blinks) -> None:
         self.n_blinks = n_blinks
         self.widget = styled_plot("Mouth-corner movement at each blink", "mm",
-                            "One pair of bars per blink (right, left). Faded bars are blinks left out of the "
-                            "usual value (talking, head turned, too close to the previous blink). Dashed "
-                            "lines: the usual (median) value per side.")
+                                  "One pair of bars per blink (right, left). Faded bars are blinks left out of "
+                                  "the usual value (talking, head turned, too close to the previous blink). "
+                                  "Dashed lines: the median of these bars per side.")
         self.widget.setLabel("bottom", "blink number")
         self.widget.setYRange(0.0, 3.0, padding=0)
+        self.widget.setXRange(0.5, 10.5, padding=0)  # whole blink numbers before the first blink
         self.bars = {}
         self.medians = {}
         for side in SIDES:
@@ -107,6 +108,7 @@ class BlinkBars:
         for side in SIDES:
             self.bars[side].setOpts(x=[], height=[])
             self.medians[side].setVisible(False)
+        self.widget.setXRange(0.5, 10.5, padding=0)
 
     def show_blinks(self, blinks, median_mm: dict) -> None:
         numbers = np.array([b.number for b in blinks], dtype=float)
