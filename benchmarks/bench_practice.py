@@ -48,7 +48,7 @@ def run_clip(path: Path, target_mm: float) -> tuple[list[float], list[float], li
         with FaceMeshExtractor(DEFAULT_PARAMS) as mesh:
             for frame in source:
                 t0 = time.perf_counter()
-                obs = mesh.process(frame.image)
+                obs = mesh.process(frame.image, frame.timestamp_s)
                 t1 = time.perf_counter()
                 verdicts = judge.push(frame.timestamp_s, obs.points if obs.has_face else None)
                 t2 = time.perf_counter()

@@ -167,7 +167,7 @@ def bench_mesh(clip: Path, label: str, repeats: int, max_face_px: float | None =
         with FaceMeshExtractor(max_face_px=max_face_px) as mesh:
             for i, frame in enumerate(VideoFileSource(clip)):
                 t0 = time.perf_counter()
-                mesh.process(frame.image)
+                mesh.process(frame.image, frame.timestamp_s)
                 if i:  # the first frame includes the model's start and a full detection
                     spent += time.perf_counter() - t0
                     n += 1

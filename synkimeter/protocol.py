@@ -304,6 +304,7 @@ class ProtocolRunner:
             self._writer = None
 
     def _series(self):
+        from synkimeter.landmarks.commissure_flow import commissure_tracking
         from synkimeter.landmarks.series import LandmarkSeries
 
         times = np.asarray(self._times, np.float64)
@@ -325,6 +326,7 @@ class ProtocolRunner:
             width=w, height=h, fps=fps,
             source=f"{self.source_name or 'camera'} ({self.current.key})",
             warnings=warnings,
+            commissures=commissure_tracking(self.params),
         )
 
     def _end_task(self) -> None:
@@ -482,7 +484,7 @@ def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEF
                         runner.interrupt("The video ended before the session was finished.")
                         break
                     continue
-                obs = mesh.process(frame.image)
+                obs = mesh.process(frame.image, frame.timestamp_s)
                 if runner.phase != "recording":
                     dropped_base = reader.dropped  # frames dropped are counted per clip
                 runner.dropped_frames = reader.dropped - dropped_base

@@ -101,7 +101,7 @@ class PracticeWorker(LiveWorker):
     def _measure(self, mesh, frame, captured: float) -> None:
         if self.judge.done:
             return
-        obs = mesh.process(frame.image)
+        obs = mesh.process(frame.image, frame.timestamp_s)
         points = obs.points if obs.has_face else None
         for attempt in self.judge.push(frame.timestamp_s, points):
             self.attempt_judged.emit(attempt)

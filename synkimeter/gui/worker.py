@@ -187,7 +187,7 @@ class LiveWorker(QThread):
         self.ended.emit()
 
     def _measure(self, mesh, frame, captured: float) -> None:
-        obs = mesh.process(frame.image)
+        obs = mesh.process(frame.image, frame.timestamp_s)
         points = obs.points if obs.has_face else None
         self.engine.push(frame.timestamp_s, points)
         self.frames += 1

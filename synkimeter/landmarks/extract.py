@@ -21,6 +21,7 @@ import numpy as np
 from ..capture import CameraSource, FrameQueueReader, FrameSource, SourceError, VideoFileSource, open_source
 from ..core.anatomy import N_LANDMARKS
 from ..params import DEFAULT_PARAMS, AnalysisParams
+from .commissure_flow import commissure_tracking
 from .facemesh import FaceMeshExtractor
 from .series import LandmarkSeries
 
@@ -132,7 +133,7 @@ class _Part(threading.Thread):
                             break
                         if frame.index < first_meshed:
                             continue
-                        obs = mesh.process(frame.image)
+                        obs = mesh.process(frame.image, frame.timestamp_s)
                         if frame.index >= self.start_index:
                             self.buffers.append(frame.timestamp_s, obs.points, obs.n_faces)
                             self.done += 1
@@ -180,7 +181,7 @@ def _extract_one_pass(src: FrameSource, buffers: _Buffers, params: AnalysisParam
         reader = FrameQueueReader(src)
         try:
             for frame in reader:
-                obs = mesh.process(frame.image)
+                obs = mesh.process(frame.image, frame.timestamp_s)
                 buffers.append(frame.timestamp_s, obs.points, obs.n_faces)
                 if progress is not None:
                     progress(buffers.n, total)
@@ -248,6 +249,7 @@ def extract_landmarks(
             source=src.description,
             truncated=read_by.truncated or broke_off is not None,
             warnings=warnings,
+            commissures=commissure_tracking(params),
         )
     finally:
         if opened_here:

@@ -6,6 +6,7 @@ import math
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +15,7 @@ import numpy as np
 from ..capture._cv import cv2
 from ..core.anatomy import N_LANDMARKS
 from ..params import DEFAULT_PARAMS, AnalysisParams
+from .commissure_flow import CORNER_INDICES, CommissureFlow
 
 
 class _StderrSilencer:
@@ -148,6 +150,10 @@ class FaceMeshExtractor:
     the landmarks come back in the full frame's pixels (MediaPipe returns them normalised to the
     image). The factor is chosen when a face is acquired and kept while it is tracked; frames after
     a lost face go in at full size. See benchmarks/README.md for what it saves and costs.
+
+    With `params.commissure_flow` (the default) the two commissures (61, 291) are not the mesh's
+    own: they are followed by optical flow and held to the mesh at slow time scales
+    (`commissure_flow.py` says why). Give `process` each frame's time for that.
     """
 
     def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, *, quiet: bool = True,
@@ -158,6 +164,7 @@ class FaceMeshExtractor:
         self.downscale = 1  # the factor the next frame goes in with
         self._mesh: Any = None
         self._quiet_window: _QuietWindow | None = None
+        self._flow = CommissureFlow(params) if params.commissure_flow else None
 
     def open(self) -> None:
         if self._mesh is not None:
@@ -184,6 +191,8 @@ class FaceMeshExtractor:
 
     def close(self) -> None:
         mesh, self._mesh = self._mesh, None
+        if self._flow is not None:
+            self._flow.reset()
         try:
             if mesh is not None:
                 mesh.close()
@@ -197,8 +206,9 @@ class FaceMeshExtractor:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def process(self, image_bgr: np.ndarray) -> FaceObservation:
-        """Landmarks of the largest face in a BGR uint8 image (as OpenCV gives it)."""
+    def process(self, image_bgr: np.ndarray, timestamp_s: float | None = None) -> FaceObservation:
+        """Landmarks of the largest face in a BGR uint8 image (as OpenCV gives it), taken at
+        `timestamp_s` (the frame's time; the monotonic clock when not given)."""
         self.open()
         image = np.asarray(image_bgr)
         if image.ndim == 2:
@@ -207,6 +217,7 @@ class FaceMeshExtractor:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
         else:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        gray = image if image.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         height, width = rgb.shape[:2]
         factor = self.downscale
         if factor > 1:
@@ -219,6 +230,8 @@ class FaceMeshExtractor:
             self._end_quiet()  # the landmark model has started and said its piece
         if not faces:
             self.downscale = 1
+            if self._flow is not None:
+                self._flow.reset()
             return FaceObservation(np.full((N_LANDMARKS, 3), np.nan, np.float32), 0, float("nan"))
         scale = np.array([width, height, width], np.float32)
         best, best_area = None, -1.0
@@ -231,6 +244,9 @@ class FaceMeshExtractor:
         assert best is not None
         if best.shape[0] != N_LANDMARKS:  # refine_landmarks is on, so this would be a MediaPipe change
             raise RuntimeError(f"Face mesh returned {best.shape[0]} points, expected {N_LANDMARKS}.")
+        if self._flow is not None:
+            when_s = time.monotonic() if timestamp_s is None else float(timestamp_s)
+            best[CORNER_INDICES, :2] = self._flow.update(gray, best[CORNER_INDICES, :2], when_s)
         width_px = float(best[:, 0].max() - best[:, 0].min())
         if self.max_face_px and factor == 1 and math.isfinite(width_px):
             self.downscale = int(min(4, max(1, width_px // self.max_face_px)))

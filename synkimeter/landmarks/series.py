@@ -28,6 +28,9 @@ class LandmarkSeries:
     source: str
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
+    # Where the two commissures (61, 291) come from: "optical flow" (see commissure_flow.py) or
+    # "mesh" (the face mesh's own points; files written before the flow existed).
+    commissures: str = "mesh"
 
     def __post_init__(self) -> None:
         self.timestamps_s = np.asarray(self.timestamps_s, dtype=np.float64)
@@ -42,6 +45,7 @@ class LandmarkSeries:
         self.fps = float(self.fps) if self.fps is not None else math.nan
         self.truncated = bool(self.truncated)
         self.warnings = [str(w) for w in self.warnings]
+        self.commissures = str(self.commissures)
 
     def __len__(self) -> int:
         return int(self.timestamps_s.shape[0])
@@ -75,6 +79,7 @@ class LandmarkSeries:
             "source": self.source,
             "truncated": self.truncated,
             "warnings": self.warnings,
+            "commissures": self.commissures,
         }
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
@@ -116,6 +121,7 @@ class LandmarkSeries:
                 source=meta.get("source", ""),
                 truncated=meta.get("truncated", False),
                 warnings=list(meta.get("warnings", [])),
+                commissures=meta.get("commissures", "mesh"),
             )
 
 
