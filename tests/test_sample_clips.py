@@ -60,18 +60,24 @@ def test_no_coupling_reads_none(results, name):
     assert summary["ocular_oral"]["affected_side"] is None
 
 
-@pytest.mark.parametrize("name", [
-    *[n for n in FULL_DEPTH_COUPLED if n != "face_lost"],
-    # Known shortfall, kept visible: in tracking mode the face mesh under-reads the corner's pull
-    # (2 mm reads 1.34 mm here, 0.06 mm outside the tolerance; static mode over-reads instead).
-    pytest.param("face_lost", marks=pytest.mark.xfail(strict=True, reason="face mesh under-reads 2 mm as 1.34 mm")),
-])
+@pytest.mark.parametrize("name", FULL_DEPTH_COUPLED)
 def test_measured_mm_is_close_to_imposed(results, name):
     summary, truth = results(name)
     side = truth["affected_side"]
     imposed = truth["coupling_mm"][side]
     measured = summary["ocular_oral"][side]["average_peak_mm"]
     assert abs(measured - imposed) <= max(0.5, 0.3 * imposed), (measured, imposed)
+    # What the commissure optical flow reaches (the mesh alone read 1 mm as 0.52 and 2 mm as 1.34):
+    # within 0.2 mm or 15 %.
+    assert abs(measured - imposed) <= max(0.2, 0.15 * imposed), (measured, imposed)
+
+
+@pytest.mark.parametrize("name", FULL_DEPTH_COUPLED)
+def test_the_other_corner_stays_still(results, name):
+    # The mesh alone moved the unpulled corner by about a quarter of the pull (0.82 mm at 3 mm).
+    summary, truth = results(name)
+    other = "left" if truth["affected_side"] == "right" else "right"
+    assert summary["ocular_oral"][other]["average_peak_mm"] < 0.2
 
 
 def test_measured_mm_grows_with_imposed(results):
