@@ -109,24 +109,25 @@ class AnalysisParams:
     min_tracking_confidence: float = 0.5
     # The face mesh is a whole-face model: it under-reads a one-sided mouth-corner pull (1 mm read
     # 0.5 mm, 3 mm read 2.5 mm), spreads a quarter of it to the other corner and moves the corners
-    # ~0.4 mm on every blink of a still face. So the two commissures are followed from frame to frame
-    # by optical flow of the image itself (pyramidal Lucas-Kanade, checked forwards and backwards)
-    # and held to the mesh only at slow time scales (a first-order pull with this time constant,
-    # far longer than a blink's 0.1-0.5 s). See synkimeter/landmarks/commissure_flow.py.
-    commissure_flow: bool = True
-    commissure_flow_tau_s: float = 2.0
+    # ~0.2 mm on every blink of a still face; its head anchors jitter. So the two commissures and the
+    # head anchors are followed from frame to frame by optical flow of the image itself (pyramidal
+    # Lucas-Kanade, checked forwards and backwards) and held to the mesh only at slow time scales (a
+    # first-order pull with this time constant, far longer than a blink's 0.1-0.5 s).
+    # See synkimeter/landmarks/flow.py.
+    optical_flow: bool = True
+    optical_flow_tau_s: float = 2.0
     # The tracking window's side as a fraction of the mouth's width (corner to corner), odd, clipped
-    # to 9-41 px: the corner and its lip edges, not the cheek around it.
-    commissure_flow_window_mouth: float = 0.15
+    # to 9-41 px: at the mouth, the corner and its lip edges, not the cheek around it.
+    optical_flow_window_mouth: float = 0.15
     # A flow step whose backward check misses by more than this is not trusted; that frame the
-    # corner moves with the mesh instead.
-    commissure_flow_max_fb_px: float = 0.5
-    # A leash: the flow's corner stays within this fraction of the mouth's width (~2.5 mm on an
+    # point moves with the mesh instead.
+    optical_flow_max_fb_px: float = 0.5
+    # A leash: a followed point stays within this fraction of the mouth's width (~2.5 mm on an
     # adult's ~50 mm mouth) of the mesh's. The mesh under-reads a 3-4 mm pull by well under that, so
     # measurement is untouched; flow that slides along the lips while someone talks is held to it.
-    commissure_flow_leash_mouth: float = 0.05
+    optical_flow_leash_mouth: float = 0.05
     # Across a longer gap in time (dropped frames, a lost face) the flow restarts at the mesh.
-    commissure_flow_max_gap_s: float = 0.25
+    optical_flow_max_gap_s: float = 0.25
 
     # --- live view (GUI and synkimeter.live) ------------------------------------------------
     # The live engine re-measures this much recent history on every update (a fixed-size buffer).

@@ -66,7 +66,7 @@ def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_sid
         summary["container_fps"] = float(series.fps)
     summary["width"], summary["height"] = int(series.width or 0), int(series.height or 0)
     summary["truncated"] = bool(getattr(series, "truncated", False))
-    summary["commissures"] = str(getattr(series, "commissures", "mesh"))
+    summary["optical_flow_points"] = list(getattr(series, "optical_flow_points", []))
     summary["warnings"] = list(getattr(series, "warnings", [])) + summary["warnings"]
     if summary["truncated"]:
         summary["warnings"].insert(0, "The video ended early (damaged or cut short); the frames before that were measured.")

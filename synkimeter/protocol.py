@@ -304,7 +304,7 @@ class ProtocolRunner:
             self._writer = None
 
     def _series(self):
-        from synkimeter.landmarks.commissure_flow import commissure_tracking
+        from synkimeter.landmarks.flow import flow_indices
         from synkimeter.landmarks.series import LandmarkSeries
 
         times = np.asarray(self._times, np.float64)
@@ -326,7 +326,7 @@ class ProtocolRunner:
             width=w, height=h, fps=fps,
             source=f"{self.source_name or 'camera'} ({self.current.key})",
             warnings=warnings,
-            commissures=commissure_tracking(self.params),
+            optical_flow_points=flow_indices(self.params),
         )
 
     def _end_task(self) -> None:

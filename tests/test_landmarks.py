@@ -13,6 +13,7 @@ import pytest
 from synkimeter.capture import CameraSource, SourceError, VideoFileSource
 from synkimeter.core.anatomy import LATERAL_CANTHUS, N_LANDMARKS
 from synkimeter.landmarks import FaceMeshExtractor, LandmarkSeries, extract_landmarks
+from synkimeter.landmarks.flow import FLOW_INDICES
 from synkimeter.params import DEFAULT_PARAMS
 
 skimage_data = pytest.importorskip("skimage.data")
@@ -109,6 +110,7 @@ def _series(n=6, with_face=(0, 1, 2, 4)) -> LandmarkSeries:
         source="C:/videos/Åsa's clip.mp4",
         truncated=True,
         warnings=["No face was found in 33 % of frames.", "Two or more faces were seen in 1 frame; ..."],
+        optical_flow_points=[61, 291, 4],
     )
 
 
@@ -127,6 +129,18 @@ def test_npz_round_trip_without_pickle(tmp_path):
     assert (back.width, back.height, back.source, back.truncated) == (640, 480, series.source, True)
     assert back.fps == series.fps and back.warnings == series.warnings
     assert back.face_frames.tolist() == [True, True, True, False, True, False]
+    assert back.optical_flow_points == [61, 291, 4]
+
+
+def test_npz_from_before_the_optical_flow_loads_with_mesh_points_only(tmp_path):
+    path = _series().save_npz(tmp_path / "old.npz")
+    with np.load(path, allow_pickle=False) as raw:
+        arrays = {k: raw[k] for k in raw.files}
+    meta = json.loads(str(arrays["meta"][()]))
+    del meta["optical_flow_points"]
+    arrays["meta"] = np.array(json.dumps(meta))
+    np.savez(path, **arrays)
+    assert LandmarkSeries.load_npz(path).optical_flow_points == []
 
 
 def test_npz_overwrite_is_atomic_and_unknown_fps(tmp_path):
@@ -184,6 +198,12 @@ def test_extract_landmarks_over_a_clip(tmp_path, face_frame):
     # the tracked head moves with the picture
     dx = series.points[9, 33, 0] - series.points[0, 33, 0]
     assert 5 < dx < 13
+    # the mouth corners come from the optical flow, which follows the picture's 9 px closely
+    assert series.optical_flow_points == FLOW_INDICES.tolist()
+    corner_dx = series.points[9, [61, 291], 0] - series.points[0, [61, 291], 0]
+    assert corner_dx == pytest.approx([9.0, 9.0], abs=0.5)
+    mesh_only = extract_landmarks(clip, DEFAULT_PARAMS.with_overrides(optical_flow=False))
+    assert mesh_only.optical_flow_points == []
 
 
 def test_extract_landmarks_two_faces_and_no_face(tmp_path, head):

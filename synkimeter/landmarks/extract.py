@@ -21,7 +21,7 @@ import numpy as np
 from ..capture import CameraSource, FrameQueueReader, FrameSource, SourceError, VideoFileSource, open_source
 from ..core.anatomy import N_LANDMARKS
 from ..params import DEFAULT_PARAMS, AnalysisParams
-from .commissure_flow import commissure_tracking
+from .flow import flow_indices
 from .facemesh import FaceMeshExtractor
 from .series import LandmarkSeries
 
@@ -249,7 +249,7 @@ def extract_landmarks(
             source=src.description,
             truncated=read_by.truncated or broke_off is not None,
             warnings=warnings,
-            commissures=commissure_tracking(params),
+            optical_flow_points=flow_indices(params),
         )
     finally:
         if opened_here:

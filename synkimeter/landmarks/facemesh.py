@@ -15,7 +15,7 @@ import numpy as np
 from ..capture._cv import cv2
 from ..core.anatomy import N_LANDMARKS
 from ..params import DEFAULT_PARAMS, AnalysisParams
-from .commissure_flow import CORNER_INDICES, CommissureFlow
+from .flow import FLOW_INDICES, LandmarkFlow
 
 
 class _StderrSilencer:
@@ -151,9 +151,9 @@ class FaceMeshExtractor:
     image). The factor is chosen when a face is acquired and kept while it is tracked; frames after
     a lost face go in at full size. See benchmarks/README.md for what it saves and costs.
 
-    With `params.commissure_flow` (the default) the two commissures (61, 291) are not the mesh's
-    own: they are followed by optical flow and held to the mesh at slow time scales
-    (`commissure_flow.py` says why). Give `process` each frame's time for that.
+    With `params.optical_flow` (the default) the x, y of the two commissures and of the head anchors
+    are not the mesh's own: they are followed by optical flow and held to the mesh at slow time
+    scales (`flow.py` says why). Give `process` each frame's time for that.
     """
 
     def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, *, quiet: bool = True,
@@ -164,7 +164,7 @@ class FaceMeshExtractor:
         self.downscale = 1  # the factor the next frame goes in with
         self._mesh: Any = None
         self._quiet_window: _QuietWindow | None = None
-        self._flow = CommissureFlow(params) if params.commissure_flow else None
+        self._flow = LandmarkFlow(params) if params.optical_flow else None
 
     def open(self) -> None:
         if self._mesh is not None:
@@ -246,7 +246,8 @@ class FaceMeshExtractor:
             raise RuntimeError(f"Face mesh returned {best.shape[0]} points, expected {N_LANDMARKS}.")
         if self._flow is not None:
             when_s = time.monotonic() if timestamp_s is None else float(timestamp_s)
-            best[CORNER_INDICES, :2] = self._flow.update(gray, best[CORNER_INDICES, :2], when_s)
+            mouth_width_px = float(np.linalg.norm(best[FLOW_INDICES[0], :2] - best[FLOW_INDICES[1], :2]))
+            best[FLOW_INDICES, :2] = self._flow.update(gray, best[FLOW_INDICES, :2], when_s, mouth_width_px)
         width_px = float(best[:, 0].max() - best[:, 0].min())
         if self.max_face_px and factor == 1 and math.isfinite(width_px):
             self.downscale = int(min(4, max(1, width_px // self.max_face_px)))

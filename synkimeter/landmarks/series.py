@@ -28,9 +28,9 @@ class LandmarkSeries:
     source: str
     truncated: bool = False
     warnings: list[str] = field(default_factory=list)
-    # Where the two commissures (61, 291) come from: "optical flow" (see commissure_flow.py) or
-    # "mesh" (the face mesh's own points; files written before the flow existed).
-    commissures: str = "mesh"
+    # Landmarks whose x, y were followed by optical flow (see flow.py); the rest are the face mesh's
+    # own. Empty in files written before the flow existed.
+    optical_flow_points: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.timestamps_s = np.asarray(self.timestamps_s, dtype=np.float64)
@@ -45,7 +45,7 @@ class LandmarkSeries:
         self.fps = float(self.fps) if self.fps is not None else math.nan
         self.truncated = bool(self.truncated)
         self.warnings = [str(w) for w in self.warnings]
-        self.commissures = str(self.commissures)
+        self.optical_flow_points = [int(i) for i in self.optical_flow_points]
 
     def __len__(self) -> int:
         return int(self.timestamps_s.shape[0])
@@ -79,7 +79,7 @@ class LandmarkSeries:
             "source": self.source,
             "truncated": self.truncated,
             "warnings": self.warnings,
-            "commissures": self.commissures,
+            "optical_flow_points": self.optical_flow_points,
         }
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         try:
@@ -121,7 +121,7 @@ class LandmarkSeries:
                 source=meta.get("source", ""),
                 truncated=meta.get("truncated", False),
                 warnings=list(meta.get("warnings", [])),
-                commissures=meta.get("commissures", "mesh"),
+                optical_flow_points=list(meta.get("optical_flow_points", [])),
             )
 
 

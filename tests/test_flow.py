@@ -1,14 +1,19 @@
-"""The commissure optical flow: follows the image, not a mesh that under-reads, and stays on its leash."""
+"""The landmark optical flow: follows the image, not a mesh that under-reads, and stays on its leash."""
 
 import numpy as np
 import pytest
 
 from synkimeter.capture._cv import cv2
-from synkimeter.landmarks.commissure_flow import CommissureFlow, window_px
+from synkimeter.landmarks.flow import LandmarkFlow, window_px
 from synkimeter.params import DEFAULT_PARAMS
 
 CORNERS = np.array([[200.0, 240.0], [320.0, 240.0]], np.float32)  # right, left (mouth 120 px wide)
 DT_S = 1 / 30
+MOUTH_PX = 120.0
+
+
+def _step(flow, frame, mesh_xy, timestamp_s):
+    return flow.update(frame, mesh_xy, timestamp_s, MOUTH_PX)
 
 
 def _texture(seed: int = 3) -> np.ndarray:
@@ -31,7 +36,7 @@ def test_window_scales_with_the_mouth_and_is_odd():
 
 def test_flow_follows_the_image_where_the_mesh_under_reads():
     texture = _texture()
-    flow = CommissureFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(DEFAULT_PARAMS)
     # The whole image drifts 3 px to the right and 2 px up over 10 frames and back; the "mesh"
     # sees only 60 % of it, plus 0.3 px of jitter.
     rng = np.random.default_rng(0)
@@ -40,7 +45,7 @@ def test_flow_follows_the_image_where_the_mesh_under_reads():
     for k, a in enumerate(path):
         true_xy = CORNERS + np.float32([3.0 * a, -2.0 * a])
         mesh_xy = CORNERS + 0.6 * (true_xy - CORNERS) + rng.normal(0, 0.3, (2, 2)).astype(np.float32)
-        out = flow.update(_shifted(texture, 3.0 * a, -2.0 * a), mesh_xy, k * DT_S)
+        out = _step(flow, _shifted(texture, 3.0 * a, -2.0 * a), mesh_xy, k * DT_S)
         errors_flow.append(np.abs(out - true_xy).max())
         errors_mesh.append(np.abs(mesh_xy - true_xy).max())
     assert max(errors_flow) < 0.25, errors_flow
@@ -49,9 +54,9 @@ def test_flow_follows_the_image_where_the_mesh_under_reads():
 
 def test_a_still_image_gives_a_still_corner_despite_mesh_jitter():
     frame = _shifted(_texture(), 0, 0)
-    flow = CommissureFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(DEFAULT_PARAMS)
     rng = np.random.default_rng(1)
-    outs = np.array([flow.update(frame, CORNERS + rng.normal(0, 0.5, (2, 2)).astype(np.float32), k * DT_S)
+    outs = np.array([_step(flow, frame, CORNERS + rng.normal(0, 0.5, (2, 2)).astype(np.float32), k * DT_S)
                      for k in range(60)])
     # The mesh's 0.5 px jitter reaches the corner only through the slow pull: its frame-to-frame
     # steps are tiny (the mesh's own are ~0.7 px).
@@ -60,29 +65,42 @@ def test_a_still_image_gives_a_still_corner_despite_mesh_jitter():
 
 def test_the_corner_is_held_to_the_mesh_on_a_leash():
     frame = _shifted(_texture(), 0, 0)
-    flow = CommissureFlow(DEFAULT_PARAMS)
-    flow.update(frame, CORNERS, 0.0)
+    flow = LandmarkFlow(DEFAULT_PARAMS)
+    _step(flow, frame, CORNERS, 0.0)
     # The image stays still but the mesh walks 20 px away: the flow's corner follows only as far
     # as the leash (5 % of the 120 px mouth), then is pulled slowly home.
     moved = CORNERS + np.float32([20.0, 0.0])
-    out = flow.update(frame, moved, DT_S)
-    leash_px = DEFAULT_PARAMS.commissure_flow_leash_mouth * 120.0
+    out = _step(flow, frame, moved, DT_S)
+    leash_px = DEFAULT_PARAMS.optical_flow_leash_mouth * MOUTH_PX
     assert np.linalg.norm(out - moved, axis=1) == pytest.approx([leash_px, leash_px], abs=0.05)
     for k in range(2, 400):
-        out = flow.update(frame, moved, k * DT_S)
+        out = _step(flow, frame, moved, k * DT_S)
     assert np.abs(out - moved).max() < 0.5
 
 
 def test_no_face_and_gaps_restart_at_the_mesh():
     texture = _texture()
-    flow = CommissureFlow(DEFAULT_PARAMS)
-    flow.update(_shifted(texture, 0, 0), CORNERS, 0.0)
-    lost = flow.update(_shifted(texture, 0, 0), np.full((2, 2), np.nan, np.float32), DT_S)
+    flow = LandmarkFlow(DEFAULT_PARAMS)
+    _step(flow, _shifted(texture, 0, 0), CORNERS, 0.0)
+    lost = _step(flow, _shifted(texture, 0, 0), np.full((2, 2), np.nan, np.float32), DT_S)
     assert np.isnan(lost).all()
     elsewhere = CORNERS + 7.0
-    assert np.array_equal(flow.update(_shifted(texture, 0, 0), elsewhere, 2 * DT_S), elsewhere)
+    assert np.array_equal(_step(flow, _shifted(texture, 0, 0), elsewhere, 2 * DT_S), elsewhere)
     # A gap in time longer than max_gap_s: the image between is unknown, so no flow across it.
-    later_s = 2 * DT_S + DEFAULT_PARAMS.commissure_flow_max_gap_s + 0.1
-    assert np.array_equal(flow.update(_shifted(texture, 5, 5), CORNERS, later_s), CORNERS)
+    later_s = 2 * DT_S + DEFAULT_PARAMS.optical_flow_max_gap_s + 0.1
+    assert np.array_equal(_step(flow, _shifted(texture, 5, 5), CORNERS, later_s), CORNERS)
     # Time running backwards (a new clip fed to the same extractor) restarts too.
-    assert np.array_equal(flow.update(_shifted(texture, 0, 0), elsewhere, 0.0), elsewhere)
+    assert np.array_equal(_step(flow, _shifted(texture, 0, 0), elsewhere, 0.0), elsewhere)
+
+
+def test_the_points_keep_their_order_and_a_bad_step_moves_with_the_mesh():
+    texture = _texture()
+    flow = LandmarkFlow(DEFAULT_PARAMS)
+    points = np.vstack([CORNERS, [[260.0, 120.0]]]).astype(np.float32)
+    _step(flow, _shifted(texture, 0, 0), points, 0.0)
+    # Every pixel changes (a new texture): no flow step survives its backward check, so the points
+    # move exactly as the mesh's do.
+    stepped = points + np.float32([1.5, -0.5])
+    out = _step(flow, _shifted(_texture(seed=99), 0, 0), stepped, DT_S)
+    assert out.shape == (3, 2)
+    assert np.allclose(out, stepped, atol=1e-3)
