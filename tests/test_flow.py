@@ -52,6 +52,20 @@ def test_flow_follows_the_image_where_the_mesh_under_reads():
     assert max(errors_mesh) > 1.0  # the test is not trivial: the mesh really is off
 
 
+def test_a_large_face_is_followed_in_a_shrunk_frame_to_a_fraction_of_a_full_pixel():
+    big = cv2.resize(_texture(), (1280, 960), interpolation=cv2.INTER_CUBIC)
+    corners = CORNERS * 2  # a 240 px mouth: followed at half size
+    flow = LandmarkFlow(DEFAULT_PARAMS)
+    flow.update(big.astype(np.uint8), corners, 0.0, 240.0)
+    for k, (dx, dy) in enumerate([(1.0, 0.0), (2.5, -1.0), (4.0, -2.0)], start=1):
+        shift = np.float32([[1, 0, dx], [0, 1, dy]])
+        frame = cv2.warpAffine(big, shift, (1280, 960), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        out = flow.update(frame.astype(np.uint8), corners, k * DT_S, 240.0)  # the mesh sees no movement
+        # the flow's view minus the slow pull towards the (unmoving) mesh
+        expected = corners + np.float32([dx, dy])
+        assert np.abs(out - expected).max() < 0.15, (out, expected)
+
+
 def test_a_still_image_gives_a_still_corner_despite_mesh_jitter():
     frame = _shifted(_texture(), 0, 0)
     flow = LandmarkFlow(DEFAULT_PARAMS)

@@ -83,26 +83,33 @@ class LandmarkFlow:
             self._xy = mesh_xy.copy()
             return self._xy.copy()
 
-        side = window_px(mouth_width_px, self.params)
-        # Only the face's surroundings are given to the flow: building image pyramids of the whole
-        # frame costs more than the tracking (0.9 ms a frame at 640x480 for the two corners alone).
-        # The margin (4 windows, >= 36 px) is beyond any point's step between two webcam frames.
-        margin = side * (2 ** (_PYRAMID_LEVELS - 1))
+        factor = max(1, round(mouth_width_px / self.params.optical_flow_mouth_px))
+        side = window_px(mouth_width_px / factor, self.params)
+        # Only the face and a margin are given to the flow (each call builds image pyramids of what
+        # it is given, and that is most of its cost). The margin, 3 windows, is beyond a point's
+        # step between two webcam frames; a point that leaves it fails its check, harmlessly.
+        margin = 3 * side * factor
         both = np.concatenate([prev_xy, mesh_xy])
         height, width = gray.shape[:2]
         x0, y0 = (max(0, int(v) - margin) for v in np.floor(both.min(axis=0)))
         x1, y1 = (min(limit, int(v) + margin + 1) for v, limit in zip(np.ceil(both.max(axis=0)), (width, height)))
-        corner = np.float32([x0, y0])
+        x1, y1 = x0 + (x1 - x0) // factor * factor, y0 + (y1 - y0) // factor * factor
         before, now = prev_gray[y0:y1, x0:x1], gray[y0:y1, x0:x1]
-        start = (prev_xy - corner).reshape(-1, 1, 2)
+        if factor > 1:
+            size = ((x1 - x0) // factor, (y1 - y0) // factor)
+            before = cv2.resize(before, size, interpolation=cv2.INTER_AREA)
+            now = cv2.resize(now, size, interpolation=cv2.INTER_AREA)
+        # Pixel centres: full-size x maps to (x - x0 + 0.5) / factor - 0.5 in the shrunk crop.
+        shift = np.float32([x0 + 0.5 * (factor - 1), y0 + 0.5 * (factor - 1)])
+        start = ((prev_xy - shift) / factor).reshape(-1, 1, 2)
         ahead, ok_ahead, _ = cv2.calcOpticalFlowPyrLK(before, now, start, None, winSize=(side, side),
                                                       maxLevel=_PYRAMID_LEVELS, criteria=_CRITERIA)
         back, ok_back, _ = cv2.calcOpticalFlowPyrLK(now, before, ahead, None, winSize=(side, side),
                                                     maxLevel=_PYRAMID_LEVELS, criteria=_CRITERIA)
-        ahead, back = ahead.reshape(-1, 2) + corner, back.reshape(-1, 2) + corner
-        round_trip_px = np.linalg.norm(back - prev_xy, axis=1)
+        round_trip = np.linalg.norm(back.reshape(-1, 2) - start.reshape(-1, 2), axis=1)
+        ahead = ahead.reshape(-1, 2) * factor + shift
         trusted = ((ok_ahead.ravel() == 1) & (ok_back.ravel() == 1)
-                   & (round_trip_px <= self.params.optical_flow_max_fb_px) & np.isfinite(ahead).all(axis=1))
+                   & (round_trip <= self.params.optical_flow_max_fb_px) & np.isfinite(ahead).all(axis=1))
         moved = np.where(trusted[:, None], ahead, prev_xy + (mesh_xy - prev_mesh_xy))
         pull = 1.0 - math.exp(-dt_s / self.params.optical_flow_tau_s)
         offset = (1.0 - pull) * (moved - mesh_xy)
