@@ -2,7 +2,7 @@
 
     QT_QPA_PLATFORM=offscreen python docs/screenshots_practice.py
 
-A patient whose baseline is sample_videos/right_3mm.mp4 (right side, 2.56 mm), with five weeks of
+A patient whose baseline is sample_videos/right_3mm.mp4 (right side, 2.72 mm), with five weeks of
 practice history, replays right_3mm.mp4 (coupled: in progress) and healthy.mp4 (clean: summary).
 """
 
