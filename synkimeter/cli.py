@@ -56,7 +56,7 @@ def format_summary(summary: dict) -> str:
     oo = s["ocular_oral"]
     lines.append("")
     lines.append("  Mouth-corner movement during blinks (ocular-oral synkinesis), subject's sides:")
-    interval = lambda lo_hi: "-" if lo_hi[0] is None else f"{lo_hi[0]:.2f}-{lo_hi[1]:.2f} mm"  # noqa: E731
+    interval = lambda lo_hi: "-" if lo_hi[0] is None else f"{lo_hi[0]:.2f} to {lo_hi[1]:.2f} mm"  # noqa: E731
     rows = [
         ("blink-averaged movement", lambda d: _mm(d["average_peak_mm"])),
         ("  95 % interval", lambda d: interval(d["average_ci95_mm"])),
@@ -66,9 +66,9 @@ def format_summary(summary: dict) -> str:
         ("eye-mouth correlation", lambda d: "-" if d["correlation"] is None else f"{d['correlation']:.2f}"),
         ("blinks scored", lambda d: str(d["n"])),
     ]
-    lines.append(f"    {'':24}{'right side':>14}{'left side':>14}")
+    lines.append(f"    {'':24}{'right side':>17}{'left side':>17}")
     for label, fmt in rows:
-        lines.append(f"    {label:24}{fmt(oo['right']):>14}{fmt(oo['left']):>14}")
+        lines.append(f"    {label:24}{fmt(oo['right']):>17}{fmt(oo['left']):>17}")
     lines.append("")
     side = oo["affected_side"]
     lines.append(f"  Affected side: {side or 'neither side stands out'}    "

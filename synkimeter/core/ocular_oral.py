@@ -232,8 +232,11 @@ def average_movement(up: np.ndarray, out: np.ndarray, params: AnalysisParams = D
     direction = np.array([mean_up[k], mean_out[k]]) / max(magnitude[k], 1e-12)
     along = up[:, k] * direction[0] + out[:, k] * direction[1]
     half = 1.96 * along.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
+    # A movement's size is never negative: near zero the interval is cut at 0 rather than reading
+    # "-0.05 to 0.08 mm".
     return {"mm": magnitude.tolist(), "sem_mm": sem.tolist(), "peak_mm": float(magnitude[k]),
-            "peak_latency_s": float(grid[k]), "peak_ci95_mm": [float(magnitude[k] - half), float(magnitude[k] + half)],
+            "peak_latency_s": float(grid[k]),
+            "peak_ci95_mm": [float(np.maximum(0.0, magnitude[k] - half)), float(magnitude[k] + half)],
             "per_blink_mm": along.tolist(), "n": n}
 
 
