@@ -118,3 +118,17 @@ def test_the_points_keep_their_order_and_a_bad_step_moves_with_the_mesh():
     out = _step(flow, _shifted(_texture(seed=99), 0, 0), stepped, DT_S)
     assert out.shape == (3, 2)
     assert np.allclose(out, stepped, atol=1e-3)
+
+
+def test_points_leaving_the_picture_fall_back_to_the_mesh_without_error():
+    frame = _shifted(_texture(), 0, 0)
+    flow = LandmarkFlow(DEFAULT_PARAMS)
+    _step(flow, frame, CORNERS, 0.0)
+    # The face slides off the left edge: the mesh (extrapolating) puts the points outside.
+    for k, x in enumerate([-20.0, -400.0, -900.0], start=1):
+        outside = CORNERS + np.float32([x, 0.0])
+        out = _step(flow, frame, outside, k * DT_S)
+        assert np.isfinite(out).all()
+        assert np.linalg.norm(out - outside, axis=1).max() <= DEFAULT_PARAMS.optical_flow_leash_mouth * MOUTH_PX + 1e-3
+    # a picture that is not 8-bit is left to the mesh
+    assert np.array_equal(_step(flow, frame.astype(np.uint16), CORNERS, 10 * DT_S), CORNERS)

@@ -217,7 +217,9 @@ class FaceMeshExtractor:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
         else:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        gray = image if image.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        # A copy even of a grey image: the flow keeps it until the next frame, and a caller may
+        # reuse its buffer.
+        gray = image.copy() if image.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
         height, width = rgb.shape[:2]
         factor = self.downscale
         if factor > 1:

@@ -94,6 +94,10 @@ class LandmarkFlow:
         x0, y0 = (max(0, int(v) - margin) for v in np.floor(both.min(axis=0)))
         x1, y1 = (min(limit, int(v) + margin + 1) for v, limit in zip(np.ceil(both.max(axis=0)), (width, height)))
         x1, y1 = x0 + (x1 - x0) // factor * factor, y0 + (y1 - y0) // factor * factor
+        if min(x1 - x0, y1 - y0) < 2 * side * factor or gray.dtype != np.uint8:
+            # The face has (nearly) left the picture, or the picture is not 8-bit: the mesh alone.
+            self._xy = mesh_xy.copy()
+            return self._xy.copy()
         before, now = prev_gray[y0:y1, x0:x1], gray[y0:y1, x0:x1]
         if factor > 1:
             size = ((x1 - x0) // factor, (y1 - y0) // factor)
