@@ -130,6 +130,10 @@ class AnalysisParams:
     # adult's ~50 mm mouth) of the mesh's. The mesh under-reads a 3-4 mm pull by well under that, so
     # measurement is untouched; flow that slides along the lips while someone talks is held to it.
     optical_flow_leash_mouth: float = 0.05
+    # For this long after a face is found the points are the mesh's own: the mesh settles over its
+    # first frames (1.5-6 px at first on the sample clips), and flow started from there would carry
+    # that error for seconds.
+    optical_flow_settle_s: float = 0.5
     # Across a longer gap in time (dropped frames, a lost face) the flow restarts at the mesh.
     optical_flow_max_gap_s: float = 0.25
 

@@ -10,6 +10,8 @@ from synkimeter.params import DEFAULT_PARAMS
 CORNERS = np.array([[200.0, 240.0], [320.0, 240.0]], np.float32)  # right, left (mouth 120 px wide)
 DT_S = 1 / 30
 MOUTH_PX = 120.0
+# The mechanics below start following at once; the settling after a face is found is tested apart.
+NO_SETTLING = DEFAULT_PARAMS.with_overrides(optical_flow_settle_s=0.0)
 
 
 def _step(flow, frame, mesh_xy, timestamp_s):
@@ -36,7 +38,7 @@ def test_window_scales_with_the_mouth_and_is_odd():
 
 def test_flow_follows_the_image_where_the_mesh_under_reads():
     texture = _texture()
-    flow = LandmarkFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(NO_SETTLING)
     # The whole image drifts 3 px to the right and 2 px up over 10 frames and back; the "mesh"
     # sees only 60 % of it, plus 0.3 px of jitter.
     rng = np.random.default_rng(0)
@@ -55,7 +57,7 @@ def test_flow_follows_the_image_where_the_mesh_under_reads():
 def test_a_large_face_is_followed_in_a_shrunk_frame_to_a_fraction_of_a_full_pixel():
     big = cv2.resize(_texture(), (1280, 960), interpolation=cv2.INTER_CUBIC)
     corners = CORNERS * 2  # a 240 px mouth: followed at half size
-    flow = LandmarkFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(NO_SETTLING)
     flow.update(big.astype(np.uint8), corners, 0.0, 240.0)
     for k, (dx, dy) in enumerate([(1.0, 0.0), (2.5, -1.0), (4.0, -2.0)], start=1):
         shift = np.float32([[1, 0, dx], [0, 1, dy]])
@@ -68,7 +70,7 @@ def test_a_large_face_is_followed_in_a_shrunk_frame_to_a_fraction_of_a_full_pixe
 
 def test_a_still_image_gives_a_still_corner_despite_mesh_jitter():
     frame = _shifted(_texture(), 0, 0)
-    flow = LandmarkFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(NO_SETTLING)
     rng = np.random.default_rng(1)
     outs = np.array([_step(flow, frame, CORNERS + rng.normal(0, 0.5, (2, 2)).astype(np.float32), k * DT_S)
                      for k in range(60)])
@@ -79,7 +81,7 @@ def test_a_still_image_gives_a_still_corner_despite_mesh_jitter():
 
 def test_the_corner_is_held_to_the_mesh_on_a_leash():
     frame = _shifted(_texture(), 0, 0)
-    flow = LandmarkFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(NO_SETTLING)
     _step(flow, frame, CORNERS, 0.0)
     # The image stays still but the mesh walks 20 px away: the flow's corner follows only as far
     # as the leash (5 % of the 120 px mouth), then is pulled slowly home.
@@ -94,7 +96,7 @@ def test_the_corner_is_held_to_the_mesh_on_a_leash():
 
 def test_no_face_and_gaps_restart_at_the_mesh():
     texture = _texture()
-    flow = LandmarkFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(NO_SETTLING)
     _step(flow, _shifted(texture, 0, 0), CORNERS, 0.0)
     lost = _step(flow, _shifted(texture, 0, 0), np.full((2, 2), np.nan, np.float32), DT_S)
     assert np.isnan(lost).all()
@@ -109,7 +111,7 @@ def test_no_face_and_gaps_restart_at_the_mesh():
 
 def test_the_points_keep_their_order_and_a_bad_step_moves_with_the_mesh():
     texture = _texture()
-    flow = LandmarkFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(NO_SETTLING)
     points = np.vstack([CORNERS, [[260.0, 120.0]]]).astype(np.float32)
     _step(flow, _shifted(texture, 0, 0), points, 0.0)
     # Every pixel changes (a new texture): no flow step survives its backward check, so the points
@@ -122,7 +124,7 @@ def test_the_points_keep_their_order_and_a_bad_step_moves_with_the_mesh():
 
 def test_points_leaving_the_picture_fall_back_to_the_mesh_without_error():
     frame = _shifted(_texture(), 0, 0)
-    flow = LandmarkFlow(DEFAULT_PARAMS)
+    flow = LandmarkFlow(NO_SETTLING)
     _step(flow, frame, CORNERS, 0.0)
     # The face slides off the left edge: the mesh (extrapolating) puts the points outside.
     for k, x in enumerate([-20.0, -400.0, -900.0], start=1):
@@ -132,3 +134,21 @@ def test_points_leaving_the_picture_fall_back_to_the_mesh_without_error():
         assert np.linalg.norm(out - outside, axis=1).max() <= DEFAULT_PARAMS.optical_flow_leash_mouth * MOUTH_PX + 1e-3
     # a picture that is not 8-bit is left to the mesh
     assert np.array_equal(_step(flow, frame.astype(np.uint16), CORNERS, 10 * DT_S), CORNERS)
+
+
+def test_just_after_the_face_is_found_the_points_are_the_mesh_s_own():
+    texture = _texture()
+    flow = LandmarkFlow(DEFAULT_PARAMS)
+    settle_s = DEFAULT_PARAMS.optical_flow_settle_s
+    # The mesh's first frames are off (it settles onto the face), while the picture is still.
+    frame = _shifted(texture, 0, 0)
+    times = np.arange(0, settle_s + 0.2, DT_S)
+    for k, t in enumerate(times):
+        settling = CORNERS + np.float32([max(0.0, 4.0 - k), 0.0])  # 4 px off, settling in 4 frames
+        out = _step(flow, frame, settling, t)
+        if t < settle_s:
+            assert np.array_equal(out, settling)  # the mesh's own, error and all
+    # then the flow has taken over from the settled mesh
+    assert np.abs(out - CORNERS).max() < 0.05
+    shifted = _step(flow, _shifted(texture, 1.0, 0.0), CORNERS, times[-1] + DT_S)
+    assert shifted[:, 0] - CORNERS[:, 0] == pytest.approx([1.0, 1.0], abs=0.1)

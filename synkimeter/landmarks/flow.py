@@ -13,7 +13,9 @@ the lips while someone talks, so each tracked point is pulled towards the mesh's
 time constant (`optical_flow_tau_s`, 2 s): motion faster than that (a blink's 0.1-0.5 s) comes from
 the image, the long-term position from the mesh. A flow step that fails its forward-backward check
 moves with the mesh's own step for that frame, so nothing jumps. Each point is kept on a short leash
-around the mesh's (`optical_flow_leash_mouth`); a gap in time restarts the flow at the mesh.
+around the mesh's (`optical_flow_leash_mouth`); a gap in time restarts the flow at the mesh. For the
+first half second after a face is found the points are the mesh's own (`optical_flow_settle_s`): the
+mesh settles onto a new face over a few frames, and flow started before that would keep its error.
 
 Only x and y are followed (the image has no depth); z stays the mesh's.
 """
@@ -63,6 +65,7 @@ class LandmarkFlow:
         self._time_s: float | None = None
         self._mesh_xy: np.ndarray | None = None
         self._xy: np.ndarray | None = None
+        self._found_s: float | None = None  # when the face was found (the track began)
 
     def update(self, gray: np.ndarray, mesh_xy: np.ndarray, timestamp_s: float, mouth_width_px: float) -> np.ndarray:
         """The points' (x, y) pixels in this frame: (K, 2) float32, in the order of `mesh_xy`.
@@ -80,6 +83,10 @@ class LandmarkFlow:
         if (prev_gray is None or prev_xy is None or prev_mesh_xy is None or prev_gray.shape != gray.shape
                 or prev_xy.shape != mesh_xy.shape or not math.isfinite(mouth_width_px)
                 or not 0.0 < dt_s <= self.params.optical_flow_max_gap_s):
+            self._found_s = float(timestamp_s)
+            self._xy = mesh_xy.copy()
+            return self._xy.copy()
+        if self._found_s is None or float(timestamp_s) - self._found_s < self.params.optical_flow_settle_s:
             self._xy = mesh_xy.copy()
             return self._xy.copy()
 
