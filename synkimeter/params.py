@@ -120,8 +120,8 @@ class AnalysisParams:
     # to 9-41 px: at the mouth, the corner and its lip edges, not the cheek around it.
     optical_flow_window_mouth: float = 0.15
     # Larger faces are followed in the frame shrunk by a whole factor, so that the mouth is about
-    # this wide (a 1.5x wider mouth is halved): the cost stays that of a 640x480 webcam face at any resolution, and the flow is
-    # still accurate to a fraction of a (full-size) pixel.
+    # this wide (a 1.5x wider mouth is halved): the cost stays that of a 640x480 webcam face at any
+    # resolution, and the flow is still accurate to a fraction of a (full-size) pixel.
     optical_flow_mouth_px: float = 100.0
     # A flow step whose backward check misses by more than this (pixels of the image followed) is not
     # trusted; that frame the point moves with the mesh instead.

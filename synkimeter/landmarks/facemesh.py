@@ -217,9 +217,7 @@ class FaceMeshExtractor:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
         else:
             rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        # A copy even of a grey image: the flow keeps it until the next frame, and a caller may
-        # reuse its buffer.
-        gray = image.copy() if image.ndim == 2 else cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+        full_rgb = rgb
         height, width = rgb.shape[:2]
         factor = self.downscale
         if factor > 1:
@@ -247,6 +245,9 @@ class FaceMeshExtractor:
         if best.shape[0] != N_LANDMARKS:  # refine_landmarks is on, so this would be a MediaPipe change
             raise RuntimeError(f"Face mesh returned {best.shape[0]} points, expected {N_LANDMARKS}.")
         if self._flow is not None:
+            # A copy even of a grey image: the flow keeps it until the next frame, and a caller may
+            # reuse its buffer.
+            gray = image.copy() if image.ndim == 2 else cv2.cvtColor(full_rgb, cv2.COLOR_RGB2GRAY)
             when_s = time.monotonic() if timestamp_s is None else float(timestamp_s)
             mouth_width_px = float(np.linalg.norm(best[FLOW_INDICES[0], :2] - best[FLOW_INDICES[1], :2]))
             best[FLOW_INDICES, :2] = self._flow.update(gray, best[FLOW_INDICES, :2], when_s, mouth_width_px)

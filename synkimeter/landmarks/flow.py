@@ -80,13 +80,12 @@ class LandmarkFlow:
         self._gray, self._time_s, self._mesh_xy = gray, float(timestamp_s), mesh_xy
         prev_gray, prev_time_s, prev_mesh_xy, prev_xy = previous
         dt_s = float(timestamp_s) - prev_time_s if prev_time_s is not None else math.nan
-        if (prev_gray is None or prev_xy is None or prev_mesh_xy is None or prev_gray.shape != gray.shape
-                or prev_xy.shape != mesh_xy.shape or not math.isfinite(mouth_width_px)
-                or not 0.0 < dt_s <= self.params.optical_flow_max_gap_s):
+        restart = (prev_gray is None or prev_xy is None or prev_mesh_xy is None or prev_gray.shape != gray.shape
+                   or prev_xy.shape != mesh_xy.shape or not math.isfinite(mouth_width_px)
+                   or not 0.0 < dt_s <= self.params.optical_flow_max_gap_s)
+        if restart:
             self._found_s = float(timestamp_s)
-            self._xy = mesh_xy.copy()
-            return self._xy.copy()
-        if self._found_s is None or float(timestamp_s) - self._found_s < self.params.optical_flow_settle_s:
+        if restart or float(timestamp_s) - self._found_s < self.params.optical_flow_settle_s:
             self._xy = mesh_xy.copy()
             return self._xy.copy()
 
