@@ -19,6 +19,16 @@ FRAME_COLUMNS = (
     "fissure_right_mm", "fissure_left_mm", "yaw_deg", "pitch_deg", "roll_deg",
 )
 
+# A spreadsheet runs a cell starting with one of these as a formula (=HYPERLINK(...) in a patient
+# code or a file name); OWASP's rule is to prefix such text cells with a quote, which shows as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value) -> str:
+    """A text cell that a spreadsheet shows as text, never runs (numbers are written as numbers)."""
+    text = str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
 
 def frame_table(analysis: ClipAnalysis) -> dict[str, np.ndarray]:
     """Per-frame series, commissure positions relative to their clip median (head motion removed)."""
@@ -46,7 +56,7 @@ def write_frames_csv(analysis: ClipAnalysis, path: str | os.PathLike) -> None:
     matrix = np.column_stack([np.asarray(table[c], dtype=np.float64) for c in FRAME_COLUMNS])
     with atomic_writer(path, "w") as fh:
         writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(FRAME_COLUMNS)
+        writer.writerow(csv_text(c) for c in FRAME_COLUMNS)
         for row in matrix:
             writer.writerow("" if not np.isfinite(v) else (f"{v:.4f}" if abs(v) % 1 else f"{v:.0f}") for v in row)
 

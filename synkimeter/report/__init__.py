@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 
+from synkimeter.export import csv_text
 from synkimeter.files import atomic_writer, atomic_write_bytes, atomic_write_text
 from synkimeter.store.database import Patient, Store
 
@@ -38,7 +39,9 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:.4f}".rstrip("0").rstrip(".") if value == value else ""
-    return str(value)
+    if isinstance(value, int):
+        return str(value)
+    return csv_text(value)
 
 
 def write_csv(store: Store, patient: Patient | str, path: str | os.PathLike) -> int:
@@ -46,8 +49,10 @@ def write_csv(store: Store, patient: Patient | str, path: str | os.PathLike) -> 
     patient = _patient(store, patient)
     rows = store.results(patient)
     with atomic_writer(path, "w") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
+        # CRLF rows (RFC 4180): the csv module then quotes a cell holding a bare CR, which would
+        # otherwise end the row early in every reader.
+        writer = csv.writer(fh, lineterminator="\r\n")
+        writer.writerow(csv_text(c) for c in CSV_COLUMNS)
         for row in rows:
             row = {**row, "patient": patient.pseudonym}
             writer.writerow(_cell(row.get(c)) for c in CSV_COLUMNS)
