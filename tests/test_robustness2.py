@@ -89,3 +89,108 @@ def test_csv_text_rule():
 
     assert [csv_text(t) for t in FORMULAS] == ["'" + t for t in FORMULAS]
     assert csv_text("PX-0042") == "PX-0042" and csv_text("") == ""
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. a private store
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def _modes(folder: Path) -> dict[str, int]:
+    out = {".": stat.S_IMODE(folder.stat().st_mode)}
+    for path in folder.rglob("*"):
+        out[path.relative_to(folder).as_posix()] = stat.S_IMODE(path.stat().st_mode)
+    return out
+
+
+def _store_with_a_clip(folder: Path, **kw) -> dict[str, int]:
+    with Store(folder, **kw) as store:
+        patient = store.add_patient("PX-1")
+        session = store.start_session(patient)
+        clip = store.begin_clip(session, "natural_blinking")
+        recording = store.recording_path(clip)
+        recording.write_bytes(b"video")  # as OpenCV leaves it: 0644 under umask 022
+        os.chmod(recording, 0o644)
+        store.save_clip(clip, summary={"ocular_oral": {}}, series=sim_series(3.0), video=recording)
+        store.finish_session(session)
+        store._backup("synkimeter.sqlite3.v0.bak")
+        return _modes(folder)  # while open: the -wal and -shm files are there
+
+
+def test_store_folders_and_files_are_private_whatever_the_umask(tmp_path, umask_022):
+    modes = _store_with_a_clip(tmp_path / "data")
+    assert {f"{DB_NAME}-wal", f"{DB_NAME}-shm", "synkimeter.sqlite3.v0.bak"} <= set(modes)
+    assert any(name.endswith(".mp4") for name in modes) and any(name.endswith(".npz") for name in modes)
+    for name, mode in modes.items():
+        is_dir = (tmp_path / "data" / name).is_dir()
+        assert mode == (0o700 if is_dir else 0o600), (name, oct(mode))
+
+
+def test_an_older_world_readable_store_is_made_private_when_opened(tmp_path, umask_022):
+    folder = tmp_path / "data"
+    _store_with_a_clip(folder)
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+    Store(folder).close()
+    assert all(mode in (0o700, 0o600) for mode in _modes(folder).values())
+
+
+def test_group_shared_store_is_asked_for_and_kept(tmp_path, umask_022, monkeypatch):
+    folder = tmp_path / "data"
+    monkeypatch.setenv("SYNKIMETER_GROUP_SHARED", "1")
+    modes = _store_with_a_clip(folder)
+    for name, mode in modes.items():
+        assert mode == (0o2770 if (folder / name).is_dir() else 0o660), (name, oct(mode))
+    monkeypatch.delenv("SYNKIMETER_GROUP_SHARED")
+    with Store(folder) as store:  # a colleague's private open does not lock the others out
+        assert store.group_shared
+    assert stat.S_IMODE((folder / DB_NAME).stat().st_mode) == 0o660
+
+
+def _as_user(uid: int, gid: int, folder: Path, patient: str, crash: bool, shared: bool) -> int:
+    """In a forked child running as another user (the Python binary may not be theirs to run):
+    open the store, add a patient, and either close or die with the -wal/-shm files left behind."""
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            os.setgroups([gid])
+            os.setgid(gid)
+            os.setuid(uid)
+            os.umask(0o022)
+            store = Store(folder, group_shared=shared or None)
+            store.get_or_create_patient(patient)
+            if crash:
+                os._exit(0)
+            store.close()
+            code = 0
+        finally:
+            os._exit(code)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to act as two users")
+def test_a_colleagues_wal_and_shm_files_do_not_lock_the_owner_out(tmp_path):
+    import shutil
+    import tempfile
+
+    top = Path(tempfile.mkdtemp(prefix="synk-shared-", dir="/tmp"))  # tmp_path is root's alone
+    try:
+        os.chmod(top, 0o777)
+        folder = top / "data"
+        group, owner, colleague = 61400, 61401, 61402
+        assert _as_user(owner, group, folder, "PX-1", crash=False, shared=True) == 0
+        assert _as_user(colleague, group, folder, "PX-2", crash=True, shared=False) == 0  # remembered
+        left = [p for p in folder.iterdir() if p.name.endswith(("-wal", "-shm"))]
+        assert left and all(p.stat().st_uid == colleague and stat.S_IMODE(p.stat().st_mode) == 0o660 for p in left)
+        assert _as_user(owner, group, folder, "PX-3", crash=False, shared=False) == 0
+        with Store(folder) as store:
+            assert [p.pseudonym for p in store.patients()] == ["PX-1", "PX-2", "PX-3"]
+    finally:
+        shutil.rmtree(top, ignore_errors=True)

@@ -9,6 +9,13 @@ e.g. for tests or a clinic's shared folder)::
         0007-pucker.npz           the face-mesh landmarks (LandmarkSeries.save_npz, no pickle)
         0007-pucker.json          the result summary
 
+Access: private by default, whatever the umask: the folder and every folder in it 0700, every file
+0600 (SQLite gives its -wal and -shm files the database's mode). A clinic whose colleagues share one
+store on one computer says so once with SYNKIMETER_GROUP_SHARED=1 (or Store(group_shared=True)): the
+folder is then marked (`GROUP_MARK`), folders become 2770 (new files take the folder's group) and
+files 0660, so a colleague's -wal/-shm files stay writable for the owner. Not for a network folder:
+SQLite's locking is not reliable there.
+
 Safety rules:
 - every clip file is written atomically (temporary file, fsync, rename), and the database learns of a
   clip's files only in the transaction that marks it complete, so a crash loses at most the clip
@@ -28,6 +35,7 @@ import os
 import shutil
 import socket
 import sqlite3
+import stat
 import time
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -40,6 +48,8 @@ from synkimeter.files import atomic_writer
 from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, PRACTICE_KINDS, SCHEMA_VERSION, SESSION_KINDS, SIDES
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
+ENV_GROUP_SHARED = "SYNKIMETER_GROUP_SHARED"
+GROUP_MARK = "group-shared"  # a file in the data folder: the store is shared with the folder's group
 DB_NAME = "synkimeter.sqlite3"
 CLIPS_DIR = "clips"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
@@ -202,14 +212,35 @@ class Store:
     """
 
     def __init__(self, folder: str | os.PathLike | None = None, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
-                 recover: bool = True) -> None:
+                 recover: bool = True, group_shared: bool | None = None) -> None:
         self.folder = Path(folder) if folder is not None else data_dir()
         self.db_path = self.folder / DB_NAME
         self.busy_timeout_s = float(busy_timeout_s)
         self.problems: list[str] = []
         self.host = socket.gethostname()
+        if group_shared is None:
+            group_shared = os.environ.get(ENV_GROUP_SHARED, "").strip().lower() in ("1", "yes", "true", "on")
+        # Once shared, always shared: a private open must not chmod the colleagues out of the store.
+        self.group_shared = bool(group_shared) or (self.folder / GROUP_MARK).is_file()
+        self.dir_mode = 0o2770 if self.group_shared else 0o700
+        self.file_mode = 0o660 if self.group_shared else 0o600
         try:
-            self.folder.mkdir(parents=True, exist_ok=True)
+            self.make_dirs(self.folder)
+            self._restrict(self.folder, self.dir_mode)
+            if self.group_shared:
+                self._create_file(self.folder / GROUP_MARK)
+            older = self.db_path.is_file() and stat.S_IMODE(self.db_path.stat().st_mode) != self.file_mode
+            # Created before SQLite opens it: SQLite would use 0644 less the umask, and copies the
+            # database's mode to the -wal and -shm files it makes.
+            self._create_file(self.db_path)
+            if older:  # a store from before modes were kept: its backups and clips too
+                for root, dirs, files in os.walk(self.folder):
+                    for name in dirs:
+                        self._restrict(Path(root, name), self.dir_mode)
+                    for name in files:
+                        self._restrict(Path(root, name), self.file_mode)
+            for suffix in ("-wal", "-shm"):
+                self._restrict(Path(f"{self.db_path}{suffix}"), self.file_mode)
         except OSError as exc:
             raise StoreError(f"The data folder '{self.folder}' cannot be created ({exc.strerror or exc}).") from exc
         self._conn: sqlite3.Connection | None = None
@@ -233,6 +264,28 @@ class Store:
             raise
 
     # -- plumbing ---------------------------------------------------------------------------------
+    def make_dirs(self, path: Path) -> None:
+        """`path` and its missing parents, with the store's folder mode (mkdir's is cut by the umask)."""
+        missing = []
+        while not path.is_dir():
+            missing.append(path)
+            path = path.parent
+        for folder in reversed(missing):
+            with contextlib.suppress(FileExistsError):  # another process made it meanwhile
+                folder.mkdir(self.dir_mode)
+            self._restrict(folder, self.dir_mode)
+
+    def _restrict(self, path: Path, mode: int) -> None:
+        """chmod what exists; a colleague's file (shared store) is left as it is."""
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if stat.S_IMODE(path.stat().st_mode) != mode:
+                os.chmod(path, mode)
+
+    def _create_file(self, path: Path) -> None:
+        with contextlib.suppress(FileExistsError):
+            os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, self.file_mode))
+        self._restrict(path, self.file_mode)
+
     @property
     def conn(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -305,6 +358,7 @@ class Store:
             return
         tmp = target.with_name(f".{name}.tmp")
         try:
+            self._create_file(tmp)
             with contextlib.closing(sqlite3.connect(tmp)) as dst:
                 self.conn.backup(dst)
             os.replace(tmp, target)
@@ -487,7 +541,7 @@ class Store:
         to choose the container), removed if the session is abandoned; save_clip(video=this path)
         moves it in place."""
         stem = self._clip_stem(clip)
-        stem.parent.mkdir(parents=True, exist_ok=True)
+        self.make_dirs(stem.parent)
         return stem.with_name(f".{stem.name}.part{suffix}")
 
     def save_clip(self, clip: Clip, *, summary: dict | None = None, analysis=None, series=None,
@@ -520,6 +574,7 @@ class Store:
         written: list[Path] = []
         paths = {"video_path": None, "landmarks_path": None, "summary_path": None}
         try:
+            self.make_dirs(stem.parent)
             if video is not None:
                 src = Path(video)
                 if not src.is_file():
@@ -548,6 +603,8 @@ class Store:
                 fh.write("\n")
             written.append(target)
             paths["summary_path"] = target
+            for path in written:
+                self._restrict(path, self.file_mode)
             rel = {k: (v.relative_to(self.folder).as_posix() if v is not None else None) for k, v in paths.items()}
             with self._tx() as conn:
                 conn.execute("UPDATE clips SET status = 'complete', video_path = ?, landmarks_path = ?, summary_path = ?, "
