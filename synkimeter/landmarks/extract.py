@@ -19,11 +19,11 @@ from collections.abc import Callable
 import numpy as np
 
 from ..capture import CameraSource, FrameQueueReader, FrameSource, SourceError, VideoFileSource, open_source
-from ..core.anatomy import N_LANDMARKS
+from ..core.anatomy import MEASURED
 from ..params import DEFAULT_PARAMS, AnalysisParams
 from .flow import flow_indices
 from .facemesh import FaceMeshExtractor
-from .series import LandmarkSeries
+from .series import LandmarkSeries, PointSpool
 
 ProgressCallback = Callable[[int, "int | None"], None]
 
@@ -36,27 +36,30 @@ SPLIT_MIN_FRAMES_PER_WORKER = 300
 
 
 class _Buffers:
-    """Pre-allocated arrays that grow geometrically (amortised O(1) per frame)."""
+    """Pre-allocated arrays that grow geometrically (amortised O(1) per frame): in memory only the
+    points the measurement uses; every frame's full mesh goes to a file (see series.PointSpool)."""
 
     def __init__(self, capacity: int) -> None:
         capacity = max(1, capacity)
         self.n = 0
         self.timestamps = np.empty(capacity, np.float64)
-        self.points = np.empty((capacity, N_LANDMARKS, 3), np.float32)
+        self.measured = np.empty((capacity, len(MEASURED), 3), np.float32)
         self.n_faces = np.empty(capacity, np.int8)
+        self.spool = PointSpool()
 
     def append(self, t: float, points: np.ndarray, n_faces: int) -> None:
         if self.n == self.timestamps.shape[0]:
             self._grow(max(16, self.n // 2))
         i = self.n
         self.timestamps[i] = t
-        self.points[i] = points
+        self.measured[i] = points[MEASURED.indices]
         self.n_faces[i] = min(n_faces, 127)
+        self.spool.append(points)
         self.n += 1
 
     def _grow(self, extra: int) -> None:
         cap = self.timestamps.shape[0] + extra
-        for name in ("timestamps", "points", "n_faces"):
+        for name in ("timestamps", "measured", "n_faces"):
             old = getattr(self, name)
             new = np.empty((cap,) + old.shape[1:], old.dtype)
             new[: self.n] = old[: self.n]
@@ -162,9 +165,11 @@ def _extract_split(src: VideoFileSource, params: AnalysisParams, progress: Progr
             part.join()
     if any(part.error is not None for part in parts):
         return None
-    merged = _Buffers(sum(part.buffers.n for part in parts))
-    for name in ("timestamps", "points", "n_faces"):
+    merged = _Buffers(1)
+    for name in ("timestamps", "measured", "n_faces"):
         setattr(merged, name, np.concatenate([part.buffers.trimmed(name) for part in parts]))
+    for part in parts:
+        merged.spool.extend(part.buffers.spool)
     merged.n = int(merged.timestamps.shape[0])
     if progress is not None:
         progress(merged.n, total)
@@ -240,7 +245,8 @@ def extract_landmarks(
         warnings += _face_warnings(n_faces)
         return LandmarkSeries(
             timestamps_s=timestamps,
-            points=buffers.trimmed("points"),
+            points=buffers.spool,
+            measured=buffers.trimmed("measured"),
             n_faces=n_faces,
             width=width,
             height=height,
