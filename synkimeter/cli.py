@@ -17,7 +17,7 @@ SEVERITY_WORDS = {
     "mild": "mild (under 1 mm)",
     "moderate": "moderate (1-2 mm)",
     "severe": "severe (over 2 mm)",
-    "undetermined": "not determined (too few blinks could be scored)",
+    "undetermined": "not determined (the notes below say why)",
 }
 
 

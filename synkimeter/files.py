@@ -31,6 +31,18 @@ def atomic_writer(path: str | os.PathLike, mode: str = "w", encoding: str | None
         raise
 
 
+def not_a_file(path: str | os.PathLike) -> str | None:
+    """Why `path` is not a file to read a clip from (one sentence), or None if it is one."""
+    path = Path(path)
+    if path.is_file():
+        return None
+    if not path.exists():
+        return f"The file '{path}' does not exist."
+    if path.is_dir():
+        return f"'{path}' is a folder, not a video file."
+    return f"'{path}' is not a file but a pipe, socket or device: save the video to a file first."
+
+
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
     with atomic_writer(path, "w") as fh:
         fh.write(text)

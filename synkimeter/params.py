@@ -25,6 +25,12 @@ class AnalysisParams:
     # Head-motion removal bridges each blink (the mesh deforms its anchors when the eyes close)
     # from this long before its onset to this long after its peak window.
     align_bridge_margin_s: float = 0.1
+    # Only blink-length runs are bridged, and a bridge that misfits the head anchors by more than this
+    # fraction of their spread beyond the frame's own fit (~2.5 mm on an adult face; the mesh's blink
+    # deformation is 1-2 mm) is dropped: the head turned or nodded during the closure. A quadratic
+    # bridged across long closures and head turns ran away by 25-75 mm on real clips.
+    align_bridge_max_s: float = 1.0
+    align_bridge_max_misfit: float = 0.05
 
     # --- blinks ------------------------------------------------------------------------------
     # Open-eye baseline: a rolling high percentile of openness, so slow drift and gaze are not blinks.
@@ -54,7 +60,12 @@ class AnalysisParams:
     complete_fraction: float = 0.8
 
     # --- ocular-oral (mouth during blinks) ---------------------------------------------------
-    # Pre-blink baseline window for the commissure, relative to the eye's onset.
+    # The lid starts to move before the detected onset (closure past blink_onset_closure): the last
+    # frame within lid_search_s before the onset whose closure is within lid_start_rise of the lowest
+    # there. Every "before the blink" window (baseline, gates) ends there.
+    lid_search_s: float = 0.3
+    lid_start_rise: float = 0.04
+    # Pre-blink baseline window for the commissure, relative to the lid's start.
     pre_blink_start_s: float = -0.30
     pre_blink_end_s: float = -0.10
     # The peak is searched in [onset, offset + this].
@@ -66,8 +77,14 @@ class AnalysisParams:
     # (talking, chewing, smiling).
     mouth_moving_mm: float = 1.0
     mouth_moving_window_s: float = 0.6
+    # At least this much of that window must be free of other blinks to judge it at all.
+    mouth_moving_min_s: float = 0.25
     # The gate looks at a more smoothed trace: talking is slow and large, jitter fast and small.
     mouth_moving_smoothing_s: float = 0.2
+    # A mouth corner further than this from its rest position (head motion removed) is a tracking
+    # or alignment failure, not a movement: a maximal smile moves a corner 10-15 mm. Such frames are
+    # left out of every trace and counted.
+    max_commissure_excursion_mm: float = 20.0
     # A blink counts as coupled when the commissure moved more than this.
     coupled_threshold_mm: float = 1.0
     # Healthy faces still show this much blink-averaged commissure "movement" in the face mesh:
@@ -87,6 +104,18 @@ class AnalysisParams:
     bta_step_s: float = 1.0 / 30.0
     bootstrap_resamples: int = 1000
 
+    # --- what a clip must be to be measured (synkimeter/pipeline.py) ------------------------
+    # A picture, or a clip shorter than this, cannot hold a blink with the time before it.
+    min_clip_s: float = 2.0
+    # Frame rate: a blink lasts 0.1-0.4 s, so fewer frames catch less of the mouth corner's peak.
+    # Measured by keeping every k-th frame of the sample clips' landmarks (every phase, averaged):
+    # right_3mm read 2.72 mm at 30 frames/s, 2.63 at 15 (97 %), 2.46 at 12 (91 %), 2.34 at 10 (86 %),
+    # 2.26 at 8 and 7.5 (83 %), 2.19 at 6 (80 %) and 1.89 at 5 (70 %, single phases 1.50-2.25);
+    # right_1mm and left_2mm fell alike (87 % at 10, 71-72 % at 5). Below the first rate the
+    # summary warns that movement reads low; below the second no severity is given at all.
+    low_frame_rate_fps: float = 14.0
+    min_frame_rate_fps: float = 7.0
+
     # --- oral-ocular (eye narrowing during mouth tasks) --------------------------------------
     # Task weights in the eFACE-style 0-100 score: pucker discriminates, smile barely does.
     pucker_weight: float = 0.75
@@ -98,6 +127,35 @@ class AnalysisParams:
     fissure_blink_margin_s: float = 0.1
     # Block length for the block bootstrap of narrowing intervals.
     fissure_bootstrap_block_s: float = 0.5
+
+    # --- expressions found in a free clip (synkimeter/core/expressions.py) -------------------
+    # Smile: the mouth corner moves up and out along the zygomaticus major's line of pull (~45
+    # degrees), relative to the lip centre: ~5 mm in a gentle smile, 10-15 mm in a maximal one; the
+    # mesh's corner jitter at rest is 0.2-0.5 mm per frame.
+    expression_smile_mm: float = 3.0
+    # Pucker: the mouth narrows by 25-40 % of its rest width; a relaxed mouth and speech by well under 10 %.
+    expression_pucker_pct: float = 15.0
+    # Open mouth: the inner lips this far apart (a jaw drop opens 30-50 mm; most speech stays under 10).
+    expression_open_mm: float = 10.0
+    # Lips pushed to one side: the lip centre moved sideways (against the nose) this far.
+    expression_shift_mm: float = 5.0
+    # Brow raise: the brow lifts 5-12 mm in a raise; blinks and gaze move the mesh's brow ~1 mm.
+    expression_brow_mm: float = 3.0
+    # An expression is held at least this long; shorter movements are speech or jitter.
+    expression_min_s: float = 0.3
+    # Two stretches of one expression closer than this are one.
+    expression_merge_gap_s: float = 0.2
+    # A found expression spans the frames where its movement is past this fraction of the detection
+    # threshold: from there it is visibly under way.
+    expression_edge_fraction: float = 0.5
+    # Light smoothing of the geometry before thresholds (one or two frames of jitter).
+    expression_smoothing_s: float = 0.1
+    # Rest: lips together and every movement still (within half its detection threshold) this long.
+    expression_rest_min_s: float = 0.5
+    # Talking: the lips open and close by at least this much, three or more times, each within this
+    # time of the last.
+    talking_cycle_mm: float = 2.0
+    talking_max_gap_s: float = 1.0
 
     # --- landmark extraction -----------------------------------------------------------------
     max_faces: int = 2

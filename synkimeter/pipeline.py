@@ -9,10 +9,14 @@ from typing import Callable
 
 import numpy as np
 
-from synkimeter.core.analysis import ClipAnalysis, MeasurementError, analyze_landmarks
+from synkimeter.files import not_a_file
+from synkimeter.core.analysis import UNDETERMINED, ClipAnalysis, MeasurementError, analyze_landmarks
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 LANDMARK_SUFFIX = ".npz"
+# Landmarks are pixels of the picture; a coordinate this far out is a damaged file, not a face (and
+# would overflow float32 arithmetic into numpy warnings).
+MAX_LANDMARK_PX = 1e6
 
 
 class ClipError(Exception):
@@ -38,28 +42,98 @@ def load_series(path: str | Path, params: AnalysisParams = DEFAULT_PARAMS,
 
     path = Path(path)
     if path.suffix.lower() == LANDMARK_SUFFIX:
-        if not path.is_file():
-            raise ClipError(f"The file '{path}' does not exist.")
+        if not_a_file(path):
+            raise ClipError(not_a_file(path))
         try:
             return LandmarkSeries.load_npz(path)
         except Exception as exc:  # a damaged or foreign .npz: say so, whatever numpy raised
+            if isinstance(exc, OSError) and exc.errno:  # e.g. no room for the temporary copy of its points
+                raise ClipError(f"'{path}' could not be read ({exc.strerror or exc}).") from exc
             raise ClipError(f"'{path}' is not a landmark file saved by synkimeter ({type(exc).__name__}).") from exc
     try:
         source = VideoFileSource(path)
         return extract_landmarks(source, params, progress=progress, workers=params.landmark_workers)
     except SourceError as exc:
         raise ClipError(str(exc)) from exc
+    except OSError as exc:  # the temporary file of the full landmarks (see series.PointSpool)
+        raise ClipError(f"The landmarks of '{path}' could not be kept while measuring ({exc.strerror or exc}).") from exc
+
+
+def _checked_frames(series, params: AnalysisParams) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:
+    """(times, measured points, warnings, why it is too short or None): ClipError when there are no
+    frames or the frame times are unusable; frames repeating an earlier time or holding impossible
+    coordinates are left out, with a warning. A clip too short is refused after the analysis, so
+    a short clip without a face still says that first."""
+    name = series.source
+    t = np.asarray(series.timestamps_s, dtype=np.float64)
+    points = series.measured
+    warnings: list[str] = []
+    if t.size == 0:
+        raise ClipError(f"'{name}' holds no video frames.")
+    known = np.flatnonzero(np.isfinite(t))
+    steps = np.diff(t[known])
+    if known.size > 1 and not np.any(steps != 0):
+        raise ClipError(f"Every frame of '{name}' has the same time ({t[known[0]]:g} s), so the clip's length and "
+                        "its blinks' timing are unknown: it cannot be measured.")
+    if np.any(steps < 0):
+        i = int(np.argmax(steps < 0))
+        raise ClipError(f"The frame times of '{name}' go backwards (frame {known[i + 1] + 1} at "
+                        f"{t[known[i + 1]]:.3f} s comes after {t[known[i]]:.3f} s), so it cannot be measured.")
+    keep = np.ones(t.size, bool)
+    repeats = known[1:][steps == 0]
+    if repeats.size:
+        keep[repeats] = False
+        warnings.append(f"{repeats.size} frame(s) of '{name}' repeat the time of the frame before; only the first "
+                        "frame at each time was measured.")
+    with np.errstate(invalid="ignore"):
+        wild = np.any(np.abs(points) > MAX_LANDMARK_PX, axis=(1, 2))
+    if wild.any():
+        points = points.copy()
+        points[wild] = np.nan
+        warnings.append(f"{int(wild.sum())} frame(s) of '{name}' hold landmark positions far outside any picture; "
+                        "they were left out as frames without a face.")
+    t, points = t[keep], points[keep]
+    finite = t[np.isfinite(t)]
+    step_s = float(np.median(np.diff(finite))) if finite.size > 1 else 0.0
+    length_s = float(finite[-1] - finite[0]) + step_s if finite.size > 1 else 0.0
+    short = None
+    if series.timestamps_s.shape[0] == 1:
+        short = (f"'{name}' is a single picture, not a video: record a clip of at least {params.min_clip_s:g} s "
+                 "with a few blinks.")
+    elif length_s < params.min_clip_s:
+        short = (f"'{name}' lasts only {length_s:.1f} s: a clip must last at least {params.min_clip_s:g} s "
+                 "to hold a blink and the moment before it.")
+    return t, points, warnings, short
+
+
+def _frame_rate_notes(summary: dict, params: AnalysisParams) -> None:
+    """Warn where too few frames catch a blink; give no severity where far too few do."""
+    fps = summary.get("fps")
+    if fps is None or fps >= params.low_frame_rate_fps:
+        return
+    if fps < params.min_frame_rate_fps:
+        summary["ocular_oral"]["severity"] = UNDETERMINED
+        summary["warnings"].append(
+            f"The video has only {fps:.1f} frames per second: at under {params.min_frame_rate_fps:g} a blink falls "
+            "between frames and mouth-corner movement reads far too low (a third low at 5), so no severity is "
+            f"given. Record at {params.low_frame_rate_fps:g} frames per second or more (30 is best).")
+    else:
+        summary["warnings"].append(
+            f"The video has only {fps:.1f} frames per second: blinks are caught by few frames, so mouth-corner "
+            "movement reads low (about a tenth low at 12, a seventh at 10). Record at "
+            f"{params.low_frame_rate_fps:g} frames per second or more (30 is best).")
 
 
 def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_side: str | None = None) -> ClipAnalysis:
-    if series.points.shape[0] == 0:
-        raise ClipError(f"'{series.source}' holds no video frames.")
+    t, points, checks, too_short = _checked_frames(series, params)
     try:
-        analysis = analyze_landmarks(series.timestamps_s, series.points, params, affected_side=affected_side)
+        analysis = analyze_landmarks(t, points, params, affected_side=affected_side)
     except MeasurementError as exc:
         raise ClipError(str(exc)) from exc
-    except ValueError as exc:  # e.g. a landmark file whose frame times go backwards
-        raise ClipError(f"The landmarks of '{series.source}' cannot be measured ({exc}).") from exc
+    except ValueError as exc:
+        raise ClipError(too_short or f"The landmarks of '{series.source}' cannot be measured ({exc}).") from exc
+    if too_short:
+        raise ClipError(too_short)
     summary = analysis.summary
     summary["source"] = str(series.source)
     if series.fps:
@@ -67,7 +141,8 @@ def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_sid
     summary["width"], summary["height"] = int(series.width or 0), int(series.height or 0)
     summary["truncated"] = bool(getattr(series, "truncated", False))
     summary["optical_flow_points"] = list(getattr(series, "optical_flow_points", []))
-    summary["warnings"] = list(getattr(series, "warnings", [])) + summary["warnings"]
+    summary["warnings"] = list(getattr(series, "warnings", [])) + checks + summary["warnings"]
+    _frame_rate_notes(summary, params)
     if summary["truncated"]:
         summary["warnings"].insert(0, "The video ended early (damaged or cut short); the frames before that were measured.")
     multi = np.asarray(getattr(series, "n_faces", np.zeros(0)))

@@ -194,3 +194,188 @@ def test_a_colleagues_wal_and_shm_files_do_not_lock_the_owner_out(tmp_path):
             assert [p.pseudonym for p in store.patients()] == ["PX-1", "PX-2", "PX-3"]
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. a full disk
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A 1 MB file system (tmpfs) where the test runs as root; else ENOSPC from every write."""
+    if os.geteuid() != 0:
+        pytest.skip("a real full disk needs root (mount -t tmpfs)")
+    import subprocess
+
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)]).returncode != 0:
+        pytest.skip("tmpfs cannot be mounted here")
+    (folder / "filler").write_bytes(b"\0" * 900_000)
+    yield folder
+    subprocess.run(["umount", str(folder)])
+
+
+def test_landmarks_on_a_full_disk_give_one_sentence(tmp_path, full_disk):
+    import subprocess
+
+    npz = sim_series(10.0).save_npz(tmp_path / "sim.npz")
+    run = subprocess.run([sys.executable, "-m", "synkimeter", "analyze", "-q", str(npz), "--landmarks",
+                          str(full_disk / "out.npz")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "space" in one_sentence(run.stderr)  # no "Exception ignored in ZipFile.__del__" after it
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+
+
+def test_import_on_a_full_disk_gives_one_sentence_and_keeps_nothing(tmp_path, full_disk):
+    import subprocess
+
+    npz = sim_series(10.0).save_npz(tmp_path / "sim.npz")
+    store = full_disk / "data"
+    Store(store).close()
+    env = {**os.environ, "SYNKIMETER_DATA_DIR": str(store)}
+    run = subprocess.run([sys.executable, "-m", "synkimeter", "import", str(npz), "--patient", "PX-1"], cwd=REPO,
+                         env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert "full" in one_sentence(run.stderr)
+    with Store(store) as s:
+        assert s.patients() == []
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. pictures and clips too short; 6. frame times; 10. impossible coordinates
+
+
+def _save(series, path):
+    return series.save_npz(path)
+
+
+def test_a_still_picture_is_refused_by_analyze_and_import(tmp_path, capsys, store_dir):
+    cv2 = pytest.importorskip("cv2")
+    cap = cv2.VideoCapture(str(SAMPLE))
+    ok, frame = cap.read()
+    cap.release()
+    assert ok
+    still = tmp_path / "still.jpg"
+    cv2.imwrite(str(still), frame)
+    code, _, err = run_cli(["analyze", still], capsys)
+    assert code == 2 and "single picture" in one_sentence(err)
+    code, _, err = run_cli(["import", still, "--patient", "PX-1"], capsys)
+    assert code == 2 and "single picture" in one_sentence(err)
+    with Store() as store:
+        assert store.patients() == []
+
+
+def test_a_clip_under_two_seconds_is_refused(tmp_path, capsys, store_dir):
+    npz = _save(sim_series(1.5), tmp_path / "short.npz")
+    code, _, err = run_cli(["analyze", npz], capsys)
+    assert code == 2 and "lasts only 1.5 s" in one_sentence(err)
+    code, _, err = run_cli(["import", npz, "--patient", "PX-1"], capsys)
+    assert code == 2 and "lasts only 1.5 s" in one_sentence(err)
+
+
+def test_frame_times_all_zero_are_refused(tmp_path, capsys):
+    series = sim_series(6.0)
+    series.timestamps_s[:] = 0.0
+    code, _, err = run_cli(["analyze", _save(series, tmp_path / "z.npz")], capsys)
+    assert code == 2 and "same time (0 s)" in one_sentence(err)
+
+
+def test_frame_times_going_backwards_name_the_frame(tmp_path, capsys):
+    series = sim_series(6.0)
+    series.timestamps_s[100] = series.timestamps_s[50]
+    code, _, err = run_cli(["analyze", _save(series, tmp_path / "b.npz")], capsys)
+    assert code == 2 and "go backwards (frame 101 at" in one_sentence(err)
+
+
+def test_repeated_frame_times_are_measured_once_and_said(tmp_path, capsys):
+    series = sim_series(8.0)
+    doubled = np.repeat(np.arange(len(series)), 2)
+    from synkimeter.landmarks import LandmarkSeries
+
+    twice = LandmarkSeries(series.timestamps_s[doubled], series.points[doubled], series.n_faces[doubled],
+                           640, 480, 30.0, "twice")
+    code, _, err = run_cli(["analyze", "-q", _save(twice, tmp_path / "d.npz"), "--json", tmp_path / "d.json"], capsys)
+    assert code == 0, err
+    doc = json.loads((tmp_path / "d.json").read_text())
+    assert doc["frames"] == len(series) and doc["fps"] == pytest.approx(30.0)
+    assert any(f"{len(series)} frame(s) of 'twice' repeat the time" in w for w in doc["warnings"])
+
+
+def test_huge_landmark_values_leak_no_numpy_warning(tmp_path):
+    import subprocess
+
+    series = sim_series(8.0)
+    series.points[10:20] = 3e38
+    npz = _save(series, tmp_path / "huge.npz")
+    run = subprocess.run([sys.executable, "-W", "error::RuntimeWarning", "-m", "synkimeter", "analyze", str(npz)],
+                         cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0 and "Warning" not in run.stderr, run.stderr
+    assert "10 frame(s) of 'sim' hold landmark positions far outside any picture" in run.stdout
+
+
+# --------------------------------------------------------------------------------------------------
+# 10. the smaller ones
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+@pytest.mark.parametrize("command", [["analyze"], ["import", "--patient", "PX-1"]])
+@pytest.mark.parametrize("name", ["pipe.mp4", "pipe.npz"])
+def test_a_pipe_is_named_a_pipe_not_missing(tmp_path, capsys, store_dir, command, name):
+    fifo = tmp_path / name
+    os.mkfifo(fifo)
+    code, _, err = run_cli([command[0], fifo, *command[1:]], capsys)  # returns: nothing waits on the pipe
+    assert code == 2 and "is not a file but a pipe" in one_sentence(err)
+
+
+def test_import_refuses_a_source_over_the_stated_size(tmp_path, capsys, store_dir):
+    from synkimeter.store.database import MAX_IMPORT_MB
+
+    big = tmp_path / "big.mp4"
+    with open(big, "wb") as fh:
+        fh.truncate((MAX_IMPORT_MB + 1) * 2**20)  # sparse: no disk used
+    code, _, err = run_cli(["import", big, "--patient", "PX-1"], capsys)
+    assert code == 2 and f"up to {MAX_IMPORT_MB} MB" in one_sentence(err)
+
+
+@pytest.mark.parametrize("code_text", ["PX\u200b1", "\u202ePX1", "PX\u20601", "PX\u00a01", "\ufeffPX1"])
+def test_lookalike_patient_codes_are_refused(capsys, store_dir, tmp_path, code_text):
+    code, _, err = run_cli(["import", SAMPLE, "--patient", code_text], capsys)
+    assert code == 2 and "invisible or direction-changing" in one_sentence(err)
+    with Store() as store:
+        assert store.patients() == []
+        with pytest.raises(Exception, match="visible characters"):
+            store.add_patient(code_text)
+
+
+# --------------------------------------------------------------------------------------------------
+# 5. low frame rates
+
+
+def _summary_at(fps: float, tmp_path, capsys) -> tuple[dict, str]:
+    npz = _save(sim_series(12.0, fps=fps, coupling_mm=3.0), tmp_path / f"at{fps:g}.npz")
+    code, out, err = run_cli(["analyze", npz, "--json", tmp_path / "r.json"], capsys)
+    assert code == 0, err
+    return json.loads((tmp_path / "r.json").read_text()), out
+
+
+def test_low_frame_rate_warns_in_words(tmp_path, capsys):
+    doc, out = _summary_at(10.0, tmp_path, capsys)
+    notes = [w for w in doc["warnings"] if "10.0 frames per second" in w]
+    assert len(notes) == 1 and "reads low" in notes[0] and notes[0] in out
+    assert doc["ocular_oral"]["severity"] != "undetermined"
+    doc, _ = _summary_at(30.0, tmp_path, capsys)
+    assert not any("frames per second" in w for w in doc["warnings"])
+
+
+def test_below_the_floor_no_severity_is_given(tmp_path, capsys):
+    doc, out = _summary_at(5.0, tmp_path, capsys)
+    assert doc["ocular_oral"]["severity"] == "undetermined"
+    assert any("5.0 frames per second" in w and "no severity is given" in w for w in doc["warnings"])
+    assert "no severity is given" in out
+
+
+def test_frame_rate_thresholds_live_in_params():
+    from synkimeter.params import DEFAULT_PARAMS
+
+    assert DEFAULT_PARAMS.min_frame_rate_fps < DEFAULT_PARAMS.low_frame_rate_fps < 15.0

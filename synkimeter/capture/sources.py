@@ -233,6 +233,9 @@ def _check_file_path(path: Path) -> None:
         raise SourceError(f"The file {shown} does not exist.", "missing")
     if path.is_dir():
         raise SourceError(f"{shown} is a folder, not a video file.", "directory")
+    if not path.is_file():  # reading a pipe would wait for a writer for ever
+        raise SourceError(f"{shown} is not a file but a pipe, socket or device: save the video to a file first.",
+                          "not_file")
     if not os.access(path, os.R_OK):
         raise SourceError(f"{shown} cannot be opened: permission denied.", "permission")
     try:

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from synkimeter.files import not_a_file
 from synkimeter.store.database import SESSION_KINDS, TASKS, Store, StoreError
 
 EXIT_OK = 0
@@ -51,13 +52,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     from synkimeter.params import DEFAULT_PARAMS
 
     video = Path(args.video)
-    if not video.is_file():
-        return _fail(f"The file '{video}' does not exist.")
+    problem = not_a_file(video)
+    if problem:
+        return _fail(problem)
+    bar = progress = None
+    if not args.quiet and sys.stderr.isatty():  # a bar that is gone when done: stderr keeps only sentences
+        from tqdm import tqdm
+
+        bar = tqdm(desc=f"Analysing {video.name}", unit=" frames", leave=False, file=sys.stderr)
+
+        def progress(done: int, total: int | None) -> None:
+            if total and bar.total != total:
+                bar.total = total
+            bar.update(done - bar.n)
     with _open(args) as store:
-        if not args.quiet:
-            print(f"Analysing {video} ...", file=sys.stderr)
-        result = store.import_video(video, args.patient, kind=args.kind, task=args.task, date=args.date,
-                                    affected_side=args.affected_side, notes=args.notes or "", params=DEFAULT_PARAMS)
+        try:
+            result = store.import_video(video, args.patient, kind=args.kind, task=args.task, date=args.date,
+                                        affected_side=args.affected_side, notes=args.notes or "",
+                                        params=DEFAULT_PARAMS, progress=progress)
+        finally:
+            if bar is not None:
+                bar.close()
         if args.quiet:
             return EXIT_OK
         if result.patient_created:

@@ -37,6 +37,7 @@ import socket
 import sqlite3
 import stat
 import time
+import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +45,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from synkimeter.files import atomic_writer
+from synkimeter.files import atomic_writer, not_a_file
 from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, PRACTICE_KINDS, SCHEMA_VERSION, SESSION_KINDS, SIDES
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
@@ -59,6 +60,9 @@ OTHER_HOST_STALE_S = 24 * 3600.0
 TASKS = ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker")
 ORAL_OCULAR_TASKS = ("rest", "smile", "pucker")
 _TEMP_SUFFIXES = (".tmp", ".part")
+# An import copies the video into the store: a webcam clip of the protocol is a few MB, an hour of
+# phone video several GB. Larger files are refused rather than silently filling the disk.
+MAX_IMPORT_MB = 1024
 
 
 class StoreError(Exception):
@@ -808,8 +812,13 @@ class Store:
         _check_pseudonym(pseudonym)
         started_at = _parse_date(date) if date else None
         video = Path(video)
-        if not video.is_file():
-            raise StoreError(f"The file '{video}' does not exist.")
+        problem = not_a_file(video)
+        if problem:
+            raise StoreError(problem)
+        size_mb = video.stat().st_size / 2**20
+        if size_mb > MAX_IMPORT_MB:
+            raise StoreError(f"'{video}' is {size_mb:.0f} MB; an import keeps videos of up to {MAX_IMPORT_MB} MB: "
+                             "cut it to the part that shows the task (a minute or two is plenty).")
         existing = self.patient(pseudonym)
         side = affected_side or (existing.affected_side if existing else None)
         try:
@@ -869,6 +878,13 @@ def _check_pseudonym(pseudonym) -> str:
     text = str(pseudonym or "").strip()
     if not text or len(text) > 64 or any(ord(ch) < 32 for ch in text):
         raise StoreError("A patient id must be 1-64 printable characters (use a pseudonym, not a name).")
+    # Invisible characters (zero-width, direction marks and overrides, odd spaces) would make two
+    # ids that look the same on screen and in reports belong to two patients.
+    hidden = [ch for ch in text if unicodedata.category(ch)[0] in "CZ" and ch != " "]
+    if hidden:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(hidden))
+        raise StoreError(f"A patient id must be made of visible characters; this one holds invisible or "
+                         f"direction-changing ones ({codes}).")
     return text
 
 
