@@ -55,6 +55,10 @@ def head_within_range(alignment: Alignment, params: AnalysisParams) -> np.ndarra
 
 
 def event_frames(timestamps_s: np.ndarray, start_s: np.ndarray, stop_s: np.ndarray) -> np.ndarray:
+    # Expressions found in the clip and their oral-ocular result (core.expression_oral_ocular); the
+    # offline path (pipeline) fills them, the live view does not look for them.
+    expressions: object = None
+    oral_ocular: object = None
     """Mask of the frames inside any of the intervals [start_s, stop_s]."""
     t = np.asarray(timestamps_s)
     edges = np.zeros(t.size + 1, dtype=np.int64)

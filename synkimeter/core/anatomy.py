@@ -31,6 +31,9 @@ IRIS_RING = {"right": (469, 470, 471, 472), "left": (474, 475, 476, 477)}
 IRIS_HORIZONTAL = {side: (ring[0], ring[2]) for side, ring in IRIS_RING.items()}
 
 COMMISSURE = {"right": 61, "left": 291}
+# Upper brow contour, its middle three points (lateral to medial): brow raise and the brow's descent
+# in a forceful eye closure are read from their height.
+BROW = {"right": (63, 105, 66), "left": (293, 334, 296)}
 UPPER_LIP_INNER = 13
 LOWER_LIP_INNER = 14
 
@@ -81,5 +84,5 @@ MEASURED = LandmarkSubset(
     [*HEAD_ANCHORS, *MIDLINE, UPPER_LIP_INNER, LOWER_LIP_INNER]
     + [i for side in SIDES for i in (
         LATERAL_CANTHUS[side], MEDIAL_CANTHUS[side], COMMISSURE[side], IRIS_CENTRE[side],
-        *IRIS_RING[side], *UPPER_LID[side], *LOWER_LID[side])]
+        *IRIS_RING[side], *UPPER_LID[side], *LOWER_LID[side], *BROW[side])]
 )
