@@ -379,3 +379,39 @@ def test_frame_rate_thresholds_live_in_params():
     from synkimeter.params import DEFAULT_PARAMS
 
     assert DEFAULT_PARAMS.min_frame_rate_fps < DEFAULT_PARAMS.low_frame_rate_fps < 15.0
+
+
+# --------------------------------------------------------------------------------------------------
+# 7. two processes creating one new patient
+
+
+def test_creating_a_patient_another_process_just_created_is_not_an_error(store_dir, monkeypatch):
+    with Store() as first, Store() as second:
+        monkeypatch.setattr(Store, "patient", lambda self, pseudonym: None)  # looked before the other wrote
+        assert first.get_or_create_patient("PX-1", "right")[1] is True
+        patient, created = second.get_or_create_patient("PX-1")
+        assert not created and patient.pseudonym == "PX-1" and patient.affected_side == "right"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_many_processes_creating_the_same_patient_at_once(store_dir):
+    import time
+
+    Store().close()
+    start = time.time() + 0.5
+    children = []
+    for _ in range(6):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                with Store() as store:
+                    time.sleep(max(0.0, start - time.time()))
+                    store.get_or_create_patient("PX-RACE", "left")
+                    code = 0
+            finally:
+                os._exit(code)
+        children.append(pid)
+    assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children] == [0] * 6
+    with Store() as store:
+        assert [p.pseudonym for p in store.patients()] == ["PX-RACE"]

@@ -449,12 +449,17 @@ class Store:
         return patient
 
     def get_or_create_patient(self, pseudonym: str, affected_side: str | None = None) -> tuple[Patient, bool]:
-        found = self.patient(pseudonym)
-        if found is not None:
-            if affected_side and not found.affected_side:
-                found = self.update_patient(found.pseudonym, affected_side=affected_side)
-            return found, False
-        return self.add_patient(pseudonym, affected_side), True
+        """The patient, created if new; (patient, created). One transaction, so two processes
+        creating the same new patient at once both get it (one of them creates it)."""
+        pseudonym = _check_pseudonym(pseudonym)
+        _check_side(affected_side)
+        with self._tx() as conn:
+            created = conn.execute("INSERT OR IGNORE INTO patients (pseudonym, affected_side, notes, created) "
+                                   "VALUES (?, ?, '', ?)", (pseudonym, affected_side, now_iso())).rowcount == 1
+            row = conn.execute("SELECT id, affected_side FROM patients WHERE pseudonym = ?", (pseudonym,)).fetchone()
+            if affected_side and not row["affected_side"]:
+                conn.execute("UPDATE patients SET affected_side = ? WHERE id = ?", (affected_side, row["id"]))
+        return self.patient_by_id(row["id"]), created
 
     def update_patient(self, pseudonym: str, *, affected_side: str | None = ..., notes: str | None = None) -> Patient:
         patient = self.require_patient(pseudonym)
