@@ -42,7 +42,7 @@ def face_model() -> FaceModel:
 _WORKING_FOURCC: str | None = None
 
 
-def open_writer(path: Path) -> tuple[cv2.VideoWriter, str]:
+def open_writer(path: Path, fps: float = FPS, size: tuple[int, int] = (WIDTH, HEIGHT)) -> tuple[cv2.VideoWriter, str]:
     """A writer with the first fourcc in FOURCCS this OpenCV can encode. OpenCV's error log for
     failed tries is silenced (a missing H.264 encoder is expected) and the answer is cached."""
     global _WORKING_FOURCC
@@ -52,7 +52,7 @@ def open_writer(path: Path) -> tuple[cv2.VideoWriter, str]:
             cv2.setLogLevel(0)
         try:
             writer = cv2.VideoWriter(
-                str(path), cv2.VideoWriter_fourcc(*fourcc), FPS, (WIDTH, HEIGHT)
+                str(path), cv2.VideoWriter_fourcc(*fourcc), fps, size
             )
         finally:
             if old is not None:
