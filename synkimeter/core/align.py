@@ -83,13 +83,18 @@ def euler_from_rotation(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return yaw, pitch, roll
 
 
-def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12) -> np.ndarray:
+def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_frames: int | None = None) -> np.ndarray:
     """Replace the rows of `series` (T, ...) inside each run of `hold` by a quadratic fitted to the
     trusted rows within `context_frames` on both sides; NaN rows stay NaN.
 
     The quadratic follows a head that turns during the blink (a straight line between the edge
     frames leaves a bow of up to a millimetre at ordinary speeds), and fitting many frames, not
     the two edge frames, keeps one frame's jitter from spreading over the whole bridge.
+
+    It never extrapolates: a bridge stays within the range its context spans (a curve fitted to a
+    head that moves during a long closure ran away by tens of millimetres on real faces), a run
+    with trusted frames on one side only holds their mean, and runs longer than `max_frames` keep
+    their own rows (a deliberate closure lasts seconds; the head moves in ways no curve guesses).
     """
     out = np.array(series, dtype=np.float64, copy=True)
     flat = out.reshape(out.shape[0], -1)
@@ -99,6 +104,8 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12) -> np
     frames = np.arange(out.shape[0])
     # One small least-squares fit per blink (hundreds an hour), never per frame.
     for start, end in zip(starts, ends):
+        if max_frames is not None and end - start + 1 > max_frames:
+            continue
         lo, hi = max(start - context_frames, 0), min(end + 1 + context_frames, out.shape[0])
         ctx = frames[lo:hi][known[lo:hi]]
         inside = frames[start:end + 1][finite[start:end + 1]]
@@ -109,7 +116,8 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12) -> np
         degree = 2 if min(before, after) >= 3 else (1 if min(before, after) >= 1 else 0)
         basis = np.vander((ctx - centre) / context_frames, degree + 1)
         coef, *_ = np.linalg.lstsq(basis, flat[ctx], rcond=None)
-        flat[inside] = np.vander((inside - centre) / context_frames, degree + 1) @ coef
+        fitted = np.vander((inside - centre) / context_frames, degree + 1) @ coef
+        flat[inside] = np.clip(fitted, flat[ctx].min(axis=0), flat[ctx].max(axis=0))
     return out
 
 
@@ -165,6 +173,13 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
     return out
 
 
+def _anchor_misfit(anchor_pts: np.ndarray, s: np.ndarray, r: np.ndarray, t: np.ndarray,
+                   target: np.ndarray) -> np.ndarray:
+    """RMS distance (T,) of the transformed anchors from the reference's (NaN -> 0)."""
+    moved = apply_similarity(anchor_pts, s, r, t)
+    return np.nan_to_num(np.sqrt(((moved - target) ** 2).sum(axis=2).mean(axis=1)))
+
+
 def _median_reference(points: np.ndarray, anchor_pts: np.ndarray, face: np.ndarray) -> np.ndarray:
     """The clip's median face in two passes (see align_to_reference)."""
     # The reference is a median, so a few thousand evenly spread frames settle it as well as all.
@@ -176,7 +191,8 @@ def _median_reference(points: np.ndarray, anchor_pts: np.ndarray, face: np.ndarr
 
 
 def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, hold: np.ndarray | None = None,
-                       reference: np.ndarray | None = None) -> Alignment:
+                       reference: np.ndarray | None = None, max_bridge_frames: int | None = None,
+                       max_bridge_misfit: float | None = None) -> Alignment:
     """Remove head motion from (T, N, 3) landmarks (NaN rows where no face).
 
     `anchors` are positions along axis 1 of `points`: the full mesh's HEAD_ANCHORS by default, or
@@ -195,6 +211,12 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
 
     Held frames at the end of `points` (a blink still under way, seen online) have no trusted frames
     after them: `bridge` then holds the mean transform of the frames before.
+
+    A bridge is a guess, so it is checked: runs of `hold` longer than `max_bridge_frames` are not
+    bridged, and a bridge whose anchor misfit exceeds the frame's own fit's by more than
+    `max_bridge_misfit` (a fraction of the anchors' spread about their centre) is dropped for the
+    frame's own transform: the mesh's blink deformation of the anchors is a millimetre or two, a
+    head that turned or nodded during the closure misfits by far more.
     """
     points = np.asarray(points)
     if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):
@@ -221,10 +243,21 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     if hold is not None and np.any(hold):
         hold = np.asarray(hold, dtype=bool)
         with np.errstate(invalid="ignore", divide="ignore"):
-            bridged = bridge(np.column_stack([np.log(s), t, r.reshape(-1, 9)]), hold)
-        s, t = np.exp(bridged[:, 0]), bridged[:, 1:4]
-        r = r.copy()
-        r[hold] = nearest_rotation(bridged[hold, 4:].reshape(-1, 3, 3))
+            bridged = bridge(np.column_stack([np.log(s), t, r.reshape(-1, 9)]), hold, max_frames=max_bridge_frames)
+        s_b, t_b = np.exp(bridged[:, 0]), bridged[:, 1:4]
+        r_b = r.copy()
+        r_b[hold] = nearest_rotation(bridged[hold, 4:].reshape(-1, 3, 3))
+        if max_bridge_misfit is not None:
+            target = reference[anchors]
+            spread = float(np.sqrt(((target - target.mean(axis=0)) ** 2).sum(axis=1).mean()))
+            excess = (_anchor_misfit(anchor_pts, s_b, r_b, t_b, target)
+                      - _anchor_misfit(anchor_pts, s, r, t, target)) > max_bridge_misfit * spread
+            starts, ends = runs(hold)
+            for start, end in zip(starts, ends):  # per blink, not per frame
+                if excess[start:end + 1].any():
+                    s_b[start:end + 1], t_b[start:end + 1], r_b[start:end + 1] = (
+                        s[start:end + 1], t[start:end + 1], r[start:end + 1])
+        s, t, r = s_b, t_b, r_b
     # float32 is ample for pixels (1e-4 px) and halves the memory traffic of the largest step.
     aligned = apply_similarity(points.astype(np.float32, copy=False), s.astype(np.float32), r.astype(np.float32),
                                t.astype(np.float32))
