@@ -8,8 +8,15 @@ import numpy as np
 
 from synkimeter.core.align import Alignment, align_to_reference
 from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED, SIDES
-from synkimeter.core.blinks import EYE_NAMES, Blinks, detect_blinks
-from synkimeter.core.eyes import closure, fissure_height_px, iris_scale, median_frame_interval_s, openness
+from synkimeter.core.blinks import EYE_NAMES, Blinks, detect_blinks, lid_start_s
+from synkimeter.core.eyes import (
+    closure,
+    fissure_height_px,
+    iris_scale,
+    median_frame_interval_s,
+    openness,
+    window_frames,
+)
 from synkimeter.core.ocular_oral import (
     EventMouth,
     MouthTraces,
@@ -48,6 +55,10 @@ class ClipAnalysis:
     mm_per_px: float
     params_used: AnalysisParams = DEFAULT_PARAMS
     summary: dict = field(default_factory=dict)
+    # Expressions found in the clip and their oral-ocular result (core.expression_oral_ocular); the
+    # offline path (pipeline) fills them, the live view does not look for them.
+    expressions: object = None
+    oral_ocular: object = None
 
 
 def head_within_range(alignment: Alignment, params: AnalysisParams) -> np.ndarray:
@@ -55,10 +66,6 @@ def head_within_range(alignment: Alignment, params: AnalysisParams) -> np.ndarra
 
 
 def event_frames(timestamps_s: np.ndarray, start_s: np.ndarray, stop_s: np.ndarray) -> np.ndarray:
-    # Expressions found in the clip and their oral-ocular result (core.expression_oral_ocular); the
-    # offline path (pipeline) fills them, the live view does not look for them.
-    expressions: object = None
-    oral_ocular: object = None
     """Mask of the frames inside any of the intervals [start_s, stop_s]."""
     t = np.asarray(timestamps_s)
     edges = np.zeros(t.size + 1, dtype=np.int64)
@@ -108,7 +115,9 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Anal
     blinks = detect_blinks(t, closure_by_side, params)
     hold = event_frames(t, blinks.onset_s - params.align_bridge_margin_s,
                         blinks.offset_s + params.post_blink_s + params.align_bridge_margin_s)
-    alignment = align_to_reference(packed, subset[HEAD_ANCHORS], hold=hold)
+    alignment = align_to_reference(packed, subset[HEAD_ANCHORS], hold=hold,
+                                   max_bridge_frames=window_frames(params.align_bridge_max_s, dt, odd=False),
+                                   max_bridge_misfit=params.align_bridge_max_misfit)
     aligned = alignment.aligned
     scale = iris_scale(aligned, subset, closure_by_side, params)
     mm_per_px = scale["mm_per_px"]
@@ -124,7 +133,8 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Anal
     fissure_mm = {side: fissure_height_px(aligned, subset, side) * mm_per_px for side in SIDES}
     traces = mouth_traces(aligned, alignment.reference, subset, mm_per_px, dt, params)
     head_ok = head_within_range(alignment, params)
-    mouth = measure_events(t, blinks.onset_s, blinks.offset_s, traces, head_ok, params)
+    lid_s = lid_start_s(t, closure_by_side, blinks, params)
+    mouth = measure_events(t, blinks.onset_s, blinks.offset_s, traces, head_ok, params, lid_start_s=lid_s)
     reasons = rejection_reasons(blinks, mouth, params)
 
     result = ClipAnalysis(t, face_found, alignment, closure_by_side, fissure_mm, traces, blinks, mouth, reasons,
@@ -149,6 +159,7 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
         row = {
             "eye": EYE_NAMES[int(blinks.eye[i])],
             "onset_s": _f(blinks.onset_s[i]),
+            "lid_start_s": _f(a.mouth.lid_start_s[i]),
             "apex_s": _f(blinks.apex_s[i]),
             "offset_s": _f(blinks.offset_s[i]),
             "duration_s": _f(blinks.duration_s[i]),
@@ -190,7 +201,7 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
     bta = {}
     for side in SIDES:
         own_eye = (blinks.eye == 0) | (blinks.eye == (1 if side == "right" else 2))
-        side_bta = blink_triggered_average(t, blinks.onset_s[scored & own_eye], a.traces, params)
+        side_bta = blink_triggered_average(t, a.mouth.lid_start_s[scored & own_eye], a.traces, params)
         bta.setdefault("time_s", side_bta["time_s"])
         bta[side] = {**side_bta[side], "n": side_bta["n"]}
         per_side[side]["average_peak_mm"] = _f(bta[side]["peak_mm"])

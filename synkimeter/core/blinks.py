@@ -302,3 +302,32 @@ def detect_blinks(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarra
     right = detect_eye_events(timestamps_s, closure_by_side["right"], params)
     left = detect_eye_events(timestamps_s, closure_by_side["left"], params)
     return pair_eyes(right, left, timestamps_s, closure_by_side, params)
+
+
+def lid_start_s(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray], blinks: Blinks,
+                params: AnalysisParams = DEFAULT_PARAMS) -> np.ndarray:
+    """When each event's lid(s) started to move: the last frame before the detected onset at which
+    the closing eye(s) were still within `lid_start_rise` of their lowest closure in the
+    `lid_search_s` before it.
+
+    The detected onset (closure past the hysteresis threshold) lags the lid, by more where the mesh
+    closes an eye only partly (glasses, a weak side): a mouth movement coupled to the lid starts
+    before it. Whatever judges "before the blink" must end here.
+    """
+    t = np.asarray(timestamps_s, dtype=np.float64)
+    if not len(blinks):
+        return np.zeros(0)
+    right = np.nan_to_num(closure_by_side["right"], nan=0.0)
+    left = np.nan_to_num(closure_by_side["left"], nan=0.0)
+    eye = blinks.eye
+    onset_i = np.clip(np.searchsorted(t, blinks.onset_s, side="left"), 0, t.size - 1)
+    first_i = np.searchsorted(t, blinks.onset_s - params.lid_search_s, side="left")
+    index, mask = padded_windows(first_i, onset_i, t.size)
+    c = np.where(eye[:, None] == EYE_CODES["right"], right[index],
+                 np.where(eye[:, None] == EYE_CODES["left"], left[index], np.maximum(right[index], left[index])))
+    c = np.where(mask, c, np.inf)
+    lowest = c.min(axis=1, keepdims=True)
+    still = mask & (c <= lowest + params.lid_start_rise)
+    # The last still frame of each window (each window's lowest frame is always still).
+    last_col = index.shape[1] - 1 - np.argmax(still[:, ::-1], axis=1)
+    return np.minimum(t[index[np.arange(index.shape[0]), last_col]], blinks.onset_s)

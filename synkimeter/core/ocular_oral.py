@@ -24,6 +24,7 @@ REASON_FACE_LOST = "the face was not found around the blink"
 REASON_HEAD_TURNED = "the head was turned too far"
 REASON_MOUTH_MOVING = "the mouth was already moving before the blink"
 REASON_TOO_CLOSE = "too soon after the previous blink"
+REASON_IMPLAUSIBLE = "the mouth corner could not be followed (it seemed to move further than a face can)"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class MouthTraces:
     up_mm: dict[str, np.ndarray]
     out_mm: dict[str, np.ndarray]
     lip_gap_mm: np.ndarray
+    # Frames left out (NaN above) because a corner sat further from rest than a face can move it.
+    implausible: np.ndarray | None = None
 
     def displacement_mm(self, side: str) -> np.ndarray:
         return np.hypot(self.up_mm[side], self.out_mm[side])
@@ -72,15 +75,21 @@ def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSub
                  frame_interval_s: float, params: AnalysisParams = DEFAULT_PARAMS) -> MouthTraces:
     across, up = face_axes(reference, subset)
     frames = window_frames(params.commissure_smoothing_s, frame_interval_s)
+    deltas = {side: aligned[:, subset[COMMISSURE[side]], :2].astype(np.float64) - reference[subset[COMMISSURE[side]], :2]
+              for side in SIDES}
+    with np.errstate(invalid="ignore"):
+        implausible = np.zeros(aligned.shape[0], dtype=bool)
+        for delta in deltas.values():
+            implausible |= np.hypot(delta[:, 0], delta[:, 1]) * mm_per_px > params.max_commissure_excursion_mm
     up_mm, out_mm = {}, {}
     for side in SIDES:
-        i = subset[COMMISSURE[side]]
-        delta = aligned[:, i, :2].astype(np.float64) - reference[i, :2]
+        delta = np.where(implausible[:, None], np.nan, deltas[side])
         outward = across if side == "left" else -across
         up_mm[side] = _smooth_keep_peaks(delta @ up * mm_per_px, frames)
         out_mm[side] = _smooth_keep_peaks(delta @ outward * mm_per_px, frames)
     gap = np.linalg.norm(aligned[:, subset[UPPER_LIP_INNER], :2] - aligned[:, subset[LOWER_LIP_INNER], :2], axis=1)
-    return MouthTraces(up_mm, out_mm, _smooth_keep_peaks(gap.astype(np.float64) * mm_per_px, frames))
+    gap = np.where(implausible, np.nan, gap.astype(np.float64) * mm_per_px)
+    return MouthTraces(up_mm, out_mm, _smooth_keep_peaks(gap, frames), implausible)
 
 
 def _window_mean(cumsum: np.ndarray, counts: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -107,21 +116,31 @@ class EventMouth:
     pre_motion_mm: np.ndarray  # how much the mouth moved just before the event
     face_lost: np.ndarray
     head_turned: np.ndarray
+    implausible: np.ndarray  # a corner beyond a face's reach around the event (tracking failed)
+    quiet_before_s: np.ndarray  # how much time before the lid the gate could judge (no other blink in it)
+    lid_start_s: np.ndarray  # what the baseline and gates were measured against
 
 
 def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, traces: MouthTraces,
-                   head_ok: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> EventMouth:
-    """Peak commissure displacement per event and side, relative to the pre-event baseline."""
+                   head_ok: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS,
+                   lid_start_s: np.ndarray | None = None) -> EventMouth:
+    """Peak commissure displacement per event and side, relative to the pre-event baseline.
+
+    Every "before" window (the baseline, the mouth-already-moving gate) ends before the lid starts to
+    move (`lid_start_s`, from `blinks.lid_start_s`; the detected onset when not given), so that a
+    movement coupled to the lid is measured, never taken for talking.
+    """
     t = np.asarray(timestamps_s, dtype=np.float64)
     onset_s = np.asarray(onset_s, dtype=np.float64)
     offset_s = np.asarray(offset_s, dtype=np.float64)
+    lid_s = onset_s if lid_start_s is None else np.minimum(np.asarray(lid_start_s, dtype=np.float64), onset_s)
     n = t.size
-    base_start = np.searchsorted(t, onset_s + params.pre_blink_start_s, side="left")
-    base_stop = np.searchsorted(t, onset_s + params.pre_blink_end_s, side="right")
+    base_start = np.searchsorted(t, lid_s + params.pre_blink_start_s, side="left")
+    base_stop = np.searchsorted(t, lid_s + params.pre_blink_end_s, side="right")
     # At low frame rates the baseline window may hold no frame: use the last frame before it ends.
     base_start = np.minimum(base_start, np.maximum(base_stop - 1, 0))
     base_stop = np.maximum(base_stop, base_start + 1)
-    peak_first = np.searchsorted(t, onset_s, side="left")
+    peak_first = np.searchsorted(t, lid_s, side="left")
     peak_last = np.maximum(np.searchsorted(t, offset_s + params.post_blink_s, side="right") - 1, peak_first)
     index, mask = padded_windows(peak_first, peak_last, n)
     rows = np.arange(index.shape[0])
@@ -138,17 +157,29 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
         peak[side] = np.where(finite_any, magnitude[rows, col], np.nan)
         up_at[side] = np.where(finite_any, d_up[rows, col], np.nan)
         out_at[side] = np.where(finite_any, d_out[rows, col], np.nan)
-        latency[side] = np.where(finite_any, t[index[rows, col]] - onset_s, np.nan)
+        latency[side] = np.where(finite_any, t[index[rows, col]] - lid_s, np.nan)
 
     # Gates look at the whole span from the baseline window to the end of the peak window.
     span_index, span_mask = padded_windows(base_start, peak_last, n)
-    face_lost = ~np.where(span_mask, np.isfinite(traces.up_mm["right"][span_index])
+    bad = (traces.implausible if traces.implausible is not None else np.zeros(n, dtype=bool))[span_index] & span_mask
+    implausible = bad.any(axis=1)
+    face_lost = ~np.where(span_mask & ~bad, np.isfinite(traces.up_mm["right"][span_index])
                           & np.isfinite(traces.up_mm["left"][span_index]), True).all(axis=1)
     head_turned = ~np.where(span_mask, head_ok[span_index], True).all(axis=1)
 
-    pre_first = np.searchsorted(t, onset_s - params.mouth_moving_window_s, side="left")
-    pre_last = np.maximum(np.searchsorted(t, onset_s, side="left") - 1, pre_first)
+    # The gate's trace is smoothed twice (the traces' own peak-keeping filter, then the gate's): a
+    # smoothed sample reaches half of each window ahead, so the gate's window ends that much before
+    # the lid starts to move, and no sample in it can see the blink's own movement.
+    guard_s = 0.5 * (params.commissure_smoothing_s + params.mouth_moving_smoothing_s)
+    pre_first = np.searchsorted(t, lid_s - guard_s - params.mouth_moving_window_s, side="left")
+    pre_last = np.maximum(np.searchsorted(t, lid_s - guard_s, side="right") - 1, pre_first)
     pre_index, pre_mask = padded_windows(pre_first, pre_last, n)
+    # Nor may it see a neighbouring blink's movement (blinks come in bursts): the frames of every
+    # event, widened by the smoothing's reach, are left out of every event's gate.
+    in_events = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(in_events, np.searchsorted(t, lid_s - guard_s, side="left"), 1)
+    np.add.at(in_events, np.searchsorted(t, offset_s + params.post_blink_s + guard_s, side="right"), -1)
+    pre_mask = pre_mask & ~(np.cumsum(in_events[:-1]) > 0)[pre_index]
     ranges = []
     # duplicated or missing times must not make the frame interval 0 or NaN
     gate_frames = window_frames(params.mouth_moving_smoothing_s, median_frame_interval_s(t))
@@ -158,16 +189,21 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no frame before the blink
             ranges.append(np.nanmax(values, axis=1) - np.nanmin(values, axis=1))
     pre_motion = np.nan_to_num(np.max(np.vstack(ranges), axis=0), nan=0.0) if index.shape[0] else np.zeros(0)
-    return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned)
+    quiet_s = pre_mask.sum(axis=1) * median_frame_interval_s(t) if index.shape[0] else np.zeros(0)
+    return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned, implausible, quiet_s, lid_s)
 
 
 def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams = DEFAULT_PARAMS) -> list[str | None]:
     """Why each event is left out of the score (None: scored). The first reason that applies wins."""
     previous_end = np.concatenate(([-np.inf], blinks.offset_s[:-1])) + params.post_blink_s
-    too_close = previous_end > blinks.onset_s + params.pre_blink_start_s
+    # Too soon: the previous blink reaches into this one's baseline, or leaves too little time
+    # before it to tell a still mouth from a talking one.
+    too_close = ((previous_end > mouth.lid_start_s + params.pre_blink_start_s)
+                 | (mouth.quiet_before_s < params.mouth_moving_min_s))
     checks = [
         (blinks.voluntary, REASON_VOLUNTARY),
         (mouth.face_lost, REASON_FACE_LOST),
+        (mouth.implausible, REASON_IMPLAUSIBLE),
         (mouth.head_turned, REASON_HEAD_TURNED),
         (mouth.pre_motion_mm > params.mouth_moving_mm, REASON_MOUTH_MOVING),
         (too_close, REASON_TOO_CLOSE),
