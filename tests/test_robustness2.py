@@ -415,3 +415,68 @@ def test_many_processes_creating_the_same_patient_at_once(store_dir):
     assert [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in children] == [0] * 6
     with Store() as store:
         assert [p.pseudonym for p in store.patients()] == ["PX-RACE"]
+
+
+# --------------------------------------------------------------------------------------------------
+# 8. a damaged database
+
+
+def _damaged_store(folder: Path, backup: bool = True) -> Path:
+    from synkimeter.store import database
+
+    with Store(folder) as store:
+        for i in range(20):
+            patient = store.add_patient(f"PX-{i}")
+            session = store.start_session(patient)
+            store.save_clip(store.begin_clip(session, "rest"), summary={"ocular_oral": {}, "notes": ["x" * 3000]})
+            store.finish_session(session)
+    if backup:
+        Store(folder).close()  # the next open after patients exist makes the daily copy
+        assert (folder / database.BACKUP_NAME).is_file()
+    db = folder / DB_NAME
+    size = db.stat().st_size
+    with open(db, "r+b") as fh:  # a page in the middle, as a failing disk leaves it
+        fh.seek((size // 4096 // 2) * 4096 + 100)
+        fh.write(np.random.default_rng(1).bytes(2000))
+    return db
+
+
+def test_check_command_finds_the_damage_and_points_to_the_backup(store_dir, capsys):
+    db = _damaged_store(store_dir)
+    code, _, err = run_cli(["check"], capsys)
+    sentence = one_sentence(err)
+    assert code == 2 and "is damaged" in sentence and "synkimeter.sqlite3.auto.bak" in sentence
+    assert "nothing more is written" in sentence
+
+
+def test_import_into_a_damaged_database_writes_nothing(store_dir, capsys):
+    db = _damaged_store(store_dir, backup=False)
+    before = db.read_bytes()
+    code, _, err = run_cli(["import", SAMPLE, "--patient", "PX-NEW"], capsys)
+    assert code == 2 and "is damaged" in one_sentence(err) and "no automatic backup" in err
+    assert db.read_bytes() == before and not Path(f"{db}-wal").exists()
+
+
+def test_damage_is_found_when_opening_after_a_crash(store_dir):
+    import sqlite3
+
+    db = _damaged_store(store_dir)
+    pid = os.fork()
+    if pid == 0:  # a writer that dies without closing: its -wal file stays
+        conn = sqlite3.connect(db, isolation_level=None)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("CREATE TABLE scratch (x)")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert Path(f"{db}-wal").stat().st_size > 0
+    with Store() as store:
+        assert store.damaged and "is damaged" in store.damaged
+        with pytest.raises(Exception, match="is damaged"):
+            store.add_patient("PX-NEW")
+
+
+def test_check_command_on_a_sound_store(store_dir, capsys):
+    with Store() as store:
+        store.add_patient("PX-1")
+    code, out, err = run_cli(["check"], capsys)
+    assert code == 0 and "is sound (1 patient(s), 0 clip(s))" in out, err

@@ -1,4 +1,4 @@
-"""The store's subcommands: `import`, `report`, `patients`, `export`.
+"""The store's subcommands: `import`, `report`, `patients`, `export`, `check`.
 
 `add_commands(subparsers)` registers them on the `synkimeter` parser; each sets `func`, which returns
 0 when all went well and 2 after one plain sentence on stderr (never a traceback).
@@ -22,9 +22,13 @@ def _fail(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
-def _open(args) -> Store:
+def _open(args, writes: bool = False) -> Store:
+    """The store; one that is to be written to is checked first, and a damaged one refused."""
     store = Store(args.data_dir) if getattr(args, "data_dir", None) else Store()
-    for problem in store.problems:
+    if writes and store.check():
+        store.close()
+        raise StoreError(store.damaged)
+    for problem in store.problems + ([store.damaged] if store.damaged else []):
         print(f"synkimeter: note: {problem}", file=sys.stderr)
     return store
 
@@ -65,7 +69,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             if total and bar.total != total:
                 bar.total = total
             bar.update(done - bar.n)
-    with _open(args) as store:
+    with _open(args, writes=True) as store:
         try:
             result = store.import_video(video, args.patient, kind=args.kind, task=args.task, date=args.date,
                                         affected_side=args.affected_side, notes=args.notes or "",
@@ -149,6 +153,18 @@ def cmd_patients(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@_guarded
+def cmd_check(args: argparse.Namespace) -> int:
+    with _open(args, writes=True) as store:  # a damaged database: its one sentence, exit code 2
+        problems = store.verify(deep=True)
+        for problem in problems:
+            print(f"  {problem}")
+        clips = store._query("SELECT COUNT(*) FROM clips WHERE status = 'complete'")[0][0]
+        print(f"The database in {store.folder} is sound ({len(store.patients())} patient(s), {clips} clip(s)); "
+              + (f"{len(problems)} clip file problem(s) above." if problems else "every clip file reads."))
+    return EXIT_BAD_INPUT if problems else EXIT_OK
+
+
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="FOLDER",
                         help="the store's folder (default: $SYNKIMETER_DATA_DIR, else the per-user data folder)")
@@ -192,3 +208,9 @@ def add_commands(subparsers) -> None:
     e.add_argument("--csv", required=True, metavar="FILE", help="the CSV file to write")
     _data_dir_option(e)
     e.set_defaults(func=cmd_export)
+
+    c = subparsers.add_parser("check", help="check the store for damage",
+                              description="Check the database (SQLite's quick_check) and that every clip's files "
+                                          "are there and read; exit code 2 when something is wrong.")
+    _data_dir_option(c)
+    c.set_defaults(func=cmd_check)

@@ -54,6 +54,10 @@ GROUP_MARK = "group-shared"  # a file in the data folder: the store is shared wi
 DB_NAME = "synkimeter.sqlite3"
 CLIPS_DIR = "clips"
 DEFAULT_BUSY_TIMEOUT_S = 5.0
+# After a clean quick_check the database is copied here when the copy is older than a day: the
+# copy to restore when the database is found damaged.
+BACKUP_NAME = f"{DB_NAME}.auto.bak"
+BACKUP_EVERY_S = 24 * 3600.0
 # A 'recording' session started on another computer (shared folder) cannot be checked for a live
 # process; after this long it is taken as abandoned.
 OTHER_HOST_STALE_S = 24 * 3600.0
@@ -247,6 +251,10 @@ class Store:
                 self._restrict(Path(f"{self.db_path}{suffix}"), self.file_mode)
         except OSError as exc:
             raise StoreError(f"The data folder '{self.folder}' cannot be created ({exc.strerror or exc}).") from exc
+        # SQLite removes the -wal file when the last connection closes: one left behind means a
+        # crash or power cut (or another synkimeter still open), after which the database is checked.
+        unclean = Path(f"{self.db_path}-wal").is_file() and Path(f"{self.db_path}-wal").stat().st_size > 0
+        self.damaged: str | None = None  # set by check(): the store then refuses every write
         self._conn: sqlite3.Connection | None = None
         try:
             self._conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_s, isolation_level=None)
@@ -257,8 +265,11 @@ class Store:
             if str(mode).lower() != "wal":
                 self.problems.append(f"The database could not switch to WAL mode (it uses {mode}).")
             self._conn.execute("PRAGMA synchronous = FULL")
+            if unclean:
+                self.check()
             self._migrate()
-            if recover:
+            self._daily_backup()
+            if recover and not self.damaged:
                 self.recover()
         except sqlite3.Error as exc:
             self.close()
@@ -312,6 +323,8 @@ class Store:
     def _tx(self) -> Iterator[sqlite3.Connection]:
         """One write transaction (BEGIN IMMEDIATE: waits up to busy_timeout for other writers)."""
         conn = self.conn
+        if self.damaged:
+            raise StoreError(self.damaged)
         try:
             conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
@@ -346,6 +359,8 @@ class Store:
         pending = [(v, step) for v, step in MIGRATIONS if v > version]
         if not pending:
             return
+        if version > 0 and self.check():
+            raise StoreError(self.damaged)
         if version > 0:
             self._backup(f"{DB_NAME}.v{version}.bak")
         for target, step in pending:
@@ -370,6 +385,46 @@ class Store:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             self.problems.append(f"No backup could be made before updating the database ({exc}).")
+
+    def check(self) -> str | None:
+        """PRAGMA quick_check. On damage the store stops writing and `damaged` (returned) says so in
+        one sentence, with the automatic backup to restore."""
+        try:
+            findings = [str(row[0]) for row in self.conn.execute("PRAGMA quick_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            findings = [str(exc)]
+        if findings == ["ok"]:
+            return None
+        backup = self.folder / BACKUP_NAME
+        if backup.is_file():
+            when = datetime.fromtimestamp(backup.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
+            restore = (f"the automatic backup '{backup}' from {when} was sound: close synkimeter, keep a copy of "
+                       f"the folder, then put that backup in place of '{DB_NAME}' and delete its -wal and -shm files")
+        else:
+            restore = "there is no automatic backup yet: keep a copy of the folder and restore it from your own backup"
+        detail = findings[0].strip().splitlines()[-1].rstrip(".")
+        self.damaged = (f"The synkimeter database '{self.db_path}' is damaged ({detail}), so nothing more is "
+                        f"written to it; {restore}.")
+        return self.damaged
+
+    def _daily_backup(self) -> None:
+        """Copy the database, once it is found sound, when the last automatic copy is a day old."""
+        target = self.folder / BACKUP_NAME
+        with contextlib.suppress(FileNotFoundError):
+            if time.time() - target.stat().st_mtime < BACKUP_EVERY_S:
+                return
+        if self.damaged or not self.conn.execute("SELECT 1 FROM patients LIMIT 1").fetchone() or self.check():
+            return  # nothing worth a copy yet, or the good copy must not be overwritten by a bad one
+        tmp = target.with_name(f".{BACKUP_NAME}.tmp")
+        try:
+            self._create_file(tmp)
+            with contextlib.closing(sqlite3.connect(tmp)) as dst:
+                self.conn.backup(dst)
+            os.replace(tmp, target)
+        except (sqlite3.Error, OSError) as exc:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            self.problems.append(f"The daily automatic backup of the database could not be made ({exc}).")
 
     def integrity_check(self) -> str:
         return str(self._query("PRAGMA integrity_check")[0][0])
