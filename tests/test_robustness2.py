@@ -480,3 +480,21 @@ def test_check_command_on_a_sound_store(store_dir, capsys):
         store.add_patient("PX-1")
     code, out, err = run_cli(["check"], capsys)
     assert code == 0 and "is sound (1 patient(s), 0 clip(s))" in out, err
+
+
+def test_the_window_says_when_too_few_pictures_per_second_are_measured(qtbot, monkeypatch):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    pytest.importorskip("pytestqt")
+    from synkimeter.gui.app import create_window
+    from synkimeter.gui.worker import WorkerStats
+
+    window = create_window(None, cameras=[])
+    qtbot.addWidget(window)
+    texts = {}
+    for fps in (30.0, 10.0, 5.0):
+        monkeypatch.setattr(window.session, "stats", lambda fps=fps: WorkerStats(fps, fps, 100, 0, 640, 480))
+        texts[fps] = window._status_text()
+    window.close()
+    assert "too few" not in texts[30.0]
+    assert "too few pictures per second: mouth-corner movement reads low" in texts[10.0]
+    assert "far too few pictures per second" in texts[5.0] and "no severity" in texts[5.0]

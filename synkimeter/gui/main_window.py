@@ -316,7 +316,12 @@ class MainWindow(QMainWindow):
             return where
         latency = self.preview.latency_s
         delay = f" · {1000 * latency:.0f} ms from camera to screen" if math.isfinite(latency) else ""
-        return f"{where} · measuring {stats.measured_fps:.0f} pictures per second{delay}"
+        text = f"{where} · measuring {stats.measured_fps:.0f} pictures per second{delay}"
+        if stats.measured_fps < self.params.min_frame_rate_fps:
+            text += " · far too few pictures per second: movement reads far too low, no severity can be given"
+        elif stats.measured_fps < self.params.low_frame_rate_fps:
+            text += " · too few pictures per second: mouth-corner movement reads low"
+        return text
 
     def _details_text(self) -> str:
         s = self.last_snapshot
