@@ -87,6 +87,8 @@ def clip_expressions(analysis, points: np.ndarray, affected_side: str | None = N
     """Expressions and their oral-ocular result for an analysed clip (`core.analysis.ClipAnalysis`)
     and its landmarks (T, 478, 3) or the packed `MEASURED` subset."""
     packed = MEASURED.take(np.asarray(points))
+    if packed.shape[0] != np.asarray(analysis.timestamps_s).shape[0]:
+        raise ValueError(f"the landmarks hold {packed.shape[0]} frames, the analysis {len(analysis.timestamps_s)}")
     found = find_expressions(analysis.timestamps_s, packed, MEASURED, analysis.alignment.reference,
                              analysis.mm_per_px, analysis.blinks, params)
     result = segment_oral_ocular(analysis.timestamps_s, found.geometry.fissure_mm, found.rest_frames,

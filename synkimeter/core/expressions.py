@@ -116,7 +116,7 @@ class Movement:
     smile_mm: dict[str, np.ndarray]  # corner up-and-out along the diagonal
     out_mm: dict[str, np.ndarray]  # corner away from the nose's midline
     narrowing_pct: np.ndarray  # mouth width narrower than at rest, percent of the rest width
-    gap_mm: np.ndarray  # lips apart (absolute: closed lips are 0 at rest too)
+    gap_mm: np.ndarray  # lips further apart than at rest
     shift_mm: np.ndarray  # lip centre sideways, towards the subject's left positive
     brow_mm: dict[str, np.ndarray]  # brow above its rest height
 
@@ -136,9 +136,15 @@ class Expressions:
 def per_frame_aligned(points: np.ndarray, subset: LandmarkSubset, reference: np.ndarray) -> np.ndarray:
     """Every frame fitted on its own onto the reference face by its head anchors (no bridging)."""
     anchors = subset[HEAD_ANCHORS]
-    s, r, t = similarity_transforms(np.asarray(points[:, anchors], dtype=np.float64), reference[anchors])
-    return apply_similarity(np.asarray(points, dtype=np.float32), s.astype(np.float32), r.astype(np.float32),
-                            t.astype(np.float32))
+    out = np.full(points.shape, np.nan, dtype=np.float32)
+    anchor_pts = np.asarray(points[:, anchors], dtype=np.float64)
+    face = np.isfinite(anchor_pts).all(axis=(1, 2))
+    if not face.any() or not np.isfinite(reference[anchors]).all():
+        return out
+    s, r, t = similarity_transforms(anchor_pts[face], reference[anchors])
+    out[face] = apply_similarity(np.asarray(points[face], dtype=np.float32), s.astype(np.float32),
+                                 r.astype(np.float32), t.astype(np.float32))
+    return out
 
 
 def face_geometry(points: np.ndarray, subset: LandmarkSubset, reference: np.ndarray, mm_per_px: float) -> FaceGeometry:
@@ -184,8 +190,12 @@ def _rolling_range(series: np.ndarray, frames: int) -> np.ndarray:
 
 
 def _levels(series: dict[str, np.ndarray], frames: np.ndarray) -> dict[str, float]:
-    with np.errstate(all="ignore"):
-        return {k: float(np.nanmedian(v[frames])) if frames.any() else float("nan") for k, v in series.items()}
+    return {k: _median(v[frames]) for k, v in series.items()}
+
+
+def _median(values: np.ndarray) -> float:
+    finite = values[np.isfinite(values)]
+    return float(np.median(finite)) if finite.size else float("nan")
 
 
 def rest_frames(t: np.ndarray, geometry: FaceGeometry, params: AnalysisParams = DEFAULT_PARAMS) -> tuple[np.ndarray, bool]:
@@ -201,8 +211,7 @@ def rest_frames(t: np.ndarray, geometry: FaceGeometry, params: AnalysisParams = 
     dt = median_frame_interval_s(t)
     window = window_frames(params.expression_min_s, dt)
     lips_together = face & (np.nan_to_num(geometry.gap_mm, nan=np.inf) < params.expression_open_mm / 2)
-    with np.errstate(all="ignore"):
-        zero = _movement_raw(geometry, {k: 0.0 if k != "width_mm" else float(np.nanmedian(v)) for k, v in series.items()})
+    zero = _movement_raw(geometry, {k: 0.0 if k != "width_mm" else _median(v) for k, v in series.items()})
     # A frame is a still centre when the whole window around it is still and lips-together.
     calm = (ndimage.minimum_filter1d(lips_together.astype(np.uint8), window, mode="nearest") > 0
             if t.size else lips_together)
@@ -262,7 +271,7 @@ def _movement_raw(geometry: FaceGeometry, level: dict[str, float]) -> Movement:
         brow[side] = geometry.brow_mm[side] - level[f"brow_mm_{side}"]
     with np.errstate(invalid="ignore", divide="ignore"):
         narrowing = 100.0 * (1.0 - geometry.width_mm / level["width_mm"])
-    return Movement(smile, out, narrowing, geometry.gap_mm, geometry.shift_mm - level["shift_mm"], brow)
+    return Movement(smile, out, narrowing, geometry.gap_mm - level["gap_mm"], geometry.shift_mm - level["shift_mm"], brow)
 
 
 def movement(t: np.ndarray, geometry: FaceGeometry, rest: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> Movement:
