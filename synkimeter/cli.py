@@ -7,6 +7,7 @@ import os
 import sys
 
 from synkimeter import __version__
+from synkimeter.expression_text import format_expressions
 from synkimeter.params import DEFAULT_PARAMS
 
 EXIT_OK = 0
@@ -76,6 +77,7 @@ def format_summary(summary: dict) -> str:
     if oo["asymmetry_mm"] is not None:
         more = "right" if oo["asymmetry_mm"] > 0 else "left"
         lines.append(f"  Asymmetry: {abs(oo['asymmetry_mm']):.2f} mm more movement on the {more} side")
+    lines.extend(format_expressions(s))
     if s["warnings"]:
         lines.append("")
         lines.append("  Notes:")

@@ -11,6 +11,7 @@ import numpy as np
 
 from synkimeter.files import not_a_file
 from synkimeter.core.analysis import UNDETERMINED, ClipAnalysis, MeasurementError, analyze_landmarks
+from synkimeter.core.expression_oral_ocular import add_expressions
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 LANDMARK_SUFFIX = ".npz"
@@ -147,6 +148,8 @@ def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_sid
         summary["warnings"].insert(0, "The video ended early (damaged or cut short); the frames before that were measured.")
     multi = np.asarray(getattr(series, "n_faces", np.zeros(0)))
     summary["multi_face_frames"] = int((multi > 1).sum())
+    # Smiles, puckers and the rest found in the clip, and how each eye narrows in them.
+    add_expressions(analysis, points, affected_side, params)
     return analysis
 
 

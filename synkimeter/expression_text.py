@@ -1,0 +1,92 @@
+"""The expressions found in a clip and the eye narrowing in them, in the plain words a therapist
+reads (the `analyze` summary; the report can show the same lines)."""
+
+from __future__ import annotations
+
+# Shown per segment; a long clip lists this many and says how many more the JSON holds.
+MAX_LISTED = 20
+# The eFACE-style score of the healthy real faces the tool was checked on (README, "Expressions").
+HEALTHY_SCORE_NOTE = "healthy faces read 93-100"
+
+NAMES = {
+    "rest": "rest",
+    "smile": "smile",
+    "pucker": "pucker",
+    "lips_to_side": "lips pushed",
+    "mouth_open": "mouth open",
+    "talking": "talking",
+    "brow_raise": "brow raise",
+    "eye_closure": "eyes held closed",
+}
+
+
+def _side_words(kind: str, side: str | None) -> str:
+    if not side:
+        return ""
+    if kind == "lips_to_side":
+        return f" to the {side}"
+    if kind == "pucker":
+        return ""
+    if side == "both":
+        return ", both sides" if kind != "eye_closure" else ""
+    return f", {side} side only" if kind != "eye_closure" else f", {side} eye only"
+
+
+def _size_words(seg: dict) -> str:
+    if seg["kind"] == "pucker" and seg.get("size_pct") is not None:
+        return f" (mouth {seg['size_pct']:.0f} % narrower)"
+    if seg["kind"] in ("smile", "lips_to_side", "brow_raise", "mouth_open") and seg.get("size_mm") is not None:
+        what = {"smile": "corner moved", "lips_to_side": "moved", "brow_raise": "raised",
+                "mouth_open": "lips apart"}[seg["kind"]]
+        return f" ({what} {seg['size_mm']:.1f} mm)"
+    return ""
+
+
+def segment_line(seg: dict) -> str:
+    when = f"{seg['start_s']:.1f}-{seg['end_s']:.1f} s"
+    return f"{when:>13}  {NAMES.get(seg['kind'], seg['kind'])}{_side_words(seg['kind'], seg['side'])}{_size_words(seg)}"
+
+
+def _pct_interval(n: dict) -> str:
+    lo, hi = n["ci95_pct"]
+    if n["pct"] is None:
+        return "-"
+    # An eye cannot narrow by more than all of it: the interval's normal approximation can.
+    return f"{n['pct']:.0f} %" + ("" if lo is None else f" ({lo:.0f} to {min(hi, 100.0):.0f})")
+
+
+def format_expressions(summary: dict) -> list[str]:
+    """Lines for the `analyze` summary; empty when the clip was not looked at for expressions."""
+    segments = summary.get("expressions")
+    oo = summary.get("oral_ocular")
+    if segments is None or oo is None:
+        return []
+    lines = ["", "  Expressions found (subject's sides; sizes against the clip's rest):"]
+    if not segments:
+        lines.append("    none (no rest, smile, pucker or other expression held for 0.3 s)")
+    for seg in segments[:MAX_LISTED]:
+        lines.append(f"  {segment_line(seg)}")
+    if len(segments) > MAX_LISTED:
+        lines.append(f"    ... and {len(segments) - MAX_LISTED} more (all of them in --json)")
+    rows = [s for s in oo.get("segments", []) if s["narrowing"]["right"]["pct"] is not None
+            or s["narrowing"]["left"]["pct"] is not None]
+    if not rows:
+        return lines
+    lines.append("")
+    lines.append("  Eye narrowing during mouth movement (oral-ocular synkinesis), against each eye's rest")
+    lines.append("  opening, 95 % interval in brackets; negative = wider than at rest:")
+    lines.append(f"    {'':42}{'right eye':>18}{'left eye':>18}")
+    for s in rows[:MAX_LISTED]:
+        when = f"{s['start_s']:.1f}-{s['end_s']:.1f} s"
+        label = f"{when:>11}  {NAMES.get(s['kind'], s['kind'])}{_side_words(s['kind'], s['side'])}"
+        lines.append(f"    {label:42}{_pct_interval(s['narrowing']['right']):>18}{_pct_interval(s['narrowing']['left']):>18}")
+    for task, words in (("smile", "all two-sided smiles"), ("pucker", "all puckers")):
+        pooled = oo.get("narrowing", {}).get(task)
+        if pooled:
+            lines.append(f"    {words:>42}{_pct_interval(pooled['right']):>18}{_pct_interval(pooled['left']):>18}")
+    score = oo.get("ocular_synkinesis", {})
+    if score.get("score") is not None:
+        lo, hi = score["ci95"]
+        lines.append(f"  Ocular synkinesis score (eFACE-style, 100 = none; {HEALTHY_SCORE_NOTE}): {score['score']:.0f} "
+                     f"({lo:.0f} to {hi:.0f}); the {score['affected_side']} eye narrows more.")
+    return lines
