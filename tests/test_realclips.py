@@ -49,3 +49,44 @@ def test_glasses_do_not_hide_the_face_or_the_blinks(analysed, name):
     s = analysed(name)
     assert s["frames"] > 0 and s["face_frames"] / s["frames"] > 0.95
     assert len(s["blinks"]) >= 3  # both clips show at least five clear blinks behind the lenses
+
+
+# Expressions marked by looking at the clips frame by frame (frame / fps): (kind, side, start, end).
+# The README's marks for posed_expressions_man are about frames 15-40, 70-95 and 120-150; frame by
+# frame the lips start to move at 14, 62 and 114 and are back at rest by 42, 97 and 155.
+SEEN = {
+    "posed_expressions_man": [("pucker", "both", 14 / 30, 42 / 30), ("mouth_open", None, 62 / 30, 97 / 30),
+                              ("smile", "both", 114 / 30, 155 / 30)],
+    "short_talking_smile": [("smile", "both", 18 / 25, 66 / 25)],
+    # Lips pushed to the subject's right (the image's left), then left, then right again; a broad
+    # smile; a smile of the right corner only (the head tilted), then of both.
+    "expressions_glasses_man": [("pucker", "both", 106 / 30, 141 / 30), ("lips_to_side", "right", 143 / 30, 157 / 30),
+                                ("lips_to_side", "left", 160 / 30, 172 / 30), ("lips_to_side", "right", 174 / 30, 184 / 30),
+                                ("smile", "both", 292 / 30, 449 / 30), ("smile", "right", 526 / 30, 547 / 30)],
+}
+
+
+@pytest.mark.parametrize("name", sorted(SEEN))
+def test_expressions_are_found_where_a_person_sees_them(analysed, name):
+    found = analysed(name)["expressions"]
+    for kind, side, start, end in SEEN[name]:
+        match = [e for e in found if e["kind"] == kind and e["side"] == side
+                 and abs(e["start_s"] - start) < 0.3 and abs(e["end_s"] - end) < 0.3]
+        assert match, (kind, side, start, end, [e for e in found if e["kind"] == kind])
+
+
+def test_posed_clip_holds_no_smile_in_its_pucker_or_open_mouth(analysed):
+    s = analysed("posed_expressions_man")
+    assert not [e for e in s["expressions"] if e["kind"] == "smile" and e["side"] == "both"
+                and e["start_s"] < 97 / 30 and e["end_s"] > 14 / 30]
+    # Healthy eyes: a few percent in a pucker, ~10-20 % in a big smile, on both sides.
+    narrowing = s["oral_ocular"]["narrowing"]
+    assert all(abs(narrowing["pucker"][side]["pct"]) < 8 for side in ("right", "left"))
+    assert all(5 < narrowing["smile"][side]["pct"] < 30 for side in ("right", "left"))
+    assert s["oral_ocular"]["ocular_synkinesis"]["score"] > 90
+
+
+def test_one_sided_smile_reports_the_same_sides_eye(analysed):
+    s = analysed("expressions_glasses_man")
+    (row,) = [r for r in s["oral_ocular"]["segments"] if r["kind"] == "smile" and r["side"] == "right"]
+    assert row["narrowing"]["right"]["pct"] is not None and row["narrowing"]["right"]["ci95_pct"][0] is not None

@@ -106,3 +106,12 @@ def test_face_lost_frames_are_excluded_and_counted(results):
     summary, truth = results("face_lost")
     lost_s = sum(b - a for a, b in truth["face_absent"])
     assert summary["frames"] - summary["face_frames"] == pytest.approx(lost_s * truth["fps"], abs=3)
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_clips_that_only_blink_hold_no_smile_or_pucker(results, name):
+    summary, _ = results(name)
+    # The astronaut's face blinks, moves its head and loses itself; its mouth never makes an expression.
+    assert {e["kind"] for e in summary["expressions"]} <= {"rest", "eye_closure"}
+    assert summary["oral_ocular"]["segments"] == []
+    assert summary["oral_ocular"]["ocular_synkinesis"]["score"] is None
