@@ -90,3 +90,15 @@ def test_one_sided_smile_reports_the_same_sides_eye(analysed):
     s = analysed("expressions_glasses_man")
     (row,) = [r for r in s["oral_ocular"]["segments"] if r["kind"] == "smile" and r["side"] == "right"]
     assert row["narrowing"]["right"]["pct"] is not None and row["narrowing"]["right"]["ci95_pct"][0] is not None
+
+
+def test_an_imported_free_clip_keeps_its_expressions_and_ocular_score(realclips_dir, tmp_path):
+    from synkimeter.store import Store
+
+    with Store(tmp_path / "store") as store:
+        result = store.import_video(realclips_dir / "short_talking_smile.mp4", "RC-1", date="2025-01-01")
+        assert [e["kind"] for e in result.summary["expressions"] if e["kind"] != "rest"] == ["smile"]
+        session = store.session(result.session.id)
+        # the session's score comes from the smile found in the clip: a healthy face
+        assert session.ocular_score == pytest.approx(result.summary["oral_ocular"]["ocular_synkinesis"]["score"])
+        assert session.ocular_score > 90

@@ -732,6 +732,8 @@ class Store:
                 narrows[task] = by_side
         side_row = conn.execute("SELECT p.affected_side FROM sessions s JOIN patients p ON p.id = s.patient_id "
                                 "WHERE s.id = ?", (session_id,)).fetchone()
+        if not rows and _free_clip_score(conn, session_id):
+            return
         score = ocular_synkinesis_score(narrows, side_row[0] if side_row else None)
         conn.execute("UPDATE sessions SET ocular_score = ?, ocular_ci_low = ?, ocular_ci_high = ?, "
                      "ocular_affected_side = ? WHERE id = ?",
@@ -953,6 +955,26 @@ def _parse_date(text: str) -> str:
         return datetime.fromisoformat(str(text).strip()).replace(microsecond=0).isoformat()
     except ValueError as exc:
         raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
+
+
+def _free_clip_score(conn: sqlite3.Connection, session_id: int) -> bool:
+    """A session without the guided rest, smile and pucker clips (an imported free clip) takes its
+    ocular score from the smiles and puckers found in its own clip (core.expression_oral_ocular).
+    True when one was found and stored."""
+    rows = conn.execute("SELECT r.summary_json FROM clips c JOIN results r ON r.clip_id = c.id "
+                        "WHERE c.session_id = ? AND c.status = 'complete' ORDER BY c.id DESC", (session_id,)).fetchall()
+    for (text,) in rows:
+        try:
+            score = (json.loads(text).get("oral_ocular") or {}).get("ocular_synkinesis") or {}
+        except (ValueError, AttributeError):
+            continue
+        ci = score.get("ci95") or [None, None]
+        if _num(score.get("score")) is not None:
+            conn.execute("UPDATE sessions SET ocular_score = ?, ocular_ci_low = ?, ocular_ci_high = ?, "
+                         "ocular_affected_side = ? WHERE id = ?",
+                         (_num(score["score"]), _num(ci[0]), _num(ci[1]), score.get("affected_side"), session_id))
+            return True
+    return False
 
 
 def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels) -> None:
