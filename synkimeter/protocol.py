@@ -40,6 +40,7 @@ from typing import Callable
 
 import numpy as np
 
+from synkimeter.core.task_check import check_task
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 SIDES = ("right", "left")
@@ -142,6 +143,10 @@ def protocol(key: str, params: AnalysisParams = DEFAULT_PARAMS) -> Protocol:
 
 
 # --- the runner ----------------------------------------------------------------------------------
+class TaskNotSeen(Exception):
+    """The asked task did not happen in its clip (core.task_check); str() is the patient's line."""
+
+
 @dataclass
 class TaskResult:
     task: str
@@ -341,9 +346,16 @@ class ProtocolRunner:
         try:
             series = self._series()
             analysis = analyze_series(series, self.params, affected_side=self.patient.affected_side)
+            check = check_task(task.key, analysis.summary.get("expressions"), task.repetitions)
+            if check is not None and not check.happened:
+                # A task that did not happen is never scored: the clip fails with the reason.
+                raise TaskNotSeen(f"{task.title}: {check.words()}")
             saved = self.store.save_clip(clip, analysis=analysis, series=series, video=video)
-            self.finished.append(self._result(task, saved, analysis))
-        except (ClipError, StoreError) as exc:
+            result = self._result(task, saved, analysis)
+            if check is not None:
+                result.text += f" ({check.words()})"
+            self.finished.append(result)
+        except (ClipError, StoreError, TaskNotSeen) as exc:
             message = str(exc)
             try:
                 self.store.fail_clip(clip, message)
@@ -351,8 +363,8 @@ class ProtocolRunner:
                 pass
             if video is not None:
                 video.unlink(missing_ok=True)
-            self.finished.append(TaskResult(task.key, task.title, False, clip.id,
-                                            f"{task.title}: could not be measured. {message}"))
+            self.finished.append(TaskResult(task.key, task.title, False, clip.id, message if isinstance(exc, TaskNotSeen)
+                                            else f"{task.title}: could not be measured. {message}"))
         self._clip = None
         self._video_path = None
         self.index += 1

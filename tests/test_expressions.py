@@ -141,3 +141,13 @@ def test_frames_without_a_face_and_tiny_clips_do_not_break_it():
     assert found.segments == []
     with pytest.raises(ValueError):  # landmarks of another length than the analysis: said, not guessed
         clip_expressions(a, pts[:2])
+
+
+def test_a_task_is_checked_with_the_expression_finders_own_definition():
+    from synkimeter.core.task_check import NOT_SEEN, check_task
+
+    t, pts = _track([("pucker", 3.0, 5.0, "both"), ("pucker", 7.0, 9.0, "both")])
+    found = _analyse(t, pts).summary["expressions"]
+    assert check_task("pucker", found, 3).words() == "2 of 3 seen"
+    assert check_task("smile", found, 3).words() == NOT_SEEN
+    assert check_task("rest", found, 1) is None

@@ -83,16 +83,20 @@ def test_full_protocol_records_every_frame_and_stores_each_task(tmp_path):
         runner = ProtocolRunner(store, patient, protocol("full", PARAMS), "baseline", PARAMS, source_name="right_3mm.mp4")
         seen = []
         status = record_protocol(VideoFileSource(SAMPLES / "right_3mm.mp4"), runner, PARAMS, on_status=seen.append)
-        assert status.phase == "done" and [r.ok for r in status.finished] == [True] * 6
+        # The sample face only blinks: its eye closures, smiles and puckers never happen, so those
+        # tasks are flagged and not scored (core.task_check, the expression finder's definition).
+        assert status.phase == "done" and [r.ok for r in status.finished] == [True, True, False, False, False, False]
+        assert all(r.text.endswith("not seen - try again") for r in status.finished[2:])
         assert {s.phase for s in seen} >= {"countdown", "recording", "done"}
         assert any(s.cue.startswith("Smile big") and s.action and s.repetition == 2 for s in seen)
         (session,) = store.sessions(patient)
         assert session.status == "complete" and session.protocol == "full" and session.kind == "baseline"
-        assert session.ocular_score is not None  # rest + smile + pucker -> oral-ocular score
+        assert session.ocular_score is None  # no smile or pucker happened: nothing to score
         clips = store.clips(session)
         assert [c.task for c in clips] == [t.key for t in protocol("full").tasks]
-        assert all(c.status == "complete" for c in clips)
-        for clip, task in zip(clips, protocol("full", PARAMS).tasks):
+        assert [c.status for c in clips] == ["complete", "complete", "failed", "failed", "failed", "failed"]
+        assert all("not seen" in c.error for c in clips[2:])
+        for clip, task in zip(clips[:2], protocol("full", PARAMS).tasks):
             series = store.load_series(clip)
             # every frame of the task: the file's 30 frames/s, no gaps, times from 0
             assert len(series) == pytest.approx(task.duration_s * 30, abs=1.5)
@@ -103,7 +107,6 @@ def test_full_protocol_records_every_frame_and_stores_each_task(tmp_path):
             assert _video_frames(store.folder / clip.video_path) == len(series)
         blink = store.summary(clips[1])["ocular_oral"]
         assert blink["right"]["average_peak_mm"] > blink["left"]["average_peak_mm"] + 0.8
-        assert store.result_row(clips[4])["right_narrowing_pct"] is not None
         assert not _leftovers(store.folder)
 
 def test_camera_unplugged_mid_task_keeps_finished_tasks(tmp_path):

@@ -102,3 +102,12 @@ def test_an_imported_free_clip_keeps_its_expressions_and_ocular_score(realclips_
         # the session's score comes from the smile found in the clip: a healthy face
         assert session.ocular_score == pytest.approx(result.summary["oral_ocular"]["ocular_synkinesis"]["score"])
         assert session.ocular_score > 90
+
+
+def test_the_task_check_sees_the_posed_pucker_and_smile(analysed):
+    from synkimeter.core.task_check import check_task
+
+    found = analysed("posed_expressions_man")["expressions"]
+    assert check_task("pucker", found, 1).happened and check_task("smile", found, 1).happened
+    # the talking man never holds his eyes closed for a count of three
+    assert not check_task("gentle_closure", analysed("talking_glasses_man")["expressions"], 3).happened
