@@ -90,3 +90,17 @@ def format_expressions(summary: dict) -> list[str]:
         lines.append(f"  Ocular synkinesis score (eFACE-style, 100 = none; {HEALTHY_SCORE_NOTE}): {score['score']:.0f} "
                      f"({lo:.0f} to {hi:.0f}); the {score['affected_side']} eye narrows more.")
     return lines
+
+
+def narrowing_rows(summary: dict) -> list[tuple[str, str, str, str]]:
+    """(time, expression, right eye, left eye) for every smile, pucker and sideways push of a clip's
+    summary whose narrowing could be measured, for tables (the report)."""
+    rows = []
+    for s in (summary.get("oral_ocular") or {}).get("segments", []):
+        right, left = s["narrowing"]["right"], s["narrowing"]["left"]
+        if right["pct"] is None and left["pct"] is None:
+            continue
+        rows.append((f"{s['start_s']:.1f}-{s['end_s']:.1f} s",
+                     f"{NAMES.get(s['kind'], s['kind'])}{_side_words(s['kind'], s['side'])}",
+                     _pct_interval(right), _pct_interval(left)))
+    return rows

@@ -102,6 +102,10 @@ def test_an_imported_free_clip_keeps_its_expressions_and_ocular_score(realclips_
         # the session's score comes from the smile found in the clip: a healthy face
         assert session.ocular_score == pytest.approx(result.summary["oral_ocular"]["ocular_synkinesis"]["score"])
         assert session.ocular_score > 90
+        from synkimeter.report.document import build_report
+
+        html, _ = build_report(store, result.patient)
+        assert "Expressions found in imported recordings" in html and "smile, both sides" in html
 
 
 def test_the_task_check_sees_the_posed_pucker_and_smile(analysed):

@@ -36,7 +36,7 @@ from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 MOUTH_TASKS = (SMILE, PUCKER, LIPS_TO_SIDE)
 # The rest level's bootstrap holds resamples x frames numbers: an hour of rest would need gigabytes,
 # and a few minutes of rest settle the median as well.
-MAX_REST_FRAMES = 6000
+MAX_REST_FRAMES = 3000
 
 
 @dataclass(frozen=True)

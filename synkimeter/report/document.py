@@ -139,6 +139,29 @@ def _side_name(side) -> str:
     return {"right": "right", "left": "left", None: "-"}[side]
 
 
+def _free_clip_parts(store: Store, trends: Trends) -> list[str]:
+    """Imported recordings: the smiles, puckers and sideways pushes found in them (core.expressions)
+    and each eye's narrowing in them."""
+    from synkimeter.expression_text import narrowing_rows
+
+    rows = []
+    for s in trends.sessions:
+        if s.protocol != "import":
+            continue
+        for clip in store.clips(s):
+            summary = store.summary(clip) if clip.status == "complete" else None
+            for when, what, right, left in narrowing_rows(summary or {}):
+                rows.append([s.started_at[:10], _e(what), when, right, left])
+    if not rows:
+        return []
+    return ["<h2>Expressions found in imported recordings</h2>",
+            _table(["Date", "Expression", "Time in the clip", "Eye narrowing, right", "Eye narrowing, left"], rows,
+                   numeric={3, 4}, widths=[14, 30, 16, 20, 20]),
+            "<p class='small'>Found in the recording by the shape of the mouth (no guided tasks): eye narrowing "
+            "in percent of each eye's opening at the recording's rest, 95 % interval in brackets; negative means "
+            "wider. Healthy eyes narrow about 10-20 % in a big smile and a few percent in a pucker.</p>"]
+
+
 def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_width: int = 860) -> tuple[str, dict[str, bytes]]:
     """(html with <img src="plotN.png">, {name: png bytes}). See `embed_images` for a standalone file."""
     from synkimeter.report.plots import trend_png
@@ -232,6 +255,8 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
         parts.append("<p class='small'>Narrowing: how much the eye's opening (palpebral fissure height, mm) closes "
                      "during the task, in percent of its height at rest. Healthy eyes narrow about 20 % in a big "
                      "smile but only about 2 % in a pucker.</p>")
+
+    parts.extend(_free_clip_parts(store, trends))
 
     # plots
     images: dict[str, bytes] = {}
