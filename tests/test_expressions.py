@@ -68,8 +68,22 @@ def _only(analysis, kind):
     return [s for s in analysis.expressions.segments if s.kind == kind]
 
 
-def test_a_one_sided_smile_is_found_on_its_side_with_that_eyes_narrowing():
+def _moving_head(t, pts):
+    """The same track with the head turning, nodding and tilting by a few degrees and moving 20 px."""
+    from synkimeter.core.simulate import _rotation
+
+    phase = 2 * np.pi * t / 4.0
+    rot = _rotation(np.radians(6) * np.sin(phase), np.radians(4) * np.sin(0.7 * phase + 1), np.radians(3) * np.sin(1.3 * phase))
+    centre = np.nanmean(pts[0], axis=0)
+    shift = 20 * np.stack([np.sin(0.9 * phase), np.cos(1.1 * phase), 0 * phase], -1)
+    return (np.einsum("tij,tnj->tni", rot, pts - centre) + centre + shift[:, None, :]).astype(np.float32)
+
+
+@pytest.mark.parametrize("head_moves", [False, True])
+def test_a_one_sided_smile_is_found_on_its_side_with_that_eyes_narrowing(head_moves):
     t, pts = _track([("smile", 3.0, 5.0, "right")])
+    if head_moves:
+        pts = _moving_head(t, pts)
     a = _analyse(t, pts)
     smiles = _only(a, "smile")
     assert len(smiles) == 1 and smiles[0].side == "right"
