@@ -498,3 +498,80 @@ def test_the_window_says_when_too_few_pictures_per_second_are_measured(qtbot, mo
     assert "too few" not in texts[30.0]
     assert "too few pictures per second: mouth-corner movement reads low" in texts[10.0]
     assert "far too few pictures per second" in texts[5.0] and "no severity" in texts[5.0]
+
+
+# --------------------------------------------------------------------------------------------------
+# 9. memory over long clips
+
+
+class _LoopedFaceSource:
+    """Minutes of 30 frames/s 'video' in a blink: tiny pictures, numbered; the fake mesh below gives
+    each a looped simulated face."""
+
+    def __new__(cls, frames: int):
+        from synkimeter.capture import Frame, FrameSource
+
+        class Source(FrameSource):
+            description, is_live = "looped", False
+            fps, width, height, frame_count, is_open = 30.0, 8, 8, frames, True
+
+            def open(self):
+                pass
+
+            def close(self):
+                pass
+
+            def __iter__(self):
+                image = np.zeros((8, 8, 3), np.uint8)
+                for i in range(frames):
+                    yield Frame(i, i / 30.0, image)
+
+        return Source()
+
+
+def _peak_mb(minutes: float, tmp_path, monkeypatch) -> float:
+    import tracemalloc
+
+    from synkimeter.core.analysis import analyze_landmarks
+    from synkimeter.core.simulate import regular_blinks, simulate
+    from synkimeter.landmarks import extract as extract_module
+    from synkimeter.landmarks.facemesh import FaceObservation
+
+    track = simulate(20.0, blinks=regular_blinks(20.0, 3.0, start_s=1.0), coupling_mm={"right": 2.0}, jitter_px=0.2)
+    faces = [np.ascontiguousarray(p, np.float32) for p in track.points]
+
+    class LoopedMesh:
+        def __init__(self, *args, **kwargs):
+            self.i = 0
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            pass
+
+        def process(self, image, timestamp_s=None):
+            self.i += 1
+            return FaceObservation(faces[(self.i - 1) % len(faces)], 1, 100.0)
+
+    monkeypatch.setattr(extract_module, "FaceMeshExtractor", LoopedMesh)
+    tracemalloc.start()
+    try:
+        series = extract_module.extract_landmarks(_LoopedFaceSource(int(minutes * 1800)), workers=1)
+        analyze_landmarks(series.timestamps_s, series.measured)
+        series.save_npz(tmp_path / "long.npz")
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
+def test_peak_memory_grows_under_10_mb_per_minute_of_video(tmp_path, monkeypatch):
+    # Extraction, the measurement and the landmark file; the face mesh itself is replaced by a
+    # fake so that minutes of video take seconds (its memory does not depend on the clip's length).
+    one, six = _peak_mb(1, tmp_path, monkeypatch), _peak_mb(6, tmp_path, monkeypatch)
+    per_minute = (six - one) / 5
+    assert per_minute < 10.0, f"{one:.0f} MB at 1 min, {six:.0f} MB at 6 min: {per_minute:.1f} MB a minute"
+    from synkimeter.landmarks import LandmarkSeries
+
+    back = LandmarkSeries.load_npz(tmp_path / "long.npz")  # the file still holds every point of every frame
+    assert back.points.shape == (6 * 1800, 478, 3) and np.isfinite(back.points[-1]).all()
