@@ -291,8 +291,8 @@ class Store:
             self._restrict(folder, self.dir_mode)
 
     def _restrict(self, path: Path, mode: int) -> None:
-        """chmod what exists; a colleague's file (shared store) is left as it is."""
-        with contextlib.suppress(FileNotFoundError, PermissionError):
+        """chmod what exists; a colleague's file (shared store) or a read-only copy is left as it is."""
+        with contextlib.suppress(OSError):
             if stat.S_IMODE(path.stat().st_mode) != mode:
                 os.chmod(path, mode)
 
