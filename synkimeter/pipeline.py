@@ -3,6 +3,8 @@ GUI's offline analysis share."""
 
 from __future__ import annotations
 
+import errno
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -48,16 +50,24 @@ def load_series(path: str | Path, params: AnalysisParams = DEFAULT_PARAMS,
         try:
             return LandmarkSeries.load_npz(path)
         except Exception as exc:  # a damaged or foreign .npz: say so, whatever numpy raised
-            if isinstance(exc, OSError) and exc.errno:  # e.g. no room for the temporary copy of its points
-                raise ClipError(f"'{path}' could not be read ({exc.strerror or exc}).") from exc
+            if isinstance(exc, OSError) and exc.errno:
+                raise ClipError(_spool_message(path, exc)) from exc
             raise ClipError(f"'{path}' is not a landmark file saved by synkimeter ({type(exc).__name__}).") from exc
     try:
         source = VideoFileSource(path)
         return extract_landmarks(source, params, progress=progress, workers=params.landmark_workers)
     except SourceError as exc:
         raise ClipError(str(exc)) from exc
-    except OSError as exc:  # the temporary file of the full landmarks (see series.PointSpool)
-        raise ClipError(f"The landmarks of '{path}' could not be kept while measuring ({exc.strerror or exc}).") from exc
+    except OSError as exc:
+        raise ClipError(_spool_message(path, exc)) from exc
+
+
+def _spool_message(path: Path, exc: OSError) -> str:
+    """A clip's full landmarks wait in a temporary file while it is measured (series.PointSpool)."""
+    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return (f"The temporary folder '{tempfile.gettempdir()}' is full, so the landmarks of '{path}' cannot wait "
+                "there while it is measured: free some space (or set TMPDIR to a folder with room) and try again.")
+    return f"'{path}' could not be read ({exc.strerror or exc})."
 
 
 def _checked_frames(series, params: AnalysisParams) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:

@@ -575,3 +575,13 @@ def test_peak_memory_grows_under_10_mb_per_minute_of_video(tmp_path, monkeypatch
 
     back = LandmarkSeries.load_npz(tmp_path / "long.npz")  # the file still holds every point of every frame
     assert back.points.shape == (6 * 1800, 478, 3) and np.isfinite(back.points[-1]).all()
+
+
+def test_a_full_temporary_folder_gives_one_sentence(tmp_path, full_disk):
+    import subprocess
+
+    npz = sim_series(10.0).save_npz(tmp_path / "sim.npz")
+    run = subprocess.run([sys.executable, "-m", "synkimeter", "analyze", "-q", str(npz)], cwd=REPO,
+                         env={**os.environ, "TMPDIR": str(full_disk)}, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2
+    assert f"The temporary folder '{full_disk}' is full" in one_sentence(run.stderr)
