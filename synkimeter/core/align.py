@@ -242,11 +242,19 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     s, r, t = similarity_transforms(anchor_pts, reference[anchors])
     if hold is not None and np.any(hold):
         hold = np.asarray(hold, dtype=bool)
+        # The head's position is bridged as where the anchors' centre was, not as the transform's
+        # translation, which is about the image's corner: there a small error in the bridged
+        # rotation moves the face by that error times its distance from the corner (camera motion on
+        # a real face: 2-3 mm at the mouth).
+        centre = anchor_pts.mean(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
-            bridged = bridge(np.column_stack([np.log(s), t, r.reshape(-1, 9)]), hold, max_frames=max_bridge_frames)
-        s_b, t_b = np.exp(bridged[:, 0]), bridged[:, 1:4]
+            bridged = bridge(np.column_stack([np.log(s), centre, r.reshape(-1, 9)]), hold, max_frames=max_bridge_frames)
+        s_b = np.exp(bridged[:, 0])
         r_b = r.copy()
         r_b[hold] = nearest_rotation(bridged[hold, 4:].reshape(-1, 3, 3))
+        target_centre = reference[anchors].mean(axis=0)
+        t_b = target_centre - s_b[:, None] * np.matmul(r_b, bridged[:, 1:4, None])[:, :, 0]
+        t_b[~hold] = t[~hold]
         if max_bridge_misfit is not None:
             target = reference[anchors]
             spread = float(np.sqrt(((target - target.mean(axis=0)) ** 2).sum(axis=1).mean()))
