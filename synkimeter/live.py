@@ -27,7 +27,7 @@ from synkimeter.core.analysis import ClipAnalysis, analyze_landmarks, head_withi
 from synkimeter.core.anatomy import COMMISSURE, HEAD_ANCHORS, MEASURED, N_LANDMARKS, SIDES
 from synkimeter.core.blinks import EYE_NAMES
 from synkimeter.core.eyes import openness
-from synkimeter.core.ocular_oral import average_movement, blink_traces
+from synkimeter.core.ocular_oral import average_movement, blink_traces, final_after_offset_s
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
@@ -252,7 +252,7 @@ class LiveEngine:
         b = a.blinks
         if not len(b):
             return []
-        settle = p.post_blink_s + p.commissure_smoothing_s
+        settle = final_after_offset_s(p)
         trimmed = t[0] > self._session_start
         # Once the buffer has been trimmed, a blink near its start misses its baseline windows.
         earliest = t[0] + max(p.mouth_moving_window_s, -p.pre_blink_start_s) if trimmed else -math.inf
@@ -273,7 +273,9 @@ class LiveEngine:
                 scored=reason is None, reason=reason, voluntary=bool(b.voluntary[i]),
             )
             new.append(blink)
-        onsets = np.array([blink.onset_s for blink in new])
+        # Each blink's trace is measured from when its lid started to move, as offline.
+        by_apex = {float(b.apex_s[i]): float(a.mouth.lid_start_s[i]) for i in range(len(b))}
+        onsets = np.array([by_apex[blink.apex_s] for blink in new])
         rows = {side: blink_traces(t, onsets, a.traces, side, p) if new else None for side in SIDES}
         for k, blink in enumerate(new):
             self.blinks.append(blink)

@@ -227,6 +227,11 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
     if face_frames < n_frames:
         warnings.append(f"No usable face in {n_frames - face_frames} of {n_frames} frames; they are left out.")
     turned = int((~head_ok & a.face_found).sum())
+    implausible = int(np.sum(a.traces.implausible)) if a.traces.implausible is not None else 0
+    if implausible:
+        warnings.append(f"In {implausible} frames a mouth corner seemed further than "
+                        f"{params.max_commissure_excursion_mm:g} mm from its place, more than a face can move it: "
+                        "the face was not followed there, and those frames are left out.")
     if turned:
         warnings.append(f"The head was turned more than {params.max_yaw_deg:.0f} degrees in {turned} frames; "
                         "blinks there are not scored.")
@@ -259,6 +264,7 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
             "left_eye": int(np.sum((blinks.eye != 1) & ~blinks.voluntary)),
             "scored": int(np.sum(scored)),
         },
+        "implausible_frames": implausible,
         "blinks": blink_rows,
         "eye_closures": closure_rows,
         "ocular_oral": {

@@ -23,7 +23,8 @@ REASON_VOLUNTARY = "a long, deliberate eye closure, not a blink"
 REASON_FACE_LOST = "the face was not found around the blink"
 REASON_HEAD_TURNED = "the head was turned too far"
 REASON_MOUTH_MOVING = "the mouth was already moving before the blink"
-REASON_TOO_CLOSE = "too soon after the previous blink"
+REASON_TOO_CLOSE = "too close to another blink"
+REASON_MOUTH_STAYED = "the mouth moved on its own during the blink (talking or a change of expression)"
 REASON_IMPLAUSIBLE = "the mouth corner could not be followed (it seemed to move further than a face can)"
 
 
@@ -118,7 +119,18 @@ class EventMouth:
     head_turned: np.ndarray
     implausible: np.ndarray  # a corner beyond a face's reach around the event (tracking failed)
     quiet_before_s: np.ndarray  # how much time before the lid the gate could judge (no other blink in it)
+    quiet_after_s: np.ndarray  # likewise after the eye reopened, before the next blink
+    # How far the mouth stayed from its pre-blink place once the eye had reopened: a coupled pull
+    # goes back with the lid, talking or a new expression does not (NaN: another blink was there).
+    unreturned_mm: np.ndarray
     lid_start_s: np.ndarray  # what the baseline and gates were measured against
+
+
+def final_after_offset_s(params: AnalysisParams = DEFAULT_PARAMS) -> float:
+    """How long after a blink's offset its measures are final: the peak window, the return gate's
+    window and the smoothing's reach ahead of both."""
+    guard_s = 0.5 * (params.commissure_smoothing_s + params.mouth_moving_smoothing_s)
+    return params.post_blink_s + guard_s + params.mouth_return_window_s + 0.5 * params.commissure_smoothing_s
 
 
 def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, traces: MouthTraces,
@@ -190,22 +202,45 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
             ranges.append(np.nanmax(values, axis=1) - np.nanmin(values, axis=1))
     pre_motion = np.nan_to_num(np.max(np.vstack(ranges), axis=0), nan=0.0) if index.shape[0] else np.zeros(0)
     quiet_s = pre_mask.sum(axis=1) * median_frame_interval_s(t) if index.shape[0] else np.zeros(0)
-    return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned, implausible, quiet_s, lid_s)
+
+    # After the blink: the mean place in a short window once the lid is open again (and the
+    # smoothing no longer reaches back into the blink), against the baseline's.
+    after_first = np.searchsorted(t, offset_s + params.post_blink_s + guard_s, side="left")
+    after_last = np.maximum(np.searchsorted(t, offset_s + params.post_blink_s + guard_s
+                                            + params.mouth_return_window_s, side="right") - 1, after_first)
+    after_index, after_mask = padded_windows(after_first, after_last, n)
+    after_mask = after_mask & ~(np.cumsum(in_events[:-1]) > 0)[after_index]
+    quiet_after_s = after_mask.sum(axis=1) * median_frame_interval_s(t) if index.shape[0] else np.zeros(0)
+    unreturned = np.full(index.shape[0], np.nan)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # no frame after the blink: NaN, not judged
+        for side in SIDES:
+            shift = []
+            for series in (traces.up_mm[side], traces.out_mm[side]):
+                before = _window_mean(*_prefix(series), base_start, np.minimum(base_stop, n))
+                after = np.nanmean(np.where(after_mask, series[after_index], np.nan), axis=1)
+                shift.append(after - before)
+            unreturned = np.fmax(unreturned, np.hypot(*shift))
+    return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned, implausible, quiet_s,
+                      quiet_after_s, unreturned, lid_s)
 
 
 def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams = DEFAULT_PARAMS) -> list[str | None]:
     """Why each event is left out of the score (None: scored). The first reason that applies wins."""
     previous_end = np.concatenate(([-np.inf], blinks.offset_s[:-1])) + params.post_blink_s
-    # Too soon: the previous blink reaches into this one's baseline, or leaves too little time
-    # before it to tell a still mouth from a talking one.
+    # Too close to another blink: the previous one reaches into this one's baseline, or too little
+    # time is left before it to tell a still mouth from a talking one, or after it to see the mouth
+    # come back.
     too_close = ((previous_end > mouth.lid_start_s + params.pre_blink_start_s)
-                 | (mouth.quiet_before_s < params.mouth_moving_min_s))
+                 | (mouth.quiet_before_s < params.mouth_moving_min_s)
+                 | (mouth.quiet_after_s < 0.5 * params.mouth_return_window_s))
     checks = [
         (blinks.voluntary, REASON_VOLUNTARY),
         (mouth.face_lost, REASON_FACE_LOST),
         (mouth.implausible, REASON_IMPLAUSIBLE),
         (mouth.head_turned, REASON_HEAD_TURNED),
         (mouth.pre_motion_mm > params.mouth_moving_mm, REASON_MOUTH_MOVING),
+        (np.nan_to_num(mouth.unreturned_mm) > params.mouth_moving_mm, REASON_MOUTH_STAYED),
         (too_close, REASON_TOO_CLOSE),
     ]
     reasons: list[str | None] = [None] * len(blinks)
@@ -256,7 +291,8 @@ def average_movement(up: np.ndarray, out: np.ndarray, params: AnalysisParams = D
     grid = bta_grid(params)
     n = int(up.shape[0])
     if n == 0:
-        return {"mm": [float("nan")] * grid.size, "sem_mm": [float("nan")] * grid.size,
+        return {"mm": [float("nan")] * grid.size, "up_mm": [float("nan")] * grid.size,
+                "out_mm": [float("nan")] * grid.size, "sem_mm": [float("nan")] * grid.size,
                 "peak_mm": float("nan"), "peak_latency_s": float("nan"), "n": 0}
     mean_up, mean_out = up.mean(axis=0), out.mean(axis=0)
     magnitude = np.hypot(mean_up, mean_out)
@@ -270,7 +306,8 @@ def average_movement(up: np.ndarray, out: np.ndarray, params: AnalysisParams = D
     half = 1.96 * along.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
     # A movement's size is never negative: near zero the interval is cut at 0 rather than reading
     # "-0.05 to 0.08 mm".
-    return {"mm": magnitude.tolist(), "sem_mm": sem.tolist(), "peak_mm": float(magnitude[k]),
+    return {"mm": magnitude.tolist(), "up_mm": mean_up.tolist(), "out_mm": mean_out.tolist(),
+            "sem_mm": sem.tolist(), "peak_mm": float(magnitude[k]),
             "peak_latency_s": float(grid[k]),
             "peak_ci95_mm": [float(np.maximum(0.0, magnitude[k] - half)), float(magnitude[k] + half)],
             "per_blink_mm": along.tolist(), "n": n}

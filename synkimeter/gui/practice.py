@@ -66,7 +66,7 @@ REASON_WORDS = {
     REASON_FACE_LOST: "Not counted: stay in view",
     REASON_HEAD_TURNED: "Not counted: face the camera",
     REASON_MOUTH_MOVING: "Not counted: keep your mouth still before you blink",
-    REASON_TOO_CLOSE: "Not counted: too soon after the last blink",
+    REASON_TOO_CLOSE: "Not counted: too close to another blink",
     REASON_SHORT: "Not counted: stay in view",
 }
 VERDICT_HOLD_MS = 1800
