@@ -280,7 +280,11 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
     sigma = FIELD_SIGMA_MOUTH[spec.field] * mouth_px
     centre = corner + (FIELD_OFFSET_MOUTH[spec.field] * mouth_px)[:, None] * direction
     midline = 0.5 * (corner + other)
-    shift_px = spec.coupling_mm / p.mm_per_px * p.drive[spec.side]
+    # The broad field is centred off the corner: scaled so that the corner itself moves by exactly
+    # the coupling (what the truth says and the tool should read).
+    at_corner = np.array([_field_weight(corner[i, 0], corner[i, 1], centre[i], sigma[i], midline[i], outward[i],
+                                        MIDLINE_TAPER_MOUTH * mouth_px[i]) for i in range(len(p.frames))])
+    shift_px = spec.coupling_mm / p.mm_per_px * p.drive[spec.side] / at_corner
 
     h, w = p.frames[0].shape[:2]
     out_size = (int(round(w * spec.resize)) // 2 * 2, int(round(h * spec.resize)) // 2 * 2)
