@@ -1,6 +1,7 @@
 """Real healthy faces (../shared/realclips, MIT-licensed, not part of the project): blink counts
 that match what a person sees in the clips, and no synkinesis where there is none to find."""
 
+import numpy as np
 import pytest
 
 from synkimeter.pipeline import analyze_clip
@@ -115,3 +116,23 @@ def test_the_task_check_sees_the_posed_pucker_and_smile(analysed):
     assert check_task("pucker", found, 1).happened and check_task("smile", found, 1).happened
     # the talking man never holds his eyes closed for a count of three
     assert not check_task("gentle_closure", analysed("talking_glasses_man")["expressions"], 3).happened
+
+
+@pytest.mark.parametrize("name", ["talking_glasses_man", "expressions_glasses_man", "alternating_winks_woman",
+                                  "posed_expressions_man", "short_talking_smile"])
+def test_aligned_mouth_corners_never_run_away(realclips_dir, name):
+    """Smiles, grimaces, long closures and head turns: head-motion removal must not turn them into
+    tens of millimetres (a maximal smile moves a corner 10-15 mm). Frames past the plausibility
+    bound are left out of the traces and counted, never shown as movement."""
+    from synkimeter.params import DEFAULT_PARAMS
+
+    result = analyze_clip(realclips_dir / f"{name}.mp4")
+    traces = result.analysis.traces
+    for side in ("right", "left"):
+        d = np.hypot(traces.up_mm[side], traces.out_mm[side])
+        assert np.nanmax(d) <= DEFAULT_PARAMS.max_commissure_excursion_mm + 1.0
+        up, out = traces.up_mm[side], traces.out_mm[side]
+        assert np.nanmax(np.hypot(up - np.nanmedian(up), out - np.nanmedian(out))) < 25.0
+    assert result.summary["implausible_frames"] == int(np.sum(traces.implausible))
+    # Most of every clip is measured: the bound catches failures, not expressions.
+    assert np.sum(traces.implausible) < 0.05 * len(traces.implausible)

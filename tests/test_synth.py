@@ -195,3 +195,21 @@ def test_short_clip_through_mediapipe(tmp_path):
     assert d61[0] < -0.4  # outward: the subject's right is the image's left
     assert 1.8 < np.linalg.norm(d61) < 4.0  # imposed 3 mm
     assert np.linalg.norm(d291) < 1.0  # the other corner stays within mesh noise
+
+
+@pytest.mark.slow
+def test_strong_coupling_with_partial_blinks_is_graded_on_its_side(tmp_path):
+    """4 mm on the right, half the blinks partial: graded severe on the right, never undetermined,
+    and no blink is thrown away as 'the mouth was already moving' (its own pull is the measurement)."""
+    pytest.importorskip("mediapipe")
+    from synkimeter.pipeline import analyze_clip
+    from synkimeter.synth.generate import write_truth_clip
+
+    spec = ClipSpec("strong_partial", seed=11, duration_s=16.0, coupling_mm={"right": 4.0, "left": 0.0},
+                    partial_fraction=0.5)
+    video, _, truth = write_truth_clip(spec.truth(), tmp_path)
+    s = analyze_clip(video).summary
+    oo = s["ocular_oral"]
+    assert oo["affected_side"] == "right" and oo["severity"] == "severe"
+    assert oo["right"]["n"] >= 3
+    assert not any(b["reason"] == "the mouth was already moving before the blink" for b in s["blinks"])
