@@ -442,9 +442,11 @@ def main(argv: list[str] | None = None) -> int:
             if single is not None:
                 ref_640 = [r for r in single if Path(r["summary"]["source"]).stem == reference.stem]
                 if ref_640:
-                    print(f"  (for scale, the same clip at 640x480 reads right "
-                          f"{ref_640[0]['summary']['ocular_oral']['right']['average_peak_mm']:.2f} mm, left "
-                          f"{ref_640[0]['summary']['ocular_oral']['left']['average_peak_mm']:.2f} mm)")
+                    oo = ref_640[0]["summary"]["ocular_oral"]
+                    # A cut too short for a scored blink has no figure (None in the JSON).
+                    mm = {side: "-" if oo[side]["average_peak_mm"] is None else f"{oo[side]['average_peak_mm']:.2f}"
+                          for side in ("right", "left")}
+                    print(f"  (for scale, the same clip at 640x480 reads right {mm['right']} mm, left {mm['left']} mm)")
         if "batch" not in skip and not args.quick:
             bench_batch(clips, sorted({1, os.cpu_count() or 1}), tmp)
         if "live" not in skip:
