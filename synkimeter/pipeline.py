@@ -20,6 +20,8 @@ LANDMARK_SUFFIX = ".npz"
 # Landmarks are pixels of the picture; a coordinate this far out is a damaged file, not a face (and
 # would overflow float32 arithmetic into numpy warnings).
 MAX_LANDMARK_PX = 1e6
+# A frame this fraction of the usual frame interval after the one before repeats its time.
+REPEAT_FRACTION = 0.1
 
 
 class ClipError(Exception):
@@ -91,11 +93,14 @@ def _checked_frames(series, params: AnalysisParams) -> tuple[np.ndarray, np.ndar
         raise ClipError(f"The frame times of '{name}' go backwards (frame {known[i + 1] + 1} at "
                         f"{t[known[i + 1]]:.3f} s comes after {t[known[i]]:.3f} s), so it cannot be measured.")
     keep = np.ones(t.size, bool)
-    repeats = known[1:][steps == 0]
+    # A repeated time, or one a sliver after the last: a video whose times went backwards comes out
+    # of FFmpeg that way (each frame one clock tick after the one before).
+    usual_s = float(np.median(steps[steps > 0])) if np.any(steps > 0) else 0.0
+    repeats = known[1:][steps < REPEAT_FRACTION * usual_s]
     if repeats.size:
         keep[repeats] = False
-        warnings.append(f"{repeats.size} frame(s) of '{name}' repeat the time of the frame before; only the first "
-                        "frame at each time was measured.")
+        warnings.append(f"{repeats.size} frame(s) of '{name}' repeat the time of the frame before (or come a sliver "
+                        "after it: the file's times went backwards there); only the first at each time was measured.")
     with np.errstate(invalid="ignore"):
         wild = np.any(np.abs(points) > MAX_LANDMARK_PX, axis=(1, 2))
     if wild.any():

@@ -585,3 +585,20 @@ def test_a_full_temporary_folder_gives_one_sentence(tmp_path, full_disk):
                          env={**os.environ, "TMPDIR": str(full_disk)}, capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert f"The temporary folder '{full_disk}' is full" in one_sentence(run.stderr)
+
+
+def test_a_video_whose_times_go_backwards_says_so(tmp_path, capsys):
+    pytest.importorskip("cv2")
+    from test_robustness import track_timescale, variable_rate
+
+    data = SAMPLE.read_bytes()
+    _, delta = track_timescale(data)
+    deltas = np.full(660, delta, dtype=np.int64)
+    deltas[300] = 2**32 - 5 * delta  # five frames back, as a signed 32-bit duration
+    clip = tmp_path / "back.mp4"
+    clip.write_bytes(variable_rate(data, deltas))
+    code, out, err = run_cli(["analyze", clip, "--json", tmp_path / "b.json"], capsys)
+    assert code == 0, err
+    doc = json.loads((tmp_path / "b.json").read_text())
+    assert any("6 frame(s)" in w and "went backwards" in w for w in doc["warnings"]), doc["warnings"]
+    assert "ended early" not in out and doc["frames"] == 660 - 6
