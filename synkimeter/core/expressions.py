@@ -3,10 +3,11 @@ brow raise and held eye closure, each a segment with its start, end, side and co
 
 Pure numpy, from the face mesh's own geometry, in mm (iris scale) relative to the clip's rest:
 
-- the mouth corners relative to the lip centre (so a jaw drop, which moves corners and lip centre
-  together, is not a smile): `lift` along the face's up axis, `half_width` outwards; a smile moves
-  the corner up and out along the zygomaticus major's line (~45 degrees), so its size is the
-  movement along that diagonal;
+- each mouth corner's `lift` along the face's up axis against the midpoint between the lips (a jaw
+  drop moves corners and that midpoint alike, so it is not a smile) and its `half_width` outwards
+  from the nose's midline (a one-sided pull drags the lip centre along, which must not widen the
+  other half); a smile moves the corner up and out along the zygomaticus major's line (~45
+  degrees), so its size is the movement along that diagonal;
 - the mouth's width (corner to corner): a pucker narrows it by a quarter or more;
 - the inner-lip gap: open mouth, and talking (the lips opening and closing several times a second);
 - the lip centre's sideways position against the nose: lips pushed to one side;
@@ -400,7 +401,6 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     a, b, p = held_runs(t, move.gap_mm, params.expression_open_mm, params, allowed=~smiling)
     segments += _segments_of(MOUTH_OPEN, t, a, b, p, params.expression_open_mm, [NO_SIDE] * len(a))
 
-
     brow_signal = np.fmax(move.brow_mm["right"], move.brow_mm["left"])
     a, b, p = held_runs(t, brow_signal, params.expression_brow_mm, params)
     sides = [_both_or_one({s: float(np.nanmax(move.brow_mm[s][i:j + 1])) for s in SIDES}, params.expression_brow_mm)
@@ -415,9 +415,9 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     segments = [s for s in segments if s.kind not in _MOUTH_KINDS or _inside(t, s, talking) <= 0.5]
     a, b = runs(talking)
     for i, j in zip(a, b):
-        turns = float(np.nanmax(move.gap_mm[i:j + 1]))
+        widest = float(np.nanmax(move.gap_mm[i:j + 1]))  # the lips' widest opening while talking
         segments.append(ExpressionSegment(TALKING, float(t[i]), float(t[j]), NO_SIDE,
-                                          _confidence(turns, params.talking_cycle_mm), size_mm=turns))
+                                          _confidence(widest, params.talking_cycle_mm), size_mm=widest))
 
     busy = _mask(t.size, *_bounds(t, segments))
     a, b, p = held_runs(t, (rest & ~busy).astype(float), 1.0, params.with_overrides(expression_min_s=params.expression_rest_min_s))
