@@ -6,7 +6,7 @@ from __future__ import annotations
 # Shown per segment; a long clip lists this many and says how many more the JSON holds.
 MAX_LISTED = 20
 # The eFACE-style score of the healthy real faces the tool was checked on (README, "Expressions").
-HEALTHY_SCORE_NOTE = "healthy faces read 93-100"
+HEALTHY_SCORE_NOTE = "the healthy real faces checked read 93-97"
 
 NAMES = {
     "rest": "rest",
@@ -87,8 +87,10 @@ def format_expressions(summary: dict) -> list[str]:
     score = oo.get("ocular_synkinesis", {})
     if score.get("score") is not None:
         lo, hi = score["ci95"]
-        lines.append(f"  Ocular synkinesis score (eFACE-style, 100 = none; {HEALTHY_SCORE_NOTE}): {score['score']:.0f} "
-                     f"({lo:.0f} to {hi:.0f}); the {score['affected_side']} eye narrows more.")
+        # Which eye narrows more is said only when the interval leaves out "none" (100).
+        more = f"; the {score['affected_side']} eye narrows more" if hi is not None and hi < 100 else ""
+        lines.append(f"  Ocular synkinesis score (eFACE-style, 100 = none; {HEALTHY_SCORE_NOTE}):")
+        lines.append(f"    {score['score']:.0f} ({lo:.0f} to {hi:.0f}){more}.")
     return lines
 
 
