@@ -1,9 +1,11 @@
 """The local store: patients, sessions, task clips and their results in SQLite, clip files beside it.
 
 Layout of the data folder (`data_dir()`; `SYNKIMETER_DATA_DIR` overrides the per-user default,
-e.g. for tests or a clinic's shared folder)::
+e.g. for tests, or a store colleagues share on one computer: see Access below)::
 
     synkimeter.sqlite3            the database (WAL mode: also -wal and -shm files while open)
+    synkimeter.sqlite3.auto.bak   the automatic copy, refreshed daily after a clean quick_check
+    group-shared                  only in a store shared with the folder's group (see Access)
     clips/p<patient>/s<session>/  one folder per session
         0007-pucker.mp4           the video as recorded
         0007-pucker.npz           the face-mesh landmarks (LandmarkSeries.save_npz, no pickle)
