@@ -623,6 +623,11 @@ def plan_target(kind: str, baseline: Baseline | None, previous_sets: list[dict],
     if not sets:
         return TargetPlan(start, unit, why + ".", baseline)
     current = float(sets[-1]["target"])
+    if current < floor - 1e-9:
+        # A goal set under an older, lower healthy floor: asking for less movement than a healthy
+        # face shows would count its own jitter as failure.
+        return TargetPlan(floor, unit, f"What a healthy face shows ({_fmt(kind, floor)}): your last goal "
+                          f"({_fmt(kind, current)}) was below it.", baseline)
     recent = []
     for s in reversed(sets):  # the run of sets at the current target, newest first
         if abs(float(s["target"]) - current) >= 1e-6:

@@ -202,8 +202,11 @@ def test_targets_start_from_baseline_floor_and_tighten():
     # at the new target the count starts again
     assert not plan_target("blink", base, [good, good, {**good, "target": 1.1}], p).tightened
     # never below the floor
-    low = [{"kind": "blink", "target": 0.45, "judged": 20, "clean": 20}] * 2
+    low = [{"kind": "blink", "target": p.healthy_floor_mm + 0.05, "judged": 20, "clean": 20}] * 2
     assert plan_target("blink", base, low, p).target == p.healthy_floor_mm
+    # a goal stored under an older, lower floor comes back up to it
+    older = [{"kind": "blink", "target": p.healthy_floor_mm - 0.3, "judged": 20, "clean": 5}]
+    assert plan_target("blink", base, older, p).target == p.healthy_floor_mm
 
 
 def test_streak_and_weeks():
