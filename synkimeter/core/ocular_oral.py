@@ -25,6 +25,7 @@ REASON_HEAD_TURNED = "the head was turned too far"
 REASON_MOUTH_MOVING = "the mouth was already moving before the blink"
 REASON_TOO_CLOSE = "too close to another blink"
 REASON_MOUTH_STAYED = "the mouth moved on its own during the blink (talking or a change of expression)"
+REASON_AT_END = "the recording ended before the mouth could be seen to come back"
 REASON_IMPLAUSIBLE = "the mouth corner could not be followed (it seemed to move further than a face can)"
 
 
@@ -119,7 +120,7 @@ class EventMouth:
     head_turned: np.ndarray
     implausible: np.ndarray  # a corner beyond a face's reach around the event (tracking failed)
     quiet_before_s: np.ndarray  # how much time before the lid the gate could judge (no other blink in it)
-    quiet_after_s: np.ndarray  # likewise after the eye reopened, before the next blink
+    quiet_after_s: np.ndarray  # likewise after the eye reopened, before the next blink (NaN: the data ended)
     # How far the mouth stayed from its pre-blink place once the eye had reopened: a coupled pull
     # goes back with the lid, talking or a new expression does not (NaN: another blink was there).
     unreturned_mm: np.ndarray
@@ -211,6 +212,10 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     after_index, after_mask = padded_windows(after_first, after_last, n)
     after_mask = after_mask & ~(np.cumsum(in_events[:-1]) > 0)[after_index]
     quiet_after_s = after_mask.sum(axis=1) * median_frame_interval_s(t) if index.shape[0] else np.zeros(0)
+    # Where the recording (or, live, the frames so far) ends before that window does, the after
+    # check is not yet possible: that is not another blink's fault.
+    quiet_after_s = np.where(offset_s + params.post_blink_s + guard_s + params.mouth_return_window_s > t[-1],
+                             np.nan, quiet_after_s) if index.shape[0] else quiet_after_s
     unreturned = np.full(index.shape[0], np.nan)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # no frame after the blink: NaN, not judged
@@ -233,7 +238,7 @@ def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams 
     # come back.
     too_close = ((previous_end > mouth.lid_start_s + params.pre_blink_start_s)
                  | (mouth.quiet_before_s < params.mouth_moving_min_s)
-                 | (mouth.quiet_after_s < 0.5 * params.mouth_return_window_s))
+                 | (np.nan_to_num(mouth.quiet_after_s, nan=np.inf) < 0.5 * params.mouth_return_window_s))
     checks = [
         (blinks.voluntary, REASON_VOLUNTARY),
         (mouth.face_lost, REASON_FACE_LOST),
@@ -242,6 +247,7 @@ def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams 
         (mouth.pre_motion_mm > params.mouth_moving_mm, REASON_MOUTH_MOVING),
         (np.nan_to_num(mouth.unreturned_mm) > params.mouth_moving_mm, REASON_MOUTH_STAYED),
         (too_close, REASON_TOO_CLOSE),
+        (np.isnan(mouth.quiet_after_s), REASON_AT_END),
     ]
     reasons: list[str | None] = [None] * len(blinks)
     for flags, reason in reversed(checks):
