@@ -42,8 +42,13 @@ def _size_words(seg: dict) -> str:
     return ""
 
 
+def _when(seg: dict) -> str:
+    start, end = seg.get("start_s"), seg.get("end_s")
+    return "-" if start is None or end is None else f"{start:.1f}-{end:.1f} s"
+
+
 def segment_line(seg: dict) -> str:
-    when = f"{seg['start_s']:.1f}-{seg['end_s']:.1f} s"
+    when = _when(seg)
     return f"{when:>13}  {NAMES.get(seg['kind'], seg['kind'])}{_side_words(seg['kind'], seg['side'])}{_size_words(seg)}"
 
 
@@ -77,7 +82,7 @@ def format_expressions(summary: dict) -> list[str]:
     lines.append("  opening, 95 % interval in brackets; negative = wider than at rest:")
     lines.append(f"    {'':42}{'right eye':>18}{'left eye':>18}")
     for s in rows[:MAX_LISTED]:
-        when = f"{s['start_s']:.1f}-{s['end_s']:.1f} s"
+        when = _when(s)
         label = f"{when:>11}  {NAMES.get(s['kind'], s['kind'])}{_side_words(s['kind'], s['side'])}"
         lines.append(f"    {label:42}{_pct_interval(s['narrowing']['right']):>18}{_pct_interval(s['narrowing']['left']):>18}")
     for task, words in (("smile", "all two-sided smiles"), ("pucker", "all puckers")):
@@ -102,7 +107,7 @@ def narrowing_rows(summary: dict) -> list[tuple[str, str, str, str]]:
         right, left = s["narrowing"]["right"], s["narrowing"]["left"]
         if right["pct"] is None and left["pct"] is None:
             continue
-        rows.append((f"{s['start_s']:.1f}-{s['end_s']:.1f} s",
+        rows.append((_when(s),
                      f"{NAMES.get(s['kind'], s['kind'])}{_side_words(s['kind'], s['side'])}",
                      _pct_interval(right), _pct_interval(left)))
     return rows

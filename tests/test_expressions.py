@@ -165,3 +165,31 @@ def test_a_task_is_checked_with_the_expression_finders_own_definition():
     assert check_task("pucker", found, 3).words() == "2 of 3 seen"
     assert check_task("smile", found, 3).words() == NOT_SEEN
     assert check_task("rest", found, 1) is None
+
+
+def test_any_track_the_core_measures_gets_its_expressions_or_a_value_error():
+    """Whatever the core measures (real track cut short, points and times corrupted), the
+    expressions come out as valid segments that JSON and the summary's words can hold."""
+    hypothesis = pytest.importorskip("hypothesis")
+    import json
+
+    from test_fuzz_core import FUZZ, _quietly, landmark_tracks
+
+    from synkimeter.export import jsonable
+
+    @FUZZ
+    @hypothesis.given(landmark_tracks())
+    def check(track):
+        t, pts = track
+        analysis = _quietly(analyze_landmarks, t, pts)
+        if isinstance(analysis, ValueError):
+            return
+        done = _quietly(add_expressions, analysis, pts)
+        if isinstance(done, ValueError):
+            return
+        for s in analysis.expressions.segments:
+            assert s.start_s <= s.end_s and s.side in ("", "both", "right", "left") and 0 <= s.confidence <= 1
+        json.dumps(jsonable(analysis.summary), allow_nan=False)
+        format_expressions(analysis.summary)
+
+    check()

@@ -43,6 +43,7 @@ from synkimeter.core.align import apply_similarity, runs, similarity_transforms
 from synkimeter.core.anatomy import BROW, COMMISSURE, HEAD_ANCHORS, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.eyes import _fill_gaps, fissure_height_px, median_frame_interval_s, window_frames
 from synkimeter.core.ocular_oral import face_axes
+from synkimeter.core.oral_ocular import event_mask
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 # Lip midline: philtrum edge, the lower lip's lowest midline point and the inner lips.
@@ -210,7 +211,8 @@ def rest_frames(t: np.ndarray, geometry: FaceGeometry, params: AnalysisParams = 
     series = geometry.series()
     face = np.isfinite(np.column_stack(list(series.values()))).all(axis=1)
     dt = median_frame_interval_s(t)
-    window = window_frames(params.expression_min_s, dt)
+    # Absurdly close frame times must not ask for a filter longer than the clip.
+    window = min(window_frames(params.expression_min_s, dt), max(t.size, 1))
     lips_together = face & (np.nan_to_num(geometry.gap_mm, nan=np.inf) < params.expression_open_mm / 2)
     zero = _movement_raw(geometry, {k: 0.0 if k != "width_mm" else _median(v) for k, v in series.items()})
     # A frame is a still centre when the whole window around it is still and lips-together.
@@ -360,6 +362,10 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     """Every expression in a clip, from its packed landmarks (T, len(subset), 3) in pixels (NaN where
     no face), the analysis' reference face and iris scale, and its blinks (for held eye closures)."""
     t = np.asarray(timestamps_s, dtype=np.float64)
+    timeless = ~np.isfinite(t)
+    if timeless.any():  # a frame without a time cannot start or end anything: no face there
+        points = np.array(points, dtype=np.float32)
+        points[timeless] = np.nan
     geometry = face_geometry(points, subset, reference, mm_per_px)
     rest, found = rest_frames(t, geometry, params)
     move = movement(t, geometry, rest, params)
@@ -367,7 +373,7 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     if t.size == 0 or not np.isfinite(mm_per_px):
         return Expressions(segments, rest, found, geometry, move)
 
-    talking = talking_frames(t, move.gap_mm, params)
+    talking = talking_frames(t, move.gap_mm, params) & np.isfinite(move.gap_mm)
     n = t.size
     edge = params.expression_edge_fraction
     # Lips pushed to one side: the lip centre moves sideways and the trailing corner goes with it,
@@ -419,7 +425,7 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
         segments.append(ExpressionSegment(TALKING, float(t[i]), float(t[j]), NO_SIDE,
                                           _confidence(widest, params.talking_cycle_mm), size_mm=widest))
 
-    busy = _mask(t.size, *_bounds(t, segments))
+    busy = event_mask(t, [s.start_s for s in segments], [s.end_s for s in segments])
     a, b, p = held_runs(t, (rest & ~busy).astype(float), 1.0, params.with_overrides(expression_min_s=params.expression_rest_min_s))
     for i, j in zip(a, b):
         segments.append(ExpressionSegment(REST, float(t[i]), float(t[j]), NO_SIDE, 1.0 if found else 0.5))
@@ -448,6 +454,10 @@ def smile_segments(t: np.ndarray, by_side: dict[str, np.ndarray], move: Movement
             else:
                 pieces.append([int(i), int(j), int(code[i])])
         for i, j, c in pieces:
+            timed = np.flatnonzero(np.isfinite(t[i:j + 1]))  # a piece can be cut at a frame without a time
+            if timed.size == 0:
+                continue
+            i, j = i + int(timed[0]), i + int(timed[-1])
             if t[j] - t[i] < params.expression_min_s:
                 continue
             sides = SIDES if c == 3 else (names[c],)
@@ -481,9 +491,3 @@ def _mask(n: int, starts, ends) -> np.ndarray:
     np.add.at(delta, np.asarray(starts, dtype=np.intp), 1)
     np.add.at(delta, np.asarray(ends, dtype=np.intp) + 1, -1)
     return np.cumsum(delta[:-1]) > 0
-
-
-def _bounds(t: np.ndarray, segments: list[ExpressionSegment]) -> tuple[np.ndarray, np.ndarray]:
-    start = np.searchsorted(t, [s.start_s for s in segments], side="left")
-    end = np.searchsorted(t, [s.end_s for s in segments], side="right") - 1
-    return np.clip(start, 0, max(t.size - 1, 0)), np.clip(end, 0, max(t.size - 1, 0))
