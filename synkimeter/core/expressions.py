@@ -73,8 +73,9 @@ class ExpressionSegment:
     nothing (rest, open mouth, talking); for lips pushed to one side, the side they went to.
     `size_mm` (`size_pct` for a pucker) is the defining movement at its peak against rest.
     `confidence`: the peak movement over twice its detection threshold, at most 1 (0.5 = just at
-    the threshold, 1 = twice it or more); for rest, the fraction of its frames still within the
-    stillness range.
+    the threshold, 1 = twice it or more); for rest, 1 when the clip's rest was found (a still,
+    lips-together stretch) and 0.5 when the levels fell back to the clip's median; for a held eye
+    closure, its depth over a full closure in the mesh.
     """
 
     kind: str
@@ -318,8 +319,9 @@ def _confidence(peak: float, threshold: float) -> float:
 
 
 def _both_or_one(peaks: dict[str, float], threshold: float) -> str:
-    """Which side made the movement: a side counts when its own peak reaches the threshold and at
-    least a third of the stronger side's (a strong one-sided pull drags the other corner a little)."""
+    """Which side made the movement (a brow raise): a side counts when its own peak reaches the
+    threshold and at least a third of the stronger side's (a strong one-sided raise lifts the other
+    brow a little)."""
     strongest = max(peaks.values())
     moved = [s for s in SIDES if peaks[s] >= threshold and peaks[s] >= strongest / 3.0]
     return BOTH if len(moved) == 2 else (moved[0] if moved else max(peaks, key=peaks.get))
