@@ -504,29 +504,27 @@ def test_the_window_says_when_too_few_pictures_per_second_are_measured(qtbot, mo
 # 9. memory over long clips
 
 
-class _LoopedFaceSource:
+def _tiny_video(frames: int):
     """Minutes of 30 frames/s 'video' in a blink: tiny pictures, numbered; the fake mesh below gives
     each a looped simulated face."""
+    from synkimeter.capture import Frame, FrameSource
 
-    def __new__(cls, frames: int):
-        from synkimeter.capture import Frame, FrameSource
+    class TinyVideo(FrameSource):
+        description, is_live = "looped", False
+        fps, width, height, frame_count, is_open = 30.0, 8, 8, frames, True
 
-        class Source(FrameSource):
-            description, is_live = "looped", False
-            fps, width, height, frame_count, is_open = 30.0, 8, 8, frames, True
+        def open(self):
+            pass
 
-            def open(self):
-                pass
+        def close(self):
+            pass
 
-            def close(self):
-                pass
+        def __iter__(self):
+            image = np.zeros((8, 8, 3), np.uint8)
+            for i in range(frames):
+                yield Frame(i, i / 30.0, image)
 
-            def __iter__(self):
-                image = np.zeros((8, 8, 3), np.uint8)
-                for i in range(frames):
-                    yield Frame(i, i / 30.0, image)
-
-        return Source()
+    return TinyVideo()
 
 
 def _peak_mb(minutes: float, tmp_path, monkeypatch) -> float:
@@ -557,7 +555,7 @@ def _peak_mb(minutes: float, tmp_path, monkeypatch) -> float:
     monkeypatch.setattr(extract_module, "FaceMeshExtractor", LoopedMesh)
     tracemalloc.start()
     try:
-        series = extract_module.extract_landmarks(_LoopedFaceSource(int(minutes * 1800)), workers=1)
+        series = extract_module.extract_landmarks(_tiny_video(int(minutes * 1800)), workers=1)
         analyze_landmarks(series.timestamps_s, series.measured)
         series.save_npz(tmp_path / "long.npz")
         return tracemalloc.get_traced_memory()[1] / 2**20
