@@ -158,3 +158,21 @@ def test_blink_averaged_interval_is_never_below_zero():
     low, high = pulled["peak_ci95_mm"]
     assert 0 < low < pulled["peak_mm"] < high
     assert pulled["peak_mm"] - low == pytest.approx(high - pulled["peak_mm"])
+
+
+@pytest.mark.parametrize("axis", ["yaw_deg", "pitch_deg"])
+def test_head_turns_up_to_20_degrees_create_no_coupling(axis):
+    """A healthy face turning +/-20 degrees (yaw or pitch) while it blinks: no side is named and no
+    grade given. Blinks beyond the 15 degree gate are not scored, the rest must not pick up the turn
+    as mouth movement; with 2 mm of coupling and turns up to 15 degrees the pull reads 2 mm on its side."""
+    motion = {axis: 20.0, "period_s": 6.0}
+    healthy = simulate(40.0, blinks=regular_blinks(40.0), jitter_px=0.3, head_motion=motion, seed=7)
+    s = analyze_landmarks(healthy.timestamps_s, healthy.points).summary["ocular_oral"]
+    assert s["severity"] in ("none", "undetermined") and s["affected_side"] is None
+    for side in ("right", "left"):
+        assert s[side]["average_peak_mm"] is None or s[side]["average_peak_mm"] < 0.4
+    coupled = simulate(40.0, blinks=regular_blinks(40.0), coupling_mm={"right": 2.0}, jitter_px=0.3,
+                       head_motion={axis: 15.0, "period_s": 6.0}, seed=7)
+    c = analyze_landmarks(coupled.timestamps_s, coupled.points).summary["ocular_oral"]
+    assert c["affected_side"] == "right"
+    assert c["right"]["average_peak_mm"] == pytest.approx(2.0, abs=0.4)
