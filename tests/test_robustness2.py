@@ -200,42 +200,72 @@ def test_a_colleagues_wal_and_shm_files_do_not_lock_the_owner_out(tmp_path):
 # 3. a full disk
 
 
+# Where no tmpfs can be mounted (not root): synkimeter with every file it writes through os.fdopen
+# (landmark files, JSON, clip copies) or as a temporary file failing with ENOSPC past 4 KB.
+_SIMULATED_FULL_DISK = r"""
+import errno, os, sys, tempfile
+
+class Full:
+    def __init__(self, fh):
+        self._fh, self._left = fh, 4096
+    def write(self, data):
+        self._left -= len(data)
+        if self._left < 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return self._fh.write(data)
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+    def __enter__(self):
+        return self
+    def __exit__(self, *exc):
+        self._fh.close()
+
+real_fdopen, real_temporary = os.fdopen, tempfile.TemporaryFile
+os.fdopen = lambda fd, mode="r", *a, **k: (Full if "w" in mode else lambda f: f)(real_fdopen(fd, mode, *a, **k))
+tempfile.TemporaryFile = lambda *a, **k: Full(real_temporary(*a, **k))
+from synkimeter.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+
 @pytest.fixture
 def full_disk(tmp_path):
-    """A 1 MB file system (tmpfs) where the test runs as root; else ENOSPC from every write."""
-    if os.geteuid() != 0:
-        pytest.skip("a real full disk needs root (mount -t tmpfs)")
+    """(folder, command): a 1 MB tmpfs and `python -m synkimeter` where the test runs as root; else a
+    plain folder and a synkimeter whose writes fail with ENOSPC."""
     import subprocess
 
     folder = tmp_path / "tiny"
     folder.mkdir()
-    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(folder)]).returncode != 0:
-        pytest.skip("tmpfs cannot be mounted here")
+    mounted = os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs",
+                                                    str(folder)]).returncode == 0
     (folder / "filler").write_bytes(b"\0" * 900_000)
-    yield folder
-    subprocess.run(["umount", str(folder)])
+    yield folder, [sys.executable, "-m", "synkimeter"] if mounted else [sys.executable, "-c", _SIMULATED_FULL_DISK]
+    if mounted:
+        subprocess.run(["umount", str(folder)])
 
 
 def test_landmarks_on_a_full_disk_give_one_sentence(tmp_path, full_disk):
     import subprocess
 
+    folder, synkimeter = full_disk
     npz = sim_series(10.0).save_npz(tmp_path / "sim.npz")
-    run = subprocess.run([sys.executable, "-m", "synkimeter", "analyze", "-q", str(npz), "--landmarks",
-                          str(full_disk / "out.npz")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([*synkimeter, "analyze", "-q", str(npz), "--landmarks", str(folder / "out.npz")], cwd=REPO,
+                         capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert "space" in one_sentence(run.stderr)  # no "Exception ignored in ZipFile.__del__" after it
-    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+    assert sorted(p.name for p in folder.iterdir()) == ["filler"]
 
 
 def test_import_on_a_full_disk_gives_one_sentence_and_keeps_nothing(tmp_path, full_disk):
     import subprocess
 
+    folder, synkimeter = full_disk
     npz = sim_series(10.0).save_npz(tmp_path / "sim.npz")
-    store = full_disk / "data"
+    store = folder / "data"
     Store(store).close()
     env = {**os.environ, "SYNKIMETER_DATA_DIR": str(store)}
-    run = subprocess.run([sys.executable, "-m", "synkimeter", "import", str(npz), "--patient", "PX-1"], cwd=REPO,
-                         env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([*synkimeter, "import", str(npz), "--patient", "PX-1"], cwd=REPO, env=env,
+                         capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
     assert "full" in one_sentence(run.stderr)
     with Store(store) as s:
@@ -578,11 +608,12 @@ def test_peak_memory_grows_under_10_mb_per_minute_of_video(tmp_path, monkeypatch
 def test_a_full_temporary_folder_gives_one_sentence(tmp_path, full_disk):
     import subprocess
 
+    folder, synkimeter = full_disk
     npz = sim_series(10.0).save_npz(tmp_path / "sim.npz")
-    run = subprocess.run([sys.executable, "-m", "synkimeter", "analyze", "-q", str(npz)], cwd=REPO,
-                         env={**os.environ, "TMPDIR": str(full_disk)}, capture_output=True, text=True, timeout=120)
+    run = subprocess.run([*synkimeter, "analyze", "-q", str(npz)], cwd=REPO, env={**os.environ, "TMPDIR": str(folder)},
+                         capture_output=True, text=True, timeout=120)
     assert run.returncode == 2
-    assert f"The temporary folder '{full_disk}' is full" in one_sentence(run.stderr)
+    assert f"The temporary folder '{folder}' is full" in one_sentence(run.stderr)
 
 
 def test_a_video_whose_times_go_backwards_says_so(tmp_path, capsys):
