@@ -159,8 +159,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         problems = store.verify(deep=True)
         for problem in problems:
             print(f"  {problem}")
-        clips = store._query("SELECT COUNT(*) FROM clips WHERE status = 'complete'")[0][0]
-        print(f"The database in {store.folder} is sound ({len(store.patients())} patient(s), {clips} clip(s)); "
+        print(f"The database in {store.folder} is sound ({len(store.patients())} patient(s), "
+              f"{store.complete_clip_count()} clip(s)); "
               + (f"{len(problems)} clip file problem(s) above." if problems else "every clip file reads."))
     return EXIT_BAD_INPUT if problems else EXIT_OK
 

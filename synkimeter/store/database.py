@@ -590,6 +590,9 @@ class Store:
             cid = cur.lastrowid
         return self.clip(cid)
 
+    def complete_clip_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM clips WHERE status = 'complete'")[0][0])
+
     def clip(self, clip_id: int) -> Clip | None:
         rows = self._query("SELECT * FROM clips WHERE id = ?", (clip_id,))
         return _record(Clip, rows[0]) if rows else None
