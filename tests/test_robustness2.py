@@ -631,3 +631,15 @@ def test_a_video_whose_times_go_backwards_says_so(tmp_path, capsys):
     doc = json.loads((tmp_path / "b.json").read_text())
     assert any("6 frame(s)" in w and "went backwards" in w for w in doc["warnings"]), doc["warnings"]
     assert "ended early" not in out and doc["frames"] == 660 - 6
+
+
+def test_check_command_lists_missing_clip_files(store_dir, capsys):
+    with Store() as store:
+        patient = store.add_patient("PX-1")
+        session = store.start_session(patient)
+        clip = store.save_clip(store.begin_clip(session, "rest"), summary={"ocular_oral": {}}, series=sim_series(3.0))
+        store.finish_session(session)
+        (store.folder / clip.landmarks_path).unlink()
+    code, out, err = run_cli(["check"], capsys)
+    assert code == 2 and "1 clip file(s) are missing or damaged" in one_sentence(err)
+    assert "landmarks file of clip 1 (rest) is missing" in out

@@ -22,13 +22,13 @@ def _fail(message: str) -> int:
     return EXIT_BAD_INPUT
 
 
-def _open(args, writes: bool = False) -> Store:
+def _open(args, writes: bool = False, notes: bool = True) -> Store:
     """The store; one that is to be written to is checked first, and a damaged one refused."""
     store = Store(args.data_dir) if getattr(args, "data_dir", None) else Store()
     if writes and store.check():
         store.close()
         raise StoreError(store.damaged)
-    for problem in store.problems + ([store.damaged] if store.damaged else []):
+    for problem in (store.problems + ([store.damaged] if store.damaged else [])) if notes else []:
         print(f"synkimeter: note: {problem}", file=sys.stderr)
     return store
 
@@ -155,14 +155,16 @@ def cmd_patients(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_check(args: argparse.Namespace) -> int:
-    with _open(args, writes=True) as store:  # a damaged database: its one sentence, exit code 2
+    with _open(args, writes=True, notes=False) as store:  # damaged: its one sentence, exit code 2
         problems = store.verify(deep=True)
         for problem in problems:
             print(f"  {problem}")
-        print(f"The database in {store.folder} is sound ({len(store.patients())} patient(s), "
-              f"{store.complete_clip_count()} clip(s)); "
-              + (f"{len(problems)} clip file problem(s) above." if problems else "every clip file reads."))
-    return EXIT_BAD_INPUT if problems else EXIT_OK
+        counts = f"{len(store.patients())} patient(s), {store.complete_clip_count()} clip(s)"
+        if problems:
+            return _fail(f"The database in {store.folder} is sound ({counts}), but {len(problems)} clip file(s) "
+                         "are missing or damaged (listed above).")
+        print(f"The database in {store.folder} is sound ({counts}) and every clip file reads.")
+    return EXIT_OK
 
 
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
