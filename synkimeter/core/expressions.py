@@ -427,6 +427,13 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
         segments.append(ExpressionSegment(TALKING, float(t[i]), float(t[j]), NO_SIDE,
                                           _confidence(widest, params.talking_cycle_mm), size_mm=widest))
 
+    # For half a second after a face is found the mesh settles onto it (1.5-6 px at first, see
+    # landmarks/flow.py): a "movement" over by then is the mesh's, not the face's.
+    face = np.isfinite(geometry.width_mm)
+    found_at = t[np.flatnonzero(face & ~np.concatenate([[False], face[:-1]]))]
+    settling = event_mask(t, found_at, found_at + params.optical_flow_settle_s)
+    segments = [s for s in segments if s.kind not in _MOUTH_KINDS + (BROW_RAISE,) or _inside(t, s, settling) < 1.0]
+
     busy = event_mask(t, [s.start_s for s in segments], [s.end_s for s in segments])
     a, b, p = held_runs(t, (rest & ~busy).astype(float), 1.0, params.with_overrides(expression_min_s=params.expression_rest_min_s))
     for i, j in zip(a, b):
