@@ -6,7 +6,7 @@ from __future__ import annotations
 # Shown per segment; a long clip lists this many and says how many more the JSON holds.
 MAX_LISTED = 20
 # The eFACE-style score of the healthy real faces the tool was checked on (README, "Expressions").
-HEALTHY_SCORE_NOTE = "the healthy real faces checked read 93-97"
+HEALTHY_SCORE_NOTE = "the healthy real faces checked read 93-99"
 
 NAMES = {
     "rest": "rest",
@@ -57,7 +57,12 @@ def _pct_interval(n: dict) -> str:
     if n["pct"] is None:
         return "-"
     # An eye cannot narrow by more than all of it: the interval's normal approximation can.
-    return f"{n['pct']:.0f} %" + ("" if lo is None else f" ({lo:.0f} to {min(hi, 100.0):.0f})")
+    return f"{_whole(n['pct'])} %" + ("" if lo is None else f" ({_whole(lo)} to {_whole(min(hi, 100.0))})")
+
+
+def _whole(x: float) -> str:
+    """A whole number, never '-0'."""
+    return str(int(round(x)))
 
 
 def format_expressions(summary: dict) -> list[str]:
