@@ -96,6 +96,21 @@ class AnalysisParams:
     # and 0.13-0.36 mm on the left; 0.03-0.14 mm on the synthetic sample clips. The lower severity
     # band edge sits above the real figure, since one real face cannot show the spread of all.
     healthy_floor_mm: float = 0.75
+    # The same for each blink's own peak (landmark jitter inflates a single peak): real still face
+    # 0.43-1.28 mm median of a clip's peaks over the same conditions.
+    healthy_blink_peak_mm: float = 1.3
+    # Between sessions: the same real face and coupling (0, 2, 4 mm) recorded nearer and further
+    # (iris 14-35 px), darker and brighter, tilted 10 degrees, JPEG-compressed and under camera motion
+    # (synkimeter.synth.real_validation --repeatability; docs/validation.md) reads with a spread (SD)
+    # that grows with the movement: SD = hypot(sd_mm, sd_fraction x value), fitted to 0.12, 0.22 and
+    # 0.42 mm at 0.5, 2.2 and 4.0 mm (blink-averaged), 0.22, 0.10, 0.12 mm (median of peaks) and 0.26,
+    # 0, 0 (fraction of blinks over 1 mm, which camera motion alone took from 0 to 0.75). A change
+    # counts only beyond the minimal detectable change 1.96 x hypot(SD(before), SD(after)).
+    ocular_oral_between_sd_mm: float = 0.11
+    ocular_oral_between_sd_fraction: float = 0.10
+    ocular_oral_median_between_sd_mm: float = 0.22
+    ocular_oral_median_between_sd_fraction: float = 0.03
+    coupled_fraction_between_sd: float = 0.26
     # Severity bands on the affected side's median displacement (literature, marker studies).
     moderate_mm: float = 1.0
     severe_mm: float = 2.0

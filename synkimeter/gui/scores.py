@@ -7,10 +7,22 @@ import math
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
+from synkimeter.core import ocular_oral as oo
 from synkimeter.core.anatomy import SIDES
 from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL
 
 DASH = "–"
+# Why a blink does not count, in a patient's words.
+NOT_COUNTED = {
+    oo.REASON_MOUTH_MOVING: "you were talking or moving your mouth",
+    oo.REASON_MOUTH_STAYED: "your mouth moved on its own",
+    oo.REASON_TOO_CLOSE: "too close to another blink",
+    oo.REASON_AT_END: "the video ended",
+    oo.REASON_VOLUNTARY: "a long eye closure",
+    oo.REASON_HEAD_TURNED: "your head was turned",
+    oo.REASON_FACE_LOST: "your face was out of view",
+    oo.REASON_IMPLAUSIBLE: "your face was not followed",
+}
 
 ROWS = (
     ("eye_open", "Eye open", "How open each eye is now, compared with its usual open level."),
@@ -94,12 +106,18 @@ class ScoresPanel(QFrame):
             if latest is None:
                 label.setText(DASH)
                 label.setToolTip(ROWS[2][2])
+            elif not latest.scored:
+                # A blink that does not count shows no number: a big grey "22.3 mm" for a blink during
+                # talking reads like a measurement.
+                label.setText(f"{DASH}<div style='font-size:11pt; font-weight:400'>not counted: "
+                              f"{NOT_COUNTED.get(latest.reason, latest.reason or 'not measured')}</div>")
+                label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} was not counted: {latest.reason}.")
+                label.setStyleSheet(big_style(MUTED_COLOR))
             else:
                 label.setText(mm(latest.mouth_mm[side]))
-                why = "" if latest.scored else f"\nNot counted in the usual value: {latest.reason}."
                 label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} ({latest.eye} eye"
-                                 f"{'s' if latest.eye == 'both' else ''}).{why}")
-                label.setStyleSheet(big_style(SIDE_COLOR[side] if latest.scored else MUTED_COLOR))
+                                 f"{'s' if latest.eye == 'both' else ''}).")
+                label.setStyleSheet(big_style(SIDE_COLOR[side]))
             median = self.values[("median", side)]
             median.setText(mm(s.average_mm[side]))
             median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "

@@ -34,7 +34,7 @@ from synkimeter.store.trends import Change, Trends
 HEADLINE = "ocular_oral_average_peak"
 SIDES = ("right", "left")
 VERDICT_COLOR = {"improved": "#2e7d4f", "worse": "#b3261e", "within noise": MUTED_COLOR,
-                 "no interval to judge": MUTED_COLOR}
+                 "no interval to judge": MUTED_COLOR, "healthy at both visits": "#2e7d4f"}
 PLOTS = (
     ("ocular_oral_average_peak", "Mouth-corner movement when you blink", "mm",
      "How far each mouth corner moves during your blinks (blink-averaged), with its 95 % interval. Lower is better."),
@@ -68,6 +68,9 @@ def plain_change(change: Change) -> str:
     side = change.side or ""
     when = f"at your first visit ({_day(change.baseline.started_at)})"
     amount = abs(change.change)
+    if change.verdict == "healthy at both visits":
+        return (f"Your {side} mouth corner moves no more than a healthy face's when you blink, now and {when} "
+                f"({change.baseline.value:.1f} mm then, {change.latest.value:.1f} mm now).")
     if change.verdict == "improved":
         return (f"Your {side} mouth corner moved {amount:.1f} mm less when you blink than {when} — "
                 "a real improvement.")
@@ -77,7 +80,7 @@ def plain_change(change: Change) -> str:
     if change.verdict == "within noise":
         direction = "less" if change.change < 0 else "more"
         return (f"Your {side} mouth corner moves about the same as {when} ({amount:.1f} mm {direction}, "
-                f"within the measurement's wobble of ±{change.noise_95:.1f} mm).")
+                f"within the ±{change.threshold:.1f} mm that repeat recordings of the same face differ by).")
     return f"Your {side} mouth corner moved {amount:.1f} mm {'less' if change.change < 0 else 'more'} than {when}."
 
 
@@ -162,7 +165,8 @@ class SideCard(QFrame):
         self.detail.setText(
             f"Baseline {b.date}: {b.value:.2f} mm ({_fmt(b.ci_low, 2)}–{_fmt(b.ci_high, 2)}), n = {b.n} blinks · "
             f"latest {l.date}: {l.value:.2f} mm ({_fmt(l.ci_low, 2)}–{_fmt(l.ci_high, 2)}), n = {l.n} · change "
-            f"{_signed(change.change, 2)} mm, noise ±{_fmt(change.noise_95, 2)} mm → {change.verdict}")
+            f"{_signed(change.change, 2)} mm, needs ±{_fmt(change.threshold, 2)} mm (this recording's noise "
+            f"±{_fmt(change.noise_95, 2)}, between sessions ±{_fmt(change.mdc, 2)}) → {change.verdict}")
 
 
 class TrendsView(QWidget):
@@ -345,7 +349,7 @@ class TrendsView(QWidget):
             return (f"<p style='color:{MUTED_COLOR}'>For the therapist: a baseline and at least one later session "
                     "are needed to compare.</p>")
         rows = ["<tr style='background:#e8eef5'><th align='left'>For the therapist: measure</th><th>side</th>"
-                "<th>baseline (95 % interval)</th><th>latest (95 % interval)</th><th>change</th><th>noise</th>"
+                "<th>baseline (95 % interval)</th><th>latest (95 % interval)</th><th>change</th><th>needs</th>"
                 "<th>judgement</th></tr>"]
         for c in changes:
             m = c.metric
@@ -359,7 +363,7 @@ class TrendsView(QWidget):
             color = VERDICT_COLOR.get(c.verdict, TEXT_COLOR)
             rows.append(f"<tr><td>{m.label}</td><td>{side}</td><td>{cell(c.baseline)}</td><td>{cell(c.latest)}</td>"
                         f"<td align='right'>{_signed(c.change, m.digits)}{unit}</td><td align='right'>"
-                        f"±{_fmt(c.noise_95, m.digits)}</td><td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
+                        f"±{_fmt(c.threshold, m.digits)}</td><td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
         return ("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse; "
                 "border-color:#c4cfdb; font-size:10pt' width='100%'>" + "".join(rows) + "</table>")
 

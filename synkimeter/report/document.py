@@ -184,8 +184,11 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
     if p.notes:
         parts.append(f"<p class='meta'><b>Notes:</b> {_e(p.notes)}</p>")
     parts.append("<p class='small'>Right and left are always the <b>subject's</b> own sides. Values in brackets are "
-                 "95 % intervals. A change counts as beyond the measurement's noise when it is larger than 1.96 times "
-                 "the combined uncertainty of the two sessions.</p>")
+                 "95 % intervals. A change is called improved or worse only when it is larger than both 1.96 times "
+                 "the combined uncertainty of the two sessions and the minimal detectable change between sessions "
+                 "(MDC95, measured on repeat recordings of one real face and coupling at other distances, light, "
+                 "tilt and compression), and a side within the healthy range at both visits is called healthy at "
+                 "both visits.</p>")
 
     # baseline vs latest
     parts.append("<h2>Baseline compared with the latest session</h2>")
@@ -212,8 +215,8 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
                 base += f"<br/><span style='color:#555'>{ch.baseline.date}</span>"
                 last += f"<br/><span style='color:#555'>{ch.latest.date}</span>"
             change = f"{'+' if ch.change > 0 else ''}{_num(ch.change, m.digits)}{u}"
-            if not math.isnan(ch.noise_95):
-                change += f"<br/><span style='color:#555'>noise &plusmn;{_num(ch.noise_95, m.digits)}{u}</span>"
+            if not math.isnan(ch.threshold):
+                change += f"<br/><span style='color:#555'>needs &plusmn;{_num(ch.threshold, m.digits)}{u}</span>"
             first_cell = None
             if m.key not in seen:
                 seen.add(m.key)

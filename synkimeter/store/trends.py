@@ -7,10 +7,16 @@ synkinesis score is per session. Only complete sessions are trended.
 Baseline: the earliest complete session of kind 'baseline' (else the earliest complete session).
 Latest: the most recent complete session after it that has the metric.
 
-Is a change real? Each interval is turned into a standard error (half-width / 1.96; asymmetric
-intervals use the half towards the other value), the two are combined in quadrature, and the change
-counts as beyond the measurement's noise when |change| > 1.96 x combined error. Whether the two
-intervals overlap is reported too (non-overlap is the stricter, simpler test a reader can see).
+Is a change real? Two floors, and it must clear both:
+- within the recordings: each interval is turned into a standard error (half-width / 1.96;
+  asymmetric intervals use the half towards the other value), combined in quadrature, x 1.96;
+- between sessions: the minimal detectable change (MDC95) measured for this tool on one real face
+  and coupling recorded nearer and further, darker and brighter, tilted, compressed and under camera
+  motion (`AnalysisParams.*_between_sd*`, docs/validation.md); it grows with the movement. Distance, light and pose change a reading
+  more than one recording's own noise says.
+And it must matter: a side within the healthy range (`healthy_floor_mm`) at both visits is
+"healthy at both visits", never "improved" or "worse". Whether the two intervals overlap is reported
+too (non-overlap is the stricter, simpler test a reader can see).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 from synkimeter.store.database import Patient, Store
 
 Z95 = 1.959964
@@ -36,16 +43,24 @@ class Metric:
     better: str = "lower"  # which direction is improvement
     scale: float = 1.0  # stored value x scale = shown value
     digits: int = 2
+    # AnalysisParams fields (stored units): the between-session SD (absolute, and the fraction of the
+    # value it grows by), and the healthy upper limit.
+    between_sd: tuple[str, str | None] | None = None
+    healthy_param: str | None = None
 
 
 METRICS = (
     # The headline per-side score (as `analyze` leads with it): the peak of the blink-averaged trace.
     Metric("ocular_oral_average_peak", "Mouth-corner movement during blinks (blink-averaged)", "mm",
-           "natural_blinking", "average_peak_mm", ("average_ci_low_mm", "average_ci_high_mm")),
+           "natural_blinking", "average_peak_mm", ("average_ci_low_mm", "average_ci_high_mm"),
+           between_sd=("ocular_oral_between_sd_mm", "ocular_oral_between_sd_fraction"),
+           healthy_param="healthy_floor_mm"),
     Metric("ocular_oral_median", "Mouth-corner movement per blink (median)", "mm", "natural_blinking",
-           "median_mm", ("ci_low_mm", "ci_high_mm")),
+           "median_mm", ("ci_low_mm", "ci_high_mm"),
+           between_sd=("ocular_oral_median_between_sd_mm", "ocular_oral_median_between_sd_fraction"),
+           healthy_param="healthy_blink_peak_mm"),
     Metric("coupled_fraction", "Blinks with mouth-corner movement over 1 mm", "%", "natural_blinking",
-           "coupled_fraction", None, scale=100.0, digits=0),
+           "coupled_fraction", None, scale=100.0, digits=0, between_sd=("coupled_fraction_between_sd", None)),
     Metric("narrowing_pucker", "Eye narrowing during pucker", "%", "pucker", "narrowing_pct",
            ("narrowing_ci_low_pct", "narrowing_ci_high_pct"), digits=1),
     Metric("narrowing_smile", "Eye narrowing during smile", "%", "smile", "narrowing_pct",
@@ -87,11 +102,20 @@ class Change:
     latest: Point
     change: float
     noise_95: float  # 1.96 x combined standard error; NaN if either point has no interval
-    beyond_noise: bool | None  # None when no interval is known
+    beyond_noise: bool | None  # beyond both floors; None when no interval is known
     intervals_overlap: bool | None
+    mdc: float = math.nan  # the between-session floor in shown units (NaN: not measured for this metric)
+    healthy_at_both: bool = False
+
+    @property
+    def threshold(self) -> float:
+        """The change a verdict needs: the larger of the two floors."""
+        return max((v for v in (self.noise_95, self.mdc) if not math.isnan(v)), default=math.nan)
 
     @property
     def verdict(self) -> str:
+        if self.healthy_at_both:
+            return "healthy at both visits"
         if self.beyond_noise is None:
             return "no interval to judge"
         if not self.beyond_noise:
@@ -149,15 +173,35 @@ def _se_towards(p: Point, other: float) -> float:
     return max(half, 0.0) / Z95
 
 
-def compare(metric: Metric, side: str | None, baseline: Point, latest: Point) -> Change:
+def minimal_detectable_change(metric: Metric, before: float, after: float,
+                              params: AnalysisParams = DEFAULT_PARAMS) -> float:
+    """The smallest change between two sessions (shown units) that repeat recordings of the same face
+    do not reach, 95 % of the time; NaN where it has not been measured for the metric."""
+    if metric.between_sd is None:
+        return math.nan
+    absolute, fraction = metric.between_sd
+    sd_abs = getattr(params, absolute)
+    grow = getattr(params, fraction) if fraction else 0.0
+
+    def sd(value: float) -> float:
+        return math.hypot(sd_abs, grow * value / metric.scale)
+
+    return Z95 * math.hypot(sd(before), sd(after)) * metric.scale
+
+
+def compare(metric: Metric, side: str | None, baseline: Point, latest: Point,
+            params: AnalysisParams = DEFAULT_PARAMS) -> Change:
     change = latest.value - baseline.value
     se = math.hypot(_se_towards(baseline, latest.value), _se_towards(latest, baseline.value))
     noise = Z95 * se
-    beyond = None if math.isnan(noise) else abs(change) > noise
+    mdc = minimal_detectable_change(metric, baseline.value, latest.value, params)
+    beyond = None if math.isnan(noise) else abs(change) > max(noise, 0.0 if math.isnan(mdc) else mdc)
     overlap = None
     if None not in (baseline.ci_low, baseline.ci_high, latest.ci_low, latest.ci_high):
         overlap = not (latest.ci_low > baseline.ci_high or latest.ci_high < baseline.ci_low)
-    return Change(metric, side, baseline, latest, change, noise, beyond, overlap)
+    healthy = getattr(params, metric.healthy_param) * metric.scale if metric.healthy_param else math.nan
+    healthy_at_both = bool(baseline.value <= healthy and latest.value <= healthy)
+    return Change(metric, side, baseline, latest, change, noise, beyond, overlap, mdc, healthy_at_both)
 
 
 def patient_trends(store: Store, patient: Patient | str) -> Trends:

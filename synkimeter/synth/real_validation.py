@@ -51,14 +51,64 @@ def _row(condition: str, label: str, s: dict, control: dict | None) -> str:
             f"| {added} | {oo['right']['n']} of {len(s['blinks'])} | {oo['severity']} | {oo['affected_side'] or '-'} |")
 
 
+# The same face and coupling recorded differently: what a repeat session can change.
+REPEAT_CONDITIONS = {
+    "as recorded": {},
+    "near (iris ~35 px)": {"resize": 1.6},
+    "far (iris ~14 px)": {"resize": 0.65},
+    "darker": {"gain": 0.55, "gamma": 1.3},
+    "brighter": {"gain": 1.25, "gamma": 0.8},
+    "tilted 10 deg": {"camera": CameraMotion(tilt_deg=10.0)},
+    "compressed (JPEG 25)": {"jpeg_quality": 25},
+    "camera motion": {"camera": CameraMotion(3.0, 25.0, 0.04)},
+}
+REPEAT_COUPLINGS_MM = (0.0, 2.0, 4.0)
+REPEAT_KEYS = ("average_peak_mm", "median_mm", "coupled_fraction")
+
+
+def repeatability(prepared, out: Path) -> dict:
+    """Blink-averaged right-side readings of each coupling under every REPEAT_CONDITIONS, their spread
+    (SD across conditions) and the minimal detectable change MDC95 = 1.96 x sqrt(2) x SD."""
+    readings: dict[str, dict[float, dict[str, float]]] = {key: {} for key in REPEAT_KEYS}
+    for mm in REPEAT_COUPLINGS_MM:
+        for key in REPEAT_KEYS:
+            readings[key][mm] = {}
+        for n, (condition, extra) in enumerate(REPEAT_CONDITIONS.items()):
+            path = out / f"r{n}_{mm:g}.mp4"
+            write_coupled(prepared, path, RealCouplingSpec(mm, "right", "broad", *STRETCH_S, CYCLES, **extra))
+            right = analyze_clip(path).summary["ocular_oral"]["right"]
+            for key in REPEAT_KEYS:
+                readings[key][mm][condition] = right[key]
+    result: dict[str, dict] = {}
+    for key, by_coupling in readings.items():
+        result[key] = {}
+        for mm, by_condition in by_coupling.items():
+            values = np.array([v for v in by_condition.values() if v is not None], dtype=float)
+            sd = float(values.std(ddof=1)) if values.size > 1 else float("nan")
+            result[key][mm] = {"readings": by_condition, "mean": float(values.mean()), "sd": sd,
+                               "mdc95": 1.959964 * np.sqrt(2.0) * sd}
+    return result
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m synkimeter.synth.real_validation", description=__doc__.split("\n\n")[0])
     ap.add_argument("realclips", type=Path)
     ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--repeatability", action="store_true",
+                    help="the between-session spread and minimal detectable change instead of the table")
     args = ap.parse_args(argv)
     out = args.out or Path(tempfile.mkdtemp(prefix="synkimeter-real-"))
     out.mkdir(parents=True, exist_ok=True)
     prepared = prepare(args.realclips / SOURCE, *STRETCH_S)
+    if args.repeatability:
+        result = repeatability(prepared, out)
+        print("| measure | imposed | " + " | ".join(REPEAT_CONDITIONS) + " | mean | SD | MDC95 |")
+        print("|---" * (len(REPEAT_CONDITIONS) + 5) + "|")
+        for key, by_coupling in result.items():
+            for mm, r in by_coupling.items():
+                cells = " | ".join("-" if v is None else f"{v:.2f}" for v in r["readings"].values())
+                print(f"| {key} | {mm:g} mm | {cells} | {r['mean']:.2f} | {r['sd']:.2f} | {r['mdc95']:.2f} |")
+        return 0
     print("| condition | imposed on the right | right mm | left mm | added right / left mm | blinks scored "
           "| severity | affected |")
     print("|---|---|---|---|---|---|---|---|")

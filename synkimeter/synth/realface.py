@@ -61,10 +61,11 @@ class CameraMotion:
     roll_deg: float = 0.0
     shift_px: float = 0.0
     scale: float = 0.0  # fractional, e.g. 0.04 for +/- 4 %
+    tilt_deg: float = 0.0  # a constant roll: the head (or the laptop) held tilted
 
     def affine(self, t_s: np.ndarray, centre: tuple[float, float]) -> np.ndarray:
         """(T, 2, 3) affine matrices: incommensurate periods so the motion does not repeat."""
-        roll = np.radians(self.roll_deg) * np.sin(2 * np.pi * t_s / 5.3)
+        roll = np.radians(self.tilt_deg + self.roll_deg * np.sin(2 * np.pi * t_s / 5.3))
         scale = 1.0 + self.scale * np.sin(2 * np.pi * t_s / 7.9 + 0.7)
         tx = self.shift_px * np.sin(2 * np.pi * t_s / 4.1 + 1.3)
         ty = 0.6 * self.shift_px * np.sin(2 * np.pi * t_s / 6.7 + 0.4)
@@ -90,6 +91,8 @@ class RealCouplingSpec:
     resize: float = 1.0  # output size / source size (a face further from the camera)
     gain: float = 1.0  # lighting: brightness factor
     gamma: float = 1.0
+    # Each frame through JPEG at this quality first (0: not): a cheap webcam's compression.
+    jpeg_quality: int = 0
     # Open-eye time before each blink at least (people blink every 2-6 s; see spaced_order).
     min_gap_s: float = 2.0
 
@@ -305,6 +308,9 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
                 frame = cv2.resize(frame, out_size, interpolation=cv2.INTER_AREA)
             if lut is not None:
                 frame = cv2.LUT(frame, lut)
+            if spec.jpeg_quality:
+                ok, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, int(spec.jpeg_quality)])
+                frame = cv2.imdecode(data, cv2.IMREAD_COLOR)
             writer.write(frame)
     finally:
         writer.release()
@@ -343,9 +349,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resize", type=float, default=1.0)
     ap.add_argument("--gain", type=float, default=1.0)
     ap.add_argument("--gamma", type=float, default=1.0)
+    ap.add_argument("--tilt-deg", type=float, default=0.0)
+    ap.add_argument("--jpeg-quality", type=int, default=0)
     a = ap.parse_args(argv)
     spec = RealCouplingSpec(a.coupling_mm, a.side, a.field, a.start_s, a.end_s, a.cycles,
-                            CameraMotion(a.roll_deg, a.shift_px, a.scale), a.resize, a.gain, a.gamma)
+                            CameraMotion(a.roll_deg, a.shift_px, a.scale, a.tilt_deg), a.resize, a.gain, a.gamma,
+                            jpeg_quality=a.jpeg_quality)
     truth = write_coupled(prepare(a.source, a.start_s, a.end_s), a.out, spec)
     print(f"{a.out}: {truth['frames']} frames, {spec.coupling_mm:g} mm on the {spec.side} ({spec.field})")
     return 0
