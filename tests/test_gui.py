@@ -183,3 +183,26 @@ def test_busy_camera_says_so_and_the_window_stays_usable(qtbot, window, clip, mo
     qtbot.waitUntil(lambda: window.session.state == "running", timeout=10000)
     window.toggle_running()
     assert window.session.state == "stopped"
+
+
+def test_a_blink_that_does_not_count_shows_no_number(qtbot):
+    """A blink during talking: the panel says why in words and shows no millimetres for it."""
+    from types import SimpleNamespace
+
+    from synkimeter.core.ocular_oral import REASON_MOUTH_MOVING
+    from synkimeter.gui.scores import DASH, ScoresPanel
+    from synkimeter.live import SessionBlink
+
+    panel = ScoresPanel()
+    qtbot.addWidget(panel)
+    talking = SessionBlink(3, "both", 1.0, 1.1, 1.3, {"right": 22.3, "left": 19.8}, False, REASON_MOUTH_MOVING, False)
+    clean = SessionBlink(4, "both", 4.0, 4.1, 4.3, {"right": 1.2, "left": 0.1}, True, None, False)
+    both = {"right": 0.9, "left": 0.9}
+    snap = SimpleNamespace(eye_open=both, blink_count={"right": 3, "left": 3}, latest={"right": talking, "left": talking},
+                           average_mm={"right": 1.1, "left": 0.2}, median_mm={"right": 1.2, "left": 0.2},
+                           n_scored={"right": 2, "left": 2}, height_diff_mm=0.1)
+    panel.show_snapshot(snap)
+    text = panel.values[("latest", "right")].text()
+    assert DASH in text and "talking" in text and "22" not in text
+    panel.show_snapshot(SimpleNamespace(**{**vars(snap), "latest": {"right": clean, "left": clean}}))
+    assert panel.values[("latest", "right")].text().startswith("1.2")
