@@ -214,7 +214,8 @@ class AnalysisParams:
     optical_flow_leash_mouth: float = 0.05
     # For this long after a face is found the points are the mesh's own: the mesh settles over its
     # first frames (1.5-6 px at first on the sample clips), and flow started from there would carry
-    # that error for seconds.
+    # that error for seconds. A blink whose baseline starts this soon after the face was found is not
+    # scored either.
     optical_flow_settle_s: float = 0.5
     # Across a longer gap in time (dropped frames, a lost face) the flow restarts at the mesh.
     optical_flow_max_gap_s: float = 0.25

@@ -25,6 +25,7 @@ REASON_HEAD_TURNED = "the head was turned too far"
 REASON_MOUTH_MOVING = "the mouth was already moving before the blink"
 REASON_TOO_CLOSE = "too close to another blink"
 REASON_MOUTH_STAYED = "the mouth moved on its own during the blink (talking or a change of expression)"
+REASON_SETTLING = "the face had only just come into view"
 REASON_AT_END = "the recording ended before the mouth could be seen to come back"
 REASON_IMPLAUSIBLE = "the mouth corner could not be followed (it seemed to move further than a face can)"
 
@@ -119,6 +120,7 @@ class EventMouth:
     face_lost: np.ndarray
     head_turned: np.ndarray
     implausible: np.ndarray  # a corner beyond a face's reach around the event (tracking failed)
+    settling: np.ndarray  # the face had only just been found (the mesh still settling onto it)
     quiet_before_s: np.ndarray  # how much time before the lid the gate could judge (no other blink in it)
     quiet_after_s: np.ndarray  # likewise after the eye reopened, before the next blink (NaN: the data ended)
     # How far the mouth stayed from its pre-blink place once the eye had reopened: a coupled pull
@@ -178,6 +180,13 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     implausible = bad.any(axis=1)
     face_lost = ~np.where(span_mask & ~bad, np.isfinite(traces.up_mm["right"][span_index])
                           & np.isfinite(traces.up_mm["left"][span_index]), True).all(axis=1)
+    # The mesh settles onto a face over its first half second (1.5-6 px at first): a blink whose
+    # baseline starts before that is measured against a moving face.
+    found = np.isfinite(traces.up_mm["right"]) & np.isfinite(traces.up_mm["left"])
+    appeared_s = t[found & ~np.concatenate(([False], found[:-1]))]
+    last_found = np.searchsorted(appeared_s, lid_s, side="right") - 1
+    settling = (last_found >= 0) & (lid_s + params.pre_blink_start_s
+                                    - appeared_s[np.maximum(last_found, 0)] < params.optical_flow_settle_s)
     head_turned = ~np.where(span_mask, head_ok[span_index], True).all(axis=1)
 
     # The gate's trace is smoothed twice (the traces' own peak-keeping filter, then the gate's): a
@@ -226,7 +235,7 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
                 after = np.nanmean(np.where(after_mask, series[after_index], np.nan), axis=1)
                 shift.append(after - before)
             unreturned = np.fmax(unreturned, np.hypot(*shift))
-    return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned, implausible, quiet_s,
+    return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned, implausible, settling, quiet_s,
                       quiet_after_s, unreturned, lid_s)
 
 
@@ -242,6 +251,7 @@ def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams 
     checks = [
         (blinks.voluntary, REASON_VOLUNTARY),
         (mouth.face_lost, REASON_FACE_LOST),
+        (mouth.settling, REASON_SETTLING),
         (mouth.implausible, REASON_IMPLAUSIBLE),
         (mouth.head_turned, REASON_HEAD_TURNED),
         (mouth.pre_motion_mm > params.mouth_moving_mm, REASON_MOUTH_MOVING),

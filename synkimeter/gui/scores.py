@@ -21,6 +21,7 @@ NOT_COUNTED = {
     oo.REASON_VOLUNTARY: "a long eye closure",
     oo.REASON_HEAD_TURNED: "your head was turned",
     oo.REASON_FACE_LOST: "your face was out of view",
+    oo.REASON_SETTLING: "your face had only just come into view",
     oo.REASON_IMPLAUSIBLE: "your face was not followed",
 }
 
