@@ -176,3 +176,17 @@ def test_head_turns_up_to_20_degrees_create_no_coupling(axis):
     c = analyze_landmarks(coupled.timestamps_s, coupled.points).summary["ocular_oral"]
     assert c["affected_side"] == "right"
     assert c["right"]["average_peak_mm"] == pytest.approx(2.0, abs=0.4)
+
+
+def test_a_blink_just_after_the_face_is_found_is_left_out():
+    """The mesh settles onto a face over its first half second: a blink then is not scored."""
+    from synkimeter.core.ocular_oral import REASON_SETTLING
+
+    track = simulate(12.0, blinks=[SimBlink(2.45), SimBlink(5.0), SimBlink(7.5), SimBlink(10.0)],
+                     coupling_mm={"right": 2.0}, jitter_px=0.2, seed=9)
+    points = track.points.copy()
+    points[track.timestamps_s < 2.0] = np.nan  # the face comes into view at 2 s
+    a = analyze_landmarks(track.timestamps_s, points)
+    first = int(np.argmin(np.abs(a.blinks.apex_s - 2.45 - 0.06)))
+    assert a.reasons[first] == REASON_SETTLING
+    assert sum(r is None for r in a.reasons) == 3
