@@ -72,7 +72,8 @@ def format_summary(summary: dict) -> str:
         lines.append(f"    {label:24}{fmt(oo['right']):>17}{fmt(oo['left']):>17}")
     lines.append("")
     side = oo["affected_side"]
-    lines.append(f"  Affected side: {side or 'neither side stands out'}    "
+    no_side = "not determined" if oo["severity"] == "undetermined" else "neither side stands out"
+    lines.append(f"  Affected side: {side or no_side}    "
                  f"Severity: {SEVERITY_WORDS.get(oo['severity'], oo['severity'])}")
     if oo["asymmetry_mm"] is not None:
         more = "right" if oo["asymmetry_mm"] > 0 else "left"
@@ -87,14 +88,18 @@ def format_summary(summary: dict) -> str:
 
 def format_blink_table(summary: dict) -> str:
     lines = ["   #  eye    onset s  apex s  dur ms  closure R/L  complete  mouth R mm  mouth L mm  scored"]
-    for i, b in enumerate(summary["blinks"] + summary["eye_closures"], 1):
+    # Blinks and long closures in the order they happened; a row that is not scored shows no
+    # millimetres (talking reads as 10-20 mm of "movement"), only why.
+    rows = sorted(summary["blinks"] + summary["eye_closures"], key=lambda b: _nan(b["onset_s"]))
+    for i, b in enumerate(rows, 1):
         cr, cl = b["closure"]["right"], b["closure"]["left"]
-        mr, ml = b["mouth_mm"]["right"], b["mouth_mm"]["left"]
+        mr, ml = (b["mouth_mm"]["right"], b["mouth_mm"]["left"]) if b["scored"] else (None, None)
+        mouth = lambda v: f"{v:10.2f}" if v is not None else f"{'-':>10}"  # noqa: E731
         lines.append(
             f"  {i:2d}  {b['eye']:5}  {_nan(b['onset_s']):7.2f}  {_nan(b['apex_s']):6.2f}  {1000 * _nan(b['duration_s']):6.0f}"
             f"  {cr if cr is not None else float('nan'):4.2f}/{cl if cl is not None else float('nan'):4.2f}"
-            f"  {'yes' if b['complete'] else 'partial':8}  {mr if mr is not None else float('nan'):10.2f}"
-            f"  {ml if ml is not None else float('nan'):10.2f}  {'yes' if b['scored'] else 'no: ' + str(b['reason'])}"
+            f"  {'yes' if b['complete'] else 'partial':8}  {mouth(mr)}"
+            f"  {mouth(ml)}  {'yes' if b['scored'] else 'no: ' + str(b['reason'])}"
         )
     return "\n".join(lines)
 
