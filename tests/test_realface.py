@@ -96,3 +96,12 @@ def test_aligned_corners_stay_within_a_face_reach_under_camera_motion(measured):
     for side in ("right", "left"):
         d = traces.displacement_mm(side)
         assert np.nanmax(np.abs(d - np.nanmedian(d))) < 5.0
+
+
+def test_a_blink_coupled_pull_is_not_taken_for_a_smile(measured):
+    """The pull that comes and goes with each blink is ocular-oral synkinesis, not a one-sided smile
+    (which would also report the closed eye as 'narrowed during smile')."""
+    for kind in FIELDS:
+        summary = measured[(kind, 4.0)].summary
+        assert not [e for e in summary["expressions"] if e["kind"] == "smile"]
+        assert not [r for r in summary["oral_ocular"]["segments"] if r["kind"] == "smile"]

@@ -421,6 +421,18 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     # The lips take every shape in speech ("ooo", "eee"): a mouth expression mostly inside talking is
     # a sound, not an expression held.
     segments = [s for s in segments if s.kind not in _MOUTH_KINDS or _inside(t, s, talking) <= 0.5]
+    # A mouth movement that comes and goes within one eye closure is the closure's own: ocular-oral
+    # synkinesis, measured apart (core/ocular_oral.py), not a smile. Taken for a smile it would also
+    # give an "eye narrowing during smile" of the closed eye (70 % on a real face with 4 mm coupling).
+    # A smile that outlasts the closure stays, and so does one longer than a blink inside a held
+    # closure (a big smile squeezes the eyes shut).
+    if blinks is not None and len(blinks):
+        margin_s = params.align_bridge_margin_s + params.commissure_smoothing_s
+        first = np.asarray(blinks.onset_s) - margin_s
+        last = np.asarray(blinks.offset_s) + params.post_blink_s + params.commissure_smoothing_s
+        longest_s = params.max_blink_duration_s + params.post_blink_s + margin_s
+        segments = [s for s in segments if s.kind not in _MOUTH_KINDS or s.end_s - s.start_s > longest_s
+                    or not np.any((first <= s.start_s) & (s.end_s <= last))]
     a, b = runs(talking)
     for i, j in zip(a, b):
         widest = float(np.nanmax(move.gap_mm[i:j + 1]))  # the lips' widest opening while talking
