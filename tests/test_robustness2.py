@@ -560,10 +560,10 @@ def _tiny_video(frames: int):
 def _peak_mb(minutes: float, tmp_path, monkeypatch) -> float:
     import tracemalloc
 
-    from synkimeter.core.analysis import analyze_landmarks
     from synkimeter.core.simulate import regular_blinks, simulate
     from synkimeter.landmarks import extract as extract_module
     from synkimeter.landmarks.facemesh import FaceObservation
+    from synkimeter.pipeline import analyze_series
 
     track = simulate(20.0, blinks=regular_blinks(20.0, 3.0, start_s=1.0), coupling_mm={"right": 2.0}, jitter_px=0.2)
     faces = [np.ascontiguousarray(p, np.float32) for p in track.points]
@@ -586,7 +586,7 @@ def _peak_mb(minutes: float, tmp_path, monkeypatch) -> float:
     tracemalloc.start()
     try:
         series = extract_module.extract_landmarks(_tiny_video(int(minutes * 1800)), workers=1)
-        analyze_landmarks(series.timestamps_s, series.measured)
+        analyze_series(series)  # the measurement with everything `analyze` adds (expressions, oral-ocular)
         series.save_npz(tmp_path / "long.npz")
         return tracemalloc.get_traced_memory()[1] / 2**20
     finally:

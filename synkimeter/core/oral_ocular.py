@@ -108,10 +108,15 @@ def block_bootstrap(values: np.ndarray, statistic: str, block: int, resamples: i
     n_blocks = -(-n // block)
     rng = np.random.default_rng(seed)
     starts = rng.integers(0, n - block + 1, size=(resamples, n_blocks))
-    idx = (starts[:, :, None] + np.arange(block)[None, None, :]).reshape(resamples, -1)[:, :n]
-    sample = values[idx]
     q = 50.0 if statistic == "median" else percentile
-    return np.percentile(sample, q, axis=1)
+    # A few resamples at a time: all at once holds resamples x n values (30 MB a minute of video).
+    out = np.empty(resamples)
+    chunk = 64
+    for first in range(0, resamples, chunk):
+        rows = starts[first:first + chunk]
+        idx = (rows[:, :, None] + np.arange(block)[None, None, :]).reshape(rows.shape[0], -1)[:, :n]
+        out[first:first + chunk] = np.percentile(values[idx], q, axis=1)
+    return out
 
 
 def moving_mean(values: np.ndarray, window: int) -> np.ndarray:
