@@ -295,6 +295,32 @@ class AnalysisParams:
     # Frames the recorder may hold while the face mesh catches up on a live camera (every frame is
     # recorded; only when the computer falls this far behind is the oldest dropped, and counted).
     protocol_queue_s: float = 2.0
+    # The set-up check before the first task (synkimeter/setup_check.py): the measurement's
+    # between-session spread grows when the face is far (iris ~14 px), dark, tilted or heavily
+    # compressed (docs/validation.md), so a session is recorded like the patient's baseline. The first
+    # countdown starts once the set-up has been right for this long (frame time; 0: at the first
+    # frame that is right).
+    protocol_setup_hold_s: float = 1.0
+    # Distance: the iris within this fraction of the baseline's size (20 % nearer or further changes
+    # the face's pixels by 40 %), never under min_iris_diameter_px.
+    setup_iris_tolerance: float = 0.20
+    # A face taller than this fraction of the picture is cut off as soon as the head moves.
+    setup_max_face_height: float = 0.9
+    # The face's centre within this fraction of the picture's width/height from the middle.
+    setup_max_offcentre: float = 0.2
+    # Head pose (degrees): the measurement drops frames beyond max_yaw_deg, so ask for well inside it;
+    # pitch is judged against a standard face, whose shape differs from anyone's by a few degrees.
+    # Against the baseline, yaw and pitch within setup_pose_tolerance_deg of its own.
+    setup_max_yaw_deg: float = 8.0
+    setup_max_pitch_deg: float = 15.0
+    setup_pose_tolerance_deg: float = 6.0
+    # Light: the face's mean grey level (0-255) not dark (noise, lost corner texture) nor washed out,
+    # within this factor of the baseline's, and a face darker than this fraction of the whole picture
+    # is lit from behind.
+    setup_min_brightness: float = 60.0
+    setup_max_brightness: float = 215.0
+    setup_brightness_factor: float = 1.5
+    setup_backlight_ratio: float = 0.7
 
     def with_overrides(self, **overrides: Any) -> "AnalysisParams":
         return replace(self, **overrides)
