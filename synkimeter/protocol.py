@@ -12,6 +12,10 @@ Qt-free: the GUI's worker thread and the tests drive the same code.
   (cv2.VideoWriter into `store.recording_path`) and keeps the landmarks with their timestamps, then
   analyses the clip (`pipeline.analyze_series`) and saves it (`store.save_clip`; the store computes
   the session's oral-ocular score from rest + smile + pucker).
+  Before the first task it checks the set-up (distance, head pose, light, centring; against the
+  patient's baseline recording when there is one: `synkimeter.setup_check`) and waits until it has
+  been right for `protocol_setup_hold_s`, or until the patient goes on anyway (`skip_setup`, noted
+  in the session). Each clip's summary keeps its set-up ("setup") for the next session's check.
 - `record_protocol(source, runner, ...)`: the loop that reads a source, runs the face mesh and feeds
   the runner. Used by the GUI's worker thread and headless.
 
@@ -159,7 +163,8 @@ class TaskResult:
 
 @dataclass
 class RunnerStatus:
-    """What the screen shows. `phase`: idle, countdown, recording, saving, done, interrupted."""
+    """What the screen shows. `phase`: idle, setup (checking distance, pose, light and centring
+    before the first task), countdown, recording, saving, done, interrupted."""
 
     phase: str
     protocol_title: str
@@ -178,6 +183,7 @@ class RunnerStatus:
     message: str = ""
     session_id: int | None = None
     dropped_frames: int = 0
+    setup: tuple[str, ...] = ()  # phase 'setup': what to change, most important first (empty: all right)
 
 
 class ProtocolRunner:
@@ -186,7 +192,7 @@ class ProtocolRunner:
 
     def __init__(self, store, patient, proto: Protocol, kind: str | None = None,
                  params: AnalysisParams = DEFAULT_PARAMS, notes: str = "", source_name: str = "",
-                 video_fps: float | None = None, record_video: bool = True) -> None:
+                 video_fps: float | None = None, record_video: bool = True, baseline_setup=None) -> None:
         self.store = store
         self.patient = patient
         self.protocol = proto
@@ -213,13 +219,52 @@ class ProtocolRunner:
         self._size = (0, 0)
         self._warnings: list[str] = []
         self._total = sum(t.duration_s for t in proto.tasks) or 1.0
+        # The set-up check (synkimeter.setup_check) against the patient's baseline's set-up, if any.
+        self.baseline_setup = baseline_setup
+        self.setup_check = None  # the latest SetupCheck
+        self._setup_ok_since: float | None = None
+        self._clip_setups: list = []  # sampled while recording: stored with the clip
+        self._next_setup_t = -math.inf
 
     # -- life -------------------------------------------------------------------------------------
     def begin(self):
-        """Create the session ('recording') and start the first countdown."""
-        self.session = self.store.start_session(self.patient, self.kind, protocol=self.protocol.key, notes=self.notes)
+        """Start checking the set-up (phase 'setup'). The session is created, and the first
+        countdown starts, once the set-up is right (or on `skip_setup`), so a patient who gives up
+        while getting ready leaves nothing behind."""
+        self._enter("setup")
+        return self.session
+
+    def _open_session(self, note: str = ""):
+        notes = " ".join(n for n in (self.notes, note) if n)
+        self.session = self.store.start_session(self.patient, self.kind, protocol=self.protocol.key, notes=notes)
         self._enter("countdown")
         return self.session
+
+    def skip_setup(self):
+        """Go on although the set-up check has not passed (a patient must never be stuck); the
+        session's notes say so, with what was still to change."""
+        if self.phase != "setup":
+            return self.session
+        left = self.setup_check.instructions if self.setup_check is not None else ()
+        note = ("Started without the set-up check passing"
+                + (f" (still to change: {'; '.join(w.lower() for w in left)})." if left else "."))
+        t = self._last_t
+        self._open_session(note)
+        self._phase_t0 = t
+        return self.session
+
+    def _check_setup(self, t: float, image, points) -> None:
+        from synkimeter.setup_check import check_setup
+
+        h, w = image.shape[:2] if image is not None else (0, 0)
+        self.setup_check = check_setup(points, image, w, h, self.baseline_setup, self.params)
+        if not self.setup_check.ok:
+            self._setup_ok_since = None
+        elif self._setup_ok_since is None:
+            self._setup_ok_since = t
+        if self._setup_ok_since is not None and t - self._setup_ok_since >= self.params.protocol_setup_hold_s:
+            self._open_session()
+            self._phase_t0 = t
 
     @property
     def done(self) -> bool:
@@ -244,6 +289,9 @@ class ProtocolRunner:
         self._last_t = t
         if self._phase_t0 is None:
             self._phase_t0 = t
+        if self.phase == "setup":
+            self._check_setup(t, image, points)
+            return self.status()
         if self.phase == "countdown":
             if t - self._phase_t0 >= self.params.protocol_countdown_s:
                 self._start_task()
@@ -267,6 +315,7 @@ class ProtocolRunner:
         self._clip = self.store.begin_clip(self.session, task.key, source_name=self.source_name)
         self._times, self._points, self._faces = [], [], []
         self._warnings = []
+        self._clip_setups, self._next_setup_t = [], -math.inf
         self.dropped_frames = 0
         self._writer = None
         self._video_path = self.store.recording_path(self._clip, ".mp4") if self.record_video else None
@@ -284,6 +333,14 @@ class ProtocolRunner:
                     self._writer.write(np.ascontiguousarray(image))
                 elif "size" not in self._warnings:
                     self._warnings.append("size")
+        if points is not None and t >= self._next_setup_t:
+            # How this clip was recorded (distance, pose, light), twice a second: a later session
+            # is checked against it (synkimeter.setup_check.baseline_setup).
+            from synkimeter.setup_check import measure_setup
+
+            h, w = image.shape[:2] if image is not None else (0, 0)
+            self._clip_setups.append(measure_setup(points, image, w, h))
+            self._next_setup_t = t + 0.5
         if points is None:
             points = np.full((N_LANDMARKS, 3), np.nan, np.float32)
             n_faces = 0
@@ -336,6 +393,7 @@ class ProtocolRunner:
 
     def _end_task(self) -> None:
         from synkimeter.pipeline import ClipError, analyze_series
+        from synkimeter.setup_check import median_setup
         from synkimeter.store.database import StoreError
 
         task = self.current
@@ -350,7 +408,11 @@ class ProtocolRunner:
             if check is not None and not check.happened:
                 # A task that did not happen is never scored: the clip fails with the reason.
                 raise TaskNotSeen(f"{task.title}: {check.words()}")
-            saved = self.store.save_clip(clip, analysis=analysis, series=series, video=video)
+            summary = dict(analysis.summary)
+            setup = median_setup(self._clip_setups)
+            if setup is not None:
+                summary["setup"] = setup.to_dict()
+            saved = self.store.save_clip(clip, summary=summary, analysis=analysis, series=series, video=video)
             result = self._result(task, saved, analysis)
             if check is not None:
                 result.text += f" ({check.words()})"
@@ -416,8 +478,11 @@ class ProtocolRunner:
                 if self._video_path is not None:
                     self._video_path.unlink(missing_ok=True)
                 self._clip = None
-        if self.session is not None:
-            self.session = self.store.finish_session(self.session, "incomplete")
+        if self.session is None:  # stopped while getting ready: nothing was recorded
+            self.phase = "interrupted"
+            self.message = f"{message} Nothing was recorded."
+            return self.status()
+        self.session = self.store.finish_session(self.session, "incomplete")
         self.phase = "interrupted"
         kept = sum(1 for r in self.finished if r.ok)
         self.message = (f"{message} The session was stopped; {kept} finished task{'s were' if kept != 1 else ' was'} "
@@ -431,7 +496,16 @@ class ProtocolRunner:
         done_s = sum(t.duration_s for t in self.protocol.tasks[: self.index])
         elapsed = (self._last_t - self._phase_t0) if (self._last_t is not None and self._phase_t0 is not None) else 0.0
         cue, left, action, rep = "", 0.0, False, 0
-        if self.phase == "countdown" and task is not None:
+        instruction = task.instruction if task else ""
+        setup: tuple[str, ...] = ()
+        if self.phase == "setup":
+            check = self.setup_check
+            setup = check.instructions if check is not None else ()
+            cue = check.words if check is not None else "Looking for your face…"
+            instruction = ("Sit as at your first recording" if self.baseline_setup is not None else "Sit") + (
+                " about an arm's length from the camera, facing it, in even light. The first task starts "
+                "when everything is right.")
+        elif self.phase == "countdown" and task is not None:
             cue = f"Get ready: {task.title.lower()}"
             left = max(0.0, self.params.protocol_countdown_s - elapsed)
         elif self.phase == "recording" and task is not None:
@@ -445,22 +519,25 @@ class ProtocolRunner:
         return RunnerStatus(
             phase=self.phase, protocol_title=self.protocol.title, task_index=self.index, task_count=n,
             task_key=task.key if task else "", task_title=task.title if task else "",
-            instruction=task.instruction if task else "", cue=cue, seconds_left=left, action=action,
+            instruction=instruction, cue=cue, seconds_left=left, action=action,
             repetition=rep, repetitions=task.repetitions if task else 0,
             progress=min(1.0, done_s / self._total) if self.phase != "done" else 1.0,
             finished=list(self.finished), message=self.message,
-            session_id=self.session.id if self.session is not None else None, dropped_frames=self.dropped_frames)
+            session_id=self.session.id if self.session is not None else None, dropped_frames=self.dropped_frames,
+            setup=setup)
 
 
 def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEFAULT_PARAMS, *, mesh=None,
                     stop: threading.Event | None = None,
                     on_frame: Callable[[object, object], None] | None = None,
                     on_status: Callable[[RunnerStatus], None] | None = None,
-                    on_opened: Callable[[object], None] | None = None) -> RunnerStatus:
+                    on_opened: Callable[[object], None] | None = None,
+                    skip_setup: threading.Event | None = None) -> RunnerStatus:
     """Run `runner` (begun or not) on `source` until the protocol is done, the source ends or fails, or
     `stop` is set. `mesh` is a FaceMeshExtractor-like object (made here when None); `on_frame(frame,
     observation)` after each frame (for a preview), `on_status(status)` when what the screen shows
-    changes (at most every 0.1 s of frame time, and on every change of phase or step)."""
+    changes (at most every 0.1 s of frame time, and on every change of phase or step). Setting
+    `skip_setup` goes on without waiting for the set-up check (`ProtocolRunner.skip_setup`)."""
     from synkimeter.capture import RecordingReader, SourceError
 
     stop = stop or threading.Event()
@@ -472,7 +549,7 @@ def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEF
         raise
     if on_opened is not None:
         on_opened(source)
-    if runner.session is None:
+    if runner.phase == "idle":
         runner.begin()
     if mesh is None:
         from synkimeter.landmarks import FaceMeshExtractor
@@ -488,6 +565,8 @@ def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEF
                 if stop.is_set():
                     runner.interrupt("The recording was stopped before the end.")
                     break
+                if skip_setup is not None and skip_setup.is_set() and runner.phase == "setup":
+                    runner.skip_setup()
                 frame = reader.get(timeout=0.1)
                 if frame is None:
                     if reader.exhausted:

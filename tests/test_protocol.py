@@ -29,7 +29,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
 # The full protocol shortened to 20 s (with countdowns) so it fits in one 22 s sample clip.
 SHORT = dict(protocol_countdown_s=0.3, protocol_rest_s=2.0, protocol_blinking_s=5.0, protocol_repetitions=2,
-             protocol_lead_in_s=0.5, protocol_hold_s=0.6, protocol_forceful_hold_s=0.4, protocol_relax_s=0.6)
+             protocol_lead_in_s=0.5, protocol_hold_s=0.6, protocol_forceful_hold_s=0.4, protocol_relax_s=0.6,
+             # the set-up check passes at the first right frame, so the tasks fall where the clips' blinks
+             # are (the check itself: test_setup_check.py)
+             protocol_setup_hold_s=0.0)
 PARAMS = DEFAULT_PARAMS.with_overrides(**SHORT)
 
 
