@@ -211,6 +211,9 @@ class ProtocolScreen(QWidget):
     def show_status(self, status, titles) -> None:
         """`status`: a `synkimeter.protocol.RunnerStatus`; `titles`: the protocol's task titles."""
         n = status.task_count
+        if status.phase == "setup":
+            self._show_setup(status)
+            return
         running = status.phase in ("countdown", "recording", "saving")
         if running:
             self.step_label.setText(f"Task {min(status.task_index + 1, n)} of {n}: {status.task_title}")
@@ -239,11 +242,27 @@ class ProtocolScreen(QWidget):
         self.message.setStyleSheet(f"font-size: 13pt; font-weight: 600; color: {color};")
 
 
+    def _show_setup(self, status) -> None:
+        """Before the first task: what to change (distance, pose, light, centring) in big words,
+        the rest of the list below, until the set-up is right."""
+        self.step_label.setText("Getting ready")
+        self.cue.setText(status.cue)
+        self._cue_style(NOTICE_COLOR["too_far"] if status.setup else NOTICE_COLOR["ok"])
+        self.countdown.setText("")
+        rest = status.setup[1:]
+        self.repetition.setText("Then: " + "; ".join(w[0].lower() + w[1:] for w in rest) if rest else "")
+        self.repetition.setStyleSheet("font-size: 15pt;")
+        self.instruction.setText(status.instruction)
+        self.progress.setValue(0)
+        self.message.setText("")
+
+
 class RecordPage(QWidget):
     """Picker, Start/Stop, and the protocol screen. Emits start_requested(values) and stop_requested."""
 
     start_requested = Signal(dict)
     stop_requested = Signal()
+    go_on_requested = Signal()  # start although the set-up check has not passed
     progress_requested = Signal()
 
     def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, parent=None) -> None:
@@ -266,6 +285,12 @@ class RecordPage(QWidget):
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_requested.emit)
         buttons.addWidget(self.stop_button)
+        self.go_on_button = QPushButton("Start anyway")
+        self.go_on_button.setToolTip("Start the first task now, although the set-up is not as asked. "
+                                     "The session notes that it was started this way.")
+        self.go_on_button.setVisible(False)
+        self.go_on_button.clicked.connect(self.go_on_requested.emit)
+        buttons.addWidget(self.go_on_button)
         self.progress_button = QPushButton("See my progress")
         self.progress_button.setVisible(False)
         self.progress_button.clicked.connect(self.progress_requested.emit)
@@ -294,6 +319,8 @@ class RecordPage(QWidget):
         self.picker.setEnabled(not running)
         if running:
             self.progress_button.setVisible(False)
+        else:
+            self.go_on_button.setVisible(False)
 
     def show_error(self, text: str) -> None:
         self.screen.message.setText(text)

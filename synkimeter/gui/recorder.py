@@ -43,11 +43,16 @@ class RecordingWorker(QThread):
         self.mesh_factory = mesh_factory or _default_mesh
         self.protocol = protocol(self.values["protocol"], params)
         self._stop = threading.Event()
+        self._go_on = threading.Event()
         self.views = ViewSlot()
         self.last_status = None
 
     def stop(self) -> None:
         self._stop.set()
+
+    def go_on(self) -> None:
+        """Start the first task without waiting for the set-up check (noted in the session)."""
+        self._go_on.set()
 
     def take_view(self) -> ViewFrame | None:
         return self.views.take()
@@ -61,6 +66,7 @@ class RecordingWorker(QThread):
         self.status_changed.emit(status)
 
     def run(self) -> None:  # noqa: D401 - QThread entry point
+        from synkimeter.setup_check import baseline_setup
         from synkimeter.store import Store, StoreError
 
         store = None
@@ -72,9 +78,11 @@ class RecordingWorker(QThread):
                 patient = store.update_patient(patient.pseudonym, affected_side=v["affected_side"])
             runner = ProtocolRunner(store, patient, self.protocol, v.get("kind"), self.params,
                                     source_name=getattr(self.source, "description", ""),
-                                    video_fps=getattr(self.source, "fps", None))
+                                    video_fps=getattr(self.source, "fps", None),
+                                    baseline_setup=baseline_setup(store, patient))
             status = record_protocol(self.source, runner, self.params, mesh=self.mesh_factory(self.params),
-                                     stop=self._stop, on_frame=self._on_frame, on_status=self._on_status)
+                                     stop=self._stop, on_frame=self._on_frame, on_status=self._on_status,
+                                     skip_setup=self._go_on)
             self.last_status = status
             self.done.emit(status)
         except (SourceError, StoreError) as exc:
@@ -110,6 +118,7 @@ class RecordMode(QWidget):
         layout.addWidget(self.page)
         self.page.start_requested.connect(self.start)
         self.page.stop_requested.connect(self.stop)
+        self.page.go_on_requested.connect(self.go_on)
         self.page.progress_requested.connect(self.progress_requested.emit)
         self._timer = QTimer(self)
         self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
@@ -187,6 +196,11 @@ class RecordMode(QWidget):
         if self.worker is not None:
             self.worker.stop()
 
+    def go_on(self) -> None:
+        """The patient chose to start although the set-up check has not passed."""
+        if self.worker is not None:
+            self.worker.go_on()
+
     def _tick(self) -> None:
         if self.worker is not None:
             view = self.worker.take_view()
@@ -196,6 +210,7 @@ class RecordMode(QWidget):
     def _on_status(self, status) -> None:
         if self.worker is None:
             return
+        self.page.go_on_button.setVisible(status.phase == "setup")
         self.page.screen.show_status(status, self._titles)
 
     def _finish(self) -> None:
