@@ -57,7 +57,9 @@ from synkimeter.core.ocular_oral import (
     measure_events,
     mouth_traces,
 )
+from synkimeter.core.expressions import face_geometry, held_mouth_task, rest_levels
 from synkimeter.core.oral_ocular import FissureLevel, event_mask, fissure_level, narrowing
+from synkimeter.core.task_check import NOT_SEEN
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 KIND_BLINK = "blink"
@@ -71,6 +73,7 @@ BASELINE_TASKS = {KIND_BLINK: ("natural_blinking", "gentle_closure", "forceful_b
 
 REASON_CALIBRATING = "the set was still getting ready"
 REASON_SHORT = "the face was seen too little of the time"
+REASON_NOT_SEEN = NOT_SEEN  # the asked smile or pucker did not happen
 
 PHASE_WAITING = "waiting"  # no face yet
 PHASE_CALIBRATING = "calibrating"
@@ -208,6 +211,8 @@ class Calibration:
     start_s: float
     end_s: float
     iris_px: float
+    # The mouth's rest shape (core.expressions' measures): a round's smile or pucker is checked against it.
+    rest_mouth: dict[str, float] | None = None
 
 
 def calibrate(t: np.ndarray, packed: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> Calibration | None:
@@ -228,7 +233,9 @@ def calibrate(t: np.ndarray, packed: np.ndarray, params: AnalysisParams = DEFAUL
     rest = {side: fissure_level(t, fissure_height_px(alignment.aligned, MEASURED, side) * mm_per_px, blink, "open",
                                 params.with_overrides(bootstrap_resamples=0))
             for side in SIDES}
-    return Calibration(alignment.reference, mm_per_px, level, rest, float(t[0]), float(t[-1]), float(scale["iris_px"]))
+    mouth = rest_levels(face_geometry(packed, MEASURED, alignment.reference, mm_per_px), ~blink)
+    return Calibration(alignment.reference, mm_per_px, level, rest, float(t[0]), float(t[-1]), float(scale["iris_px"]),
+                       mouth)
 
 
 # --- the judge -----------------------------------------------------------------------------------
@@ -486,9 +493,25 @@ class PracticeJudge:
         value, other = level_pct[self.side], level_pct[other_side(self.side)]
         if seen < 0.5 or not math.isfinite(value):
             attempt = Attempt(number, self.kind, cue_t, cue_t, t, value, other, self.target, None, REASON_SHORT)
+        elif not self._mouth_did_it(start, min(t, end)):
+            # An eye that stays open through a pucker that never happened is not a clean pucker.
+            attempt = Attempt(number, self.kind, cue_t, cue_t, t, value, other, self.target, None, REASON_NOT_SEEN)
         else:
             attempt = Attempt(number, self.kind, cue_t, cue_t, t, value, other, self.target, value <= self.target + 1e-9)
         return value, attempt
+
+    def _mouth_did_it(self, start_s: float, end_s: float) -> bool:
+        """Did the mouth hold the asked smile or pucker over [start_s, end_s]? The expression
+        finder's definition (core.expressions.held_mouth_task), against the set's rest mouth."""
+        cal = self.calibration
+        if cal.rest_mouth is None:
+            return True
+        t, pts = self._buffer()
+        inside = (t >= start_s - _EPS_S) & (t <= end_s + _EPS_S)
+        if not inside.any():
+            return False
+        geometry = face_geometry(pts[inside], MEASURED, cal.reference, cal.mm_per_px)
+        return held_mouth_task(self.kind, geometry, cal.rest_mouth, self.params)
 
     def _narrowing_so_far(self, rows: np.ndarray, cue_t: float) -> tuple[dict[str, float], float]:
         """Narrowing % per side over the hold so far (the core's active level against the set's rest

@@ -145,6 +145,47 @@ def test_no_face_is_not_judged():
     assert judge.status.phase == "waiting" and judge.calibration is None
 
 
+def _with_mouth(track, kind, cues, p=DEFAULT_PARAMS):
+    """The track's mouth does the asked movement in each hold: a pucker brings both corners inwards
+    by 10 % of the mouth's width each, a smile moves both 6 mm up and out."""
+    from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE
+    from synkimeter.core.simulate import base_mm_per_px
+
+    pts = track.points.copy()
+    face = pts[0].astype(np.float64)
+    across = face[IRIS_CENTRE["left"], :2] - face[IRIS_CENTRE["right"], :2]
+    across /= np.linalg.norm(across)
+    up = np.array([across[1], -across[0]])
+    width = np.linalg.norm(face[COMMISSURE["left"], :2] - face[COMMISSURE["right"], :2])
+    t = track.timestamps_s
+    w = np.zeros(t.size)
+    for c in cues:
+        w = np.maximum(w, np.clip(np.minimum(t - c, c + p.practice_move_hold_s + 0.2 - t) / 0.2, 0, 1))
+    for side in ("right", "left"):
+        out = across if side == "left" else -across
+        move = -0.1 * width * out if kind == "pucker" else (6.0 / base_mm_per_px()) * (up + out) / np.sqrt(2)
+        pts[:, COMMISSURE[side], :2] += (w[:, None] * move).astype(np.float32)
+    return pts
+
+
+@pytest.mark.parametrize("kind", ["pucker", "smile"])
+def test_a_round_whose_mouth_never_moves_is_not_seen_never_clean(kind):
+    """A face that never puckers (or smiles) does not score clean rounds: each is 'not seen'."""
+    from synkimeter.practice import REASON_NOT_SEEN
+
+    p = DEFAULT_PARAMS
+    first = p.practice_calibration_s + p.practice_move_interval_s / 3
+    cues = [first + k * p.practice_move_interval_s for k in range(3)]
+    track = simulate(duration_s=cues[-1] + p.practice_move_interval_s, jitter_px=0.25, seed=6)
+    judge = PracticeJudge(kind, "right", 15.0, p, count=3)
+    replay(judge, track.timestamps_s, track.points)
+    assert len(judge.attempts) == 3
+    assert all(a.clean is None and a.reason == REASON_NOT_SEEN for a in judge.attempts)
+    done = PracticeJudge(kind, "right", 15.0, p, count=3)
+    replay(done, track.timestamps_s, _with_mouth(track, kind, cues))
+    assert [a.clean for a in done.attempts] == [True] * 3
+
+
 @pytest.mark.parametrize("kind", ["pucker", "smile"])
 def test_eye_narrowing_during_pucker_and_smile(kind):
     """Oral-ocular direction on constructed tracks: a right eye that narrows by ~30 % in each hold is
@@ -162,7 +203,7 @@ def test_eye_narrowing_during_pucker_and_smile(kind):
             blinks += [SimBlink(apex_s=c + 1.4, eye="right", depth=depth, close_s=0.3, hold_s=1.6, open_s=0.3) for c in cues]
         track = simulate(duration_s=duration, blinks=sorted(blinks, key=lambda b: b.apex_s), jitter_px=0.25, seed=5)
         judge = PracticeJudge(kind, "right", target, p, count=3)
-        replay(judge, track.timestamps_s, track.points)
+        replay(judge, track.timestamps_s, _with_mouth(track, kind, cues))
         assert judge.metronome.start_s == pytest.approx(first, abs=0.05)
         verdicts[depth] = judge.attempts
     assert [a.clean for a in verdicts[0.0]] == [True] * 3

@@ -278,6 +278,30 @@ def _movement_raw(geometry: FaceGeometry, level: dict[str, float]) -> Movement:
     return Movement(smile, out, narrowing, geometry.gap_mm - level["gap_mm"], geometry.shift_mm - level["shift_mm"], brow)
 
 
+def rest_levels(geometry: FaceGeometry, frames: np.ndarray | None = None) -> dict[str, float]:
+    """The rest level of every measure: its median over `frames` (all frames when not given)."""
+    series = geometry.series()
+    n = geometry.width_mm.shape[0]
+    return _levels(series, np.ones(n, dtype=bool) if frames is None else np.asarray(frames, dtype=bool))
+
+
+def held_mouth_task(kind: str, geometry: FaceGeometry, rest: dict[str, float],
+                    params: AnalysisParams = DEFAULT_PARAMS) -> bool:
+    """Was a smile or pucker held over these frames (a practice round's hold)? The finder's own
+    thresholds: a corner up and out by `expression_smile_mm` (either side: a weak side may not
+    move), or the mouth `expression_pucker_pct` narrower with the lips together; over half the frames."""
+    move = _movement_raw(geometry, rest)
+    if kind == SMILE:
+        done = np.fmax(move.smile_mm["right"], move.smile_mm["left"]) >= params.expression_smile_mm
+    elif kind == PUCKER:
+        done = ((move.narrowing_pct >= params.expression_pucker_pct)
+                & (np.nan_to_num(move.gap_mm, nan=np.inf) < params.expression_open_mm))
+    else:
+        raise ValueError(f"not a mouth task: {kind!r}")
+    seen = np.isfinite(geometry.width_mm)
+    return bool(seen.any() and done[seen].mean() > 0.5)
+
+
 def movement(t: np.ndarray, geometry: FaceGeometry, rest: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> Movement:
     """Each measure against its median over the rest frames, lightly smoothed."""
     raw = _movement_raw(geometry, _levels(geometry.series(), rest))

@@ -44,6 +44,7 @@ from synkimeter.practice import (
     PHASE_CALIBRATING,
     PHASE_PRACTISING,
     PHASE_WAITING,
+    REASON_NOT_SEEN,
     REASON_SHORT,
     PracticeJudge,
     TargetPlan,
@@ -68,6 +69,7 @@ REASON_WORDS = {
     REASON_MOUTH_MOVING: "Not counted: keep your mouth still before you blink",
     REASON_TOO_CLOSE: "Not counted: too close to another blink",
     REASON_SHORT: "Not counted: stay in view",
+    REASON_NOT_SEEN: "Not seen - try again",
 }
 VERDICT_HOLD_MS = 1800
 
