@@ -73,6 +73,10 @@ class ScoresPanel(QFrame):
                 value.setAlignment(Qt.AlignCenter)
                 value.setStyleSheet(big_style(SIDE_COLOR[side]))
                 value.setMinimumWidth(150)
+                if key == "latest":
+                    # the reason a blink is not counted ("you were talking or moving your mouth") is
+                    # wider than the column: wrapped, not cut off
+                    value.setWordWrap(True)
                 value.setToolTip(tip)
                 grid.addWidget(value, row, col)
                 self.values[(key, side)] = value
