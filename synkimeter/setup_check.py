@@ -203,11 +203,16 @@ def baseline_setup(store, patient) -> Setup | None:
     baseline = next((s for s in store.sessions(patient) if s.kind == "baseline" and s.status == "complete"), None)
     if baseline is None:
         return None
+    from synkimeter.store.database import StoreError
+
     setups = []
     for clip in store.clips(baseline):
         if clip.status != "complete":
             continue
-        summary = store.summary(clip) or {}
+        try:
+            summary = store.summary(clip) or {}
+        except StoreError:  # a damaged result must not keep anyone from recording
+            continue
         if isinstance(summary.get("setup"), dict):
             setups.append(Setup.from_dict(summary["setup"]))
         elif isinstance(summary.get("iris_px"), (int, float)):

@@ -265,3 +265,33 @@ def test_the_window_shows_what_to_change_and_can_start_anyway(qtbot, tmp_path, m
         (session,) = store.sessions(store.require_patient("FAR-3"))
         assert "Started without the set-up check passing" in session.notes
     window.close()
+
+
+def test_baseline_set_up_from_older_or_damaged_clips():
+    from types import SimpleNamespace as NS
+
+    from synkimeter.store.database import StoreError
+
+    sessions = [NS(kind="follow-up", status="complete", id=1), NS(kind="baseline", status="incomplete", id=2),
+                NS(kind="baseline", status="complete", id=3), NS(kind="baseline", status="complete", id=4)]
+    clips = {3: [NS(id=1, status="complete"), NS(id=2, status="complete"), NS(id=3, status="failed"),
+                 NS(id=4, status="complete")]}
+    summaries = {1: {"iris_px": 20.0}, 2: {"iris_px": 22.0, "setup": {"iris_px": 22.0, "brightness": 150.0}},
+                 4: StoreError("damaged")}
+
+    class FakeStore:
+        def sessions(self, _patient):
+            return sessions
+
+        def clips(self, session):
+            return clips.get(session.id, [])
+
+        def summary(self, clip):
+            value = summaries[clip.id]
+            if isinstance(value, Exception):
+                raise value
+            return value
+
+    base = sc.baseline_setup(FakeStore(), None)  # the earliest complete baseline; the damaged clip is skipped
+    assert base.iris_px == pytest.approx(21.0) and base.brightness == pytest.approx(150.0)
+    assert np.isnan(base.yaw_deg)
