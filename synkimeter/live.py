@@ -26,6 +26,7 @@ from synkimeter.core.align import apply_similarity, similarity_transforms
 from synkimeter.core.analysis import ClipAnalysis, analyze_landmarks, head_within_range
 from synkimeter.core.anatomy import COMMISSURE, HEAD_ANCHORS, MEASURED, N_LANDMARKS, SIDES
 from synkimeter.core.blinks import EYE_NAMES
+from synkimeter.core.expressions import REST, find_expressions
 from synkimeter.core.eyes import openness
 from synkimeter.core.ocular_oral import average_movement, blink_traces, final_after_offset_s
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
@@ -100,6 +101,8 @@ class LiveSnapshot:
     yaw_deg: float
     pitch_deg: float
     analysis: ClipAnalysis | None = field(default=None, repr=False)
+    # What the face is doing now, in a patient's words ("Smiling on your left"); "" at rest.
+    expression: str = ""
 
     @property
     def notice_text(self) -> str:
@@ -120,6 +123,35 @@ class InstantScores:
 
 def _nan_dict() -> dict[str, float]:
     return {side: float("nan") for side in SIDES}
+
+
+# The expression being held now, in a patient's words (the finder's kinds, subject's sides).
+_NOW_WORDS = {"smile": "Smiling", "pucker": "Puckering", "lips_to_side": "Lips pushed", "mouth_open": "Mouth open",
+              "talking": "Talking", "brow_raise": "Eyebrows raised", "eye_closure": "Eyes closed"}
+
+
+def expression_now(analysis: ClipAnalysis, packed: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> str:
+    """The expression the finder sees at the newest frame of the buffer ("" at rest or unsure):
+    the same definitions `analyze` lists, so the live words and a clip's list agree."""
+    t = analysis.timestamps_s
+    if t.size < 2:
+        return ""
+    found = find_expressions(t, packed, MEASURED, analysis.alignment.reference, analysis.mm_per_px,
+                             analysis.blinks, params)
+    # Held to the newest frame (the finder smooths, so allow its last couple of frames).
+    recent = t[-1] - 3 * (t[-1] - t[-2])
+    now = [s for s in found.segments if s.kind != REST and s.end_s >= recent]
+    if not now:
+        return ""
+    seg = max(now, key=lambda s: (s.kind != "talking", s.start_s))  # a held shape over talking
+    words = _NOW_WORDS.get(seg.kind, seg.kind)
+    if seg.kind == "lips_to_side":
+        return f"{words} to your {seg.side}"
+    if seg.side in ("right", "left") and seg.kind in ("smile", "brow_raise"):
+        return f"{words} on your {seg.side}"
+    if seg.side in ("right", "left") and seg.kind == "eye_closure":
+        return f"Your {seg.side} eye closed"
+    return words
 
 
 class LiveEngine:
@@ -242,7 +274,7 @@ class LiveEngine:
             excursion_mm={side: float(sym.excursion_mm[side][0]) for side in SIDES},
             **self._session_scores(), new_blinks=new, series=self._series(analysis),
             mm_per_px=float(analysis.mm_per_px), iris_px=iris_px, yaw_deg=yaw, pitch_deg=pitch,
-            analysis=analysis,
+            analysis=analysis, expression=expression_now(analysis, packed, p),
         )
 
     def _collect_final_blinks(self, a: ClipAnalysis, t: np.ndarray) -> list[SessionBlink]:

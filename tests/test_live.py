@@ -184,3 +184,16 @@ def test_per_frame_scores_agree_with_the_update_and_follow_the_frame():
     assert at_apex.eye_open["right"] < 0.5 and at_apex.eye_open["left"] < 0.5
     # The right corner is pulled up at the apex: it now sits higher than before the blink.
     assert at_apex.height_diff_mm - instant.height_diff_mm > 1.0
+
+
+def test_the_live_engine_names_the_expression_it_sees():
+    """A smile on the subject's left, held at the newest frame, is named as such; at rest nothing."""
+    from test_expressions import _track
+
+    t, pts = _track([("smile", 6.0, 12.0, "left")], duration_s=10.0)
+    engine = LiveEngine()
+    for i in range(t.size):
+        engine.push(t[i], pts[i])
+        if i == int(5.5 * 30):
+            assert engine.update().expression == ""
+    assert engine.update().expression == "Smiling on your left"

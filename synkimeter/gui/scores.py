@@ -93,6 +93,13 @@ class ScoresPanel(QFrame):
         line.setStyleSheet("color: #e3e1dc;")
         layout.addWidget(line)
         layout.addWidget(self.level)
+        # What the face is doing now ("Smiling on your left"), as the expression finder sees it.
+        self.expression = QLabel("")
+        self.expression.setStyleSheet(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT}pt;")
+        self.expression.setAlignment(Qt.AlignCenter)
+        self.expression.setToolTip("What your face is doing now: smiling, puckering, talking, eyebrows raised, "
+                                   "eyes closed. Sides are your own.")
+        layout.addWidget(self.expression)
 
     def text(self, key: str, side: str) -> str:
         return self.values[(key, side)].text()
@@ -101,6 +108,7 @@ class ScoresPanel(QFrame):
         for label in self.values.values():
             label.setText(DASH)
         self.level.setText("Mouth corners: " + DASH)
+        self.expression.setText("")
 
     def show_snapshot(self, s) -> None:
         for side in SIDES:
@@ -128,6 +136,7 @@ class ScoresPanel(QFrame):
             median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
                               f"median of their own peaks {mm(s.median_mm[side])}.")
         self.level.setText(level_text(s.height_diff_mm))
+        self.expression.setText(getattr(s, "expression", ""))
 
     def show_instant(self, instant) -> None:
         """The per-frame values (eye open, corner heights), as fresh as the picture."""
