@@ -193,3 +193,19 @@ def test_any_track_the_core_measures_gets_its_expressions_or_a_value_error():
         format_expressions(analysis.summary)
 
     check()
+
+
+def test_ocular_oral_comes_from_blinks_at_rest_not_during_a_held_pucker():
+    """Blinks while a pucker is held are left out of the ocular-oral score; the blinks at rest count."""
+    from synkimeter.core.ocular_oral import REASON_NOT_AT_REST
+    from synkimeter.core.simulate import SimBlink
+
+    t, pts = _track([("pucker", 2.0, 8.0, "both")], duration_s=16.0)
+    blinks = simulate(16.0, blinks=[SimBlink(a) for a in (4.0, 6.0, 10.0, 12.0, 14.0)], jitter_px=0.0, seed=1)
+    base = simulate(16.0, jitter_px=0.0, seed=1).points
+    pts = pts + (blinks.points - base).astype(np.float32)  # the lids' movement of the blinks, added on
+    a = analyze_landmarks(t, pts)
+    during = [r for r, apex in zip(a.reasons, a.blinks.apex_s) if 2.5 < apex < 7.5]
+    after = [r for r, apex in zip(a.reasons, a.blinks.apex_s) if apex > 9.0]
+    assert during and all(r == REASON_NOT_AT_REST for r in during)
+    assert after and all(r is None for r in after)

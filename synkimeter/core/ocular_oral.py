@@ -25,6 +25,7 @@ REASON_HEAD_TURNED = "the head was turned too far"
 REASON_MOUTH_MOVING = "the mouth was already moving before the blink"
 REASON_TOO_CLOSE = "too close to another blink"
 REASON_MOUTH_STAYED = "the mouth moved on its own during the blink (talking or a change of expression)"
+REASON_NOT_AT_REST = "the mouth was not at rest (smiling or another expression held)"
 REASON_SETTLING = "the face had only just come into view"
 REASON_AT_END = "the recording ended before the mouth could be seen to come back"
 REASON_IMPLAUSIBLE = "the mouth corner could not be followed (it seemed to move further than a face can)"
@@ -123,6 +124,8 @@ class EventMouth:
     settling: np.ndarray  # the face had only just been found (the mesh still settling onto it)
     quiet_before_s: np.ndarray  # how much time before the lid the gate could judge (no other blink in it)
     quiet_after_s: np.ndarray  # likewise after the eye reopened, before the next blink (NaN: the data ended)
+    # How far a corner sat from its usual place before the blink: a held smile or pucker is not rest.
+    away_from_rest_mm: np.ndarray
     # How far the mouth stayed from its pre-blink place once the eye had reopened: a coupled pull
     # goes back with the lid, talking or a new expression does not (NaN: another blink was there).
     unreturned_mm: np.ndarray
@@ -161,9 +164,12 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     rows = np.arange(index.shape[0])
 
     peak, up_at, out_at, latency = {}, {}, {}, {}
+    away_from_rest = np.zeros(index.shape[0])
     for side in SIDES:
         base_up = _window_mean(*_prefix(traces.up_mm[side]), base_start, np.minimum(base_stop, n))
         base_out = _window_mean(*_prefix(traces.out_mm[side]), base_start, np.minimum(base_stop, n))
+        # Where the corner sat before the blink, against the clip's usual (median) face.
+        away_from_rest = np.fmax(away_from_rest, np.hypot(base_up, base_out))
         d_up = traces.up_mm[side][index] - base_up[:, None]
         d_out = traces.out_mm[side][index] - base_out[:, None]
         magnitude = np.where(mask, np.hypot(d_up, d_out), np.nan)
@@ -235,8 +241,10 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
                 after = np.nanmean(np.where(after_mask, series[after_index], np.nan), axis=1)
                 shift.append(after - before)
             unreturned = np.fmax(unreturned, np.hypot(*shift))
-    return EventMouth(peak, up_at, out_at, latency, pre_motion, face_lost, head_turned, implausible, settling, quiet_s,
-                      quiet_after_s, unreturned, lid_s)
+    return EventMouth(peak_mm=peak, up_mm=up_at, out_mm=out_at, latency_s=latency, pre_motion_mm=pre_motion,
+                      face_lost=face_lost, head_turned=head_turned, implausible=implausible, settling=settling,
+                      quiet_before_s=quiet_s, quiet_after_s=quiet_after_s, away_from_rest_mm=away_from_rest,
+                      unreturned_mm=unreturned, lid_start_s=lid_s)
 
 
 def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams = DEFAULT_PARAMS) -> list[str | None]:
@@ -255,6 +263,7 @@ def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams 
         (mouth.implausible, REASON_IMPLAUSIBLE),
         (mouth.head_turned, REASON_HEAD_TURNED),
         (mouth.pre_motion_mm > params.mouth_moving_mm, REASON_MOUTH_MOVING),
+        (np.nan_to_num(mouth.away_from_rest_mm) > params.expression_smile_mm, REASON_NOT_AT_REST),
         (np.nan_to_num(mouth.unreturned_mm) > params.mouth_moving_mm, REASON_MOUTH_STAYED),
         (too_close, REASON_TOO_CLOSE),
         (np.isnan(mouth.quiet_after_s), REASON_AT_END),
