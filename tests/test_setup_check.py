@@ -236,6 +236,16 @@ def test_a_follow_up_is_checked_against_the_baseline_set_up(tmp_path):
     h, w = frame.image.shape[:2]
     assert sc.check_setup(obs.points, frame.image, w, h).ok
     assert sc.check_setup(obs.points, frame.image, w, h, base).instructions[0] == sc.CLOSER
+    # recorded so, the follow-up never starts: the whole clip asks to move closer
+    with Store(tmp_path / "store") as store:
+        patient = store.require_patient("BASE-1")
+        runner = ProtocolRunner(store, patient, protocol("home", SHORT), "follow-up", SHORT,
+                                baseline_setup=sc.baseline_setup(store, patient))
+        seen = []
+        status = record_protocol(ShrunkSource(SAMPLES / "healthy.mp4", 0.75), runner, SHORT, on_status=seen.append)
+        assert status.phase == "interrupted" and "Nothing was recorded" in status.message
+        assert sum(s.cue == sc.CLOSER for s in seen) > 0.9 * (len(seen) - 1)
+        assert len(store.sessions(patient)) == 1  # the baseline only
 
 
 def test_the_window_shows_what_to_change_and_can_start_anyway(qtbot, tmp_path, monkeypatch):
