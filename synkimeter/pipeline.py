@@ -140,10 +140,11 @@ def _frame_rate_notes(summary: dict, params: AnalysisParams) -> None:
             f"{params.low_frame_rate_fps:g} frames per second or more (30 is best).")
 
 
-def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_side: str | None = None) -> ClipAnalysis:
+def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_side: str | None = None,
+                   settled_at_start: bool = False) -> ClipAnalysis:
     t, points, checks, too_short = _checked_frames(series, params)
     try:
-        analysis = analyze_landmarks(t, points, params, affected_side=affected_side)
+        analysis = analyze_landmarks(t, points, params, affected_side=affected_side, settled_at_start=settled_at_start)
     except MeasurementError as exc:
         raise ClipError(str(exc)) from exc
     except ValueError as exc:

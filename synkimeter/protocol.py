@@ -403,7 +403,9 @@ class ProtocolRunner:
         clip = self._clip
         try:
             series = self._series()
-            analysis = analyze_series(series, self.params, affected_side=self.patient.affected_side)
+            # One face mesh runs through the whole session: a task's first frame is not a new face.
+            analysis = analyze_series(series, self.params, affected_side=self.patient.affected_side,
+                                      settled_at_start=True)
             check = check_task(task.key, analysis.summary.get("expressions"), task.repetitions)
             if check is not None and not check.happened:
                 # A task that did not happen is never scored: the clip fails with the reason.

@@ -81,7 +81,8 @@ def _f(x) -> float | None:
 
 
 def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS,
-                      affected_side: str | None = None, require_face: bool = True) -> ClipAnalysis:
+                      affected_side: str | None = None, require_face: bool = True,
+                      settled_at_start: bool = False) -> ClipAnalysis:
     """Measure a clip from its landmarks: `points` (T, 478, 3) pixels, NaN where no face, or the
     packed `MEASURED` subset (T, len(MEASURED), 3).
 
@@ -134,7 +135,9 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Anal
     traces = mouth_traces(aligned, alignment.reference, subset, mm_per_px, dt, params)
     head_ok = head_within_range(alignment, params)
     lid_s = lid_start_s(t, closure_by_side, blinks, params)
-    mouth = measure_events(t, blinks.onset_s, blinks.offset_s, traces, head_ok, params, lid_start_s=lid_s)
+    # A clip cut from a longer recording (a guided task) starts with a face the mesh has long settled on.
+    mouth = measure_events(t, blinks.onset_s, blinks.offset_s, traces, head_ok, params, lid_start_s=lid_s,
+                           settled_at_start=settled_at_start)
     reasons = rejection_reasons(blinks, mouth, params)
 
     result = ClipAnalysis(t, face_found, alignment, closure_by_side, fissure_mm, traces, blinks, mouth, reasons,

@@ -141,7 +141,7 @@ def final_after_offset_s(params: AnalysisParams = DEFAULT_PARAMS) -> float:
 
 def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, traces: MouthTraces,
                    head_ok: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS,
-                   lid_start_s: np.ndarray | None = None) -> EventMouth:
+                   lid_start_s: np.ndarray | None = None, settled_at_start: bool = False) -> EventMouth:
     """Peak commissure displacement per event and side, relative to the pre-event baseline.
 
     Every "before" window (the baseline, the mouth-already-moving gate) ends before the lid starts to
@@ -189,10 +189,12 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     # The mesh settles onto a face over its first half second (1.5-6 px at first): a blink whose
     # baseline starts before that is measured against a moving face.
     found = np.isfinite(traces.up_mm["right"]) & np.isfinite(traces.up_mm["left"])
-    appeared_s = t[found & ~np.concatenate(([False], found[:-1]))]
-    last_found = np.searchsorted(appeared_s, lid_s, side="right") - 1
-    settling = (last_found >= 0) & (lid_s + params.pre_blink_start_s
-                                    - appeared_s[np.maximum(last_found, 0)] < params.optical_flow_settle_s)
+    appeared = found & ~np.concatenate(([False], found[:-1]))
+    if settled_at_start and appeared.size:
+        appeared[0] = False  # a cut from a longer recording: the mesh had settled before it began
+    appeared_s = np.concatenate(([-np.inf], t[appeared]))  # -inf: no appearance before (never settling)
+    last_found = appeared_s[np.searchsorted(appeared_s, lid_s, side="right") - 1]
+    settling = lid_s + params.pre_blink_start_s - last_found < params.optical_flow_settle_s
     head_turned = ~np.where(span_mask, head_ok[span_index], True).all(axis=1)
 
     # The gate's trace is smoothed twice (the traces' own peak-keeping filter, then the gate's): a
