@@ -239,6 +239,12 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
                  "motion removed; below it the median of the per-blink peaks. Severity bands: over the healthy level but under 1 mm mild, "
                  "1-2 mm moderate, over 2 mm severe. Ocular score: eFACE-style ocular synkinesis from eye narrowing "
                  "during pucker and smile relative to rest, the affected eye against the other (100 = none).</p>")
+    # Session notes, e.g. a recording started although the set-up check had not passed (distance,
+    # light, pose unlike the baseline's): the therapist weighs that session's numbers with it.
+    noted = [(i, s) for i, s in enumerate(trends.sessions, 1) if s.notes]
+    if noted:
+        parts.append("<p class='small'>" + "<br/>".join(f"<b>Session {i}</b> ({s.started_at[:10]}): {_e(s.notes)}"
+                                                          for i, s in noted) + "</p>")
 
     # oral-ocular details
     if any(s.points for s in trends.series if s.metric.key.startswith("narrowing")):
