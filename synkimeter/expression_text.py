@@ -33,6 +33,8 @@ def _side_words(kind: str, side: str | None) -> str:
 
 
 def _size_words(seg: dict) -> str:
+    if seg["kind"] == "eye_closure" and seg.get("strength"):
+        return f" ({seg['strength']})"
     if seg["kind"] == "pucker" and seg.get("size_pct") is not None:
         return f" (mouth {seg['size_pct']:.0f} % narrower)"
     if seg["kind"] in ("smile", "lips_to_side", "brow_raise", "mouth_open") and seg.get("size_mm") is not None:

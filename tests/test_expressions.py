@@ -209,3 +209,23 @@ def test_ocular_oral_comes_from_blinks_at_rest_not_during_a_held_pucker():
     after = [r for r, apex in zip(a.reasons, a.blinks.apex_s) if apex > 9.0]
     assert during and all(r == REASON_NOT_AT_REST for r in during)
     assert after and all(r is None for r in after)
+
+
+def test_held_eye_closures_are_told_gentle_or_forceful_by_the_brows():
+    """A squeezed closure pulls the brows down (orbicularis oculi); a gentle one leaves them."""
+    from synkimeter.core.anatomy import BROW
+    from synkimeter.core.simulate import SimBlink, base_mm_per_px
+
+    track = simulate(14.0, blinks=[SimBlink(4.0, close_s=0.2, hold_s=1.8, open_s=0.3),
+                                   SimBlink(10.0, close_s=0.2, hold_s=1.8, open_s=0.3)], jitter_px=0.2, seed=3)
+    pts = track.points.copy()
+    face = pts[0].astype(np.float64)
+    across = face[IRIS_CENTRE["left"], :2] - face[IRIS_CENTRE["right"], :2]
+    across /= np.linalg.norm(across)
+    up = np.array([across[1], -across[0]])
+    squeeze = ((track.timestamps_s > 9.0) & (track.timestamps_s < 11.0))[:, None]
+    for side in ("right", "left"):
+        pts[:, list(BROW[side]), :2] -= (squeeze * up * 5.0 / base_mm_per_px())[:, None, :].astype(np.float32)
+    closures = _only(_analyse(track.timestamps_s, pts), "eye_closure")
+    assert [c.strength for c in closures] == ["gentle", "forceful"]
+    assert closures[1].size_mm == pytest.approx(5.0, abs=1.0)

@@ -103,7 +103,8 @@ def _f(x, digits: int = 2):
 
 def segment_dict(s: ExpressionSegment) -> dict:
     return {"kind": s.kind, "start_s": _f(s.start_s, 3), "end_s": _f(s.end_s, 3), "side": s.side or None,
-            "confidence": _f(s.confidence), "size_mm": _f(s.size_mm, 1), "size_pct": _f(s.size_pct, 1)}
+            "confidence": _f(s.confidence), "size_mm": _f(s.size_mm, 1), "size_pct": _f(s.size_pct, 1),
+            "strength": s.strength or None}
 
 
 def expressions_summary(found: Expressions) -> list[dict]:

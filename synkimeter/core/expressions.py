@@ -85,6 +85,9 @@ class ExpressionSegment:
     confidence: float
     size_mm: float = float("nan")
     size_pct: float = float("nan")
+    # Held eye closures: "forceful" when the brows came down with it (the squeeze of orbicularis
+    # oculi pulls them), else "gentle"; "" for every other kind.
+    strength: str = ""
 
     @property
     def duration_s(self) -> float:
@@ -440,7 +443,7 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     segments += _segments_of(BROW_RAISE, t, a, b, p, params.expression_brow_mm, sides)
 
     if blinks is not None:
-        segments += eye_closures(t, blinks, params)
+        segments += eye_closures(t, blinks, params, move)
 
     # The lips take every shape in speech ("ooo", "eee"): a mouth expression mostly inside talking is
     # a sound, not an expression held.
@@ -512,16 +515,27 @@ def smile_segments(t: np.ndarray, by_side: dict[str, np.ndarray], move: Movement
     return out
 
 
-def eye_closures(t: np.ndarray, blinks, params: AnalysisParams = DEFAULT_PARAMS) -> list[ExpressionSegment]:
+def eye_closures(t: np.ndarray, blinks, params: AnalysisParams = DEFAULT_PARAMS,
+                 move: Movement | None = None) -> list[ExpressionSegment]:
     """Held eye closures, as the blink detector finds them (one definition of a closure). A closure
-    inside a smile is reported too: a big smile can close a healthy eye, and that is what is seen."""
+    inside a smile is reported too: a big smile can close a healthy eye, and that is what is seen.
+    With the face's `move`ment: forceful when the brows came down by `expression_brow_mm` or more
+    (the median over the closure, against rest), gentle otherwise; `size_mm` is that brow drop."""
     out = []
     names = {0: BOTH, 1: "right", 2: "left"}
     for i in np.flatnonzero(np.asarray(blinks.voluntary, dtype=bool)):
         depth = max(float(blinks.closure_right[i]), float(blinks.closure_left[i]))
-        out.append(ExpressionSegment(EYE_CLOSURE, float(blinks.onset_s[i]), float(blinks.offset_s[i]),
-                                     names.get(int(blinks.eye[i]), BOTH),
-                                     float(np.clip(depth / params.full_closure, 0.0, 1.0)) if np.isfinite(depth) else 0.0))
+        start, end = float(blinks.onset_s[i]), float(blinks.offset_s[i])
+        drop, strength = float("nan"), ""
+        if move is not None:
+            frames = (t >= start) & (t <= end)
+            brow = np.fmin(move.brow_mm["right"][frames], move.brow_mm["left"][frames])
+            drop = -_median(brow) if frames.any() else float("nan")
+            if np.isfinite(drop):
+                strength = "forceful" if drop >= params.expression_brow_mm else "gentle"
+        out.append(ExpressionSegment(EYE_CLOSURE, start, end, names.get(int(blinks.eye[i]), BOTH),
+                                     float(np.clip(depth / params.full_closure, 0.0, 1.0)) if np.isfinite(depth) else 0.0,
+                                     size_mm=drop, strength=strength))
     return out
 
 
