@@ -14,25 +14,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synkimeter.cli import main
 from synkimeter.store import DB_NAME, Store
+from test_robustness import one_sentence, run_cli  # the first matrix's own "one sentence" checks
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_videos" / "right_3mm.mp4"
-
-
-def run_cli(args, capsys):
-    code = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def one_sentence(err: str) -> str:
-    lines = [line for line in err.strip().splitlines() if line.strip()]
-    assert len(lines) == 1, err
-    assert "Traceback" not in err and "Error:" not in err, err
-    assert lines[0].startswith("synkimeter: ") and lines[0].rstrip().endswith("."), err
-    return lines[0]
 
 
 def sim_series(duration_s=8.0, fps=30.0, coupling_mm=2.0, seed=0):

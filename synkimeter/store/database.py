@@ -377,7 +377,14 @@ class Store:
         target = self.folder / name
         if target.exists():
             return
-        tmp = target.with_name(f".{name}.tmp")
+        failed = self._copy_database(target)
+        if failed is not None:
+            self.problems.append(f"No backup could be made before updating the database ({failed}).")
+
+    def _copy_database(self, target: Path) -> Exception | None:
+        """A consistent copy of the database at `target`, written beside it and moved in place (a
+        half-written copy never stands as a backup); the error, or None."""
+        tmp = target.with_name(f".{target.name}.tmp")
         try:
             self._create_file(tmp)
             with contextlib.closing(sqlite3.connect(tmp)) as dst:
@@ -386,7 +393,8 @@ class Store:
         except (sqlite3.Error, OSError) as exc:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-            self.problems.append(f"No backup could be made before updating the database ({exc}).")
+            return exc
+        return None
 
     def check(self) -> str | None:
         """PRAGMA quick_check. On damage the store stops writing and `damaged` (returned) says so in
@@ -417,16 +425,9 @@ class Store:
                 return
         if self.damaged or not self.conn.execute("SELECT 1 FROM patients LIMIT 1").fetchone() or self.check():
             return  # nothing worth a copy yet, or the good copy must not be overwritten by a bad one
-        tmp = target.with_name(f".{BACKUP_NAME}.tmp")
-        try:
-            self._create_file(tmp)
-            with contextlib.closing(sqlite3.connect(tmp)) as dst:
-                self.conn.backup(dst)
-            os.replace(tmp, target)
-        except (sqlite3.Error, OSError) as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            self.problems.append(f"The daily automatic backup of the database could not be made ({exc}).")
+        failed = self._copy_database(target)
+        if failed is not None:
+            self.problems.append(f"The daily automatic backup of the database could not be made ({failed}).")
 
     def integrity_check(self) -> str:
         return str(self._query("PRAGMA integrity_check")[0][0])
