@@ -258,8 +258,11 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
         if max_bridge_misfit is not None:
             target = reference[anchors]
             spread = float(np.sqrt(((target - target.mean(axis=0)) ** 2).sum(axis=1).mean()))
-            excess = (_anchor_misfit(anchor_pts, s_b, r_b, t_b, target)
-                      - _anchor_misfit(anchor_pts, s, r, t, target)) > max_bridge_misfit * spread
+            # Only the held frames are ever bridged, so only they are checked.
+            excess = np.zeros(n_frames, dtype=bool)
+            excess[hold] = (_anchor_misfit(anchor_pts[hold], s_b[hold], r_b[hold], t_b[hold], target)
+                            - _anchor_misfit(anchor_pts[hold], s[hold], r[hold], t[hold], target)
+                            ) > max_bridge_misfit * spread
             starts, ends = runs(hold)
             for start, end in zip(starts, ends):  # per blink, not per frame
                 if excess[start:end + 1].any():
