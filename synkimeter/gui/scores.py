@@ -16,7 +16,7 @@ DASH = "–"
 NOT_COUNTED = {
     oo.REASON_MOUTH_MOVING: "you were talking or moving your mouth",
     oo.REASON_MOUTH_STAYED: "your mouth moved on its own",
-    oo.REASON_NOT_AT_REST: "you were smiling or puckering",
+    oo.REASON_NOT_AT_REST: "your mouth was not at rest",
     oo.REASON_TOO_CLOSE: "too close to another blink",
     oo.REASON_AT_END: "the video ended",
     oo.REASON_VOLUNTARY: "a long eye closure",
