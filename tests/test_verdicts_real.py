@@ -76,8 +76,10 @@ def test_a_real_2mm_decrease_is_improved_and_the_healthy_side_is_healthy_at_both
     assert verdicts[("ocular_oral_average_peak", "left")] == "healthy at both visits"
 
 
-def test_trend_view_and_report_say_no_change_for_a_farther_recording(clips, tmp_path, monkeypatch, qtbot):
-    """End to end through the store: baseline as recorded, follow-up further from the camera."""
+def test_trend_view_report_and_patients_say_no_change_for_a_farther_recording(clips, tmp_path, monkeypatch, qtbot,
+                                                                              capsys):
+    """End to end through the store: baseline as recorded, follow-up further from the camera; the trend
+    view's sentence, the report's table and `synkimeter patients` all say no change."""
     from synkimeter.gui.trends import plain_change
     from synkimeter.report import report_html
     from synkimeter.store import Store
@@ -94,3 +96,9 @@ def test_trend_view_and_report_say_no_change_for_a_farther_recording(clips, tmp_
     headline = next(c for c in trends.changes if c.metric.key == "ocular_oral_average_peak" and c.side == "right")
     assert "about the same" in plain_change(headline)
     assert "improved" not in text.split("Baseline compared with the latest session")[1].split("</table>")[0]
+    from synkimeter.cli import main
+
+    assert main(["patients", "PX-REPEAT"]) == 0
+    listed = capsys.readouterr().out
+    assert "baseline 2026-01-05 against latest 2026-02-05" in listed
+    assert "within noise" in listed and "improved" not in listed and "worse" not in listed

@@ -140,6 +140,8 @@ def cmd_patients(args: argparse.Namespace) -> int:
             for s in sessions:
                 tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in store.clips(s))
                 print(f"  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.status:10}  {tasks or '-'}")
+            for line in _headline_changes(store, patient):
+                print(line)
             return EXIT_OK
         patients = store.patients()
         if not patients:
@@ -151,6 +153,20 @@ def cmd_patients(args: argparse.Namespace) -> int:
             last = sessions[-1].started_at[:10] if sessions else "-"
             print(f"{p.pseudonym:20} {p.affected_side or '-':14} {len(sessions):>8}  {last}")
     return EXIT_OK
+
+
+def _headline_changes(store, patient) -> list[str]:
+    """Baseline against latest for the headline measure, per side, with the trend view's verdict."""
+    from synkimeter.store.trends import patient_trends
+
+    changes = [c for c in patient_trends(store, patient).changes if c.metric.key == "ocular_oral_average_peak"]
+    if not changes:
+        return []
+    lines = [f"  {changes[0].metric.label}, baseline {changes[0].baseline.date} against latest {changes[0].latest.date}:"]
+    for c in changes:
+        lines.append(f"    {c.side:5}  {c.baseline.value:.2f} -> {c.latest.value:.2f} mm ({c.change:+.2f}; a change needs "
+                     f"more than {c.threshold:.2f})  {c.verdict}")
+    return lines
 
 
 @_guarded
