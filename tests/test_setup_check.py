@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from synkimeter import setup_check as sc
-from synkimeter.capture import FrameSource, VideoFileSource
+from fakes import WrappedClip
+from synkimeter.capture import VideoFileSource
 from synkimeter.core.simulate import base_face
 from synkimeter.params import DEFAULT_PARAMS
 from synkimeter.protocol import ProtocolRunner, protocol, record_protocol
@@ -117,42 +118,13 @@ def test_setup_round_trips_through_a_dict_and_old_summaries():
 
 
 # --- the recording -------------------------------------------------------------------------------
-class ShrunkSource(FrameSource):
+class ShrunkSource(WrappedClip):
     """A sample clip with every frame shrunk to `factor` and pasted in the middle of a grey picture
     of the same size: the same face, sitting further from the camera."""
 
     def __init__(self, path, factor: float, realtime: bool = False) -> None:
-        super().__init__()
-        self.inner = VideoFileSource(path, realtime=realtime)
-        self.is_live = realtime
+        super().__init__(path, realtime, f"{Path(path).name} shrunk")
         self.factor = factor
-        self.description = f"{Path(path).name} shrunk"
-
-    def open(self) -> None:
-        self.inner.open()
-
-    def close(self) -> None:
-        self.inner.close()
-
-    @property
-    def is_open(self):
-        return self.inner.is_open
-
-    @property
-    def fps(self):
-        return self.inner.fps
-
-    @property
-    def width(self):
-        return self.inner.width
-
-    @property
-    def height(self):
-        return self.inner.height
-
-    @property
-    def frame_count(self):
-        return self.inner.frame_count
 
     def __iter__(self):
         from dataclasses import replace
