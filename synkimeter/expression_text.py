@@ -77,7 +77,11 @@ def format_expressions(summary: dict) -> list[str]:
     if not segments:
         lines.append("    none (no rest, smile, pucker or other expression held for 0.3 s)")
     for seg in segments[:MAX_LISTED]:
-        lines.append(f"  {segment_line(seg)}")
+        line = segment_line(seg)
+        if seg["kind"] == "rest" and not oo.get("rest_found", True):
+            # No still, lips-together stretch: the levels are the clip's typical face, not a rest.
+            line = line.replace("rest", "no expression held", 1)
+        lines.append(f"  {line}")
     if len(segments) > MAX_LISTED:
         lines.append(f"    ... and {len(segments) - MAX_LISTED} more (all of them in --json)")
     rows = [s for s in oo.get("segments", []) if s["narrowing"]["right"]["pct"] is not None
