@@ -298,8 +298,9 @@ def test_closing_the_window_mid_recording_keeps_finished_tasks(qtbot, data_dir):
     qtbot.waitUntil(lambda: (window.record_mode.worker is not None and window.record_mode.worker.last_status is not None
                              and window.record_mode.worker.last_status.task_key == "natural_blinking"
                              and window.record_mode.worker.last_status.phase == "recording"), timeout=60_000)
-    # the screen shows the prompt and a countdown meanwhile
-    assert window.record_mode.page.screen.cue.text() == "Blink naturally"
+    # the screen shows the prompt and a countdown meanwhile (the worker's status reaches the screen
+    # through a queued signal, a moment after the worker has it)
+    qtbot.waitUntil(lambda: window.record_mode.page.screen.cue.text() == "Blink naturally", timeout=5_000)
     assert window.record_mode.page.screen.countdown.text().isdigit()
     window.close()
     with Store() as store:
