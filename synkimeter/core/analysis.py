@@ -28,6 +28,7 @@ from synkimeter.core.ocular_oral import (
     rejection_reasons,
     severity,
 )
+from synkimeter.core.oral_ocular import event_mask
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 SCHEMA_VERSION = 1
@@ -63,15 +64,6 @@ class ClipAnalysis:
 
 def head_within_range(alignment: Alignment, params: AnalysisParams) -> np.ndarray:
     return (np.abs(alignment.yaw_deg) <= params.max_yaw_deg) & (np.abs(alignment.pitch_deg) <= params.max_pitch_deg)
-
-
-def event_frames(timestamps_s: np.ndarray, start_s: np.ndarray, stop_s: np.ndarray) -> np.ndarray:
-    """Mask of the frames inside any of the intervals [start_s, stop_s]."""
-    t = np.asarray(timestamps_s)
-    edges = np.zeros(t.size + 1, dtype=np.int64)
-    np.add.at(edges, np.searchsorted(t, start_s, side="left"), 1)
-    np.add.at(edges, np.searchsorted(t, stop_s, side="right"), -1)
-    return np.cumsum(edges[:-1]) > 0
 
 
 def _f(x) -> float | None:
@@ -114,7 +106,7 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Anal
     # found before alignment, and alignment can then bridge the blinks (see align_to_reference).
     closure_by_side = closure(openness(packed, subset), dt, params)
     blinks = detect_blinks(t, closure_by_side, params)
-    hold = event_frames(t, blinks.onset_s - params.align_bridge_margin_s,
+    hold = event_mask(t, blinks.onset_s - params.align_bridge_margin_s,
                         blinks.offset_s + params.post_blink_s + params.align_bridge_margin_s)
     alignment = align_to_reference(packed, subset[HEAD_ANCHORS], hold=hold,
                                    max_bridge_frames=window_frames(params.align_bridge_max_s, dt, odd=False),

@@ -17,6 +17,7 @@ from scipy.signal import savgol_filter
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.blinks import Blinks, padded_windows
 from synkimeter.core.eyes import _fill_gaps, median_frame_interval_s, window_frames
+from synkimeter.core.oral_ocular import event_mask
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 REASON_VOLUNTARY = "a long, deliberate eye closure, not a blink"
@@ -135,8 +136,14 @@ class EventMouth:
 def final_after_offset_s(params: AnalysisParams = DEFAULT_PARAMS) -> float:
     """How long after a blink's offset its measures are final: the peak window, the return gate's
     window and the smoothing's reach ahead of both."""
-    guard_s = 0.5 * (params.commissure_smoothing_s + params.mouth_moving_smoothing_s)
-    return params.post_blink_s + guard_s + params.mouth_return_window_s + 0.5 * params.commissure_smoothing_s
+    return (params.post_blink_s + _smoothing_reach_s(params) + params.mouth_return_window_s
+            + 0.5 * params.commissure_smoothing_s)
+
+
+def _smoothing_reach_s(params: AnalysisParams) -> float:
+    """How far ahead (and back) a gate's sample sees: the traces' own peak-keeping filter, then the
+    gate's moving average, each reaching half its window."""
+    return 0.5 * (params.commissure_smoothing_s + params.mouth_moving_smoothing_s)
 
 
 def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, traces: MouthTraces,
@@ -197,19 +204,17 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     settling = lid_s + params.pre_blink_start_s - last_found < params.optical_flow_settle_s
     head_turned = ~np.where(span_mask, head_ok[span_index], True).all(axis=1)
 
-    # The gate's trace is smoothed twice (the traces' own peak-keeping filter, then the gate's): a
-    # smoothed sample reaches half of each window ahead, so the gate's window ends that much before
-    # the lid starts to move, and no sample in it can see the blink's own movement.
-    guard_s = 0.5 * (params.commissure_smoothing_s + params.mouth_moving_smoothing_s)
+    # The gate's window ends the smoothing's reach before the lid starts to move, so no sample in it
+    # can see the blink's own movement.
+    guard_s = _smoothing_reach_s(params)
     pre_first = np.searchsorted(t, lid_s - guard_s - params.mouth_moving_window_s, side="left")
     pre_last = np.maximum(np.searchsorted(t, lid_s - guard_s, side="right") - 1, pre_first)
     pre_index, pre_mask = padded_windows(pre_first, pre_last, n)
     # Nor may it see a neighbouring blink's movement (blinks come in bursts): the frames of every
     # event, widened by the smoothing's reach, are left out of every event's gate.
-    in_events = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(in_events, np.searchsorted(t, lid_s - guard_s, side="left"), 1)
-    np.add.at(in_events, np.searchsorted(t, offset_s + params.post_blink_s + guard_s, side="right"), -1)
-    pre_mask = pre_mask & ~(np.cumsum(in_events[:-1]) > 0)[pre_index]
+    after_start_s = offset_s + params.post_blink_s + guard_s
+    in_events = event_mask(t, lid_s - guard_s, after_start_s)
+    pre_mask = pre_mask & ~in_events[pre_index]
     ranges = []
     # duplicated or missing times must not make the frame interval 0 or NaN
     gate_frames = window_frames(params.mouth_moving_smoothing_s, median_frame_interval_s(t))
@@ -223,15 +228,15 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
 
     # After the blink: the mean place in a short window once the lid is open again (and the
     # smoothing no longer reaches back into the blink), against the baseline's.
-    after_first = np.searchsorted(t, offset_s + params.post_blink_s + guard_s, side="left")
-    after_last = np.maximum(np.searchsorted(t, offset_s + params.post_blink_s + guard_s
-                                            + params.mouth_return_window_s, side="right") - 1, after_first)
+    after_first = np.searchsorted(t, after_start_s, side="left")
+    after_last = np.maximum(np.searchsorted(t, after_start_s + params.mouth_return_window_s, side="right") - 1,
+                            after_first)
     after_index, after_mask = padded_windows(after_first, after_last, n)
-    after_mask = after_mask & ~(np.cumsum(in_events[:-1]) > 0)[after_index]
+    after_mask = after_mask & ~in_events[after_index]
     quiet_after_s = after_mask.sum(axis=1) * median_frame_interval_s(t) if index.shape[0] else np.zeros(0)
     # Where the recording (or, live, the frames so far) ends before that window does, the after
     # check is not yet possible: that is not another blink's fault.
-    quiet_after_s = np.where(offset_s + params.post_blink_s + guard_s + params.mouth_return_window_s > t[-1],
+    quiet_after_s = np.where(after_start_s + params.mouth_return_window_s > t[-1],
                              np.nan, quiet_after_s) if index.shape[0] else quiet_after_s
     unreturned = np.full(index.shape[0], np.nan)
     with warnings.catch_warnings():
