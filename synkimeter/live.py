@@ -138,8 +138,8 @@ def expression_now(analysis: ClipAnalysis, packed: np.ndarray, params: AnalysisP
         return ""
     found = find_expressions(t, packed, MEASURED, analysis.alignment.reference, analysis.mm_per_px,
                              analysis.blinks, params)
-    # Held to the newest frame (the finder smooths, so allow its last couple of frames).
-    recent = t[-1] - 3 * (t[-1] - t[-2])
+    # Held to the newest frame (one frame's slack for the finder's rounding of its ends).
+    recent = t[-1] - 1.5 * (t[-1] - t[-2])
     now = [s for s in found.segments if s.kind != REST and s.end_s >= recent]
     if not now:
         return ""

@@ -88,9 +88,9 @@ class BlinkBars:
     def __init__(self, n_blinks: int = DEFAULT_PARAMS.live_bar_blinks) -> None:
         self.n_blinks = n_blinks
         self.widget = styled_plot("Mouth-corner movement at each blink", "mm",
-                                  "One pair of bars per blink (right, left). Faded bars are blinks left out of "
-                                  "the usual value (talking, head turned, too close to the previous blink). "
-                                  "Dashed lines: the median of these bars per side.")
+                                  "One pair of bars per blink (right, left). A blink left out of the usual value "
+                                  "(talking, head turned, too close to another blink) has no bar: its movement "
+                                  "is not a measurement. Dashed lines: the median of these bars per side.")
         self.widget.setLabel("bottom", "blink number")
         self.widget.setYRange(0.0, 3.0, padding=0)
         self.widget.setXRange(0.5, 10.5, padding=0)  # whole blink numbers before the first blink
@@ -114,14 +114,12 @@ class BlinkBars:
         numbers = np.array([b.number for b in blinks], dtype=float)
         top = 3.0
         for k, side in enumerate(SIDES):
-            heights = np.array([b.mouth_mm[side] if b.involves(side) else np.nan for b in blinks], dtype=float)
+            # Only blinks that count get a bar: talking reads as 10-20 mm of "movement".
+            heights = np.array([b.mouth_mm[side] if b.involves(side) and b.scored else np.nan for b in blinks],
+                               dtype=float)
             shown = np.isfinite(heights)
-            color = QColor(SIDE_COLOR[side])
-            faded = QColor(color)
-            faded.setAlpha(70)
-            brushes = [pg.mkBrush(color if b.scored else faded) for b, ok in zip(blinks, shown) if ok]
             x = numbers[shown] + (-0.2 if k == 0 else 0.2)
-            self.bars[side].setOpts(x=x, height=heights[shown], brushes=brushes)
+            self.bars[side].setOpts(x=x, height=heights[shown], brush=pg.mkBrush(QColor(SIDE_COLOR[side])))
             if shown.any():
                 top = max(top, float(heights[shown].max()) * 1.1)
             m = median_mm.get(side, float("nan"))
