@@ -10,13 +10,18 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
-from synkimeter.core.analysis import analyze_landmarks
-from synkimeter.core.anatomy import MEASURED
-from synkimeter.core.simulate import regular_blinks, simulate
+# The development package (simulated tracks) lives in the checkout, not in the installed package.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from synkimeter.core.analysis import analyze_landmarks  # noqa: E402
+from synkimeter.core.anatomy import MEASURED  # noqa: E402
+from synkimeter_dev.simulate import regular_blinks, simulate  # noqa: E402
 
 
 def main() -> None:

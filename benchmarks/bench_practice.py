@@ -31,7 +31,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 from synkimeter.capture import VideoFileSource  # noqa: E402
 from synkimeter.landmarks import FaceMeshExtractor  # noqa: E402
 from synkimeter.params import DEFAULT_PARAMS  # noqa: E402
-from synkimeter.practice import PracticeJudge  # noqa: E402
+from synkimeter.usecases.practice import PracticeJudge  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 BUDGET_MS = 150.0

@@ -42,7 +42,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from synkimeter.capture import VideoFileSource  # noqa: E402
 from synkimeter.capture._cv import cv2  # noqa: E402
 from synkimeter.landmarks import FaceMeshExtractor, extract_landmarks  # noqa: E402
-from synkimeter.pipeline import analyze_series  # noqa: E402
+from synkimeter.usecases.analyze import analyze_series  # noqa: E402
 
 RESULTS: dict = {}
 
@@ -288,7 +288,7 @@ def compare(reference: list[dict], other: list[dict], label: str) -> list[dict]:
 
 
 def bench_batch(clips: list[Path], jobs_list: list[int], tmp: Path) -> None:
-    from synkimeter.batch import run_batch
+    from synkimeter.usecases.batch import run_batch
 
     for jobs in jobs_list:
         before = load()

@@ -21,7 +21,7 @@ from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 import synkimeter.gui  # noqa: E402,F401
-from synkimeter.practice_cli import create_practice_window  # noqa: E402
+from synkimeter.cli.practice import create_practice_window  # noqa: E402
 from synkimeter.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -101,7 +101,7 @@ class AnalysisParams:
     healthy_blink_peak_mm: float = 1.3
     # Between sessions: the same real face and coupling (0, 2, 4 mm) recorded nearer and further
     # (iris 14-35 px), darker and brighter, tilted 10 degrees, JPEG-compressed and under camera motion
-    # (synkimeter.synth.real_validation --repeatability; docs/validation.md) reads with a spread (SD)
+    # (synkimeter_dev.synth.real_validation --repeatability; docs/validation.md) reads with a spread (SD)
     # that grows with the movement: SD = hypot(sd_mm, sd_fraction x value), fitted to 0.12, 0.22 and
     # 0.42 mm at 0.5, 2.2 and 4.0 mm (blink-averaged), 0.22, 0.10, 0.12 mm (median of peaks) and 0.26,
     # 0, 0 (fraction of blinks over 1 mm, which camera motion alone took from 0 to 0.75). A change
@@ -124,7 +124,7 @@ class AnalysisParams:
     bta_step_s: float = 1.0 / 30.0
     bootstrap_resamples: int = 1000
 
-    # --- what a clip must be to be measured (synkimeter/pipeline.py) ------------------------
+    # --- what a clip must be to be measured (synkimeter/usecases/analyze.py) ------------------------
     # A picture, or a clip shorter than this, cannot hold a blink with the time before it.
     min_clip_s: float = 2.0
     # Frame rate: a blink lasts 0.1-0.4 s, so fewer frames catch less of the mouth corner's peak.
@@ -220,7 +220,7 @@ class AnalysisParams:
     # Across a longer gap in time (dropped frames, a lost face) the flow restarts at the mesh.
     optical_flow_max_gap_s: float = 0.25
 
-    # --- live view (GUI and synkimeter.live) ------------------------------------------------
+    # --- live view (GUI and synkimeter.usecases.live) ------------------------------------------------
     # The live engine re-measures this much recent history on every update (a fixed-size buffer).
     live_buffer_s: float = 30.0
     # Buffer capacity is live_buffer_s x this rate: faster sources keep a shorter stretch.
@@ -236,7 +236,7 @@ class AnalysisParams:
     # The overlay's mouth-corner arrows are drawn this many times longer than the movement.
     live_arrow_gain: float = 4.0
 
-    # --- practice (retraining with live feedback: synkimeter.practice, gui/practice.py) --------
+    # --- practice (retraining with live feedback: synkimeter.usecases.practice, gui/practice.py) --------
     # Blinks per set, and pucker/smile movements per set (each takes a cue interval).
     practice_blinks_per_set: int = 20
     practice_moves_per_set: int = 10
@@ -278,7 +278,7 @@ class AnalysisParams:
     # Weeks shown in the practice trend.
     practice_trend_weeks: int = 6
 
-    # --- guided protocol ("Record a session"; synkimeter/protocol.py builds the tasks from these) ---
+    # --- guided protocol ("Record a session"; synkimeter/usecases/protocol.py builds the tasks from these) ---
     # A "get ready" countdown before each task (shown, not recorded).
     protocol_countdown_s: float = 3.0
     # Rest (relaxed face, eyes open: the eye-opening reference for the mouth tasks).
@@ -295,7 +295,7 @@ class AnalysisParams:
     # Frames the recorder may hold while the face mesh catches up on a live camera (every frame is
     # recorded; only when the computer falls this far behind is the oldest dropped, and counted).
     protocol_queue_s: float = 2.0
-    # The set-up check before the first task (synkimeter/setup_check.py): the measurement's
+    # The set-up check before the first task (synkimeter/usecases/setup_check.py): the measurement's
     # between-session spread grows when the face is far (iris ~14 px), dark, tilted or heavily
     # compressed (docs/validation.md), so a session is recorded like the patient's baseline. The first
     # countdown starts once the set-up has been right for this long (frame time; 0: at the first

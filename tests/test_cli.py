@@ -90,7 +90,7 @@ def test_face_too_small(capsys, tiny_face_clip):
 
 
 def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
-    from synkimeter.core.simulate import regular_blinks, simulate
+    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import LandmarkSeries
 
     track = simulate(8.0, blinks=regular_blinks(8.0, 2.5))
@@ -105,7 +105,7 @@ def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
 
 
 def test_landmark_file_round_trip_gives_summary_json_and_csv(tmp_path, capsys):
-    from synkimeter.core.simulate import regular_blinks, simulate
+    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import LandmarkSeries
 
     track = simulate(20.0, blinks=regular_blinks(20.0, 3.0), coupling_mm={"left": 2.5}, jitter_px=0.2)

@@ -6,7 +6,7 @@ import pytest
 from synkimeter.core.align import align_to_reference, similarity_transforms
 from synkimeter.core.analysis import MeasurementError, analyze_landmarks
 from synkimeter.core.blinks import hysteresis
-from synkimeter.core.simulate import SimBlink, base_face, regular_blinks, simulate
+from synkimeter_dev.simulate import SimBlink, base_face, regular_blinks, simulate
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 

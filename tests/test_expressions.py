@@ -8,8 +8,8 @@ from synkimeter.core.analysis import analyze_landmarks
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LID, MEASURED, UPPER_LID
 from synkimeter.core.expression_oral_ocular import add_expressions, clip_expressions
 from synkimeter.core.expressions import find_expressions, talking_frames
-from synkimeter.core.simulate import base_face, base_mm_per_px, simulate
-from synkimeter.expression_text import format_expressions
+from synkimeter_dev.simulate import base_face, base_mm_per_px, simulate
+from synkimeter.usecases.expression_text import format_expressions
 
 FPS = 30.0
 
@@ -70,7 +70,7 @@ def _only(analysis, kind):
 
 def _moving_head(t, pts):
     """The same track with the head turning, nodding and tilting by a few degrees and moving 20 px."""
-    from synkimeter.core.simulate import _rotation
+    from synkimeter_dev.simulate import _rotation
 
     phase = 2 * np.pi * t / 4.0
     rot = _rotation(np.radians(6) * np.sin(phase), np.radians(4) * np.sin(0.7 * phase + 1), np.radians(3) * np.sin(1.3 * phase))
@@ -175,7 +175,7 @@ def test_any_track_the_core_measures_gets_its_expressions_or_a_value_error():
 
     from test_fuzz_core import FUZZ, _quietly, landmark_tracks
 
-    from synkimeter.export import jsonable
+    from synkimeter.io.export import jsonable
 
     @FUZZ
     @hypothesis.given(landmark_tracks())
@@ -198,7 +198,7 @@ def test_any_track_the_core_measures_gets_its_expressions_or_a_value_error():
 def test_ocular_oral_comes_from_blinks_at_rest_not_during_a_held_pucker():
     """Blinks while a pucker is held are left out of the ocular-oral score; the blinks at rest count."""
     from synkimeter.core.ocular_oral import REASON_NOT_AT_REST
-    from synkimeter.core.simulate import SimBlink
+    from synkimeter_dev.simulate import SimBlink
 
     t, pts = _track([("pucker", 2.0, 8.0, "both")], duration_s=16.0)
     blinks = simulate(16.0, blinks=[SimBlink(a) for a in (4.0, 6.0, 10.0, 12.0, 14.0)], jitter_px=0.0, seed=1)
@@ -214,7 +214,7 @@ def test_ocular_oral_comes_from_blinks_at_rest_not_during_a_held_pucker():
 def test_held_eye_closures_are_told_gentle_or_forceful_by_the_brows():
     """A squeezed closure pulls the brows down (orbicularis oculi); a gentle one leaves them."""
     from synkimeter.core.anatomy import BROW
-    from synkimeter.core.simulate import SimBlink, base_mm_per_px
+    from synkimeter_dev.simulate import SimBlink, base_mm_per_px
 
     track = simulate(14.0, blinks=[SimBlink(4.0, close_s=0.2, hold_s=1.8, open_s=0.3),
                                    SimBlink(10.0, close_s=0.2, hold_s=1.8, open_s=0.3)], jitter_px=0.2, seed=3)

@@ -14,14 +14,14 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from synkimeter.cli import format_blink_table, format_summary  # noqa: E402
+from synkimeter.cli.analyze import format_blink_table, format_summary  # noqa: E402
 from synkimeter.core.align import align_to_reference  # noqa: E402
 from synkimeter.core.analysis import MeasurementError, analyze_landmarks  # noqa: E402
 from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED  # noqa: E402
 from synkimeter.core.blinks import Blinks, detect_blinks  # noqa: E402
 from synkimeter.core.ocular_oral import MouthTraces, blink_triggered_average  # noqa: E402
-from synkimeter.core.simulate import base_face, regular_blinks, simulate  # noqa: E402
-from synkimeter.export import jsonable  # noqa: E402
+from synkimeter_dev.simulate import base_face, regular_blinks, simulate  # noqa: E402
+from synkimeter.io.export import jsonable  # noqa: E402
 from synkimeter.params import DEFAULT_PARAMS  # noqa: E402
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,

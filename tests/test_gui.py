@@ -1,6 +1,6 @@
 """The live window, offscreen, on a short synthetic clip replayed in real time as if it were a camera.
 
-Tolerances against the offline analysis (`synkimeter.pipeline.analyze_clip`) of the same clip:
+Tolerances against the offline analysis (`synkimeter.usecases.analyze.analyze_clip`) of the same clip:
 blink counts per eye within 1, per-side median mouth movement within 0.3 mm. (The live engine sees
 the same frames unless inference falls behind; its re-measure works on a 30-s buffer rather than
 the whole clip, so its open-eye baseline, reference face and scale differ slightly.)
@@ -34,8 +34,8 @@ CLIP_S = 12.0
 def clip(tmp_path_factory):
     """A 12-s clip: five blinks, the right mouth corner pulled 2 mm with the right eye."""
     pytest.importorskip("skimage", reason="the synthetic clip generator needs scikit-image")
-    from synkimeter.synth.generate import write_clip
-    from synkimeter.synth.spec import ClipSpec
+    from synkimeter_dev.synth.generate import write_clip
+    from synkimeter_dev.synth.spec import ClipSpec
 
     spec = ClipSpec("gui_test", seed=211, duration_s=CLIP_S, coupling_mm={"right": 2.0, "left": 0.0},
                     onsets_s=(1.5, 3.6, 5.8, 7.9, 10.0))
@@ -45,7 +45,7 @@ def clip(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def offline(clip):
-    from synkimeter.pipeline import analyze_clip
+    from synkimeter.usecases.analyze import analyze_clip
 
     return analyze_clip(clip).summary
 
@@ -191,7 +191,7 @@ def test_a_blink_that_does_not_count_shows_no_number(qtbot):
 
     from synkimeter.core.ocular_oral import REASON_MOUTH_MOVING
     from synkimeter.gui.scores import DASH, ScoresPanel
-    from synkimeter.live import SessionBlink
+    from synkimeter.usecases.live import SessionBlink
 
     panel = ScoresPanel()
     qtbot.addWidget(panel)

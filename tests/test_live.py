@@ -1,4 +1,4 @@
-"""The live engine (synkimeter.live): fed frame by frame it agrees with the offline analysis of the
+"""The live engine (synkimeter.usecases.live): fed frame by frame it agrees with the offline analysis of the
 whole track, counts each blink once, and keeps its memory bounded."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ import pytest
 
 from synkimeter.core.analysis import analyze_landmarks
 from synkimeter.core.anatomy import MEASURED
-from synkimeter.core.simulate import SimBlink, regular_blinks, simulate
+from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
-from synkimeter.live import NOTICE_NO_FACE, NOTICE_OK, NOTICE_TOO_FAR, LiveEngine
+from synkimeter.usecases.live import NOTICE_NO_FACE, NOTICE_OK, NOTICE_TOO_FAR, LiveEngine
 from synkimeter.params import DEFAULT_PARAMS
 
 MEDIAN_TOL_MM = 0.2

@@ -16,7 +16,7 @@ from synkimeter.core.oral_ocular import (
     ocular_synkinesis_score,
     oral_ocular_from_analyses,
 )
-from synkimeter.core.simulate import SimBlink, regular_blinks, simulate
+from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 from synkimeter.params import DEFAULT_PARAMS
 
 

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synkimeter.core.simulate import SimBlink, simulate
+from synkimeter_dev.simulate import SimBlink, simulate
 from synkimeter.params import DEFAULT_PARAMS
-from synkimeter.practice import (
+from synkimeter.usecases.practice import (
     Baseline,
     Metronome,
     PracticeJudge,
@@ -149,7 +149,7 @@ def _with_mouth(track, kind, cues, p=DEFAULT_PARAMS):
     """The track's mouth does the asked movement in each hold: a pucker brings both corners inwards
     by 10 % of the mouth's width each, a smile moves both 6 mm up and out."""
     from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE
-    from synkimeter.core.simulate import base_mm_per_px
+    from synkimeter_dev.simulate import base_mm_per_px
 
     pts = track.points.copy()
     face = pts[0].astype(np.float64)
@@ -171,7 +171,7 @@ def _with_mouth(track, kind, cues, p=DEFAULT_PARAMS):
 @pytest.mark.parametrize("kind", ["pucker", "smile"])
 def test_a_round_whose_mouth_never_moves_is_not_seen_never_clean(kind):
     """A face that never puckers (or smiles) does not score clean rounds: each is 'not seen'."""
-    from synkimeter.practice import REASON_NOT_SEEN
+    from synkimeter.usecases.practice import REASON_NOT_SEEN
 
     p = DEFAULT_PARAMS
     first = p.practice_calibration_s + p.practice_move_interval_s / 3
@@ -269,7 +269,7 @@ def test_streak_and_weeks():
 def test_practice_command_registers_its_options():
     import argparse
 
-    from synkimeter.practice_cli import add_commands, cmd_practice
+    from synkimeter.cli.practice import add_commands, cmd_practice
 
     parser = argparse.ArgumentParser(prog="synkimeter")
     add_commands(parser.add_subparsers(dest="command"))

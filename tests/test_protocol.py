@@ -22,7 +22,7 @@ import pytest
 from fakes import UnpluggedCamera
 from synkimeter.capture import VideoFileSource
 from synkimeter.params import DEFAULT_PARAMS
-from synkimeter.protocol import PROTOCOL_KEYS, ProtocolRunner, protocol, record_protocol
+from synkimeter.usecases.protocol import PROTOCOL_KEYS, ProtocolRunner, protocol, record_protocol
 from synkimeter.store import DB_NAME, Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,7 +153,7 @@ KILL_SCRIPT = textwrap.dedent("""
     import sys
     from synkimeter.capture import VideoFileSource
     from synkimeter.params import DEFAULT_PARAMS
-    from synkimeter.protocol import ProtocolRunner, protocol, record_protocol
+    from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
     from synkimeter.store import Store
     params = DEFAULT_PARAMS.with_overrides(**{short!r})
     store = Store(sys.argv[1])

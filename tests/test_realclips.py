@@ -4,7 +4,7 @@ that match what a person sees in the clips, and no synkinesis where there is non
 import numpy as np
 import pytest
 
-from synkimeter.pipeline import analyze_clip
+from synkimeter.usecases.analyze import analyze_clip
 
 pytestmark = pytest.mark.realclips
 

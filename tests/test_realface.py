@@ -1,4 +1,4 @@
-"""Known coupling imposed on a real recorded face (synkimeter.synth.realface): the measurement must
+"""Known coupling imposed on a real recorded face (synkimeter_dev.synth.realface): the measurement must
 read what was imposed over the unwarped control, on the right side, without throwing more blinks
 away; a healthy real face under camera motion is graded "none"; aligned corners never run away.
 
@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from synkimeter.pipeline import analyze_clip
-from synkimeter.synth.realface import CameraMotion, RealCouplingSpec, prepare, write_coupled
+from synkimeter.usecases.analyze import analyze_clip
+from synkimeter_dev.synth.realface import CameraMotion, RealCouplingSpec, prepare, write_coupled
 
 pytestmark = [pytest.mark.realclips, pytest.mark.slow]
 

@@ -120,8 +120,8 @@ def track_timescale(data: bytes) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def face_frames() -> list[np.ndarray]:
     """6 s at 30 frames/s, 640x480: three blinks, the right mouth corner pulled 2 mm with them."""
-    from synkimeter.synth.generate import render_frames
-    from synkimeter.synth.spec import ClipSpec
+    from synkimeter_dev.synth.generate import render_frames
+    from synkimeter_dev.synth.spec import ClipSpec
 
     spec = ClipSpec("robust", seed=7, duration_s=CLIP_S, coupling_mm={"right": 2.0, "left": 0.0}, onsets_s=ONSETS_S)
     return list(render_frames(spec.truth()))
@@ -311,7 +311,7 @@ def test_portrait_orientation(tmp_path, capsys, face_frames):
 
 def test_face_lost_for_a_stretch_is_excluded_counted_and_not_scored(tmp_path, capsys, face_frames):
     from synkimeter.core.ocular_oral import REASON_FACE_LOST
-    from synkimeter.synth.generate import OCCLUDER_BGR, OCCLUDER_BOX
+    from synkimeter_dev.synth.generate import OCCLUDER_BGR, OCCLUDER_BOX
 
     frames = [f.copy() for f in face_frames]
     x0, y0, x1, y1 = OCCLUDER_BOX
@@ -353,7 +353,7 @@ def test_two_faces_follow_the_larger_and_warn_in_the_json(tmp_path, capsys, face
 def test_head_turned_beyond_range_is_not_scored_with_reason():
     from synkimeter.core.analysis import analyze_landmarks
     from synkimeter.core.ocular_oral import REASON_HEAD_TURNED
-    from synkimeter.core.simulate import regular_blinks, simulate
+    from synkimeter_dev.simulate import regular_blinks, simulate
 
     # Turning 30 degrees either way every 4 s: blinks near the extremes are out of range.
     track = simulate(16.0, blinks=regular_blinks(16.0, 2.0, start_s=1.0), coupling_mm={"right": 2.0},
@@ -369,7 +369,7 @@ def test_head_turned_beyond_range_is_not_scored_with_reason():
 
 def test_eyes_closed_at_the_start():
     from synkimeter.core.analysis import analyze_landmarks
-    from synkimeter.core.simulate import SimBlink, regular_blinks, simulate
+    from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 
     # The clip opens on closed eyes that open at 1.5 s, then ordinary blinks.
     closed = SimBlink(apex_s=0.0, close_s=0.05, hold_s=2.6, open_s=0.2)
@@ -419,7 +419,7 @@ class _UnpluggedCamera:
 def test_unplugged_camera_recording_is_saved_and_marked_incomplete(tmp_path, monkeypatch, face_frames):
     from synkimeter.capture import CameraSource
     from synkimeter.landmarks import extract_landmarks
-    from synkimeter.pipeline import analyze_series
+    from synkimeter.usecases.analyze import analyze_series
     from synkimeter.store import Store
 
     monkeypatch.setattr(CameraSource, "_make_capture", lambda self: _UnpluggedCamera(face_frames, n_ok=75))
@@ -454,7 +454,7 @@ def test_unplugged_camera_recording_is_saved_and_marked_incomplete(tmp_path, mon
 def test_landmark_file_with_missing_frame_times_prints_a_summary(tmp_path, capsys):
     # A saved landmark file whose last frame time is missing (NaN): that frame is left out and the
     # printed summary and blink table show what is known instead of crashing on the unknown duration.
-    from synkimeter.core.simulate import regular_blinks, simulate
+    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import LandmarkSeries
 
     track = simulate(8.0, blinks=regular_blinks(8.0, 2.0, start_s=1.0), jitter_px=0.2)
@@ -470,7 +470,7 @@ def test_landmark_file_with_missing_frame_times_prints_a_summary(tmp_path, capsy
 
 
 def test_landmark_file_with_backwards_frame_times_is_refused_in_one_sentence(tmp_path, capsys):
-    from synkimeter.core.simulate import simulate
+    from synkimeter_dev.simulate import simulate
     from synkimeter.landmarks import LandmarkSeries
 
     track = simulate(4.0)

@@ -22,7 +22,7 @@ SAMPLE = REPO / "sample_videos" / "right_3mm.mp4"
 
 
 def sim_series(duration_s=8.0, fps=30.0, coupling_mm=2.0, seed=0):
-    from synkimeter.core.simulate import regular_blinks, simulate
+    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import LandmarkSeries
 
     track = simulate(duration_s, fps=fps, blinks=regular_blinks(duration_s, 2.0, start_s=1.0),
@@ -71,7 +71,7 @@ def test_every_text_cell_of_an_export_is_neutralised_and_numbers_stay_numbers(st
 
 
 def test_csv_text_rule():
-    from synkimeter.export import csv_text
+    from synkimeter.io.export import csv_text
 
     assert [csv_text(t) for t in FORMULAS] == ["'" + t for t in FORMULAS]
     assert csv_text("PX-0042") == "PX-0042" and csv_text("") == ""
@@ -546,10 +546,10 @@ def _tiny_video(frames: int):
 def _peak_mb(minutes: float, tmp_path, monkeypatch) -> float:
     import tracemalloc
 
-    from synkimeter.core.simulate import regular_blinks, simulate
+    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import extract as extract_module
     from synkimeter.landmarks.facemesh import FaceObservation
-    from synkimeter.pipeline import analyze_series
+    from synkimeter.usecases.analyze import analyze_series
 
     track = simulate(20.0, blinks=regular_blinks(20.0, 3.0, start_s=1.0), coupling_mm={"right": 2.0}, jitter_px=0.2)
     faces = [np.ascontiguousarray(p, np.float32) for p in track.points]

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synkimeter.pipeline import analyze_clip
+from synkimeter.usecases.analyze import analyze_clip
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_videos"
 CLIPS = ["healthy", "right_1mm", "right_3mm", "left_2mm", "partial_blinks", "winks", "head_motion", "face_lost"]

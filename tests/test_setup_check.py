@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synkimeter import setup_check as sc
+from synkimeter.usecases import setup_check as sc
 from fakes import WrappedClip
 from synkimeter.capture import VideoFileSource
-from synkimeter.core.simulate import base_face
+from synkimeter_dev.simulate import base_face
 from synkimeter.params import DEFAULT_PARAMS
-from synkimeter.protocol import ProtocolRunner, protocol, record_protocol
+from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
 from synkimeter.store import Store
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"

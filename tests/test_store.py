@@ -17,12 +17,12 @@ import numpy as np
 import pytest
 
 from synkimeter.core.analysis import analyze_landmarks
-from synkimeter.core.simulate import SimBlink, regular_blinks, simulate
+from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 from synkimeter.landmarks.series import LandmarkSeries
 from synkimeter.store import DB_NAME, SCHEMA_VERSION, Store, StoreError
 from synkimeter.store import database
 from synkimeter.store.schema import MIGRATIONS
-from synkimeter.store.trends import patient_trends
+from synkimeter.usecases.trends import patient_trends
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -341,7 +341,7 @@ def test_bad_input_is_refused_with_a_sentence(store_dir):
 
 # --- commands ---------------------------------------------------------------------------------------
 def run_command(*argv):
-    from synkimeter.store.commands import add_commands
+    from synkimeter.cli.store import add_commands
 
     parser = argparse.ArgumentParser(prog="synkimeter")
     add_commands(parser.add_subparsers(dest="command"))

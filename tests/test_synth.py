@@ -1,4 +1,4 @@
-"""The synthetic sample generator (synkimeter.synth): truth, warps, and one short MediaPipe check."""
+"""The synthetic sample generator (synkimeter_dev.synth): truth, warps, and one short MediaPipe check."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 pytest.importorskip("skimage")
 cv2 = pytest.importorskip("cv2")
 
-from synkimeter.synth import face  # noqa: E402
-from synkimeter.synth.clips import SAMPLE_CLIPS  # noqa: E402
-from synkimeter.synth.spec import ClipSpec, blink_closure, head_pose  # noqa: E402
+from synkimeter_dev.synth import face  # noqa: E402
+from synkimeter_dev.synth.clips import SAMPLE_CLIPS  # noqa: E402
+from synkimeter_dev.synth.spec import ClipSpec, blink_closure, head_pose  # noqa: E402
 
 FPS = 30.0
 
@@ -155,7 +155,7 @@ def test_corner_moves_by_imposed_amount(model, side):
 
 
 def test_writer_fourcc(tmp_path):
-    from synkimeter.synth.generate import open_writer
+    from synkimeter_dev.synth.generate import open_writer
 
     writer, fourcc = open_writer(tmp_path / "x.mp4")
     writer.release()
@@ -165,8 +165,8 @@ def test_writer_fourcc(tmp_path):
 def test_short_clip_through_mediapipe(tmp_path):
     """A 2.5 s clip, one right-eye wink with 3 mm right coupling: the mesh sees it."""
     pytest.importorskip("mediapipe")
-    from synkimeter.synth.generate import write_truth_clip
-    from synkimeter.synth.verify import openness, track
+    from synkimeter_dev.synth.generate import write_truth_clip
+    from synkimeter_dev.synth.verify import openness, track
 
     spec = ClipSpec(
         "short", seed=5, duration_s=2.5, onsets_s=(1.2,), right_winks=1,
@@ -202,8 +202,8 @@ def test_strong_coupling_with_partial_blinks_is_graded_on_its_side(tmp_path):
     """4 mm on the right, half the blinks partial: graded severe on the right, never undetermined,
     and no blink is thrown away as 'the mouth was already moving' (its own pull is the measurement)."""
     pytest.importorskip("mediapipe")
-    from synkimeter.pipeline import analyze_clip
-    from synkimeter.synth.generate import write_truth_clip
+    from synkimeter.usecases.analyze import analyze_clip
+    from synkimeter_dev.synth.generate import write_truth_clip
 
     spec = ClipSpec("strong_partial", seed=11, duration_s=16.0, coupling_mm={"right": 4.0, "left": 0.0},
                     partial_fraction=0.5)

@@ -1,4 +1,4 @@
-"""Honest verdicts between sessions on a real face (synkimeter.synth.realface): the same face and
+"""Honest verdicts between sessions on a real face (synkimeter_dev.synth.realface): the same face and
 coupling recorded nearer or further, darker or brighter, tilted or compressed is "no change" in every
 verdict (the trend view, the report); a real 2 mm decrease recorded the same way is "improved"."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from synkimeter.pipeline import analyze_clip
-from synkimeter.store.trends import METRIC_BY_KEY, Point, compare, wilson_interval
-from synkimeter.synth.realface import CameraMotion, RealCouplingSpec, prepare, write_coupled
+from synkimeter.usecases.analyze import analyze_clip
+from synkimeter.usecases.trends import METRIC_BY_KEY, Point, compare, wilson_interval
+from synkimeter_dev.synth.realface import CameraMotion, RealCouplingSpec, prepare, write_coupled
 
 pytestmark = [pytest.mark.realclips, pytest.mark.slow]
 
@@ -83,7 +83,7 @@ def test_trend_view_report_and_patients_say_no_change_for_a_farther_recording(cl
     from synkimeter.gui.trends import plain_change
     from synkimeter.report import report_html
     from synkimeter.store import Store
-    from synkimeter.store.trends import patient_trends
+    from synkimeter.usecases.trends import patient_trends
 
     monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(tmp_path / "data"))
     with Store() as store:

@@ -28,7 +28,7 @@ from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.scores import ScoresPanel, mm
 from synkimeter.gui.session import LiveSession, describe, sample_clip_path
 from synkimeter.gui.theme import NOTICE_COLOR, STYLE, side_html
-from synkimeter.live import NOTICE_TEXT
+from synkimeter.usecases.live import NOTICE_TEXT
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v);;All files (*)"

@@ -1,5 +1,5 @@
 """Practice mode: a paced retraining set with an answer at every blink (or pucker/smile), then its
-score, the days in a row and the weekly trend. The judging is `synkimeter.practice` (no Qt); this
+score, the days in a row and the weekly trend. The judging is `synkimeter.usecases.practice` (no Qt); this
 module is its worker thread and its widgets.
 
 - `PracticeWorker`: the live worker's capture and face mesh, every frame straight into a
@@ -39,7 +39,7 @@ from synkimeter.gui.session import describe, make_source
 from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR
 from synkimeter.gui.worker import LiveWorker, ViewFrame, overlay_points
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
-from synkimeter.practice import (
+from synkimeter.usecases.practice import (
     KIND_BLINK,
     PHASE_CALIBRATING,
     PHASE_PRACTISING,
@@ -405,7 +405,7 @@ class PracticePanel(QWidget):
 
     def refresh_plan(self) -> None:
         """The next set's target for the chosen patient, kind and side (from the store)."""
-        from synkimeter.practice import plan_for_patient
+        from synkimeter.usecases.practice import plan_for_patient
 
         store = self._open_store()
         plan = None
@@ -504,7 +504,7 @@ class PracticePanel(QWidget):
         store = self._open_store()
         saved = False
         if store is not None:
-            from synkimeter.practice import save_set
+            from synkimeter.usecases.practice import save_set
 
             try:
                 with store:

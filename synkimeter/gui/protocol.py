@@ -1,6 +1,6 @@
 """Widgets of "Record a session": the patient picker and the protocol screen (prompt, countdown,
 progress). Display only: they show what they are given and emit what was asked; the recording itself
-runs in `synkimeter.gui.recorder` (worker thread) and `synkimeter.protocol` (the runner)."""
+runs in `synkimeter.gui.recorder` (worker thread) and `synkimeter.usecases.protocol` (the runner)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
-from synkimeter.protocol import PROTOCOL_KEYS, protocol
+from synkimeter.usecases.protocol import PROTOCOL_KEYS, protocol
 
 KINDS = (("self-check", "Self-check at home"), ("baseline", "Baseline (first visit)"), ("follow-up", "Follow-up visit"))
 SIDES = ((None, "Not stated"), ("right", "Right (the patient's own)"), ("left", "Left (the patient's own)"))
@@ -209,7 +209,7 @@ class ProtocolScreen(QWidget):
         return "<div style='font-size:12pt; line-height:140%'>" + "<br>".join(lines) + "</div>"
 
     def show_status(self, status, titles) -> None:
-        """`status`: a `synkimeter.protocol.RunnerStatus`; `titles`: the protocol's task titles."""
+        """`status`: a `synkimeter.usecases.protocol.RunnerStatus`; `titles`: the protocol's task titles."""
         n = status.task_count
         if status.phase == "setup":
             self._show_setup(status)

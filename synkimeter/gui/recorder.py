@@ -1,4 +1,4 @@
-"""Recording a guided session from the window: a worker thread runs `synkimeter.protocol` (face mesh,
+"""Recording a guided session from the window: a worker thread runs `synkimeter.usecases.protocol` (face mesh,
 video, landmarks, analysis, store) while the GUI thread only draws the picture and the prompts.
 
 The worker opens its own `Store` (SQLite connections belong to the thread that opened them) in the
@@ -17,7 +17,7 @@ from synkimeter.capture import SourceError
 from synkimeter.gui.protocol import RecordPage
 from synkimeter.gui.worker import ViewFrame, ViewSlot, overlay_points
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
-from synkimeter.protocol import ProtocolRunner, protocol, record_protocol
+from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
 
 
 def _default_mesh(params: AnalysisParams):
@@ -66,7 +66,7 @@ class RecordingWorker(QThread):
         self.status_changed.emit(status)
 
     def run(self) -> None:  # noqa: D401 - QThread entry point
-        from synkimeter.setup_check import baseline_setup
+        from synkimeter.usecases.setup_check import baseline_setup
         from synkimeter.store import Store, StoreError
 
         store = None

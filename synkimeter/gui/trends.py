@@ -1,6 +1,6 @@
 """"My progress": a patient's scores over sessions (pyqtgraph, error bars = 95 % intervals, baseline
 marked), baseline against latest in plain words with the therapist's numbers beside them, and the
-report (PDF and HTML) written from here. The numbers come from `synkimeter.store.trends`, the same
+report (PDF and HTML) written from here. The numbers come from `synkimeter.usecases.trends`, the same
 ones the report prints; the headline per side is the blink-averaged mouth-corner movement, as in
 `synkimeter analyze`."""
 
@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from synkimeter.gui.plots import styled_plot
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
-from synkimeter.store.trends import Change, Trends
+from synkimeter.usecases.trends import Change, Trends
 
 HEADLINE = "ocular_oral_average_peak"
 SIDES = ("right", "left")
@@ -258,7 +258,7 @@ class TrendsView(QWidget):
 
     def show_patient(self, pseudonym: str) -> None:
         from synkimeter.store import Store, StoreError
-        from synkimeter.store.trends import patient_trends
+        from synkimeter.usecases.trends import patient_trends
 
         self.report_label.setVisible(False)
         self.folder_button.setVisible(False)

@@ -20,7 +20,7 @@ from PySide6.QtCore import QThread, Signal
 
 from synkimeter.capture import FrameSource, LatestFrameReader, SourceError
 from synkimeter.core.anatomy import COMMISSURE, EYE_CONTOUR, SIDES
-from synkimeter.live import LiveEngine
+from synkimeter.usecases.live import LiveEngine
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 _EYE_INDEX = {side: np.array(EYE_CONTOUR[side], dtype=np.intp) for side in SIDES}

@@ -10,8 +10,8 @@ from __future__ import annotations
 import csv
 import os
 
-from synkimeter.export import csv_text
-from synkimeter.files import atomic_writer, atomic_write_bytes, atomic_write_text
+from synkimeter.io.export import csv_text
+from synkimeter.io.files import atomic_writer, atomic_write_bytes, atomic_write_text
 from synkimeter.store.database import Patient, Store
 
 CSV_COLUMNS = (

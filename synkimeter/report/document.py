@@ -16,7 +16,7 @@ from datetime import datetime
 
 from synkimeter import __version__
 from synkimeter.store.database import Store
-from synkimeter.store.trends import METRIC_BY_KEY, Trends, patient_trends
+from synkimeter.usecases.trends import METRIC_BY_KEY, Trends, patient_trends
 
 KIND_LABELS = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
 TASK_LABELS = {"rest": "rest", "natural_blinking": "natural blinking", "gentle_closure": "gentle eye closure",
@@ -142,7 +142,7 @@ def _side_name(side) -> str:
 def _free_clip_parts(store: Store, trends: Trends) -> list[str]:
     """Imported recordings: the smiles, puckers and sideways pushes found in them (core.expressions)
     and each eye's narrowing in them."""
-    from synkimeter.expression_text import narrowing_rows
+    from synkimeter.usecases.expression_text import narrowing_rows
 
     rows = []
     for s in trends.sessions:

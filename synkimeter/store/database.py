@@ -47,7 +47,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from synkimeter.files import atomic_writer, not_a_file
+from synkimeter.io.files import atomic_writer, not_a_file
 from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, PRACTICE_KINDS, SCHEMA_VERSION, SESSION_KINDS, SIDES
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
@@ -622,7 +622,7 @@ class Store:
         too. On any failure nothing of the clip is kept (its files are removed), the clip is marked
         'failed', and a StoreError says why.
         """
-        from synkimeter.export import jsonable
+        from synkimeter.io.export import jsonable
 
         if analysis is not None and summary is None:
             summary = analysis.summary
@@ -823,7 +823,7 @@ class Store:
             out.append(d)
         return out
 
-    # -- practice sets (synkimeter.practice) -------------------------------------------------------
+    # -- practice sets (synkimeter.usecases.practice) -------------------------------------------------------
     def add_practice_set(self, patient: Patient, record: dict) -> int:
         """Keep one finished practice set (`PracticeSetResult.record()`); returns its id."""
         try:
@@ -871,7 +871,7 @@ class Store:
         """Analyse an existing clip, copy it into the store with its landmarks and summary, and record
         a complete session. Creates the patient if new. On failure nothing is left behind."""
         from synkimeter.params import DEFAULT_PARAMS
-        from synkimeter.pipeline import ClipError, analyze_clip
+        from synkimeter.usecases.analyze import ClipError, analyze_clip
 
         params = params or DEFAULT_PARAMS
         if kind not in SESSION_KINDS:

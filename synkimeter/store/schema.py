@@ -125,7 +125,7 @@ def _v3(conn: sqlite3.Connection) -> None:
                      "left_average_ci_low_mm = ?, left_average_ci_high_mm = ? WHERE id = ?", (*values, row_id))
 
 
-# v4: retraining practice sets (synkimeter.practice): one row per set, its attempts as JSON.
+# v4: retraining practice sets (synkimeter.usecases.practice): one row per set, its attempts as JSON.
 PRACTICE_KINDS = ("blink", "pucker", "smile")
 V4 = """
 CREATE TABLE practice_sets (

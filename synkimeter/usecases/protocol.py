@@ -13,7 +13,7 @@ Qt-free: the GUI's worker thread and the tests drive the same code.
   analyses the clip (`pipeline.analyze_series`) and saves it (`store.save_clip`; the store computes
   the session's oral-ocular score from rest + smile + pucker).
   Before the first task it checks the set-up (distance, head pose, light, centring; against the
-  patient's baseline recording when there is one: `synkimeter.setup_check`) and waits until it has
+  patient's baseline recording when there is one: `synkimeter.usecases.setup_check`) and waits until it has
   been right for `protocol_setup_hold_s`, or until the patient goes on anyway (`skip_setup`, noted
   in the session). Each clip's summary keeps its set-up ("setup") for the next session's check.
 - `record_protocol(source, runner, ...)`: the loop that reads a source, runs the face mesh and feeds
@@ -219,7 +219,7 @@ class ProtocolRunner:
         self._size = (0, 0)
         self._warnings: list[str] = []
         self._total = sum(t.duration_s for t in proto.tasks) or 1.0
-        # The set-up check (synkimeter.setup_check) against the patient's baseline's set-up, if any.
+        # The set-up check (synkimeter.usecases.setup_check) against the patient's baseline's set-up, if any.
         self.baseline_setup = baseline_setup
         self.setup_check = None  # the latest SetupCheck
         self._setup_ok_since: float | None = None
@@ -254,7 +254,7 @@ class ProtocolRunner:
         return self.session
 
     def _check_setup(self, t: float, image, points) -> None:
-        from synkimeter.setup_check import check_setup
+        from synkimeter.usecases.setup_check import check_setup
 
         h, w = image.shape[:2] if image is not None else (0, 0)
         self.setup_check = check_setup(points, image, w, h, self.baseline_setup, self.params)
@@ -335,8 +335,8 @@ class ProtocolRunner:
                     self._warnings.append("size")
         if points is not None and t >= self._next_setup_t:
             # How this clip was recorded (distance, pose, light), twice a second: a later session
-            # is checked against it (synkimeter.setup_check.baseline_setup).
-            from synkimeter.setup_check import measure_setup
+            # is checked against it (synkimeter.usecases.setup_check.baseline_setup).
+            from synkimeter.usecases.setup_check import measure_setup
 
             h, w = image.shape[:2] if image is not None else (0, 0)
             self._clip_setups.append(measure_setup(points, image, w, h))
@@ -392,8 +392,8 @@ class ProtocolRunner:
         )
 
     def _end_task(self) -> None:
-        from synkimeter.pipeline import ClipError, analyze_series
-        from synkimeter.setup_check import median_setup
+        from synkimeter.usecases.analyze import ClipError, analyze_series
+        from synkimeter.usecases.setup_check import median_setup
         from synkimeter.store.database import StoreError
 
         task = self.current

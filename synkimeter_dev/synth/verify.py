@@ -1,6 +1,6 @@
 """Check a generated clip against its truth with MediaPipe (independent of synkimeter.core).
 
-    python -m synkimeter.synth.verify sample_videos/*.mp4
+    python -m synkimeter_dev.synth.verify sample_videos/*.mp4
 
 Per blink and eye: the face-mesh openness drop at the truth apex (1 - openness / open-eye value).
 Per blink and side: the commissure's peak displacement (mm) in [onset, offset + 0.1 s] relative to
@@ -86,7 +86,7 @@ def evaluate(truth: dict, points: np.ndarray, aligned: bool = True) -> dict:
     fps = truth["fps"]
     t = np.arange(len(points)) / fps
     op = openness(points)
-    from synkimeter.synth.spec import blink_closure
+    from synkimeter_dev.synth.spec import blink_closure
 
     closure = blink_closure(truth, t)
     aligned = align(points) if aligned else points
@@ -118,7 +118,7 @@ def evaluate(truth: dict, points: np.ndarray, aligned: bool = True) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m synkimeter.synth.verify")
+    p = argparse.ArgumentParser(prog="python -m synkimeter_dev.synth.verify")
     p.add_argument("videos", nargs="+", type=Path)
     p.add_argument(
         "--raw", action="store_true", help="no head-motion removal (fine for the still clips)"

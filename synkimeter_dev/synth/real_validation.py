@@ -1,6 +1,6 @@
 """Measured against imposed on a real face: the table in docs/validation.md.
 
-    python -m synkimeter.synth.real_validation ../shared/realclips [--out DIR]
+    python -m synkimeter_dev.synth.real_validation ../shared/realclips [--out DIR]
 
 Writes the coupled clips and their controls (synth/realface.py) for several recording conditions,
 measures each with `analyze`, and prints a Markdown table: the blink-averaged movement per side, the
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from synkimeter.pipeline import analyze_clip
-from synkimeter.synth.realface import CameraMotion, RealCouplingSpec, prepare, write_coupled
+from synkimeter.usecases.analyze import analyze_clip
+from synkimeter_dev.synth.realface import CameraMotion, RealCouplingSpec, prepare, write_coupled
 
 SOURCE = "expressions_glasses_man.mp4"
 STRETCH_S = (0.2, 2.0)
@@ -91,7 +91,7 @@ def repeatability(prepared, out: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m synkimeter.synth.real_validation", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m synkimeter_dev.synth.real_validation", description=__doc__.split("\n\n")[0])
     ap.add_argument("realclips", type=Path)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--repeatability", action="store_true",

@@ -1,6 +1,6 @@
 """`synkimeter practice`: the practice mode in a window of its own.
 
-`add_commands(subparsers)` registers it on the `synkimeter` parser (like `synkimeter.store.commands`).
+`add_commands(subparsers)` registers it on the `synkimeter` parser (like `synkimeter.cli.store`).
 """
 
 from __future__ import annotations
@@ -10,14 +10,9 @@ import os
 import sys
 
 from synkimeter.params import DEFAULT_PARAMS
-from synkimeter.practice import KINDS
+from synkimeter.usecases.practice import KINDS
+from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str) -> int:
-    print(f"synkimeter: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def create_practice_window(source="0", patient: str = "", side: str | None = None, count: int | None = None,
@@ -41,13 +36,13 @@ def create_practice_window(source="0", patient: str = "", side: str | None = Non
 
 def cmd_practice(args: argparse.Namespace) -> int:
     if args.blinks is not None and args.blinks < 1:
-        return _fail("--blinks must be at least 1.")
+        return fail("--blinks must be at least 1.")
     try:
         from PySide6.QtWidgets import QApplication
 
         import synkimeter.gui  # noqa: F401 - the Qt workarounds (synkimeter.gui._compat)
     except ImportError as exc:
-        return _fail(f"The window cannot start here ({exc}).")
+        return fail(f"The window cannot start here ({exc}).")
     os.environ.setdefault("GLOG_minloglevel", "2")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("synkimeter")

@@ -1,17 +1,14 @@
-"""The `synkimeter` command: the window by default, and headless subcommands."""
+"""`synkimeter analyze` (one clip, a readable summary) and `synkimeter gui` (the window)."""
 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from synkimeter import __version__
-from synkimeter.expression_text import format_expressions
+from synkimeter.cli.common import EXIT_OK, fail
 from synkimeter.params import DEFAULT_PARAMS
-
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
+from synkimeter.usecases.expression_text import format_expressions
 
 SEVERITY_WORDS = {
     "none": "none (within what healthy faces show)",
@@ -22,7 +19,7 @@ SEVERITY_WORDS = {
 }
 
 
-def _fail(message: str) -> int:
+def fail(message: str) -> int:
     print(f"synkimeter: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
 
@@ -105,8 +102,8 @@ def format_blink_table(summary: dict) -> str:
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
-    from synkimeter.export import write_frames_csv, write_json
-    from synkimeter.pipeline import ClipError, analyze_clip
+    from synkimeter.io.export import write_frames_csv, write_json
+    from synkimeter.usecases.analyze import ClipError, analyze_clip
 
     bar = None
     progress = None
@@ -122,7 +119,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     try:
         result = analyze_clip(args.video, DEFAULT_PARAMS, affected_side=args.affected_side, progress=progress)
     except ClipError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
     finally:
         if bar is not None:
             bar.close()
@@ -136,7 +133,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         try:
             write(path)
         except OSError as exc:
-            return _fail(f"Could not write '{path}': {exc.strerror or exc}.")
+            return fail(f"Could not write '{path}': {exc.strerror or exc}.")
     if not args.quiet:
         print(format_summary(summary))
         if args.blinks:
@@ -149,19 +146,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from synkimeter.gui.app import run_app
     except ImportError as exc:
-        return _fail(f"The window cannot start here ({exc}).")
+        return fail(f"The window cannot start here ({exc}).")
     return run_app(source=args.source)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="synkimeter",
-        description="Measure facial synkinesis through a webcam. With no command, opens the window.",
-    )
-    parser.add_argument("--version", action="version", version=f"synkimeter {__version__}")
-    sub = parser.add_subparsers(dest="command")
-
-    p = sub.add_parser("analyze", help="measure a video file and print a summary",
+def add_commands(subparsers) -> None:
+    p = subparsers.add_parser("analyze", help="measure a video file and print a summary",
                        description="Measure blinks and mouth-corner movement in a video file (or a saved .npz of landmarks).")
     p.add_argument("video", help="video file (or landmarks .npz saved with --landmarks)")
     p.add_argument("--json", metavar="PATH", help="write the full result as JSON")
@@ -172,28 +162,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing (use with --json/--csv)")
     p.set_defaults(func=cmd_analyze)
 
-    g = sub.add_parser("gui", help="open the window", description="Open the live window.")
+    g = subparsers.add_parser("gui", help="open the window", description="Open the live window.")
     g.add_argument("--source", default="0", help="camera number (0, 1, ...) or a video file to replay (default 0)")
     g.set_defaults(func=cmd_gui)
-
-    from synkimeter.batch import add_commands as add_batch_commands
-    from synkimeter.practice_cli import add_commands as add_practice_commands
-    from synkimeter.store.commands import add_commands as add_store_commands
-
-    add_batch_commands(sub)
-    add_store_commands(sub)
-    add_practice_commands(sub)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
-    try:
-        return args.func(args)
-    except KeyboardInterrupt:
-        return _fail("Stopped.")

@@ -10,7 +10,7 @@ import numpy as np
 
 from synkimeter.core.analysis import ClipAnalysis
 from synkimeter.core.anatomy import SIDES
-from synkimeter.files import atomic_writer
+from synkimeter.io.files import atomic_writer
 
 FRAME_COLUMNS = (
     "time_s", "face_found", "closure_right", "closure_left",

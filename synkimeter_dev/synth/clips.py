@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from synkimeter.synth.spec import ClipSpec
+from synkimeter_dev.synth.spec import ClipSpec
 
 NONE = {"right": 0.0, "left": 0.0}
 

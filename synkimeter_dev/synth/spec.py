@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synkimeter.synth.face import FPS, HEIGHT, WIDTH
+from synkimeter_dev.synth.face import FPS, HEIGHT, WIDTH
 
 SCHEMA_VERSION = 1
 
@@ -91,7 +91,7 @@ class ClipSpec:
                     "depth": {k: round(v, 3) for k, v in depth.items()},
                 }
             )
-        from synkimeter.synth.face import COUPLING_ANGLE_DEG, mm_per_px_from, rest_landmarks
+        from synkimeter_dev.synth.face import COUPLING_ANGLE_DEG, mm_per_px_from, rest_landmarks
 
         coupled = {k: v for k, v in self.coupling_mm.items() if v > 0}
         affected = max(coupled, key=coupled.get) if coupled else None

@@ -95,7 +95,7 @@ def measure_rest_landmarks(photo_bgr: np.ndarray | None = None, repeats: int = 5
 
 def rest_landmarks() -> np.ndarray:
     """The stored (478, 2) face-mesh landmarks of the rest frame, output pixels."""
-    from synkimeter.synth._rest_landmarks import LANDMARKS
+    from synkimeter_dev.synth._rest_landmarks import LANDMARKS
 
     return np.asarray(LANDMARKS, dtype=np.float64)
 

@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from synkimeter.files import not_a_file
+from synkimeter.io.files import not_a_file
 from synkimeter.core.analysis import UNDETERMINED, ClipAnalysis, MeasurementError, analyze_landmarks
 from synkimeter.core.expression_oral_ocular import add_expressions
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams

@@ -19,7 +19,7 @@ Optional rigid camera motion (roll, translation, scale: a hand-held laptop) is a
 coupling, so the pull stays `coupling_mm` on the face. Deterministic: the same inputs give the
 same frames and the same truth JSON.
 
-    python -m synkimeter.synth.realface SOURCE.mp4 OUT.mp4 --coupling-mm 2 --side right --field broad \
+    python -m synkimeter_dev.synth.realface SOURCE.mp4 OUT.mp4 --coupling-mm 2 --side right --field broad \
         --start-s 0.2 --end-s 2.0 --cycles 3 [--roll-deg 3 --shift-px 25 --scale 0.04] [--resize 0.6]
 
 Needs only OpenCV and the face mesh (no scikit-image). Used by tests and validation, not the window.
@@ -39,7 +39,7 @@ import numpy as np
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, MEASURED, SIDES
 from synkimeter.core.eyes import closure, iris_scale, median_frame_interval_s, openness
 from synkimeter.params import DEFAULT_PARAMS
-from synkimeter.synth.generate import open_writer
+from synkimeter_dev.synth.generate import open_writer
 
 FIELD_SIGMA_MOUTH = {"narrow": 0.12, "broad": 0.30}
 # The broad field is centred on the modiolus: lateral to the corner and a little above it.
@@ -334,7 +334,7 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m synkimeter.synth.realface", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m synkimeter_dev.synth.realface", description=__doc__.split("\n\n")[0])
     ap.add_argument("source")
     ap.add_argument("out")
     ap.add_argument("--coupling-mm", type=float, default=0.0)

@@ -17,6 +17,7 @@ import numpy as np
 
 from synkimeter.core.align import euler_from_rotation, similarity_transforms
 from synkimeter.core.anatomy import HEAD_ANCHORS, IRIS_HORIZONTAL, N_LANDMARKS
+from synkimeter.data import base_face
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 # The words, most important first (a farther face loses scale, a turned one loses a side).
@@ -70,8 +71,6 @@ class SetupCheck:
 
 
 def _frontal_anchors() -> np.ndarray:
-    from synkimeter.core.simulate import base_face
-
     return base_face().astype(np.float64)[HEAD_ANCHORS]
 
 

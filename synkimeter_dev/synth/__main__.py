@@ -1,4 +1,4 @@
-"""python -m synkimeter.synth OUT_DIR  -- regenerate the sample clips and their truth files."""
+"""python -m synkimeter_dev.synth OUT_DIR  -- regenerate the sample clips and their truth files."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 
 def _one(args: tuple[str, str]) -> str:
-    from synkimeter.synth.clips import SAMPLE_CLIPS
-    from synkimeter.synth.generate import write_clip
+    from synkimeter_dev.synth.clips import SAMPLE_CLIPS
+    from synkimeter_dev.synth.generate import write_clip
 
     name, out_dir = args
     spec = next(s for s in SAMPLE_CLIPS if s.name == name)
@@ -21,11 +21,11 @@ def _one(args: tuple[str, str]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from synkimeter.synth.clips import SAMPLE_CLIPS
+    from synkimeter_dev.synth.clips import SAMPLE_CLIPS
 
     names = [s.name for s in SAMPLE_CLIPS]
     p = argparse.ArgumentParser(
-        prog="python -m synkimeter.synth",
+        prog="python -m synkimeter_dev.synth",
         description="Generate synthetic synkinesis clips (astronaut photo, known ground truth).",
     )
     p.add_argument("out_dir", type=Path, nargs="?", default=Path("sample_videos"))
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
 
     if args.remeasure:
-        from synkimeter.synth.face import measure_rest_landmarks
+        from synkimeter_dev.synth.face import measure_rest_landmarks
 
         points = measure_rest_landmarks()
         print("LANDMARKS = (")

@@ -5,18 +5,14 @@ astronaut photo, placed in a 640x480 frame)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import resources
 
 import numpy as np
 
 from synkimeter.core.anatomy import COMMISSURE, IRIS_HORIZONTAL, IRIS_CENTRE, LOWER_LID, SIDES, UPPER_LID
+from synkimeter.data import base_face
 from synkimeter.params import DEFAULT_PARAMS
 
 
-def base_face() -> np.ndarray:
-    """(478, 3) float32 pixel landmarks of a neutral, open-eyed face."""
-    with resources.files("synkimeter.data").joinpath("base_face.npy").open("rb") as fh:
-        return np.load(fh, allow_pickle=False)
 
 
 def base_mm_per_px(face: np.ndarray | None = None) -> float:

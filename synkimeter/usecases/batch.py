@@ -11,7 +11,6 @@ code is 2 when any clip failed.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -20,8 +19,6 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 
-EXIT_OK = 0
-EXIT_SOME_FAILED = 2
 _WORKER_DIED = "The measurement stopped unexpectedly (its worker process ended)."
 
 
@@ -55,9 +52,9 @@ def measure_clip(clip: str, output: str, affected_side: str | None = None) -> Cl
     """One clip, in a worker process: analyse and write its JSON (atomically)."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    from synkimeter.export import write_json
+    from synkimeter.io.export import write_json
     from synkimeter.params import DEFAULT_PARAMS
-    from synkimeter.pipeline import ClipError, analyze_clip
+    from synkimeter.usecases.analyze import ClipError, analyze_clip
 
     start = time.perf_counter()
     try:
@@ -139,44 +136,4 @@ def run_batch(clips: list[str | os.PathLike[str]], out_dir: str | os.PathLike[st
     return [o for o in outcomes if o is not None]
 
 
-def cmd_batch(args: argparse.Namespace) -> int:
-    start = time.perf_counter()
-
-    def report(outcome: ClipOutcome, done: int, total: int) -> None:
-        head = f"[{done}/{total}] {outcome.clip}:"
-        if outcome.skipped:
-            print(f"{head} skipped, {outcome.output} exists", flush=True)
-        elif outcome.error:
-            print(f"{head} {outcome.error}", file=sys.stderr, flush=True)
-        else:
-            print(f"{head} {outcome.frames} frames in {outcome.seconds:.1f} s -> {outcome.output}", flush=True)
-
-    try:
-        outcomes = run_batch(args.clips, args.out, args.jobs, args.affected_side, args.skip_existing, report)
-    except OSError as exc:
-        print(f"synkimeter: Could not use '{args.out}': {exc.strerror or exc}.", file=sys.stderr)
-        return EXIT_SOME_FAILED
-    wall = time.perf_counter() - start
-    failed = sum(o.error is not None for o in outcomes)
-    frames = sum(o.frames for o in outcomes)
-    rate = f", {frames / wall:.0f} frames/s" if frames and wall > 0 else ""
-    print(f"{len(outcomes) - failed} of {len(outcomes)} clips measured in {wall:.1f} s{rate}"
-          + (f"; {failed} failed" if failed else ""))
-    return EXIT_SOME_FAILED if failed else EXIT_OK
-
-
-def add_commands(subparsers) -> None:
-    p = subparsers.add_parser(
-        "batch", help="measure many video files at once, one JSON per clip",
-        description="Measure many clips (video files or saved .npz landmarks) on all cores; each result "
-                    "is the JSON `analyze --json` writes.")
-    p.add_argument("clips", nargs="+", metavar="CLIP", help="video files (or landmark .npz files)")
-    p.add_argument("-o", "--out", metavar="DIR", help="folder for the JSON files (default: beside each clip)")
-    p.add_argument("-j", "--jobs", type=int, default=0,
-                   help="clips measured at once, each in its own process (default: one per core)")
-    p.add_argument("--affected-side", choices=("left", "right"), help="the subjects' affected side, if known")
-    p.add_argument("--skip-existing", action="store_true", help="leave clips whose JSON already exists")
-    p.set_defaults(func=cmd_batch)
-
-
-__all__ = ["ClipOutcome", "add_commands", "cmd_batch", "measure_clip", "output_paths", "run_batch"]
+__all__ = ["ClipOutcome", "measure_clip", "output_paths", "run_batch"]

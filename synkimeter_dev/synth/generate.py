@@ -8,7 +8,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from synkimeter.synth.face import (
+from synkimeter_dev.synth.face import (
     FPS,
     HEIGHT,
     SENSOR_NOISE_SIGMA,
@@ -18,7 +18,7 @@ from synkimeter.synth.face import (
     load_photo_bgr,
     rest_landmarks,
 )
-from synkimeter.synth.spec import ClipSpec, absent_at, blink_closure, head_pose
+from synkimeter_dev.synth.spec import ClipSpec, absent_at, blink_closure, head_pose
 
 # Preferred first; the pip OpenCV wheels have no H.264 encoder, so 'avc1' usually fails and
 # 'mp4v' (MPEG-4 Part 2) is what gets written.

@@ -10,16 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from synkimeter.files import not_a_file
+from synkimeter.io.files import not_a_file
 from synkimeter.store.database import SESSION_KINDS, TASKS, Store, StoreError
+from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-
-
-def _fail(message: str) -> int:
-    print(f"synkimeter: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
 
 
 def _open(args, writes: bool = False, notes: bool = True) -> Store:
@@ -40,12 +34,12 @@ def _guarded(func):
         try:
             return func(args)
         except StoreError as exc:
-            return _fail(str(exc))
+            return fail(str(exc))
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
-            return _fail(f"A file could not be read or written ({exc.strerror or exc}){where}.")
+            return fail(f"A file could not be read or written ({exc.strerror or exc}){where}.")
         except KeyboardInterrupt:
-            return _fail("Stopped.")
+            return fail("Stopped.")
 
     run.__name__ = func.__name__
     return run
@@ -58,7 +52,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     video = Path(args.video)
     problem = not_a_file(video)
     if problem:
-        return _fail(problem)
+        return fail(problem)
     bar = progress = None
     if not args.quiet and sys.stderr.isatty():  # a bar that is gone when done: stderr keeps only sentences
         from tqdm import tqdm
@@ -104,7 +98,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from synkimeter.report import write_html, write_pdf
 
     if not args.pdf and not args.html:
-        return _fail("Say where to write the report: --pdf FILE and/or --html FILE.")
+        return fail("Say where to write the report: --pdf FILE and/or --html FILE.")
     with _open(args) as store:
         patient = store.require_patient(args.patient)
         if args.pdf:
@@ -157,7 +151,7 @@ def cmd_patients(args: argparse.Namespace) -> int:
 
 def _headline_changes(store, patient) -> list[str]:
     """Baseline against latest for the headline measure, per side, with the trend view's verdict."""
-    from synkimeter.store.trends import patient_trends
+    from synkimeter.usecases.trends import patient_trends
 
     changes = [c for c in patient_trends(store, patient).changes if c.metric.key == "ocular_oral_average_peak"]
     if not changes:
@@ -177,7 +171,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  {problem}")
         counts = f"{len(store.patients())} patient(s), {store.complete_clip_count()} clip(s)"
         if problems:
-            return _fail(f"The database in {store.folder} is sound ({counts}), but {len(problems)} clip file(s) "
+            return fail(f"The database in {store.folder} is sound ({counts}), but {len(problems)} clip file(s) "
                          "are missing or damaged (listed above).")
         print(f"The database in {store.folder} is sound ({counts}) and every clip file reads.")
     return EXIT_OK

@@ -1,0 +1,43 @@
+"""The `synkimeter` command: the window by default, and headless subcommands.
+
+Each subcommand lives in its own module here and registers itself with `add_commands`; the use
+cases a command needs are imported when it runs, so `synkimeter --help` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from synkimeter import __version__
+from synkimeter.cli import analyze, batch, practice, store
+from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="synkimeter",
+        description="Measure facial synkinesis through a webcam. With no command, opens the window.",
+    )
+    parser.add_argument("--version", action="version", version=f"synkimeter {__version__}")
+    sub = parser.add_subparsers(dest="command")
+    for module in (analyze, batch, store, practice):
+        module.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return fail("Stopped.")
+
+
+__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "build_parser", "main"]
