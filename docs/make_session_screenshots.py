@@ -24,6 +24,7 @@ def main(out: Path) -> None:
     from synkimeter.gui.main_window import MainWindow
     from synkimeter.params import DEFAULT_PARAMS
     from synkimeter.store import Store
+    from synkimeter.usecases.saving import import_video
 
     class Looped(FrameSource):
         """A sample clip replayed in real time, over and over, with times running on."""
@@ -61,7 +62,7 @@ def main(out: Path) -> None:
     with Store() as store:  # three sessions from the sample clips: baseline, then two follow-ups
         for clip, kind, day in (("right_3mm.mp4", "baseline", "2026-01-12"), ("right_1mm.mp4", "follow-up", "2026-02-23"),
                                 ("healthy.mp4", "follow-up", "2026-04-06")):
-            store.import_video(SAMPLES / clip, "PX-0042", kind=kind, date=day, affected_side="right")
+            import_video(store, SAMPLES / clip, "PX-0042", kind=kind, date=day, affected_side="right")
 
     window = MainWindow(DEFAULT_PARAMS, cameras=[])
     window.resize(1366, 860)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import synkimeter.gui  # noqa: E402,F401
 from synkimeter.cli.practice import create_practice_window  # noqa: E402
 from synkimeter.store import Store  # noqa: E402
+from synkimeter.usecases.saving import import_video  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 PATIENT = "PX-0042"
@@ -47,7 +48,7 @@ def seed_store(folder: Path) -> None:
 
     with Store(folder) as store:
         npz = extract_landmarks(str(ROOT / "sample_videos" / "right_3mm.mp4")).save_npz(folder / "baseline.npz")
-        store.import_video(npz, PATIENT, kind="baseline", affected_side="right", date="2025-01-10")
+        import_video(store, npz, PATIENT, kind="baseline", affected_side="right", date="2025-01-10")
         patient = store.patient(PATIENT)
         today = date.today()
         # five weeks of practice, getting cleaner; practised the last four days in a row

@@ -120,7 +120,7 @@ def test_smile_pucker_and_open_mouth_in_one_clip_with_the_ocular_score():
     assert abs(oo["narrowing"]["pucker"]["right"]["pct"]) < 2.0
     # both eyes narrow alike in the smile and neither in the pucker: no ocular synkinesis
     assert oo["ocular_synkinesis"]["score"] > 95
-    text = "\n".join(format_expressions(a.summary))
+    text = "\n".join(format_expressions(a.result.expressions, a.result.oral_ocular))
     assert "pucker" in text and "smile, both sides" in text and "Ocular synkinesis score" in text
 
 
@@ -175,7 +175,7 @@ def test_any_track_the_core_measures_gets_its_expressions_or_a_value_error():
 
     from test_fuzz_core import FUZZ, _quietly, landmark_tracks
 
-    from synkimeter.io.export import jsonable
+    from synkimeter.core.results import jsonable
 
     @FUZZ
     @hypothesis.given(landmark_tracks())
@@ -190,7 +190,7 @@ def test_any_track_the_core_measures_gets_its_expressions_or_a_value_error():
         for s in analysis.expressions.segments:
             assert s.start_s <= s.end_s and s.side in ("", "both", "right", "left") and 0 <= s.confidence <= 1
         json.dumps(jsonable(analysis.summary), allow_nan=False)
-        format_expressions(analysis.summary)
+        format_expressions(analysis.result.expressions, analysis.result.oral_ocular)
 
     check()
 

@@ -21,7 +21,7 @@ from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED  # noqa: E402
 from synkimeter.core.blinks import Blinks, detect_blinks  # noqa: E402
 from synkimeter.core.ocular_oral import MouthTraces, blink_triggered_average  # noqa: E402
 from synkimeter_dev.simulate import base_face, regular_blinks, simulate  # noqa: E402
-from synkimeter.io.export import jsonable  # noqa: E402
+from synkimeter.core.results import jsonable  # noqa: E402
 from synkimeter.params import DEFAULT_PARAMS  # noqa: E402
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
@@ -49,8 +49,8 @@ def _check_summary(result):
     assert s["frames"] == result.timestamps_s.size
     assert 0 <= s["face_frames"] <= s["frames"]
     json.dumps(jsonable(s), allow_nan=False)  # what --json writes
-    format_summary(s)  # what `analyze` prints
-    format_blink_table(s)
+    format_summary(result.result)  # what `analyze` prints
+    format_blink_table(result.result)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -96,7 +96,7 @@ def test_nothing_opens_a_network_connection(short_clip, tmp_path):
     assert result["codes"] == [0, 0, 0], proc.stderr[-3000:]
     # the run really went through everything
     for name in ("synkimeter.cli", "synkimeter.landmarks.facemesh", "synkimeter.gui.main_window",
-                 "synkimeter.report.document", "synkimeter.store.database", "synkimeter_dev.synth.generate"):
+                 "synkimeter.report.document", "synkimeter.store.database", "synkimeter.usecases.saving"):
         assert name in result["modules"]
     doc = json.loads((tmp_path / "r.json").read_text())
     assert doc["face_frames"] > 80

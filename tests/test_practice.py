@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from synkimeter.usecases.saving import import_video
 from synkimeter_dev.simulate import SimBlink, simulate
 from synkimeter.params import DEFAULT_PARAMS
 from synkimeter.usecases.practice import (
@@ -54,7 +55,7 @@ def clips(tmp_path_factory):
 def store(tmp_path, clips):
     """A store with the patient's baseline: right_3mm imported as a baseline session."""
     with Store(tmp_path / "data") as s:
-        s.import_video(clips["right_3mm"][1], PATIENT, kind="baseline", affected_side="right", date="2025-01-10")
+        import_video(s, clips["right_3mm"][1], PATIENT, kind="baseline", affected_side="right", date="2025-01-10")
         yield s
 
 

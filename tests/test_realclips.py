@@ -4,6 +4,7 @@ that match what a person sees in the clips, and no synkinesis where there is non
 import numpy as np
 import pytest
 
+from synkimeter.usecases.saving import import_video
 from synkimeter.usecases.analyze import analyze_clip
 
 pytestmark = pytest.mark.realclips
@@ -97,7 +98,7 @@ def test_an_imported_free_clip_keeps_its_expressions_and_ocular_score(realclips_
     from synkimeter.store import Store
 
     with Store(tmp_path / "store") as store:
-        result = store.import_video(realclips_dir / "short_talking_smile.mp4", "RC-1", date="2025-01-01")
+        result = import_video(store, realclips_dir / "short_talking_smile.mp4", "RC-1", date="2025-01-01")
         assert [e["kind"] for e in result.summary["expressions"] if e["kind"] != "rest"] == ["smile"]
         session = store.session(result.session.id)
         # the session's score comes from the smile found in the clip: a healthy face

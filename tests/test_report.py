@@ -10,6 +10,7 @@ import pytest
 
 pytest.importorskip("PySide6")
 
+from synkimeter.usecases.saving import save_clip
 from synkimeter.report import CSV_COLUMNS, render_pdf, report_html, write_csv, write_html, write_pdf
 from synkimeter.store import Store
 
@@ -95,7 +96,7 @@ def test_report_notes_only_this_patients_damaged_files(tmp_path):
             patient = store.add_patient(name)
             session = store.start_session(patient, "baseline", started_at="2025-01-01T09:00:00")
             analysis, series = sim_clip(seed=1)
-            clip = store.save_clip(store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
+            clip = save_clip(store, store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
             store.finish_session(session)
         (store.folder / clip.landmarks_path).write_bytes(b"garbage")  # B-2's clip
         assert "Data notes" not in report_html(store, "A-1")

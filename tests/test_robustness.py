@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from synkimeter.usecases.saving import save_clip
 from synkimeter.cli import main
 
 cv2 = pytest.importorskip("cv2")
@@ -431,7 +432,7 @@ def test_unplugged_camera_recording_is_saved_and_marked_incomplete(tmp_path, mon
         series = extract_landmarks(0)  # no exception: the frames before the failure come back
         assert len(series) == 75 and series.truncated
         analysis = analyze_series(series)
-        store.save_clip(clip, analysis=analysis, series=series)
+        save_clip(store, clip, analysis=analysis, series=series)
         # a second clip had not started delivering when the camera went
         empty = store.begin_clip(session, "rest", source_name="Camera 0")
         store.fail_clip(empty, "The camera stopped sending pictures (unplugged?).")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from synkimeter.usecases.saving import save_clip
 from synkimeter.store import DB_NAME, Store
 from test_robustness import one_sentence, run_cli  # the first matrix's own "one sentence" checks
 
@@ -55,7 +56,7 @@ def test_every_text_cell_of_an_export_is_neutralised_and_numbers_stay_numbers(st
                                           started_at=f"2025-01-{i + 1:02d}T10:00:00")
             clip = store.begin_clip(session, "natural_blinking", source_name=text + ".mp4")
             summary = {"ocular_oral": {"right": {"median_mm": -0.25, "n": 3}, "left": {}}, "fps": 30.0}
-            store.save_clip(clip, summary=summary)
+            save_clip(store, clip, summary=summary)
             store.finish_session(session)
         write_csv(store, patient, tmp_path / "out.csv")
     with open(tmp_path / "out.csv", newline="", encoding="utf-8") as fh:
@@ -103,7 +104,7 @@ def _store_with_a_clip(folder: Path, **kw) -> dict[str, int]:
         recording = store.recording_path(clip)
         recording.write_bytes(b"video")  # as OpenCV leaves it: 0644 under umask 022
         os.chmod(recording, 0o644)
-        store.save_clip(clip, summary={"ocular_oral": {}}, series=sim_series(3.0), video=recording)
+        save_clip(store, clip, summary={"ocular_oral": {}}, series=sim_series(3.0), video=recording)
         store.finish_session(session)
         store._backup("synkimeter.sqlite3.v0.bak")
         return _modes(folder)  # while open: the -wal and -shm files are there
@@ -444,7 +445,7 @@ def _damaged_store(folder: Path, backup: bool = True) -> Path:
         for i in range(20):
             patient = store.add_patient(f"PX-{i}")
             session = store.start_session(patient)
-            store.save_clip(store.begin_clip(session, "rest"), summary={"ocular_oral": {}, "notes": ["x" * 3000]})
+            save_clip(store, store.begin_clip(session, "rest"), summary={"ocular_oral": {}, "notes": ["x" * 3000]})
             store.finish_session(session)
     if backup:
         Store(folder).close()  # the next open after patients exist makes the daily copy
@@ -623,7 +624,7 @@ def test_check_command_lists_missing_clip_files(store_dir, capsys):
     with Store() as store:
         patient = store.add_patient("PX-1")
         session = store.start_session(patient)
-        clip = store.save_clip(store.begin_clip(session, "rest"), summary={"ocular_oral": {}}, series=sim_series(3.0))
+        clip = save_clip(store, store.begin_clip(session, "rest"), summary={"ocular_oral": {}}, series=sim_series(3.0))
         store.finish_session(session)
         (store.folder / clip.landmarks_path).unlink()
     code, out, err = run_cli(["check"], capsys)

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from synkimeter.usecases.saving import save_clip
 from synkimeter.core.analysis import analyze_landmarks
 from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 from synkimeter.landmarks.series import LandmarkSeries
@@ -55,7 +56,7 @@ def make_history(store, pseudonym="PX-0042", tasks=("natural_blinking", "rest", 
             args = {"natural_blinking": dict(coupling_right=coupling), "rest": {},
                     "pucker": dict(narrow=(pucker, 0.02)), "smile": dict(narrow=(pucker + 0.2, 0.2))}[task]
             analysis, series = sim_clip(seed=10 * i + j, **args)
-            store.save_clip(store.begin_clip(session, task), analysis=analysis, series=series)
+            save_clip(store, store.begin_clip(session, task), analysis=analysis, series=series)
         store.finish_session(session)
     return patient
 
@@ -83,7 +84,7 @@ def test_round_trip_and_restart(store_dir):
             store.add_patient("P-7")
         session = store.start_session(patient, "baseline", protocol="standard", notes="first visit")
         analysis, series = sim_clip(seed=3)
-        clip = store.save_clip(store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
+        clip = save_clip(store, store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
         store.finish_session(session)
         summary_before = store.summary(clip)
     with Store() as store:  # a restart
@@ -221,7 +222,7 @@ def test_full_disk_keeps_nothing_of_the_clip(store_dir, monkeypatch, tmp_path):
         analysis, series = sim_clip(seed=1)
         monkeypatch.setattr(database, "atomic_writer", writer)
         with pytest.raises(StoreError) as info:
-            store.save_clip(clip, analysis=analysis, series=series, video=video)
+            save_clip(store, clip, analysis=analysis, series=series, video=video)
         assert "disk is full" in str(info.value) and "nothing of it was kept" in str(info.value)
         folder = store.session_dir(patient.id, session.id)
         assert sorted(p.name for p in folder.iterdir()) == []  # no partial or temporary file
@@ -229,7 +230,7 @@ def test_full_disk_keeps_nothing_of_the_clip(store_dir, monkeypatch, tmp_path):
         assert failed.status == "failed" and "disk is full" in failed.error
         assert store.result_row(clip) is None
         monkeypatch.setattr(database, "atomic_writer", real_writer)
-        retry = store.save_clip(store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series, video=video)
+        retry = save_clip(store, store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series, video=video)
         assert retry.status == "complete" and (store.folder / retry.video_path).read_bytes() == video.read_bytes()
 
 
@@ -238,12 +239,13 @@ WRITER = textwrap.dedent("""
     sys.path.insert(0, {tests!r})
     from test_store import sim_clip
     from synkimeter.store import Store, database
+    from synkimeter.usecases.saving import save_clip
     store = Store({folder!r})
     patient, _ = store.get_or_create_patient("K-1")
     for day in (1, 2):
         session = store.start_session(patient, "follow-up", started_at=f"2025-02-0{{day}}T09:00:00")
         analysis, series = sim_clip(seed=day)
-        store.save_clip(store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
+        save_clip(store, store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
         store.finish_session(session)
     real = database.atomic_writer
     class Stall:
@@ -260,7 +262,7 @@ WRITER = textwrap.dedent("""
     database.atomic_writer = Stall
     session = store.start_session(patient, "follow-up", started_at="2025-02-03T09:00:00")
     analysis, series = sim_clip(seed=3)
-    store.save_clip(store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
+    save_clip(store, store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series)
 """)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from synkimeter.usecases.saving import import_video
 from synkimeter.usecases.analyze import analyze_clip
 from synkimeter.usecases.trends import METRIC_BY_KEY, Point, compare, wilson_interval
 from synkimeter_dev.synth.realface import CameraMotion, RealCouplingSpec, prepare, write_coupled
@@ -87,8 +88,8 @@ def test_trend_view_report_and_patients_say_no_change_for_a_farther_recording(cl
 
     monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(tmp_path / "data"))
     with Store() as store:
-        store.import_video(clips[("as recorded", 2.0)][0], "PX-REPEAT", kind="baseline", date="2026-01-05")
-        store.import_video(clips[("far", 2.0)][0], "PX-REPEAT", kind="follow-up", date="2026-02-05")
+        import_video(store, clips[("as recorded", 2.0)][0], "PX-REPEAT", kind="baseline", date="2026-01-05")
+        import_video(store, clips[("far", 2.0)][0], "PX-REPEAT", kind="follow-up", date="2026-02-05")
         trends = patient_trends(store, "PX-REPEAT")
         text = report_html(store, "PX-REPEAT")
     verdicts = {(c.metric.key, c.side): c.verdict for c in trends.changes}

@@ -48,6 +48,7 @@ def _guarded(func):
 @_guarded
 def cmd_import(args: argparse.Namespace) -> int:
     from synkimeter.params import DEFAULT_PARAMS
+    from synkimeter.usecases.saving import import_video
 
     video = Path(args.video)
     problem = not_a_file(video)
@@ -65,7 +66,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
     with _open(args, writes=True) as store:
         try:
-            result = store.import_video(video, args.patient, kind=args.kind, task=args.task, date=args.date,
+            result = import_video(store, video, args.patient, kind=args.kind, task=args.task, date=args.date,
                                         affected_side=args.affected_side, notes=args.notes or "",
                                         params=DEFAULT_PARAMS, progress=progress)
         finally:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,11 +29,18 @@ from synkimeter.core.ocular_oral import (
     severity,
 )
 from synkimeter.core.oral_ocular import event_mask
+from synkimeter.core.results import (
+    SCHEMA_VERSION,
+    UNDETERMINED,
+    BlinkCounts,
+    BlinkEvent,
+    ClipResult,
+    HeadPose,
+    OcularOral,
+    SideCoupling,
+)
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
-SCHEMA_VERSION = 1
-# Severity when too few blinks could be scored to grade at all.
-UNDETERMINED = "undetermined"
 
 
 class MeasurementError(ValueError):
@@ -42,7 +49,8 @@ class MeasurementError(ValueError):
 
 @dataclass
 class ClipAnalysis:
-    """Everything measured on one clip. Arrays are per frame; `summary` is the JSON-ready result."""
+    """Everything measured on one clip: per-frame arrays for plots and exports, and `result`, the
+    typed result a person reads (`summary` is its JSON document)."""
 
     timestamps_s: np.ndarray
     face_found: np.ndarray
@@ -55,21 +63,20 @@ class ClipAnalysis:
     reasons: list
     mm_per_px: float
     params_used: AnalysisParams = DEFAULT_PARAMS
-    summary: dict = field(default_factory=dict)
+    result: ClipResult | None = None
     # Expressions found in the clip and their oral-ocular result (core.expression_oral_ocular); the
     # offline path (pipeline) fills them, the live view does not look for them.
     expressions: object = None
     oral_ocular: object = None
 
+    @property
+    def summary(self) -> dict:
+        """The result document (`ClipResult.to_json`)."""
+        return self.result.to_json() if self.result is not None else {}
+
 
 def head_within_range(alignment: Alignment, params: AnalysisParams) -> np.ndarray:
     return (np.abs(alignment.yaw_deg) <= params.max_yaw_deg) & (np.abs(alignment.pitch_deg) <= params.max_pitch_deg)
-
-
-def _f(x) -> float | None:
-    """JSON-safe float: None for NaN/inf."""
-    x = float(x)
-    return round(x, 4) if np.isfinite(x) else None
 
 
 def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS,
@@ -134,77 +141,19 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Anal
 
     result = ClipAnalysis(t, face_found, alignment, closure_by_side, fissure_mm, traces, blinks, mouth, reasons,
                           mm_per_px, params_used=params)
-    result.summary = summarize(result, scale, params, affected_side, warnings)
+    result.result = summarize(result, scale, params, affected_side, warnings)
     return result
 
 
-def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_side: str | None,
-              warnings: list[str]) -> dict:
-    t = a.timestamps_s
-    n_frames = int(t.size)
-    face_frames = int(a.face_found.sum())
-    duration = float(t[-1] - t[0]) if n_frames > 1 else 0.0
-    dt = median_frame_interval_s(t)
-    head_ok = head_within_range(a.alignment, params)
-    blinks = a.blinks
-    scored = np.array([r is None for r in a.reasons], dtype=bool)
+def coupling_verdict(average_peak_mm: dict[str, float], n_scored: dict[str, int], params: AnalysisParams,
+                     affected_side: str | None = None) -> tuple[float, str | None, str]:
+    """(asymmetry_mm, affected side, severity) from each side's blink-averaged movement.
 
-    blink_rows, closure_rows = [], []
-    for i in range(len(blinks)):
-        row = {
-            "eye": EYE_NAMES[int(blinks.eye[i])],
-            "onset_s": _f(blinks.onset_s[i]),
-            "lid_start_s": _f(a.mouth.lid_start_s[i]),
-            "apex_s": _f(blinks.apex_s[i]),
-            "offset_s": _f(blinks.offset_s[i]),
-            "duration_s": _f(blinks.duration_s[i]),
-            "closure": {"left": _f(blinks.closure_left[i]), "right": _f(blinks.closure_right[i])},
-            "complete": bool(blinks.complete[i]),
-            "mouth_mm": {s: _f(a.mouth.peak_mm[s][i]) for s in ("left", "right")},
-            "mouth_up_mm": {s: _f(a.mouth.up_mm[s][i]) for s in ("left", "right")},
-            "mouth_out_mm": {s: _f(a.mouth.out_mm[s][i]) for s in ("left", "right")},
-            "mouth_latency_s": {s: _f(a.mouth.latency_s[s][i]) for s in ("left", "right")},
-            "scored": bool(scored[i]),
-            "reason": a.reasons[i],
-        }
-        (closure_rows if blinks.voluntary[i] else blink_rows).append(row)
-
-    # A side's eye must have closed for its mouth corner's movement to be coupling: one-sided
-    # events count only for the side that closed.
-    per_side = {}
-    for side in SIDES:
-        own_eye = (blinks.eye == 0) | (blinks.eye == (1 if side == "right" else 2))
-        use = scored & own_eye
-        values = a.mouth.peak_mm[side][use]
-        values = values[np.isfinite(values)]
-        median = float(np.median(values)) if values.size else float("nan")
-        low, high = bootstrap_median_ci(values, params.bootstrap_resamples)
-        closure_side = a.closure[side]
-        per_side[side] = {
-            "median_mm": _f(median),
-            "ci95_mm": [_f(low), _f(high)],
-            "coupled_fraction": _f(np.mean(values > params.coupled_threshold_mm)) if values.size else None,
-            "n": int(values.size),
-            "correlation": _f(coupling_correlation(t, blinks.onset_s[use], blinks.offset_s[use], closure_side,
-                                                   a.traces.displacement_mm(side), params)),
-            "latency_s": _f(np.nanmedian(a.mouth.latency_s[side][use])) if use.any() else None,
-            "_median": median,
-        }
-    # The headline per side is the blink-averaged movement: averaging the signed traces of N blinks
-    # before taking the size cancels jitter, where each blink's own peak is inflated by it (the
-    # healthy floor of per-blink peaks is ~0.3-0.6 mm on the sample clips, of the average ~0.2 mm).
-    bta = {}
-    for side in SIDES:
-        own_eye = (blinks.eye == 0) | (blinks.eye == (1 if side == "right" else 2))
-        side_bta = blink_triggered_average(t, a.mouth.lid_start_s[scored & own_eye], a.traces, params)
-        bta.setdefault("time_s", side_bta["time_s"])
-        bta[side] = {**side_bta[side], "n": side_bta["n"]}
-        per_side[side]["average_peak_mm"] = _f(bta[side]["peak_mm"])
-        per_side[side]["average_ci95_mm"] = [_f(v) for v in bta[side].get("peak_ci95_mm", [np.nan, np.nan])]
-        per_side[side].pop("_median")
-    # Too few blinks give no verdict: the average of one or two blinks is mostly their jitter.
-    averaged = {s: bta[s]["peak_mm"] if per_side[s]["n"] >= params.min_scored_blinks else float("nan")
-                for s in SIDES}
+    Too few blinks on a side give it no verdict (the average of one or two blinks is mostly their
+    jitter). The affected side, unless the clinician named it, is the side that moves more by at
+    least `min_asymmetry_mm` and more than healthy faces show; severity grades that side (or the
+    larger movement when no side stands out), "undetermined" when no side could be graded."""
+    averaged = {s: average_peak_mm[s] if n_scored[s] >= params.min_scored_blinks else float("nan") for s in SIDES}
     asym = averaged["right"] - averaged["left"]
     if affected_side not in SIDES:
         affected_side = None
@@ -214,8 +163,63 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
                 affected_side = worse
     finite = [m for m in averaged.values() if np.isfinite(m)]
     graded = averaged[affected_side] if affected_side else (max(finite) if finite else float("nan"))
-    sev = severity(graded, params) if finite else UNDETERMINED
-    if not finite:
+    return float(asym), affected_side, severity(graded, params) if finite else UNDETERMINED
+
+
+def _event(a: ClipAnalysis, i: int, scored: bool) -> BlinkEvent:
+    b, m = a.blinks, a.mouth
+    return BlinkEvent(
+        eye=EYE_NAMES[int(b.eye[i])], onset_s=b.onset_s[i], lid_start_s=m.lid_start_s[i], apex_s=b.apex_s[i],
+        offset_s=b.offset_s[i], duration_s=b.duration_s[i],
+        closure={"left": b.closure_left[i], "right": b.closure_right[i]}, complete=bool(b.complete[i]),
+        mouth_mm={s: m.peak_mm[s][i] for s in SIDES}, mouth_up_mm={s: m.up_mm[s][i] for s in SIDES},
+        mouth_out_mm={s: m.out_mm[s][i] for s in SIDES}, mouth_latency_s={s: m.latency_s[s][i] for s in SIDES},
+        scored=scored, reason=a.reasons[i])
+
+
+def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_side: str | None,
+              warnings: list[str]) -> ClipResult:
+    t = a.timestamps_s
+    n_frames = int(t.size)
+    face_frames = int(a.face_found.sum())
+    duration = float(t[-1] - t[0]) if n_frames > 1 else 0.0
+    dt = median_frame_interval_s(t)
+    head_ok = head_within_range(a.alignment, params)
+    blinks = a.blinks
+    scored = np.array([r is None for r in a.reasons], dtype=bool)
+    events = [_event(a, i, bool(scored[i])) for i in range(len(blinks))]
+
+    # A side's eye must have closed for its mouth corner's movement to be coupling: one-sided
+    # events count only for the side that closed.
+    # The headline per side is the blink-averaged movement: averaging the signed traces of N blinks
+    # before taking the size cancels jitter, where each blink's own peak is inflated by it (the
+    # healthy floor of per-blink peaks is ~0.3-0.6 mm on the sample clips, of the average ~0.2 mm).
+    per_side: dict[str, SideCoupling] = {}
+    bta: dict = {}
+    for side in SIDES:
+        own_eye = (blinks.eye == 0) | (blinks.eye == (1 if side == "right" else 2))
+        use = scored & own_eye
+        values = a.mouth.peak_mm[side][use]
+        values = values[np.isfinite(values)]
+        low, high = bootstrap_median_ci(values, params.bootstrap_resamples)
+        side_bta = blink_triggered_average(t, a.mouth.lid_start_s[use], a.traces, params)
+        bta.setdefault("time_s", side_bta["time_s"])
+        bta[side] = {**side_bta[side], "n": side_bta["n"]}
+        average_ci = bta[side].get("peak_ci95_mm", [np.nan, np.nan])
+        per_side[side] = SideCoupling(
+            average_peak_mm=float(bta[side]["peak_mm"]),
+            average_ci95_mm=(float(average_ci[0]), float(average_ci[1])),
+            median_mm=float(np.median(values)) if values.size else float("nan"),
+            ci95_mm=(float(low), float(high)),
+            coupled_fraction=float(np.mean(values > params.coupled_threshold_mm)) if values.size else float("nan"),
+            n=int(values.size),
+            correlation=float(coupling_correlation(t, blinks.onset_s[use], blinks.offset_s[use], a.closure[side],
+                                                   a.traces.displacement_mm(side), params)),
+            latency_s=float(np.nanmedian(a.mouth.latency_s[side][use])) if use.any() else float("nan"),
+        )
+    asym, affected_side, sev = coupling_verdict({s: per_side[s].average_peak_mm for s in SIDES},
+                                                {s: per_side[s].n for s in SIDES}, params, affected_side)
+    if sev == UNDETERMINED:
         warnings.append(f"Too few blinks could be scored for a verdict (at least {params.min_scored_blinks} "
                         "per side are needed): record again with the face still and the mouth at rest.")
 
@@ -231,45 +235,36 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
         warnings.append(f"The head was turned more than {params.max_yaw_deg:.0f} degrees in {turned} frames; "
                         "blinks there are not scored.")
     for side in SIDES:
-        if per_side[side]["n"] == 0:
+        if per_side[side].n == 0:
             warnings.append(f"No blink of the {side} eye could be scored.")
     if not len(blinks):
         warnings.append("No blinks were found.")
 
-    fps = 1.0 / dt if dt > 0 else float("nan")
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "fps": _f(fps),
-        "duration_s": _f(duration),
-        "frames": n_frames,
-        "face_frames": face_frames,
-        "mm_per_px": _f(scale["mm_per_px"]),
-        "mm_per_px_uncertainty": _f(scale["uncertainty_mm_per_px"]),
-        "iris_px": _f(scale["iris_px"]),
-        "head_pose": {
-            "max_abs_yaw_deg": _f(np.nanmax(np.abs(a.alignment.yaw_deg))) if face_frames else None,
-            "max_abs_pitch_deg": _f(np.nanmax(np.abs(a.alignment.pitch_deg))) if face_frames else None,
-            "frames_out_of_range": turned,
-        },
-        "blink_counts": {
-            "both": int(np.sum((blinks.eye == 0) & ~blinks.voluntary)),
-            "right_only": int(np.sum((blinks.eye == 1) & ~blinks.voluntary)),
-            "left_only": int(np.sum((blinks.eye == 2) & ~blinks.voluntary)),
-            "right_eye": int(np.sum((blinks.eye != 2) & ~blinks.voluntary)),
-            "left_eye": int(np.sum((blinks.eye != 1) & ~blinks.voluntary)),
-            "scored": int(np.sum(scored)),
-        },
-        "implausible_frames": implausible,
-        "blinks": blink_rows,
-        "eye_closures": closure_rows,
-        "ocular_oral": {
-            "left": per_side["left"],
-            "right": per_side["right"],
-            "asymmetry_mm": _f(asym),
-            "affected_side": affected_side,
-            "severity": sev,
-            "blink_triggered_average": bta,
-        },
-        "params": params.to_dict(),
-        "warnings": warnings,
-    }
+    not_voluntary = ~blinks.voluntary
+    return ClipResult(
+        fps=1.0 / dt if dt > 0 else float("nan"),
+        duration_s=duration,
+        frames=n_frames,
+        face_frames=face_frames,
+        mm_per_px=scale["mm_per_px"],
+        mm_per_px_uncertainty=scale["uncertainty_mm_per_px"],
+        iris_px=scale["iris_px"],
+        head_pose=HeadPose(
+            max_abs_yaw_deg=float(np.nanmax(np.abs(a.alignment.yaw_deg))) if face_frames else float("nan"),
+            max_abs_pitch_deg=float(np.nanmax(np.abs(a.alignment.pitch_deg))) if face_frames else float("nan"),
+            frames_out_of_range=turned),
+        blink_counts=BlinkCounts(
+            both=int(np.sum((blinks.eye == 0) & not_voluntary)),
+            right_only=int(np.sum((blinks.eye == 1) & not_voluntary)),
+            left_only=int(np.sum((blinks.eye == 2) & not_voluntary)),
+            right_eye=int(np.sum((blinks.eye != 2) & not_voluntary)),
+            left_eye=int(np.sum((blinks.eye != 1) & not_voluntary)),
+            scored=int(np.sum(scored))),
+        implausible_frames=implausible,
+        blinks=tuple(e for e, v in zip(events, blinks.voluntary) if not v),
+        eye_closures=tuple(e for e, v in zip(events, blinks.voluntary) if v),
+        ocular_oral=OcularOral(right=per_side["right"], left=per_side["left"], asymmetry_mm=asym,
+                               affected_side=affected_side, severity=sev, blink_triggered_average=bta),
+        params=params.to_dict(),
+        warnings=tuple(warnings),
+    )

@@ -15,7 +15,7 @@ own narrowing is reported as well, a one-sided smile's and a sideways push's inc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -134,12 +134,12 @@ def oral_ocular_summary(result: SegmentOralOcular, rest_found: bool = True) -> d
 def add_expressions(analysis, points: np.ndarray, affected_side: str | None = None,
                     params: AnalysisParams = DEFAULT_PARAMS) -> None:
     """Find the expressions of an analysed clip and put them, with their oral-ocular result, in the
-    analysis and its summary (`expressions`, `oral_ocular`)."""
+    analysis and its result (`expressions`, `oral_ocular`)."""
     found, result = clip_expressions(analysis, points, affected_side, params)
     analysis.expressions, analysis.oral_ocular = found, result
-    analysis.summary["expressions"] = expressions_summary(found)
-    analysis.summary["oral_ocular"] = oral_ocular_summary(result, found.rest_found)
+    warnings = tuple(analysis.result.warnings)
     if not found.rest_found and found.segments:
-        analysis.summary.setdefault("warnings", []).append(
-            "No still moment with the lips together was found, so expressions are measured against the "
-            "clip's typical face, not its rest: start a recording with a second of relaxed face.")
+        warnings += ("No still moment with the lips together was found, so expressions are measured against the "
+                     "clip's typical face, not its rest: start a recording with a second of relaxed face.",)
+    analysis.result = replace(analysis.result, expressions=tuple(expressions_summary(found)),
+                              oral_ocular=oral_ocular_summary(result, found.rest_found), warnings=warnings)

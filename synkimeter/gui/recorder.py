@@ -157,13 +157,13 @@ class RecordMode(QWidget):
         default). Returns False, with a message on the page, when it cannot start."""
         from synkimeter.gui.session import make_source
         from synkimeter.store import data_dir
-        from synkimeter.store.database import _check_pseudonym
+        from synkimeter.store.database import check_pseudonym
 
         if self.running:
             return False
         values = dict(values or self.page.picker.values())
         try:
-            values["patient"] = _check_pseudonym(values.get("patient"))
+            values["patient"] = check_pseudonym(values.get("patient"))
         except Exception as exc:
             self.page.show_error(str(exc))
             return False

@@ -1,15 +1,19 @@
-"""A clip's measurement as JSON (the result document) and CSV (the per-frame series)."""
+"""A clip's measurement written as files: the JSON result document (its form and NaN rule are
+`core.results`'), the per-frame CSV, and the one rule for text cells in every CSV (`csv_text`)."""
 
 from __future__ import annotations
 
 import csv
 import json
 import os
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from synkimeter.core.analysis import ClipAnalysis
 from synkimeter.core.anatomy import SIDES
+from synkimeter.core.results import ClipResult, jsonable
 from synkimeter.io.files import atomic_writer
 
 FRAME_COLUMNS = (
@@ -61,24 +65,9 @@ def write_frames_csv(analysis: ClipAnalysis, path: str | os.PathLike) -> None:
             writer.writerow("" if not np.isfinite(v) else (f"{v:.4f}" if abs(v) % 1 else f"{v:.0f}") for v in row)
 
 
-def jsonable(value):
-    """A copy with NaN/inf as null and numpy scalars as plain numbers: strict JSON, any reader."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
-        return jsonable(value.tolist())
-    if isinstance(value, (bool, np.bool_)):
-        return bool(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        return float(value) if np.isfinite(value) else None
-    return value
-
-
-def write_json(summary: dict, path: str | os.PathLike) -> None:
+def write_json(result: ClipResult | Mapping[str, Any], path: str | os.PathLike) -> None:
+    """The result document, strict JSON (NaN as null: `core.results`' rule), written atomically."""
+    document = result.to_json() if isinstance(result, ClipResult) else jsonable(result)
     with atomic_writer(path, "w") as fh:
-        json.dump(jsonable(summary), fh, indent=2, allow_nan=False)
+        json.dump(document, fh, indent=2, allow_nan=False)
         fh.write("\n")

@@ -47,7 +47,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from synkimeter.io.files import atomic_writer, not_a_file
+from synkimeter.core.results import finite
+from synkimeter.io.files import atomic_writer
 from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, PRACTICE_KINDS, SCHEMA_VERSION, SESSION_KINDS, SIDES
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
@@ -479,8 +480,8 @@ class Store:
 
     # -- patients ---------------------------------------------------------------------------------
     def add_patient(self, pseudonym: str, affected_side: str | None = None, notes: str = "") -> Patient:
-        pseudonym = _check_pseudonym(pseudonym)
-        _check_side(affected_side)
+        pseudonym = check_pseudonym(pseudonym)
+        check_side(affected_side)
         try:
             with self._tx() as conn:
                 cur = conn.execute("INSERT INTO patients (pseudonym, affected_side, notes, created) VALUES (?, ?, ?, ?)",
@@ -509,8 +510,8 @@ class Store:
     def get_or_create_patient(self, pseudonym: str, affected_side: str | None = None) -> tuple[Patient, bool]:
         """The patient, created if new; (patient, created). One transaction, so two processes
         creating the same new patient at once both get it (one of them creates it)."""
-        pseudonym = _check_pseudonym(pseudonym)
-        _check_side(affected_side)
+        pseudonym = check_pseudonym(pseudonym)
+        check_side(affected_side)
         with self._tx() as conn:
             created = conn.execute("INSERT OR IGNORE INTO patients (pseudonym, affected_side, notes, created) "
                                    "VALUES (?, ?, '', ?)", (pseudonym, affected_side, now_iso())).rowcount == 1
@@ -523,7 +524,7 @@ class Store:
         patient = self.require_patient(pseudonym)
         with self._tx() as conn:
             if affected_side is not ...:
-                _check_side(affected_side)
+                check_side(affected_side)
                 conn.execute("UPDATE patients SET affected_side = ? WHERE id = ?", (affected_side, patient.id))
             if notes is not None:
                 conn.execute("UPDATE patients SET notes = ? WHERE id = ?", (notes, patient.id))
@@ -614,32 +615,16 @@ class Store:
         self.make_dirs(stem.parent)
         return stem.with_name(f".{stem.name}.part{suffix}")
 
-    def save_clip(self, clip: Clip, *, summary: dict | None = None, analysis=None, series=None,
-                  video: str | os.PathLike | None = None) -> Clip:
+    def save_clip(self, clip: Clip, *, document: dict, levels: dict | None = None, series=None,
+                  video: str | os.PathLike | None = None, scores: "SessionScores | None" = None) -> Clip:
         """Write the clip's files atomically, then record it complete with its result in one transaction.
 
-        `analysis` (ClipAnalysis) gives the summary and the eye-fissure levels; `summary` alone works
-        too. On any failure nothing of the clip is kept (its files are removed), the clip is marked
-        'failed', and a StoreError says why.
+        `document` is the clip's result document (JSON-ready), `levels` its eye-fissure levels per
+        side and `scores` the session's oral-ocular numbers with this clip in it (all computed by
+        `usecases.saving`). On any failure nothing of the clip is kept (its files are removed), the
+        clip is marked 'failed', and a StoreError says why.
         """
-        from synkimeter.io.export import jsonable
-
-        if analysis is not None and summary is None:
-            summary = analysis.summary
-        if summary is None:
-            raise StoreError("A clip needs its measurement to be saved.")
-        summary = jsonable(dict(summary))
-        summary["task"] = clip.task
-        levels = None
-        if analysis is not None:
-            from synkimeter.core.oral_ocular import clip_fissure_levels
-
-            levels = clip_fissure_levels(analysis)
-            summary["fissure_levels"] = {
-                side: {kind: {"mm": _num(lv.mm), "se_mm": _num(lv.se_mm), "frames": lv.n_frames}
-                       for kind, lv in by_kind.items()} for side, by_kind in levels.items()}
-        elif isinstance(summary.get("fissure_levels"), dict):
-            levels = summary["fissure_levels"]
+        summary = document
         stem = self._clip_stem(clip)
         written: list[Path] = []
         paths = {"video_path": None, "landmarks_path": None, "summary_path": None}
@@ -681,7 +666,8 @@ class Store:
                              "error = NULL WHERE id = ?", (rel["video_path"], rel["landmarks_path"], rel["summary_path"], clip.id))
                 conn.execute("DELETE FROM results WHERE clip_id = ?", (clip.id,))
                 _insert_result(conn, clip.id, summary, levels)
-                self._update_oral_ocular(conn, clip.session_id)
+                if scores is not None:
+                    _write_scores(conn, clip.session_id, scores)
         except BaseException as exc:
             for path in written:
                 with contextlib.suppress(OSError):
@@ -704,52 +690,18 @@ class Store:
         with self._tx() as conn:
             conn.execute("UPDATE clips SET status = 'failed', error = ? WHERE id = ?", (message, clip.id))
 
-    def _update_oral_ocular(self, conn: sqlite3.Connection, session_id: int) -> None:
-        """Narrowing per task clip against the session's rest clip, and the session's ocular score."""
-        from synkimeter.core.oral_ocular import FissureLevel, narrowing, ocular_synkinesis_score
-
-        rows = conn.execute(
-            "SELECT c.task, r.* FROM clips c JOIN results r ON r.clip_id = c.id "
-            "WHERE c.session_id = ? AND c.status = 'complete' AND c.task IN ('rest', 'smile', 'pucker') "
-            "ORDER BY c.id", (session_id,)).fetchall()
-        latest = {row["task"]: row for row in rows}  # the last complete clip of each task counts
-        rest = latest.get("rest")
-        narrows = {}
-        for task in ("smile", "pucker"):
-            row = latest.get(task)
-            if row is None:
-                continue
-            by_side = {}
-            for side in SIDES:
-                if rest is None or rest[f"{side}_fissure_open_mm"] is None or row[f"{side}_fissure_active_mm"] is None:
-                    by_side = None
-                    break
-                by_side[side] = narrowing(
-                    FissureLevel(rest[f"{side}_fissure_open_mm"], _nan(rest[f"{side}_fissure_open_se_mm"]), 0),
-                    FissureLevel(row[f"{side}_fissure_active_mm"], _nan(row[f"{side}_fissure_active_se_mm"]), 0))
-            values = []
-            for side in SIDES:
-                n = by_side[side] if by_side else None
-                values += [_num(n.pct) if n else None, _num(n.ci95_pct[0]) if n else None, _num(n.ci95_pct[1]) if n else None]
-            conn.execute("UPDATE results SET right_narrowing_pct = ?, right_narrowing_ci_low_pct = ?, "
-                         "right_narrowing_ci_high_pct = ?, left_narrowing_pct = ?, left_narrowing_ci_low_pct = ?, "
-                         "left_narrowing_ci_high_pct = ? WHERE id = ?", (*values, row["id"]))
-            if by_side:
-                narrows[task] = by_side
-        side_row = conn.execute("SELECT p.affected_side FROM sessions s JOIN patients p ON p.id = s.patient_id "
-                                "WHERE s.id = ?", (session_id,)).fetchone()
-        if not rows and _free_clip_score(conn, session_id):
-            return
-        score = ocular_synkinesis_score(narrows, side_row[0] if side_row else None)
-        conn.execute("UPDATE sessions SET ocular_score = ?, ocular_ci_low = ?, ocular_ci_high = ?, "
-                     "ocular_affected_side = ? WHERE id = ?",
-                     (_num(score.score), _num(score.ci95[0]), _num(score.ci95[1]),
-                      score.affected_side if narrows else None, session_id))
-
     # -- reading back -----------------------------------------------------------------------------
     def result_row(self, clip: Clip) -> dict | None:
         rows = self._query("SELECT * FROM results WHERE clip_id = ?", (clip.id,))
         return dict(rows[0]) if rows else None
+
+    def fissure_levels(self, clip: Clip) -> dict | None:
+        """The clip's stored eye-fissure levels: {side: {"open"|"active": {"mm", "se_mm", "frames"}}}."""
+        row = self.result_row(clip)
+        if row is None:
+            return None
+        return {side: {kind: {"mm": row[f"{side}_fissure_{kind}_mm"], "se_mm": row[f"{side}_fissure_{kind}_se_mm"],
+                              "frames": 0} for kind in ("open", "active")} for side in SIDES}
 
     def summary(self, clip: Clip) -> dict | None:
         """The clip's result summary (from the database; the .json file is a copy for other tools)."""
@@ -832,7 +784,7 @@ class Store:
             raise StoreError(f"'{record['started_at']}' is not a date and time.") from exc
         if record.get("kind") not in PRACTICE_KINDS:
             raise StoreError(f"A practice set is one of {', '.join(PRACTICE_KINDS)}, not '{record.get('kind')}'.")
-        _check_side(record.get("affected_side"))
+        check_side(record.get("affected_side"))
         if record.get("affected_side") is None:
             raise StoreError("A practice set needs the affected side.")
         with self._tx() as conn:
@@ -842,7 +794,7 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (patient.id, str(record["started_at"]), record["kind"], record["affected_side"],
                  float(record["target"]), record["unit"], int(record["attempts"]), int(record["judged"]),
-                 int(record["clean"]), _num(record.get("median_value")), _num(record.get("duration_s")),
+                 int(record["clean"]), finite(record.get("median_value")), finite(record.get("duration_s")),
                  str(record.get("source_name") or ""), json.dumps(record.get("attempts_json") or [], allow_nan=False),
                  now_iso()))
             return int(cur.lastrowid)
@@ -864,53 +816,20 @@ class Store:
             out.append(d)
         return out
 
-    # -- import -----------------------------------------------------------------------------------
-    def import_video(self, video: str | os.PathLike, pseudonym: str, *, kind: str = "follow-up",
-                     task: str = "natural_blinking", date: str | None = None, affected_side: str | None = None,
-                     protocol: str = "import", notes: str = "", params=None, progress=None) -> "ImportResult":
-        """Analyse an existing clip, copy it into the store with its landmarks and summary, and record
-        a complete session. Creates the patient if new. On failure nothing is left behind."""
-        from synkimeter.params import DEFAULT_PARAMS
-        from synkimeter.usecases.analyze import ClipError, analyze_clip
+    def delete_patient_row(self, patient: Patient) -> None:
+        """Remove a patient who has no sessions (an import that failed after creating them)."""
+        with self._tx() as conn:
+            conn.execute("DELETE FROM patients WHERE id = ?", (patient.id,))
 
-        params = params or DEFAULT_PARAMS
-        if kind not in SESSION_KINDS:
-            raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
-        _check_side(affected_side)
-        _check_pseudonym(pseudonym)
-        started_at = _parse_date(date) if date else None
-        video = Path(video)
-        problem = not_a_file(video)
-        if problem:
-            raise StoreError(problem)
-        size_mb = video.stat().st_size / 2**20
-        if size_mb > MAX_IMPORT_MB:
-            raise StoreError(f"'{video}' is {size_mb:.0f} MB; an import keeps videos of up to {MAX_IMPORT_MB} MB: "
-                             "cut it to the part that shows the task (a minute or two is plenty).")
-        existing = self.patient(pseudonym)
-        side = affected_side or (existing.affected_side if existing else None)
-        try:
-            result = analyze_clip(video, params, affected_side=side, progress=progress)
-        except ClipError as exc:
-            raise StoreError(str(exc)) from exc
-        if not started_at:
-            started_at = datetime.fromtimestamp(video.stat().st_mtime).replace(microsecond=0).isoformat()
-        patient, created = self.get_or_create_patient(pseudonym, affected_side)
-        session = None
-        try:
-            session = self.start_session(patient, kind, protocol=protocol, notes=notes, started_at=started_at)
-            clip = self.begin_clip(session, task, source_name=video.name)
-            clip = self.save_clip(clip, analysis=result.analysis, series=result.series, video=video)
-            session = self.finish_session(session, "complete")
-        except BaseException:
-            with contextlib.suppress(StoreError, sqlite3.Error):
-                if session is not None:
-                    self.delete_session(session)
-                if created:
-                    with self._tx() as conn:
-                        conn.execute("DELETE FROM patients WHERE id = ?", (patient.id,))
-            raise
-        return ImportResult(patient, created, session, clip, self.summary(clip))
+
+@dataclass(frozen=True)
+class SessionScores:
+    """A session's oral-ocular numbers, computed by the use case that saves a clip: per smile or pucker
+    clip id its narrowing (right %, low, high, left %, low, high; None where not measurable), and the
+    session's ocular score (score, low, high, affected side), all None where there is none."""
+
+    narrowing: dict[int, tuple[float | None, ...]]
+    score: tuple[float | None, float | None, float | None, str | None]
 
 
 @dataclass
@@ -923,26 +842,12 @@ class ImportResult:
 
 
 # --- helpers -------------------------------------------------------------------------------------
-def _num(x) -> float | None:
-    if x is None:
-        return None
-    try:
-        x = float(x)
-    except (TypeError, ValueError):
-        return None
-    return x if np.isfinite(x) else None
-
-
-def _nan(x) -> float:
-    return float("nan") if x is None else float(x)
-
-
-def _check_side(side) -> None:
+def check_side(side) -> None:
     if side not in (None, "right", "left"):
         raise StoreError(f"The affected side must be 'right' or 'left' (the subject's), not '{side}'.")
 
 
-def _check_pseudonym(pseudonym) -> str:
+def check_pseudonym(pseudonym) -> str:
     text = str(pseudonym or "").strip()
     if not text or len(text) > 64 or any(ord(ch) < 32 for ch in text):
         raise StoreError("A patient id must be 1-64 printable characters (use a pseudonym, not a name).")
@@ -956,31 +861,20 @@ def _check_pseudonym(pseudonym) -> str:
     return text
 
 
-def _parse_date(text: str) -> str:
+def parse_date(text: str) -> str:
     try:
         return datetime.fromisoformat(str(text).strip()).replace(microsecond=0).isoformat()
     except ValueError as exc:
         raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
 
 
-def _free_clip_score(conn: sqlite3.Connection, session_id: int) -> bool:
-    """A session without the guided rest, smile and pucker clips (an imported free clip) takes its
-    ocular score from the smiles and puckers found in its own clip (core.expression_oral_ocular).
-    True when one was found and stored."""
-    rows = conn.execute("SELECT r.summary_json FROM clips c JOIN results r ON r.clip_id = c.id "
-                        "WHERE c.session_id = ? AND c.status = 'complete' ORDER BY c.id DESC", (session_id,)).fetchall()
-    for (text,) in rows:
-        try:
-            score = (json.loads(text).get("oral_ocular") or {}).get("ocular_synkinesis") or {}
-        except (ValueError, AttributeError):
-            continue
-        ci = score.get("ci95") or [None, None]
-        if _num(score.get("score")) is not None:
-            conn.execute("UPDATE sessions SET ocular_score = ?, ocular_ci_low = ?, ocular_ci_high = ?, "
-                         "ocular_affected_side = ? WHERE id = ?",
-                         (_num(score["score"]), _num(ci[0]), _num(ci[1]), score.get("affected_side"), session_id))
-            return True
-    return False
+def _write_scores(conn: sqlite3.Connection, session_id: int, scores: SessionScores) -> None:
+    for clip_id, values in scores.narrowing.items():
+        conn.execute("UPDATE results SET right_narrowing_pct = ?, right_narrowing_ci_low_pct = ?, "
+                     "right_narrowing_ci_high_pct = ?, left_narrowing_pct = ?, left_narrowing_ci_low_pct = ?, "
+                     "left_narrowing_ci_high_pct = ? WHERE clip_id = ?", (*values, clip_id))
+    conn.execute("UPDATE sessions SET ocular_score = ?, ocular_ci_low = ?, ocular_ci_high = ?, "
+                 "ocular_affected_side = ? WHERE id = ?", (*scores.score, session_id))
 
 
 def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels) -> None:
@@ -989,29 +883,29 @@ def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels
         "clip_id": clip_id,
         "summary_json": json.dumps(summary, allow_nan=False),
         "created": now_iso(),
-        "fps": _num(summary.get("fps")),
-        "duration_s": _num(summary.get("duration_s")),
+        "fps": finite(summary.get("fps")),
+        "duration_s": finite(summary.get("duration_s")),
         "frames": summary.get("frames"),
         "face_frames": summary.get("face_frames"),
-        "mm_per_px": _num(summary.get("mm_per_px")),
+        "mm_per_px": finite(summary.get("mm_per_px")),
         "affected_side": oo.get("affected_side"),
         "severity": oo.get("severity"),
-        "asymmetry_mm": _num(oo.get("asymmetry_mm")),
+        "asymmetry_mm": finite(oo.get("asymmetry_mm")),
     }
     for side in SIDES:
         s = oo.get(side) or {}
         ci = s.get("ci95_mm") or [None, None]
         avg_ci = s.get("average_ci95_mm") or [None, None]
         cols.update({
-            f"{side}_median_mm": _num(s.get("median_mm")),
-            f"{side}_ci_low_mm": _num(ci[0]),
-            f"{side}_ci_high_mm": _num(ci[1]),
-            f"{side}_coupled_fraction": _num(s.get("coupled_fraction")),
+            f"{side}_median_mm": finite(s.get("median_mm")),
+            f"{side}_ci_low_mm": finite(ci[0]),
+            f"{side}_ci_high_mm": finite(ci[1]),
+            f"{side}_coupled_fraction": finite(s.get("coupled_fraction")),
             f"{side}_n": s.get("n"),
-            f"{side}_correlation": _num(s.get("correlation")),
-            f"{side}_average_peak_mm": _num(s.get("average_peak_mm")),
-            f"{side}_average_ci_low_mm": _num(avg_ci[0]),
-            f"{side}_average_ci_high_mm": _num(avg_ci[1]),
+            f"{side}_correlation": finite(s.get("correlation")),
+            f"{side}_average_peak_mm": finite(s.get("average_peak_mm")),
+            f"{side}_average_ci_low_mm": finite(avg_ci[0]),
+            f"{side}_average_ci_high_mm": finite(avg_ci[1]),
         })
         if levels:
             lv = levels.get(side) or {}
@@ -1021,8 +915,8 @@ def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels
                 if item is None:
                     return None
                 if isinstance(item, dict):
-                    return _num(item.get("mm" if key == "mm" else "se_mm"))
-                return _num(item.mm if key == "mm" else item.se_mm)
+                    return finite(item.get("mm" if key == "mm" else "se_mm"))
+                return finite(item.mm if key == "mm" else item.se_mm)
 
             cols.update({
                 f"{side}_fissure_open_mm": get("open", "mm"), f"{side}_fissure_open_se_mm": get("open", "se"),
@@ -1032,5 +926,6 @@ def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels
     conn.execute(f"INSERT INTO results ({names}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
 
 
-__all__ = ["Store", "StoreError", "Patient", "Session", "Clip", "ImportResult", "data_dir", "TASKS",
+__all__ = ["Store", "StoreError", "Patient", "Session", "Clip", "ImportResult", "SessionScores", "check_pseudonym",
+           "check_side", "parse_date", "data_dir", "TASKS",
            "ENV_DATA_DIR", "DB_NAME", "CLIP_STATUSES", "SCHEMA_VERSION", "process_alive"]

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import errno
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
 from synkimeter.io.files import not_a_file
-from synkimeter.core.analysis import UNDETERMINED, ClipAnalysis, MeasurementError, analyze_landmarks
+from synkimeter.core.analysis import ClipAnalysis, MeasurementError, analyze_landmarks
 from synkimeter.core.expression_oral_ocular import add_expressions
+from synkimeter.core.results import UNDETERMINED, ClipResult
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 
 LANDMARK_SUFFIX = ".npz"
@@ -29,13 +30,20 @@ class ClipError(Exception):
 
 
 @dataclass
-class ClipResult:
+class AnalysedClip:
+    """A clip measured offline: its typed result, the per-frame analysis and its landmarks."""
+
     source: str
     analysis: ClipAnalysis
     series: object  # synkimeter.landmarks.LandmarkSeries
 
     @property
+    def result(self) -> ClipResult:
+        return self.analysis.result
+
+    @property
     def summary(self) -> dict:
+        """The result document (JSON-ready)."""
         return self.analysis.summary
 
 
@@ -122,22 +130,17 @@ def _checked_frames(series, params: AnalysisParams) -> tuple[np.ndarray, np.ndar
     return t, points, warnings, short
 
 
-def _frame_rate_notes(summary: dict, params: AnalysisParams) -> None:
-    """Warn where too few frames catch a blink; give no severity where far too few do."""
-    fps = summary.get("fps")
-    if fps is None or fps >= params.low_frame_rate_fps:
-        return
+def _frame_rate_notes(fps: float, params: AnalysisParams) -> tuple[list[str], bool]:
+    """(warnings, whether a severity can be given): too few frames catch too little of a blink."""
+    if not np.isfinite(fps) or fps >= params.low_frame_rate_fps:
+        return [], True
     if fps < params.min_frame_rate_fps:
-        summary["ocular_oral"]["severity"] = UNDETERMINED
-        summary["warnings"].append(
-            f"The video has only {fps:.1f} frames per second: at under {params.min_frame_rate_fps:g} a blink falls "
-            "between frames and mouth-corner movement reads far too low (a third low at 5), so no severity is "
-            f"given. Record at {params.low_frame_rate_fps:g} frames per second or more (30 is best).")
-    else:
-        summary["warnings"].append(
-            f"The video has only {fps:.1f} frames per second: blinks are caught by few frames, so mouth-corner "
+        return [f"The video has only {fps:.1f} frames per second: at under {params.min_frame_rate_fps:g} a blink falls "
+                "between frames and mouth-corner movement reads far too low (a third low at 5), so no severity is "
+                f"given. Record at {params.low_frame_rate_fps:g} frames per second or more (30 is best)."], False
+    return [f"The video has only {fps:.1f} frames per second: blinks are caught by few frames, so mouth-corner "
             "movement reads low (about a tenth low at 12, a seventh at 10). Record at "
-            f"{params.low_frame_rate_fps:g} frames per second or more (30 is best).")
+            f"{params.low_frame_rate_fps:g} frames per second or more (30 is best)."], True
 
 
 def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_side: str | None = None,
@@ -151,25 +154,31 @@ def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_sid
         raise ClipError(too_short or f"The landmarks of '{series.source}' cannot be measured ({exc}).") from exc
     if too_short:
         raise ClipError(too_short)
-    summary = analysis.summary
-    summary["source"] = str(series.source)
-    if series.fps:
-        summary["container_fps"] = float(series.fps)
-    summary["width"], summary["height"] = int(series.width or 0), int(series.height or 0)
-    summary["truncated"] = bool(getattr(series, "truncated", False))
-    summary["optical_flow_points"] = list(getattr(series, "optical_flow_points", []))
-    summary["warnings"] = list(getattr(series, "warnings", [])) + checks + summary["warnings"]
-    _frame_rate_notes(summary, params)
-    if summary["truncated"]:
-        summary["warnings"].insert(0, "The video ended early (damaged or cut short); the frames before that were measured.")
+    result = analysis.result
+    # The frame rate as the document rounds it, so the note and the printed figure agree.
+    fps = result.fps if np.isfinite(result.fps) else float("nan")
+    rate_notes, gradable = _frame_rate_notes(round(fps, 4) if np.isfinite(fps) else fps, params)
+    truncated = bool(getattr(series, "truncated", False))
+    warnings = list(getattr(series, "warnings", [])) + checks + list(result.warnings) + rate_notes
+    if truncated:
+        warnings.insert(0, "The video ended early (damaged or cut short); the frames before that were measured.")
     multi = np.asarray(getattr(series, "n_faces", np.zeros(0)))
-    summary["multi_face_frames"] = int((multi > 1).sum())
+    analysis.result = replace(
+        result,
+        source=str(series.source),
+        container_fps=float(series.fps) if series.fps else None,
+        width=int(series.width or 0), height=int(series.height or 0), truncated=truncated,
+        optical_flow_points=tuple(getattr(series, "optical_flow_points", [])),
+        multi_face_frames=int((multi > 1).sum()),
+        warnings=tuple(warnings),
+        ocular_oral=result.ocular_oral if gradable else replace(result.ocular_oral, severity=UNDETERMINED),
+    )
     # Smiles, puckers and the rest found in the clip, and how each eye narrows in them.
     add_expressions(analysis, points, affected_side, params)
     return analysis
 
 
 def analyze_clip(path: str | Path, params: AnalysisParams = DEFAULT_PARAMS, affected_side: str | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> ClipResult:
+                 progress: Callable[[int, int | None], None] | None = None) -> AnalysedClip:
     series = load_series(path, params, progress)
-    return ClipResult(str(path), analyze_series(series, params, affected_side), series)
+    return AnalysedClip(str(path), analyze_series(series, params, affected_side), series)

@@ -59,13 +59,13 @@ def measure_clip(clip: str, output: str, affected_side: str | None = None) -> Cl
     start = time.perf_counter()
     try:
         result = analyze_clip(clip, DEFAULT_PARAMS, affected_side=affected_side)
-        write_json(result.summary, output)
+        write_json(result.result, output)
     except ClipError as exc:
         return ClipOutcome(clip, None, 0, time.perf_counter() - start, str(exc))
     except OSError as exc:
         return ClipOutcome(clip, None, 0, time.perf_counter() - start,
                            f"Could not write '{output}': {exc.strerror or exc}.")
-    return ClipOutcome(clip, output, int(result.summary.get("frames", 0)), time.perf_counter() - start)
+    return ClipOutcome(clip, output, int(result.result.frames), time.perf_counter() - start)
 
 
 def _size(path: Path) -> int:

@@ -67,10 +67,9 @@ def _whole(x: float) -> str:
     return str(int(round(x)))
 
 
-def format_expressions(summary: dict) -> list[str]:
-    """Lines for the `analyze` summary; empty when the clip was not looked at for expressions."""
-    segments = summary.get("expressions")
-    oo = summary.get("oral_ocular")
+def format_expressions(segments, oo) -> list[str]:
+    """Lines for the `analyze` summary from a result's `expressions` and `oral_ocular` documents;
+    empty when the clip was not looked at for expressions."""
     if segments is None or oo is None:
         return []
     lines = ["", "  Expressions found (subject's sides; sizes against the clip's rest):"]

@@ -46,6 +46,7 @@ import numpy as np
 
 from synkimeter.core.task_check import check_task
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.saving import SavedClip, keep_clip
 
 SIDES = ("right", "left")
 
@@ -414,7 +415,7 @@ class ProtocolRunner:
             setup = median_setup(self._clip_setups)
             if setup is not None:
                 summary["setup"] = setup.to_dict()
-            saved = self.store.save_clip(clip, summary=summary, analysis=analysis, series=series, video=video)
+            saved = keep_clip(self.store, clip, summary=summary, analysis=analysis, series=series, video=video)
             result = self._result(task, saved, analysis)
             if check is not None:
                 result.text += f" ({check.words()})"
@@ -437,7 +438,8 @@ class ProtocolRunner:
             self.phase = "done"
             self.message = "All done. Thank you! Your results are saved."
 
-    def _result(self, task: Task, clip, analysis) -> TaskResult:
+    def _result(self, task: Task, saved: SavedClip, analysis) -> TaskResult:
+        clip = saved.clip
         summary = analysis.summary
         values: dict = {}
         if task.key == "natural_blinking":
@@ -452,13 +454,12 @@ class ProtocolRunner:
             text = (f"{task.title}: {n} blink{'s' if n != 1 else ''}; mouth corners moved "
                     + (", ".join(parts) if parts else "(not enough blinks to measure)"))
         elif task.key in ("smile", "pucker"):
-            row = self.store.result_row(clip) or {}
             parts = []
             for side in SIDES:
-                v = row.get(f"{side}_narrowing_pct")
-                if v is not None:
-                    values[side] = float(v)
-                    parts.append(f"{side} {v:.0f} %")
+                n = saved.narrowing.get(side)
+                if n is not None and math.isfinite(n.pct):
+                    values[side] = float(n.pct)
+                    parts.append(f"{side} {n.pct:.0f} %")
             text = f"{task.title}: eyes narrowed " + (", ".join(parts) if parts else "(no rest to compare with)")
         elif task.key in ("gentle_closure", "forceful_blink"):
             n = len(summary.get("blinks") or []) + len(summary.get("eye_closures") or [])

@@ -1,0 +1,196 @@
+"""Keeping a measured clip in the store, and importing a video into a patient's record.
+
+The measuring happens here; the store is given finished documents and numbers and only keeps them:
+a clip's result document (with its task and eye-fissure levels), how much each eye narrowed in the
+session's smile and pucker against its rest clip, and the session's ocular synkinesis score.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from synkimeter.core.analysis import ClipAnalysis
+from synkimeter.core.anatomy import SIDES
+from synkimeter.core.oral_ocular import FissureLevel, Narrowing, clip_fissure_levels, narrowing, ocular_synkinesis_score
+from synkimeter.core.results import finite, jsonable, number
+from synkimeter.io.files import not_a_file
+from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.store.database import (
+    MAX_IMPORT_MB,
+    SESSION_KINDS,
+    Clip,
+    ImportResult,
+    SessionScores,
+    Store,
+    StoreError,
+    check_pseudonym,
+    check_side,
+    parse_date,
+)
+from synkimeter.usecases.analyze import ClipError, analyze_clip
+
+# The guided tasks whose eye-fissure levels make the session's oral-ocular result.
+FISSURE_TASKS = ("rest", "smile", "pucker")
+
+
+@dataclass(frozen=True)
+class SavedClip:
+    clip: Clip
+    # How much each eye narrowed in this clip against the session's rest clip (smile and pucker
+    # clips with a rest to compare with; empty otherwise).
+    narrowing: dict[str, Narrowing]
+
+
+def clip_document(clip: Clip, analysis: ClipAnalysis | None = None,
+                  summary: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict | None]:
+    """(the result document the store keeps, the eye-fissure levels per side): the analysis's
+    result with the clip's task and its fissure levels (open-eye and during the task)."""
+    if summary is None and analysis is not None:
+        summary = analysis.summary
+    if summary is None:
+        raise StoreError("A clip needs its measurement to be saved.")
+    document = jsonable(dict(summary))
+    document["task"] = clip.task
+    levels = None
+    if analysis is not None:
+        found = clip_fissure_levels(analysis)
+        levels = {side: {kind: {"mm": finite(lv.mm), "se_mm": finite(lv.se_mm), "frames": lv.n_frames}
+                         for kind, lv in by_kind.items()} for side, by_kind in found.items()}
+        document["fissure_levels"] = levels
+    elif isinstance(document.get("fissure_levels"), dict):
+        levels = document["fissure_levels"]
+    return document, levels
+
+
+def _level(levels: dict | None, side: str, kind: str) -> FissureLevel | None:
+    item = ((levels or {}).get(side) or {}).get(kind) or {}
+    mm = item.get("mm")
+    if mm is None:
+        return None
+    se = item.get("se_mm")
+    return FissureLevel(float(mm), float("nan") if se is None else float(se), int(item.get("frames") or 0))
+
+
+def session_scores(store: Store, clip: Clip, document: dict[str, Any],
+                   levels: dict | None) -> tuple[SessionScores, dict[str, Narrowing]]:
+    """The session's oral-ocular numbers once `clip` is in it: each smile and pucker clip's narrowing
+    against the rest clip (the latest complete clip of each task counts), and the ocular score; and
+    this clip's own narrowing per side (empty unless it is a smile or pucker with a rest to compare)."""
+    latest = {c.task: (c.id, store.fissure_levels(c)) for c in store.clips(store.session(clip.session_id))
+              if c.status == "complete" and c.task in FISSURE_TASKS and c.id != clip.id}
+    if clip.task in FISSURE_TASKS:
+        latest[clip.task] = (clip.id, levels)
+    rest = latest.get("rest")
+    narrow_rows: dict[int, tuple[float | None, ...]] = {}
+    narrows: dict[str, dict[str, Narrowing]] = {}
+    own: dict[str, Narrowing] = {}
+    for task in ("smile", "pucker"):
+        if task not in latest:
+            continue
+        clip_id, task_levels = latest[task]
+        by_side: dict[str, Narrowing] | None = {}
+        for side in SIDES:
+            open_level = _level(rest[1], side, "open") if rest else None
+            active = _level(task_levels, side, "active")
+            if open_level is None or active is None:
+                by_side = None
+                break
+            by_side[side] = narrowing(open_level, active)
+        values: list[float | None] = []
+        for side in SIDES:
+            n = by_side[side] if by_side else None
+            values += [finite(n.pct), finite(n.ci95_pct[0]), finite(n.ci95_pct[1])] if n else [None] * 3
+        narrow_rows[clip_id] = tuple(values)
+        if by_side:
+            narrows[task] = by_side
+            if clip_id == clip.id:
+                own = by_side
+    patient = store.patient_by_id(store.session(clip.session_id).patient_id)
+    if not latest:
+        # A session without the guided rest, smile and pucker clips (an imported free clip) takes
+        # its ocular score from the smiles and puckers found in its own clip(s): the newest that has one.
+        documents = [document] + [store.summary(c) or {} for c in reversed(store.clips(store.session(clip.session_id)))
+                                  if c.status == "complete" and c.id != clip.id]
+        for doc in documents:
+            score = ((doc.get("oral_ocular") or {}).get("ocular_synkinesis")) or {}
+            if number(score.get("score")) is not None:
+                ci = score.get("ci95") or [None, None]
+                return SessionScores(narrow_rows, (finite(score["score"]), finite(ci[0]),
+                                                   finite(ci[1]), score.get("affected_side"))), own
+    score = ocular_synkinesis_score(narrows, patient.affected_side if patient else None)
+    return SessionScores(narrow_rows, (finite(score.score), finite(score.ci95[0]), finite(score.ci95[1]),
+                                       score.affected_side if narrows else None)), own
+
+
+def save_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None, summary: dict | None = None,
+              series=None, video: str | os.PathLike | None = None) -> Clip:
+    """Keep a measured clip (see `keep_clip`); the clip as recorded complete."""
+    return keep_clip(store, clip, analysis=analysis, summary=summary, series=series, video=video).clip
+
+
+def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None, summary: dict | None = None,
+              series=None, video: str | os.PathLike | None = None) -> SavedClip:
+    """Keep a measured clip: its document, landmarks and video, and the session's updated
+    oral-ocular numbers, in one transaction (StoreError, and nothing of the clip kept, on failure)."""
+    document, levels = clip_document(clip, analysis, summary)
+    try:
+        scores, narrowed = session_scores(store, clip, document, levels)
+    except (TypeError, ValueError) as exc:  # a foreign or damaged stored document
+        raise StoreError(f"The session's earlier results could not be read ({exc}).") from exc
+    saved = store.save_clip(clip, document=document, levels=levels, series=series, video=video, scores=scores)
+    return SavedClip(saved, narrowed)
+
+
+def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind: str = "follow-up",
+                 task: str = "natural_blinking", date: str | None = None, affected_side: str | None = None,
+                 protocol: str = "import", notes: str = "", params: AnalysisParams | None = None,
+                 progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+    """Analyse an existing clip, copy it into the store with its landmarks and result, and record a
+    complete session. Creates the patient if new. On failure nothing is left behind."""
+    params = params or DEFAULT_PARAMS
+    if kind not in SESSION_KINDS:
+        raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
+    check_side(affected_side)
+    check_pseudonym(pseudonym)
+    started_at = parse_date(date) if date else None
+    video = Path(video)
+    problem = not_a_file(video)
+    if problem:
+        raise StoreError(problem)
+    size_mb = video.stat().st_size / 2**20
+    if size_mb > MAX_IMPORT_MB:
+        raise StoreError(f"'{video}' is {size_mb:.0f} MB; an import keeps videos of up to {MAX_IMPORT_MB} MB: "
+                         "cut it to the part that shows the task (a minute or two is plenty).")
+    existing = store.patient(pseudonym)
+    side = affected_side or (existing.affected_side if existing else None)
+    try:
+        result = analyze_clip(video, params, affected_side=side, progress=progress)
+    except ClipError as exc:
+        raise StoreError(str(exc)) from exc
+    if not started_at:
+        started_at = datetime.fromtimestamp(video.stat().st_mtime).replace(microsecond=0).isoformat()
+    patient, created = store.get_or_create_patient(pseudonym, affected_side)
+    session = None
+    try:
+        session = store.start_session(patient, kind, protocol=protocol, notes=notes, started_at=started_at)
+        clip = store.begin_clip(session, task, source_name=video.name)
+        clip = save_clip(store, clip, analysis=result.analysis, series=result.series, video=video)
+        session = store.finish_session(session, "complete")
+    except BaseException:
+        with contextlib.suppress(StoreError):
+            if session is not None:
+                store.delete_session(session)
+            if created:
+                store.delete_patient_row(patient)
+        raise
+    return ImportResult(patient, created, session, clip, store.summary(clip) or {})
+
+
+__all__ = ["FISSURE_TASKS", "SavedClip", "clip_document", "import_video", "keep_clip", "save_clip", "session_scores"]
