@@ -30,7 +30,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from synkimeter.capture import VideoFileSource  # noqa: E402
 from synkimeter.landmarks import FaceMeshExtractor  # noqa: E402
-from synkimeter.params import DEFAULT_PARAMS  # noqa: E402
+from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 from synkimeter.usecases.practice import PracticeJudge  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
@@ -40,12 +40,12 @@ BUDGET_MS = 150.0
 def run_clip(path: Path, target_mm: float) -> tuple[list[float], list[float], list[float], list[float]]:
     truth = json.loads(path.with_suffix(".truth.json").read_text())
     apexes = np.array([b["apex_s"] for b in truth["blinks"]])
-    judge = PracticeJudge("blink", "right", target_mm, DEFAULT_PARAMS, count=1000)
+    judge = PracticeJudge("blink", "right", target_mm, DEFAULT_SETTINGS, count=1000)
     latencies, push_ms, mesh_ms, verdict_ms = [], [], [], []
     source = VideoFileSource(str(path))
     source.open()
     try:
-        with FaceMeshExtractor(DEFAULT_PARAMS) as mesh:
+        with FaceMeshExtractor(DEFAULT_SETTINGS) as mesh:
             for frame in source:
                 t0 = time.perf_counter()
                 obs = mesh.process(frame.image, frame.timestamp_s)
@@ -69,7 +69,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--target-mm", type=float, default=1.3)
     args = parser.parse_args()
-    print(f"cores: {os.cpu_count()}; judge window {1000 * DEFAULT_PARAMS.practice_judge_window_s:.0f} ms after the apex")
+    print(f"cores: {os.cpu_count()}; judge window {1000 * DEFAULT_SETTINGS.practice_judge_window_s:.0f} ms after the apex")
     lat_all, push_all, mesh_all, verdict_all = [], [], [], []
     for name in args.clips:
         for _ in range(args.repeats):

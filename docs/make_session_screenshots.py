@@ -22,7 +22,7 @@ def main(out: Path) -> None:
     from synkimeter.capture import FrameSource, VideoFileSource
     from synkimeter.capture.sources import Frame
     from synkimeter.gui.main_window import MainWindow
-    from synkimeter.params import DEFAULT_PARAMS
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
     from synkimeter.store import Store
     from synkimeter.usecases.saving import import_video
 
@@ -64,7 +64,7 @@ def main(out: Path) -> None:
                                 ("healthy.mp4", "follow-up", "2026-04-06")):
             import_video(store, SAMPLES / clip, "PX-0042", kind=kind, date=day, affected_side="right")
 
-    window = MainWindow(DEFAULT_PARAMS, cameras=[])
+    window = MainWindow(DEFAULT_SETTINGS, cameras=[])
     window.resize(1366, 860)
     window.show()
 

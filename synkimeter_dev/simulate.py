@@ -10,7 +10,7 @@ import numpy as np
 
 from synkimeter.core.anatomy import COMMISSURE, IRIS_HORIZONTAL, IRIS_CENTRE, LOWER_LID, SIDES, UPPER_LID
 from synkimeter.data import base_face
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 
 
@@ -18,7 +18,7 @@ from synkimeter.params import DEFAULT_PARAMS
 def base_mm_per_px(face: np.ndarray | None = None) -> float:
     face = base_face() if face is None else face
     diam = np.mean([np.linalg.norm(face[a, :2] - face[b, :2]) for a, b in IRIS_HORIZONTAL.values()])
-    return DEFAULT_PARAMS.iris_diameter_mm / float(diam)
+    return DEFAULT_SETTINGS.iris_diameter_mm / float(diam)
 
 
 @dataclass

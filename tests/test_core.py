@@ -7,7 +7,7 @@ from synkimeter.core.align import align_to_reference, similarity_transforms
 from synkimeter.core.analysis import MeasurementError, analyze_landmarks
 from synkimeter.core.blinks import hysteresis
 from synkimeter_dev.simulate import SimBlink, base_face, regular_blinks, simulate
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 
 def test_known_head_motion_is_removed_below_a_hundredth_of_a_mm():
@@ -139,7 +139,7 @@ def test_frames_without_face_are_excluded_and_counted():
 
 
 def test_params_have_one_home():
-    assert AnalysisParams.from_dict(DEFAULT_PARAMS.to_dict()) == DEFAULT_PARAMS
+    assert Settings.from_dict(DEFAULT_SETTINGS.to_dict()) == DEFAULT_SETTINGS
 
 
 def test_blink_averaged_interval_is_never_below_zero():
@@ -147,14 +147,14 @@ def test_blink_averaged_interval_is_never_below_zero():
 
     # Three blinks that disagree (up 0.5, down 0.4, still): the average is small and its interval,
     # +-0.5 mm wide, starts at 0 rather than below it.
-    n_grid = bta_grid(DEFAULT_PARAMS).size
+    n_grid = bta_grid(DEFAULT_SETTINGS).size
     up = np.repeat(np.array([[0.5], [-0.4], [0.0]]), n_grid, axis=1)
     out = np.zeros_like(up)
-    still = average_movement(up, out, DEFAULT_PARAMS)
+    still = average_movement(up, out, DEFAULT_SETTINGS)
     low, high = still["peak_ci95_mm"]
     assert low == 0.0 < still["peak_mm"] < high
     # A clear 2 mm pull keeps its symmetric interval.
-    pulled = average_movement(up + 2.0, out, DEFAULT_PARAMS)
+    pulled = average_movement(up + 2.0, out, DEFAULT_SETTINGS)
     low, high = pulled["peak_ci95_mm"]
     assert 0 < low < pulled["peak_mm"] < high
     assert pulled["peak_mm"] - low == pytest.approx(high - pulled["peak_mm"])

@@ -5,13 +5,13 @@ import pytest
 
 from synkimeter.capture._cv import cv2
 from synkimeter.landmarks.flow import LandmarkFlow, window_px
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 CORNERS = np.array([[200.0, 240.0], [320.0, 240.0]], np.float32)  # right, left (mouth 120 px wide)
 DT_S = 1 / 30
 MOUTH_PX = 120.0
 # The mechanics below start following at once; the settling after a face is found is tested apart.
-NO_SETTLING = DEFAULT_PARAMS.with_overrides(optical_flow_settle_s=0.0)
+NO_SETTLING = DEFAULT_SETTINGS.with_overrides(optical_flow_settle_s=0.0)
 
 
 def _step(flow, frame, mesh_xy, timestamp_s):
@@ -87,7 +87,7 @@ def test_the_corner_is_held_to_the_mesh_on_a_leash():
     # as the leash (5 % of the 120 px mouth), then is pulled slowly home.
     moved = CORNERS + np.float32([20.0, 0.0])
     out = _step(flow, frame, moved, DT_S)
-    leash_px = DEFAULT_PARAMS.optical_flow_leash_mouth * MOUTH_PX
+    leash_px = DEFAULT_SETTINGS.optical_flow_leash_mouth * MOUTH_PX
     assert np.linalg.norm(out - moved, axis=1) == pytest.approx([leash_px, leash_px], abs=0.05)
     for k in range(2, 400):
         out = _step(flow, frame, moved, k * DT_S)
@@ -103,7 +103,7 @@ def test_no_face_and_gaps_restart_at_the_mesh():
     elsewhere = CORNERS + 7.0
     assert np.array_equal(_step(flow, _shifted(texture, 0, 0), elsewhere, 2 * DT_S), elsewhere)
     # A gap in time longer than max_gap_s: the image between is unknown, so no flow across it.
-    later_s = 2 * DT_S + DEFAULT_PARAMS.optical_flow_max_gap_s + 0.1
+    later_s = 2 * DT_S + DEFAULT_SETTINGS.optical_flow_max_gap_s + 0.1
     assert np.array_equal(_step(flow, _shifted(texture, 5, 5), CORNERS, later_s), CORNERS)
     # Time running backwards (a new clip fed to the same extractor) restarts too.
     assert np.array_equal(_step(flow, _shifted(texture, 0, 0), elsewhere, 0.0), elsewhere)
@@ -131,15 +131,15 @@ def test_points_leaving_the_picture_fall_back_to_the_mesh_without_error():
         outside = CORNERS + np.float32([x, 0.0])
         out = _step(flow, frame, outside, k * DT_S)
         assert np.isfinite(out).all()
-        assert np.linalg.norm(out - outside, axis=1).max() <= DEFAULT_PARAMS.optical_flow_leash_mouth * MOUTH_PX + 1e-3
+        assert np.linalg.norm(out - outside, axis=1).max() <= DEFAULT_SETTINGS.optical_flow_leash_mouth * MOUTH_PX + 1e-3
     # a picture that is not 8-bit is left to the mesh
     assert np.array_equal(_step(flow, frame.astype(np.uint16), CORNERS, 10 * DT_S), CORNERS)
 
 
 def test_just_after_the_face_is_found_the_points_are_the_mesh_s_own():
     texture = _texture()
-    flow = LandmarkFlow(DEFAULT_PARAMS)
-    settle_s = DEFAULT_PARAMS.optical_flow_settle_s
+    flow = LandmarkFlow(DEFAULT_SETTINGS)
+    settle_s = DEFAULT_SETTINGS.optical_flow_settle_s
     # The mesh's first frames are off (it settles onto the face), while the picture is still.
     frame = _shifted(texture, 0, 0)
     times = np.arange(0, settle_s + 0.2, DT_S)

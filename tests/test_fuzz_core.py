@@ -22,7 +22,7 @@ from synkimeter.core.blinks import Blinks, detect_blinks  # noqa: E402
 from synkimeter.core.ocular_oral import MouthTraces, blink_triggered_average  # noqa: E402
 from synkimeter_dev.simulate import base_face, regular_blinks, simulate  # noqa: E402
 from synkimeter.core.results import jsonable  # noqa: E402
-from synkimeter.params import DEFAULT_PARAMS  # noqa: E402
+from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                         HealthCheck.data_too_large])
@@ -239,7 +239,7 @@ def test_blink_triggered_average_on_random_traces(data):
     )
     onsets = data.draw(hnp.arrays(np.float64, st.integers(0, 8),
                                   elements=st.one_of(st.floats(-10, 20), st.just(np.nan), st.just(np.inf))))
-    result = _quietly(blink_triggered_average, t, onsets, traces, DEFAULT_PARAMS)
+    result = _quietly(blink_triggered_average, t, onsets, traces, DEFAULT_SETTINGS)
     if not isinstance(result, ValueError):
         assert set(result) >= {"time_s", "n", "left", "right"}
         for side in ("left", "right"):

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 
 from synkimeter.gui.practice import PracticePanel, verdict_text  # noqa: E402
-from synkimeter.params import DEFAULT_PARAMS  # noqa: E402
+from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 from synkimeter.store import Store  # noqa: E402
 
 CLIP = Path(__file__).resolve().parents[1] / "sample_videos" / "right_3mm.mp4"
@@ -24,7 +24,7 @@ def test_practice_panel_judges_a_short_set_and_keeps_it(qtbot, tmp_path):
     default goal (1.0 mm, no baseline stored), shown at once, then the summary, and the set is in
     the patient's history."""
     data = tmp_path / "data"
-    panel = PracticePanel(DEFAULT_PARAMS, store_factory=lambda: Store(data), patient="PX-GUI", side="right",
+    panel = PracticePanel(DEFAULT_SETTINGS, store_factory=lambda: Store(data), patient="PX-GUI", side="right",
                           source=str(CLIP), count=2)
     qtbot.addWidget(panel)
     panel.resize(1100, 650)

@@ -14,7 +14,7 @@ from synkimeter.capture import CameraSource, SourceError, VideoFileSource
 from synkimeter.core.anatomy import LATERAL_CANTHUS, N_LANDMARKS
 from synkimeter.landmarks import FaceMeshExtractor, LandmarkSeries, extract_landmarks
 from synkimeter.landmarks.flow import FLOW_INDICES
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 skimage_data = pytest.importorskip("skimage.data")
 
@@ -89,7 +89,7 @@ def test_follows_the_largest_of_two_faces(head):
 
 def test_params_decide_how_many_faces(head):
     image, _ = two_faces(head)
-    with FaceMeshExtractor(DEFAULT_PARAMS.with_overrides(max_faces=1)) as mesh:
+    with FaceMeshExtractor(DEFAULT_SETTINGS.with_overrides(max_faces=1)) as mesh:
         assert mesh.process(image).n_faces == 1
 
 
@@ -201,10 +201,10 @@ def test_extract_landmarks_over_a_clip(tmp_path, face_frame):
     # the mouth corners come from the optical flow, which follows the picture's 9 px closely (here
     # from the first frame on: normally the mesh settles for half a second first)
     assert series.optical_flow_points == FLOW_INDICES.tolist()
-    followed = extract_landmarks(clip, DEFAULT_PARAMS.with_overrides(optical_flow_settle_s=0.0))
+    followed = extract_landmarks(clip, DEFAULT_SETTINGS.with_overrides(optical_flow_settle_s=0.0))
     corner_dx = followed.points[9, [61, 291], 0] - followed.points[0, [61, 291], 0]
     assert corner_dx == pytest.approx([9.0, 9.0], abs=0.5)
-    mesh_only = extract_landmarks(clip, DEFAULT_PARAMS.with_overrides(optical_flow=False))
+    mesh_only = extract_landmarks(clip, DEFAULT_SETTINGS.with_overrides(optical_flow=False))
     assert mesh_only.optical_flow_points == []
 
 

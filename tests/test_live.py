@@ -11,7 +11,7 @@ from synkimeter.core.anatomy import MEASURED
 from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
 from synkimeter.usecases.live import NOTICE_NO_FACE, NOTICE_OK, NOTICE_TOO_FAR, LiveEngine
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 MEDIAN_TOL_MM = 0.2
 
@@ -88,7 +88,7 @@ def test_one_sided_blinks_count_for_their_eye():
 
 
 def test_memory_stays_bounded_over_a_long_feed():
-    params = DEFAULT_PARAMS
+    params = DEFAULT_SETTINGS
     engine = LiveEngine(params)
     buffer_bytes = engine.nbytes
     track = simulate(240.0, blinks=regular_blinks(240.0), coupling_mm={"right": 2.0}, jitter_px=0.3, seed=7)
@@ -152,7 +152,7 @@ def test_symmetry_measures():
     raised = symmetry_with_corner_shift(track, a, up_mm=2.0)
     assert np.nanmedian(raised - sym.height_diff_mm) == pytest.approx(2.0, abs=0.05)
     iris = iris_diameter_image_px(MEASURED.take(track.points), MEASURED)
-    assert np.all(iris > DEFAULT_PARAMS.min_iris_diameter_px)
+    assert np.all(iris > DEFAULT_SETTINGS.min_iris_diameter_px)
     assert np.all(np.abs(facing_yaw_deg(MEASURED.take(track.points), MEASURED)) < 10)
 
 

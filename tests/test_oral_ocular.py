@@ -17,7 +17,7 @@ from synkimeter.core.oral_ocular import (
     oral_ocular_from_analyses,
 )
 from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 
 def test_event_mask_matches_a_loop():
@@ -68,7 +68,7 @@ def test_score_healthy_synkinetic_and_weights():
     assert score.affected_side == "right"
     pucker = 100 * 0.70 / 0.98
     smile = 100 * 0.55 / 0.80
-    w = DEFAULT_PARAMS
+    w = DEFAULT_SETTINGS
     assert score.per_task["pucker"]["score"] == pytest.approx(pucker, abs=0.01)
     assert score.score == pytest.approx((w.pucker_weight * pucker + w.smile_weight * smile)
                                         / (w.pucker_weight + w.smile_weight), abs=0.01)

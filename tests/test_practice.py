@@ -19,7 +19,7 @@ import pytest
 
 from synkimeter.usecases.saving import import_video
 from synkimeter_dev.simulate import SimBlink, simulate
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 from synkimeter.usecases.practice import (
     Baseline,
     Metronome,
@@ -67,7 +67,7 @@ def _truth_apexes(name: str) -> np.ndarray:
 
 
 def _run(series, target: float, side: str = "right", count: int = 20) -> PracticeJudge:
-    judge = PracticeJudge("blink", side, target, DEFAULT_PARAMS, count=count)
+    judge = PracticeJudge("blink", side, target, DEFAULT_SETTINGS, count=count)
     replay(judge, series.timestamps_s, series.points)
     return judge
 
@@ -78,7 +78,7 @@ def test_target_from_the_patients_baseline(store):
     # right_3mm imposes 3 mm; the target is half the baseline (to 0.1 mm)
     assert plan.baseline is not None and plan.baseline.value == pytest.approx(3.0, rel=0.15)
     assert plan.target == pytest.approx(plan.baseline.value / 2, abs=0.051)
-    assert plan.target >= DEFAULT_PARAMS.healthy_floor_mm
+    assert plan.target >= DEFAULT_SETTINGS.healthy_floor_mm
     assert "baseline" in plan.why
 
 
@@ -88,13 +88,13 @@ def test_coupled_blinks_are_judged_coupled_and_land_in_the_history(clips, store)
     attempts = judge.attempts
     apexes = _truth_apexes("right_3mm")
     # every blink after the set's first 1.5 s (calibration) is found, once, near its true apex
-    assert len(attempts) == int((apexes > DEFAULT_PARAMS.practice_calibration_s).sum()) == 9
+    assert len(attempts) == int((apexes > DEFAULT_SETTINGS.practice_calibration_s).sum()) == 9
     for a in attempts:
         assert np.min(np.abs(apexes - a.apex_s)) < 0.07
         assert a.judged and a.clean is False, a
         assert a.value == pytest.approx(2.5, abs=0.5)  # the offline analysis reads 2.2-2.7 mm
         assert a.other_value < 1.2
-        assert a.decided_s - a.apex_s <= DEFAULT_PARAMS.practice_judge_window_s + 0.034
+        assert a.decided_s - a.apex_s <= DEFAULT_SETTINGS.practice_judge_window_s + 0.034
     result = judge.result(started_at="2025-02-03T18:00:00", source_name="right_3mm.mp4")
     assert result.score == 0.0 and result.median_value == pytest.approx(2.5, abs=0.3)
     set_id, hist = save_set(store, PATIENT, result)
@@ -124,7 +124,7 @@ def test_clean_blinks_are_judged_clean_and_land_in_the_history(clips, store):
 def test_healthy_clip_against_the_healthy_floor(clips):
     """At the strictest goal there is (0.4 mm, the healthy floor), the healthy clip's blinks are still
     mostly clean: the per-blink reading of a still, healthy face is 0.2-0.45 mm."""
-    judge = _run(clips["healthy"][0], DEFAULT_PARAMS.healthy_floor_mm)
+    judge = _run(clips["healthy"][0], DEFAULT_SETTINGS.healthy_floor_mm)
     assert judge.result().score >= 0.75
 
 
@@ -146,7 +146,7 @@ def test_no_face_is_not_judged():
     assert judge.status.phase == "waiting" and judge.calibration is None
 
 
-def _with_mouth(track, kind, cues, p=DEFAULT_PARAMS):
+def _with_mouth(track, kind, cues, p=DEFAULT_SETTINGS):
     """The track's mouth does the asked movement in each hold: a pucker brings both corners inwards
     by 10 % of the mouth's width each, a smile moves both 6 mm up and out."""
     from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE
@@ -174,7 +174,7 @@ def test_a_round_whose_mouth_never_moves_is_not_seen_never_clean(kind):
     """A face that never puckers (or smiles) does not score clean rounds: each is 'not seen'."""
     from synkimeter.usecases.practice import REASON_NOT_SEEN
 
-    p = DEFAULT_PARAMS
+    p = DEFAULT_SETTINGS
     first = p.practice_calibration_s + p.practice_move_interval_s / 3
     cues = [first + k * p.practice_move_interval_s for k in range(3)]
     track = simulate(duration_s=cues[-1] + p.practice_move_interval_s, jitter_px=0.25, seed=6)
@@ -191,7 +191,7 @@ def test_a_round_whose_mouth_never_moves_is_not_seen_never_clean(kind):
 def test_eye_narrowing_during_pucker_and_smile(kind):
     """Oral-ocular direction on constructed tracks: a right eye that narrows by ~30 % in each hold is
     told at once; one that stays open (a blink in each hold, left out) is clean."""
-    p = DEFAULT_PARAMS
+    p = DEFAULT_SETTINGS
     cal_end = p.practice_calibration_s
     first = cal_end + p.practice_move_interval_s / 3
     cues = [first + k * p.practice_move_interval_s for k in range(3)]
@@ -225,7 +225,7 @@ def test_metronome():
 
 
 def test_targets_start_from_baseline_floor_and_tighten():
-    p = DEFAULT_PARAMS
+    p = DEFAULT_SETTINGS
     base = Baseline(2.56, "2025-01-10", "right")
     assert plan_target("blink", base, [], p).target == pytest.approx(1.3)
     assert plan_target("blink", Baseline(0.5, "2025-01-10", "right"), [], p).target == p.healthy_floor_mm
@@ -264,7 +264,7 @@ def test_streak_and_weeks():
     assert weeks[-1].score == pytest.approx((10 + 11 + 12) / 60)
     assert math.isnan(weeks[0].score)
     h = history(sets, today)
-    assert h.streak_days == 3 and h.sets_today == 1 and len(h.weeks) == DEFAULT_PARAMS.practice_trend_weeks
+    assert h.streak_days == 3 and h.sets_today == 1 and len(h.weeks) == DEFAULT_SETTINGS.practice_trend_weeks
 
 
 def test_practice_command_registers_its_options():

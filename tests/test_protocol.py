@@ -21,7 +21,7 @@ import pytest
 
 from fakes import UnpluggedCamera
 from synkimeter.capture import VideoFileSource
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 from synkimeter.usecases.protocol import PROTOCOL_KEYS, ProtocolRunner, protocol, record_protocol
 from synkimeter.store import DB_NAME, Store
 
@@ -33,7 +33,7 @@ SHORT = dict(protocol_countdown_s=0.3, protocol_rest_s=2.0, protocol_blinking_s=
              # the set-up check passes at the first right frame, so the tasks fall where the clips' blinks
              # are (the check itself: test_setup_check.py)
              protocol_setup_hold_s=0.0)
-PARAMS = DEFAULT_PARAMS.with_overrides(**SHORT)
+PARAMS = DEFAULT_SETTINGS.with_overrides(**SHORT)
 
 
 @pytest.fixture
@@ -66,14 +66,14 @@ def test_protocols_are_defined_once_from_params():
     assert [t.key for t in full.tasks] == ["rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker"]
     assert home.default_kind == "self-check"
     blinking = full.tasks[1]
-    assert blinking.duration_s == DEFAULT_PARAMS.protocol_blinking_s == 20.0
+    assert blinking.duration_s == DEFAULT_SETTINGS.protocol_blinking_s == 20.0
     smile = full.tasks[4]
     assert smile.repetitions == 3 and sum(s.action for s in smile.steps) == 3
-    assert smile.duration_s == pytest.approx(DEFAULT_PARAMS.protocol_lead_in_s + 3 * (
-        DEFAULT_PARAMS.protocol_hold_s + DEFAULT_PARAMS.protocol_relax_s))
+    assert smile.duration_s == pytest.approx(DEFAULT_SETTINGS.protocol_lead_in_s + 3 * (
+        DEFAULT_SETTINGS.protocol_hold_s + DEFAULT_SETTINGS.protocol_relax_s))
     # the step shown at a time
-    i, step, left = smile.step_at(DEFAULT_PARAMS.protocol_lead_in_s + 0.5)
-    assert step.action and step.repetition == 1 and left == pytest.approx(DEFAULT_PARAMS.protocol_hold_s - 0.5)
+    i, step, left = smile.step_at(DEFAULT_SETTINGS.protocol_lead_in_s + 0.5)
+    assert step.action and step.repetition == 1 and left == pytest.approx(DEFAULT_SETTINGS.protocol_hold_s - 0.5)
     short = protocol("full", PARAMS)
     assert short.duration_s(PARAMS) == pytest.approx(20.0)
     assert short.tasks[4].repetitions == 2
@@ -152,10 +152,10 @@ def test_stopping_keeps_finished_tasks(tmp_path):
 KILL_SCRIPT = textwrap.dedent("""
     import sys
     from synkimeter.capture import VideoFileSource
-    from synkimeter.params import DEFAULT_PARAMS
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
     from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
     from synkimeter.store import Store
-    params = DEFAULT_PARAMS.with_overrides(**{short!r})
+    params = DEFAULT_SETTINGS.with_overrides(**{short!r})
     store = Store(sys.argv[1])
     patient = store.add_patient("KILLED-1", "right")
     runner = ProtocolRunner(store, patient, protocol("full", params), "baseline", params)

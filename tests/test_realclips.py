@@ -125,13 +125,13 @@ def test_aligned_mouth_corners_never_run_away(realclips_dir, name):
     """Smiles, grimaces, long closures and head turns: head-motion removal must not turn them into
     tens of millimetres (a maximal smile moves a corner 10-15 mm). Frames past the plausibility
     bound are left out of the traces and counted, never shown as movement."""
-    from synkimeter.params import DEFAULT_PARAMS
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
     result = analyze_clip(realclips_dir / f"{name}.mp4")
     traces = result.analysis.traces
     for side in ("right", "left"):
         d = np.hypot(traces.up_mm[side], traces.out_mm[side])
-        assert np.nanmax(d) <= DEFAULT_PARAMS.max_commissure_excursion_mm + 1.0
+        assert np.nanmax(d) <= DEFAULT_SETTINGS.max_commissure_excursion_mm + 1.0
         up, out = traces.up_mm[side], traces.out_mm[side]
         assert np.nanmax(np.hypot(up - np.nanmedian(up), out - np.nanmedian(out))) < 25.0
     assert result.summary["implausible_frames"] == int(np.sum(traces.implausible))

@@ -393,9 +393,9 @@ def test_below_the_floor_no_severity_is_given(tmp_path, capsys):
 
 
 def test_frame_rate_thresholds_live_in_params():
-    from synkimeter.params import DEFAULT_PARAMS
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
-    assert DEFAULT_PARAMS.min_frame_rate_fps < DEFAULT_PARAMS.low_frame_rate_fps < 15.0
+    assert DEFAULT_SETTINGS.min_frame_rate_fps < DEFAULT_SETTINGS.low_frame_rate_fps < 15.0
 
 
 # --------------------------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from synkimeter.usecases import setup_check as sc
 from fakes import WrappedClip
 from synkimeter.capture import VideoFileSource
 from synkimeter_dev.simulate import base_face
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
 from synkimeter.store import Store
 
@@ -44,7 +44,7 @@ def _turned(yaw_deg: float = 0.0, chin_up_deg: float = 0.0) -> np.ndarray:
 
 
 def _check(points=FACE, image=None, baseline=None):
-    return sc.check_setup(points, _image() if image is None else image, W, H, baseline, DEFAULT_PARAMS)
+    return sc.check_setup(points, _image() if image is None else image, W, H, baseline, DEFAULT_SETTINGS)
 
 
 def test_a_frontal_centred_well_lit_face_is_ok():
@@ -140,7 +140,7 @@ class ShrunkSource(WrappedClip):
             yield replace(frame, image=canvas)
 
 
-SHORT = DEFAULT_PARAMS.with_overrides(protocol_countdown_s=0.3, protocol_rest_s=2.0, protocol_blinking_s=3.0,
+SHORT = DEFAULT_SETTINGS.with_overrides(protocol_countdown_s=0.3, protocol_rest_s=2.0, protocol_blinking_s=3.0,
                                       protocol_repetitions=1, protocol_lead_in_s=0.3, protocol_hold_s=0.6,
                                       protocol_relax_s=0.6)
 
@@ -203,7 +203,7 @@ def test_a_follow_up_is_checked_against_the_baseline_set_up(tmp_path):
         frame = next(iter(source))
     finally:
         source.close()
-    with FaceMeshExtractor(DEFAULT_PARAMS) as mesh:
+    with FaceMeshExtractor(DEFAULT_SETTINGS) as mesh:
         obs = mesh.process(frame.image, 0.0)
     h, w = frame.image.shape[:2]
     assert sc.check_setup(obs.points, frame.image, w, h).ok

@@ -539,19 +539,54 @@ def list_cameras(max_index: int = 6) -> list[CameraInfo]:
     return found
 
 
-def open_source(spec: str | int | os.PathLike[str], realtime: bool = False) -> FrameSource:
-    """An unopened source: an int or a digit-only string is a camera index, anything else a file."""
-    if isinstance(spec, bool):
-        raise SourceError("Choose a camera number or a video file.", "bad_spec")
-    if isinstance(spec, int):
-        return CameraSource(spec)
-    if isinstance(spec, str):
-        text = spec.strip()
-        if not text:
+@dataclass(frozen=True)
+class SourceSpec:
+    """Where frames come from, parsed once from what a person typed or chose: a camera index (an int,
+    or a string of digits) or a video file's path."""
+
+    camera: int | None = None
+    path: str | None = None
+
+    @classmethod
+    def parse(cls, spec: "SourceSpec | str | int | os.PathLike[str]") -> "SourceSpec":
+        """SourceError (one sentence) for an empty choice."""
+        if isinstance(spec, SourceSpec):
+            return spec
+        if isinstance(spec, bool):
             raise SourceError("Choose a camera number or a video file.", "bad_spec")
-        if text.isascii() and text.isdigit():
-            return CameraSource(int(text))
-    return VideoFileSource(spec, realtime=realtime)
+        if isinstance(spec, int):
+            return cls(camera=spec)
+        text = os.fspath(spec) if isinstance(spec, (str, os.PathLike)) else ""
+        if not str(text).strip():
+            raise SourceError("Choose a camera number or a video file.", "bad_spec")
+        stripped = str(text).strip()
+        if stripped.isascii() and stripped.isdigit():
+            return cls(camera=int(stripped))
+        return cls(path=str(text))
+
+    @property
+    def is_camera(self) -> bool:
+        return self.camera is not None
+
+    @property
+    def key(self) -> tuple[str, int | str]:
+        """("camera", index) or ("file", path): equal for the same source, however it was typed."""
+        return ("camera", self.camera) if self.camera is not None else ("file", str(self.path))
+
+    def describe(self) -> str:
+        return f"Camera {self.camera}" if self.camera is not None else Path(str(self.path)).name
+
+    def open(self, realtime: bool = False, resolution: tuple[int, int] | None = None) -> FrameSource:
+        """An unopened source; a file replays in real time (like a camera) when `realtime`."""
+        if self.camera is not None:
+            width, height = resolution or (None, None)
+            return CameraSource(self.camera, width, height)
+        return VideoFileSource(str(self.path), realtime=realtime)
+
+
+def open_source(spec: SourceSpec | str | int | os.PathLike[str], realtime: bool = False) -> FrameSource:
+    """An unopened source: an int or a digit-only string is a camera index, anything else a file."""
+    return SourceSpec.parse(spec).open(realtime=realtime)
 
 
 __all__ = [
@@ -560,6 +595,7 @@ __all__ = [
     "Frame",
     "FrameSource",
     "SourceError",
+    "SourceSpec",
     "VideoFileSource",
     "VideoInfo",
     "list_cameras",

@@ -9,7 +9,7 @@ from typing import Callable
 from synkimeter import __version__
 from synkimeter.cli.common import EXIT_OK, fail
 from synkimeter.core.results import UNDETERMINED, ClipResult, SideCoupling, number
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 from synkimeter.usecases.expression_text import format_expressions
 
 SEVERITY_WORDS = {
@@ -66,7 +66,7 @@ def format_summary(result: ClipResult) -> str:
         ("  95 % interval", lambda d: _interval(d.average_ci95_mm)),
         ("median of blink peaks", lambda d: _mm(d.median_mm)),
         ("  95 % interval", lambda d: _interval(d.ci95_mm)),
-        (f"blinks over {DEFAULT_PARAMS.coupled_threshold_mm:g} mm", lambda d: _pct(d.coupled_fraction)),
+        (f"blinks over {DEFAULT_SETTINGS.coupled_threshold_mm:g} mm", lambda d: _pct(d.coupled_fraction)),
         ("eye-mouth correlation", lambda d: f"{_nan(d.correlation):.2f}" if _known(d.correlation) else "-"),
         ("blinks scored", lambda d: str(d.n)),
     ]
@@ -125,7 +125,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 bar.total = total
             bar.update(done - bar.n)
     try:
-        result = analyze_clip(args.video, DEFAULT_PARAMS, affected_side=args.affected_side, progress=progress)
+        result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side, progress=progress)
     except ClipError as exc:
         return fail(str(exc))
     finally:

@@ -9,14 +9,14 @@ import argparse
 import os
 import sys
 
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 from synkimeter.usecases.practice import KINDS
 from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
 
 
 def create_practice_window(source="0", patient: str = "", side: str | None = None, count: int | None = None,
-                           kind: str = "blink", data_dir: str | None = None, params=DEFAULT_PARAMS,
+                           kind: str = "blink", data_dir: str | None = None, params=DEFAULT_SETTINGS,
                            mesh_factory=None, start: bool = True):
     """The practice window (needs a QApplication); the set starts at once when `start`."""
     from synkimeter.gui.practice import PracticePanel, PracticeWindow
@@ -62,8 +62,8 @@ def add_commands(subparsers) -> None:
                    "and the set is kept in their history")
     p.add_argument("--side", choices=("right", "left"), help="the affected side (the subject's); default: the patient's")
     p.add_argument("--blinks", type=int, metavar="N",
-                   help=f"blinks (or movements) in the set (default {DEFAULT_PARAMS.practice_blinks_per_set} blinks, "
-                        f"{DEFAULT_PARAMS.practice_moves_per_set} puckers or smiles)")
+                   help=f"blinks (or movements) in the set (default {DEFAULT_SETTINGS.practice_blinks_per_set} blinks, "
+                        f"{DEFAULT_SETTINGS.practice_moves_per_set} puckers or smiles)")
     p.add_argument("--kind", choices=KINDS, default="blink",
                    help="blink with a still mouth (default), or pucker/smile with an open eye")
     p.add_argument("--data-dir", help="the store's folder (default: the per-user data folder)")

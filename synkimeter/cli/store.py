@@ -47,7 +47,7 @@ def _guarded(func):
 
 @_guarded
 def cmd_import(args: argparse.Namespace) -> int:
-    from synkimeter.params import DEFAULT_PARAMS
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
     from synkimeter.usecases.saving import import_video
 
     video = Path(args.video)
@@ -68,7 +68,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             result = import_video(store, video, args.patient, kind=args.kind, task=args.task, date=args.date,
                                         affected_side=args.affected_side, notes=args.notes or "",
-                                        params=DEFAULT_PARAMS, progress=progress)
+                                        params=DEFAULT_SETTINGS, progress=progress)
         finally:
             if bar is not None:
                 bar.close()

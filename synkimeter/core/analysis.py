@@ -39,7 +39,7 @@ from synkimeter.core.results import (
     OcularOral,
     SideCoupling,
 )
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams, measurement_dict
 
 
 
@@ -62,24 +62,36 @@ class ClipAnalysis:
     mouth: EventMouth
     reasons: list
     mm_per_px: float
-    params_used: AnalysisParams = DEFAULT_PARAMS
-    result: ClipResult | None = None
+    params_used: MeasurementParams = DEFAULT_MEASUREMENT
     # Expressions found in the clip and their oral-ocular result (core.expression_oral_ocular); the
     # offline path (pipeline) fills them, the live view does not look for them.
     expressions: object = None
     oral_ocular: object = None
 
+    _result: ClipResult | None = None
+
+    @property
+    def result(self) -> ClipResult:
+        """The typed result (set once the clip is summarised)."""
+        if self._result is None:
+            raise ValueError("the clip has not been summarised")
+        return self._result
+
+    @result.setter
+    def result(self, value: ClipResult) -> None:
+        self._result = value
+
     @property
     def summary(self) -> dict:
         """The result document (`ClipResult.to_json`)."""
-        return self.result.to_json() if self.result is not None else {}
+        return self.result.to_json()
 
 
-def head_within_range(alignment: Alignment, params: AnalysisParams) -> np.ndarray:
+def head_within_range(alignment: Alignment, params: MeasurementParams) -> np.ndarray:
     return (np.abs(alignment.yaw_deg) <= params.max_yaw_deg) & (np.abs(alignment.pitch_deg) <= params.max_pitch_deg)
 
 
-def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS,
+def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT,
                       affected_side: str | None = None, require_face: bool = True,
                       settled_at_start: bool = False) -> ClipAnalysis:
     """Measure a clip from its landmarks: `points` (T, 478, 3) pixels, NaN where no face, or the
@@ -145,7 +157,7 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Anal
     return result
 
 
-def coupling_verdict(average_peak_mm: dict[str, float], n_scored: dict[str, int], params: AnalysisParams,
+def coupling_verdict(average_peak_mm: dict[str, float], n_scored: dict[str, int], params: MeasurementParams,
                      affected_side: str | None = None) -> tuple[float, str | None, str]:
     """(asymmetry_mm, affected side, severity) from each side's blink-averaged movement.
 
@@ -177,7 +189,7 @@ def _event(a: ClipAnalysis, i: int, scored: bool) -> BlinkEvent:
         scored=scored, reason=a.reasons[i])
 
 
-def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_side: str | None,
+def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_side: str | None,
               warnings: list[str]) -> ClipResult:
     t = a.timestamps_s
     n_frames = int(t.size)
@@ -265,6 +277,6 @@ def summarize(a: ClipAnalysis, scale: dict, params: AnalysisParams, affected_sid
         eye_closures=tuple(e for e, v in zip(events, blinks.voluntary) if v),
         ocular_oral=OcularOral(right=per_side["right"], left=per_side["left"], asymmetry_mm=asym,
                                affected_side=affected_side, severity=sev, blink_triggered_average=bta),
-        params=params.to_dict(),
+        params=measurement_dict(params),
         warnings=tuple(warnings),
     )

@@ -14,7 +14,7 @@ from scipy.signal import find_peaks
 
 from synkimeter.core.align import runs
 from synkimeter.core.eyes import window_frames
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
 EYE_CODES = {"both": 0, "right": 1, "left": 2}
 EYE_NAMES = {code: name for name, code in EYE_CODES.items()}
@@ -124,7 +124,7 @@ def _apex(t: np.ndarray, c: np.ndarray, starts: np.ndarray, ends: np.ndarray) ->
     return apex_i, t[apex_i] + shift * step
 
 
-def _held_closures(t: np.ndarray, c: np.ndarray, params: AnalysisParams) -> tuple[np.ndarray, np.ndarray]:
+def _held_closures(t: np.ndarray, c: np.ndarray, params: MeasurementParams) -> tuple[np.ndarray, np.ndarray]:
     """Runs above the hysteresis thresholds that last longer than a blink and are mostly closed:
     deliberate eye closures. Long runs that are only slightly above threshold are a narrowed eye
     (smiling, talking), not a closure; the blinks inside them are found as peaks."""
@@ -139,7 +139,7 @@ def _held_closures(t: np.ndarray, c: np.ndarray, params: AnalysisParams) -> tupl
     return starts[held], ends[held]
 
 
-def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> EyeEvents:
+def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> EyeEvents:
     """Closure events of one eye.
 
     Blinks are peaks of closure that stand out from their surroundings (scipy's find_peaks, by
@@ -225,7 +225,7 @@ def _nearest(sorted_times: np.ndarray, times: np.ndarray) -> np.ndarray:
 
 
 def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray],
-              params: AnalysisParams = DEFAULT_PARAMS) -> Blinks:
+              params: MeasurementParams = DEFAULT_MEASUREMENT) -> Blinks:
     """Merge the eyes' events: mutually nearest apexes within the pairing gap are one blink of both
     eyes; the rest are one-sided (a wink, or a side too weak to cross the threshold)."""
     r_to_l = _nearest(left.apex_s, right.apex_s)
@@ -298,14 +298,14 @@ def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closu
     return Blinks(eye, onset, apex, offset, peak["right"], peak["left"], complete, voluntary)
 
 
-def detect_blinks(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray], params: AnalysisParams = DEFAULT_PARAMS) -> Blinks:
+def detect_blinks(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray], params: MeasurementParams = DEFAULT_MEASUREMENT) -> Blinks:
     right = detect_eye_events(timestamps_s, closure_by_side["right"], params)
     left = detect_eye_events(timestamps_s, closure_by_side["left"], params)
     return pair_eyes(right, left, timestamps_s, closure_by_side, params)
 
 
 def lid_start_s(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray], blinks: Blinks,
-                params: AnalysisParams = DEFAULT_PARAMS) -> np.ndarray:
+                params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
     """When each event's lid(s) started to move: the last frame before the detected onset at which
     the closing eye(s) were still within `lid_start_rise` of their lowest closure in the
     `lid_search_s` before it.

@@ -31,7 +31,7 @@ from synkimeter.core.oral_ocular import (
     ocular_synkinesis_score,
     summary_dict,
 )
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
 MOUTH_TASKS = (SMILE, PUCKER, LIPS_TO_SIDE)
 # The rest level's bootstrap holds resamples x frames numbers: an hour of rest would need gigabytes,
@@ -59,7 +59,7 @@ def _frames(t: np.ndarray, segments: list[ExpressionSegment]) -> np.ndarray:
 
 def segment_oral_ocular(timestamps_s: np.ndarray, fissure_mm: dict[str, np.ndarray], rest_frames: np.ndarray,
                         segments: list[ExpressionSegment], blinks, affected_side: str | None = None,
-                        params: AnalysisParams = DEFAULT_PARAMS) -> SegmentOralOcular:
+                        params: MeasurementParams = DEFAULT_MEASUREMENT) -> SegmentOralOcular:
     t = np.asarray(timestamps_s, dtype=np.float64)
     voluntary = np.asarray(blinks.voluntary, dtype=bool)
     margin = float(params.fissure_blink_margin_s)
@@ -83,7 +83,7 @@ def segment_oral_ocular(timestamps_s: np.ndarray, fissure_mm: dict[str, np.ndarr
 
 
 def clip_expressions(analysis, points: np.ndarray, affected_side: str | None = None,
-                     params: AnalysisParams = DEFAULT_PARAMS) -> tuple[Expressions, SegmentOralOcular]:
+                     params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[Expressions, SegmentOralOcular]:
     """Expressions and their oral-ocular result for an analysed clip (`core.analysis.ClipAnalysis`)
     and its landmarks (T, 478, 3) or the packed `MEASURED` subset."""
     packed = MEASURED.take(np.asarray(points))
@@ -132,7 +132,7 @@ def oral_ocular_summary(result: SegmentOralOcular, rest_found: bool = True) -> d
 
 
 def add_expressions(analysis, points: np.ndarray, affected_side: str | None = None,
-                    params: AnalysisParams = DEFAULT_PARAMS) -> None:
+                    params: MeasurementParams = DEFAULT_MEASUREMENT) -> None:
     """Find the expressions of an analysed clip and put them, with their oral-ocular result, in the
     analysis and its result (`expressions`, `oral_ocular`)."""
     found, result = clip_expressions(analysis, points, affected_side, params)

@@ -44,7 +44,7 @@ from synkimeter.core.anatomy import BROW, COMMISSURE, HEAD_ANCHORS, LOWER_LIP_IN
 from synkimeter.core.eyes import _fill_gaps, fissure_height_px, median_frame_interval_s, window_frames
 from synkimeter.core.ocular_oral import face_axes
 from synkimeter.core.oral_ocular import event_mask
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
 # Lip midline: philtrum edge, the lower lip's lowest midline point and the inner lips.
 LIP_CENTRE = (0, 17, UPPER_LIP_INNER, LOWER_LIP_INNER)
@@ -204,7 +204,7 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(finite)) if finite.size else float("nan")
 
 
-def rest_frames(t: np.ndarray, geometry: FaceGeometry, params: AnalysisParams = DEFAULT_PARAMS) -> tuple[np.ndarray, bool]:
+def rest_frames(t: np.ndarray, geometry: FaceGeometry, params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[np.ndarray, bool]:
     """(T,) bool frames that look like the clip's rest, and whether a still stretch was found.
 
     Seed: the first stretch of at least `expression_rest_min_s` with the lips together and every
@@ -258,7 +258,7 @@ def _ranges(move: "Movement", frames: int) -> "Movement":
                     move.gap_mm, _rolling_range(move.shift_mm, frames), {s: _rolling_range(move.brow_mm[s], frames) for s in SIDES})
 
 
-def within(move: "Movement", params: AnalysisParams, fraction: float = 0.5) -> np.ndarray:
+def within(move: "Movement", params: MeasurementParams, fraction: float = 0.5) -> np.ndarray:
     """(T,) bool: every mouth movement's size under `fraction` of its detection threshold. The brows
     are left out: the mesh moves them 1-2 mm in every blink, and rest is the mouth's."""
     def small(x, threshold):
@@ -289,7 +289,7 @@ def rest_levels(geometry: FaceGeometry, frames: np.ndarray | None = None) -> dic
 
 
 def held_mouth_task(kind: str, geometry: FaceGeometry, rest: dict[str, float],
-                    params: AnalysisParams = DEFAULT_PARAMS) -> bool:
+                    params: MeasurementParams = DEFAULT_MEASUREMENT) -> bool:
     """Was a smile or pucker held over these frames (a practice round's hold)? The finder's own
     thresholds: a corner up and out by `expression_smile_mm` (either side: a weak side may not
     move), or the mouth `expression_pucker_pct` narrower with the lips together; over half the frames."""
@@ -305,7 +305,7 @@ def held_mouth_task(kind: str, geometry: FaceGeometry, rest: dict[str, float],
     return bool(seen.any() and done[seen].mean() > 0.5)
 
 
-def movement(t: np.ndarray, geometry: FaceGeometry, rest: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> Movement:
+def movement(t: np.ndarray, geometry: FaceGeometry, rest: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> Movement:
     """Each measure against its median over the rest frames, lightly smoothed."""
     raw = _movement_raw(geometry, _levels(geometry.series(), rest))
     frames = window_frames(params.expression_smoothing_s, median_frame_interval_s(t))
@@ -315,7 +315,7 @@ def movement(t: np.ndarray, geometry: FaceGeometry, rest: np.ndarray, params: An
                     {s: _smooth(raw.brow_mm[s], frames) for s in SIDES})
 
 
-def held_runs(t: np.ndarray, signal: np.ndarray, threshold: float, params: AnalysisParams = DEFAULT_PARAMS,
+def held_runs(t: np.ndarray, signal: np.ndarray, threshold: float, params: MeasurementParams = DEFAULT_MEASUREMENT,
               allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Stretches where `signal` is past `edge_fraction x threshold` and reaches `threshold`, merged
     across short gaps and at least `expression_min_s` long: (start index, end index inclusive, peak)."""
@@ -354,7 +354,7 @@ def _both_or_one(peaks: dict[str, float], threshold: float) -> str:
     return BOTH if len(moved) == 2 else (moved[0] if moved else max(peaks, key=peaks.get))
 
 
-def talking_frames(t: np.ndarray, gap_mm: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> np.ndarray:
+def talking_frames(t: np.ndarray, gap_mm: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
     """(T,) bool: the lips opening and closing again and again. Every turn of the lip gap (an opening
     or a closing, by at least `talking_cycle_mm` against its surroundings) is an event; four or more
     events (two cycles), each within `talking_max_gap_s` of the last (a pause between phrases),
@@ -387,7 +387,7 @@ def _segments_of(kind: str, t: np.ndarray, starts, ends, peaks, threshold: float
 
 
 def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: LandmarkSubset, reference: np.ndarray,
-                     mm_per_px: float, blinks=None, params: AnalysisParams = DEFAULT_PARAMS) -> Expressions:
+                     mm_per_px: float, blinks=None, params: MeasurementParams = DEFAULT_MEASUREMENT) -> Expressions:
     """Every expression in a clip, from its packed landmarks (T, len(subset), 3) in pixels (NaN where
     no face), the analysis' reference face and iris scale, and its blinks (for held eye closures)."""
     t = np.asarray(timestamps_s, dtype=np.float64)
@@ -482,7 +482,7 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
 
 
 def smile_segments(t: np.ndarray, by_side: dict[str, np.ndarray], move: Movement,
-                   params: AnalysisParams = DEFAULT_PARAMS) -> list[ExpressionSegment]:
+                   params: MeasurementParams = DEFAULT_MEASUREMENT) -> list[ExpressionSegment]:
     """Smiles from each side's smiling frames: a stretch where one side smiles alone is a one-sided
     smile, where both do a smile of both sides; pieces shorter than `expression_min_s` (one corner
     a moment ahead of the other) join the piece before them."""
@@ -515,7 +515,7 @@ def smile_segments(t: np.ndarray, by_side: dict[str, np.ndarray], move: Movement
     return out
 
 
-def eye_closures(t: np.ndarray, blinks, params: AnalysisParams = DEFAULT_PARAMS,
+def eye_closures(t: np.ndarray, blinks, params: MeasurementParams = DEFAULT_MEASUREMENT,
                  move: Movement | None = None) -> list[ExpressionSegment]:
     """Held eye closures, as the blink detector finds them (one definition of a closure). A closure
     inside a smile is reported too: a big smile can close a healthy eye, and that is what is seen.

@@ -13,7 +13,7 @@ from synkimeter.core.anatomy import (
     SIDES,
     LandmarkSubset,
 )
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
 
 def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -67,7 +67,7 @@ def window_frames(window_s: float, frame_interval_s: float, odd: bool = True) ->
     return frames + 1 if odd and frames % 2 == 0 else frames
 
 
-def open_baseline(openness_series: np.ndarray, frame_interval_s: float, params: AnalysisParams = DEFAULT_PARAMS) -> np.ndarray:
+def open_baseline(openness_series: np.ndarray, frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
     """Rolling high percentile of openness: the eye's open level, following slow drift and gaze.
 
     The window is counted in frames from the clip's median frame interval; over ~5 s that is
@@ -82,7 +82,7 @@ def open_baseline(openness_series: np.ndarray, frame_interval_s: float, params: 
     return baseline
 
 
-def closure(openness_by_side: dict[str, np.ndarray], frame_interval_s: float, params: AnalysisParams = DEFAULT_PARAMS) -> dict[str, np.ndarray]:
+def closure(openness_by_side: dict[str, np.ndarray], frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict[str, np.ndarray]:
     """c = 1 - openness / open baseline per side: 0 open, towards 1 closed (the mesh rarely reaches 1)."""
     out = {}
     for side, series in openness_by_side.items():
@@ -93,7 +93,7 @@ def closure(openness_by_side: dict[str, np.ndarray], frame_interval_s: float, pa
 
 
 def iris_scale(aligned: np.ndarray, subset: LandmarkSubset, closure_by_side: dict[str, np.ndarray],
-               params: AnalysisParams = DEFAULT_PARAMS) -> dict:
+               params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:
     """mm per reference pixel from the median horizontal iris diameter over open-eye frames.
 
     Returns {"mm_per_px", "iris_px", "iris_px_by_side", "uncertainty_mm_per_px"}; the uncertainty

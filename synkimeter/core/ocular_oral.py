@@ -18,7 +18,7 @@ from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SI
 from synkimeter.core.blinks import Blinks, padded_windows
 from synkimeter.core.eyes import _fill_gaps, median_frame_interval_s, window_frames
 from synkimeter.core.oral_ocular import event_mask
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
 REASON_VOLUNTARY = "a long, deliberate eye closure, not a blink"
 REASON_FACE_LOST = "the face was not found around the blink"
@@ -77,7 +77,7 @@ def _smooth_keep_peaks(series: np.ndarray, frames: int) -> np.ndarray:
 
 
 def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSubset, mm_per_px: float,
-                 frame_interval_s: float, params: AnalysisParams = DEFAULT_PARAMS) -> MouthTraces:
+                 frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> MouthTraces:
     across, up = face_axes(reference, subset)
     frames = window_frames(params.commissure_smoothing_s, frame_interval_s)
     deltas = {side: aligned[:, subset[COMMISSURE[side]], :2].astype(np.float64) - reference[subset[COMMISSURE[side]], :2]
@@ -133,21 +133,21 @@ class EventMouth:
     lid_start_s: np.ndarray  # what the baseline and gates were measured against
 
 
-def final_after_offset_s(params: AnalysisParams = DEFAULT_PARAMS) -> float:
+def final_after_offset_s(params: MeasurementParams = DEFAULT_MEASUREMENT) -> float:
     """How long after a blink's offset its measures are final: the peak window, the return gate's
     window and the smoothing's reach ahead of both."""
     return (params.post_blink_s + _smoothing_reach_s(params) + params.mouth_return_window_s
             + 0.5 * params.commissure_smoothing_s)
 
 
-def _smoothing_reach_s(params: AnalysisParams) -> float:
+def _smoothing_reach_s(params: MeasurementParams) -> float:
     """How far ahead (and back) a gate's sample sees: the traces' own peak-keeping filter, then the
     gate's moving average, each reaching half its window."""
     return 0.5 * (params.commissure_smoothing_s + params.mouth_moving_smoothing_s)
 
 
 def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, traces: MouthTraces,
-                   head_ok: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS,
+                   head_ok: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT,
                    lid_start_s: np.ndarray | None = None, settled_at_start: bool = False) -> EventMouth:
     """Peak commissure displacement per event and side, relative to the pre-event baseline.
 
@@ -254,7 +254,7 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
                       unreturned_mm=unreturned, lid_start_s=lid_s)
 
 
-def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: AnalysisParams = DEFAULT_PARAMS) -> list[str | None]:
+def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: MeasurementParams = DEFAULT_MEASUREMENT) -> list[str | None]:
     """Why each event is left out of the score (None: scored). The first reason that applies wins."""
     previous_end = np.concatenate(([-np.inf], blinks.offset_s[:-1])) + params.post_blink_s
     # Too close to another blink: the previous one reaches into this one's baseline, or too little
@@ -293,13 +293,13 @@ def bootstrap_median_ci(values: np.ndarray, resamples: int, seed: int = 0) -> tu
     return float(low), float(high)
 
 
-def bta_grid(params: AnalysisParams = DEFAULT_PARAMS) -> np.ndarray:
+def bta_grid(params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
     """Times relative to the blink's onset on which blink traces are averaged."""
     return np.arange(params.bta_start_s, params.bta_end_s + 1e-9, params.bta_step_s)
 
 
 def blink_traces(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces, side: str,
-                 params: AnalysisParams = DEFAULT_PARAMS) -> tuple[np.ndarray, np.ndarray]:
+                 params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[np.ndarray, np.ndarray]:
     """Each blink's commissure displacement (up, out components, mm) on `bta_grid`, relative to
     its own pre-blink baseline: two (n_blinks, grid) arrays. The live view keeps these per blink."""
     grid = bta_grid(params)
@@ -314,7 +314,7 @@ def blink_traces(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTra
     return comps[0], comps[1]
 
 
-def average_movement(up: np.ndarray, out: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> dict:
+def average_movement(up: np.ndarray, out: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:
     """The blink-averaged movement of one side from its blinks' traces (see blink_traces).
 
     Averaging the signed components of N blinks lowers landmark jitter by about sqrt(N) before the
@@ -346,7 +346,7 @@ def average_movement(up: np.ndarray, out: np.ndarray, params: AnalysisParams = D
 
 
 def blink_triggered_average(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces,
-                            params: AnalysisParams = DEFAULT_PARAMS) -> dict:
+                            params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:
     """Blink-averaged commissure movement per side over the blinks starting at `onset_s`."""
     out = {"time_s": bta_grid(params).tolist(), "n": int(np.size(onset_s))}
     for side in SIDES:
@@ -358,7 +358,7 @@ def blink_triggered_average(timestamps_s: np.ndarray, onset_s: np.ndarray, trace
 
 
 def coupling_correlation(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, closure: np.ndarray,
-                         displacement: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> float:
+                         displacement: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> float:
     """Pearson correlation between one eye's closure and its side's commissure displacement over
     the blinks' windows: near 1 when the mouth corner follows the lid."""
     t = np.asarray(timestamps_s, dtype=np.float64)
@@ -374,7 +374,7 @@ def coupling_correlation(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s
     return float(np.corrcoef(a[ok], b[ok])[0, 1])
 
 
-def severity(displacement_mm: float, params: AnalysisParams = DEFAULT_PARAMS) -> str:
+def severity(displacement_mm: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> str:
     if not np.isfinite(displacement_mm) or displacement_mm <= params.healthy_floor_mm:
         return "none"
     if displacement_mm < params.moderate_mm:

@@ -23,7 +23,7 @@ narrowing every healthy eye shows in a big smile cancels; score = 100 x ratio cl
 Tasks are combined with `params.pucker_weight` and `params.smile_weight` (pucker discriminates).
 
 Its tunables (`fissure_*`, `pucker_weight`, `smile_weight`, `bootstrap_resamples`) live in
-`synkimeter.params` like every other default.
+`core.params` like every other default of the measurement.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from synkimeter.core.anatomy import SIDES
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
 REST_TASK = "rest"
 MOUTH_TASKS = ("pucker", "smile")
@@ -133,7 +133,7 @@ def moving_mean(values: np.ndarray, window: int) -> np.ndarray:
 
 
 def fissure_level(timestamps_s: np.ndarray, fissure_mm: np.ndarray, exclude: np.ndarray | None = None,
-                  kind: str = "open", params: AnalysisParams = DEFAULT_PARAMS) -> FissureLevel:
+                  kind: str = "open", params: MeasurementParams = DEFAULT_MEASUREMENT) -> FissureLevel:
     """One side's fissure level over a clip. kind "open" (rest: median) or "active" (task: low percentile)."""
     if kind not in ("open", "active"):
         raise ValueError(f"kind must be 'open' or 'active', not {kind!r}")
@@ -160,7 +160,7 @@ def fissure_level(timestamps_s: np.ndarray, fissure_mm: np.ndarray, exclude: np.
     return FissureLevel(level, se, int(values.size))
 
 
-def clip_fissure_levels(analysis, params: AnalysisParams = DEFAULT_PARAMS) -> dict[str, dict[str, FissureLevel]]:
+def clip_fissure_levels(analysis, params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict[str, dict[str, FissureLevel]]:
     """Both levels, both sides, of one analysed clip (a `ClipAnalysis` or anything with its
     `timestamps_s`, `fissure_mm` and `blinks` attributes): {"right": {"open": .., "active": ..}, ...}.
 
@@ -200,7 +200,7 @@ def session_narrowing(rest_levels: dict, task_levels: dict[str, dict]) -> dict[s
 
 
 def ocular_synkinesis_score(narrowings: dict[str, dict[str, Narrowing]], affected_side: str | None = None,
-                            params: AnalysisParams = DEFAULT_PARAMS) -> OcularScore:
+                            params: MeasurementParams = DEFAULT_MEASUREMENT) -> OcularScore:
     """eFACE-style ocular synkinesis score from the session's narrowing per task and side.
 
     `affected_side`: the subject's affected side if known; otherwise the side that narrows more (by
@@ -238,7 +238,7 @@ def ocular_synkinesis_score(narrowings: dict[str, dict[str, Narrowing]], affecte
     return OcularScore(clip(raw), (clip(raw - _Z95 * se), clip(raw + _Z95 * se)), affected_side, per_task)
 
 
-def oral_ocular_from_analyses(rest, tasks: dict, affected_side: str | None = None, params: AnalysisParams = DEFAULT_PARAMS) -> dict:
+def oral_ocular_from_analyses(rest, tasks: dict, affected_side: str | None = None, params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:
     """Convenience: a rest clip's analysis and {task: analysis} -> JSON-ready oral-ocular result."""
     rest_levels = clip_fissure_levels(rest, params)
     task_levels = {task: clip_fissure_levels(a, params) for task, a in tasks.items()}

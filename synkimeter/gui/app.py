@@ -6,12 +6,12 @@ import os
 import sys
 
 from synkimeter.gui.session import sample_clip_path
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 __all__ = ["run_app", "sample_clip_path", "create_window"]
 
 
-def create_window(source=None, params=DEFAULT_PARAMS, cameras=None, mesh_factory=None):
+def create_window(source=None, params=DEFAULT_SETTINGS, cameras=None, mesh_factory=None):
     """The window, with `source` (camera number, video path or FrameSource) starting; needs a
     QApplication. Cameras are looked for when `cameras` is None."""
     from synkimeter.gui.main_window import MainWindow
@@ -26,7 +26,7 @@ def create_window(source=None, params=DEFAULT_PARAMS, cameras=None, mesh_factory
     return window
 
 
-def run_app(source: str | None = "0", params=DEFAULT_PARAMS) -> int:
+def run_app(source: str | None = "0", params=DEFAULT_SETTINGS) -> int:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from PySide6.QtWidgets import QApplication

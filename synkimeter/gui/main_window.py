@@ -26,10 +26,10 @@ from synkimeter.core.anatomy import SIDES
 from synkimeter.gui.plots import BlinkBars, TrendPlots
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.scores import ScoresPanel, mm
-from synkimeter.gui.session import LiveSession, describe, sample_clip_path
+from synkimeter.gui.session import LiveSession, describe, is_camera, sample_clip_path, source_key
 from synkimeter.gui.theme import NOTICE_COLOR, STYLE, side_html
 from synkimeter.usecases.live import NOTICE_TEXT
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v);;All files (*)"
 RESOLUTIONS = (("Camera's own size", None), ("640 × 480", (640, 480)), ("1280 × 720", (1280, 720)),
@@ -43,7 +43,7 @@ def _panel() -> QFrame:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, cameras=None, mesh_factory=None) -> None:
+    def __init__(self, params: Settings = DEFAULT_SETTINGS, cameras=None, mesh_factory=None) -> None:
         super().__init__()
         self.params = params
         self.setWindowTitle("synkimeter – mouth movement when you blink")
@@ -190,7 +190,7 @@ class MainWindow(QMainWindow):
     def open_source(self, spec) -> None:
         """Show and start a source: a camera number, a video path or a ready FrameSource."""
         if not isinstance(spec, FrameSource):
-            key = ("camera", int(spec)) if str(spec).strip().isdigit() else ("file", str(spec))
+            key = source_key(spec)
             index = self.source_box.findData(key)
             if index < 0:
                 label = describe(spec) if key[0] == "file" else f"Camera {key[1]}"
@@ -229,7 +229,7 @@ class MainWindow(QMainWindow):
         spec = self.session.spec
         if spec is None:
             return
-        key = ("camera", int(spec)) if str(spec).strip().isdigit() else ("file", str(spec))
+        key = source_key(spec)
         index = self.source_box.findData(key)
         if index >= 0:
             self.source_box.setCurrentIndex(index)
@@ -243,7 +243,7 @@ class MainWindow(QMainWindow):
 
     def _on_size_chosen(self, index: int) -> None:
         spec = self.session.spec
-        if self.session.running and spec is not None and str(spec).strip().isdigit():
+        if self.session.running and is_camera(spec):
             self.open_source(spec)
 
     def _on_mirror(self, on: bool) -> None:
@@ -266,9 +266,9 @@ class MainWindow(QMainWindow):
     def _on_state(self, state: str, message: str) -> None:
         running = state in ("starting", "running")
         self.start_button.setText("Stop" if running else "Start")
-        is_camera = self.session.spec is not None and str(self.session.spec).strip().isdigit()
-        self.size_box.setEnabled(is_camera or not running)
-        no_camera = state == "failed" and is_camera
+        camera = is_camera(self.session.spec)
+        self.size_box.setEnabled(camera or not running)
+        no_camera = state == "failed" and camera
         self.sample_button.setVisible(no_camera and self._sample is not None)
         self.open_button.setVisible(no_camera)
         if state == "running":

@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor
 
 from synkimeter.core.anatomy import SIDES
 from synkimeter.gui.theme import BOTH_COLOR, MUTED_COLOR, PANEL, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 pg.setConfigOptions(antialias=True, background=PANEL, foreground=TEXT_COLOR)
 
@@ -33,7 +33,7 @@ def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, backgrou
 class TrendPlots:
     """Eye closing and mouth-corner movement per side, with blinks marked; time in seconds ago."""
 
-    def __init__(self, window_s: float = DEFAULT_PARAMS.live_plot_window_s) -> None:
+    def __init__(self, window_s: float = DEFAULT_SETTINGS.live_plot_window_s) -> None:
         self.window_s = window_s
         self.eyes = styled_plot("Eyes closing", "how closed",
                           "How closed each eye is (0 = open as usual, 1 = fully shut). Ticks mark counted blinks.")
@@ -85,7 +85,7 @@ class TrendPlots:
 class BlinkBars:
     """Mouth-corner movement at each recent blink, per side, with the session's usual value."""
 
-    def __init__(self, n_blinks: int = DEFAULT_PARAMS.live_bar_blinks) -> None:
+    def __init__(self, n_blinks: int = DEFAULT_SETTINGS.live_bar_blinks) -> None:
         self.n_blinks = n_blinks
         self.widget = styled_plot("Mouth-corner movement at each blink", "mm",
                                   "One pair of bars per blink (right, left). A blink left out of the usual value "

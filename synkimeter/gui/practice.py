@@ -38,7 +38,7 @@ from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.session import describe, make_source
 from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR
 from synkimeter.gui.worker import LiveWorker, ViewFrame, overlay_points
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.practice import (
     KIND_BLINK,
     PHASE_CALIBRATING,
@@ -96,7 +96,7 @@ class PracticeWorker(LiveWorker):
     attempt_judged = Signal(object)  # Attempt
     set_finished = Signal()
 
-    def __init__(self, source, judge: PracticeJudge, params: AnalysisParams = DEFAULT_PARAMS, **kwargs) -> None:
+    def __init__(self, source, judge: PracticeJudge, params: Settings = DEFAULT_SETTINGS, **kwargs) -> None:
         super().__init__(source, params, **kwargs)
         self.judge = judge
 
@@ -252,7 +252,7 @@ class PracticePanel(QWidget):
 
     set_saved = Signal(object)  # PracticeSetResult
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, store_factory=None, patient: str = "",
+    def __init__(self, params: Settings = DEFAULT_SETTINGS, store_factory=None, patient: str = "",
                  side: str | None = None, source=None, mesh_factory=None, count: int | None = None,
                  parent=None) -> None:
         super().__init__(parent)

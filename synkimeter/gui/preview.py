@@ -12,11 +12,11 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from synkimeter.gui.theme import MUTED_COLOR, SIDE_COLOR, SIDE_LABEL
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 
 class PreviewWidget(QWidget):
-    def __init__(self, parent=None, arrow_gain: float = DEFAULT_PARAMS.live_arrow_gain) -> None:
+    def __init__(self, parent=None, arrow_gain: float = DEFAULT_SETTINGS.live_arrow_gain) -> None:
         super().__init__(parent)
         self.mirror = True
         self.arrow_gain = arrow_gain

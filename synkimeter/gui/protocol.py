@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.protocol import PROTOCOL_KEYS, protocol
 
 KINDS = (("self-check", "Self-check at home"), ("baseline", "Baseline (first visit)"), ("follow-up", "Follow-up visit"))
@@ -48,7 +48,7 @@ class PatientPicker(QFrame):
 
     changed = Signal()
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, parent=None) -> None:
+    def __init__(self, params: Settings = DEFAULT_SETTINGS, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
         self.params = params
@@ -126,7 +126,7 @@ class PatientPicker(QFrame):
 class ProtocolScreen(QWidget):
     """The picture, and beside it what to do now in big words, the seconds left, and the tasks."""
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, parent=None) -> None:
+    def __init__(self, params: Settings = DEFAULT_SETTINGS, parent=None) -> None:
         super().__init__(parent)
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
@@ -265,7 +265,7 @@ class RecordPage(QWidget):
     go_on_requested = Signal()  # start although the set-up check has not passed
     progress_requested = Signal()
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, parent=None) -> None:
+    def __init__(self, params: Settings = DEFAULT_SETTINGS, parent=None) -> None:
         super().__init__(parent)
         self.params = params
         outer = QVBoxLayout(self)

@@ -16,11 +16,11 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from synkimeter.capture import SourceError
 from synkimeter.gui.protocol import RecordPage
 from synkimeter.gui.worker import ViewFrame, ViewSlot, overlay_points
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
 
 
-def _default_mesh(params: AnalysisParams):
+def _default_mesh(params: Settings):
     from synkimeter.landmarks import FaceMeshExtractor
 
     return FaceMeshExtractor(params)
@@ -33,7 +33,7 @@ class RecordingWorker(QThread):
     failed = Signal(str)  # could not start at all: one plain sentence
     done = Signal(object)  # the last RunnerStatus (phase done or interrupted)
 
-    def __init__(self, source, folder, values: dict, params: AnalysisParams = DEFAULT_PARAMS,
+    def __init__(self, source, folder, values: dict, params: Settings = DEFAULT_SETTINGS,
                  mesh_factory=None, parent=None) -> None:
         super().__init__(parent)
         self.source = source
@@ -105,7 +105,7 @@ class RecordMode(QWidget):
     running_changed = Signal(bool)
     progress_requested = Signal()
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, source_spec=None, mesh_factory=None,
+    def __init__(self, params: Settings = DEFAULT_SETTINGS, source_spec=None, mesh_factory=None,
                  parent=None) -> None:
         super().__init__(parent)
         self.params = params

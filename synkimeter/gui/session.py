@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 
-from synkimeter.capture import CameraSource, FrameSource, SourceError, VideoFileSource
+from synkimeter.capture import CameraSource, FrameSource, SourceError, SourceSpec
 from synkimeter.gui.worker import LiveWorker
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 SAMPLE_CLIPS = ("right_3mm.mp4", "healthy.mp4")
 
@@ -31,8 +30,25 @@ def sample_clip_path() -> Path | None:
 def describe(spec) -> str:
     if isinstance(spec, FrameSource):
         return spec.description
-    text = str(spec)
-    return f"Camera {text}" if text.isdigit() else Path(text).name
+    try:
+        return SourceSpec.parse(spec).describe()
+    except SourceError:
+        return ""
+
+
+def is_camera(spec) -> bool:
+    """Whether `spec` (a typed choice, a SourceSpec or a ready FrameSource) is a live camera."""
+    if spec is None or isinstance(spec, FrameSource):
+        return isinstance(spec, CameraSource)
+    try:
+        return SourceSpec.parse(spec).is_camera
+    except SourceError:
+        return False
+
+
+def source_key(spec) -> tuple[str, int | str]:
+    """The same key for the same source however it was typed (camera 0 and "0" are one)."""
+    return SourceSpec.parse(spec).key
 
 
 def make_source(spec, resolution: tuple[int, int] | None = None) -> FrameSource:
@@ -40,12 +56,7 @@ def make_source(spec, resolution: tuple[int, int] | None = None) -> FrameSource:
     ready FrameSource. Raises SourceError for an empty choice."""
     if isinstance(spec, FrameSource):
         return spec
-    if isinstance(spec, int) or (isinstance(spec, str) and spec.strip().isascii() and spec.strip().isdigit()):
-        width, height = resolution or (None, None)
-        return CameraSource(int(spec), width, height)
-    if isinstance(spec, (str, os.PathLike)) and str(spec).strip():
-        return VideoFileSource(spec, realtime=True)
-    raise SourceError("Choose a camera number or a video file.", "bad_spec")
+    return SourceSpec.parse(spec).open(realtime=True, resolution=resolution)
 
 
 class LiveSession(QObject):
@@ -55,7 +66,7 @@ class LiveSession(QObject):
     state_changed = Signal(str, str)  # state, message
     snapshot_ready = Signal(object)
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, mesh_factory=None, parent=None) -> None:
+    def __init__(self, params: Settings = DEFAULT_SETTINGS, mesh_factory=None, parent=None) -> None:
         super().__init__(parent)
         self.params = params
         self.mesh_factory = mesh_factory

@@ -21,7 +21,7 @@ from PySide6.QtCore import QThread, Signal
 from synkimeter.capture import FrameSource, LatestFrameReader, SourceError
 from synkimeter.core.anatomy import COMMISSURE, EYE_CONTOUR, SIDES
 from synkimeter.usecases.live import LiveEngine
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 _EYE_INDEX = {side: np.array(EYE_CONTOUR[side], dtype=np.intp) for side in SIDES}
 
@@ -87,7 +87,7 @@ class _Timed:
             yield frame, time.monotonic()
 
 
-def _default_mesh(params: AnalysisParams):
+def _default_mesh(params: Settings):
     from synkimeter.landmarks import FaceMeshExtractor
 
     return FaceMeshExtractor(params)
@@ -101,8 +101,8 @@ class LiveWorker(QThread):
     failed = Signal(str)  # one plain sentence
     ended = Signal()  # a video file came to its end
 
-    def __init__(self, source: FrameSource, params: AnalysisParams = DEFAULT_PARAMS,
-                 mesh_factory: Callable[[AnalysisParams], object] = _default_mesh, parent=None) -> None:
+    def __init__(self, source: FrameSource, params: Settings = DEFAULT_SETTINGS,
+                 mesh_factory: Callable[[Settings], object] = _default_mesh, parent=None) -> None:
         super().__init__(parent)
         self.source = source
         self.params = params

@@ -20,7 +20,7 @@ import numpy as np
 
 from ..capture import CameraSource, FrameQueueReader, FrameSource, SourceError, VideoFileSource, open_source
 from ..core.anatomy import MEASURED
-from ..params import DEFAULT_PARAMS, AnalysisParams
+from .params import DEFAULT_EXTRACTION, ExtractionParams
 from .flow import flow_indices
 from .facemesh import FaceMeshExtractor
 from .series import LandmarkSeries, PointSpool
@@ -115,7 +115,7 @@ class _Part(threading.Thread):
     """One part of a split clip: its own decoder (from the file's start, so frame times and the
     end-of-file checks are the single pass's) and its own face mesh from `start - warm-up` on."""
 
-    def __init__(self, path: str, start: int, end: int, params: AnalysisParams, max_face_px: float | None,
+    def __init__(self, path: str, start: int, end: int, params: ExtractionParams, max_face_px: float | None,
                  stop: threading.Event) -> None:
         super().__init__(name=f"extract[{start}:{end}]", daemon=True)
         self.source = VideoFileSource(path)
@@ -146,7 +146,7 @@ class _Part(threading.Thread):
             self.error = exc
 
 
-def _extract_split(src: VideoFileSource, params: AnalysisParams, progress: ProgressCallback | None,
+def _extract_split(src: VideoFileSource, params: ExtractionParams, progress: ProgressCallback | None,
                    workers: int, max_face_px: float | None) -> tuple[_Buffers, VideoFileSource] | None:
     """Measure the parts at once; None when a part failed (the caller then does one plain pass)."""
     total = int(src.frame_count or 0)
@@ -177,7 +177,7 @@ def _extract_split(src: VideoFileSource, params: AnalysisParams, progress: Progr
     return merged, parts[-1].source
 
 
-def _extract_one_pass(src: FrameSource, buffers: _Buffers, params: AnalysisParams,
+def _extract_one_pass(src: FrameSource, buffers: _Buffers, params: ExtractionParams,
                       progress: ProgressCallback | None, total: int | None,
                       max_face_px: float | None) -> SourceError | None:
     """The whole source through one face mesh, decoded in a thread; returns the error that cut a
@@ -201,7 +201,7 @@ def _extract_one_pass(src: FrameSource, buffers: _Buffers, params: AnalysisParam
 
 def extract_landmarks(
     source: FrameSource | str | int | os.PathLike[str],
-    params: AnalysisParams = DEFAULT_PARAMS,
+    params: ExtractionParams = DEFAULT_EXTRACTION,
     progress: ProgressCallback | None = None,
     *,
     workers: int = 1,

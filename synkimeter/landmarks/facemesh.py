@@ -14,7 +14,7 @@ import numpy as np
 
 from ..capture._cv import cv2
 from ..core.anatomy import N_LANDMARKS
-from ..params import DEFAULT_PARAMS, AnalysisParams
+from .params import DEFAULT_EXTRACTION, ExtractionParams
 from .flow import FLOW_INDICES, LandmarkFlow
 
 
@@ -156,7 +156,7 @@ class FaceMeshExtractor:
     scales (`flow.py` says why). Give `process` each frame's time for that.
     """
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, *, quiet: bool = True,
+    def __init__(self, params: ExtractionParams = DEFAULT_EXTRACTION, *, quiet: bool = True,
                  max_face_px: float | None = None) -> None:
         self.params = params
         self.quiet = quiet

@@ -28,7 +28,8 @@ import numpy as np
 
 from ..capture._cv import cv2
 from ..core.anatomy import COMMISSURE, HEAD_ANCHORS
-from ..params import DEFAULT_PARAMS, AnalysisParams
+from ..core.params import DEFAULT_MEASUREMENT, MeasurementParams
+from .params import DEFAULT_EXTRACTION, ExtractionParams
 
 # The subject's right and left commissures first, then the head anchors of the alignment.
 FLOW_INDICES = np.array([COMMISSURE["right"], COMMISSURE["left"], *HEAD_ANCHORS], dtype=np.intp)
@@ -37,12 +38,12 @@ _PYRAMID_LEVELS = 3
 _CRITERIA = (cv2.TERM_CRITERIA_EPS | cv2.TERM_CRITERIA_COUNT, 30, 0.01)
 
 
-def flow_indices(params: AnalysisParams = DEFAULT_PARAMS) -> list[int]:
+def flow_indices(params: ExtractionParams = DEFAULT_EXTRACTION) -> list[int]:
     """The landmarks whose x, y come from optical flow when extracted with these params."""
     return [int(i) for i in FLOW_INDICES] if params.optical_flow else []
 
 
-def window_px(mouth_width_px: float, params: AnalysisParams = DEFAULT_PARAMS) -> int:
+def window_px(mouth_width_px: float, params: ExtractionParams = DEFAULT_EXTRACTION) -> int:
     """The odd tracking-window side for a mouth this wide (9-41 px)."""
     side = mouth_width_px * params.optical_flow_window_mouth if math.isfinite(mouth_width_px) else 0.0
     side = int(min(41, max(9, round(side))))
@@ -56,8 +57,12 @@ class LandmarkFlow:
         xy = flow.update(gray, mesh_xy, timestamp_s, mouth_width_px)   # (K, 2), as mesh_xy
     """
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS) -> None:
+    def __init__(self, params: ExtractionParams = DEFAULT_EXTRACTION) -> None:
         self.params = params
+        # The settling time is the measurement's (it also leaves out blinks that soon after a face
+        # is found); settings for every job carry it, bare extraction settings take its default.
+        self.settle_s = (params.optical_flow_settle_s if isinstance(params, MeasurementParams)
+                         else DEFAULT_MEASUREMENT.optical_flow_settle_s)
         self.reset()
 
     def reset(self) -> None:
@@ -85,7 +90,7 @@ class LandmarkFlow:
                    or not 0.0 < dt_s <= self.params.optical_flow_max_gap_s)
         if restart:
             self._found_s = float(timestamp_s)
-        if restart or float(timestamp_s) - self._found_s < self.params.optical_flow_settle_s:
+        if restart or float(timestamp_s) - self._found_s < self.settle_s:
             self._xy = mesh_xy.copy()
             return self._xy.copy()
 

@@ -11,7 +11,9 @@ import csv
 import os
 
 from synkimeter.io.export import csv_text
-from synkimeter.io.files import atomic_writer, atomic_write_bytes, atomic_write_text
+from synkimeter.io.files import atomic_write_bytes, atomic_write_text, atomic_writer
+from synkimeter.report.document import build_report, embed_images
+from synkimeter.report.qt import ensure_gui_app
 from synkimeter.store.database import Patient, Store
 
 CSV_COLUMNS = (
@@ -61,7 +63,6 @@ def write_csv(store: Store, patient: Patient | str, path: str | os.PathLike) -> 
 
 def report_html(store: Store, patient: Patient | str) -> str:
     """A standalone HTML report (images inlined)."""
-    from synkimeter.report.document import build_report, embed_images
 
     text, images = build_report(store, _patient(store, patient))
     return embed_images(text, images)
@@ -76,8 +77,6 @@ def render_pdf(store: Store, patient: Patient | str) -> bytes:
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUrl
     from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
 
-    from synkimeter.report.document import build_report
-    from synkimeter.report.qt import ensure_gui_app
 
     ensure_gui_app()
     patient = _patient(store, patient)

@@ -15,7 +15,9 @@ import math
 from datetime import datetime
 
 from synkimeter import __version__
+from synkimeter.report.plots import trend_png
 from synkimeter.store.database import Store
+from synkimeter.usecases.expression_text import narrowing_rows
 from synkimeter.usecases.trends import METRIC_BY_KEY, Trends, patient_trends
 
 KIND_LABELS = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
@@ -142,7 +144,6 @@ def _side_name(side) -> str:
 def _free_clip_parts(store: Store, trends: Trends) -> list[str]:
     """Imported recordings: the smiles, puckers and sideways pushes found in them (core.expressions)
     and each eye's narrowing in them."""
-    from synkimeter.usecases.expression_text import narrowing_rows
 
     rows = []
     for s in trends.sessions:
@@ -164,7 +165,6 @@ def _free_clip_parts(store: Store, trends: Trends) -> list[str]:
 
 def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_width: int = 860) -> tuple[str, dict[str, bytes]]:
     """(html with <img src="plotN.png">, {name: png bytes}). See `embed_images` for a standalone file."""
-    from synkimeter.report.plots import trend_png
 
     trends = patient_trends(store, patient)
     p = trends.patient

@@ -43,12 +43,11 @@ import unicodedata
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator
-
-import numpy as np
+from typing import Any, Iterator, TypeVar
 
 from synkimeter.core.results import finite
 from synkimeter.io.files import atomic_writer
+from synkimeter.landmarks.series import LandmarkSeries
 from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, PRACTICE_KINDS, SCHEMA_VERSION, SESSION_KINDS, SIDES
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
@@ -159,7 +158,7 @@ def process_alive(pid: int | None, start_token: str = "") -> bool:
     if os.name == "nt":  # pragma: no cover - exercised on Windows only
         import ctypes
 
-        kernel32 = ctypes.windll.kernel32
+        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]  # Windows only
         handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
         if not handle:
             return False
@@ -491,7 +490,7 @@ class Store:
             if isinstance(exc.__cause__, sqlite3.IntegrityError):
                 raise StoreError(f"A patient '{pseudonym}' already exists.") from exc
             raise
-        return self.patient_by_id(pid)
+        return _written(self.patient_by_id(_written(pid)))
 
     def patient(self, pseudonym: str) -> Patient | None:
         rows = self._query("SELECT * FROM patients WHERE pseudonym = ?", (str(pseudonym).strip(),))
@@ -518,9 +517,9 @@ class Store:
             row = conn.execute("SELECT id, affected_side FROM patients WHERE pseudonym = ?", (pseudonym,)).fetchone()
             if affected_side and not row["affected_side"]:
                 conn.execute("UPDATE patients SET affected_side = ? WHERE id = ?", (affected_side, row["id"]))
-        return self.patient_by_id(row["id"]), created
+        return _written(self.patient_by_id(row["id"])), created
 
-    def update_patient(self, pseudonym: str, *, affected_side: str | None = ..., notes: str | None = None) -> Patient:
+    def update_patient(self, pseudonym: str, *, affected_side: Any = ..., notes: str | None = None) -> Patient:
         patient = self.require_patient(pseudonym)
         with self._tx() as conn:
             if affected_side is not ...:
@@ -528,7 +527,7 @@ class Store:
                 conn.execute("UPDATE patients SET affected_side = ? WHERE id = ?", (affected_side, patient.id))
             if notes is not None:
                 conn.execute("UPDATE patients SET notes = ? WHERE id = ?", (notes, patient.id))
-        return self.patient_by_id(patient.id)
+        return _written(self.patient_by_id(patient.id))
 
     def patients(self) -> list[Patient]:
         return [_record(Patient, r) for r in self._query("SELECT * FROM patients ORDER BY pseudonym")]
@@ -551,7 +550,7 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, 'recording', ?, ?, ?)",
                 (patient.id, started_at, kind, protocol or "", notes or "", self.host, pid, _process_start_token(pid)))
             sid = cur.lastrowid
-        return self.session(sid)
+        return _written(self.session(_written(sid)))
 
     def finish_session(self, session: Session, status: str = "complete") -> Session:
         if status not in ("complete", "incomplete"):
@@ -561,7 +560,7 @@ class Store:
             conn.execute("UPDATE clips SET status = 'incomplete', error = COALESCE(error, 'Not finished.') "
                          "WHERE session_id = ? AND status = 'recording'", (session.id,))
         self._remove_temp_files(session.id)
-        return self.session(session.id)
+        return _written(self.session(session.id))
 
     def session(self, session_id: int) -> Session | None:
         rows = self._query("SELECT * FROM sessions WHERE id = ?", (session_id,))
@@ -590,7 +589,7 @@ class Store:
             cur = conn.execute("INSERT INTO clips (session_id, task, status, source_name, created) "
                                "VALUES (?, ?, 'recording', ?, ?)", (session.id, task, source_name, now_iso()))
             cid = cur.lastrowid
-        return self.clip(cid)
+        return _written(self.clip(_written(cid)))
 
     def complete_clip_count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM clips WHERE status = 'complete'")[0][0])
@@ -603,7 +602,7 @@ class Store:
         return [_record(Clip, r) for r in self._query("SELECT * FROM clips WHERE session_id = ? ORDER BY id", (session.id,))]
 
     def _clip_stem(self, clip: Clip) -> Path:
-        session = self.session(clip.session_id)
+        session = _written(self.session(clip.session_id))
         return self.session_dir(session.patient_id, session.id) / f"{clip.id:04d}-{clip.task}"
 
     def recording_path(self, clip: Clip, suffix: str = ".mp4") -> Path:
@@ -627,7 +626,7 @@ class Store:
         summary = document
         stem = self._clip_stem(clip)
         written: list[Path] = []
-        paths = {"video_path": None, "landmarks_path": None, "summary_path": None}
+        paths: dict[str, Path | None] = {"video_path": None, "landmarks_path": None, "summary_path": None}
         try:
             self.make_dirs(stem.parent)
             if video is not None:
@@ -684,7 +683,7 @@ class Store:
                 with self._tx() as conn:
                     conn.execute("UPDATE clips SET status = 'failed', error = ? WHERE id = ?", (message, clip.id))
             raise StoreError(message) from exc
-        return self.clip(clip.id)
+        return _written(self.clip(clip.id))
 
     def fail_clip(self, clip: Clip, message: str) -> None:
         with self._tx() as conn:
@@ -715,7 +714,6 @@ class Store:
 
     def load_series(self, clip: Clip):
         """The clip's landmarks (LandmarkSeries); StoreError if the file is missing or damaged."""
-        from synkimeter.landmarks.series import LandmarkSeries
 
         if not clip.landmarks_path:
             raise StoreError(f"Clip {clip.id} ({clip.task}) has no landmarks file.")
@@ -797,7 +795,7 @@ class Store:
                  int(record["clean"]), finite(record.get("median_value")), finite(record.get("duration_s")),
                  str(record.get("source_name") or ""), json.dumps(record.get("attempts_json") or [], allow_nan=False),
                  now_iso()))
-            return int(cur.lastrowid)
+            return int(_written(cur.lastrowid))
 
     def practice_sets(self, patient: Patient, kind: str | None = None) -> list[dict]:
         """The patient's practice sets (of one kind, if given), oldest first; `attempts_json` parsed."""
@@ -842,6 +840,16 @@ class ImportResult:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+T = TypeVar("T")
+
+
+def _written(value: T | None) -> T:
+    """A row just written and read back (within the store's own lock) is there."""
+    if value is None:
+        raise StoreError("The store lost a row it had just written: run `synkimeter check`.")
+    return value
+
+
 def check_side(side) -> None:
     if side not in (None, "right", "left"):
         raise StoreError(f"The affected side must be 'right' or 'left' (the subject's), not '{side}'.")

@@ -11,11 +11,13 @@ from typing import Callable
 
 import numpy as np
 
-from synkimeter.io.files import not_a_file
+from synkimeter.capture import SourceError, VideoFileSource
 from synkimeter.core.analysis import ClipAnalysis, MeasurementError, analyze_landmarks
 from synkimeter.core.expression_oral_ocular import add_expressions
 from synkimeter.core.results import UNDETERMINED, ClipResult
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.io.files import not_a_file
+from synkimeter.landmarks import LandmarkSeries, extract_landmarks
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings, result_params
 
 LANDMARK_SUFFIX = ".npz"
 # Landmarks are pixels of the picture; a coordinate this far out is a damaged file, not a face (and
@@ -35,7 +37,7 @@ class AnalysedClip:
 
     source: str
     analysis: ClipAnalysis
-    series: object  # synkimeter.landmarks.LandmarkSeries
+    series: LandmarkSeries
 
     @property
     def result(self) -> ClipResult:
@@ -47,11 +49,9 @@ class AnalysedClip:
         return self.analysis.summary
 
 
-def load_series(path: str | Path, params: AnalysisParams = DEFAULT_PARAMS,
+def load_series(path: str | Path, params: Settings = DEFAULT_SETTINGS,
                 progress: Callable[[int, int | None], None] | None = None):
     """Landmarks of a clip: read from a saved .npz, or extracted from a video with the face mesh."""
-    from synkimeter.capture import SourceError, VideoFileSource
-    from synkimeter.landmarks import LandmarkSeries, extract_landmarks
 
     path = Path(path)
     if path.suffix.lower() == LANDMARK_SUFFIX:
@@ -80,7 +80,7 @@ def _spool_message(path: Path, exc: OSError) -> str:
     return f"'{path}' could not be read ({exc.strerror or exc})."
 
 
-def _checked_frames(series, params: AnalysisParams) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:
+def _checked_frames(series, params: Settings) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:
     """(times, measured points, warnings, why it is too short or None): ClipError when there are no
     frames or the frame times are unusable; frames repeating an earlier time or holding impossible
     coordinates are left out, with a warning. A clip too short is refused after the analysis, so
@@ -130,7 +130,7 @@ def _checked_frames(series, params: AnalysisParams) -> tuple[np.ndarray, np.ndar
     return t, points, warnings, short
 
 
-def _frame_rate_notes(fps: float, params: AnalysisParams) -> tuple[list[str], bool]:
+def _frame_rate_notes(fps: float, params: Settings) -> tuple[list[str], bool]:
     """(warnings, whether a severity can be given): too few frames catch too little of a blink."""
     if not np.isfinite(fps) or fps >= params.low_frame_rate_fps:
         return [], True
@@ -143,7 +143,7 @@ def _frame_rate_notes(fps: float, params: AnalysisParams) -> tuple[list[str], bo
             f"{params.low_frame_rate_fps:g} frames per second or more (30 is best)."], True
 
 
-def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_side: str | None = None,
+def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: str | None = None,
                    settled_at_start: bool = False) -> ClipAnalysis:
     t, points, checks, too_short = _checked_frames(series, params)
     try:
@@ -165,6 +165,7 @@ def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_sid
     multi = np.asarray(getattr(series, "n_faces", np.zeros(0)))
     analysis.result = replace(
         result,
+        params=result_params(params),
         source=str(series.source),
         container_fps=float(series.fps) if series.fps else None,
         width=int(series.width or 0), height=int(series.height or 0), truncated=truncated,
@@ -178,7 +179,7 @@ def analyze_series(series, params: AnalysisParams = DEFAULT_PARAMS, affected_sid
     return analysis
 
 
-def analyze_clip(path: str | Path, params: AnalysisParams = DEFAULT_PARAMS, affected_side: str | None = None,
+def analyze_clip(path: str | Path, params: Settings = DEFAULT_SETTINGS, affected_side: str | None = None,
                  progress: Callable[[int, int | None], None] | None = None) -> AnalysedClip:
     series = load_series(path, params, progress)
     return AnalysedClip(str(path), analyze_series(series, params, affected_side), series)

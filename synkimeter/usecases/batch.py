@@ -12,7 +12,6 @@ code is 2 when any clip failed.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -53,12 +52,12 @@ def measure_clip(clip: str, output: str, affected_side: str | None = None) -> Cl
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from synkimeter.io.export import write_json
-    from synkimeter.params import DEFAULT_PARAMS
     from synkimeter.usecases.analyze import ClipError, analyze_clip
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
     start = time.perf_counter()
     try:
-        result = analyze_clip(clip, DEFAULT_PARAMS, affected_side=affected_side)
+        result = analyze_clip(clip, DEFAULT_SETTINGS, affected_side=affected_side)
         write_json(result.result, output)
     except ClipError as exc:
         return ClipOutcome(clip, None, 0, time.perf_counter() - start, str(exc))

@@ -30,7 +30,7 @@ from synkimeter.core.expressions import REST, find_expressions
 from synkimeter.core.eyes import openness
 from synkimeter.core.ocular_oral import average_movement, blink_traces, final_after_offset_s
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 # Notices about the face, newest frame first. The text is what the window shows.
 NOTICE_WAITING = "waiting"
@@ -130,7 +130,7 @@ _NOW_WORDS = {"smile": "Smiling", "pucker": "Puckering", "lips_to_side": "Lips p
               "talking": "Talking", "brow_raise": "Eyebrows raised", "eye_closure": "Eyes closed"}
 
 
-def expression_now(analysis: ClipAnalysis, packed: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> str:
+def expression_now(analysis: ClipAnalysis, packed: np.ndarray, params: Settings = DEFAULT_SETTINGS) -> str:
     """The expression the finder sees at the newest frame of the buffer ("" at rest or unsure):
     the same definitions `analyze` lists, so the live words and a clip's list agree."""
     t = analysis.timestamps_s
@@ -157,7 +157,7 @@ def expression_now(analysis: ClipAnalysis, packed: np.ndarray, params: AnalysisP
 class LiveEngine:
     """Incremental measurement over a ring buffer of recent frames (see the module docstring)."""
 
-    def __init__(self, params: AnalysisParams = DEFAULT_PARAMS) -> None:
+    def __init__(self, params: Settings = DEFAULT_SETTINGS) -> None:
         self.params = params
         self.capacity = max(2, int(math.ceil(params.live_buffer_s * params.live_buffer_max_fps)))
         self._t = np.full(self.capacity, np.nan, dtype=np.float64)

@@ -48,6 +48,7 @@ from synkimeter.core.align import align_to_reference
 from synkimeter.core.analysis import head_within_range
 from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED, N_LANDMARKS, SIDES
 from synkimeter.core.blinks import detect_blinks
+from synkimeter.core.expressions import face_geometry, held_mouth_task, rest_levels
 from synkimeter.core.eyes import fissure_height_px, iris_scale, median_frame_interval_s, openness
 from synkimeter.core.ocular_oral import (
     REASON_FACE_LOST,
@@ -57,10 +58,9 @@ from synkimeter.core.ocular_oral import (
     measure_events,
     mouth_traces,
 )
-from synkimeter.core.expressions import face_geometry, held_mouth_task, rest_levels
 from synkimeter.core.oral_ocular import FissureLevel, event_mask, fissure_level, narrowing
 from synkimeter.core.task_check import NOT_SEEN
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 KIND_BLINK = "blink"
 KIND_PUCKER = "pucker"
@@ -215,7 +215,7 @@ class Calibration:
     rest_mouth: dict[str, float] | None = None
 
 
-def calibrate(t: np.ndarray, packed: np.ndarray, params: AnalysisParams = DEFAULT_PARAMS) -> Calibration | None:
+def calibrate(t: np.ndarray, packed: np.ndarray, params: Settings = DEFAULT_SETTINGS) -> Calibration | None:
     """The set's reference face, scale and rest levels from its first still seconds; None when the
     face is too small or no eye is open."""
     open_by_side = openness(packed, MEASURED)
@@ -267,7 +267,7 @@ class _Event:
 class PracticeJudge:
     """Judges a practice set frame by frame (see the module docstring)."""
 
-    def __init__(self, kind: str, affected_side: str, target: float, params: AnalysisParams = DEFAULT_PARAMS,
+    def __init__(self, kind: str, affected_side: str, target: float, params: Settings = DEFAULT_SETTINGS,
                  count: int | None = None) -> None:
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
@@ -578,12 +578,12 @@ class TargetPlan:
     tightened: bool = False
 
 
-def floor_for(kind: str, params: AnalysisParams = DEFAULT_PARAMS) -> float:
+def floor_for(kind: str, params: Settings = DEFAULT_SETTINGS) -> float:
     return {KIND_BLINK: params.healthy_floor_mm, KIND_PUCKER: params.practice_pucker_floor_pct,
             KIND_SMILE: params.practice_smile_floor_pct}[kind]
 
 
-def default_target(kind: str, params: AnalysisParams = DEFAULT_PARAMS) -> float:
+def default_target(kind: str, params: Settings = DEFAULT_SETTINGS) -> float:
     return {KIND_BLINK: params.practice_default_target_mm, KIND_PUCKER: params.practice_default_pucker_pct,
             KIND_SMILE: params.practice_default_smile_pct}[kind]
 
@@ -621,7 +621,7 @@ def baseline_from_results(rows: list[dict], kind: str, side: str | None) -> Base
 
 
 def plan_target(kind: str, baseline: Baseline | None, previous_sets: list[dict],
-                params: AnalysisParams = DEFAULT_PARAMS) -> TargetPlan:
+                params: Settings = DEFAULT_SETTINGS) -> TargetPlan:
     """The next set's target.
 
     Start: `practice_target_fraction` of the baseline, floored at the healthy floor (no baseline:
@@ -728,7 +728,7 @@ class History:
     total_sets: int
 
 
-def history(sets: list[dict], today: date | None = None, params: AnalysisParams = DEFAULT_PARAMS) -> History:
+def history(sets: list[dict], today: date | None = None, params: Settings = DEFAULT_SETTINGS) -> History:
     today = today or date.today()
     days = [_day(s["started_at"]) for s in sets]
     return History(streak_days(days, today), sum(d == today for d in days),
@@ -736,7 +736,7 @@ def history(sets: list[dict], today: date | None = None, params: AnalysisParams 
 
 
 def plan_for_patient(store, pseudonym: str, kind: str, side: str | None = None,
-                     params: AnalysisParams = DEFAULT_PARAMS) -> tuple[TargetPlan, str | None]:
+                     params: Settings = DEFAULT_SETTINGS) -> tuple[TargetPlan, str | None]:
     """The next set's target for a stored patient (and the affected side: given, else the patient's,
     else their baseline's). A patient not in the store gets the default target."""
     patient = store.patient(pseudonym)

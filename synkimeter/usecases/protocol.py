@@ -3,7 +3,7 @@
 Qt-free: the GUI's worker thread and the tests drive the same code.
 
 - `protocol(key, params)`: the one definition of each protocol's tasks, built from the "guided
-  protocol" section of `AnalysisParams` (durations, repetitions), so a test shortens them with
+  protocol" section of `Settings` (durations, repetitions), so a test shortens them with
   `params.with_overrides(...)` and the GUI shows exactly what is recorded.
 - `ProtocolRunner`: a state machine fed one frame at a time (its own timestamp, picture, landmarks).
   Its clock is the frames' own timestamps, never the wall clock: a camera stamps frames with the
@@ -40,13 +40,22 @@ import math
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
+from synkimeter.capture import RecordingReader, SourceError
+from synkimeter.capture._cv import cv2
+from synkimeter.core.anatomy import N_LANDMARKS
 from synkimeter.core.task_check import check_task
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.landmarks import FaceMeshExtractor
+from synkimeter.landmarks.flow import flow_indices
+from synkimeter.landmarks.series import LandmarkSeries
+from synkimeter.store.database import Clip, StoreError
+from synkimeter.usecases.analyze import ClipError, analyze_series
 from synkimeter.usecases.saving import SavedClip, keep_clip
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+from synkimeter.usecases.setup_check import SetupCheck, check_setup, measure_setup, median_setup
 
 SIDES = ("right", "left")
 
@@ -93,7 +102,7 @@ class Protocol:
     tasks: tuple[Task, ...]
     default_kind: str
 
-    def duration_s(self, params: AnalysisParams = DEFAULT_PARAMS) -> float:
+    def duration_s(self, params: Settings = DEFAULT_SETTINGS) -> float:
         return sum(t.duration_s for t in self.tasks) + len(self.tasks) * params.protocol_countdown_s
 
 
@@ -126,7 +135,7 @@ PROTOCOL_TEXT = {
 PROTOCOL_KEYS = tuple(PROTOCOL_TASKS)
 
 
-def task(key: str, params: AnalysisParams = DEFAULT_PARAMS) -> Task:
+def task(key: str, params: Settings = DEFAULT_SETTINGS) -> Task:
     title, instruction, cue, relax = TASK_TEXT[key]
     if key == "rest":
         return Task(key, title, instruction, (Step(cue, params.protocol_rest_s),))
@@ -140,7 +149,7 @@ def task(key: str, params: AnalysisParams = DEFAULT_PARAMS) -> Task:
     return Task(key, title, instruction, tuple(steps), n)
 
 
-def protocol(key: str, params: AnalysisParams = DEFAULT_PARAMS) -> Protocol:
+def protocol(key: str, params: Settings = DEFAULT_SETTINGS) -> Protocol:
     if key not in PROTOCOL_TASKS:
         raise ValueError(f"unknown protocol '{key}' (known: {', '.join(PROTOCOL_KEYS)})")
     title, description, kind = PROTOCOL_TEXT[key]
@@ -192,7 +201,7 @@ class ProtocolRunner:
     (the one that opened `store`: SQLite connections stay in their thread) does everything."""
 
     def __init__(self, store, patient, proto: Protocol, kind: str | None = None,
-                 params: AnalysisParams = DEFAULT_PARAMS, notes: str = "", source_name: str = "",
+                 params: Settings = DEFAULT_SETTINGS, notes: str = "", source_name: str = "",
                  video_fps: float | None = None, record_video: bool = True, baseline_setup=None) -> None:
         self.store = store
         self.patient = patient
@@ -211,8 +220,8 @@ class ProtocolRunner:
         self.dropped_frames = 0  # of the clip being recorded
         self._phase_t0: float | None = None
         self._last_t: float | None = None
-        self._clip = None
-        self._writer = None
+        self._clip: Clip | None = None
+        self._writer: Any = None  # cv2.VideoWriter while a task's video is written
         self._video_path: Path | None = None
         self._times: list[float] = []
         self._points: list[np.ndarray] = []
@@ -222,7 +231,7 @@ class ProtocolRunner:
         self._total = sum(t.duration_s for t in proto.tasks) or 1.0
         # The set-up check (synkimeter.usecases.setup_check) against the patient's baseline's set-up, if any.
         self.baseline_setup = baseline_setup
-        self.setup_check = None  # the latest SetupCheck
+        self.setup_check: SetupCheck | None = None  # the latest
         self._setup_ok_since: float | None = None
         self._clip_setups: list = []  # sampled while recording: stored with the clip
         self._next_setup_t = -math.inf
@@ -255,7 +264,6 @@ class ProtocolRunner:
         return self.session
 
     def _check_setup(self, t: float, image, points) -> None:
-        from synkimeter.usecases.setup_check import check_setup
 
         h, w = image.shape[:2] if image is not None else (0, 0)
         self.setup_check = check_setup(points, image, w, h, self.baseline_setup, self.params)
@@ -274,6 +282,12 @@ class ProtocolRunner:
     @property
     def current(self) -> Task | None:
         return self.protocol.tasks[self.index] if self.index < len(self.protocol.tasks) else None
+
+    def _task(self) -> Task:
+        """The task being counted down, recorded or saved (there is one in those phases)."""
+        task = self.current
+        assert task is not None, f"no task in phase {self.phase}"
+        return task
 
     def _enter(self, phase: str) -> None:
         self.phase = phase
@@ -300,7 +314,7 @@ class ProtocolRunner:
             else:
                 return self.status()
         if self.phase == "recording":
-            task = self.current
+            task = self._task()
             if t - self._phase_t0 >= task.duration_s:
                 self._end_task()
                 if self.done:
@@ -312,7 +326,7 @@ class ProtocolRunner:
         return self.status()
 
     def _start_task(self) -> None:
-        task = self.current
+        task = self._task()
         self._clip = self.store.begin_clip(self.session, task.key, source_name=self.source_name)
         self._times, self._points, self._faces = [], [], []
         self._warnings = []
@@ -323,7 +337,6 @@ class ProtocolRunner:
         self.phase = "recording"
 
     def _record(self, t: float, image, points, n_faces: int) -> None:
-        from synkimeter.core.anatomy import N_LANDMARKS
 
         if image is not None:
             h, w = image.shape[:2]
@@ -337,7 +350,6 @@ class ProtocolRunner:
         if points is not None and t >= self._next_setup_t:
             # How this clip was recorded (distance, pose, light), twice a second: a later session
             # is checked against it (synkimeter.usecases.setup_check.baseline_setup).
-            from synkimeter.usecases.setup_check import measure_setup
 
             h, w = image.shape[:2] if image is not None else (0, 0)
             self._clip_setups.append(measure_setup(points, image, w, h))
@@ -350,10 +362,9 @@ class ProtocolRunner:
         self._faces.append(int(n_faces))
 
     def _open_writer(self, w: int, h: int) -> None:
-        from synkimeter.capture._cv import cv2
 
         self._size = (w, h)
-        writer = cv2.VideoWriter(str(self._video_path), cv2.VideoWriter_fourcc(*"mp4v"), float(self.video_fps), (w, h))
+        writer = cv2.VideoWriter(str(self._video_path), cv2.VideoWriter.fourcc(*"mp4v"), float(self.video_fps), (w, h))
         if writer.isOpened():
             self._writer = writer
         else:
@@ -367,8 +378,6 @@ class ProtocolRunner:
             self._writer = None
 
     def _series(self):
-        from synkimeter.landmarks.flow import flow_indices
-        from synkimeter.landmarks.series import LandmarkSeries
 
         times = np.asarray(self._times, np.float64)
         t0 = times[0] if times.size else 0.0
@@ -393,15 +402,13 @@ class ProtocolRunner:
         )
 
     def _end_task(self) -> None:
-        from synkimeter.usecases.analyze import ClipError, analyze_series
-        from synkimeter.usecases.setup_check import median_setup
-        from synkimeter.store.database import StoreError
 
-        task = self.current
+        task = self._task()
         self.phase = "saving"
         self._close_writer()
         video = self._video_path if self._video_path is not None and self._video_path.is_file() else None
         clip = self._clip
+        assert clip is not None, "a task being saved has its clip"
         try:
             series = self._series()
             # One face mesh runs through the whole session: a task's first frame is not a new face.
@@ -456,10 +463,10 @@ class ProtocolRunner:
         elif task.key in ("smile", "pucker"):
             parts = []
             for side in SIDES:
-                n = saved.narrowing.get(side)
-                if n is not None and math.isfinite(n.pct):
-                    values[side] = float(n.pct)
-                    parts.append(f"{side} {n.pct:.0f} %")
+                narrowed = saved.narrowing.get(side)
+                if narrowed is not None and math.isfinite(narrowed.pct):
+                    values[side] = float(narrowed.pct)
+                    parts.append(f"{side} {narrowed.pct:.0f} %")
             text = f"{task.title}: eyes narrowed " + (", ".join(parts) if parts else "(no rest to compare with)")
         elif task.key in ("gentle_closure", "forceful_blink"):
             n = len(summary.get("blinks") or []) + len(summary.get("eye_closures") or [])
@@ -530,7 +537,7 @@ class ProtocolRunner:
             setup=setup)
 
 
-def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEFAULT_PARAMS, *, mesh=None,
+def record_protocol(source, runner: ProtocolRunner, params: Settings = DEFAULT_SETTINGS, *, mesh=None,
                     stop: threading.Event | None = None,
                     on_frame: Callable[[object, object], None] | None = None,
                     on_status: Callable[[RunnerStatus], None] | None = None,
@@ -541,7 +548,6 @@ def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEF
     observation)` after each frame (for a preview), `on_status(status)` when what the screen shows
     changes (at most every 0.1 s of frame time, and on every change of phase or step). Setting
     `skip_setup` goes on without waiting for the set-up check (`ProtocolRunner.skip_setup`)."""
-    from synkimeter.capture import RecordingReader, SourceError
 
     stop = stop or threading.Event()
     try:
@@ -555,7 +561,6 @@ def record_protocol(source, runner: ProtocolRunner, params: AnalysisParams = DEF
     if runner.phase == "idle":
         runner.begin()
     if mesh is None:
-        from synkimeter.landmarks import FaceMeshExtractor
 
         mesh = FaceMeshExtractor(params)
     fps = source.fps if getattr(source, "fps", None) else 30.0

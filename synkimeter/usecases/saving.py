@@ -14,14 +14,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from synkimeter.core.analysis import ClipAnalysis
 from synkimeter.core.anatomy import SIDES
 from synkimeter.core.oral_ocular import FissureLevel, Narrowing, clip_fissure_levels, narrowing, ocular_synkinesis_score
 from synkimeter.core.results import finite, jsonable, number
 from synkimeter.io.files import not_a_file
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 from synkimeter.store.database import (
     MAX_IMPORT_MB,
     SESSION_KINDS,
@@ -35,6 +32,7 @@ from synkimeter.store.database import (
     parse_date,
 )
 from synkimeter.usecases.analyze import ClipError, analyze_clip
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 # The guided tasks whose eye-fissure levels make the session's oral-ocular result.
 FISSURE_TASKS = ("rest", "smile", "pucker")
@@ -83,7 +81,10 @@ def session_scores(store: Store, clip: Clip, document: dict[str, Any],
     """The session's oral-ocular numbers once `clip` is in it: each smile and pucker clip's narrowing
     against the rest clip (the latest complete clip of each task counts), and the ocular score; and
     this clip's own narrowing per side (empty unless it is a smile or pucker with a rest to compare)."""
-    latest = {c.task: (c.id, store.fissure_levels(c)) for c in store.clips(store.session(clip.session_id))
+    session = store.session(clip.session_id)
+    if session is None:
+        raise StoreError("The clip's session is no longer in the store.")
+    latest = {c.task: (c.id, store.fissure_levels(c)) for c in store.clips(session)
               if c.status == "complete" and c.task in FISSURE_TASKS and c.id != clip.id}
     if clip.task in FISSURE_TASKS:
         latest[clip.task] = (clip.id, levels)
@@ -95,12 +96,12 @@ def session_scores(store: Store, clip: Clip, document: dict[str, Any],
         if task not in latest:
             continue
         clip_id, task_levels = latest[task]
-        by_side: dict[str, Narrowing] | None = {}
+        by_side: dict[str, Narrowing] = {}
         for side in SIDES:
             open_level = _level(rest[1], side, "open") if rest else None
             active = _level(task_levels, side, "active")
             if open_level is None or active is None:
-                by_side = None
+                by_side = {}
                 break
             by_side[side] = narrowing(open_level, active)
         values: list[float | None] = []
@@ -112,11 +113,11 @@ def session_scores(store: Store, clip: Clip, document: dict[str, Any],
             narrows[task] = by_side
             if clip_id == clip.id:
                 own = by_side
-    patient = store.patient_by_id(store.session(clip.session_id).patient_id)
+    patient = store.patient_by_id(session.patient_id)
     if not latest:
         # A session without the guided rest, smile and pucker clips (an imported free clip) takes
         # its ocular score from the smiles and puckers found in its own clip(s): the newest that has one.
-        documents = [document] + [store.summary(c) or {} for c in reversed(store.clips(store.session(clip.session_id)))
+        documents = [document] + [store.summary(c) or {} for c in reversed(store.clips(session))
                                   if c.status == "complete" and c.id != clip.id]
         for doc in documents:
             score = ((doc.get("oral_ocular") or {}).get("ocular_synkinesis")) or {}
@@ -150,11 +151,11 @@ def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None,
 
 def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind: str = "follow-up",
                  task: str = "natural_blinking", date: str | None = None, affected_side: str | None = None,
-                 protocol: str = "import", notes: str = "", params: AnalysisParams | None = None,
+                 protocol: str = "import", notes: str = "", params: Settings | None = None,
                  progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
     """Analyse an existing clip, copy it into the store with its landmarks and result, and record a
     complete session. Creates the patient if new. On failure nothing is left behind."""
-    params = params or DEFAULT_PARAMS
+    params = params or DEFAULT_SETTINGS
     if kind not in SESSION_KINDS:
         raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
     check_side(affected_side)

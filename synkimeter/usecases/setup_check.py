@@ -18,7 +18,8 @@ import numpy as np
 from synkimeter.core.align import euler_from_rotation, similarity_transforms
 from synkimeter.core.anatomy import HEAD_ANCHORS, IRIS_HORIZONTAL, N_LANDMARKS
 from synkimeter.data import base_face
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
+from synkimeter.store.database import StoreError
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 # The words, most important first (a farther face loses scale, a turned one loses a side).
 CLOSER = "Move a little closer to the camera"
@@ -128,7 +129,7 @@ def measure_setup(points: np.ndarray, image: np.ndarray | None, width: int, heig
 
 
 def judge_setup(setup: Setup | None, baseline: Setup | None = None,
-                params: AnalysisParams = DEFAULT_PARAMS) -> SetupCheck:
+                params: Settings = DEFAULT_SETTINGS) -> SetupCheck:
     """What to change so this set-up is measurable and, when `baseline` is given, like the baseline's."""
     p = params
     if setup is None:
@@ -177,7 +178,7 @@ def judge_setup(setup: Setup | None, baseline: Setup | None = None,
 
 
 def check_setup(points: np.ndarray | None, image: np.ndarray | None, width: int, height: int,
-                baseline: Setup | None = None, params: AnalysisParams = DEFAULT_PARAMS) -> SetupCheck:
+                baseline: Setup | None = None, params: Settings = DEFAULT_SETTINGS) -> SetupCheck:
     """One frame: ok, or what to change in plain words, most important first."""
     return judge_setup(measure_setup(points, image, width, height), baseline, params)
 
@@ -202,7 +203,6 @@ def baseline_setup(store, patient) -> Setup | None:
     baseline = next((s for s in store.sessions(patient) if s.kind == "baseline" and s.status == "complete"), None)
     if baseline is None:
         return None
-    from synkimeter.store.database import StoreError
 
     setups = []
     for clip in store.clips(baseline):

@@ -12,7 +12,7 @@ Is a change real? Two floors, and it must clear both:
   asymmetric intervals use the half towards the other value), combined in quadrature, x 1.96;
 - between sessions: the minimal detectable change (MDC95) measured for this tool on one real face
   and coupling recorded nearer and further, darker and brighter, tilted, compressed and under camera
-  motion (`AnalysisParams.*_between_sd*`, docs/validation.md); it grows with the movement. Distance, light and pose change a reading
+  motion (`Settings.*_between_sd*`, docs/validation.md); it grows with the movement. Distance, light and pose change a reading
   more than one recording's own noise says.
 And it must matter: a side within the healthy range (`healthy_floor_mm`) at both visits is
 "healthy at both visits", never "improved" or "worse". Whether the two intervals overlap is reported
@@ -24,8 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 from synkimeter.store.database import Patient, Store
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 Z95 = 1.959964
 SIDES = ("right", "left")
@@ -43,7 +43,7 @@ class Metric:
     better: str = "lower"  # which direction is improvement
     scale: float = 1.0  # stored value x scale = shown value
     digits: int = 2
-    # AnalysisParams fields (stored units): the between-session SD (absolute, and the fraction of the
+    # Settings fields (stored units): the between-session SD (absolute, and the fraction of the
     # value it grows by), and the healthy upper limit.
     between_sd: tuple[str, str | None] | None = None
     healthy_param: str | None = None
@@ -174,7 +174,7 @@ def _se_towards(p: Point, other: float) -> float:
 
 
 def minimal_detectable_change(metric: Metric, before: float, after: float,
-                              params: AnalysisParams = DEFAULT_PARAMS) -> float:
+                              params: Settings = DEFAULT_SETTINGS) -> float:
     """The smallest change between two sessions (shown units) that repeat recordings of the same face
     do not reach, 95 % of the time; NaN where it has not been measured for the metric."""
     if metric.between_sd is None:
@@ -190,7 +190,7 @@ def minimal_detectable_change(metric: Metric, before: float, after: float,
 
 
 def compare(metric: Metric, side: str | None, baseline: Point, latest: Point,
-            params: AnalysisParams = DEFAULT_PARAMS) -> Change:
+            params: Settings = DEFAULT_SETTINGS) -> Change:
     change = latest.value - baseline.value
     se = math.hypot(_se_towards(baseline, latest.value), _se_towards(latest, baseline.value))
     noise = Z95 * se

@@ -38,7 +38,7 @@ import numpy as np
 
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, MEASURED, SIDES
 from synkimeter.core.eyes import closure, iris_scale, median_frame_interval_s, openness
-from synkimeter.params import DEFAULT_PARAMS
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 from synkimeter_dev.synth.generate import open_writer
 
 FIELD_SIGMA_MOUTH = {"narrow": 0.12, "broad": 0.30}
@@ -131,7 +131,7 @@ def mesh_points(frames: list[np.ndarray], times_s: np.ndarray) -> np.ndarray:
     """The face mesh's own points (no optical flow) for each frame, (T, 478, 3) pixels."""
     from synkimeter.landmarks.facemesh import FaceMeshExtractor
 
-    params = DEFAULT_PARAMS.with_overrides(optical_flow=False)
+    params = DEFAULT_SETTINGS.with_overrides(optical_flow=False)
     with FaceMeshExtractor(params) as mesh:
         return np.stack([mesh.process(f, float(t)).points for f, t in zip(frames, times_s)])
 
@@ -149,7 +149,7 @@ def closure_drive(points: np.ndarray, times_s: np.ndarray) -> tuple[dict[str, np
     packed = MEASURED.take(points)
     dt = median_frame_interval_s(times_s)
     # The open level from the whole stretch: a ping-ponged 2 s stretch is shorter than the rolling window.
-    params = DEFAULT_PARAMS.with_overrides(open_baseline_window_s=max(DEFAULT_PARAMS.open_baseline_window_s,
+    params = DEFAULT_SETTINGS.with_overrides(open_baseline_window_s=max(DEFAULT_SETTINGS.open_baseline_window_s,
                                                                         2 * (times_s[-1] - times_s[0]) + dt))
     c = closure(openness(packed, MEASURED), dt, params)
     drive = {s: np.clip((np.nan_to_num(c[s]) - CLOSURE_FLOOR) / (params.full_closure - CLOSURE_FLOOR), 0.0, 1.0)

@@ -1,0 +1,62 @@
+"""Settings of the face mesh and of the optical flow that follows the mouth corners between its
+frames. They shape the landmarks, so they are saved with each result beside the measurement's own."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from synkimeter.core.params import params_dict
+
+Self = TypeVar("Self", bound="ExtractionParams")
+
+
+@dataclass(frozen=True)
+class ExtractionParams:
+    # --- landmark extraction -----------------------------------------------------------------
+    max_faces: int = 2
+    # Offline, a video file is cut in this many parts, each meshed in its own thread (MediaPipe
+    # releases the GIL) and stitched by frame; a fixed number, so results do not depend on the
+    # machine. Two reach 250+ frames/s at 640x480 on two cores and change results by <= 0.02 mm.
+    landmark_workers: int = 2
+    min_detection_confidence: float = 0.5
+    min_tracking_confidence: float = 0.5
+    # The face mesh is a whole-face model: it under-reads a one-sided mouth-corner pull (1 mm read
+    # 0.5 mm, 3 mm read 2.5 mm), spreads a quarter of it to the other corner and moves the corners
+    # ~0.2 mm on every blink of a still face; its head anchors jitter. So the two commissures and the
+    # head anchors are followed from frame to frame by optical flow of the image itself (pyramidal
+    # Lucas-Kanade, checked forwards and backwards) and held to the mesh only at slow time scales (a
+    # first-order pull with this time constant, far longer than a blink's 0.1-0.5 s).
+    # See synkimeter/landmarks/flow.py.
+    optical_flow: bool = True
+    optical_flow_tau_s: float = 2.0
+    # The tracking window's side as a fraction of the mouth's width (corner to corner), odd, clipped
+    # to 9-41 px: at the mouth, the corner and its lip edges, not the cheek around it. Measured on a
+    # real face with a pull imposed on the corner and lip edge only (synth/realface.py, "narrow"):
+    # 0.15 read 4 mm as 3.45 mm, 0.12 as 3.79 mm, 0.10 as 3.93 mm but with 0.29 mm instead of 0.21 mm
+    # of jitter-driven movement on the other corner; a broad (cheek) pull and the synthetic clips read
+    # the same at all three.
+    optical_flow_window_mouth: float = 0.12
+    # Larger faces are followed in the frame shrunk by a whole factor, so that the mouth is about
+    # this wide (a 1.5x wider mouth is halved): the cost stays that of a 640x480 webcam face at any
+    # resolution, and the flow is still accurate to a fraction of a (full-size) pixel.
+    optical_flow_mouth_px: float = 100.0
+    # A flow step whose backward check misses by more than this (pixels of the image followed) is not
+    # trusted; that frame the point moves with the mesh instead.
+    optical_flow_max_fb_px: float = 0.5
+    # A leash: a followed point stays within this fraction of the mouth's width (~2.5 mm on an
+    # adult's ~50 mm mouth) of the mesh's. The mesh under-reads a 3-4 mm pull by well under that, so
+    # measurement is untouched; flow that slides along the lips while someone talks is held to it.
+    optical_flow_leash_mouth: float = 0.05
+    # Across a longer gap in time (dropped frames, a lost face) the flow restarts at the mesh.
+    optical_flow_max_gap_s: float = 0.25
+
+    def with_overrides(self: Self, **overrides: Any) -> Self:
+        return replace(self, **overrides)
+
+
+def extraction_dict(params: ExtractionParams) -> dict[str, Any]:
+    return params_dict(params, ExtractionParams)
+
+
+DEFAULT_EXTRACTION = ExtractionParams()
