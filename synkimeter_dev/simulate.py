@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from synkimeter.core.anatomy import COMMISSURE, IRIS_HORIZONTAL, IRIS_CENTRE, LOWER_LID, SIDES, UPPER_LID
+from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, IRIS_HORIZONTAL, LOWER_LID, SIDES, UPPER_LID
 from synkimeter.data import base_face
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
-
-
 
 
 def base_mm_per_px(face: np.ndarray | None = None) -> float:
