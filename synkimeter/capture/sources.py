@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -88,6 +88,9 @@ def _usable_fps(value: float) -> float | None:
     return value
 
 
+_Source = TypeVar("_Source", bound="FrameSource")  # a `with` block keeps the concrete source's type
+
+
 class FrameSource(ABC):
     """A stream of `Frame`s. Use as a context manager, or call open()/close().
 
@@ -141,7 +144,7 @@ class FrameSource(ABC):
     def frame_count(self) -> int | None:
         """Frames announced by the container; None for cameras or when unknown."""
 
-    def __enter__(self) -> "FrameSource":
+    def __enter__(self: _Source) -> _Source:
         self.open()
         return self
 

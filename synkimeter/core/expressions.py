@@ -351,7 +351,7 @@ def _both_or_one(peaks: dict[str, float], threshold: float) -> str:
     brow a little)."""
     strongest = max(peaks.values())
     moved = [s for s in SIDES if peaks[s] >= threshold and peaks[s] >= strongest / 3.0]
-    return BOTH if len(moved) == 2 else (moved[0] if moved else max(peaks, key=peaks.get))
+    return BOTH if len(moved) == 2 else (moved[0] if moved else max(peaks, key=peaks.__getitem__))
 
 
 def talking_frames(t: np.ndarray, gap_mm: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
@@ -381,8 +381,11 @@ def _segments_of(kind: str, t: np.ndarray, starts, ends, peaks, threshold: float
                  pct: bool = False) -> list[ExpressionSegment]:
     out = []
     for a, b, p, side in zip(starts, ends, peaks, sides):
-        size = {"size_pct": float(p)} if pct else {"size_mm": float(p)}
-        out.append(ExpressionSegment(kind, float(t[a]), float(t[b]), side, _confidence(p, threshold), **size))
+        start, end, confidence = float(t[a]), float(t[b]), _confidence(p, threshold)
+        if pct:
+            out.append(ExpressionSegment(kind, start, end, side, confidence, size_pct=float(p)))
+        else:
+            out.append(ExpressionSegment(kind, start, end, side, confidence, size_mm=float(p)))
     return out
 
 

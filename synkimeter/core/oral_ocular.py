@@ -28,6 +28,7 @@ Its tunables (`fissure_*`, `pucker_weight`, `smile_weight`, `bootstrap_resamples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -76,7 +77,8 @@ class OcularScore:
     per_task: dict = field(default_factory=dict)  # task -> {"score", "ci95", "ratio", "weight"}
 
 
-def event_mask(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, margin_s: float = 0.0) -> np.ndarray:
+def event_mask(timestamps_s: np.ndarray, onset_s: np.ndarray | Sequence[float], offset_s: np.ndarray | Sequence[float],
+               margin_s: float = 0.0) -> np.ndarray:
     """(T,) bool: frames inside any [onset - margin, offset + margin] interval (vectorised)."""
     t = np.asarray(timestamps_s, dtype=np.float64)
     onset = np.asarray(onset_s, dtype=np.float64).ravel()
@@ -217,7 +219,7 @@ def ocular_synkinesis_score(narrowings: dict[str, dict[str, Narrowing]], affecte
         total = {s: sum(weights[k] * tasks[k][s].pct for k in tasks) for s in SIDES}
         affected_side = "right" if total["right"] >= total["left"] else "left"
     healthy = "left" if affected_side == "right" else "right"
-    per_task = {}
+    per_task: dict[str, dict[str, float]] = {}
     for task, by_side in tasks.items():
         a, h = by_side[affected_side], by_side[healthy]
         ratio = a.remaining / h.remaining if h.remaining > 0 else nan
@@ -232,10 +234,11 @@ def ocular_synkinesis_score(narrowings: dict[str, dict[str, Narrowing]], affecte
     def clip(x):
         return float(np.clip(x, 0.0, 100.0)) if np.isfinite(x) else nan
 
-    for p in per_task.values():
-        p["score"] = clip(p["raw"])
-        p["ci95"] = (clip(p["raw"] - _Z95 * p["se"]), clip(p["raw"] + _Z95 * p["se"]))
-    return OcularScore(clip(raw), (clip(raw - _Z95 * se), clip(raw + _Z95 * se)), affected_side, per_task)
+    scored: dict[str, dict[str, float | tuple[float, float]]] = {
+        task: {**p, "score": clip(p["raw"]), "ci95": (clip(p["raw"] - _Z95 * p["se"]), clip(p["raw"] + _Z95 * p["se"]))}
+        for task, p in per_task.items()
+    }
+    return OcularScore(clip(raw), (clip(raw - _Z95 * se), clip(raw + _Z95 * se)), affected_side, scored)
 
 
 def oral_ocular_from_analyses(rest, tasks: dict, affected_side: str | None = None, params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import html
 import math
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 from synkimeter import __version__
@@ -19,6 +21,9 @@ from synkimeter.report.plots import trend_png
 from synkimeter.store.database import Store
 from synkimeter.usecases.expression_text import narrowing_rows
 from synkimeter.usecases.trends import METRIC_BY_KEY, Trends, patient_trends
+
+# A table cell: its html, (html, rows it spans) where it starts a span, None under a span.
+Cell = str | tuple[str, int] | None
 
 KIND_LABELS = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
 TASK_LABELS = {"rest": "rest", "natural_blinking": "natural blinking", "gentle_closure": "gentle eye closure",
@@ -101,15 +106,16 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
                              + f"<br/><span style='color:#555'>median; n = {blink[f'{side}_n']} blinks</span>")
             else:
                 cells.append("-")
-        cells.append(_e(SEVERITY.get(blink.get("severity"), blink.get("severity") or "-")) if blink else "-")
+        severity = blink.get("severity") if blink else None
+        cells.append(_e(SEVERITY.get(severity, severity or "-") if severity is not None else "-") if blink else "-")
         cells.append(_with_ci(s.ocular_score, s.ocular_ci_low, s.ocular_ci_high, "", 0).replace(" (", "<br/>(")
                      if s.ocular_score is not None else "-")
         rows.append(cells)
     return rows
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(), classes=None,
-           widths: list[int] | None = None) -> str:
+def _table(headers: list[str], rows: Sequence[Sequence[Cell]], numeric: AbstractSet[int] = frozenset(),
+           classes: Sequence[dict[int, str | None]] | None = None, widths: list[int] | None = None) -> str:
     out = ['<table class="grid" width="100%" cellspacing="0" cellpadding="4" border="1">', "<tr>"]
     out += [f"<th{f' width={chr(34)}{widths[i]}%{chr(34)}' if widths else ''}>{h}</th>" for i, h in enumerate(headers)]
     out.append("</tr>")
@@ -122,15 +128,17 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozen
             if isinstance(cell, tuple):
                 cell, n = cell
                 rowspan = f' rowspan="{n}"' if n > 1 else ""
+            verdict = classes[r].get(c) if classes else None
             cls = []
             if c in numeric:
                 cls.append("num")
-            if classes and classes[r].get(c):
-                cls.append(classes[r][c])
+            if verdict:
+                cls.append(verdict)
             attr = f' class="{" ".join(cls)}"' if cls else ""
             align = ' align="right"' if c in numeric else ""
-            colour = {"improved": ' style="color:#1d6b34; font-weight:bold"',
-                      "worse": ' style="color:#a52a2a; font-weight:bold"'}.get((classes[r].get(c) if classes else None), "")
+            colours = {"improved": ' style="color:#1d6b34; font-weight:bold"',
+                       "worse": ' style="color:#a52a2a; font-weight:bold"'}
+            colour = colours.get(verdict, "") if verdict is not None else ""
             out.append(f"<td{attr}{align}{colour}{rowspan}>{cell}</td>")
         out.append("</tr>")
     out.append("</table>")
@@ -200,8 +208,9 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
         one_date = len(base_dates) == 1 and len(last_dates) == 1
         head_base = "Baseline" + (f"<br/>{base_dates.pop()}" if one_date else "")
         head_last = "Latest" + (f"<br/>{last_dates.pop()}" if one_date else "")
-        rows, classes = [], []
-        span = {}
+        rows: list[list[Cell]] = []
+        classes: list[dict[int, str | None]] = []
+        span: dict[str, int] = {}
         for ch in changes:
             span[ch.metric.key] = span.get(ch.metric.key, 0) + 1
         seen = set()
@@ -249,18 +258,20 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
     # oral-ocular details
     if any(s.points for s in trends.series if s.metric.key.startswith("narrowing")):
         parts.append("<h2>Eye narrowing during mouth movement</h2>")
-        rows = []
+        eye_rows = []
         dates = sorted({(pt.started_at, pt.session_id) for s in trends.series
                         if s.metric.key.startswith("narrowing") for pt in s.points})
         for started_at, sid in dates:
             row = [started_at[:10]]
             for key in ("narrowing_pucker", "narrowing_smile"):
                 for side in ("right", "left"):
-                    pt = next((q for q in trends.get(key, side).points if q.session_id == sid), None)
+                    eye_series = trends.get(key, side)
+                    assert eye_series is not None  # patient_trends makes a series for every metric and side
+                    pt = next((q for q in eye_series.points if q.session_id == sid), None)
                     row.append(_with_ci(pt.value, pt.ci_low, pt.ci_high, "%", 1) if pt else "-")
-            rows.append(row)
+            eye_rows.append(row)
         parts.append(_table(["Date", "Pucker, right side", "Pucker, left side", "Big smile, right side",
-                             "Big smile, left side"], rows, numeric={1, 2, 3, 4}, widths=[16, 21, 21, 21, 21]))
+                             "Big smile, left side"], eye_rows, numeric={1, 2, 3, 4}, widths=[16, 21, 21, 21, 21]))
         parts.append("<p class='small'>Narrowing: how much the eye's opening (palpebral fissure height, mm) closes "
                      "during the task, in percent of its height at rest. Healthy eyes narrow about 20 % in a big "
                      "smile but only about 2 % in a pucker.</p>")

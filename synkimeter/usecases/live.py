@@ -308,7 +308,9 @@ class LiveEngine:
         # Each blink's trace is measured from when its lid started to move, as offline.
         by_apex = {float(b.apex_s[i]): float(a.mouth.lid_start_s[i]) for i in range(len(b))}
         onsets = np.array([by_apex[blink.apex_s] for blink in new])
-        rows = {side: blink_traces(t, onsets, a.traces, side, p) if new else None for side in SIDES}
+        if not new:
+            return new
+        rows = {side: blink_traces(t, onsets, a.traces, side, p) for side in SIDES}
         for k, blink in enumerate(new):
             self.blinks.append(blink)
             if blink.scored:
@@ -375,9 +377,10 @@ class LiveEngine:
         """Per-frame scores for one frame (about 0.2 ms): the frame is aligned to the reference face
         of the latest update. None before the first update or without a face."""
         aligned = self._align_frame(points)
-        if aligned is None:
+        reference = self._reference  # set whenever a frame could be aligned
+        if aligned is None or reference is None:
             return None
-        sym = symmetry(aligned, self._reference, MEASURED, self._mm_per_px)
+        sym = symmetry(aligned, reference, MEASURED, self._mm_per_px)
         eye_open = {}
         for side in SIDES:
             level = self._open_level[side]
@@ -414,12 +417,13 @@ class LiveEngine:
         image pixels, head motion put back in: the overlay draws the corner's movement from there.
         None until the first update, or without a face."""
         fit = self._frame_transform(points)
-        if fit is None:
+        reference = self._reference  # set whenever a frame could be fitted
+        if fit is None or reference is None:
             return None
         _, s, r, tr = fit
         out = {}
         for side in SIDES:
-            ref = self._reference[MEASURED[COMMISSURE[side]]]
+            ref = reference[MEASURED[COMMISSURE[side]]]
             image = r[0].T @ (ref - tr[0]) / s[0]  # inverse of ref = s R x + t
             out[side] = (float(image[0]), float(image[1]))
         return out

@@ -281,7 +281,7 @@ class PracticeJudge:
                          (params.practice_blinks_per_set if kind == KIND_BLINK else params.practice_moves_per_set))
         self.interval_s = params.practice_blink_interval_s if kind == KIND_BLINK else params.practice_move_interval_s
         capacity = int(math.ceil(params.practice_buffer_s * params.live_buffer_max_fps)) + 2
-        self._buf: collections.deque[tuple[float, np.ndarray]] = collections.deque(maxlen=capacity)
+        self._buf: collections.deque[tuple[float, np.ndarray | None]] = collections.deque(maxlen=capacity)
         history = int(math.ceil(params.open_baseline_window_s * params.live_buffer_max_fps)) + 2
         self._open_hist: dict[str, collections.deque[float]] = {s: collections.deque(maxlen=history) for s in SIDES}
         self._open_t: collections.deque[float] = collections.deque(maxlen=history)
@@ -441,10 +441,12 @@ class PracticeJudge:
 
         if ev.face_lost:
             return attempt(reason=REASON_FACE_LOST)
+        cal = self.calibration
+        assert cal is not None  # push() tracks attempts only once calibrated
         t, pts = self._buffer()
         hold = t >= ev.onset_s - p.align_bridge_margin_s
-        alignment = align_to_reference(pts, _ANCHORS, hold=hold, reference=self.calibration.reference)
-        traces = mouth_traces(alignment.aligned, self.calibration.reference, MEASURED, self.calibration.mm_per_px,
+        alignment = align_to_reference(pts, _ANCHORS, hold=hold, reference=cal.reference)
+        traces = mouth_traces(alignment.aligned, cal.reference, MEASURED, cal.mm_per_px,
                               median_frame_interval_s(t), p)
         head_ok = head_within_range(alignment, p)
         mouth = measure_events(t, np.array([ev.onset_s]), np.array([t_now - p.post_blink_s]), traces, head_ok, p)
@@ -466,16 +468,17 @@ class PracticeJudge:
     # -- pucker / smile -------------------------------------------------------------------------
     def _track_move(self, t: float, packed: np.ndarray | None, closure: dict[str, float]) -> tuple[float, Attempt | None]:
         p = self.params
-        cal = self.calibration
+        cal, metronome = self.calibration, self.metronome
+        assert cal is not None and metronome is not None  # push() tracks attempts only once calibrated
         fissure = {side: float("nan") for side in SIDES}
         if packed is not None:
             aligned = align_to_reference(packed[None], _ANCHORS, reference=cal.reference).aligned
             fissure = {side: float(fissure_height_px(aligned, MEASURED, side)[0]) * cal.mm_per_px for side in SIDES}
         self._fissure.append((t, fissure["right"], fissure["left"], closure["right"], closure["left"]))
-        cue = self.metronome.at(t)
+        cue = metronome.at(t)
         if cue.number == 0 or cue.number in self._judged_cues:
             return float("nan"), None
-        cue_t = self.metronome.cue_time(cue.number)
+        cue_t = metronome.cue_time(cue.number)
         start = cue_t + p.practice_move_settle_s
         end = cue_t + p.practice_move_hold_s
         if t < start:
@@ -504,6 +507,7 @@ class PracticeJudge:
         """Did the mouth hold the asked smile or pucker over [start_s, end_s]? The expression
         finder's definition (core.expressions.held_mouth_task), against the set's rest mouth."""
         cal = self.calibration
+        assert cal is not None  # push() tracks attempts only once calibrated
         if cal.rest_mouth is None:
             return True
         t, pts = self._buffer()
@@ -536,10 +540,12 @@ class PracticeJudge:
         inside = np.isin(ta, rows[:, 0])
         mask = mask_all[inside]
         quick = self.params.with_overrides(bootstrap_resamples=0)
+        cal = self.calibration
+        assert cal is not None  # push() tracks attempts only once calibrated
         out = {}
         for i, side in enumerate(SIDES):
             task = fissure_level(rows[:, 0], rows[:, 1 + i], mask, "active", quick)
-            out[side] = float(narrowing(self.calibration.rest_fissure[side], task).pct)
+            out[side] = float(narrowing(cal.rest_fissure[side], task).pct)
         seen = float(np.isfinite(rows[:, 1]).mean())
         return out, seen
 

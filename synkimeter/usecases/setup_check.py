@@ -78,7 +78,7 @@ def _frontal_anchors() -> np.ndarray:
 _FRONTAL = None
 
 
-def _grey_mean(image: np.ndarray, box: tuple[int, int, int, int] | None = None) -> float:
+def _grey_mean(image: np.ndarray | None, box: tuple[int, int, int, int] | None = None) -> float:
     """Mean grey level (ITU-R 601 weights on BGR) over `box` (x0, y0, x1, y1), every other pixel:
     plenty for a mean and cheap enough to run on every frame."""
     if image is None:
@@ -96,7 +96,7 @@ def _grey_mean(image: np.ndarray, box: tuple[int, int, int, int] | None = None) 
     return float(0.114 * b + 0.587 * g + 0.299 * r)
 
 
-def measure_setup(points: np.ndarray, image: np.ndarray | None, width: int, height: int) -> Setup | None:
+def measure_setup(points: np.ndarray | None, image: np.ndarray | None, width: int, height: int) -> Setup | None:
     """The set-up of one frame from its face-mesh landmarks ((478, 3) pixels) and picture (BGR, or
     None: brightness is then unknown). None when there is no face."""
     global _FRONTAL
@@ -119,12 +119,14 @@ def measure_setup(points: np.ndarray, image: np.ndarray | None, width: int, heig
     x1, y1 = np.ceil(pts[:, :2].max(axis=0)).astype(int)
     box = (max(0, x0), max(0, y0), min(width, x1), min(height, y1))
     # Without the picture's size (a caller with landmarks only) centring is not judged.
-    width, height = (width, height) if width > 0 and height > 0 else (math.nan, math.nan)
+    frame_w: float
+    frame_h: float
+    frame_w, frame_h = (width, height) if width > 0 and height > 0 else (math.nan, math.nan)
     return Setup(
         iris_px=iris, yaw_deg=yaw, pitch_deg=pitch,
         brightness=_grey_mean(image, box), background_brightness=_grey_mean(image),
-        centre_x=float((x0 + x1) / 2 / width), centre_y=float((y0 + y1) / 2 / height),
-        face_height=float((y1 - y0) / height),
+        centre_x=float((x0 + x1) / 2 / frame_w), centre_y=float((y0 + y1) / 2 / frame_h),
+        face_height=float((y1 - y0) / frame_h),
     )
 
 

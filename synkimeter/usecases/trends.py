@@ -197,8 +197,9 @@ def compare(metric: Metric, side: str | None, baseline: Point, latest: Point,
     mdc = minimal_detectable_change(metric, baseline.value, latest.value, params)
     beyond = None if math.isnan(noise) else abs(change) > max(noise, 0.0 if math.isnan(mdc) else mdc)
     overlap = None
-    if None not in (baseline.ci_low, baseline.ci_high, latest.ci_low, latest.ci_high):
-        overlap = not (latest.ci_low > baseline.ci_high or latest.ci_high < baseline.ci_low)
+    b_low, b_high, l_low, l_high = baseline.ci_low, baseline.ci_high, latest.ci_low, latest.ci_high
+    if b_low is not None and b_high is not None and l_low is not None and l_high is not None:
+        overlap = not (l_low > b_high or l_high < b_low)
     healthy = getattr(params, metric.healthy_param) * metric.scale if metric.healthy_param else math.nan
     healthy_at_both = bool(baseline.value <= healthy and latest.value <= healthy)
     return Change(metric, side, baseline, latest, change, noise, beyond, overlap, mdc, healthy_at_both)
