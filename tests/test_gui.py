@@ -81,7 +81,10 @@ def test_live_window_agrees_with_offline_analysis(qtbot, window, clip, offline):
     assert window.start_button.text() == "Start"
     assert window.preview.frames_shown > CLIP_S * 10
     assert math.isfinite(window.preview.latency_s) and window.preview.latency_s < 1.0
-    assert window.bars.bars["right"].opts["height"].size == snap.blink_count["right"]
+    # a bar for every scored blink of the side (a blink the gates set aside has none; under load a
+    # replayed clip can drop the frames one needs)
+    scored = [b for b in snap.recent_blinks if b.involves("right") and b.scored and math.isfinite(b.mouth_mm["right"])]
+    assert window.bars.bars["right"].opts["height"].size == len(scored) >= snap.blink_count["right"] - COUNT_TOL
 
 
 def test_switching_source_and_stopping(qtbot, window, clip):
