@@ -26,7 +26,7 @@ def create_window(source=None, params=DEFAULT_PARAMS, cameras=None, mesh_factory
     return window
 
 
-def run_app(source: str | None = "0", params=DEFAULT_PARAMS) -> int:
+def run_app(source: str | None = "0", params=DEFAULT_PARAMS, quit_after: float | None = None) -> int:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from PySide6.QtWidgets import QApplication
@@ -35,4 +35,11 @@ def run_app(source: str | None = "0", params=DEFAULT_PARAMS) -> int:
     app.setApplicationName("synkimeter")
     window = create_window(source if source not in ("", None) else "0", params)
     window.show()
+    from synkimeter.gui.first_run import maybe_show_first_run
+
+    maybe_show_first_run(window)
+    if quit_after is not None:  # `gui --quit-after SECONDS`: closed as if by the user, then quit
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(1000 * quit_after), lambda: (window.close(), app.quit()))
     return int(app.exec())
