@@ -33,7 +33,7 @@ ARCH="$(uname -m)"
 NAME="synkimeter-$VERSION-$OS-$ARCH"
 
 # The spec freezes this checkout's synkimeter (not whatever copy the venv has installed).
-rm -rf "$OUT/synkimeter"
+rm -rf "$OUT/synkimeter" "$OUT/synkimeter.app"
 "$PY" -m PyInstaller --noconfirm --log-level WARN \
   --distpath "$OUT" --workpath "$OUT/.pyinstaller-work" "$ROOT/packaging/synkimeter.spec"
 
@@ -42,6 +42,10 @@ if [ "$OS" = windows ]; then
   rm -f "$NAME.zip"
   "$PY" -c "import shutil, sys; shutil.make_archive(sys.argv[1], 'zip', '.', 'synkimeter')" "$NAME"
   ARCHIVE="$NAME.zip"
+elif [ "$OS" = macos ] && [ -d synkimeter.app ]; then
+  rm -f "$NAME.tar.gz"
+  tar -czf "$NAME.tar.gz" synkimeter.app
+  ARCHIVE="$NAME.tar.gz"
 else
   rm -f "$NAME.tar.gz"
   tar -czf "$NAME.tar.gz" synkimeter
