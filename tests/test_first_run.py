@@ -85,7 +85,7 @@ def test_in_the_window_skip(qtbot, monkeypatch, tmp_path):
     window = create_window(None, cameras=[])
     qtbot.addWidget(window)
     window.show()
-    dialog = maybe_show_first_run(window, tmp_path / "config")
+    dialog = maybe_show_first_run(window, [], tmp_path / "config")
     assert dialog is not None
     qtbot.waitUntil(dialog.isVisible, timeout=5000)
     assert str(tmp_path / "data") in dialog.data_label.text()
@@ -107,7 +107,7 @@ def test_in_the_window_continue_with_the_sample(qtbot, monkeypatch, tmp_path):
     window = create_window(None, cameras=[])
     qtbot.addWidget(window)
     window.show()
-    dialog = maybe_show_first_run(window, tmp_path)
+    dialog = maybe_show_first_run(window, [], tmp_path)
     dialog.sample_button.click()
     assert str(window.session.spec) == str(sample_clip_path())
     window.close()
@@ -119,6 +119,30 @@ def test_not_shown_by_default_in_tests(qtbot, monkeypatch, tmp_path):
     monkeypatch.delenv(first_run.ENV_FIRST_RUN, raising=False)
     window = create_window(None, cameras=[])
     qtbot.addWidget(window)
-    assert maybe_show_first_run(window, tmp_path) is None
+    assert maybe_show_first_run(window, [], tmp_path) is None
     assert not (tmp_path / first_run.MARKER_NAME).exists()
+    window.close()
+
+
+def test_in_the_window_start_with_the_camera_found(qtbot, monkeypatch, tmp_path):
+    """The cameras listed are those found, not the window's default choice "Camera 0"."""
+    from synkimeter.capture.sources import CameraInfo
+    from synkimeter.gui.app import create_window
+
+    monkeypatch.setenv(first_run.ENV_FIRST_RUN, "1")
+    window = create_window("0", cameras=[])  # the default camera, absent here
+    qtbot.addWidget(window)
+    window.show()
+    dialog = maybe_show_first_run(window, [], tmp_path)
+    assert "No camera was found" in dialog.camera_label.text()
+    dialog.close()
+    found = [CameraInfo(2, 640, 480, "Desk camera")]
+    dialog = maybe_show_first_run(window, found, tmp_path)
+    assert "Desk camera (640x480)" in dialog.camera_label.text()
+    opened = []
+    monkeypatch.setattr(window, "open_source", opened.append)
+    window.session.stop()  # whatever camera 0 did (absent: failed; present: running)
+    assert not window.session.running
+    dialog.camera_button.click()
+    assert opened == [2]
     window.close()

@@ -33,11 +33,13 @@ def run_app(source: str | None = "0", params=DEFAULT_PARAMS, quit_after: float |
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("synkimeter")
-    window = create_window(source if source not in ("", None) else "0", params)
-    window.show()
+    from synkimeter.capture import list_cameras
     from synkimeter.gui.first_run import maybe_show_first_run
 
-    maybe_show_first_run(window)
+    cameras = list_cameras()
+    window = create_window(source if source not in ("", None) else "0", params, cameras=cameras)
+    window.show()
+    maybe_show_first_run(window, cameras)  # once, for a new user
     if quit_after is not None:  # `gui --quit-after SECONDS`: closed as if by the user, then quit
         from PySide6.QtCore import QTimer
 

@@ -162,37 +162,25 @@ def _escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def window_cameras(window) -> list[tuple[int, str]]:
-    """(index, label) of the cameras the window found (its "Picture from" list)."""
-    box = window.source_box
-    found = []
-    for i in range(box.count()):
-        data = box.itemData(i)
-        if isinstance(data, tuple) and data and data[0] == "camera":
-            found.append((int(data[1]), box.itemText(i)))
-    return found
-
-
-def maybe_show_first_run(window, folder: Path | None = None) -> FirstRunDialog | None:
+def maybe_show_first_run(window, cameras, folder: Path | None = None) -> FirstRunDialog | None:
     """Show the first-run screen over `window` (a MainWindow) if it is due; returns it, or None.
-    The marker is written as soon as it shows, so a crash or a closed window does not bring it
-    back every time."""
+    `cameras`: the cameras found (CameraInfo: `index`, and its label as str). The marker is written
+    as soon as the screen shows, so a crash or a closed window does not bring it back every time."""
     if not should_show(folder):
         return None
+    from synkimeter.gui.session import sample_clip_path
     from synkimeter.store import data_dir
 
-    cameras = window_cameras(window)
-    from synkimeter.gui.session import sample_clip_path
-
+    cameras = list(cameras)
     sample = sample_clip_path()
-    dialog = FirstRunDialog([label for _, label in cameras], data_dir(), sample is not None, parent=window)
+    dialog = FirstRunDialog([str(c) for c in cameras], data_dir(), sample is not None, parent=window)
     remember_shown(folder)
 
     def act(_result: int) -> None:
         if dialog.choice == "sample":
             window.play_sample()
-        elif dialog.choice == "camera" and not window.session.running:
-            window.open_source(cameras[0][0])
+        elif dialog.choice == "camera" and cameras and not window.session.running:
+            window.open_source(cameras[0].index)
 
     dialog.finished.connect(act)
     dialog.open()
