@@ -154,7 +154,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
         from synkimeter.gui.app import run_app
     except ImportError as exc:
         return fail(f"The window cannot start here ({exc}).")
-    return run_app(source=args.source)
+    if args.quit_after is not None and not 0 < args.quit_after < 1e6:
+        return fail("--quit-after needs a number of seconds above 0.")
+    return run_app(source=args.source, quit_after=args.quit_after)
 
 
 def add_commands(subparsers) -> None:
@@ -171,4 +173,6 @@ def add_commands(subparsers) -> None:
 
     g = subparsers.add_parser("gui", help="open the window", description="Open the live window.")
     g.add_argument("--source", default="0", help="camera number (0, 1, ...) or a video file to replay (default 0)")
+    g.add_argument("--quit-after", type=float, metavar="SECONDS",
+                   help="close the window after SECONDS (to check that it starts)")
     g.set_defaults(func=cmd_gui)

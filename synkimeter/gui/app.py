@@ -26,13 +26,22 @@ def create_window(source=None, params=DEFAULT_SETTINGS, cameras=None, mesh_facto
     return window
 
 
-def run_app(source: str | None = "0", params=DEFAULT_SETTINGS) -> int:
+def run_app(source: str | None = "0", params=DEFAULT_SETTINGS, quit_after: float | None = None) -> int:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("synkimeter")
-    window = create_window(source if source not in ("", None) else "0", params)
+    from synkimeter.capture import list_cameras
+    from synkimeter.gui.first_run import maybe_show_first_run
+
+    cameras = list_cameras()
+    window = create_window(source if source not in ("", None) else "0", params, cameras=cameras)
     window.show()
+    maybe_show_first_run(window, cameras)  # once, for a new user
+    if quit_after is not None:  # `gui --quit-after SECONDS`: closed as if by the user, then quit
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(1000 * quit_after), lambda: (window.close(), app.quit()))
     return int(app.exec())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
@@ -14,9 +16,13 @@ SAMPLE_CLIPS = ("right_3mm.mp4", "healthy.mp4")
 
 
 def sample_clip_path() -> Path | None:
-    """The bundled sample clip (sample_videos/ beside the package, in a checkout), or None."""
+    """The bundled sample clip (sample_videos/ beside the package, in a checkout; beside the
+    executable, in the standalone app), or None."""
     here = Path(__file__).resolve()
-    for folder in (here.parents[2] / "sample_videos", Path.cwd() / "sample_videos"):
+    folders = [here.parents[2] / "sample_videos", Path.cwd() / "sample_videos"]
+    if getattr(sys, "frozen", False):  # the standalone app (packaging/synkimeter.spec puts them there)
+        folders.insert(0, Path(sys.executable).resolve().parent / "sample_videos")
+    for folder in folders:
         for name in SAMPLE_CLIPS:
             path = folder / name
             try:
