@@ -11,15 +11,24 @@ before the mesh (and what that changes in the results), `batch` on all cores, th
 (VideoFileSource(realtime=True) -> gui.worker.LiveWorker, no window) with capture-to-result latency,
 and memory. Timed figures are repeated (--repeats) and given as best and median, with the load
 average beside them: other work on the machine slows everything down.
+
+The yardstick (issue 17) is the bare mesh loop, run here in the same run: one thread that decodes
+every frame with cv2.VideoCapture, converts it to RGB and runs the same MediaPipe face mesh on it,
+nothing else. `analyze` is timed side by side with it (alternating, per clip), on all cores and in
+child processes pinned to 1 and to 2 cores (sched_setaffinity, as `taskset -c 0` would); the other
+figures are printed with their ratio to it, and a last table says which of the issue's targets are
+met. Start-up (`--help`, the window's first picture) comes from benchmarks/bench_startup.py.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
 import platform
+import re
 import resource
 import statistics
 import subprocess
@@ -42,7 +51,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from synkimeter.capture import VideoFileSource  # noqa: E402
 from synkimeter.capture._cv import cv2  # noqa: E402
 from synkimeter.landmarks import FaceMeshExtractor, extract_landmarks  # noqa: E402
-from synkimeter.usecases.analyze import analyze_series  # noqa: E402
+from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
+from synkimeter.usecases.analyze import analyze_clip, analyze_series  # noqa: E402
 
 RESULTS: dict = {}
 
@@ -136,6 +146,176 @@ def loop_clip(src: Path, dst: Path, seconds: float) -> Path:
     if writer is not None:
         writer.release()
     return dst
+
+
+# -- the yardstick: the bare mesh loop, and `analyze` beside it ----------------------------------------
+def cpu_s() -> float:
+    """CPU time of this process, all threads (MediaPipe's own included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def bare_mesh_loop(clip: Path) -> dict:
+    """One thread: decode every frame (cv2.VideoCapture.read), convert it to RGB and run the same face
+    mesh on it (MediaPipe FaceMesh, FaceMeshExtractor's settings), nothing else. Wall and CPU time of
+    the whole call, the mesh's start-up included, as `analyze` is timed. (OpenCV's thread pool is
+    off here as in synkimeter, which if anything makes this loop's colour conversion cheaper.)"""
+    import mediapipe as mp
+
+    p = DEFAULT_SETTINGS
+    t0, c0 = time.perf_counter(), cpu_s()
+    mesh = mp.solutions.face_mesh.FaceMesh(
+        static_image_mode=False, max_num_faces=int(p.max_faces), refine_landmarks=True,
+        min_detection_confidence=float(p.min_detection_confidence),
+        min_tracking_confidence=float(p.min_tracking_confidence))
+    cap = cv2.VideoCapture(str(clip))
+    n = 0
+    while True:
+        ok, image = cap.read()
+        if not ok:
+            break
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False
+        mesh.process(rgb)
+        n += 1
+    cap.release()
+    mesh.close()
+    return {"frames": n, "wall_s": time.perf_counter() - t0, "cpu_s": cpu_s() - c0}
+
+
+def analyze_call(clip: Path, workers: int | None = None) -> dict:
+    """`synkimeter analyze CLIP` without the printing: analyze_clip, the pipeline as shipped
+    (params.landmark_workers meshes, the optical flow, the core); wall and CPU of the whole call."""
+    params = DEFAULT_SETTINGS if workers is None else dataclasses.replace(DEFAULT_SETTINGS, landmark_workers=workers)
+    t0, c0 = time.perf_counter(), cpu_s()
+    result = analyze_clip(clip, params)
+    return {"frames": int(result.summary["frames"]), "wall_s": time.perf_counter() - t0, "cpu_s": cpu_s() - c0}
+
+
+def side_by_side(clips: list[Path], repeats: int, variants: dict[str, object]) -> dict[str, dict]:
+    """The bare loop and each variant on every clip, alternating (bare, variant, ...; the order turned
+    round every repeat), so that load changes hit all alike. Per variant: totals over the clips, the
+    best repeat's, and the ratio to the bare loop of the same repeat."""
+    out: dict[str, dict] = {name: {"wall_s": [], "cpu_s": [], "frames": 0} for name in ["bare", *variants]}
+    for r in range(repeats):
+        names = ["bare", *variants] if r % 2 == 0 else [*variants, "bare"]
+        totals = {name: [0.0, 0.0, 0] for name in names}
+        for clip in clips:
+            for name in names:
+                run = bare_mesh_loop(clip) if name == "bare" else variants[name](clip)
+                totals[name][0] += run["wall_s"]
+                totals[name][1] += run["cpu_s"]
+                totals[name][2] += run["frames"]
+        for name, (wall, cpu, frames) in totals.items():
+            out[name]["wall_s"].append(wall)
+            out[name]["cpu_s"].append(cpu)
+            out[name]["frames"] = frames
+    for name in variants:
+        out[name]["wall_ratio"] = [a / b for a, b in zip(out[name]["wall_s"], out["bare"]["wall_s"])]
+        out[name]["cpu_ratio"] = [a / b for a, b in zip(out[name]["cpu_s"], out["bare"]["cpu_s"])]
+    return out
+
+
+def _ratio_text(values: list[float]) -> str:
+    return f"{min(values):.2f}x best, {statistics.median(values):.2f}x median"
+
+
+def bench_yardstick(clips: list[Path], repeats: int) -> dict:
+    """`analyze` beside the bare mesh loop, in this process (all the machine's cores)."""
+    loads = [load()]
+    res = side_by_side(clips, repeats, {"analyze": analyze_call, "analyze, 1 mesh": lambda c: analyze_call(c, 1)})
+    loads.append(load())
+    bare = res["bare"]
+    frames = bare["frames"]
+    record("bare mesh loop", f"{os.cpu_count()} cores, ms per frame", [1000 * w / frames for w in bare["wall_s"]],
+           "ms", "decode + RGB + face mesh, one thread, whole call over the clips", loads, False)
+    record("bare mesh loop", "CPU per frame", [1000 * c / frames for c in bare["cpu_s"]], "ms",
+           "process CPU time (all threads) / frames", loads, False)
+    for name in ("analyze", "analyze, 1 mesh"):
+        r = res[name]
+        record(name, "wall per frame", [1000 * w / frames for w in r["wall_s"]], "ms",
+               f"analyze_clip, whole call; ratio to the bare loop: {_ratio_text(r['wall_ratio'])}", loads, False)
+        record(name, "wall / bare loop", r["wall_ratio"], "x", "same repeat, same clips", loads, False)
+        record(name, "CPU / bare loop", r["cpu_ratio"], "x", "process CPU time, same repeat", loads, False)
+    RESULTS["yardstick"] = {k: {kk: vv for kk, vv in v.items()} for k, v in res.items()}
+    return res
+
+
+_CORES_CHILD = r"""
+import json, os, sys
+cores = [int(c) for c in sys.argv[1].split(",")]
+os.sched_setaffinity(0, cores)  # before MediaPipe starts any thread: every thread inherits it
+sys.path.insert(0, sys.argv[2])
+import run as bench
+clips = [bench.Path(c) for c in sys.argv[4:]]
+res = bench.side_by_side(clips, int(sys.argv[3]), {"analyze": bench.analyze_call})
+print("RESULT", json.dumps(res))
+"""
+
+
+def bench_cores(clips: list[Path], repeats: int) -> dict:
+    """How the cores scale: the bare loop and `analyze` side by side in a child process pinned to
+    1 core, then to 2 (`taskset -c 0` / `-c 0,1`). Linux only (sched_setaffinity)."""
+    out = {}
+    if not hasattr(os, "sched_setaffinity"):
+        print("  (cores: no sched_setaffinity here; skipped)")
+        return out
+    available = sorted(os.sched_getaffinity(0))
+    for n in (1, 2):
+        if len(available) < n:
+            continue
+        cores = ",".join(str(c) for c in available[:n])
+        before = load()
+        proc = subprocess.run([sys.executable, "-c", _CORES_CHILD, cores, str(ROOT / "benchmarks"), str(repeats),
+                               *map(str, clips)], capture_output=True, text=True, cwd=ROOT)
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("RESULT ")]
+        if proc.returncode or not lines:
+            print(f"  cores {cores}: the child failed:\n{proc.stderr[-1500:]}")
+            continue
+        res = json.loads(lines[0][len("RESULT "):])
+        out[n] = res
+        frames = res["bare"]["frames"]
+        loads = [before, load()]
+        label = f"pinned to {n} core{'s' if n > 1 else ''} ({cores})"
+        record("bare mesh loop", f"{label}, ms/frame", [1000 * w / frames for w in res["bare"]["wall_s"]], "ms",
+               "wall per frame", loads, False)
+        record("analyze", f"{label}, ms/frame", [1000 * w / frames for w in res["analyze"]["wall_s"]], "ms",
+               "wall per frame", loads, False)
+        record("analyze", f"{label}, wall / bare", res["analyze"]["wall_ratio"], "x", "same repeat", loads, False)
+        record("analyze", f"{label}, CPU / bare", res["analyze"]["cpu_ratio"], "x", "same repeat", loads, False)
+    if 1 in out and 2 in out:
+        for name in ("bare", "analyze"):
+            one, two = min(out[1][name]["wall_s"]), min(out[2][name]["wall_s"])
+            print(f"  {'cores scale':<34} {name + ': 1 -> 2 cores':<30} {one / two:.2f}x faster (best runs)")
+    RESULTS["cores"] = out
+    return out
+
+
+def bench_startup(repeats: int) -> dict:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    import bench_startup as startup
+
+    before = load()
+    res = startup.run(repeats)
+    loads = [before, load()]
+    record("start-up", "python -c pass", res["python_s"], "s", "a fresh interpreter, for scale", loads, False)
+    record("start-up", "synkimeter --help", res["help_s"], "s", "python -m synkimeter --help, from launch", loads,
+           False)
+    record("start-up", "window's first picture", res["first_picture_s"], "s",
+           "python -m synkimeter gui --source CLIP, launch -> first picture drawn", loads, False)
+    RESULTS["startup"] = res
+    return res
+
+
+def bench_script(script: str, args: list[str], key: str) -> str:
+    before = load()
+    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    RESULTS[key] = {"output": out, "load_before": before, "load_after": load()}
+    for line in out.strip().splitlines():
+        print(f"  {key}: {line}")
+    print(f"  (load {before} before, {load()} after)", flush=True)
+    return out
 
 
 # -- stages ----------------------------------------------------------------------------------------
@@ -247,6 +427,7 @@ def bench_core_hour(minutes: float, repeats: int) -> None:
     before = load()
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     RESULTS["bench_core"] = {"output": out, "load_before": before, "load_after": load()}
+    RESULTS["bench_core_minutes"] = minutes
     for line in out.strip().splitlines():
         print(f"  bench_core: {line}")
     print(f"  (load {before} before, {load()} after)", flush=True)
@@ -376,6 +557,85 @@ def bench_live(clip: Path, seconds_label: str) -> None:
               f"at {rss[-1][0]:.0f} s ({growth:+.1f} MB/min); dropped {stats.dropped} frames", flush=True)
 
 
+# -- the issue's targets, each beside the bare mesh loop ------------------------------------------------
+def _figure(stage: str, figure: str) -> dict | None:
+    for f in RESULTS.get("figures", []):
+        if f["stage"] == stage and f["figure"].startswith(figure):
+            return f
+    return None
+
+
+def targets() -> None:
+    """Issue 17's targets: the figure (best / median), its ratio to the bare mesh loop measured in
+    this run, and whether it is met (by the median: one lucky run does not meet a target)."""
+    bare = RESULTS.get("yardstick", {}).get("bare")
+    if not bare:
+        print("(targets: run without --skip yardstick to compare with the bare mesh loop)")
+        return
+    frames = bare["frames"]
+    bare_ms = 1000 * statistics.median(bare["wall_s"]) / frames  # per frame, mesh start-up included
+    bare_cpu_ms = 1000 * statistics.median(bare["cpu_s"]) / frames
+    rows: list[tuple[str, str, str, str, bool | None]] = []
+
+    def add(what: str, best: float, med: float, unit: str, ratio: str, target: str, met: bool | None) -> None:
+        fmt = (lambda v: f"{v:.3f}") if unit == "s" else (lambda v: f"{v:.2f}")
+        rows.append((what, f"{fmt(best)} / {fmt(med)} {unit}", ratio, target, met))
+
+    st = RESULTS.get("startup")
+    if st:
+        # The bare loop's own start-up is not timed apart; per-frame ratios do not apply. Given for
+        # scale: start-up against the bare loop's time for one frame.
+        for key, what, limit in (("help_s", "synkimeter --help", 0.3), ("first_picture_s", "window's first picture", 1.5)):
+            v = st[key]
+            add(what, min(v), statistics.median(v), "s", f"{1000 * statistics.median(v) / bare_ms:.0f} bare frames",
+                f"< {limit} s", statistics.median(v) < limit)
+    y = RESULTS["yardstick"]
+    a = y["analyze"]
+    add(f"analyze CPU ({os.cpu_count()} cores)", min(a["cpu_ratio"]), statistics.median(a["cpu_ratio"]), "x",
+        "(is the ratio)", "<= 1.15x", statistics.median(a["cpu_ratio"]) <= 1.15)
+    add(f"analyze wall ({os.cpu_count()} cores, unpinned)", min(a["wall_ratio"]), statistics.median(a["wall_ratio"]),
+        "x", "(is the ratio)", "<= 0.65x on 2 cores", statistics.median(a["wall_ratio"]) <= 0.65)
+    for n, limit in ((1, 1.0), (2, 0.65)):
+        c = RESULTS.get("cores", {}).get(n)
+        if c:
+            r = c["analyze"]["wall_ratio"]
+            add(f"analyze wall, pinned to {n} core{'s' if n > 1 else ''}", min(r), statistics.median(r), "x",
+                "(is the ratio)", f"<= {limit}x", statistics.median(r) <= limit)
+    live = _figure("live", "latency to per-frame scores, median")
+    live95 = _figure("live", "latency to per-frame scores, p95")
+    if live and live95:
+        add("live: capture -> per-frame scores, median", live["best"], live["median"], "ms",
+            f"{live['median'] / bare_ms:.2f}x a bare frame", "<= 15 ms", live["median"] <= 15)
+        add("live: capture -> per-frame scores, p95", live95["best"], live95["median"], "ms",
+            f"{live95['median'] / bare_ms:.2f}x a bare frame", "(p95, for information)", None)
+    prac = RESULTS.get("bench_practice", {}).get("output", "")
+    m = re.search(r"95th percentile (\d+) ms", prac)
+    if m:
+        p95 = float(m.group(1))
+        add("practice: apex -> verdict, p95", p95, p95, "ms", f"{p95 / bare_ms:.1f}x a bare frame", "< 150 ms",
+            p95 < 150)
+    core = RESULTS.get("bench_core", {}).get("output", "")
+    m = re.search(r"point subset: wall best ([0-9.]+) s, median ([0-9.]+) s", core)
+    minutes = RESULTS.get("bench_core_minutes", 60.0)
+    if m:
+        best, med = float(m.group(1)), float(m.group(2))
+        hour_frames = minutes * 60 * 30
+        add(f"core, {minutes:g} min of landmarks", best, med, "s",
+            f"{med / (hour_frames * bare_ms / 1000):.4f}x the bare loop on as many frames",
+            "< 0.5 s" if minutes == 60 else "(not an hour)", med < 0.5 if minutes == 60 else None)
+    batch = [f for f in RESULTS.get("figures", []) if f["stage"] == "batch"]
+    for f in batch:
+        add(f"batch {f['figure']}", f["best"], f["median"], "frames/s",
+            f"{f['median'] / (1000 / bare_ms):.2f}x the bare loop's rate", "(for information)", None)
+    print()
+    print(f"Targets (issue 17), beside the bare mesh loop of this run: {bare_ms:.2f} ms and {bare_cpu_ms:.2f} ms CPU "
+          f"a frame (median over {len(bare['wall_s'])} repeats, {frames} frames); load now {load()}")
+    print(f"  {'figure':<46} {'best / median':<22} {'vs bare mesh loop':<40} {'target':<22} met")
+    for what, fig, ratio, target, met in rows:
+        print(f"  {what:<46} {fig:<22} {ratio:<40} {target:<22} {'-' if met is None else ('yes' if met else 'NO')}")
+    RESULTS["targets"] = [dict(zip(("figure", "value", "ratio", "target", "met"), r)) for r in rows]
+
+
 # -- main ------------------------------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -388,7 +648,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="length of the live replay (default: one sample clip, 22 s)")
     parser.add_argument("--core-minutes", type=float, default=60.0, help="landmarks bench_core.py scores")
     parser.add_argument("--skip", nargs="*", default=[],
-                        choices=["decode", "landmarks", "offline", "hd", "core", "batch", "live"])
+                        choices=["startup", "yardstick", "cores", "decode", "landmarks", "offline", "hd", "core",
+                                 "batch", "live", "practice"])
+    parser.add_argument("--core-clips", type=int, default=2,
+                        help="clips the 1- and 2-core child runs use (default 2; they take a while)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
 
@@ -418,6 +681,12 @@ def main(argv: list[str] | None = None) -> int:
         skip = set(args.skip)
         if "core" not in skip:  # first, while this process is small (a child's peak includes it)
             bench_core_hour(0.1 if args.quick else args.core_minutes, repeats)
+        if "startup" not in skip:
+            bench_startup(2 if args.quick else max(3, repeats + 2))
+        if "yardstick" not in skip:
+            bench_yardstick(clips, repeats)
+        if "cores" not in skip and not args.quick:
+            bench_cores(clips[: max(1, args.core_clips)], max(1, min(repeats, 2)))
         if "decode" not in skip:
             bench_decode(clips, "640x480", repeats)
             bench_decode([hd], "1280x720", repeats)
@@ -456,10 +725,13 @@ def main(argv: list[str] | None = None) -> int:
                 live_clip = loop_clip(reference, tmp / "long.mp4", args.live_minutes * 60)
                 label = f"{args.live_minutes:g} min replay of {reference.stem}"
             bench_live(live_clip, label)
+        if "practice" not in skip and not args.quick:
+            bench_script("bench_practice.py", ["--repeats", str(max(1, min(repeats, 2)))], "bench_practice")
     peak = peak_rss_mb()
     RESULTS.setdefault("memory", {})["peak_rss_mb"] = peak
     print(f"  {'memory':<34} {'peak RSS (whole run)':<30} {peak:.0f} MB")
     print(f"load average at the end: {load()}")
+    targets()
     if args.json:
         def clean(v):
             if isinstance(v, dict):

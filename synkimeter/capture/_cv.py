@@ -21,6 +21,14 @@ os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", "8")
 
 import cv2  # noqa: E402
 
+# OpenCV's own thread pool: every call synkimeter makes works on one frame of webcam size (a colour
+# conversion, optical flow on a crop around the face), where splitting the work over threads costs
+# more CPU than it saves (measured: the flow 0.55 ms a frame on one thread, 0.77 ms on two, with no
+# gain in wall time), and the face mesh or a second mesh already keeps the other cores busy. The
+# results are the same either way. OPENCV_NUM_THREADS in the environment still decides.
+if "OPENCV_NUM_THREADS" not in os.environ:
+    cv2.setNumThreads(1)
+
 _LOG_SILENT = 0
 _LOG_ERROR = 2
 

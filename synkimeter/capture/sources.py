@@ -256,10 +256,14 @@ class VideoFileSource(_OpenCVSource):
     live view on a recording); the timestamps stay the file's own, so measurement timing is exact.
     """
 
-    def __init__(self, path: str | os.PathLike[str], realtime: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], realtime: bool = False, *, skip_to: int = 0) -> None:
         super().__init__()
         self.path = Path(path)
         self.realtime = bool(realtime)
+        # Frames before this index are decoded for their times only (grab without retrieve: about
+        # half the cost of a read) and not yielded; indices, times and the end-of-file checks are
+        # those of a full pass. For a part of a split clip (landmarks/extract.py).
+        self.skip_to = max(0, int(skip_to))
         self.description = str(self.path)
         self.is_live = self.realtime
         self._frame_count: int | None = None
@@ -355,11 +359,17 @@ class VideoFileSource(_OpenCVSource):
                     if delay > 0:
                         time.sleep(delay)
             self.frames_read = index + 1
-            yield Frame(index, ts, image)
+            if index >= self.skip_to:
+                yield Frame(index, ts, image)
             index += 1
-            ok, image = cap.read()
-            if not ok or image is None:
-                break
+            if index < self.skip_to:
+                image = None
+                if not cap.grab():
+                    break
+            else:
+                ok, image = cap.read()
+                if not ok or image is None:
+                    break
             pos_ms = float(cap.get(cv2.CAP_PROP_POS_MSEC))
 
         shown = _quote(self.path.name)

@@ -11,7 +11,7 @@ from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK
 
 def cmd_batch(args: argparse.Namespace) -> int:
     # The process pool and the pipeline are loaded only when a batch runs (`--help` stays quick).
-    from synkimeter.usecases.batch import ClipOutcome, run_batch
+    from synkimeter.usecases.batch import BatchError, ClipOutcome, run_batch
 
     start = time.perf_counter()
 
@@ -25,7 +25,11 @@ def cmd_batch(args: argparse.Namespace) -> int:
             print(f"{head} {outcome.frames} frames in {outcome.seconds:.1f} s -> {outcome.output}", flush=True)
 
     try:
-        outcomes = run_batch(args.clips, args.out, args.jobs, args.affected_side, args.skip_existing, report)
+        outcomes = run_batch(args.clips, args.out, args.jobs, args.affected_side, args.skip_existing, report,
+                             scheduler=args.scheduler)
+    except BatchError as exc:
+        print(f"synkimeter: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except OSError as exc:
         print(f"synkimeter: Could not use '{args.out}': {exc.strerror or exc}.", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -48,7 +52,11 @@ def add_commands(subparsers) -> None:
     p.add_argument("-j", "--jobs", type=int, default=0,
                    help="clips measured at once, each in its own process (default: one per core)")
     p.add_argument("--affected-side", choices=("left", "right"), help="the subjects' affected side, if known")
-    p.add_argument("--skip-existing", action="store_true", help="leave clips whose JSON already exists")
+    p.add_argument("--skip-existing", action="store_true",
+                   help="leave clips whose JSON already exists (resumes a batch that was stopped)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run on a Dask distributed cluster, one clip per task (e.g. tcp://host:8786; needs the "
+                        "'cluster' extra; clip and --out paths must be valid on the workers); --jobs is then ignored")
     p.set_defaults(func=cmd_batch)
 
 

@@ -10,14 +10,26 @@ import argparse
 import sys
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from synkimeter.io.files import not_a_file
-from synkimeter.store.database import SESSION_KINDS, TASKS, Store, StoreError
 from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
+
+if TYPE_CHECKING:
+    from synkimeter.store.database import Store
+
+# The store (numpy with it) is imported when a command runs, so `synkimeter --help` stays quick;
+# these copies of store.schema.SESSION_KINDS and store.database.TASKS serve the options and their
+# help (tests/test_startup.py checks that they agree).
+SESSION_KINDS = ("baseline", "follow-up", "self-check")
+TASKS = ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker")
 
 
 
 def _open(args, writes: bool = False, notes: bool = True) -> Store:
     """The store; one that is to be written to is checked first, and a damaged one refused."""
+    from synkimeter.store.database import Store, StoreError
+
     store = Store(args.data_dir) if getattr(args, "data_dir", None) else Store()
     if writes and store.check():
         store.close()
@@ -31,6 +43,8 @@ def _guarded(func):
     """Every failure the user can cause or meet becomes one sentence and exit code 2."""
 
     def run(args: argparse.Namespace) -> int:
+        from synkimeter.store.database import StoreError
+
         try:
             return func(args)
         except StoreError as exc:

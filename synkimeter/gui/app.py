@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 
-from synkimeter.gui.session import sample_clip_path
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 __all__ = ["run_app", "sample_clip_path", "create_window"]
+
+
+def sample_clip_path():
+    """gui.session.sample_clip_path, imported when called: run_app starts loading MediaPipe before
+    the window's own (heavy) imports."""
+    from synkimeter.gui.session import sample_clip_path as find
+
+    return find()
 
 
 def create_window(source=None, params=DEFAULT_SETTINGS, cameras=None, mesh_factory=None):
@@ -26,9 +34,17 @@ def create_window(source=None, params=DEFAULT_SETTINGS, cameras=None, mesh_facto
     return window
 
 
+def _preload_face_mesh() -> None:
+    from synkimeter.landmarks.facemesh import preload_face_mesh
+
+    preload_face_mesh()
+
+
 def run_app(source: str | None = "0", params=DEFAULT_SETTINGS, quit_after: float | None = None) -> int:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    # MediaPipe (and OpenCV) load in the background while the window is built: the first picture comes sooner.
+    threading.Thread(target=_preload_face_mesh, name="preload-face-mesh", daemon=True).start()
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication(sys.argv[:1])

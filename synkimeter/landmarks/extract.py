@@ -118,7 +118,8 @@ class _Part(threading.Thread):
     def __init__(self, path: str, start: int, end: int, params: ExtractionParams, max_face_px: float | None,
                  stop: threading.Event) -> None:
         super().__init__(name=f"extract[{start}:{end}]", daemon=True)
-        self.source = VideoFileSource(path)
+        # The frames before the warm-up are only decoded for their times (not converted to pictures).
+        self.source = VideoFileSource(path, skip_to=max(0, start - SPLIT_WARMUP_FRAMES))
         self.start_index, self.end_index = start, end
         self.params, self.max_face_px, self.stop_flag = params, max_face_px, stop
         self.buffers = _Buffers(max(1, end - start) + 8 if end > 0 else _INITIAL_CAPACITY)

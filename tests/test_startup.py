@@ -1,0 +1,62 @@
+"""Start-up: the command line imports no heavy module (scipy, MediaPipe, Qt, OpenCV, numpy) before a
+command needs one, so `synkimeter --help` answers at once (issue 17; benchmarks/run.py times it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+HEAVY = ("scipy", "mediapipe", "PySide6", "pyqtgraph", "cv2", "numpy", "matplotlib", "dask", "distributed")
+
+_PROBE = """
+import sys
+from synkimeter.cli import build_parser
+parser = build_parser()
+for command in ("analyze", "batch", "practice", "import", "report", "patients", "export", "check"):
+    try:
+        parser.parse_args([command, "--help"])
+    except SystemExit:
+        pass
+print(" ".join(sorted({m.split(".")[0] for m in sys.modules})))
+"""
+
+
+def _env() -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    return env
+
+
+def test_cli_parser_imports_no_heavy_module():
+    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env=_env()).stdout
+    loaded = set(out.strip().splitlines()[-1].split())
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_help_imports_no_heavy_module():
+    probe = ("import runpy, sys\nsys.argv = ['synkimeter', '--help']\n"
+             "try:\n    runpy.run_module('synkimeter', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print('MODULES', ' '.join(sorted({m.split('.')[0] for m in sys.modules})))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                         cwd=ROOT, env=_env()).stdout
+    assert "usage: synkimeter" in out
+    loaded = set(out.rsplit("MODULES", 1)[1].split())
+    assert not loaded & set(HEAVY), sorted(loaded & set(HEAVY))
+
+
+def test_cli_copies_of_choices_agree():
+    """The CLI keeps its own copies of a few choices so that it need not import the store or the
+    practice use case to build its parser."""
+    from synkimeter.cli import practice as cli_practice
+    from synkimeter.cli import store as cli_store
+    from synkimeter.store.database import TASKS
+    from synkimeter.store.schema import SESSION_KINDS
+    from synkimeter.usecases.practice import KINDS
+
+    assert tuple(cli_practice.KINDS) == tuple(KINDS)
+    assert tuple(cli_store.TASKS) == tuple(TASKS)
+    assert tuple(cli_store.SESSION_KINDS) == tuple(SESSION_KINDS)
