@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.extra import numpy as hnp  # noqa: E402
 
-from synkimeter.cli.analyze import format_blink_table, format_summary  # noqa: E402
+from synkimeter.cli.summary import format_blink_table, format_summary  # noqa: E402
 from synkimeter.core.align import align_to_reference  # noqa: E402
 from synkimeter.core.analysis import MeasurementError, analyze_landmarks  # noqa: E402
 from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED  # noqa: E402

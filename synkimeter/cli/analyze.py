@@ -4,114 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Callable
 
-from synkimeter import __version__
 from synkimeter.cli.common import EXIT_OK, fail
-from synkimeter.core.results import UNDETERMINED, ClipResult, SideCoupling, number
-from synkimeter.usecases.settings import DEFAULT_SETTINGS
-from synkimeter.usecases.expression_text import format_expressions
-
-SEVERITY_WORDS = {
-    "none": "none (within what healthy faces show)",
-    "mild": "mild (under 1 mm)",
-    "moderate": "moderate (1-2 mm)",
-    "severe": "severe (over 2 mm)",
-    "undetermined": "not determined (the notes below say why)",
-}
-
-
-def _nan(x: float | None) -> float:
-    """A number as the result document holds it (rounded there), NaN where it holds none: what is
-    printed matches what --json writes."""
-    v = number(x)
-    return float("nan") if v is None else v
-
-
-def _known(x: float | None) -> bool:
-    return number(x) is not None
-
-
-def _mm(x: float, digits: int = 2) -> str:
-    return f"{_nan(x):.{digits}f} mm" if _known(x) else "-"
-
-
-def _pct(x: float) -> str:
-    return f"{100 * _nan(x):.0f} %" if _known(x) else "-"
-
-
-def _interval(lo_hi: tuple[float, float]) -> str:
-    return f"{_nan(lo_hi[0]):.2f} to {_nan(lo_hi[1]):.2f} mm" if _known(lo_hi[0]) else "-"
-
-
-def format_summary(result: ClipResult) -> str:
-    """The short readable summary a therapist reads after `analyze`."""
-    r = result
-    lines = [f"synkimeter {__version__}: {r.source or ''}"]
-    pct = 100.0 * r.face_frames / r.frames if r.frames else 0.0
-    lines.append(f"  {_nan(r.duration_s):.1f} s, {r.frames} frames at {_nan(r.fps):.1f} frames/s; "
-                 f"face found in {r.face_frames} frames ({pct:.0f} %)")
-    rel = 100 * (number(r.mm_per_px_uncertainty) or 0) / (number(r.mm_per_px) or 1)
-    lines.append(f"  Scale from the iris: {_nan(r.iris_px):.1f} px across -> {_nan(r.mm_per_px):.3f} mm per pixel "
-                 f"(+/- {rel:.0f} %)")
-    c = r.blink_counts
-    lines.append(f"  Blinks: {c.total} (both eyes {c.both}, "
-                 f"right eye only {c.right_only}, left eye only {c.left_only}); {c.scored} scored"
-                 + (f"; {len(r.eye_closures)} long eye closure(s) reported apart" if r.eye_closures else ""))
-    oo = r.ocular_oral
-    lines.append("")
-    lines.append("  Mouth-corner movement during blinks (ocular-oral synkinesis), subject's sides:")
-    rows: list[tuple[str, Callable[[SideCoupling], str]]] = [
-        ("blink-averaged movement", lambda d: _mm(d.average_peak_mm)),
-        ("  95 % interval", lambda d: _interval(d.average_ci95_mm)),
-        ("median of blink peaks", lambda d: _mm(d.median_mm)),
-        ("  95 % interval", lambda d: _interval(d.ci95_mm)),
-        (f"blinks over {DEFAULT_SETTINGS.coupled_threshold_mm:g} mm", lambda d: _pct(d.coupled_fraction)),
-        ("eye-mouth correlation", lambda d: f"{_nan(d.correlation):.2f}" if _known(d.correlation) else "-"),
-        ("blinks scored", lambda d: str(d.n)),
-    ]
-    lines.append(f"    {'':24}{'right side':>17}{'left side':>17}")
-    for label, fmt in rows:
-        lines.append(f"    {label:24}{fmt(oo.right):>17}{fmt(oo.left):>17}")
-    lines.append("")
-    no_side = "not determined" if oo.severity == UNDETERMINED else "neither side stands out"
-    lines.append(f"  Affected side: {oo.affected_side or no_side}    "
-                 f"Severity: {SEVERITY_WORDS.get(oo.severity, oo.severity)}")
-    if _known(oo.asymmetry_mm):
-        more = "right" if oo.asymmetry_mm > 0 else "left"
-        lines.append(f"  Asymmetry: {abs(_nan(oo.asymmetry_mm)):.2f} mm more movement on the {more} side")
-    lines.extend(format_expressions(r.expressions, r.oral_ocular))
-    if r.warnings:
-        lines.append("")
-        lines.append("  Notes:")
-        lines.extend(f"    - {w}" for w in r.warnings)
-    return "\n".join(lines)
-
-
-def format_blink_table(result: ClipResult) -> str:
-    lines = ["   #  eye    onset s  apex s  dur ms  closure R/L  complete  mouth R mm  mouth L mm  scored"]
-    # Blinks and long closures in the order they happened; a row that is not scored shows no
-    # millimetres (talking reads as 10-20 mm of "movement"), only why.
-    rows = sorted(result.blinks + result.eye_closures, key=lambda b: _nan(b.onset_s))
-
-    def mouth(v: float) -> str:
-        return f"{_nan(v):10.2f}" if _known(v) else f"{'-':>10}"
-
-    for i, b in enumerate(rows, 1):
-        cr, cl = b.closure["right"], b.closure["left"]
-        mr, ml = (b.mouth_mm["right"], b.mouth_mm["left"]) if b.scored else (float("nan"), float("nan"))
-        lines.append(
-            f"  {i:2d}  {b.eye:5}  {_nan(b.onset_s):7.2f}  {_nan(b.apex_s):6.2f}  {1000 * _nan(b.duration_s):6.0f}"
-            f"  {_nan(cr):4.2f}/{_nan(cl):4.2f}"
-            f"  {'yes' if b.complete else 'partial':8}  {mouth(mr)}"
-            f"  {mouth(ml)}  {'yes' if b.scored else 'no: ' + str(b.reason)}"
-        )
-    return "\n".join(lines)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
+    from synkimeter.cli.summary import format_blink_table, format_summary
     from synkimeter.io.export import write_frames_csv, write_json
     from synkimeter.usecases.analyze import ClipError, analyze_clip
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
     bar = None
     progress = None
