@@ -414,6 +414,7 @@ class ProtocolRunner:
             setup = median_setup(self._clip_setups)
             if setup is not None:
                 summary["setup"] = setup.to_dict()
+            summary["dropped_frames"] = int(self.dropped_frames)  # for the report's source line
             saved = self.store.save_clip(clip, summary=summary, analysis=analysis, series=series, video=video)
             result = self._result(task, saved, analysis)
             if check is not None:
@@ -487,6 +488,10 @@ class ProtocolRunner:
         self.session = self.store.finish_session(self.session, "incomplete")
         self.phase = "interrupted"
         kept = sum(1 for r in self.finished if r.ok)
+        if not kept and self.store.discard_if_empty(self.session):  # no empty entry left in the history
+            self.session = None
+            self.message = f"{message} Nothing was recorded."
+            return self.status()
         self.message = (f"{message} The session was stopped; {kept} finished task{'s were' if kept != 1 else ' was'} "
                         "kept and it is marked incomplete.")
         return self.status()
