@@ -43,10 +43,12 @@ def _minutes(seconds: float) -> str:
 
 
 class PatientPicker(QFrame):
-    """Who is recorded (a pseudonymous id, never a name), the affected side, the kind of session and
-    the protocol. `values()` gives them as a dict."""
+    """Who is recorded (the window's current patient, shown here and chosen in the patient manager),
+    the affected side, the kind of session and the protocol. `values()` gives them as a dict."""
 
     changed = Signal()
+    patient_chosen = Signal(str)  # set_values(patient=...) asks the window to make it current
+    manage_requested = Signal()  # "Change…": the window opens the patient manager
 
     def __init__(self, params: AnalysisParams = DEFAULT_PARAMS, parent=None) -> None:
         super().__init__(parent)
@@ -54,14 +56,18 @@ class PatientPicker(QFrame):
         self.params = params
         form = QFormLayout(self)
         form.setContentsMargins(14, 10, 14, 10)
-        self.patient_box = QComboBox()
-        self.patient_box.setEditable(True)
-        self.patient_box.setInsertPolicy(QComboBox.NoInsert)
-        self.patient_box.lineEdit().setPlaceholderText("e.g. PX-0042 (a code, not a name)")
-        self.patient_box.setToolTip("Choose a patient, or type a new code to create one. Use a pseudonym, not a name.")
-        self.patient_box.setMinimumWidth(220)
-        self.patient_box.currentTextChanged.connect(lambda _t: self.changed.emit())
-        form.addRow("Patient code:", self.patient_box)
+        self._patient = ""
+        self._sides: dict = {}
+        who = QHBoxLayout()
+        self.patient_label = QLabel("")
+        self.patient_label.setTextFormat(Qt.RichText)
+        who.addWidget(self.patient_label, 1)
+        self.change_button = QPushButton("Change…")
+        self.change_button.setToolTip("Choose another patient, or add one (a code such as PX-0042, never a name).")
+        self.change_button.clicked.connect(self.manage_requested.emit)
+        who.addWidget(self.change_button)
+        form.addRow("Patient:", who)
+        self.show_patient("")
         self.side_box = QComboBox()
         for value, text in SIDES:
             self.side_box.addItem(text, value)
@@ -90,27 +96,28 @@ class PatientPicker(QFrame):
             self.kind_box.setCurrentIndex(index)
 
     def set_patients(self, patients, current: str | None = None) -> None:
-        """`patients`: [(pseudonym, affected side or None)]."""
-        text = current if current is not None else self.patient_box.currentText()
+        """`patients`: [(pseudonym, affected side or None)]: the stored affected sides."""
         self._sides = dict(patients)
-        self.patient_box.blockSignals(True)
-        self.patient_box.clear()
-        for pseudonym, _side in patients:
-            self.patient_box.addItem(pseudonym)
-        self.patient_box.setEditText(text)
-        self.patient_box.blockSignals(False)
-        self.patient_box.currentTextChanged.connect(self._side_from_patient, Qt.UniqueConnection)
-        self._side_from_patient(text)
+        self.show_patient(current if current is not None else self._patient)
+
+    def show_patient(self, pseudonym: str) -> None:
+        """Show the window's current patient (and their stored affected side)."""
+        self._patient = (pseudonym or "").strip()
+        self.patient_label.setText(f"<b>{self._patient}</b>" if self._patient else
+                                   "<span style='color:#b3261e'>none chosen yet: press Change… to choose or add one</span>")
+        self._side_from_patient(self._patient)
+        self.changed.emit()
 
     def _side_from_patient(self, text: str) -> None:
-        side = getattr(self, "_sides", {}).get(text.strip())
+        side = self._sides.get(text.strip())
         if side:
             self.side_box.setCurrentIndex(max(0, self.side_box.findData(side)))
 
     def set_values(self, patient: str | None = None, affected_side: str | None = None, protocol_key: str | None = None,
                    kind: str | None = None) -> None:
         if patient is not None:
-            self.patient_box.setEditText(patient)
+            self.show_patient(patient)
+            self.patient_chosen.emit(self._patient)
         if affected_side is not None:
             self.side_box.setCurrentIndex(max(0, self.side_box.findData(affected_side)))
         if protocol_key is not None:
@@ -119,7 +126,7 @@ class PatientPicker(QFrame):
             self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(kind)))
 
     def values(self) -> dict:
-        return {"patient": self.patient_box.currentText().strip(), "affected_side": self.side_box.currentData(),
+        return {"patient": self._patient, "affected_side": self.side_box.currentData(),
                 "protocol": self.protocol_box.currentData(), "kind": self.kind_box.currentData()}
 
 

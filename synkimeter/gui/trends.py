@@ -16,7 +16,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -170,7 +169,7 @@ class SideCard(QFrame):
 
 
 class TrendsView(QWidget):
-    """Pick a patient; see the trend and write the report."""
+    """The window's current patient's trend (`set_patient`), and their report."""
 
     report_written = Signal(str, str)  # pdf, html
 
@@ -181,14 +180,14 @@ class TrendsView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 6)
         outer.setSpacing(10)
+        self.pseudonym = ""  # the window's current patient
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Patient:"))
-        self.patient_box = QComboBox()
-        self.patient_box.setMinimumWidth(200)
-        self.patient_box.currentTextChanged.connect(self.show_patient)
-        bar.addWidget(self.patient_box)
+        self.patient_title = QLabel("")
+        self.patient_title.setObjectName("title")
+        bar.addWidget(self.patient_title)
         self.summary = QLabel("")
         self.summary.setObjectName("caption")
+        self.summary.setWordWrap(True)
         bar.addWidget(self.summary, 1)
         self.report_button = QPushButton("Write report (PDF)")
         self.report_button.setObjectName("primary")
@@ -237,42 +236,41 @@ class TrendsView(QWidget):
         self._report_paths: tuple[Path, Path] | None = None
 
     # -- data -------------------------------------------------------------------------------------
-    def refresh(self, select: str | None = None) -> None:
-        """Reload the patient list (and the shown patient's trend) from the store."""
-        from synkimeter.store import Store, StoreError
+    def set_patient(self, pseudonym: str) -> None:
+        """Show this patient (the window's current one); '' shows nobody's data."""
+        self.pseudonym = (pseudonym or "").strip()
+        if self.isVisible():
+            self.show_patient(self.pseudonym)
 
-        current = select or self.patient_box.currentText()
-        try:
-            with Store() as store:
-                names = [p.pseudonym for p in store.patients()]
-        except StoreError as exc:
-            self.summary.setText(str(exc))
-            return
-        self.patient_box.blockSignals(True)
-        self.patient_box.clear()
-        self.patient_box.addItems(names)
-        if current in names:
-            self.patient_box.setCurrentText(current)
-        self.patient_box.blockSignals(False)
-        self.show_patient(self.patient_box.currentText())
+    def refresh(self, select: str | None = None) -> None:
+        """Reload the shown patient's trend from the store (`select`: show that patient)."""
+        if select is not None:
+            self.pseudonym = select.strip()
+        self.show_patient(self.pseudonym)
 
     def show_patient(self, pseudonym: str) -> None:
         from synkimeter.store import Store, StoreError
         from synkimeter.usecases.trends import patient_trends
 
+        self.pseudonym = (pseudonym or "").strip()
+        self.patient_title.setText(self.pseudonym or "No patient chosen")
         self.report_label.setVisible(False)
         self.folder_button.setVisible(False)
-        if not pseudonym:
-            self.trends = None
-            self.summary.setText("No patients yet: record a session first.")
-            self.report_button.setEnabled(False)
-            self._show(None)
-            return
+        self.trends = None
+        self.report_button.setEnabled(False)
         try:
             with Store() as store:
-                self.trends = patient_trends(store, pseudonym)
+                known = bool(self.pseudonym) and store.patient(self.pseudonym) is not None
+                if known:
+                    self.trends = patient_trends(store, self.pseudonym)
         except StoreError as exc:
             self.summary.setText(str(exc))
+            self._show(None)
+            return
+        if self.trends is None:
+            self.summary.setText("Choose the patient with Patients… at the top." if not self.pseudonym
+                                 else "No sessions yet: record one on the Record page.")
+            self._show(None)
             return
         self.report_button.setEnabled(True)
         self._show(self.trends)
@@ -371,7 +369,7 @@ class TrendsView(QWidget):
     def write_report(self) -> tuple[Path, Path] | None:
         from synkimeter.store import Store, StoreError
 
-        pseudonym = self.patient_box.currentText()
+        pseudonym = self.pseudonym
         if not pseudonym:
             return None
         self.report_label.setVisible(True)
