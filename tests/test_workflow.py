@@ -247,3 +247,34 @@ def test_window_state_file_is_private_even_with_a_loose_umask(tmp_path, monkeypa
     assert stat.S_IMODE(window_state_path().parent.stat().st_mode) == 0o700
     window_state_path().write_text("not json")
     assert remembered_patient() == ""  # a damaged file forgets, never fails
+
+
+# --- the display and Qt's system libraries ----------------------------------------------------------
+def test_display_check_names_what_is_missing():
+    from synkimeter.cli.display import display_problem
+
+    everything = lambda soname: True  # noqa: E731
+    assert display_problem({"DISPLAY": ":0"}, everything, "linux") is None
+    assert display_problem({"QT_QPA_PLATFORM": "offscreen"}, everything, "linux") is None
+    assert display_problem({}, everything, "darwin") is None
+    no_display = display_problem({}, everything, "linux")
+    assert "no display" in no_display and "DISPLAY" in no_display and no_display.count(". ") == 0
+    assert "no display" in display_problem({"QT_QPA_PLATFORM": "xcb"}, everything, "linux")
+    lacking = {"libxcb-cursor.so.0", "libxcb-icccm.so.4", "libxcb-keysyms.so.1"}
+    text = display_problem({"DISPLAY": ":0"}, lambda s: s not in lacking, "linux")
+    assert "libxcb-cursor0, libxcb-icccm4, libxcb-keysyms1" in text and "sudo apt install" in text
+    # a Wayland session uses Qt's wayland plugin: the X libraries are not needed
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0", "XDG_SESSION_TYPE": "wayland", "DISPLAY": ":0"},
+                           lambda s: False, "linux") is None
+
+
+def test_gui_without_a_display_exits_2_with_one_sentence(monkeypatch, capsys):
+    import sys
+
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    for argv in (["gui"], ["practice"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "no display" in err and err.count("\n") == 1

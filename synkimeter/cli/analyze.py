@@ -19,11 +19,6 @@ SEVERITY_WORDS = {
 }
 
 
-def fail(message: str) -> int:
-    print(f"synkimeter: {message}", file=sys.stderr)
-    return EXIT_BAD_INPUT
-
-
 def _mm(x, digits: int = 2) -> str:
     return "-" if x is None else f"{x:.{digits}f} mm"
 
@@ -143,6 +138,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from synkimeter.cli.display import display_problem
+
+    problem = display_problem()  # instead of Qt's abort (exit 134)
+    if problem:
+        return fail(problem)
     try:
         from synkimeter.gui.app import run_app
     except ImportError as exc:

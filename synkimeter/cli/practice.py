@@ -37,6 +37,11 @@ def create_practice_window(source="0", patient: str = "", side: str | None = Non
 def cmd_practice(args: argparse.Namespace) -> int:
     if args.blinks is not None and args.blinks < 1:
         return fail("--blinks must be at least 1.")
+    from synkimeter.cli.display import display_problem
+
+    problem = display_problem()  # instead of Qt's abort (exit 134)
+    if problem:
+        return fail(problem)
     try:
         from PySide6.QtWidgets import QApplication
 
