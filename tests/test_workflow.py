@@ -278,3 +278,34 @@ def test_gui_without_a_display_exits_2_with_one_sentence(monkeypatch, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert "no display" in err and err.count("\n") == 1
+
+
+# --- the report ------------------------------------------------------------------------------------
+def test_report_shows_sources_quality_notes_and_same_day_sessions(filled):
+    from synkimeter.report.document import build_report
+
+    with Store() as store:
+        patient = store.require_patient("PX-1")
+        store.add_note(patient, "Mirror therapy <started>.")
+        text, images = build_report(store, patient)
+    assert "Recordings: source and quality" in text and "Camera 0" in text
+    assert "Clinician's notes" in text and "Mirror therapy &lt;started&gt;." in text
+    assert "guided: home self-check" in text  # the protocol used
+    assert "99 %" in text  # 297 of 300 frames with a face
+    assert text.count("<thead>") >= 3 and "page-break-inside: avoid" in text  # headers repeat on every page
+    assert "Ocular score (100 = none)" in text
+
+
+def test_report_plot_gives_same_day_sessions_their_own_place():
+    from types import SimpleNamespace as NS
+
+    from synkimeter.report.plots import trend_png
+
+    pts = [NS(started_at=t, session_id=i, value=v, ci_low=None, ci_high=None, baseline=i == 1, date=t[:10])
+           for i, (t, v) in enumerate((("2026-02-10T09:00:00", 1.0), ("2026-02-10T17:30:00", 2.0)), 1)]
+    png = trend_png([NS(points=pts, side="right")], "A title long enough to need a second line when the plot is "
+                    "narrow, as the report's first trend title is", "mm", width=600, height=260, numbers={1: 1, 2: 2})
+    from PySide6.QtGui import QImage
+
+    image = QImage.fromData(png, "PNG")
+    assert image.width() == 600 and image.height() == 260

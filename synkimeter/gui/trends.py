@@ -39,7 +39,7 @@ PLOTS = (
      "How far each mouth corner moves during your blinks (blink-averaged), with its 95 % interval. Lower is better."),
     ("narrowing_pucker", "Eye narrowing when you pucker", "% of rest",
      "How much each eye narrows while you pucker your lips, in percent of its opening at rest. Lower is better."),
-    ("ocular_synkinesis", "Ocular synkinesis score", "0-100",
+    ("ocular_synkinesis", "Ocular synkinesis score (100 = none)", "0-100",
      "eFACE-style ocular synkinesis score from the pucker and smile tasks: 100 = none. Higher is better."),
 )
 THERAPIST_ORDER = ("ocular_oral_average_peak", "ocular_oral_median", "coupled_fraction", "narrowing_pucker",
