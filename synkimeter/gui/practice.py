@@ -36,7 +36,7 @@ from synkimeter.core.anatomy import SIDES
 from synkimeter.core.ocular_oral import REASON_FACE_LOST, REASON_HEAD_TURNED, REASON_MOUTH_MOVING, REASON_TOO_CLOSE
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.session import describe, make_source
-from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR
+from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR, label_style
 from synkimeter.gui.worker import LiveWorker, ViewFrame, overlay_points
 from synkimeter.params import DEFAULT_PARAMS, AnalysisParams
 from synkimeter.usecases.practice import (
@@ -241,7 +241,7 @@ class WeekBars(QWidget):
 def _label(text: str = "", size: float = 11, bold: bool = False, color: str = TEXT_COLOR, center: bool = True) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet(f"color: {color}; font-size: {size}pt; font-weight: {700 if bold else 400};")
+    label.setStyleSheet(label_style(f"color: {color}; font-size: {size}pt; font-weight: {700 if bold else 400};"))
     if center:
         label.setAlignment(Qt.AlignCenter)
     return label

@@ -9,7 +9,7 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
+    QGridLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -54,8 +54,14 @@ class PatientPicker(QFrame):
         super().__init__(parent)
         self.setObjectName("panel")
         self.params = params
-        form = QFormLayout(self)
-        form.setContentsMargins(14, 10, 14, 10)
+        # Two columns of fields, so the page keeps its height for the picture and the prompts (the
+        # window fits a 1366x768 screen).
+        form = QGridLayout(self)
+        form.setContentsMargins(14, 8, 14, 8)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
         self._patient = ""
         self._sides: dict = {}
         who = QHBoxLayout()
@@ -66,26 +72,30 @@ class PatientPicker(QFrame):
         self.change_button.setToolTip("Choose another patient, or add one (a code such as PX-0042, never a name).")
         self.change_button.clicked.connect(self.manage_requested.emit)
         who.addWidget(self.change_button)
-        form.addRow("Patient:", who)
+        form.addWidget(QLabel("Patient:"), 0, 0)
+        form.addLayout(who, 0, 1)
         self.show_patient("")
         self.side_box = QComboBox()
         for value, text in SIDES:
             self.side_box.addItem(text, value)
-        form.addRow("Affected side:", self.side_box)
+        form.addWidget(QLabel("Affected side:"), 0, 2)
+        form.addWidget(self.side_box, 0, 3)
         self.protocol_box = QComboBox()
         for key in PROTOCOL_KEYS:
             proto = protocol(key, params)
             self.protocol_box.addItem(f"{proto.title} ({_minutes(proto.duration_s(params))})", key)
         self.protocol_box.currentIndexChanged.connect(self._on_protocol)
-        form.addRow("What to record:", self.protocol_box)
+        form.addWidget(QLabel("What to record:"), 1, 0)
+        form.addWidget(self.protocol_box, 1, 1)
         self.kind_box = QComboBox()
         for value, text in KINDS:
             self.kind_box.addItem(text, value)
-        form.addRow("Kind of session:", self.kind_box)
+        form.addWidget(QLabel("Kind of session:"), 1, 2)
+        form.addWidget(self.kind_box, 1, 3)
         self.description = QLabel()
         self.description.setObjectName("caption")
         self.description.setWordWrap(True)
-        form.addRow("", self.description)
+        form.addWidget(self.description, 2, 1, 1, 3)
         self._on_protocol()
 
     def _on_protocol(self, *_args) -> None:
@@ -152,7 +162,7 @@ class ProtocolScreen(QWidget):
         self.cue = QLabel("Press Start when you are ready")
         self.cue.setWordWrap(True)
         self.cue.setAlignment(Qt.AlignCenter)
-        self.cue.setMinimumHeight(110)
+        self.cue.setMinimumHeight(80)
         self._cue_style(MUTED_COLOR)
         col.addWidget(self.cue)
         self.countdown = QLabel("")

@@ -83,6 +83,17 @@ def plain_change(change: Change) -> str:
     return f"Your {side} mouth corner moved {amount:.1f} mm {'less' if change.change < 0 else 'more'} than {when}."
 
 
+def _ticks(pos: dict[int, tuple[int, str]]) -> list[tuple[int, str]]:
+    """Each session's place on the x axis: its day, and its time when the day has more than one
+    session (two sessions of one day are told apart); thinned to every k-th when crowded."""
+    days: dict[str, int] = {}
+    for _i, started in pos.values():
+        days[started[:10]] = days.get(started[:10], 0) + 1
+    every = max(1, math.ceil(len(pos) / 8))
+    return [(i, _day(started) + (f" {started[11:16]}" if days[started[:10]] > 1 else ""))
+            for _sid, (i, started) in sorted(pos.items(), key=lambda kv: kv[1][0]) if (i - 1) % every == 0]
+
+
 def default_report_folder() -> Path:
     """Where reports go: beside the data when SYNKIMETER_DATA_DIR is set (tests, a clinic's folder),
     else the user's Documents folder."""
@@ -109,12 +120,30 @@ def write_reports(store, patient, folder: Path | None = None) -> tuple[Path, Pat
     return pdf, html
 
 
+def _wrapped(title: str, width: int = 30) -> str:
+    """A long plot title on two lines (pyqtgraph's title does not wrap by itself)."""
+    if len(title) <= width:
+        return title
+    spaces = [i for i, ch in enumerate(title) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(title) / 2)) if spaces else len(title)
+    return f"{title[:cut]}<br>{title[cut + 1:]}"
+
+
 def _plot(title: str, unit: str, tip: str) -> pg.PlotWidget:
-    w = styled_plot(title, unit, tip, title_pt=12, background=PANEL)
+    # No legend inside the plot (it covered the baseline's point): one line above the plots names
+    # the sides in their colours.
+    w = styled_plot(_wrapped(title), unit, tip, title_pt=12, background=PANEL)
     w.setMinimumHeight(230)
     w.setMaximumHeight(330)
-    w.addLegend(offset=(6, 2), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 190))
     return w
+
+
+def legend_html() -> str:
+    sides = "&nbsp;&nbsp;&nbsp;".join(f"<span style='color:{SIDE_COLOR[side]}; font-weight:600'>&#9644;&#9679; "
+                                      f"{'Your right side' if side == 'right' else 'Your left side'}</span>"
+                                      for side in SIDES)
+    return (f"{sides}&nbsp;&nbsp;&nbsp;<span style='color:{MUTED_COLOR}'>bars: 95 % interval · dashed line: "
+            "your first visit (baseline)</span>")
 
 
 class SideCard(QFrame):
@@ -218,6 +247,10 @@ class TrendsView(QWidget):
         for side in SIDES:
             cards.addWidget(self.cards[side], 1)
         col.addLayout(cards)
+        self.legend = QLabel(legend_html())
+        self.legend.setTextFormat(Qt.RichText)
+        self.legend.setWordWrap(True)
+        col.addWidget(self.legend)
         grid = QGridLayout()
         grid.setSpacing(10)
         self.plots = {}
@@ -322,17 +355,15 @@ class TrendsView(QWidget):
             ys += [v + t for v, t in zip(y, top)]
             plot.addItem(pg.ErrorBarItem(x=np.asarray(x), y=np.asarray(y), top=np.asarray(top),
                                          bottom=np.asarray(bottom), beam=0.12, pen=pg.mkPen(color, width=1.6)))
-            name = {"right": "Your right side", "left": "Your left side"}.get(s.side, "Score")
             plot.plot(x, y, pen=pg.mkPen(color, width=2.4), symbol="o", symbolSize=9, symbolBrush=color,
-                      symbolPen=pg.mkPen("white", width=1), name=name)
+                      symbolPen=pg.mkPen("white", width=1))
         if trends.baseline_session_id in pos:
             bx = pos[trends.baseline_session_id][0]
-            line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.DashLine),
-                                   label="baseline", labelOpts={"position": 0.92, "color": MUTED_COLOR})
+            line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.DashLine))
             plot.addItem(line)
         n = len(pos)
         plot.setXRange(0.5, max(n, 1) + 0.5, padding=0)
-        plot.getPlotItem().getAxis("bottom").setTicks([[(i, _day(started)) for _sid, (i, started) in pos.items()]])
+        plot.getPlotItem().getAxis("bottom").setTicks([_ticks(pos)])
         if key == "ocular_synkinesis":
             plot.setYRange(0, 105, padding=0)
         elif ys:
