@@ -31,6 +31,45 @@ IMPORTS = (("right_3mm.mp4", "PX-0042", "baseline", "2026-01-12T09:30", "right")
            ("left_2mm.mp4", "PX-0043", "baseline", "2026-03-01T09:00", "left"))
 
 
+def looped_source():
+    from synkimeter.capture import FrameSource, VideoFileSource
+    from synkimeter.capture.sources import Frame
+
+    class Looped(FrameSource):
+        """A sample clip replayed in real time, over and over, as if from a camera."""
+
+        def __init__(self, path, loops):
+            super().__init__()
+            self.path, self.loops = path, loops
+            self.description = "Camera 0"
+            self.is_live = True
+            self._probe = VideoFileSource(path)
+
+        def open(self):
+            self._probe.open()
+
+        def close(self):
+            self._probe.close()
+
+        is_open = property(lambda self: self._probe.is_open)
+        fps = property(lambda self: self._probe.fps)
+        width = property(lambda self: self._probe.width)
+        height = property(lambda self: self._probe.height)
+        frame_count = property(lambda self: None)
+
+        def __iter__(self):
+            offset, i = 0.0, 0
+            for _ in range(self.loops):
+                last = 0.0
+                for f in VideoFileSource(self.path, realtime=True):
+                    last = f.timestamp_s
+                    yield Frame(i, offset + f.timestamp_s, f.image)
+                    i += 1
+                offset += last + 1 / 30
+
+    return Looped
+
+
 def seed(folder: Path) -> None:
     from synkimeter.store import Store
 
@@ -64,11 +103,11 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication, QToolTip
 
     import synkimeter.gui  # noqa: F401 - Qt workarounds
-    from synkimeter.capture import VideoFileSource
     from synkimeter.gui.main_window import MainWindow
     from synkimeter.gui.patients import PatientManager, remember_patient
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    Looped = looped_source()  # noqa: N806
     screen = QGuiApplication.primaryScreen()
     size = f"{screen.size().width()}x{screen.size().height()}"
 
@@ -124,13 +163,13 @@ def main() -> None:
     mode.page.screen.show_plan(__import__("synkimeter.usecases.protocol", fromlist=["protocol"]).protocol("full"))
     shot("record")
     mode.page.picker.set_values(protocol_key="home", kind="self-check")
-    mode.start(source=VideoFileSource(SAMPLES / "right_3mm.mp4", realtime=True))
+    mode.start(source=Looped(SAMPLES / "right_3mm.mp4", 8))
 
     def mid_task():
         s = mode.worker.last_status if mode.worker else None
-        return s is not None and s.task_key == "natural_blinking" and s.phase == "recording" and s.seconds_left < 10
+        return s is not None and s.task_key == "pucker" and s.action and s.repetition == 2
 
-    wait_for(mid_task, 60_000)
+    wait_for(mid_task, 120_000)
     shot("record_running")
     mode.stop()
     wait_for(lambda: not mode.running, 30_000)

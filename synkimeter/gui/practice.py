@@ -486,6 +486,8 @@ class PracticePanel(QWidget):
         self.start_button.setText("Start a set")
         self.dial.show_state(0.0, "Press\nStart a set", False)  # never a stale "Smile now, hold 1"
         self.verdict.setText("")
+        if self.plan is not None:
+            self.progress.setText(self.plan.why)
 
     # -- from the worker -------------------------------------------------------------------------
     def _on_attempt(self, attempt) -> None:

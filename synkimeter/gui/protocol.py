@@ -140,6 +140,15 @@ class PatientPicker(QFrame):
                 "protocol": self.protocol_box.currentData(), "kind": self.kind_box.currentData()}
 
 
+class _ShownWhenSet(QLabel):
+    """A label that takes no room while it has nothing to say (the big countdown's empty line would
+    push the task list off a 768-pixel-high screen)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        super().setText(text)
+        self.setVisible(bool(text))
+
+
 class ProtocolScreen(QWidget):
     """The picture, and beside it what to do now in big words, the seconds left, and the tasks."""
 
@@ -165,11 +174,11 @@ class ProtocolScreen(QWidget):
         self.cue.setMinimumHeight(80)
         self._cue_style(MUTED_COLOR)
         col.addWidget(self.cue)
-        self.countdown = QLabel("")
+        self.countdown = _ShownWhenSet("")
         self.countdown.setAlignment(Qt.AlignCenter)
         self.countdown.setStyleSheet("font-size: 64pt; font-weight: 700;")
         col.addWidget(self.countdown)
-        self.repetition = QLabel("")
+        self.repetition = _ShownWhenSet("")
         self.repetition.setAlignment(Qt.AlignCenter)
         self.repetition.setStyleSheet("font-size: 15pt;")
         col.addWidget(self.repetition)
@@ -187,7 +196,7 @@ class ProtocolScreen(QWidget):
         self.tasks.setWordWrap(True)
         col.addWidget(self.tasks)
         col.addStretch(1)
-        self.message = QLabel("")
+        self.message = _ShownWhenSet("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("font-size: 13pt; font-weight: 600;")
         col.addWidget(self.message)
