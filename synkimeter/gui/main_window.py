@@ -47,7 +47,10 @@ def _fitting_size(widget) -> tuple[int, int]:
         return WINDOW_SIZE
     free = screen.availableGeometry()
     frame = 40  # the title bar and borders the window manager adds
-    return min(WINDOW_SIZE[0], free.width()), min(WINDOW_SIZE[1], max(480, free.height() - frame))
+    # A large screen gets a larger window (80 % of it), a small one at most its free area.
+    width = max(WINDOW_SIZE[0], int(0.8 * free.width()))
+    height = max(WINDOW_SIZE[1], int(0.85 * (free.height() - frame)))
+    return min(width, free.width()), min(height, max(480, free.height() - frame))
 
 
 def _panel() -> QFrame:
