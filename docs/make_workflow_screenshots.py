@@ -70,14 +70,49 @@ def looped_source():
     return Looped
 
 
+def small(path: Path) -> None:
+    """A screenshot in 256 colours (a third of the bytes; text and plots stay sharp)."""
+    try:
+        from PIL import Image
+    except ImportError:
+        return
+    with Image.open(path) as image:
+        reduced = image.convert("RGB").quantize(256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    reduced.save(path, optimize=True)
+
+
+def report_pages(out: Path, pdf: Path) -> None:
+    """The report's pages as pictures (poppler's pdftoppm, 60 dpi), when it is installed."""
+    import subprocess
+
+    if shutil.which("pdftoppm") is None:
+        return
+    for old in out.glob("report_page-*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "60", str(pdf), str(out / "report_page")], check=True)
+    for path in sorted(out.glob("report_page-*.png")):
+        small(path)
+        print(path)
+
+
 def seed(folder: Path) -> None:
     from synkimeter.store import Store
 
     with Store(folder) as store:
         for clip, who, kind, when, side in IMPORTS:
             store.import_video(SAMPLES / clip, who, kind=kind, date=when, affected_side=side)
+
+
+def annotate(folder: Path) -> None:
+    """A clinician's note and a corrected session note, as a therapist would leave them."""
+    from synkimeter.store import Store
+
+    with Store(folder) as store:
         patient = store.require_patient("PX-0042")
+        sessions = store.sessions(patient)
         store.add_note(patient, "Mirror therapy started; review in six weeks.")
+        store.add_note(patient, "Botulinum toxin to the right orbicularis oculi two weeks before.", sessions[1])
+        store.update_session(sessions[2], notes="Same-day home self-check after the clinic visit.")
 
 
 def main() -> None:
@@ -97,6 +132,7 @@ def main() -> None:
     os.environ.setdefault("GLOG_minloglevel", "2")
     if not args.store:
         seed(data)
+    annotate(data)
 
     from PySide6.QtCore import QEventLoop, QPoint, QTimer
     from PySide6.QtGui import QGuiApplication
@@ -126,6 +162,7 @@ def main() -> None:
         wait(300)
         path = out / f"{size}_{name}.png"
         screen.grabWindow(0).save(str(path))
+        small(path)
         print(path)
 
     remember_patient("PX-0042")
@@ -190,6 +227,14 @@ def main() -> None:
     dialog.session_table.selectRow(1)
     shot("patients")
     dialog.close()
+
+    # The report, now with the guided self-check recorded above (camera, protocol, dropped frames)
+    window.modes.setCurrentWidget(window.progress_mode)
+    window.progress_mode.report_folder = work / "reports"
+    written = window.progress_mode.write_report()
+    if written:
+        shot("progress_report_written")
+        report_pages(out, written[0])
     window.close()
     shutil.rmtree(work, ignore_errors=True)
 

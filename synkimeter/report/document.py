@@ -181,11 +181,11 @@ def source_rows(store: Store, trends: Trends) -> list[list[str]]:
             scale, unc = summary.get("mm_per_px"), summary.get("mm_per_px_uncertainty")
             scale_text = "-"
             if scale:
-                scale_text = f"{scale:.3f}&nbsp;mm/px"
+                scale_text = f"{scale:.3f}&nbsp;mm&#8288;/&#8288;px"
                 if unc:
                     scale_text += f"<br/>&plusmn;{unc:.3f} ({100.0 * unc / scale:.0f}&nbsp;%)"
             dropped = summary.get("dropped_frames")
-            rows.append([f"#{i}<br/>{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>",
+            rows.append([f"#{i}<br/>{s.started_at[:10].replace('-', '&#8209;')}<br/><span style='color:#555'>{s.started_at[11:16]}</span>",
                          _e(TASK_LABELS.get(clip.task, clip.task)), _e(clip.source_name or "-"),
                          _e(_protocol_label(s.protocol)), picture, face_pct,
                          _num(summary.get("iris_px"), 1), scale_text,
@@ -198,9 +198,9 @@ def _source_parts(store: Store, trends: Trends) -> list[str]:
     if not rows:
         return []
     return ["<h2>Recordings: source and quality</h2>",
-            _table(["Session", "Task", "Source (camera or file)", "Protocol", "Picture", "Face found",
-                    "Iris (px)", "Scale", "Dropped"], rows, numeric={5, 6, 8},
-                   widths=[13, 10, 17, 13, 11, 8, 7, 12, 9]),
+            _table(["Session", "Task", "Source (camera or file)", "Protocol", "Picture", "Face<br/>found",
+                    "Iris (px)", "Scale", "Dropped<br/>frames"], rows, numeric={5, 6, 8},
+                   widths=[12, 9, 17, 11, 11, 8, 6, 14, 12]),
             "<p class='small'>Face found: share of the recording's frames in which the face was found. Iris: the "
             "iris diameter in the picture, which sets the scale (11.7 mm across); the scale's uncertainty, in "
             "brackets, applies alike to every millimetre figure of that recording. Frames dropped: camera frames "
