@@ -367,7 +367,8 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
                                  height=int(plot_width_px * 0.42), numbers=numbers)
         plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='{_e(metric.label)}'/></p>")
     if plot_parts:
-        parts.append("<h2>Trends</h2>")
+        # on a page of their own: the heading never stands alone at the foot of a page
+        parts.append("<h2 style='page-break-before: always'>Trends</h2>")
         parts.extend(plot_parts)
 
     problems = store.verify(deep=True, patient=p)  # this patient's clips only
