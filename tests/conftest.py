@@ -11,6 +11,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REALCLIPS = Path(__file__).resolve().parents[2] / "shared" / "realclips"
 
 
+@pytest.fixture(autouse=True)
+def _private_window_state(tmp_path_factory, monkeypatch):
+    """The window remembers its current patient in a config folder: a fresh one per test, never the user's."""
+    monkeypatch.setenv("SYNKIMETER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+
+
 @pytest.fixture(scope="session")
 def realclips_dir() -> Path:
     if not (REALCLIPS / "talking_glasses_man.mp4").exists():

@@ -252,14 +252,15 @@ def test_window_records_reopens_trends_and_reports(qtbot, data_dir, tmp_path):
     # restart: a new window and new stores see the patient and add two follow-ups
     window = _window(qtbot)
     window.modes.setCurrentWidget(window.record_mode)
-    assert window.record_mode.page.picker.patient_box.findText("GUI-7") >= 0
+    assert window.current.pseudonym == "GUI-7"  # the current patient is remembered between launches
+    assert "GUI-7" in window.windowTitle() and window.record_mode.page.picker.values()["patient"] == "GUI-7"
     _record(qtbot, window, "right_1mm.mp4", "home", "follow-up")
     _record(qtbot, window, "healthy.mp4", "home", "follow-up")
     mode = window.record_mode
     assert mode.page.progress_button.isVisible()
     qtbot.mouseClick(mode.page.progress_button, __import__("PySide6.QtCore", fromlist=["Qt"]).Qt.LeftButton)
     view = window.progress_mode
-    assert window.modes.currentWidget() is view and view.patient_box.currentText() == "GUI-7"
+    assert window.modes.currentWidget() is view and view.pseudonym == "GUI-7"
     right = view.trends.get("ocular_oral_average_peak", "right").points
     assert len(right) == 3 and right[0].baseline and right[0].ci_low is not None
     assert right[0].value > right[1].value > right[2].value

@@ -152,7 +152,7 @@ def _v1_database(folder: Path) -> Path:
 def test_v1_database_is_migrated(tmp_path):
     folder = _v1_database(tmp_path / "old")
     with Store(folder) as store:
-        assert store.schema_version == SCHEMA_VERSION == 4
+        assert store.schema_version == SCHEMA_VERSION == 5
         (patient,) = store.patients()
         (row,) = store.results(patient)
         assert row["right_median_mm"] == 1.5
@@ -164,7 +164,7 @@ def test_v1_database_is_migrated(tmp_path):
     with sqlite3.connect(backup) as conn:
         assert conn.execute("PRAGMA user_version").fetchone()[0] == 1
     with Store(folder) as store:  # reopening does not migrate again
-        assert store.schema_version == 4
+        assert store.schema_version == SCHEMA_VERSION
 
 
 def test_newer_database_is_refused(tmp_path):

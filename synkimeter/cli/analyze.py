@@ -51,6 +51,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    from synkimeter.cli.display import display_problem
+
+    problem = display_problem()  # instead of Qt's abort (exit 134)
+    if problem:
+        return fail(problem)
     try:
         from synkimeter.gui.app import run_app
     except ImportError as exc:

@@ -40,6 +40,11 @@ def create_practice_window(source="0", patient: str = "", side: str | None = Non
 def cmd_practice(args: argparse.Namespace) -> int:
     if args.blinks is not None and args.blinks < 1:
         return fail("--blinks must be at least 1.")
+    from synkimeter.cli.display import display_problem
+
+    problem = display_problem()  # instead of Qt's abort (exit 134)
+    if problem:
+        return fail(problem)
     try:
         from PySide6.QtWidgets import QApplication
 
@@ -61,8 +66,9 @@ def add_commands(subparsers) -> None:
         description="Practise blinking with a still mouth (or puckering/smiling with an open eye), paced by a "
                     "visual metronome, with an answer at every blink; the set's score is kept in your history.")
     p.add_argument("--source", default="0", help="camera number (0, 1, ...) or a video file to replay (default 0)")
-    p.add_argument("--patient", default="", help="the patient's name code: the goal comes from their baseline "
-                   "and the set is kept in their history")
+    p.add_argument("--patient", default="", metavar="ID",
+                   help="the patient's pseudonymous id (a code such as PX-0042, never a name): the goal comes from "
+                        "their baseline and the set is kept in their history")
     p.add_argument("--side", choices=("right", "left"), help="the affected side (the subject's); default: the patient's")
     p.add_argument("--blinks", type=int, metavar="N",
                    help=f"blinks (or movements) in the set (default {DEFAULT_SETTINGS.practice_blinks_per_set} blinks, "

@@ -1,4 +1,4 @@
-"""The store's subcommands: `import`, `report`, `patients`, `export`, `check`.
+"""The store's subcommands: `import`, `report`, `patients`, `sessions`, `note`, `export`, `check`.
 
 `add_commands(subparsers)` registers them on the `synkimeter` parser; each sets `func`, which returns
 0 when all went well and 2 after one plain sentence on stderr (never a traceback).
@@ -138,6 +138,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_patients(args: argparse.Namespace) -> int:
+    words = list(args.patient or [])
+    if words and words[0] in ("rename", "delete") and len(words) > 1:
+        return _patients_change(args, words)
+    if len(words) > 1:
+        return fail(f"'patients' takes one patient id, or 'rename OLD NEW', or 'delete ID --yes' (not {' '.join(words)}).")
+    args.patient = words[0] if words else None
     with _open(args) as store:
         if args.patient:
             patient = store.require_patient(args.patient)
@@ -151,6 +157,9 @@ def cmd_patients(args: argparse.Namespace) -> int:
                 print(f"  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.status:10}  {tasks or '-'}")
             for line in _headline_changes(store, patient):
                 print(line)
+            for note in store.notes(patient):
+                about = f" (session {note['session_id']})" if note["session_id"] else ""
+                print(f"  note {note['created'][:16].replace('T', ' ')}{about}: {note['text']}")
             return EXIT_OK
         patients = store.patients()
         if not patients:
@@ -192,6 +201,87 @@ def cmd_check(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _patients_change(args: argparse.Namespace, words: list[str]) -> int:
+    """`patients rename OLD NEW` and `patients delete ID --yes`."""
+    action = words[0]
+    if action == "rename":
+        if len(words) != 3:
+            return fail("Rename takes the old and the new id: synkimeter patients rename OLD NEW.")
+        with _open(args, writes=True) as store:
+            patient = store.rename_patient(words[1], words[2])
+        print(f"Patient '{words[1]}' is now '{patient.pseudonym}'.")
+        return EXIT_OK
+    if len(words) != 2:
+        return fail("Delete takes one id: synkimeter patients delete ID --yes.")
+    with _open(args, writes=True) as store:
+        patient = store.require_patient(words[1])
+        n = len(store.sessions(patient))
+        if not args.yes:
+            return fail(f"Deleting '{patient.pseudonym}' removes {n} session(s) and their video files for good; "
+                        "add --yes to do it.")
+        store.delete_patient(patient.pseudonym)
+    print(f"Deleted patient '{words[1]}' with {n} session(s) and their files.")
+    return EXIT_OK
+
+
+def _session_line(store, s) -> str:
+    tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in store.clips(s))
+    notes = f"  notes: {s.notes}" if s.notes else ""
+    return (f"{s.id:>5}  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.protocol or '-':8}  {s.status:10}  "
+            f"{tasks or '-'}{notes}")
+
+
+@_guarded
+def cmd_sessions(args: argparse.Namespace) -> int:
+    """`sessions ID`, `sessions delete ID SESSION --yes`, `sessions edit ID SESSION --kind/--date/--notes`."""
+    words = list(args.words)
+    action = words[0] if words and words[0] in ("delete", "edit") and len(words) > 1 else "list"
+    if action == "list":
+        if len(words) != 1:
+            return fail("Say whose sessions to list: synkimeter sessions ID (or 'delete ID SESSION --yes', "
+                        "'edit ID SESSION --kind/--date/--notes').")
+        with _open(args) as store:
+            patient = store.require_patient(words[0])
+            sessions = store.sessions(patient)
+            if not sessions:
+                print(f"Patient '{patient.pseudonym}' has no sessions yet.")
+                return EXIT_OK
+            print(f"{'no.':>5}  {'started':16}  {'kind':10}  {'protocol':8}  {'status':10}  tasks")
+            for s in sessions:
+                print(_session_line(store, s))
+        return EXIT_OK
+    if len(words) != 3:
+        return fail(f"'sessions {action}' takes the patient id and the session number: "
+                    f"synkimeter sessions {action} ID SESSION.")
+    with _open(args, writes=True) as store:
+        patient = store.require_patient(words[1])
+        session = store.patient_session(patient, words[2])
+        if action == "delete":
+            if not args.yes:
+                return fail(f"Deleting session {session.id} ({session.kind}, {session.started_at[:16].replace('T', ' ')}) "
+                            "removes its results and video files for good; add --yes to do it.")
+            store.delete_session(session)
+            print(f"Deleted session {session.id} of '{patient.pseudonym}' and its files.")
+            return EXIT_OK
+        if args.kind is None and args.date is None and args.notes is None:
+            return fail("Say what to correct: --kind, --date and/or --notes.")
+        session = store.update_session(session, kind=args.kind, started_at=args.date, notes=args.notes)
+        print(_session_line(store, session))
+    return EXIT_OK
+
+
+@_guarded
+def cmd_note(args: argparse.Namespace) -> int:
+    text = " ".join(args.text).strip()
+    with _open(args, writes=True) as store:
+        patient = store.require_patient(args.patient)
+        session = store.patient_session(patient, args.session) if args.session is not None else None
+        store.add_note(patient, text, session)
+    where = f" (session {session.id})" if session is not None else ""
+    print(f"Note kept for '{patient.pseudonym}'{where}.")
+    return EXIT_OK
+
+
 def _data_dir_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", metavar="FOLDER",
                         help="the store's folder (default: $SYNKIMETER_DATA_DIR, else the per-user data folder)")
@@ -223,11 +313,38 @@ def add_commands(subparsers) -> None:
     _data_dir_option(r)
     r.set_defaults(func=cmd_report)
 
-    s = subparsers.add_parser("patients", help="list patients, or one patient's sessions",
-                              description="List the patients in the store, or the sessions of one.")
-    s.add_argument("patient", nargs="?", metavar="ID", help="show this patient's sessions")
+    s = subparsers.add_parser("patients", help="list, rename or delete patients",
+                              usage="synkimeter patients [ID | rename OLD NEW | delete ID --yes] [--data-dir FOLDER]",
+                              description="List the patients in the store, or show one (sessions and change since "
+                                          "baseline); 'rename OLD NEW' gives a patient another pseudonymous id; "
+                                          "'delete ID --yes' removes a patient with every session and video file.")
+    s.add_argument("patient", nargs="*", metavar="ID", help="show this patient; or rename OLD NEW; or delete ID")
+    s.add_argument("--yes", action="store_true", help="confirm a delete (it cannot be undone)")
     _data_dir_option(s)
     s.set_defaults(func=cmd_patients)
+
+    ss = subparsers.add_parser("sessions", help="list, correct or delete a patient's sessions",
+                               usage="synkimeter sessions [ID | delete ID SESSION --yes | edit ID SESSION "
+                                     "[--kind KIND] [--date YYYY-MM-DD[THH:MM]] [--notes TEXT]] [--data-dir FOLDER]",
+                               description="List a patient's sessions with their numbers; 'delete ID SESSION --yes' "
+                                           "removes one with its files; 'edit ID SESSION' corrects its kind, date "
+                                           "or notes.")
+    ss.add_argument("words", nargs="+", metavar="ID", help="the patient's id; or delete/edit ID SESSION")
+    ss.add_argument("--yes", action="store_true", help="confirm a delete (it cannot be undone)")
+    ss.add_argument("--kind", choices=SESSION_KINDS, help="edit: the kind of session")
+    ss.add_argument("--date", metavar="YYYY-MM-DD[THH:MM]", help="edit: when it was recorded (a date alone keeps the time)")
+    ss.add_argument("--notes", metavar="TEXT", help="edit: the session's notes ('' clears them)")
+    _data_dir_option(ss)
+    ss.set_defaults(func=cmd_sessions)
+
+    n = subparsers.add_parser("note", help="keep a clinician's dated note on a patient",
+                              description="Keep a clinician's dated note on a patient (or on one of their sessions); "
+                                          "the report lists the notes.")
+    n.add_argument("patient", metavar="ID", help="the patient's id")
+    n.add_argument("text", nargs="+", metavar="TEXT", help="the note")
+    n.add_argument("--session", metavar="SESSION", help="the session the note is about (its number)")
+    _data_dir_option(n)
+    n.set_defaults(func=cmd_note)
 
     e = subparsers.add_parser("export", help="write all of a patient's results as CSV",
                               description="Write every clip of a patient with its results as one CSV table.")

@@ -36,6 +36,23 @@ RESOLUTIONS = (("Camera's own size", None), ("640 × 480", (640, 480)), ("1280 �
                ("1920 × 1080", (1920, 1080)))
 
 
+# The window opens at this size, shrunk to fit the screen's free area (a 1366x768 laptop has about
+# 1366x730 once the desktop's bar is counted).
+WINDOW_SIZE = (1360, 860)
+
+
+def _fitting_size(widget) -> tuple[int, int]:
+    screen = widget.screen() if hasattr(widget, "screen") else None
+    if screen is None:
+        return WINDOW_SIZE
+    free = screen.availableGeometry()
+    frame = 40  # the title bar and borders the window manager adds
+    # A large screen gets a larger window (80 % of it), a small one at most its free area.
+    width = max(WINDOW_SIZE[0], int(0.8 * free.width()))
+    height = max(WINDOW_SIZE[1], int(0.85 * (free.height() - frame)))
+    return min(width, free.width()), min(height, max(480, free.height() - frame))
+
+
 def _panel() -> QFrame:
     frame = QFrame()
     frame.setObjectName("panel")
@@ -57,6 +74,7 @@ class MainWindow(QMainWindow):
         self._actions()
         self._add_session_modes(mesh_factory)
         self._add_practice_mode(mesh_factory)
+        self._add_current_patient()
         self._timer = QTimer(self)
         self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
         self._timer.timeout.connect(self._tick)
@@ -65,7 +83,7 @@ class MainWindow(QMainWindow):
         self._stats_timer.setInterval(500)
         self._stats_timer.timeout.connect(self._show_stats)
         self._stats_timer.start()
-        self.resize(1360, 860)
+        self.resize(*_fitting_size(self))
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self, cameras) -> None:
@@ -401,6 +419,53 @@ class MainWindow(QMainWindow):
             self.practice_mode.set_source(self._record_source() or "0")
         else:
             self.practice_mode.stop()
+
+    # -- one current patient for every tab (gui/patients.py) ---------------------------------------
+    def _add_current_patient(self) -> None:
+        from synkimeter.gui.patients import CurrentPatient
+
+        self.current = CurrentPatient(parent=self)
+        self.current.settle()
+        corner = QWidget()
+        row = QHBoxLayout(corner)
+        row.setContentsMargins(6, 2, 6, 2)
+        self.patient_label = QLabel("")
+        self.patient_label.setTextFormat(Qt.RichText)
+        row.addWidget(self.patient_label)
+        self.patient_button = QPushButton("Patients…")
+        self.patient_button.setToolTip("Choose the patient, add, rename or delete patients, correct sessions (Ctrl+P)")
+        self.patient_button.clicked.connect(self.manage_patients)
+        row.addWidget(self.patient_button)
+        self.modes.setCornerWidget(corner, Qt.TopRightCorner)
+        shortcut = QShortcut(QKeySequence("Ctrl+P"), self)
+        shortcut.activated.connect(self.manage_patients)
+        self.current.changed.connect(self._on_patient)
+        self.record_mode.page.picker.patient_chosen.connect(self.current.set)
+        self.record_mode.page.picker.manage_requested.connect(self.manage_patients)
+        self.record_mode.recorded.connect(self.current.set)
+        self.record_mode.running_changed.connect(lambda on: self.patient_button.setEnabled(not on))
+        self._on_patient(self.current.pseudonym)
+
+    def _on_patient(self, pseudonym: str) -> None:
+        who = pseudonym or "no patient chosen"
+        self.setWindowTitle(f"synkimeter – {who} – mouth movement when you blink")
+        self.patient_label.setText(f"Patient: <b>{pseudonym}</b>" if pseudonym
+                                   else f"<span style='color:#b3261e'>No patient chosen</span>")
+        self.record_mode.set_patient(pseudonym)
+        self.progress_mode.set_patient(pseudonym)
+        self.practice_mode.set_patient(pseudonym)
+
+    def manage_patients(self, *_args):
+        """The patient manager (modal); returns the dialog once closed."""
+        from synkimeter.gui.patients import PatientManager
+
+        if self.record_mode.running:
+            return None
+        dialog = PatientManager(self.current, parent=self)
+        dialog.exec()
+        self.progress_mode.refresh()
+        self.record_mode.refresh_patients()
+        return dialog
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming
         self._timer.stop()

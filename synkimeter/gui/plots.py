@@ -30,6 +30,13 @@ def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, backgrou
     return w
 
 
+def titled_sides(title: str, title_pt: int = 11) -> str:
+    """A plot title followed by the side names in their colours (instead of a legend over the data)."""
+    sides = "&nbsp;&nbsp;".join(f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">&#9644; {SIDE_LABEL[side]}</span>'
+                                for side in SIDES)
+    return f'<span style="font-size:{title_pt}pt; color:{TEXT_COLOR}">{title}&nbsp;&nbsp;&nbsp;{sides}</span>'
+
+
 class TrendPlots:
     """Eye closing and mouth-corner movement per side, with blinks marked; time in seconds ago."""
 
@@ -44,12 +51,13 @@ class TrendPlots:
         self.mouth.setYRange(0.0, 3.0, padding=0)
         for w in (self.eyes, self.mouth):
             w.setLabel("bottom", "seconds ago")
-            w.setMinimumHeight(210)
+            w.setMinimumHeight(120)  # the window fits a 1366x768 screen
             w.setXRange(-window_s, 0.0, padding=0.01)
             w.getPlotItem().getAxis("bottom").setTicks([[(float(-s), f"{s:g}") for s in range(0, int(window_s) + 1, 5)]])
         self.curves = {}
-        for name, w in (("eyes", self.eyes), ("mouth", self.mouth)):
-            w.addLegend(offset=(6, 2), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 170))
+        for name, w, title in (("eyes", self.eyes, "Eyes closing"), ("mouth", self.mouth, "Mouth-corner movement")):
+            # The sides are named in the title, in their colours: a legend inside would cover the lines.
+            w.setTitle(titled_sides(title))
             for side in SIDES:
                 self.curves[(name, side)] = w.plot([], [], pen=pg.mkPen(SIDE_COLOR[side], width=2.2),
                                                    name=SIDE_LABEL[side])
@@ -92,6 +100,7 @@ class BlinkBars:
                                   "(talking, head turned, too close to another blink) has no bar: its movement "
                                   "is not a measurement. Dashed lines: the median of these bars per side.")
         self.widget.setLabel("bottom", "blink number")
+        self.widget.setMinimumHeight(90)  # the window fits a 1366x768 screen
         self.widget.setYRange(0.0, 3.0, padding=0)
         self.widget.setXRange(0.5, 10.5, padding=0)  # whole blink numbers before the first blink
         self.bars = {}

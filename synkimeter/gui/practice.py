@@ -36,7 +36,7 @@ from synkimeter.core.anatomy import SIDES
 from synkimeter.core.ocular_oral import REASON_FACE_LOST, REASON_HEAD_TURNED, REASON_MOUTH_MOVING, REASON_TOO_CLOSE
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.session import describe, make_source
-from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR
+from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR, label_style
 from synkimeter.gui.worker import LiveWorker, ViewFrame, overlay_points
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.practice import (
@@ -241,7 +241,7 @@ class WeekBars(QWidget):
 def _label(text: str = "", size: float = 11, bold: bool = False, color: str = TEXT_COLOR, center: bool = True) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
-    label.setStyleSheet(f"color: {color}; font-size: {size}pt; font-weight: {700 if bold else 400};")
+    label.setStyleSheet(label_style(f"color: {color}; font-size: {size}pt; font-weight: {700 if bold else 400};"))
     if center:
         label.setAlignment(Qt.AlignCenter)
     return label
@@ -294,12 +294,13 @@ class PracticePanel(QWidget):
             self.side_box.setCurrentIndex(SIDES.index(side))
         self.side_box.activated.connect(lambda _i: self.refresh_plan())
         bar.addWidget(self.side_box)
-        bar.addWidget(QLabel("Name code:"))
+        # The patient is the window's current patient (set_patient); it is shown, not typed, here.
         self.patient_edit = QLineEdit(patient)
-        self.patient_edit.setPlaceholderText("to keep your sets")
-        self.patient_edit.setMaximumWidth(150)
-        self.patient_edit.editingFinished.connect(self.refresh_plan)
-        bar.addWidget(self.patient_edit)
+        self.patient_edit.setVisible(False)
+        self.patient_label = QLabel("")
+        self.patient_label.setObjectName("caption")
+        bar.addWidget(self.patient_label)
+        self._show_patient_label()
         self.sound_box = QCheckBox("Sound")
         self.sound_box.setChecked(True)
         self.sound_box.setToolTip("A short beep when the mouth (or eye) moved")
@@ -390,6 +391,19 @@ class PracticePanel(QWidget):
     def patient(self) -> str:
         return self.patient_edit.text().strip()
 
+    def set_patient(self, pseudonym: str) -> None:
+        """Keep the sets for this patient (the window's current patient); '' keeps none."""
+        if (pseudonym or "") == self.patient:
+            return
+        self.patient_edit.setText(pseudonym or "")
+        self.side_box.setProperty("user_set", None)
+        self._show_patient_label()
+        self.refresh_plan()
+
+    def _show_patient_label(self) -> None:
+        self.patient_label.setText(f"Sets kept for {self.patient}" if self.patient
+                                   else "Sets not kept: choose a patient first")
+
     @property
     def running(self) -> bool:
         return self.worker is not None
@@ -470,6 +484,10 @@ class PracticePanel(QWidget):
             worker.stop()
             worker.wait(5000)
         self.start_button.setText("Start a set")
+        self.dial.show_state(0.0, "Press\nStart a set", False)  # never a stale "Smile now, hold 1"
+        self.verdict.setText("")
+        if self.plan is not None:
+            self.progress.setText(self.plan.why)
 
     # -- from the worker -------------------------------------------------------------------------
     def _on_attempt(self, attempt) -> None:
@@ -495,6 +513,7 @@ class PracticePanel(QWidget):
         if worker is None:
             return
         result = worker.judge.result(self._started_at, self._source_name)
+        self._planned_count = worker.judge.count
         self.stop()
         if not result.attempts:
             self.hint.setText("No blink was seen. Start again when you are ready.")
@@ -526,7 +545,11 @@ class PracticePanel(QWidget):
         self._finish()
 
     def _on_ended(self) -> None:  # a replayed video came to its end
-        self._finish()
+        self._ended_early = True
+        try:
+            self._finish()
+        finally:
+            self._ended_early = False
 
     def _on_failed(self, message: str) -> None:
         self.stop()
@@ -546,12 +569,14 @@ class PracticePanel(QWidget):
         median = result.median_value
         fmt = (lambda x: f"{x:.1f} {unit}") if unit == "mm" else (lambda x: f"{x:.0f} {unit}")
         self.sum_line.setText(f"{pct:.0f} % of your {noun} were clean" if judged else "Stay in view next time")
-        detail = (f"{SIDE_LABEL[result.affected_side]} {what} {fmt(median)} in the middle blink "
-                  f"(goal: under {fmt(result.target)})" if math.isfinite(median) else "")
-        if result.kind != KIND_BLINK and math.isfinite(median):
-            detail = detail.replace("middle blink", f"middle {noun[:-1]}")
+        detail = (f"{SIDE_LABEL[result.affected_side]} {what} {fmt(median)} in a typical {noun[:-1]} (the median: "
+                  f"half moved less, half more; goal: under {fmt(result.target)})" if math.isfinite(median) else "")
         if result.skipped:
             detail += f"; {result.skipped} not counted"
+        planned = getattr(self, "_planned_count", 0)
+        if planned and len(result.attempts) < planned:  # cut short: say why the count is low
+            why = "the video ended" if getattr(self, "_ended_early", False) else "the set was stopped"
+            detail = (f"Cut short: {why} after {len(result.attempts)} of {planned} {noun}. " + detail).strip()
         self.sum_detail.setText(detail)
         days = hist.streak_days
         self.sum_streak.setText(f"{days} day{'s' if days != 1 else ''} in a row – keep it up!" if days > 1
@@ -569,7 +594,7 @@ class PracticePanel(QWidget):
                 if change < 0:
                     text = text.replace("fewer than", "fewer clean than")
         self.sum_week.setText(text)
-        self.sum_next.setText("" if saved else "Type your name code above to keep your sets and see your streak.")
+        self.sum_next.setText("" if saved else "Choose a patient (Patient… at the top) to keep your sets and see your streak.")
         self.pages.setCurrentIndex(1)
         self.hint.setText("")
 
@@ -612,7 +637,7 @@ class PracticePanel(QWidget):
                 text = (f"{CUE_WORD[self.kind]}\nhold {math.ceil(hold - cue.since_s)}" if active
                         else f"Relax\nnext in {math.ceil(cue.until_next_s)} s")
                 live = status.live_value
-                self.hint.setText(f"Keep your {SIDE_LABEL[self.side].lower()} eye open while you {action}."
+                self.hint.setText(f"Keep {SIDE_LABEL[self.side].lower()} eye open while you {action}."
                                   + (f"  Eye now {max(live, 0):.0f} % narrower." if active and math.isfinite(live) else ""))
             self.dial.show_state(1.0 if active else cue.fraction, text, active)
         if not status.face and status.phase == PHASE_PRACTISING:

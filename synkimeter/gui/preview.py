@@ -8,7 +8,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from synkimeter.gui.theme import MUTED_COLOR, SIDE_COLOR, SIDE_LABEL
@@ -120,17 +120,26 @@ class PreviewWidget(QWidget):
         font = QFont(self.font())
         font.setPointSizeF(max(11.0, font.pointSizeF() * 1.2))
         font.setBold(True)
-        p.setFont(font)
         margin = 10
-        for side, align in ((on_left, Qt.AlignLeft), (on_right, Qt.AlignRight)):
+        room = target.width() - 2 * margin - 8  # the two badges side by side, never overlapping
+        while font.pointSizeF() > 8.0:
+            metrics = QFontMetrics(font)
+            if sum(metrics.horizontalAdvance(SIDE_LABEL[s]) + 20 for s in (on_left, on_right)) <= room:
+                break
+            font.setPointSizeF(font.pointSizeF() - 1.0)
+        p.setFont(font)
+        metrics = p.fontMetrics()
+        stacked = sum(metrics.horizontalAdvance(SIDE_LABEL[s]) + 20 for s in (on_left, on_right)) > room
+        height = max(24, metrics.height() + 8)
+        for row, (side, align) in enumerate(((on_left, Qt.AlignLeft), (on_right, Qt.AlignRight))):
             text = SIDE_LABEL[side]
-            box = QRectF(target.left() + margin, target.top() + margin, target.width() - 2 * margin, 32)
-            metrics = p.fontMetrics()
+            top = target.top() + margin + (row * (height + 6) if stacked else 0)  # too narrow: one under the other
+            box = QRectF(target.left() + margin, top, target.width() - 2 * margin, height + 2)
             width = metrics.horizontalAdvance(text) + 20
-            pill = QRectF(box.left() if align == Qt.AlignLeft else box.right() - width, box.top(), width, 30)
+            pill = QRectF(box.left() if align == Qt.AlignLeft else box.right() - width, box.top(), width, height)
             p.setPen(Qt.NoPen)
             p.setBrush(QColor(SIDE_COLOR[side]))
-            p.drawRoundedRect(pill, 15, 15)
+            p.drawRoundedRect(pill, height / 2, height / 2)
             p.setPen(QColor("white"))
             p.drawText(pill, Qt.AlignCenter, text)
 

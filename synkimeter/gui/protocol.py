@@ -9,7 +9,7 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
+    QGridLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -43,43 +43,59 @@ def _minutes(seconds: float) -> str:
 
 
 class PatientPicker(QFrame):
-    """Who is recorded (a pseudonymous id, never a name), the affected side, the kind of session and
-    the protocol. `values()` gives them as a dict."""
+    """Who is recorded (the window's current patient, shown here and chosen in the patient manager),
+    the affected side, the kind of session and the protocol. `values()` gives them as a dict."""
 
     changed = Signal()
+    patient_chosen = Signal(str)  # set_values(patient=...) asks the window to make it current
+    manage_requested = Signal()  # "Change…": the window opens the patient manager
 
     def __init__(self, params: Settings = DEFAULT_SETTINGS, parent=None) -> None:
         super().__init__(parent)
         self.setObjectName("panel")
         self.params = params
-        form = QFormLayout(self)
-        form.setContentsMargins(14, 10, 14, 10)
-        self.patient_box = QComboBox()
-        self.patient_box.setEditable(True)
-        self.patient_box.setInsertPolicy(QComboBox.NoInsert)
-        self.patient_box.lineEdit().setPlaceholderText("e.g. PX-0042 (a code, not a name)")
-        self.patient_box.setToolTip("Choose a patient, or type a new code to create one. Use a pseudonym, not a name.")
-        self.patient_box.setMinimumWidth(220)
-        self.patient_box.currentTextChanged.connect(lambda _t: self.changed.emit())
-        form.addRow("Patient code:", self.patient_box)
+        # Two columns of fields, so the page keeps its height for the picture and the prompts (the
+        # window fits a 1366x768 screen).
+        form = QGridLayout(self)
+        form.setContentsMargins(14, 8, 14, 8)
+        form.setHorizontalSpacing(10)
+        form.setVerticalSpacing(6)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(3, 1)
+        self._patient = ""
+        self._sides: dict = {}
+        who = QHBoxLayout()
+        self.patient_label = QLabel("")
+        self.patient_label.setTextFormat(Qt.RichText)
+        who.addWidget(self.patient_label, 1)
+        self.change_button = QPushButton("Change…")
+        self.change_button.setToolTip("Choose another patient, or add one (a code such as PX-0042, never a name).")
+        self.change_button.clicked.connect(self.manage_requested.emit)
+        who.addWidget(self.change_button)
+        form.addWidget(QLabel("Patient:"), 0, 0)
+        form.addLayout(who, 0, 1)
+        self.show_patient("")
         self.side_box = QComboBox()
         for value, text in SIDES:
             self.side_box.addItem(text, value)
-        form.addRow("Affected side:", self.side_box)
+        form.addWidget(QLabel("Affected side:"), 0, 2)
+        form.addWidget(self.side_box, 0, 3)
         self.protocol_box = QComboBox()
         for key in PROTOCOL_KEYS:
             proto = protocol(key, params)
             self.protocol_box.addItem(f"{proto.title} ({_minutes(proto.duration_s(params))})", key)
         self.protocol_box.currentIndexChanged.connect(self._on_protocol)
-        form.addRow("What to record:", self.protocol_box)
+        form.addWidget(QLabel("What to record:"), 1, 0)
+        form.addWidget(self.protocol_box, 1, 1)
         self.kind_box = QComboBox()
         for value, text in KINDS:
             self.kind_box.addItem(text, value)
-        form.addRow("Kind of session:", self.kind_box)
+        form.addWidget(QLabel("Kind of session:"), 1, 2)
+        form.addWidget(self.kind_box, 1, 3)
         self.description = QLabel()
         self.description.setObjectName("caption")
         self.description.setWordWrap(True)
-        form.addRow("", self.description)
+        form.addWidget(self.description, 2, 1, 1, 3)
         self._on_protocol()
 
     def _on_protocol(self, *_args) -> None:
@@ -90,27 +106,28 @@ class PatientPicker(QFrame):
             self.kind_box.setCurrentIndex(index)
 
     def set_patients(self, patients, current: str | None = None) -> None:
-        """`patients`: [(pseudonym, affected side or None)]."""
-        text = current if current is not None else self.patient_box.currentText()
+        """`patients`: [(pseudonym, affected side or None)]: the stored affected sides."""
         self._sides = dict(patients)
-        self.patient_box.blockSignals(True)
-        self.patient_box.clear()
-        for pseudonym, _side in patients:
-            self.patient_box.addItem(pseudonym)
-        self.patient_box.setEditText(text)
-        self.patient_box.blockSignals(False)
-        self.patient_box.currentTextChanged.connect(self._side_from_patient, Qt.UniqueConnection)
-        self._side_from_patient(text)
+        self.show_patient(current if current is not None else self._patient)
+
+    def show_patient(self, pseudonym: str) -> None:
+        """Show the window's current patient (and their stored affected side)."""
+        self._patient = (pseudonym or "").strip()
+        self.patient_label.setText(f"<b>{self._patient}</b>" if self._patient else
+                                   "<span style='color:#b3261e'>none chosen yet: press Change… to choose or add one</span>")
+        self._side_from_patient(self._patient)
+        self.changed.emit()
 
     def _side_from_patient(self, text: str) -> None:
-        side = getattr(self, "_sides", {}).get(text.strip())
+        side = self._sides.get(text.strip())
         if side:
             self.side_box.setCurrentIndex(max(0, self.side_box.findData(side)))
 
     def set_values(self, patient: str | None = None, affected_side: str | None = None, protocol_key: str | None = None,
                    kind: str | None = None) -> None:
         if patient is not None:
-            self.patient_box.setEditText(patient)
+            self.show_patient(patient)
+            self.patient_chosen.emit(self._patient)
         if affected_side is not None:
             self.side_box.setCurrentIndex(max(0, self.side_box.findData(affected_side)))
         if protocol_key is not None:
@@ -119,8 +136,17 @@ class PatientPicker(QFrame):
             self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(kind)))
 
     def values(self) -> dict:
-        return {"patient": self.patient_box.currentText().strip(), "affected_side": self.side_box.currentData(),
+        return {"patient": self._patient, "affected_side": self.side_box.currentData(),
                 "protocol": self.protocol_box.currentData(), "kind": self.kind_box.currentData()}
+
+
+class _ShownWhenSet(QLabel):
+    """A label that takes no room while it has nothing to say (the big countdown's empty line would
+    push the task list off a 768-pixel-high screen)."""
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt naming
+        super().setText(text)
+        self.setVisible(bool(text))
 
 
 class ProtocolScreen(QWidget):
@@ -145,14 +171,14 @@ class ProtocolScreen(QWidget):
         self.cue = QLabel("Press Start when you are ready")
         self.cue.setWordWrap(True)
         self.cue.setAlignment(Qt.AlignCenter)
-        self.cue.setMinimumHeight(110)
+        self.cue.setMinimumHeight(80)
         self._cue_style(MUTED_COLOR)
         col.addWidget(self.cue)
-        self.countdown = QLabel("")
+        self.countdown = _ShownWhenSet("")
         self.countdown.setAlignment(Qt.AlignCenter)
         self.countdown.setStyleSheet("font-size: 64pt; font-weight: 700;")
         col.addWidget(self.countdown)
-        self.repetition = QLabel("")
+        self.repetition = _ShownWhenSet("")
         self.repetition.setAlignment(Qt.AlignCenter)
         self.repetition.setStyleSheet("font-size: 15pt;")
         col.addWidget(self.repetition)
@@ -170,7 +196,7 @@ class ProtocolScreen(QWidget):
         self.tasks.setWordWrap(True)
         col.addWidget(self.tasks)
         col.addStretch(1)
-        self.message = QLabel("")
+        self.message = _ShownWhenSet("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("font-size: 13pt; font-weight: 600;")
         col.addWidget(self.message)

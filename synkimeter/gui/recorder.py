@@ -140,6 +140,11 @@ class RecordMode(QWidget):
             return
         self.page.picker.set_patients(patients)
 
+    def set_patient(self, pseudonym: str) -> None:
+        """The window's current patient is the one recorded."""
+        if not self.running:
+            self.page.picker.show_patient(pseudonym)
+
     def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
         if not self.running:
             self.refresh_patients()
@@ -162,6 +167,9 @@ class RecordMode(QWidget):
         if self.running:
             return False
         values = dict(values or self.page.picker.values())
+        if not str(values.get("patient") or "").strip():
+            self.page.show_error("Choose the patient first: press Change… beside Patient (or Patients… at the top).")
+            return False
         try:
             values["patient"] = check_pseudonym(values.get("patient"))
         except Exception as exc:

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
 from synkimeter.core import ocular_oral as oo
 from synkimeter.core.anatomy import SIDES
-from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL
+from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, label_style
 
 DASH = "–"
 # Why a blink does not count, in a patient's words.
@@ -39,7 +39,7 @@ ROWS = (
 
 
 def big_style(color: str) -> str:
-    return f"color: {color}; font-size: {BIG_PT}pt; font-weight: 700;"
+    return label_style(f"color: {color}; font-size: {BIG_PT}pt; font-weight: 700;")
 
 
 def mm(value: float, digits: int = 1) -> str:
@@ -66,7 +66,7 @@ class ScoresPanel(QFrame):
             grid.addWidget(head, 0, col)
         for row, (key, text, tip) in enumerate(ROWS, start=1):
             label = QLabel(text)
-            label.setStyleSheet(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT - 2}pt;")
+            label.setStyleSheet(label_style(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT - 2}pt;"))
             label.setToolTip(tip)
             grid.addWidget(label, row, 0, Qt.AlignVCenter)
             for col, side in enumerate(SIDES, start=1):
@@ -82,7 +82,7 @@ class ScoresPanel(QFrame):
                 grid.addWidget(value, row, col)
                 self.values[(key, side)] = value
         self.level = QLabel("Mouth corners: " + DASH)
-        self.level.setStyleSheet(f"font-size: {MEDIUM_PT}pt;")
+        self.level.setStyleSheet(label_style(f"font-size: {MEDIUM_PT}pt;"))
         self.level.setAlignment(Qt.AlignCenter)
         self.level.setWordWrap(True)
         self.level.setToolTip("How level the two mouth corners are right now (height difference, head tilt removed).")
@@ -96,7 +96,7 @@ class ScoresPanel(QFrame):
         layout.addWidget(self.level)
         # What the face is doing now ("Smiling on your left"), as the expression finder sees it.
         self.expression = QLabel("")
-        self.expression.setStyleSheet(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT}pt;")
+        self.expression.setStyleSheet(label_style(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT}pt;"))
         self.expression.setAlignment(Qt.AlignCenter)
         self.expression.setToolTip("What your face is doing now: smiling, puckering, talking, eyebrows raised, "
                                    "eyes closed. Sides are your own.")

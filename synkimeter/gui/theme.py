@@ -29,8 +29,18 @@ QPushButton:hover {{ background: #efeee9; }}
 QPushButton#primary {{ background: #2e7d4f; color: white; border: none; font-weight: 600; }}
 QPushButton#primary:hover {{ background: #276b43; }}
 QComboBox {{ padding: 4px 8px; }}
-QToolTip {{ color: {TEXT_COLOR}; background: #fffef6; border: 1px solid #c9c6bf; }}
+QToolTip {{ color: {TEXT_COLOR}; background: #fffef6; border: 1px solid #c9c6bf; font-size: {NORMAL_PT}pt; font-weight: 400; }}
 """
+# A tooltip is styled with its widget's style sheet: a label set to the big number font would show
+# its tooltip in that font too (and off the screen). Labels with their own font size end their
+# style sheet with this rule.
+TOOLTIP_RULE = (f"QToolTip {{ color: {TEXT_COLOR}; background: #fffef6; border: 1px solid #c9c6bf; "
+                f"font-size: {NORMAL_PT}pt; font-weight: 400; padding: 2px; }}")
+
+
+def label_style(declarations: str) -> str:
+    """A label's own style sheet (e.g. its font size) that leaves its tooltip at the normal size."""
+    return f"QLabel {{ {declarations} }} {TOOLTIP_RULE}"
 
 
 def side_html(side: str, text: str | None = None) -> str:

@@ -16,7 +16,6 @@ import pyqtgraph as pg
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -40,7 +39,7 @@ PLOTS = (
      "How far each mouth corner moves during your blinks (blink-averaged), with its 95 % interval. Lower is better."),
     ("narrowing_pucker", "Eye narrowing when you pucker", "% of rest",
      "How much each eye narrows while you pucker your lips, in percent of its opening at rest. Lower is better."),
-    ("ocular_synkinesis", "Ocular synkinesis score", "0-100",
+    ("ocular_synkinesis", "Ocular synkinesis score (100 = none)", "0-100",
      "eFACE-style ocular synkinesis score from the pucker and smile tasks: 100 = none. Higher is better."),
 )
 THERAPIST_ORDER = ("ocular_oral_average_peak", "ocular_oral_median", "coupled_fraction", "narrowing_pucker",
@@ -84,6 +83,17 @@ def plain_change(change: Change) -> str:
     return f"Your {side} mouth corner moved {amount:.1f} mm {'less' if change.change < 0 else 'more'} than {when}."
 
 
+def _ticks(pos: dict[int, tuple[int, str]]) -> list[tuple[int, str]]:
+    """Each session's place on the x axis: its day, and its time when the day has more than one
+    session (two sessions of one day are told apart); thinned to every k-th when crowded."""
+    days: dict[str, int] = {}
+    for _i, started in pos.values():
+        days[started[:10]] = days.get(started[:10], 0) + 1
+    every = max(1, math.ceil(len(pos) / 8))
+    return [(i, _day(started) + (f" {started[11:16]}" if days[started[:10]] > 1 else ""))
+            for _sid, (i, started) in sorted(pos.items(), key=lambda kv: kv[1][0]) if (i - 1) % every == 0]
+
+
 def default_report_folder() -> Path:
     """Where reports go: beside the data when SYNKIMETER_DATA_DIR is set (tests, a clinic's folder),
     else the user's Documents folder."""
@@ -110,12 +120,30 @@ def write_reports(store, patient, folder: Path | None = None) -> tuple[Path, Pat
     return pdf, html
 
 
+def _wrapped(title: str, width: int = 30) -> str:
+    """A long plot title on two lines (pyqtgraph's title does not wrap by itself)."""
+    if len(title) <= width:
+        return title
+    spaces = [i for i, ch in enumerate(title) if ch == " "]
+    cut = min(spaces, key=lambda i: abs(i - len(title) / 2)) if spaces else len(title)
+    return f"{title[:cut]}<br>{title[cut + 1:]}"
+
+
 def _plot(title: str, unit: str, tip: str) -> pg.PlotWidget:
-    w = styled_plot(title, unit, tip, title_pt=12, background=PANEL)
+    # No legend inside the plot (it covered the baseline's point): one line above the plots names
+    # the sides in their colours.
+    w = styled_plot(_wrapped(title), unit, tip, title_pt=12, background=PANEL)
     w.setMinimumHeight(230)
     w.setMaximumHeight(330)
-    w.addLegend(offset=(6, 2), labelTextColor=TEXT_COLOR, brush=pg.mkBrush(255, 255, 255, 190))
     return w
+
+
+def legend_html() -> str:
+    sides = "&nbsp;&nbsp;&nbsp;".join(f"<span style='color:{SIDE_COLOR[side]}; font-weight:600'>&#9644;&#9679; "
+                                      f"{'Your right side' if side == 'right' else 'Your left side'}</span>"
+                                      for side in SIDES)
+    return (f"{sides}&nbsp;&nbsp;&nbsp;<span style='color:{MUTED_COLOR}'>bars: 95 % interval · dashed line: "
+            "your first visit (baseline)</span>")
 
 
 class SideCard(QFrame):
@@ -170,7 +198,7 @@ class SideCard(QFrame):
 
 
 class TrendsView(QWidget):
-    """Pick a patient; see the trend and write the report."""
+    """The window's current patient's trend (`set_patient`), and their report."""
 
     report_written = Signal(str, str)  # pdf, html
 
@@ -181,14 +209,14 @@ class TrendsView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 6)
         outer.setSpacing(10)
+        self.pseudonym = ""  # the window's current patient
         bar = QHBoxLayout()
-        bar.addWidget(QLabel("Patient:"))
-        self.patient_box = QComboBox()
-        self.patient_box.setMinimumWidth(200)
-        self.patient_box.currentTextChanged.connect(self.show_patient)
-        bar.addWidget(self.patient_box)
+        self.patient_title = QLabel("")
+        self.patient_title.setObjectName("title")
+        bar.addWidget(self.patient_title)
         self.summary = QLabel("")
         self.summary.setObjectName("caption")
+        self.summary.setWordWrap(True)
         bar.addWidget(self.summary, 1)
         self.report_button = QPushButton("Write report (PDF)")
         self.report_button.setObjectName("primary")
@@ -219,6 +247,10 @@ class TrendsView(QWidget):
         for side in SIDES:
             cards.addWidget(self.cards[side], 1)
         col.addLayout(cards)
+        self.legend = QLabel(legend_html())
+        self.legend.setTextFormat(Qt.RichText)
+        self.legend.setWordWrap(True)
+        col.addWidget(self.legend)
         grid = QGridLayout()
         grid.setSpacing(10)
         self.plots = {}
@@ -237,42 +269,41 @@ class TrendsView(QWidget):
         self._report_paths: tuple[Path, Path] | None = None
 
     # -- data -------------------------------------------------------------------------------------
-    def refresh(self, select: str | None = None) -> None:
-        """Reload the patient list (and the shown patient's trend) from the store."""
-        from synkimeter.store import Store, StoreError
+    def set_patient(self, pseudonym: str) -> None:
+        """Show this patient (the window's current one); '' shows nobody's data."""
+        self.pseudonym = (pseudonym or "").strip()
+        if self.isVisible():
+            self.show_patient(self.pseudonym)
 
-        current = select or self.patient_box.currentText()
-        try:
-            with Store() as store:
-                names = [p.pseudonym for p in store.patients()]
-        except StoreError as exc:
-            self.summary.setText(str(exc))
-            return
-        self.patient_box.blockSignals(True)
-        self.patient_box.clear()
-        self.patient_box.addItems(names)
-        if current in names:
-            self.patient_box.setCurrentText(current)
-        self.patient_box.blockSignals(False)
-        self.show_patient(self.patient_box.currentText())
+    def refresh(self, select: str | None = None) -> None:
+        """Reload the shown patient's trend from the store (`select`: show that patient)."""
+        if select is not None:
+            self.pseudonym = select.strip()
+        self.show_patient(self.pseudonym)
 
     def show_patient(self, pseudonym: str) -> None:
         from synkimeter.store import Store, StoreError
         from synkimeter.usecases.trends import patient_trends
 
+        self.pseudonym = (pseudonym or "").strip()
+        self.patient_title.setText(self.pseudonym or "No patient chosen")
         self.report_label.setVisible(False)
         self.folder_button.setVisible(False)
-        if not pseudonym:
-            self.trends = None
-            self.summary.setText("No patients yet: record a session first.")
-            self.report_button.setEnabled(False)
-            self._show(None)
-            return
+        self.trends = None
+        self.report_button.setEnabled(False)
         try:
             with Store() as store:
-                self.trends = patient_trends(store, pseudonym)
+                known = bool(self.pseudonym) and store.patient(self.pseudonym) is not None
+                if known:
+                    self.trends = patient_trends(store, self.pseudonym)
         except StoreError as exc:
             self.summary.setText(str(exc))
+            self._show(None)
+            return
+        if self.trends is None:
+            self.summary.setText("Choose the patient with Patients… at the top." if not self.pseudonym
+                                 else "No sessions yet: record one on the Record page.")
+            self._show(None)
             return
         self.report_button.setEnabled(True)
         self._show(self.trends)
@@ -324,17 +355,15 @@ class TrendsView(QWidget):
             ys += [v + t for v, t in zip(y, top)]
             plot.addItem(pg.ErrorBarItem(x=np.asarray(x), y=np.asarray(y), top=np.asarray(top),
                                          bottom=np.asarray(bottom), beam=0.12, pen=pg.mkPen(color, width=1.6)))
-            name = {"right": "Your right side", "left": "Your left side"}.get(s.side, "Score")
             plot.plot(x, y, pen=pg.mkPen(color, width=2.4), symbol="o", symbolSize=9, symbolBrush=color,
-                      symbolPen=pg.mkPen("white", width=1), name=name)
+                      symbolPen=pg.mkPen("white", width=1))
         if trends.baseline_session_id in pos:
             bx = pos[trends.baseline_session_id][0]
-            line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.DashLine),
-                                   label="baseline", labelOpts={"position": 0.92, "color": MUTED_COLOR})
+            line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.DashLine))
             plot.addItem(line)
         n = len(pos)
         plot.setXRange(0.5, max(n, 1) + 0.5, padding=0)
-        plot.getPlotItem().getAxis("bottom").setTicks([[(i, _day(started)) for _sid, (i, started) in pos.items()]])
+        plot.getPlotItem().getAxis("bottom").setTicks([_ticks(pos)])
         if key == "ocular_synkinesis":
             plot.setYRange(0, 105, padding=0)
         elif ys:
@@ -371,7 +400,7 @@ class TrendsView(QWidget):
     def write_report(self) -> tuple[Path, Path] | None:
         from synkimeter.store import Store, StoreError
 
-        pseudonym = self.patient_box.currentText()
+        pseudonym = self.pseudonym
         if not pseudonym:
             return None
         self.report_label.setVisible(True)

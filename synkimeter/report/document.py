@@ -57,6 +57,8 @@ table.grid { border-collapse: collapse; margin: 4px 0 8px 0; }
 table.grid th { background-color: #e8eef5; font-weight: bold; text-align: left; border: 1px solid #9fb3c8; font-size: 9pt; }
 table.grid td { border: 1px solid #c4cfdb; font-size: 9pt; }
 td.num { text-align: right; }
+tr { page-break-inside: avoid; }
+thead { display: table-header-group; }
 td.improved { color: #1d6b34; font-weight: bold; }
 td.worse { color: #a52a2a; font-weight: bold; }
 """
@@ -91,7 +93,7 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
         complete_tasks = [TASK_LABELS.get(t, t) for t, r in tasks.items() if r["clip_status"] == "complete"]
         blink = tasks.get("natural_blinking") if tasks.get("natural_blinking", {}).get("clip_status") == "complete" else None
         status = s.status + ("<br/><b>baseline</b>" if s.id == trends.baseline_session_id else "")
-        kind = KIND_LABELS.get(s.kind, s.kind) + (f"<br/><span style='color:#555'>{_e(s.protocol)}</span>" if s.protocol else "")
+        kind = KIND_LABELS.get(s.kind, s.kind) + (f"<br/><span style='color:#555'>{_e(_protocol_label(s.protocol))}</span>" if s.protocol else "")
         cells = [str(i), f"{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>", kind,
                  status, _e(", ".join(complete_tasks) or "-")]
         for side in ("right", "left"):
@@ -116,9 +118,11 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
 
 def _table(headers: list[str], rows: Sequence[Sequence[Cell]], numeric: AbstractSet[int] = frozenset(),
            classes: Sequence[dict[int, str | None]] | None = None, widths: list[int] | None = None) -> str:
-    out = ['<table class="grid" width="100%" cellspacing="0" cellpadding="4" border="1">', "<tr>"]
+    # <thead>: Qt repeats the header row on every page a table runs onto (QTextTableFormat's header
+    # rows), so a row carried over to the next page is never without its header; browsers do too.
+    out = ['<table class="grid" width="100%" cellspacing="0" cellpadding="4" border="1">', "<thead><tr>"]
     out += [f"<th{f' width={chr(34)}{widths[i]}%{chr(34)}' if widths else ''}>{h}</th>" for i, h in enumerate(headers)]
-    out.append("</tr>")
+    out.append("</tr></thead><tbody>")
     for r, row in enumerate(rows):
         out.append("<tr>")
         for c, cell in enumerate(row):
@@ -141,8 +145,87 @@ def _table(headers: list[str], rows: Sequence[Sequence[Cell]], numeric: Abstract
             colour = colours.get(verdict, "") if verdict is not None else ""
             out.append(f"<td{attr}{align}{colour}{rowspan}>{cell}</td>")
         out.append("</tr>")
-    out.append("</table>")
+    out.append("</tbody></table>")
     return "\n".join(out)
+
+
+PROTOCOL_LABELS = {"import": "imported video file", "": "-"}
+
+
+def _protocol_label(key: str) -> str:
+    if key in PROTOCOL_LABELS:
+        return PROTOCOL_LABELS[key]
+    try:
+        from synkimeter.usecases.protocol import protocol
+
+        return f"guided: {protocol(key).title.lower()}"
+    except Exception:  # an unknown (older or newer) protocol key: shown as stored  # noqa: BLE001
+        return key
+
+
+def _video_size(store: Store, clip, summary: dict) -> tuple[int, int] | None:
+    """The picture size: kept in the summary since issue 16; for older clips read from the landmarks file."""
+    video = summary.get("video") if isinstance(summary.get("video"), dict) else None
+    if video and video.get("width") and video.get("height"):
+        return int(video["width"]), int(video["height"])
+    try:
+        series = store.load_series(clip)
+    except Exception:  # a missing or damaged file is listed under Data notes  # noqa: BLE001
+        return None
+    return (int(series.width), int(series.height)) if series.width and series.height else None
+
+
+def source_rows(store: Store, trends: Trends) -> list[list[str]]:
+    """Per complete clip: where it came from and how well the face was seen (the report's source table)."""
+    rows = []
+    for i, s in enumerate(trends.sessions, 1):
+        for clip in store.clips(s):
+            if clip.status != "complete":
+                continue
+            summary = store.summary(clip) or {}
+            size = _video_size(store, clip, summary)
+            frames, face = summary.get("frames"), summary.get("face_frames")
+            face_pct = f"{100.0 * face / frames:.0f} %" if frames and face is not None else "-"
+            fps = summary.get("fps")
+            picture = (f"{size[0]}&times;{size[1]}" if size else "-") + (f"<br/>{fps:.1f} frames/s" if fps else "")
+            scale, unc = summary.get("mm_per_px"), summary.get("mm_per_px_uncertainty")
+            scale_text = "-"
+            if scale:
+                scale_text = f"{scale:.3f}&nbsp;mm&#8288;/&#8288;px"
+                if unc:
+                    scale_text += f"<br/>&plusmn;{unc:.3f} ({100.0 * unc / scale:.0f}&nbsp;%)"
+            dropped = summary.get("dropped_frames")
+            rows.append([f"#{i}<br/>{s.started_at[:10].replace('-', '&#8209;')}<br/><span style='color:#555'>{s.started_at[11:16]}</span>",
+                         _e(TASK_LABELS.get(clip.task, clip.task)), _e(clip.source_name or "-"),
+                         _e(_protocol_label(s.protocol)), picture, face_pct,
+                         _num(summary.get("iris_px"), 1), scale_text,
+                         str(int(dropped)) if dropped is not None else ("none (file)" if s.protocol == "import" else "-")])
+    return rows
+
+
+def _source_parts(store: Store, trends: Trends) -> list[str]:
+    rows = source_rows(store, trends)
+    if not rows:
+        return []
+    return ["<h2>Recordings: source and quality</h2>",
+            _table(["Session", "Task", "Source (camera or file)", "Protocol", "Picture", "Face<br/>found",
+                    "Iris (px)", "Scale", "Dropped<br/>frames"], rows, numeric={5, 6, 8},
+                   widths=[12, 9, 17, 11, 11, 8, 6, 14, 12]),
+            "<p class='small'>Face found: share of the recording's frames in which the face was found. Iris: the "
+            "iris diameter in the picture, which sets the scale (11.7 mm across); the scale's uncertainty, in "
+            "brackets, applies alike to every millimetre figure of that recording. Frames dropped: camera frames "
+            "skipped because the computer was busy (a file is read whole).</p>"]
+
+
+def _clinician_note_parts(store: Store, trends: Trends) -> list[str]:
+    notes = store.notes(trends.patient) if hasattr(store, "notes") else []
+    if not notes:
+        return []
+    numbers = {s.id: i for i, s in enumerate(trends.sessions, 1)}
+    rows = [[note["created"][:16].replace("T", " "),
+             f"#{numbers[note['session_id']]}" if note["session_id"] in numbers else "-", _e(note["text"])]
+            for note in notes]
+    return ["<h2>Clinician's notes</h2>", _table(["Written", "Session", "Note"], rows, widths=[17, 11, 72])]
 
 
 def _side_name(side) -> str:
@@ -241,7 +324,7 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
     parts.append("<h2>Sessions</h2>")
     parts.append(_table(["#", "Date", "Kind", "Status", "Tasks recorded",
                          "Mouth corner per blink, right side", "Mouth corner per blink, left side", "Severity",
-                         "Ocular score (0-100)"], _session_rows(store, trends), numeric={0},
+                         "Ocular score (100 = none)"], _session_rows(store, trends), numeric={0},
                         widths=[4, 12, 10, 12, 13, 14, 14, 11, 10]))
     parts.append("<p class='small'>Mouth corner per blink: peak movement of the mouth corner (commissure) in the "
                  "average of the side's natural blinks (blink-averaged, as <i>synkimeter analyze</i> leads with), head "
@@ -254,6 +337,9 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
     if noted:
         parts.append("<p class='small'>" + "<br/>".join(f"<b>Session {i}</b> ({s.started_at[:10]}): {_e(s.notes)}"
                                                           for i, s in noted) + "</p>")
+
+    parts.extend(_source_parts(store, trends))
+    parts.extend(_clinician_note_parts(store, trends))
 
     # oral-ocular details
     if any(s.points for s in trends.series if s.metric.key.startswith("narrowing")):
@@ -281,6 +367,7 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
     # plots
     images: dict[str, bytes] = {}
     plot_parts = []
+    numbers = {s.id: i for i, s in enumerate(trends.sessions, 1)}  # the plots' x labels name the table's sessions
     for key, title, unit, bands, y_range in PLOTS:
         metric = METRIC_BY_KEY[key]
         series = [s for s in trends.series if s.metric.key == key]
@@ -288,10 +375,11 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
             continue
         name = f"plot{len(images) + 1}.png"
         images[name] = trend_png(series, title, unit, bands=bands, y_range=y_range, width=plot_width_px,
-                                 height=int(plot_width_px * 0.40))
+                                 height=int(plot_width_px * 0.42), numbers=numbers)
         plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='{_e(metric.label)}'/></p>")
     if plot_parts:
-        parts.append("<h2>Trends</h2>")
+        # on a page of their own: the heading never stands alone at the foot of a page
+        parts.append("<h2 style='page-break-before: always'>Trends</h2>")
         parts.extend(plot_parts)
 
     problems = store.verify(deep=True, patient=p)  # this patient's clips only

@@ -9,7 +9,6 @@ needs (units on the axis, a legend naming the subject's sides, the baseline mark
 from __future__ import annotations
 
 import math
-from datetime import datetime
 
 from synkimeter.report.qt import ensure_gui_app
 
@@ -37,8 +36,13 @@ def _fmt_tick(v: float) -> str:
 
 
 def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, str]] | None = None,
-              y_range: tuple[float, float] | None = None, width: int = 1500, height: int = 520) -> bytes:
-    """One metric over sessions: a line per side with 95 % interval bars, baseline marked. PNG bytes."""
+              y_range: tuple[float, float] | None = None, width: int = 1500, height: int = 520,
+              numbers: dict[int, int] | None = None) -> bytes:
+    """One metric over sessions: a line per side with 95 % interval bars, baseline marked. PNG bytes.
+
+    Sessions stand in order, one place each (two on the same day never share a place), labelled with
+    their number in the report (`numbers`: session id -> number), date, and time when a day has more
+    than one. A long title wraps onto a second line."""
     ensure_gui_app()
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
     from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
@@ -57,10 +61,12 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
         return f
 
     points_all = [pt for s in series_list for pt in s.points]
-    left, right, top, bottom = 110 * px, width - 40 * px, 88 * px, height - 78 * px
     p.setFont(font(25, True))
     p.setPen(QColor("#1b1b1b"))
-    p.drawText(QRectF(20 * px, 8 * px, width - 40 * px, 34 * px), Qt.AlignLeft | Qt.AlignVCenter, title)
+    title_box = p.boundingRect(QRectF(20 * px, 8 * px, width - 40 * px, 200 * px), Qt.AlignLeft | Qt.TextWordWrap, title)
+    p.drawText(QRectF(20 * px, 8 * px, width - 40 * px, title_box.height()), Qt.AlignLeft | Qt.TextWordWrap, title)
+    legend_y = 8 * px + title_box.height() + 14 * px
+    left, right, top, bottom = 110 * px, width - 40 * px, legend_y + 28 * px, height - 122 * px
 
     if not points_all:
         p.setFont(font(20))
@@ -69,17 +75,13 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
         p.end()
         return _png(image, QBuffer, QByteArray, QIODevice)
 
-    # x: session time, proportional; single session in the middle
-    times = sorted({datetime.fromisoformat(pt.started_at).timestamp() for pt in points_all})
-    t0, t1 = times[0], times[-1]
-    span = (t1 - t0) or 1.0
-    pad = 0.06 * (right - left)
+    # x: the sessions in order, one place each (a single session in the middle)
+    order = sorted({(pt.started_at, pt.session_id) for pt in points_all})
+    place = {key: i for i, key in enumerate(order)}
+    slot = (right - left) / max(len(order), 1)
 
-    def x_of(started_at: str) -> float:
-        t = datetime.fromisoformat(started_at).timestamp()
-        if t1 == t0:
-            return (left + right) / 2
-        return left + pad + (t - t0) / span * (right - left - 2 * pad)
+    def x_of(pt) -> float:
+        return left + slot * (place[(pt.started_at, pt.session_id)] + 0.5)
 
     values = [v for pt in points_all for v in (pt.value, pt.ci_low, pt.ci_high) if v is not None and math.isfinite(v)]
     if y_range:
@@ -120,34 +122,42 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
             p.setPen(QColor("#b04040"))
             p.drawText(QRectF(right - 260 * px, y - 24 * px, 255 * px, 22 * px), Qt.AlignRight | Qt.AlignVCenter, label)
 
-    # baseline marker
+    # baseline marker (its word goes under the axis, where no point or legend can cover it)
     base = next((pt for pt in points_all if pt.baseline), None)
     if base is not None:
-        xb = x_of(base.started_at)
+        xb = x_of(base)
         p.setPen(QPen(QColor("#888"), 1.2 * px, Qt.DashLine))
         p.drawLine(QPointF(xb, top), QPointF(xb, bottom))
-        p.setFont(font(16, True))
-        p.setPen(QColor("#555"))
-        p.drawText(QRectF(xb + 5 * px, top + 2 * px, 140 * px, 22 * px), Qt.AlignLeft | Qt.AlignVCenter, "baseline")
 
     # axes
     p.setPen(QPen(QColor("#333"), 1.4 * px))
     p.drawLine(QPointF(left, bottom), QPointF(right, bottom))
     p.drawLine(QPointF(left, top), QPointF(left, bottom))
 
-    # x labels: the session dates (thinned when crowded)
-    dates = sorted({(pt.started_at, pt.date) for pt in points_all})
-    p.setFont(font(17))
+    # x labels: number, date, and the time when the day has more than one session (thinned when crowded)
+    per_day: dict[str, int] = {}
+    for started_at, _sid in order:
+        per_day[started_at[:10]] = per_day.get(started_at[:10], 0) + 1
+    p.setFont(font(16))
     p.setPen(QColor("#333"))
     last_x = -1e9
-    for started_at, label in dates:
-        x = x_of(started_at)
+    base_key = (base.started_at, base.session_id) if base is not None else None
+    for started_at, sid in order:
+        x = left + slot * (place[(started_at, sid)] + 0.5)
         p.drawLine(QPointF(x, bottom), QPointF(x, bottom + 5 * px))
-        if x - last_x >= 115 * px:
-            p.drawText(QRectF(x - 65 * px, bottom + 6 * px, 130 * px, 22 * px), Qt.AlignCenter, label)
-            last_x = x
+        if x - last_x < 120 * px and (started_at, sid) != base_key:
+            continue
+        number = f"#{numbers[sid]} " if numbers and sid in numbers else ""
+        lines = [f"{number}{started_at[:10]}"]
+        if per_day[started_at[:10]] > 1:
+            lines.append(started_at[11:16])
+        if (started_at, sid) == base_key:
+            lines.append("baseline")
+        p.drawText(QRectF(x - 90 * px, bottom + 6 * px, 180 * px, 66 * px), Qt.AlignHCenter | Qt.AlignTop,
+                   "\n".join(lines))
+        last_x = x
     p.setFont(font(18, True))
-    p.drawText(QRectF(left, bottom + 28 * px, right - left, 22 * px), Qt.AlignCenter, "Session date")
+    p.drawText(QRectF(left, bottom + 74 * px, right - left, 22 * px), Qt.AlignCenter, "Session (number as in the table, date)")
 
     # series
     legend = []
@@ -159,13 +169,13 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
         pts = sorted(s.points, key=lambda pt: (pt.started_at, pt.session_id))
         path = QPainterPath()
         for i, pt in enumerate(pts):
-            q = QPointF(x_of(pt.started_at) + dx, y_of(pt.value))
+            q = QPointF(x_of(pt) + dx, y_of(pt.value))
             path.moveTo(q) if i == 0 else path.lineTo(q)
         p.setPen(QPen(colour, 2.2 * px))
         p.setBrush(Qt.NoBrush)
         p.drawPath(path)
         for pt in pts:
-            x = x_of(pt.started_at) + dx
+            x = x_of(pt) + dx
             if pt.ci_low is not None and pt.ci_high is not None:
                 p.setPen(QPen(colour, 1.6 * px))
                 y0, y1 = y_of(pt.ci_low), y_of(pt.ci_high)
@@ -185,11 +195,11 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
         w = p.fontMetrics().horizontalAdvance(label) + 34 * px
         x -= w
         p.setPen(QPen(colour, 2.2 * px))
-        p.drawLine(QPointF(x, 57 * px), QPointF(x + 22 * px, 57 * px))
+        p.drawLine(QPointF(x, legend_y + 11 * px), QPointF(x + 22 * px, legend_y + 11 * px))
         p.setBrush(QBrush(colour))
-        p.drawEllipse(QPointF(x + 11 * px, 57 * px), 4 * px, 4 * px)
+        p.drawEllipse(QPointF(x + 11 * px, legend_y + 11 * px), 4 * px, 4 * px)
         p.setPen(QColor("#222"))
-        p.drawText(QRectF(x + 26 * px, 46 * px, w, 22 * px), Qt.AlignLeft | Qt.AlignVCenter, label)
+        p.drawText(QRectF(x + 26 * px, legend_y, w, 22 * px), Qt.AlignLeft | Qt.AlignVCenter, label)
         x -= 14 * px
     p.setFont(font(15))
     p.setPen(QColor("#666"))

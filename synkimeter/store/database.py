@@ -819,6 +819,98 @@ class Store:
         with self._tx() as conn:
             conn.execute("DELETE FROM patients WHERE id = ?", (patient.id,))
 
+    # -- managing records: rename, delete, correct, clinicians' notes (issue 16) --------------------
+    def rename_patient(self, old: str, new: str) -> Patient:
+        """Give a patient another pseudonymous id; sessions, sets and files stay with the patient."""
+        patient = self.require_patient(old)
+        new = check_pseudonym(new)
+        if new == patient.pseudonym:
+            return patient
+        if self.patient(new) is not None:
+            raise StoreError(f"A patient '{new}' already exists; choose another id.")
+        with self._tx() as conn:
+            conn.execute("UPDATE patients SET pseudonym = ? WHERE id = ?", (new, patient.id))
+        return self.patient_by_id(patient.id)
+
+    def delete_patient(self, pseudonym: str) -> int:
+        """Remove a patient with every session, clip, result, practice set, note and clip file.
+        Returns how many sessions went with it."""
+        patient = self.require_patient(pseudonym)
+        n = len(self.sessions(patient))
+        with self._tx() as conn:
+            conn.execute("DELETE FROM patients WHERE id = ?", (patient.id,))
+        shutil.rmtree(self.folder / CLIPS_DIR / f"p{int(patient.id):04d}", ignore_errors=True)
+        return n
+
+    def patient_session(self, patient: Patient, session_id) -> Session:
+        """One of the patient's sessions by its number; StoreError (one sentence) if it is not theirs."""
+        try:
+            sid = int(str(session_id).strip())
+        except ValueError as exc:
+            raise StoreError(f"'{session_id}' is not a session number (see `synkimeter sessions "
+                             f"{patient.pseudonym}`).") from exc
+        session = self.session(sid)
+        if session is None or session.patient_id != patient.id:
+            raise StoreError(f"Patient '{patient.pseudonym}' has no session {sid} (see `synkimeter sessions "
+                             f"{patient.pseudonym}`).")
+        return session
+
+    def update_session(self, session: Session, *, kind: str | None = None, started_at: str | None = None,
+                       notes: str | None = None) -> Session:
+        """Correct a session's kind, date (and time) or notes; a session being recorded is left alone."""
+        if session.status == "recording":
+            raise StoreError(f"Session {session.id} is still being recorded; correct it once it has ended.")
+        if kind is not None and kind not in SESSION_KINDS:
+            raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
+        if started_at is not None:
+            text = str(started_at).strip()
+            if len(text) == 10:  # a date alone keeps the session's time of day
+                text += session.started_at[10:]
+            try:
+                started_at = parse_date(text)
+            except StoreError as exc:
+                raise StoreError(f"'{str(started_at).strip()}' is not a date: use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from exc
+        with self._tx() as conn:
+            if kind is not None:
+                conn.execute("UPDATE sessions SET kind = ? WHERE id = ?", (kind, session.id))
+            if started_at is not None:
+                conn.execute("UPDATE sessions SET started_at = ? WHERE id = ?", (started_at, session.id))
+            if notes is not None:
+                conn.execute("UPDATE sessions SET notes = ? WHERE id = ?", (str(notes).strip(), session.id))
+        return self.session(session.id)
+
+    def discard_if_empty(self, session: Session) -> bool:
+        """Remove a session that kept no complete clip (e.g. stopped before the first task ended), so
+        it leaves no empty entry in the history. True when it was removed."""
+        if self._query("SELECT 1 FROM clips WHERE session_id = ? AND status = 'complete' LIMIT 1", (session.id,)):
+            return False
+        self.delete_session(session)
+        return True
+
+    def add_note(self, patient: Patient, text: str, session: Session | None = None) -> int:
+        """Keep a clinician's dated note on the patient (on one session, if given); returns its id."""
+        text = str(text or "").strip()
+        if not text:
+            raise StoreError("A note needs some text.")
+        if len(text) > 4000:
+            raise StoreError("A note is at most 4000 characters; split it into two.")
+        if session is not None and session.patient_id != patient.id:
+            raise StoreError(f"Session {session.id} is not one of patient '{patient.pseudonym}'.")
+        with self._tx() as conn:
+            cur = conn.execute("INSERT INTO notes (patient_id, session_id, created, text) VALUES (?, ?, ?, ?)",
+                               (patient.id, session.id if session is not None else None, now_iso(), text))
+            return int(cur.lastrowid)
+
+    def notes(self, patient: Patient) -> list[dict]:
+        """The patient's clinician notes, oldest first: dicts with id, session_id, created, text."""
+        return [dict(r) for r in self._query("SELECT id, session_id, created, text FROM notes WHERE patient_id = ? "
+                                             "ORDER BY created, id", (patient.id,))]
+
+    def delete_note(self, patient: Patient, note_id: int) -> None:
+        with self._tx() as conn:
+            if conn.execute("DELETE FROM notes WHERE id = ? AND patient_id = ?", (int(note_id), patient.id)).rowcount != 1:
+                raise StoreError(f"Patient '{patient.pseudonym}' has no note {note_id}.")
+
 
 @dataclass(frozen=True)
 class SessionScores:

@@ -156,5 +156,24 @@ def _v4(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4)]
+# v5: clinicians' notes, dated, on a patient (and, if given, one of the patient's sessions).
+V5 = """
+CREATE TABLE notes (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    session_id INTEGER REFERENCES sessions(id) ON DELETE CASCADE,
+    created TEXT NOT NULL,
+    text TEXT NOT NULL
+);
+CREATE INDEX notes_patient ON notes(patient_id, created);
+"""
+
+
+def _v5(conn: sqlite3.Connection) -> None:
+    for statement in V5.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -10,7 +10,8 @@ Qt-free: the GUI's worker thread and the tests drive the same code.
   monotonic clock, a replayed file with its own times, so countdowns and task lengths are the same
   whether a clip is replayed in real time or as fast as it decodes. Per task it writes the video
   (cv2.VideoWriter into `store.recording_path`) and keeps the landmarks with their timestamps, then
-  analyses the clip (`pipeline.analyze_series`) and saves it (`store.save_clip`; the store computes
+  analyses the clip (`usecases.analyze.analyze_series`) and keeps it (`usecases.saving.keep_clip`,
+  which computes
   the session's oral-ocular score from rest + smile + pucker).
   Before the first task it checks the set-up (distance, head pose, light, centring; against the
   patient's baseline recording when there is one: `synkimeter.usecases.setup_check`) and waits until it has
@@ -422,6 +423,7 @@ class ProtocolRunner:
             setup = median_setup(self._clip_setups)
             if setup is not None:
                 summary["setup"] = setup.to_dict()
+            summary["dropped_frames"] = int(self.dropped_frames)  # for the report's source line
             saved = keep_clip(self.store, clip, summary=summary, analysis=analysis, series=series, video=video)
             result = self._result(task, saved, analysis)
             if check is not None:
@@ -495,6 +497,10 @@ class ProtocolRunner:
         self.session = self.store.finish_session(self.session, "incomplete")
         self.phase = "interrupted"
         kept = sum(1 for r in self.finished if r.ok)
+        if not kept and self.store.discard_if_empty(self.session):  # no empty entry left in the history
+            self.session = None
+            self.message = f"{message} Nothing was recorded."
+            return self.status()
         self.message = (f"{message} The session was stopped; {kept} finished task{'s were' if kept != 1 else ' was'} "
                         "kept and it is marked incomplete.")
         return self.status()

@@ -19,6 +19,7 @@ from synkimeter.core.anatomy import SIDES
 from synkimeter.core.oral_ocular import FissureLevel, Narrowing, clip_fissure_levels, narrowing, ocular_synkinesis_score
 from synkimeter.core.results import finite, jsonable, number
 from synkimeter.io.files import not_a_file
+from synkimeter.landmarks.series import LandmarkSeries
 from synkimeter.store.database import (
     MAX_IMPORT_MB,
     SESSION_KINDS,
@@ -46,16 +47,20 @@ class SavedClip:
     narrowing: dict[str, Narrowing]
 
 
-def clip_document(clip: Clip, analysis: ClipAnalysis | None = None,
-                  summary: dict[str, Any] | None = None) -> tuple[dict[str, Any], dict | None]:
+def clip_document(clip: Clip, analysis: ClipAnalysis | None = None, summary: dict[str, Any] | None = None,
+                  series: LandmarkSeries | None = None) -> tuple[dict[str, Any], dict | None]:
     """(the result document the store keeps, the eye-fissure levels per side): the analysis's
-    result with the clip's task and its fissure levels (open-eye and during the task)."""
+    result with the clip's task, the video's picture size and source (for the report's source
+    line) and its fissure levels (open-eye and during the task)."""
     if summary is None and analysis is not None:
         summary = analysis.summary
     if summary is None:
         raise StoreError("A clip needs its measurement to be saved.")
     document = jsonable(dict(summary))
     document["task"] = clip.task
+    if series is not None and not isinstance(document.get("video"), dict):
+        document["video"] = {"width": int(series.width or 0), "height": int(series.height or 0),
+                             "source": str(series.source or "")}
     levels = None
     if analysis is not None:
         found = clip_fissure_levels(analysis)
@@ -140,7 +145,7 @@ def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None,
               series=None, video: str | os.PathLike | None = None) -> SavedClip:
     """Keep a measured clip: its document, landmarks and video, and the session's updated
     oral-ocular numbers, in one transaction (StoreError, and nothing of the clip kept, on failure)."""
-    document, levels = clip_document(clip, analysis, summary)
+    document, levels = clip_document(clip, analysis, summary, series)
     try:
         scores, narrowed = session_scores(store, clip, document, levels)
     except (TypeError, ValueError) as exc:  # a foreign or damaged stored document
