@@ -11,8 +11,7 @@ Qt-free: the GUI's worker thread and the tests drive the same code.
   whether a clip is replayed in real time or as fast as it decodes. Per task it writes the video
   (cv2.VideoWriter into `store.recording_path`) and keeps the landmarks with their timestamps, then
   analyses the clip (`usecases.analyze.analyze_series`) and keeps it (`usecases.saving.keep_clip`,
-  which computes
-  the session's oral-ocular score from rest + smile + pucker).
+  which computes the session's oral-ocular score from rest + smile + pucker).
   Before the first task it checks the set-up (distance, head pose, light, centring; against the
   patient's baseline recording when there is one: `synkimeter.usecases.setup_check`) and waits until it has
   been right for `protocol_setup_hold_s`, or until the patient goes on anyway (`skip_setup`, noted
