@@ -54,8 +54,8 @@ h2 { font-size: 13pt; margin: 18px 0 6px 0; color: #123c69; border-bottom: 1px s
 p.meta { margin: 2px 0; font-size: 10pt; }
 p.small { font-size: 8.5pt; color: #444; }
 table.grid { border-collapse: collapse; margin: 4px 0 8px 0; }
-table.grid th { background-color: #e8eef5; font-weight: bold; text-align: left; \
-border: 1px solid #9fb3c8; font-size: 9pt; }
+table.grid th { background-color: #e8eef5; font-weight: bold; text-align: left;
+                border: 1px solid #9fb3c8; font-size: 9pt; }
 table.grid td { border: 1px solid #c4cfdb; font-size: 9pt; }
 td.num { text-align: right; }
 td.improved { color: #1d6b34; font-weight: bold; }
