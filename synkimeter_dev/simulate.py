@@ -112,7 +112,8 @@ def simulate(duration_s: float = 20.0, fps: float = 30.0, blinks: list[SimBlink]
         pitch = np.radians(head_motion.get("pitch_deg", 0.0)) * np.sin(0.7 * phase + 1.0)
         roll = np.radians(head_motion.get("roll_deg", 0.0)) * np.sin(1.3 * phase + 2.0)
         scale = 1.0 + head_motion.get("scale", 0.0) * np.sin(0.5 * phase)
-        shift = head_motion.get("translate_px", 0.0) * np.stack([np.sin(0.9 * phase), np.cos(1.1 * phase), 0 * phase], -1)
+        shift = (head_motion.get("translate_px", 0.0)
+                 * np.stack([np.sin(0.9 * phase), np.cos(1.1 * phase), 0 * phase], -1))
         centre = face.mean(axis=0)
         rot = _rotation(yaw, pitch, roll)
         points = scale[:, None, None] * np.einsum("tij,tnj->tni", rot, points - centre) + centre + shift[:, None, :]

@@ -59,7 +59,8 @@ def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.nd
     return scale, rotation, translation
 
 
-def apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
+def apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray,
+                     translation: np.ndarray) -> np.ndarray:
     """Apply per-frame transforms to (T, N, 3) points."""
     # Written out per axis: numpy's batched 3x3 matmul is several times slower than nine
     # element-wise multiply-adds over (T, N).

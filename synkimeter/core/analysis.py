@@ -29,8 +29,8 @@ from synkimeter.core.ocular_oral import (
     severity,
 )
 from synkimeter.core.oral_ocular import event_mask
+from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams, measurement_dict
 from synkimeter.core.results import (
-    SCHEMA_VERSION,
     UNDETERMINED,
     BlinkCounts,
     BlinkEvent,
@@ -39,8 +39,6 @@ from synkimeter.core.results import (
     OcularOral,
     SideCoupling,
 )
-from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams, measurement_dict
-
 
 
 class MeasurementError(ValueError):

@@ -139,7 +139,8 @@ def _held_closures(t: np.ndarray, c: np.ndarray, params: MeasurementParams) -> t
     return starts[held], ends[held]
 
 
-def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> EyeEvents:
+def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray,
+                      params: MeasurementParams = DEFAULT_MEASUREMENT) -> EyeEvents:
     """Closure events of one eye.
 
     Blinks are peaks of closure that stand out from their surroundings (scipy's find_peaks, by
@@ -298,7 +299,8 @@ def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closu
     return Blinks(eye, onset, apex, offset, peak["right"], peak["left"], complete, voluntary)
 
 
-def detect_blinks(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray], params: MeasurementParams = DEFAULT_MEASUREMENT) -> Blinks:
+def detect_blinks(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray],
+                  params: MeasurementParams = DEFAULT_MEASUREMENT) -> Blinks:
     right = detect_eye_events(timestamps_s, closure_by_side["right"], params)
     left = detect_eye_events(timestamps_s, closure_by_side["left"], params)
     return pair_eyes(right, left, timestamps_s, closure_by_side, params)

@@ -20,7 +20,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from synkimeter.core.anatomy import MEASURED, SIDES
-from synkimeter.core.expressions import BOTH, LIPS_TO_SIDE, PUCKER, SMILE, ExpressionSegment, Expressions, find_expressions
+from synkimeter.core.expressions import (
+    BOTH,
+    LIPS_TO_SIDE,
+    PUCKER,
+    SMILE,
+    Expressions,
+    ExpressionSegment,
+    find_expressions,
+)
 from synkimeter.core.oral_ocular import (
     FissureLevel,
     Narrowing,

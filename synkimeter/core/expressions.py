@@ -40,7 +40,15 @@ from scipy import ndimage
 from scipy.signal import find_peaks
 
 from synkimeter.core.align import apply_similarity, runs, similarity_transforms
-from synkimeter.core.anatomy import BROW, COMMISSURE, HEAD_ANCHORS, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
+from synkimeter.core.anatomy import (
+    BROW,
+    COMMISSURE,
+    HEAD_ANCHORS,
+    LOWER_LIP_INNER,
+    SIDES,
+    UPPER_LIP_INNER,
+    LandmarkSubset,
+)
 from synkimeter.core.eyes import _fill_gaps, fissure_height_px, median_frame_interval_s, window_frames
 from synkimeter.core.ocular_oral import face_axes
 from synkimeter.core.oral_ocular import event_mask
@@ -204,7 +212,8 @@ def _median(values: np.ndarray) -> float:
     return float(np.median(finite)) if finite.size else float("nan")
 
 
-def rest_frames(t: np.ndarray, geometry: FaceGeometry, params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[np.ndarray, bool]:
+def rest_frames(t: np.ndarray, geometry: FaceGeometry,
+                params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[np.ndarray, bool]:
     """(T,) bool frames that look like the clip's rest, and whether a still stretch was found.
 
     Seed: the first stretch of at least `expression_rest_min_s` with the lips together and every
@@ -254,8 +263,10 @@ def rest_frames(t: np.ndarray, geometry: FaceGeometry, params: MeasurementParams
 
 def _ranges(move: "Movement", frames: int) -> "Movement":
     return Movement({s: _rolling_range(move.smile_mm[s], frames) for s in SIDES},
-                    {s: _rolling_range(move.out_mm[s], frames) for s in SIDES}, _rolling_range(move.narrowing_pct, frames),
-                    move.gap_mm, _rolling_range(move.shift_mm, frames), {s: _rolling_range(move.brow_mm[s], frames) for s in SIDES})
+                    {s: _rolling_range(move.out_mm[s], frames) for s in SIDES},
+                    _rolling_range(move.narrowing_pct, frames),
+                    move.gap_mm, _rolling_range(move.shift_mm, frames),
+                    {s: _rolling_range(move.brow_mm[s], frames) for s in SIDES})
 
 
 def within(move: "Movement", params: MeasurementParams, fraction: float = 0.5) -> np.ndarray:
@@ -278,7 +289,8 @@ def _movement_raw(geometry: FaceGeometry, level: dict[str, float]) -> Movement:
         brow[side] = geometry.brow_mm[side] - level[f"brow_mm_{side}"]
     with np.errstate(invalid="ignore", divide="ignore"):
         narrowing = 100.0 * (1.0 - geometry.width_mm / level["width_mm"])
-    return Movement(smile, out, narrowing, geometry.gap_mm - level["gap_mm"], geometry.shift_mm - level["shift_mm"], brow)
+    return Movement(smile, out, narrowing, geometry.gap_mm - level["gap_mm"], geometry.shift_mm - level["shift_mm"],
+                    brow)
 
 
 def rest_levels(geometry: FaceGeometry, frames: np.ndarray | None = None) -> dict[str, float]:
@@ -305,11 +317,13 @@ def held_mouth_task(kind: str, geometry: FaceGeometry, rest: dict[str, float],
     return bool(seen.any() and done[seen].mean() > 0.5)
 
 
-def movement(t: np.ndarray, geometry: FaceGeometry, rest: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> Movement:
+def movement(t: np.ndarray, geometry: FaceGeometry, rest: np.ndarray,
+             params: MeasurementParams = DEFAULT_MEASUREMENT) -> Movement:
     """Each measure against its median over the rest frames, lightly smoothed."""
     raw = _movement_raw(geometry, _levels(geometry.series(), rest))
     frames = window_frames(params.expression_smoothing_s, median_frame_interval_s(t))
-    return Movement({s: _smooth(raw.smile_mm[s], frames) for s in SIDES}, {s: _smooth(raw.out_mm[s], frames) for s in SIDES},
+    return Movement({s: _smooth(raw.smile_mm[s], frames) for s in SIDES},
+                    {s: _smooth(raw.out_mm[s], frames) for s in SIDES},
                     _smooth(raw.narrowing_pct, frames),
                     _smooth(raw.gap_mm, frames), _smooth(raw.shift_mm, frames),
                     {s: _smooth(raw.brow_mm[s], frames) for s in SIDES})
@@ -477,7 +491,8 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     segments = [s for s in segments if s.kind not in _MOUTH_KINDS + (BROW_RAISE,) or _inside(t, s, settling) < 1.0]
 
     busy = event_mask(t, [s.start_s for s in segments], [s.end_s for s in segments])
-    a, b, p = held_runs(t, (rest & ~busy).astype(float), 1.0, params.with_overrides(expression_min_s=params.expression_rest_min_s))
+    a, b, p = held_runs(t, (rest & ~busy).astype(float), 1.0,
+                        params.with_overrides(expression_min_s=params.expression_rest_min_s))
     for i, j in zip(a, b):
         segments.append(ExpressionSegment(REST, float(t[i]), float(t[j]), NO_SIDE, 1.0 if found else 0.5))
     segments.sort(key=lambda s: (s.start_s, s.kind))
@@ -537,7 +552,8 @@ def eye_closures(t: np.ndarray, blinks, params: MeasurementParams = DEFAULT_MEAS
             if np.isfinite(drop):
                 strength = "forceful" if drop >= params.expression_brow_mm else "gentle"
         out.append(ExpressionSegment(EYE_CLOSURE, start, end, names.get(int(blinks.eye[i]), BOTH),
-                                     float(np.clip(depth / params.full_closure, 0.0, 1.0)) if np.isfinite(depth) else 0.0,
+                                     float(np.clip(depth / params.full_closure, 0.0, 1.0))
+                                     if np.isfinite(depth) else 0.0,
                                      size_mm=drop, strength=strength))
     return out
 

@@ -67,7 +67,8 @@ def window_frames(window_s: float, frame_interval_s: float, odd: bool = True) ->
     return frames + 1 if odd and frames % 2 == 0 else frames
 
 
-def open_baseline(openness_series: np.ndarray, frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
+def open_baseline(openness_series: np.ndarray, frame_interval_s: float,
+                  params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
     """Rolling high percentile of openness: the eye's open level, following slow drift and gaze.
 
     The window is counted in frames from the clip's median frame interval; over ~5 s that is
@@ -82,7 +83,8 @@ def open_baseline(openness_series: np.ndarray, frame_interval_s: float, params: 
     return baseline
 
 
-def closure(openness_by_side: dict[str, np.ndarray], frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict[str, np.ndarray]:
+def closure(openness_by_side: dict[str, np.ndarray], frame_interval_s: float,
+            params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict[str, np.ndarray]:
     """c = 1 - openness / open baseline per side: 0 open, towards 1 closed (the mesh rarely reaches 1)."""
     out = {}
     for side, series in openness_by_side.items():
@@ -103,7 +105,8 @@ def iris_scale(aligned: np.ndarray, subset: LandmarkSubset, closure_by_side: dic
     by_side = {}
     samples = []
     for side in SIDES:
-        open_eye = np.isfinite(diameters[side]) & (np.nan_to_num(closure_by_side[side], nan=1.0) < params.blink_offset_closure)
+        open_eye = (np.isfinite(diameters[side])
+                    & (np.nan_to_num(closure_by_side[side], nan=1.0) < params.blink_offset_closure))
         values = diameters[side][open_eye]
         by_side[side] = float(np.median(values)) if values.size else float("nan")
         samples.append(values)

@@ -80,7 +80,8 @@ def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSub
                  frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> MouthTraces:
     across, up = face_axes(reference, subset)
     frames = window_frames(params.commissure_smoothing_s, frame_interval_s)
-    deltas = {side: aligned[:, subset[COMMISSURE[side]], :2].astype(np.float64) - reference[subset[COMMISSURE[side]], :2]
+    deltas = {side: (aligned[:, subset[COMMISSURE[side]], :2].astype(np.float64)
+                     - reference[subset[COMMISSURE[side]], :2])
               for side in SIDES}
     with np.errstate(invalid="ignore"):
         implausible = np.zeros(aligned.shape[0], dtype=bool)
@@ -181,7 +182,8 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
         d_out = traces.out_mm[side][index] - base_out[:, None]
         magnitude = np.where(mask, np.hypot(d_up, d_out), np.nan)
         finite_any = np.isfinite(magnitude).any(axis=1) if index.shape[0] else np.zeros(0, dtype=bool)
-        col = np.argmax(np.where(np.isfinite(magnitude), magnitude, -np.inf), axis=1) if index.shape[0] else np.zeros(0, dtype=np.intp)
+        col = (np.argmax(np.where(np.isfinite(magnitude), magnitude, -np.inf), axis=1) if index.shape[0]
+               else np.zeros(0, dtype=np.intp))
         peak[side] = np.where(finite_any, magnitude[rows, col], np.nan)
         up_at[side] = np.where(finite_any, d_up[rows, col], np.nan)
         out_at[side] = np.where(finite_any, d_out[rows, col], np.nan)
@@ -254,7 +256,8 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
                       unreturned_mm=unreturned, lid_start_s=lid_s)
 
 
-def rejection_reasons(blinks: Blinks, mouth: EventMouth, params: MeasurementParams = DEFAULT_MEASUREMENT) -> list[str | None]:
+def rejection_reasons(blinks: Blinks, mouth: EventMouth,
+                      params: MeasurementParams = DEFAULT_MEASUREMENT) -> list[str | None]:
     """Why each event is left out of the score (None: scored). The first reason that applies wins."""
     previous_end = np.concatenate(([-np.inf], blinks.offset_s[:-1])) + params.post_blink_s
     # Too close to another blink: the previous one reaches into this one's baseline, or too little

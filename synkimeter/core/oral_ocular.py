@@ -162,7 +162,8 @@ def fissure_level(timestamps_s: np.ndarray, fissure_mm: np.ndarray, exclude: np.
     return FissureLevel(level, se, int(values.size))
 
 
-def clip_fissure_levels(analysis, params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict[str, dict[str, FissureLevel]]:
+def clip_fissure_levels(analysis,
+                        params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict[str, dict[str, FissureLevel]]:
     """Both levels, both sides, of one analysed clip (a `ClipAnalysis` or anything with its
     `timestamps_s`, `fissure_mm` and `blinks` attributes): {"right": {"open": .., "active": ..}, ...}.
 
@@ -241,7 +242,8 @@ def ocular_synkinesis_score(narrowings: dict[str, dict[str, Narrowing]], affecte
     return OcularScore(clip(raw), (clip(raw - _Z95 * se), clip(raw + _Z95 * se)), affected_side, scored)
 
 
-def oral_ocular_from_analyses(rest, tasks: dict, affected_side: str | None = None, params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:
+def oral_ocular_from_analyses(rest, tasks: dict, affected_side: str | None = None,
+                              params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:
     """Convenience: a rest clip's analysis and {task: analysis} -> JSON-ready oral-ocular result."""
     rest_levels = clip_fissure_levels(rest, params)
     task_levels = {task: clip_fissure_levels(a, params) for task, a in tasks.items()}

@@ -54,7 +54,8 @@ h2 { font-size: 13pt; margin: 18px 0 6px 0; color: #123c69; border-bottom: 1px s
 p.meta { margin: 2px 0; font-size: 10pt; }
 p.small { font-size: 8.5pt; color: #444; }
 table.grid { border-collapse: collapse; margin: 4px 0 8px 0; }
-table.grid th { background-color: #e8eef5; font-weight: bold; text-align: left; border: 1px solid #9fb3c8; font-size: 9pt; }
+table.grid th { background-color: #e8eef5; font-weight: bold; text-align: left;
+                border: 1px solid #9fb3c8; font-size: 9pt; }
 table.grid td { border: 1px solid #c4cfdb; font-size: 9pt; }
 td.num { text-align: right; }
 tr { page-break-inside: avoid; }
@@ -91,9 +92,11 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
     for i, s in enumerate(trends.sessions, 1):
         tasks = by_session.get(s.id, {})
         complete_tasks = [TASK_LABELS.get(t, t) for t, r in tasks.items() if r["clip_status"] == "complete"]
-        blink = tasks.get("natural_blinking") if tasks.get("natural_blinking", {}).get("clip_status") == "complete" else None
+        blink = (tasks.get("natural_blinking") if tasks.get("natural_blinking", {}).get("clip_status") == "complete"
+                 else None)
         status = s.status + ("<br/><b>baseline</b>" if s.id == trends.baseline_session_id else "")
-        kind = KIND_LABELS.get(s.kind, s.kind) + (f"<br/><span style='color:#555'>{_e(_protocol_label(s.protocol))}</span>" if s.protocol else "")
+        kind = KIND_LABELS.get(s.kind, s.kind) + (f"<br/><span style='color:#555'>{_e(_protocol_label(s.protocol))}</span>"
+                                                  if s.protocol else "")
         cells = [str(i), f"{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>", kind,
                  status, _e(", ".join(complete_tasks) or "-")]
         for side in ("right", "left"):
@@ -104,7 +107,8 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
                     text += f"<br/><span style='color:#555'>median {_num(blink[f'{side}_median_mm'], 2)} mm</span>"
                 cells.append(text + f"<br/><span style='color:#555'>n = {blink[f'{side}_n']} blinks</span>")
             elif blink and blink.get(f"{side}_median_mm") is not None:
-                cells.append(_with_ci(blink[f"{side}_median_mm"], blink[f"{side}_ci_low_mm"], blink[f"{side}_ci_high_mm"], "mm", 2)
+                cells.append(_with_ci(blink[f"{side}_median_mm"], blink[f"{side}_ci_low_mm"],
+                                      blink[f"{side}_ci_high_mm"], "mm", 2)
                              + f"<br/><span style='color:#555'>median; n = {blink[f'{side}_n']} blinks</span>")
             else:
                 cells.append("-")
@@ -254,7 +258,8 @@ def _free_clip_parts(store: Store, trends: Trends) -> list[str]:
             "wider. Healthy eyes narrow about 10-20 % in a big smile and a few percent in a pucker.</p>"]
 
 
-def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_width: int = 860) -> tuple[str, dict[str, bytes]]:
+def build_report(store: Store, patient, *, plot_width_px: int = 1500,
+                 image_width: int = 860) -> tuple[str, dict[str, bytes]]:
     """(html with <img src="plotN.png">, {name: png bytes}). See `embed_images` for a standalone file."""
 
     trends = patient_trends(store, patient)
@@ -318,7 +323,8 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
         parts.append(_table(["Measure", "Side", head_base, head_last, "Change", "Judgement"], rows, numeric={4},
                             classes=classes, widths=[27, 9, 18, 18, 15, 13]))
     else:
-        parts.append("<p>Not enough complete sessions to compare (a baseline and at least one later session are needed).</p>")
+        parts.append("<p>Not enough complete sessions to compare (a baseline and at least one later session are "
+                     "needed).</p>")
 
     # sessions
     parts.append("<h2>Sessions</h2>")
@@ -328,7 +334,8 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
                         widths=[4, 12, 10, 12, 13, 14, 14, 11, 10]))
     parts.append("<p class='small'>Mouth corner per blink: peak movement of the mouth corner (commissure) in the "
                  "average of the side's natural blinks (blink-averaged, as <i>synkimeter analyze</i> leads with), head "
-                 "motion removed; below it the median of the per-blink peaks. Severity bands: over the healthy level but under 1 mm mild, "
+                 "motion removed; below it the median of the per-blink peaks. Severity bands: over the healthy level "
+                 "but under 1 mm mild, "
                  "1-2 mm moderate, over 2 mm severe. Ocular score: eFACE-style ocular synkinesis from eye narrowing "
                  "during pucker and smile relative to rest, the affected eye against the other (100 = none).</p>")
     # Session notes, e.g. a recording started although the set-up check had not passed (distance,
@@ -393,7 +400,8 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
     return "\n".join(parts), images
 
 
-BROWSER_STYLE = "<style>body { max-width: 900px; margin: 24px auto; padding: 0 12px; } img { max-width: 100%; height: auto; }</style>"
+BROWSER_STYLE = ("<style>body { max-width: 900px; margin: 24px auto; padding: 0 12px; } "
+                 "img { max-width: 100%; height: auto; }</style>")
 
 
 def embed_images(text: str, images: dict[str, bytes]) -> str:

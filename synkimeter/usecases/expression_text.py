@@ -94,7 +94,8 @@ def format_expressions(segments, oo) -> list[str]:
     for s in rows[:MAX_LISTED]:
         when = _when(s)
         label = f"{when:>11}  {NAMES.get(s['kind'], s['kind'])}{_side_words(s['kind'], s['side'])}"
-        lines.append(f"    {label:42}{_pct_interval(s['narrowing']['right']):>18}{_pct_interval(s['narrowing']['left']):>18}")
+        lines.append(f"    {label:42}{_pct_interval(s['narrowing']['right']):>18}"
+                     f"{_pct_interval(s['narrowing']['left']):>18}")
     for task, words in (("smile", "all two-sided smiles"), ("pucker", "all puckers")):
         pooled = oo.get("narrowing", {}).get(task)
         if pooled:

@@ -466,7 +466,8 @@ class PracticeJudge:
         return attempt(value, other, value <= self.target + 1e-9)
 
     # -- pucker / smile -------------------------------------------------------------------------
-    def _track_move(self, t: float, packed: np.ndarray | None, closure: dict[str, float]) -> tuple[float, Attempt | None]:
+    def _track_move(self, t: float, packed: np.ndarray | None,
+                    closure: dict[str, float]) -> tuple[float, Attempt | None]:
         p = self.params
         cal, metronome = self.calibration, self.metronome
         assert cal is not None and metronome is not None  # push() tracks attempts only once calibrated
@@ -500,7 +501,8 @@ class PracticeJudge:
             # An eye that stays open through a pucker that never happened is not a clean pucker.
             attempt = Attempt(number, self.kind, cue_t, cue_t, t, value, other, self.target, None, REASON_NOT_SEEN)
         else:
-            attempt = Attempt(number, self.kind, cue_t, cue_t, t, value, other, self.target, value <= self.target + 1e-9)
+            attempt = Attempt(number, self.kind, cue_t, cue_t, t, value, other, self.target,
+                              value <= self.target + 1e-9)
         return value, attempt
 
     def _mouth_did_it(self, start_s: float, end_s: float) -> bool:
@@ -642,7 +644,8 @@ def plan_target(kind: str, baseline: Baseline | None, previous_sets: list[dict],
         start = max(floor, _round_target(kind, params.practice_target_fraction * baseline.value))
         why = (f"Half of your movement at your baseline on {baseline.date} ({_fmt(kind, baseline.value)})"
                if abs(params.practice_target_fraction - 0.5) < 1e-9 else
-               f"{params.practice_target_fraction:.0%} of your baseline on {baseline.date} ({_fmt(kind, baseline.value)})")
+               f"{params.practice_target_fraction:.0%} of your baseline on {baseline.date} "
+               f"({_fmt(kind, baseline.value)})")
         if start <= floor + 1e-9 and params.practice_target_fraction * baseline.value < floor:
             why = f"What a healthy face shows ({_fmt(kind, floor)}): your baseline is already close to it"
     else:
@@ -663,7 +666,8 @@ def plan_target(kind: str, baseline: Baseline | None, previous_sets: list[dict],
             break
         recent.append(s)
     n = params.practice_tighten_after_sets
-    good = [s for s in recent[:n] if s.get("judged") and s["clean"] / s["judged"] >= params.practice_tighten_clean_fraction]
+    good = [s for s in recent[:n]
+            if s.get("judged") and s["clean"] / s["judged"] >= params.practice_tighten_clean_fraction]
     if len(recent) >= n and len(good) == n and current > floor + 1e-9:
         tighter = max(floor, _round_target(kind, current * params.practice_tighten_factor))
         if tighter < current - 1e-9:

@@ -293,7 +293,8 @@ class ProtocolRunner:
         self.phase = phase
         self._phase_t0 = None
 
-    def feed(self, timestamp_s: float, image: np.ndarray | None, points: np.ndarray | None, n_faces: int = 1) -> RunnerStatus:
+    def feed(self, timestamp_s: float, image: np.ndarray | None, points: np.ndarray | None,
+             n_faces: int = 1) -> RunnerStatus:
         """One frame: its own timestamp (s), the picture (BGR) and the face-mesh landmarks ((478, 3)
         pixels, None or NaN when no face)."""
         if self.done or self.phase == "idle":
@@ -370,7 +371,8 @@ class ProtocolRunner:
         else:
             writer.release()
             self._video_path = None
-            self._warnings.append("The video of this task could not be written (no MP4 encoder); its landmarks were kept.")
+            self._warnings.append("The video of this task could not be written (no MP4 encoder); "
+                                  "its landmarks were kept.")
 
     def _close_writer(self) -> None:
         if self._writer is not None:
@@ -384,7 +386,8 @@ class ProtocolRunner:
         fps = (times.size - 1) / (times[-1] - t0) if times.size > 1 and times[-1] > t0 else math.nan
         warnings = [w for w in self._warnings if w != "size"]
         if "size" in self._warnings:
-            warnings.append("The camera changed its picture size during this task; the video holds the first size only.")
+            warnings.append("The camera changed its picture size during this task; "
+                            "the video holds the first size only.")
         if self.dropped_frames:
             warnings.append(f"{self.dropped_frames} camera frames were skipped because the computer was busy; "
                             "the measurement used the frames' own times.")
@@ -436,7 +439,8 @@ class ProtocolRunner:
                 pass
             if video is not None:
                 video.unlink(missing_ok=True)
-            self.finished.append(TaskResult(task.key, task.title, False, clip.id, message if isinstance(exc, TaskNotSeen)
+            self.finished.append(TaskResult(task.key, task.title, False, clip.id,
+                                            message if isinstance(exc, TaskNotSeen)
                                             else f"{task.title}: could not be measured. {message}"))
         self._clip = None
         self._video_path = None

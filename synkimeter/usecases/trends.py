@@ -12,8 +12,8 @@ Is a change real? Two floors, and it must clear both:
   asymmetric intervals use the half towards the other value), combined in quadrature, x 1.96;
 - between sessions: the minimal detectable change (MDC95) measured for this tool on one real face
   and coupling recorded nearer and further, darker and brighter, tilted, compressed and under camera
-  motion (`Settings.*_between_sd*`, docs/validation.md); it grows with the movement. Distance, light and pose change a reading
-  more than one recording's own noise says.
+  motion (`MeasurementParams.*_between_sd*`, docs/validation.md); it grows with the movement.
+  Distance, light and pose change a reading more than one recording's own noise says.
 And it must matter: a side within the healthy range (`healthy_floor_mm`) at both visits is
 "healthy at both visits", never "improved" or "worse". Whether the two intervals overlap is reported
 too (non-overlap is the stricter, simpler test a reader can see).

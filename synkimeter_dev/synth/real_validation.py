@@ -46,7 +46,8 @@ def added_pull_mm(coupled: dict, control: dict, side: str) -> float:
 def _row(condition: str, label: str, s: dict, control: dict | None) -> str:
     oo = s["ocular_oral"]
     fmt = lambda x: "-" if x is None else f"{x:.2f}"  # noqa: E731
-    added = "-" if control is None else f"{added_pull_mm(s, control, 'right'):.2f} / {added_pull_mm(s, control, 'left'):.2f}"
+    added = ("-" if control is None
+             else f"{added_pull_mm(s, control, 'right'):.2f} / {added_pull_mm(s, control, 'left'):.2f}")
     return (f"| {condition} | {label} | {fmt(oo['right']['average_peak_mm'])} | {fmt(oo['left']['average_peak_mm'])} "
             f"| {added} | {oo['right']['n']} of {len(s['blinks'])} | {oo['severity']} | {oo['affected_side'] or '-'} |")
 
@@ -91,7 +92,8 @@ def repeatability(prepared, out: Path) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m synkimeter_dev.synth.real_validation", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m synkimeter_dev.synth.real_validation",
+                                 description=__doc__.split("\n\n")[0])
     ap.add_argument("realclips", type=Path)
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--repeatability", action="store_true",
