@@ -30,8 +30,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from synkimeter.capture import VideoFileSource  # noqa: E402
 from synkimeter.landmarks import FaceMeshExtractor  # noqa: E402
-from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 from synkimeter.usecases.practice import PracticeJudge  # noqa: E402
+from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 BUDGET_MS = 150.0

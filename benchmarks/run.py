@@ -51,8 +51,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from synkimeter.capture import VideoFileSource  # noqa: E402
 from synkimeter.capture._cv import cv2  # noqa: E402
 from synkimeter.landmarks import FaceMeshExtractor, extract_landmarks  # noqa: E402
-from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 from synkimeter.usecases.analyze import analyze_clip, analyze_series  # noqa: E402
+from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 
 RESULTS: dict = {}
 

@@ -22,9 +22,9 @@ def main(out: Path) -> None:
     from synkimeter.capture import FrameSource, VideoFileSource
     from synkimeter.capture.sources import Frame
     from synkimeter.gui.main_window import MainWindow
-    from synkimeter.usecases.settings import DEFAULT_SETTINGS
     from synkimeter.store import Store
     from synkimeter.usecases.saving import import_video
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
     class Looped(FrameSource):
         """A sample clip replayed in real time, over and over, with times running on."""

@@ -143,7 +143,7 @@ def main() -> None:
     from synkimeter.gui.main_window import MainWindow
     from synkimeter.gui.patients import PatientManager, remember_patient
 
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - kept alive for the windows below
     Looped = looped_source()  # noqa: N806
     screen = QGuiApplication.primaryScreen()
     size = f"{screen.size().width()}x{screen.size().height()}"

@@ -80,10 +80,10 @@ def faststart(data: bytes) -> bytes:
     moov = next(bytearray(data[i : i + s]) for k, i, h, s in top if k == b"moov")
     _shift_chunk_offsets(moov, 8, len(moov), len(moov))
     out = bytearray()
-    for k, i, h, s in top:
+    for k, i, _h, s in top:
         if k == b"ftyp":
             out += data[i : i + s] + moov
-    for k, i, h, s in top:
+    for k, i, _h, s in top:
         if k not in (b"ftyp", b"moov"):
             out += data[i : i + s]
     return bytes(out)

@@ -48,7 +48,7 @@ def _run(args, capsys):
 
 
 def _one_sentence(err: str) -> str:
-    lines = [l for l in err.strip().splitlines() if l.strip()]
+    lines = [line for line in err.strip().splitlines() if line.strip()]
     assert len(lines) == 1, err
     assert "Traceback" not in err
     return lines[0]
@@ -90,8 +90,8 @@ def test_face_too_small(capsys, tiny_face_clip):
 
 
 def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
-    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import LandmarkSeries
+    from synkimeter_dev.simulate import regular_blinks, simulate
 
     track = simulate(8.0, blinks=regular_blinks(8.0, 2.5))
     series = LandmarkSeries(timestamps_s=track.timestamps_s, points=track.points,
@@ -105,8 +105,8 @@ def test_unwritable_output_is_a_clear_error(tmp_path, capsys):
 
 
 def test_landmark_file_round_trip_gives_summary_json_and_csv(tmp_path, capsys):
-    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import LandmarkSeries
+    from synkimeter_dev.simulate import regular_blinks, simulate
 
     track = simulate(20.0, blinks=regular_blinks(20.0, 3.0), coupling_mm={"left": 2.5}, jitter_px=0.2)
     series = LandmarkSeries(timestamps_s=track.timestamps_s, points=track.points,

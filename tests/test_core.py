@@ -6,8 +6,8 @@ import pytest
 from synkimeter.core.align import align_to_reference, similarity_transforms
 from synkimeter.core.analysis import MeasurementError, analyze_landmarks
 from synkimeter.core.blinks import hysteresis
-from synkimeter_dev.simulate import SimBlink, base_face, regular_blinks, simulate
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+from synkimeter_dev.simulate import SimBlink, base_face, regular_blinks, simulate
 
 
 def test_known_head_motion_is_removed_below_a_hundredth_of_a_mm():

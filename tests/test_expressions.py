@@ -8,8 +8,8 @@ from synkimeter.core.analysis import analyze_landmarks
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LID, MEASURED, UPPER_LID
 from synkimeter.core.expression_oral_ocular import add_expressions, clip_expressions
 from synkimeter.core.expressions import find_expressions, talking_frames
-from synkimeter_dev.simulate import base_face, base_mm_per_px, simulate
 from synkimeter.usecases.expression_text import format_expressions
+from synkimeter_dev.simulate import base_face, base_mm_per_px, simulate
 
 FPS = 30.0
 

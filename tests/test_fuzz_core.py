@@ -20,9 +20,9 @@ from synkimeter.core.analysis import MeasurementError, analyze_landmarks  # noqa
 from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED  # noqa: E402
 from synkimeter.core.blinks import Blinks, detect_blinks  # noqa: E402
 from synkimeter.core.ocular_oral import MouthTraces, blink_triggered_average  # noqa: E402
-from synkimeter_dev.simulate import base_face, regular_blinks, simulate  # noqa: E402
 from synkimeter.core.results import jsonable  # noqa: E402
 from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
+from synkimeter_dev.simulate import base_face, regular_blinks, simulate  # noqa: E402
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                         HealthCheck.data_too_large])

@@ -19,9 +19,9 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 pytest.importorskip("pyqtgraph")
 
+from fakes import UnpluggedCamera  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
-from fakes import UnpluggedCamera  # noqa: E402
 from synkimeter.gui.app import create_window, sample_clip_path  # noqa: E402
 from synkimeter.gui.session import make_source  # noqa: E402
 

@@ -13,8 +13,8 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 
 from synkimeter.gui.practice import PracticePanel, verdict_text  # noqa: E402
-from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 from synkimeter.store import Store  # noqa: E402
+from synkimeter.usecases.settings import DEFAULT_SETTINGS  # noqa: E402
 
 CLIP = Path(__file__).resolve().parents[1] / "sample_videos" / "right_3mm.mp4"
 

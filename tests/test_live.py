@@ -8,10 +8,10 @@ import pytest
 
 from synkimeter.core.analysis import analyze_landmarks
 from synkimeter.core.anatomy import MEASURED
-from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
 from synkimeter.usecases.live import NOTICE_NO_FACE, NOTICE_OK, NOTICE_TOO_FAR, LiveEngine
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
+from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 
 MEDIAN_TOL_MM = 0.2
 

@@ -16,8 +16,8 @@ from synkimeter.core.oral_ocular import (
     ocular_synkinesis_score,
     oral_ocular_from_analyses,
 )
-from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
+from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 
 
 def test_event_mask_matches_a_loop():

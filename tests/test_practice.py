@@ -17,9 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synkimeter.usecases.saving import import_video
-from synkimeter_dev.simulate import SimBlink, simulate
-from synkimeter.usecases.settings import DEFAULT_SETTINGS
+from synkimeter.store import Store
 from synkimeter.usecases.practice import (
     Baseline,
     Metronome,
@@ -32,7 +30,9 @@ from synkimeter.usecases.practice import (
     streak_days,
     weekly_trend,
 )
-from synkimeter.store import Store
+from synkimeter.usecases.saving import import_video
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
+from synkimeter_dev.simulate import SimBlink, simulate
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 PATIENT = "PX-PRACTICE"

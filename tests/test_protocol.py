@@ -18,12 +18,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from fakes import UnpluggedCamera
+
 from synkimeter.capture import VideoFileSource
-from synkimeter.usecases.settings import DEFAULT_SETTINGS
-from synkimeter.usecases.protocol import PROTOCOL_KEYS, ProtocolRunner, protocol, record_protocol
 from synkimeter.store import DB_NAME, Store
+from synkimeter.usecases.protocol import PROTOCOL_KEYS, ProtocolRunner, protocol, record_protocol
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"

@@ -4,8 +4,8 @@ that match what a person sees in the clips, and no synkinesis where there is non
 import numpy as np
 import pytest
 
-from synkimeter.usecases.saving import import_video
 from synkimeter.usecases.analyze import analyze_clip
+from synkimeter.usecases.saving import import_video
 
 pytestmark = pytest.mark.realclips
 

@@ -10,11 +10,11 @@ import pytest
 
 pytest.importorskip("PySide6")
 
-from synkimeter.usecases.saving import save_clip
+from test_store import HISTORY, make_history  # noqa: E402  (tests/ is on sys.path under pytest)
+
 from synkimeter.report import CSV_COLUMNS, render_pdf, report_html, write_csv, write_html, write_pdf
 from synkimeter.store import Store
-
-from test_store import HISTORY, make_history  # noqa: E402  (tests/ is on sys.path under pytest)
+from synkimeter.usecases.saving import save_clip
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synkimeter.usecases.saving import save_clip
 from synkimeter.cli import main
+from synkimeter.usecases.saving import save_clip
 
 cv2 = pytest.importorskip("cv2")
 pytest.importorskip("skimage")
@@ -420,8 +420,8 @@ class _UnpluggedCamera:
 def test_unplugged_camera_recording_is_saved_and_marked_incomplete(tmp_path, monkeypatch, face_frames):
     from synkimeter.capture import CameraSource
     from synkimeter.landmarks import extract_landmarks
-    from synkimeter.usecases.analyze import analyze_series
     from synkimeter.store import Store
+    from synkimeter.usecases.analyze import analyze_series
 
     monkeypatch.setattr(CameraSource, "_make_capture", lambda self: _UnpluggedCamera(face_frames, n_ok=75))
     folder = tmp_path / "store"
@@ -455,8 +455,8 @@ def test_unplugged_camera_recording_is_saved_and_marked_incomplete(tmp_path, mon
 def test_landmark_file_with_missing_frame_times_prints_a_summary(tmp_path, capsys):
     # A saved landmark file whose last frame time is missing (NaN): that frame is left out and the
     # printed summary and blink table show what is known instead of crashing on the unknown duration.
-    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import LandmarkSeries
+    from synkimeter_dev.simulate import regular_blinks, simulate
 
     track = simulate(8.0, blinks=regular_blinks(8.0, 2.0, start_s=1.0), jitter_px=0.2)
     t = track.timestamps_s.copy()
@@ -471,8 +471,8 @@ def test_landmark_file_with_missing_frame_times_prints_a_summary(tmp_path, capsy
 
 
 def test_landmark_file_with_backwards_frame_times_is_refused_in_one_sentence(tmp_path, capsys):
-    from synkimeter_dev.simulate import simulate
     from synkimeter.landmarks import LandmarkSeries
+    from synkimeter_dev.simulate import simulate
 
     track = simulate(4.0)
     t = track.timestamps_s[::-1].copy()

@@ -13,18 +13,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from synkimeter.usecases.saving import save_clip
-from synkimeter.store import DB_NAME, Store
 from test_robustness import one_sentence, run_cli  # the first matrix's own "one sentence" checks
+
+from synkimeter.store import DB_NAME, Store
+from synkimeter.usecases.saving import save_clip
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_videos" / "right_3mm.mp4"
 
 
 def sim_series(duration_s=8.0, fps=30.0, coupling_mm=2.0, seed=0):
-    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import LandmarkSeries
+    from synkimeter_dev.simulate import regular_blinks, simulate
 
     track = simulate(duration_s, fps=fps, blinks=regular_blinks(duration_s, 2.0, start_s=1.0),
                      coupling_mm={"right": coupling_mm}, jitter_px=0.2, seed=seed)
@@ -459,7 +459,7 @@ def _damaged_store(folder: Path, backup: bool = True) -> Path:
 
 
 def test_check_command_finds_the_damage_and_points_to_the_backup(store_dir, capsys):
-    db = _damaged_store(store_dir)
+    _damaged_store(store_dir)
     code, _, err = run_cli(["check"], capsys)
     sentence = one_sentence(err)
     assert code == 2 and "is damaged" in sentence and "synkimeter.sqlite3.auto.bak" in sentence
@@ -547,10 +547,10 @@ def _tiny_video(frames: int):
 def _peak_mb(minutes: float, tmp_path, monkeypatch) -> float:
     import tracemalloc
 
-    from synkimeter_dev.simulate import regular_blinks, simulate
     from synkimeter.landmarks import extract as extract_module
     from synkimeter.landmarks.facemesh import FaceObservation
     from synkimeter.usecases.analyze import analyze_series
+    from synkimeter_dev.simulate import regular_blinks, simulate
 
     track = simulate(20.0, blinks=regular_blinks(20.0, 3.0, start_s=1.0), coupling_mm={"right": 2.0}, jitter_px=0.2)
     faces = [np.ascontiguousarray(p, np.float32) for p in track.points]

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from synkimeter.usecases import setup_check as sc
 from fakes import WrappedClip
+
 from synkimeter.capture import VideoFileSource
-from synkimeter_dev.simulate import base_face
-from synkimeter.usecases.settings import DEFAULT_SETTINGS
-from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
 from synkimeter.store import Store
+from synkimeter.usecases import setup_check as sc
+from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
+from synkimeter_dev.simulate import base_face
 
 SAMPLES = Path(__file__).resolve().parents[1] / "sample_videos"
 W, H = 640, 480

@@ -16,14 +16,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from synkimeter.usecases.saving import save_clip
 from synkimeter.core.analysis import analyze_landmarks
-from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 from synkimeter.landmarks.series import LandmarkSeries
-from synkimeter.store import DB_NAME, SCHEMA_VERSION, Store, StoreError
-from synkimeter.store import database
+from synkimeter.store import DB_NAME, SCHEMA_VERSION, Store, StoreError, database
 from synkimeter.store.schema import MIGRATIONS
+from synkimeter.usecases.saving import save_clip
 from synkimeter.usecases.trends import patient_trends
+from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
 
 REPO = Path(__file__).resolve().parents[1]
 

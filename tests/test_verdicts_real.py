@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from synkimeter.usecases.saving import import_video
 from synkimeter.usecases.analyze import analyze_clip
+from synkimeter.usecases.saving import import_video
 from synkimeter.usecases.trends import METRIC_BY_KEY, Point, compare, wilson_interval
 from synkimeter_dev.synth.realface import CameraMotion, RealCouplingSpec, prepare, write_coupled
 

@@ -9,9 +9,9 @@ import stat
 
 import pytest
 
-from synkimeter.usecases.saving import save_clip
 from synkimeter.cli import main
 from synkimeter.store import Store
+from synkimeter.usecases.saving import save_clip
 
 
 @pytest.fixture
@@ -67,8 +67,8 @@ def test_store_rename_delete_correct_and_note(filled):
 
 
 def test_a_stopped_recording_that_kept_nothing_leaves_no_session(data_dir):
-    from synkimeter.usecases.settings import DEFAULT_SETTINGS
     from synkimeter.usecases.protocol import ProtocolRunner, protocol
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
     with Store() as store:
         patient, _ = store.get_or_create_patient("PX-STOP")

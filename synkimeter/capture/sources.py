@@ -330,6 +330,7 @@ class VideoFileSource(_OpenCVSource):
     def _frames(self) -> Iterator[Frame]:
         cap = self._cap
         assert cap is not None and self._first is not None
+        image: np.ndarray | None
         image, pos_ms = self._first
         self._first = None
         fps = self._fps
@@ -360,10 +361,11 @@ class VideoFileSource(_OpenCVSource):
                         time.sleep(delay)
             self.frames_read = index + 1
             if index >= self.skip_to:
+                assert image is not None  # frames from skip_to on are read, not only grabbed
                 yield Frame(index, ts, image)
             index += 1
             if index < self.skip_to:
-                image = None
+                image = None  # only grabbed: the frame is not decoded into a picture
                 if not cap.grab():
                     break
             else:

@@ -67,7 +67,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers) -> None:
     p = subparsers.add_parser("analyze", help="measure a video file and print a summary",
-                       description="Measure blinks and mouth-corner movement in a video file (or a saved .npz of landmarks).")
+                              description="Measure blinks and mouth-corner movement in a video file "
+                                          "(or a saved .npz of landmarks).")
     p.add_argument("video", help="video file (or landmarks .npz saved with --landmarks)")
     p.add_argument("--json", metavar="PATH", help="write the full result as JSON")
     p.add_argument("--csv", metavar="PATH", help="write the per-frame series as CSV")

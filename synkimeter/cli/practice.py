@@ -9,8 +9,8 @@ import argparse
 import os
 import sys
 
+from synkimeter.cli.common import fail
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
-from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
 # The practice use case (the core, scipy) is imported when the window opens, so `synkimeter --help`
 # stays quick; this copy of usecases.practice.KINDS is checked against it in tests/test_startup.py.
@@ -69,7 +69,8 @@ def add_commands(subparsers) -> None:
     p.add_argument("--patient", default="", metavar="ID",
                    help="the patient's pseudonymous id (a code such as PX-0042, never a name): the goal comes from "
                         "their baseline and the set is kept in their history")
-    p.add_argument("--side", choices=("right", "left"), help="the affected side (the subject's); default: the patient's")
+    p.add_argument("--side", choices=("right", "left"),
+                   help="the affected side (the subject's); default: the patient's")
     p.add_argument("--blinks", type=int, metavar="N",
                    help=f"blinks (or movements) in the set (default {DEFAULT_SETTINGS.practice_blinks_per_set} blinks, "
                         f"{DEFAULT_SETTINGS.practice_moves_per_set} puckers or smiles)")

@@ -9,11 +9,10 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
 from typing import TYPE_CHECKING
 
+from synkimeter.cli.common import EXIT_OK, fail
 from synkimeter.io.files import not_a_file
-from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
 if TYPE_CHECKING:
     from synkimeter.store.database import Store
@@ -61,8 +60,8 @@ def _guarded(func):
 
 @_guarded
 def cmd_import(args: argparse.Namespace) -> int:
-    from synkimeter.usecases.settings import DEFAULT_SETTINGS
     from synkimeter.usecases.saving import import_video
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
     video = Path(args.video)
     problem = not_a_file(video)
@@ -142,7 +141,8 @@ def cmd_patients(args: argparse.Namespace) -> int:
     if words and words[0] in ("rename", "delete") and len(words) > 1:
         return _patients_change(args, words)
     if len(words) > 1:
-        return fail(f"'patients' takes one patient id, or 'rename OLD NEW', or 'delete ID --yes' (not {' '.join(words)}).")
+        return fail("'patients' takes one patient id, or 'rename OLD NEW', or 'delete ID --yes' "
+                    f"(not {' '.join(words)}).")
     args.patient = words[0] if words else None
     with _open(args) as store:
         if args.patient:
@@ -153,7 +153,8 @@ def cmd_patients(args: argparse.Namespace) -> int:
             if not sessions:
                 print("  no sessions yet")
             for s in sessions:
-                tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in store.clips(s))
+                tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}"
+                                  for c in store.clips(s))
                 print(f"  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.status:10}  {tasks or '-'}")
             for line in _headline_changes(store, patient):
                 print(line)
@@ -180,9 +181,11 @@ def _headline_changes(store, patient) -> list[str]:
     changes = [c for c in patient_trends(store, patient).changes if c.metric.key == "ocular_oral_average_peak"]
     if not changes:
         return []
-    lines = [f"  {changes[0].metric.label}, baseline {changes[0].baseline.date} against latest {changes[0].latest.date}:"]
+    first = changes[0]
+    lines = [f"  {first.metric.label}, baseline {first.baseline.date} against latest {first.latest.date}:"]
     for c in changes:
-        lines.append(f"    {c.side:5}  {c.baseline.value:.2f} -> {c.latest.value:.2f} mm ({c.change:+.2f}; a change needs "
+        lines.append(f"    {c.side:5}  {c.baseline.value:.2f} -> {c.latest.value:.2f} mm ({c.change:+.2f}; "
+                     "a change needs "
                      f"more than {c.threshold:.2f})  {c.verdict}")
     return lines
 
@@ -258,7 +261,8 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         session = store.patient_session(patient, words[2])
         if action == "delete":
             if not args.yes:
-                return fail(f"Deleting session {session.id} ({session.kind}, {session.started_at[:16].replace('T', ' ')}) "
+                when = session.started_at[:16].replace("T", " ")
+                return fail(f"Deleting session {session.id} ({session.kind}, {when}) "
                             "removes its results and video files for good; add --yes to do it.")
             store.delete_session(session)
             print(f"Deleted session {session.id} of '{patient.pseudonym}' and its files.")
@@ -332,7 +336,8 @@ def add_commands(subparsers) -> None:
     ss.add_argument("words", nargs="+", metavar="ID", help="the patient's id; or delete/edit ID SESSION")
     ss.add_argument("--yes", action="store_true", help="confirm a delete (it cannot be undone)")
     ss.add_argument("--kind", choices=SESSION_KINDS, help="edit: the kind of session")
-    ss.add_argument("--date", metavar="YYYY-MM-DD[THH:MM]", help="edit: when it was recorded (a date alone keeps the time)")
+    ss.add_argument("--date", metavar="YYYY-MM-DD[THH:MM]",
+                    help="edit: when it was recorded (a date alone keeps the time)")
     ss.add_argument("--notes", metavar="TEXT", help="edit: the session's notes ('' clears them)")
     _data_dir_option(ss)
     ss.set_defaults(func=cmd_sessions)

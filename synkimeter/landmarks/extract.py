@@ -20,9 +20,9 @@ import numpy as np
 
 from ..capture import CameraSource, FrameQueueReader, FrameSource, SourceError, VideoFileSource, open_source
 from ..core.anatomy import MEASURED
-from .params import DEFAULT_EXTRACTION, ExtractionParams
-from .flow import flow_indices
 from .facemesh import FaceMeshExtractor
+from .flow import flow_indices
+from .params import DEFAULT_EXTRACTION, ExtractionParams
 from .series import LandmarkSeries, PointSpool
 
 ProgressCallback = Callable[[int, "int | None"], None]
@@ -229,6 +229,7 @@ def extract_landmarks(
         width, height = src.width or 0, src.height or 0
         broke_off: SourceError | None = None
         split = None
+        read_by: FrameSource
         workers = max(1, int(workers))
         if (workers > 1 and isinstance(src, VideoFileSource) and not src.realtime and total
                 and total >= workers * SPLIT_MIN_FRAMES_PER_WORKER):

@@ -14,8 +14,8 @@ import numpy as np
 
 from ..capture._cv import cv2
 from ..core.anatomy import N_LANDMARKS
-from .params import DEFAULT_EXTRACTION, ExtractionParams
 from .flow import FLOW_INDICES, LandmarkFlow
+from .params import DEFAULT_EXTRACTION, ExtractionParams
 
 
 class _StderrSilencer:

@@ -90,9 +90,10 @@ class LandmarkFlow:
                    or not 0.0 < dt_s <= self.params.optical_flow_max_gap_s)
         if restart:
             self._found_s = float(timestamp_s)
-        if restart or float(timestamp_s) - self._found_s < self.settle_s:
+        if restart or self._found_s is None or float(timestamp_s) - self._found_s < self.settle_s:
             self._xy = mesh_xy.copy()
             return self._xy.copy()
+        assert prev_gray is not None and prev_xy is not None and prev_mesh_xy is not None  # not a restart
 
         factor = max(1, round(mouth_width_px / self.params.optical_flow_mouth_px))
         side = window_px(mouth_width_px / factor, self.params)
@@ -115,12 +116,15 @@ class LandmarkFlow:
             before = cv2.resize(before, size, interpolation=cv2.INTER_AREA)
             now = cv2.resize(now, size, interpolation=cv2.INTER_AREA)
         # Pixel centres: full-size x maps to (x - x0 + 0.5) / factor - 0.5 in the shrunk crop.
-        shift = np.float32([x0 + 0.5 * (factor - 1), y0 + 0.5 * (factor - 1)])
+        shift = np.array([x0 + 0.5 * (factor - 1), y0 + 0.5 * (factor - 1)], dtype=np.float32)
         start = ((prev_xy - shift) / factor).reshape(-1, 1, 2)
-        ahead, ok_ahead, _ = cv2.calcOpticalFlowPyrLK(before, now, start, None, winSize=(side, side),
-                                                      maxLevel=_PYRAMID_LEVELS, criteria=_CRITERIA)
-        back, ok_back, _ = cv2.calcOpticalFlowPyrLK(now, before, ahead, None, winSize=(side, side),
-                                                    maxLevel=_PYRAMID_LEVELS, criteria=_CRITERIA)
+        # OpenCV's stubs do not take None for nextPts, which its API documents ("no initial guess").
+        ahead, ok_ahead, _ = cv2.calcOpticalFlowPyrLK(before, now, start, None,  # type: ignore[call-overload]
+                                                      winSize=(side, side), maxLevel=_PYRAMID_LEVELS,
+                                                      criteria=_CRITERIA)
+        back, ok_back, _ = cv2.calcOpticalFlowPyrLK(now, before, ahead, None,  # type: ignore[call-overload]
+                                                    winSize=(side, side), maxLevel=_PYRAMID_LEVELS,
+                                                    criteria=_CRITERIA)
         round_trip = np.linalg.norm(back.reshape(-1, 2) - start.reshape(-1, 2), axis=1)
         ahead = ahead.reshape(-1, 2) * factor + shift
         trusted = ((ok_ahead.ravel() == 1) & (ok_back.ravel() == 1)

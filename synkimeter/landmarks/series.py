@@ -123,6 +123,7 @@ class LandmarkSeries:
     @property
     def face_frames(self) -> np.ndarray:
         """(T,) bool: frames in which a face was found."""
+        assert self.measured is not None  # set in __post_init__
         return np.isfinite(self.measured[:, 0, 0])
 
     @property

@@ -95,8 +95,8 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
         blink = (tasks.get("natural_blinking") if tasks.get("natural_blinking", {}).get("clip_status") == "complete"
                  else None)
         status = s.status + ("<br/><b>baseline</b>" if s.id == trends.baseline_session_id else "")
-        kind = KIND_LABELS.get(s.kind, s.kind) + (f"<br/><span style='color:#555'>{_e(_protocol_label(s.protocol))}</span>"
-                                                  if s.protocol else "")
+        protocol_label = f"<br/><span style='color:#555'>{_e(_protocol_label(s.protocol))}</span>"
+        kind = KIND_LABELS.get(s.kind, s.kind) + (protocol_label if s.protocol else "")
         cells = [str(i), f"{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>", kind,
                  status, _e(", ".join(complete_tasks) or "-")]
         for side in ("right", "left"):
@@ -199,11 +199,14 @@ def source_rows(store: Store, trends: Trends) -> list[list[str]]:
                 if unc:
                     scale_text += f"<br/>&plusmn;{unc:.3f} ({100.0 * unc / scale:.0f}&nbsp;%)"
             dropped = summary.get("dropped_frames")
-            rows.append([f"#{i}<br/>{s.started_at[:10].replace('-', '&#8209;')}<br/><span style='color:#555'>{s.started_at[11:16]}</span>",
+            when = (f"#{i}<br/>{s.started_at[:10].replace('-', '&#8209;')}"
+                    f"<br/><span style='color:#555'>{s.started_at[11:16]}</span>")
+            rows.append([when,
                          _e(TASK_LABELS.get(clip.task, clip.task)), _e(clip.source_name or "-"),
                          _e(_protocol_label(s.protocol)), picture, face_pct,
                          _num(summary.get("iris_px"), 1), scale_text,
-                         str(int(dropped)) if dropped is not None else ("none (file)" if s.protocol == "import" else "-")])
+                         str(int(dropped)) if dropped is not None
+                         else ("none (file)" if s.protocol == "import" else "-")])
     return rows
 
 

@@ -208,7 +208,8 @@ def _sqlite_message(exc: sqlite3.Error, folder: Path, busy_timeout_s: float) -> 
 
 def _os_message(exc: OSError, what: str) -> str:
     if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        return f"The disk is full: {what} could not be saved, and nothing of it was kept. Free some space and try again."
+        return (f"The disk is full: {what} could not be saved, and nothing of it was kept. "
+                "Free some space and try again.")
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"No permission to write {what} ({exc.filename or 'the data folder'})."
     return f"{what[:1].upper()}{what[1:]} could not be saved ({exc.strerror or exc})."
@@ -452,9 +453,11 @@ class Store:
         if stale:
             marks = ",".join("?" * len(stale))
             with self._tx() as conn:
-                conn.execute(f"UPDATE sessions SET status = 'incomplete' WHERE id IN ({marks}) AND status = 'recording'", stale)
+                conn.execute(f"UPDATE sessions SET status = 'incomplete' WHERE id IN ({marks}) "
+                             "AND status = 'recording'", stale)
                 conn.execute(f"UPDATE clips SET status = 'incomplete', error = COALESCE(error, "
-                             f"'The recording was interrupted.') WHERE session_id IN ({marks}) AND status = 'recording'", stale)
+                             f"'The recording was interrupted.') WHERE session_id IN ({marks}) "
+                             "AND status = 'recording'", stale)
             for sid in stale:
                 self._remove_temp_files(sid)
             self.problems.append(f"{len(stale)} interrupted session(s) were kept and marked incomplete.")
@@ -483,7 +486,8 @@ class Store:
         check_side(affected_side)
         try:
             with self._tx() as conn:
-                cur = conn.execute("INSERT INTO patients (pseudonym, affected_side, notes, created) VALUES (?, ?, ?, ?)",
+                cur = conn.execute("INSERT INTO patients (pseudonym, affected_side, notes, created) "
+                                   "VALUES (?, ?, ?, ?)",
                                    (pseudonym, affected_side, notes or "", now_iso()))
                 pid = cur.lastrowid
         except StoreError as exc:
@@ -599,7 +603,8 @@ class Store:
         return _record(Clip, rows[0]) if rows else None
 
     def clips(self, session: Session) -> list[Clip]:
-        return [_record(Clip, r) for r in self._query("SELECT * FROM clips WHERE session_id = ? ORDER BY id", (session.id,))]
+        rows = self._query("SELECT * FROM clips WHERE session_id = ? ORDER BY id", (session.id,))
+        return [_record(Clip, r) for r in rows]
 
     def _clip_stem(self, clip: Clip) -> Path:
         session = _written(self.session(clip.session_id))
@@ -661,8 +666,9 @@ class Store:
                 self._restrict(path, self.file_mode)
             rel = {k: (v.relative_to(self.folder).as_posix() if v is not None else None) for k, v in paths.items()}
             with self._tx() as conn:
-                conn.execute("UPDATE clips SET status = 'complete', video_path = ?, landmarks_path = ?, summary_path = ?, "
-                             "error = NULL WHERE id = ?", (rel["video_path"], rel["landmarks_path"], rel["summary_path"], clip.id))
+                conn.execute("UPDATE clips SET status = 'complete', video_path = ?, landmarks_path = ?, "
+                             "summary_path = ?, error = NULL WHERE id = ?",
+                             (rel["video_path"], rel["landmarks_path"], rel["summary_path"], clip.id))
                 conn.execute("DELETE FROM results WHERE clip_id = ?", (clip.id,))
                 _insert_result(conn, clip.id, summary, levels)
                 if scores is not None:
@@ -830,7 +836,7 @@ class Store:
             raise StoreError(f"A patient '{new}' already exists; choose another id.")
         with self._tx() as conn:
             conn.execute("UPDATE patients SET pseudonym = ? WHERE id = ?", (new, patient.id))
-        return self.patient_by_id(patient.id)
+        return _written(self.patient_by_id(patient.id))
 
     def delete_patient(self, pseudonym: str) -> int:
         """Remove a patient with every session, clip, result, practice set, note and clip file.
@@ -869,7 +875,8 @@ class Store:
             try:
                 started_at = parse_date(text)
             except StoreError as exc:
-                raise StoreError(f"'{str(started_at).strip()}' is not a date: use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from exc
+                raise StoreError(f"'{str(started_at).strip()}' is not a date: "
+                                 "use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from exc
         with self._tx() as conn:
             if kind is not None:
                 conn.execute("UPDATE sessions SET kind = ? WHERE id = ?", (kind, session.id))
@@ -877,7 +884,7 @@ class Store:
                 conn.execute("UPDATE sessions SET started_at = ? WHERE id = ?", (started_at, session.id))
             if notes is not None:
                 conn.execute("UPDATE sessions SET notes = ? WHERE id = ?", (str(notes).strip(), session.id))
-        return self.session(session.id)
+        return _written(self.session(session.id))
 
     def discard_if_empty(self, session: Session) -> bool:
         """Remove a session that kept no complete clip (e.g. stopped before the first task ended), so
@@ -899,7 +906,7 @@ class Store:
         with self._tx() as conn:
             cur = conn.execute("INSERT INTO notes (patient_id, session_id, created, text) VALUES (?, ?, ?, ?)",
                                (patient.id, session.id if session is not None else None, now_iso(), text))
-            return int(cur.lastrowid)
+            return int(_written(cur.lastrowid))
 
     def notes(self, patient: Patient) -> list[dict]:
         """The patient's clinician notes, oldest first: dicts with id, session_id, created, text."""
@@ -908,7 +915,8 @@ class Store:
 
     def delete_note(self, patient: Patient, note_id: int) -> None:
         with self._tx() as conn:
-            if conn.execute("DELETE FROM notes WHERE id = ? AND patient_id = ?", (int(note_id), patient.id)).rowcount != 1:
+            deleted = conn.execute("DELETE FROM notes WHERE id = ? AND patient_id = ?", (int(note_id), patient.id))
+            if deleted.rowcount != 1:
                 raise StoreError(f"Patient '{patient.pseudonym}' has no note {note_id}.")
 
 
@@ -1010,7 +1018,7 @@ def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels
         if levels:
             lv = levels.get(side) or {}
 
-            def get(kind, key):
+            def get(kind, key, lv=lv):
                 item = lv.get(kind)
                 if item is None:
                     return None
