@@ -7,7 +7,7 @@ an empty home folder) the way a patient would run it.
 - bad input gets one sentence and exit code 2, as from the package;
 - the archive holds the executable, the .desktop file and the icon; dev-only code is left out.
 
-About two minutes on a 2-core machine, most of it the build (~1.5 min).
+About 2-3 minutes on a 2-core machine, most of it the build (1.5-2.5 min).
 """
 
 from __future__ import annotations
