@@ -31,9 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # No command opens the window, and the window's own options work without the word `gui`
+    # (`synkimeter --source 1`).
+    if words and words[0].startswith("-") and words[0] not in ("-h", "--help", "--version"):
+        words = ["gui", *words]
+    args = parser.parse_args(words)
     if args.command is None:
-        args = parser.parse_args(["gui", *(argv or sys.argv[1:])])
+        args = parser.parse_args(["gui", *words])
     try:
         return args.func(args)
     except KeyboardInterrupt:
