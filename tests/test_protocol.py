@@ -237,7 +237,7 @@ def test_window_records_reopens_trends_and_reports(qtbot, data_dir, tmp_path):
     tabs = [window.modes.tabText(i) for i in range(window.modes.count())]
     assert tabs[0] == "Live" and {"Record a session", "My progress"} <= set(tabs)
     mode = _record(qtbot, window, "right_3mm.mp4", "full", "baseline")
-    screen = mode.page.screen
+    screen = mode.page.screen_view
     assert screen.cue.text() == "All done" and "saved" in screen.message.text()
     assert mode.page.progress_button.isVisible()
     assert "mouth corners moved right 2." in screen.tasks.text()
@@ -301,8 +301,8 @@ def test_closing_the_window_mid_recording_keeps_finished_tasks(qtbot, data_dir):
                              and window.record_mode.worker.last_status.phase == "recording"), timeout=60_000)
     # the screen shows the prompt and a countdown meanwhile (the worker's status reaches the screen
     # through a queued signal, a moment after the worker has it)
-    qtbot.waitUntil(lambda: window.record_mode.page.screen.cue.text() == "Blink naturally", timeout=5_000)
-    assert window.record_mode.page.screen.countdown.text().isdigit()
+    qtbot.waitUntil(lambda: window.record_mode.page.screen_view.cue.text() == "Blink naturally", timeout=5_000)
+    assert window.record_mode.page.screen_view.countdown.text().isdigit()
     window.close()
     with Store() as store:
         (session,) = store.sessions(store.require_patient("GUI-8"))

@@ -234,9 +234,9 @@ def test_the_window_shows_what_to_change_and_can_start_anyway(qtbot, tmp_path, m
     mode.page.picker.set_values("FAR-3", None, "home", "self-check")
     assert mode.start(source=ShrunkSource(SAMPLES / "healthy.mp4", 0.4, realtime=True))
     page = mode.page
-    qtbot.waitUntil(lambda: page.screen.cue.text() == sc.CLOSER, timeout=60_000)
+    qtbot.waitUntil(lambda: page.screen_view.cue.text() == sc.CLOSER, timeout=60_000)
     # the recording has not started: no task, no session, and a way to go on anyway
-    assert mode.running and page.screen.step_label.text() == "Getting ready"
+    assert mode.running and page.screen_view.step_label.text() == "Getting ready"
     assert page.go_on_button.isVisible()
     with Store() as store:
         assert store.patient("FAR-3") is None or store.sessions(store.patient("FAR-3")) == []

@@ -119,7 +119,7 @@ class FirstRunDialog(QDialog):
             if sample_available:
                 text += " Meanwhile you can try everything with the sample video."
         self.camera_label = QLabel(text)
-        self.camera_label.setTextFormat(Qt.RichText)
+        self.camera_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(_section("Camera check", self.camera_label))
 
         self.data_label = QLabel(
@@ -127,8 +127,8 @@ class FirstRunDialog(QDialog):
             f'<br><b>{_escape(str(data_folder))}</b><br>'
             f'<span style="color:{MUTED_COLOR}">To keep them somewhere else, set SYNKIMETER_DATA_DIR '
             "before starting synkimeter.</span>")
-        self.data_label.setTextFormat(Qt.RichText)
-        self.data_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.data_label.setTextFormat(Qt.TextFormat.RichText)
+        self.data_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(_section("Where your data is kept", self.data_label))
 
         buttons = QHBoxLayout()

@@ -110,7 +110,8 @@ class MainWindow(QMainWindow):
         self.size_box = QComboBox()
         for text, size in RESOLUTIONS:
             self.size_box.addItem(text, size)
-        self.size_box.setToolTip("Camera picture size. Larger pictures measure small faces better but need more computer.")
+        self.size_box.setToolTip("Camera picture size. Larger pictures measure small faces better "
+                                 "but need more computer.")
         self.size_box.activated.connect(self._on_size_chosen)
         bar.addWidget(self.size_box)
         self.start_button = QPushButton("Start")
@@ -125,7 +126,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.reset_button)
         self.mirror_box = QCheckBox("Mirror picture")
         self.mirror_box.setChecked(True)
-        self.mirror_box.setToolTip("Show the picture like a mirror (M). Measurements always use your own right and left.")
+        self.mirror_box.setToolTip("Show the picture like a mirror (M). "
+                                   "Measurements always use your own right and left.")
         self.mirror_box.toggled.connect(self._on_mirror)
         bar.addWidget(self.mirror_box)
         bar.addStretch(1)
@@ -180,9 +182,9 @@ class MainWindow(QMainWindow):
         grid.setRowStretch(1, 3)
         outer.addLayout(grid, 1)
 
-        self.details = QLabel()
+        self.details: QLabel = QLabel()  # annotated: the Details button's lambda above refers to it
         self.details.setObjectName("caption")
-        self.details.setTextFormat(Qt.RichText)
+        self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setWordWrap(True)
         self.details.setVisible(False)
         outer.addWidget(self.details)
@@ -201,7 +203,7 @@ class MainWindow(QMainWindow):
             ("D", self.details_button.toggle),
         ):
             shortcut = QShortcut(QKeySequence(keys), self)
-            shortcut.setContext(Qt.WindowShortcut)
+            shortcut.setContext(Qt.ShortcutContext.WindowShortcut)
             shortcut.activated.connect(slot)
 
     # -- commands ---------------------------------------------------------------------------------
@@ -371,6 +373,7 @@ class MainWindow(QMainWindow):
         tabs = self.centralWidget()
         if not isinstance(tabs, QTabWidget):  # the first mode added turns the live view into a tab
             live = self.takeCentralWidget()
+            assert live is not None  # the live view, the central widget since __init__
             tabs = QTabWidget()
             tabs.setDocumentMode(True)
             tabs.addTab(live, "Live")
@@ -383,8 +386,13 @@ class MainWindow(QMainWindow):
         tabs.addTab(self.record_mode, "Record a session")
         tabs.addTab(self.progress_mode, "My progress")
         tabs.currentChanged.connect(self._on_mode)
-        self.record_mode.running_changed.connect(
-            lambda on: [tabs.setTabEnabled(i, not on) for i in range(tabs.count()) if tabs.widget(i) is not self.record_mode])
+
+        def lock_other_tabs(on: bool) -> None:  # while recording, the other modes cannot be chosen
+            for i in range(tabs.count()):
+                if tabs.widget(i) is not self.record_mode:
+                    tabs.setTabEnabled(i, not on)
+
+        self.record_mode.running_changed.connect(lock_other_tabs)
         self.record_mode.recorded.connect(lambda name: self.progress_mode.refresh(select=name))
         self.record_mode.progress_requested.connect(lambda: tabs.setCurrentWidget(self.progress_mode))
 
@@ -430,13 +438,13 @@ class MainWindow(QMainWindow):
         row = QHBoxLayout(corner)
         row.setContentsMargins(6, 2, 6, 2)
         self.patient_label = QLabel("")
-        self.patient_label.setTextFormat(Qt.RichText)
+        self.patient_label.setTextFormat(Qt.TextFormat.RichText)
         row.addWidget(self.patient_label)
         self.patient_button = QPushButton("Patients…")
         self.patient_button.setToolTip("Choose the patient, add, rename or delete patients, correct sessions (Ctrl+P)")
         self.patient_button.clicked.connect(self.manage_patients)
         row.addWidget(self.patient_button)
-        self.modes.setCornerWidget(corner, Qt.TopRightCorner)
+        self.modes.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         shortcut = QShortcut(QKeySequence("Ctrl+P"), self)
         shortcut.activated.connect(self.manage_patients)
         self.current.changed.connect(self._on_patient)
@@ -450,7 +458,7 @@ class MainWindow(QMainWindow):
         who = pseudonym or "no patient chosen"
         self.setWindowTitle(f"synkimeter – {who} – mouth movement when you blink")
         self.patient_label.setText(f"Patient: <b>{pseudonym}</b>" if pseudonym
-                                   else f"<span style='color:#b3261e'>No patient chosen</span>")
+                                   else "<span style='color:#b3261e'>No patient chosen</span>")
         self.record_mode.set_patient(pseudonym)
         self.progress_mode.set_patient(pseudonym)
         self.practice_mode.set_patient(pseudonym)

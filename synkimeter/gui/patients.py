@@ -85,7 +85,9 @@ def remember_patient(pseudonym: str) -> None:
     (folder 0700, file 0600), written whole and moved in place. A failure is not worth a message."""
     path = window_state_path()
     data = _read_state(path)
-    per_store = data.get("current_patient") if isinstance(data.get("current_patient"), dict) else {}
+    per_store = data.get("current_patient")
+    if not isinstance(per_store, dict):
+        per_store = {}
     if pseudonym:
         per_store[_store_key()] = pseudonym
     else:
@@ -150,14 +152,14 @@ class SessionEditor(QDialog):
             self.kind_box.addItem(text, kind)
         self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(session.kind)))
         form.addRow("Kind of session:", self.kind_box)
-        self.when = QDateTimeEdit(QDateTime.fromString(session.started_at[:19], Qt.ISODate))
+        self.when = QDateTimeEdit(QDateTime.fromString(session.started_at[:19], Qt.DateFormat.ISODate))
         self.when.setDisplayFormat("yyyy-MM-dd HH:mm")
         self.when.setCalendarPopup(True)
         form.addRow("Date and time:", self.when)
         self.notes = QLineEdit(session.notes)
         self.notes.setMinimumWidth(360)
         form.addRow("Notes:", self.notes)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -214,13 +216,13 @@ class PatientManager(QDialog):
         right.addWidget(QLabel("Sessions"))
         self.session_table = QTableWidget(0, 6)
         self.session_table.setHorizontalHeaderLabels(["No.", "Date and time", "Kind", "Status", "Tasks", "Notes"])
-        self.session_table.setSelectionBehavior(QAbstractItemView.SelectRows)
-        self.session_table.setSelectionMode(QAbstractItemView.SingleSelection)
-        self.session_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.session_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.session_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.session_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.session_table.verticalHeader().setVisible(False)
         header = self.session_table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeToContents)
-        header.setSectionResizeMode(5, QHeaderView.Stretch)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
         self.session_table.doubleClicked.connect(lambda *_: self.edit_session())
         right.addWidget(self.session_table, 3)
         srow = QHBoxLayout()
@@ -247,7 +249,7 @@ class PatientManager(QDialog):
         right.addLayout(nrow)
         self.clinician_notes = QLabel("")
         self.clinician_notes.setWordWrap(True)
-        self.clinician_notes.setTextFormat(Qt.RichText)
+        self.clinician_notes.setTextFormat(Qt.TextFormat.RichText)
         self.clinician_notes.setObjectName("caption")
         right.addWidget(self.clinician_notes, 1)
         grid.addLayout(right, 0, 1)
@@ -269,23 +271,24 @@ class PatientManager(QDialog):
 
     # -- questions (answered by tests) -------------------------------------------------------------
     def ask_text(self, title: str, label: str, text: str = "") -> str | None:
-        value, ok = QInputDialog.getText(self, title, label, QLineEdit.Normal, text)
+        value, ok = QInputDialog.getText(self, title, label, QLineEdit.EchoMode.Normal, text)
         return value.strip() if ok else None
 
     def confirm(self, title: str, text: str) -> bool:
-        box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Yes | QMessageBox.Cancel, self)
-        box.setDefaultButton(QMessageBox.Cancel)
-        return box.exec() == QMessageBox.Yes
+        box = QMessageBox(QMessageBox.Icon.Warning, title, text,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, self)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        return box.exec() == QMessageBox.StandardButton.Yes
 
     def edit_values(self, session) -> dict | None:
         editor = SessionEditor(session, self)
-        return editor.values() if editor.exec() == QDialog.Accepted else None
+        return editor.values() if editor.exec() == QDialog.DialogCode.Accepted else None
 
     # -- state ------------------------------------------------------------------------------------
     @property
     def selected(self) -> str:
         item = self.patient_list.currentItem()
-        return item.data(Qt.UserRole) if item is not None else ""
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else ""
 
     @property
     def selected_session_id(self) -> int | None:
@@ -316,7 +319,7 @@ class PatientManager(QDialog):
         for name, n in rows:
             mark = "  (current)" if name == self.current.pseudonym else ""
             item = QListWidgetItem(f"{name}  ·  {n} session{'s' if n != 1 else ''}{mark}")
-            item.setData(Qt.UserRole, name)
+            item.setData(Qt.ItemDataRole.UserRole, name)
             self.patient_list.addItem(item)
             if name == select:
                 self.patient_list.setCurrentItem(item)
@@ -459,9 +462,10 @@ class PatientManager(QDialog):
             return False
         session = self._run(self._session)
         if session is None or not self.confirm(
-                "Delete a session", f"Delete session {session.id} ({KIND_TEXT.get(session.kind, session.kind).lower()}, "
-                                    f"{session.started_at[:16].replace('T', ' ')}) with its results and video files? "
-                                    "This cannot be undone."):
+                "Delete a session",
+                f"Delete session {session.id} ({KIND_TEXT.get(session.kind, session.kind).lower()}, "
+                f"{session.started_at[:16].replace('T', ' ')}) with its results and video files? "
+                "This cannot be undone."):
             return False
         if self._run(lambda store: store.delete_session(session) or True) is None:
             return False

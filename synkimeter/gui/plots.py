@@ -32,7 +32,8 @@ def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, backgrou
 
 def titled_sides(title: str, title_pt: int = 11) -> str:
     """A plot title followed by the side names in their colours (instead of a legend over the data)."""
-    sides = "&nbsp;&nbsp;".join(f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">&#9644; {SIDE_LABEL[side]}</span>'
+    sides = "&nbsp;&nbsp;".join(f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">'
+                                f'&#9644; {SIDE_LABEL[side]}</span>'
                                 for side in SIDES)
     return f'<span style="font-size:{title_pt}pt; color:{TEXT_COLOR}">{title}&nbsp;&nbsp;&nbsp;{sides}</span>'
 
@@ -53,7 +54,8 @@ class TrendPlots:
             w.setLabel("bottom", "seconds ago")
             w.setMinimumHeight(120)  # the window fits a 1366x768 screen
             w.setXRange(-window_s, 0.0, padding=0.01)
-            w.getPlotItem().getAxis("bottom").setTicks([[(float(-s), f"{s:g}") for s in range(0, int(window_s) + 1, 5)]])
+            w.getPlotItem().getAxis("bottom").setTicks(
+                [[(float(-s), f"{s:g}") for s in range(0, int(window_s) + 1, 5)]])
         self.curves = {}
         for name, w, title in (("eyes", self.eyes, "Eyes closing"), ("mouth", self.mouth, "Mouth-corner movement")):
             # The sides are named in the title, in their colours: a legend inside would cover the lines.
@@ -63,7 +65,8 @@ class TrendPlots:
                                                    name=SIDE_LABEL[side])
         self.marks_eyes = pg.ScatterPlotItem(symbol="t", size=11, pen=None)
         self.eyes.addItem(self.marks_eyes)
-        self.marks_mouth = pg.PlotDataItem([], [], connect="pairs", pen=pg.mkPen(MUTED_COLOR, width=1, style=Qt.DashLine))
+        self.marks_mouth = pg.PlotDataItem([], [], connect="pairs",
+                                           pen=pg.mkPen(MUTED_COLOR, width=1, style=Qt.PenStyle.DashLine))
         self.mouth.addItem(self.marks_mouth)
 
     def widgets(self):
@@ -82,7 +85,8 @@ class TrendPlots:
         for side in SIDES:
             self.curves[("eyes", side)].setData(t, np.nan_to_num(series.closure[side], nan=0.0), connect="finite")
             self.curves[("mouth", side)].setData(t, series.mouth_mm[side], connect="finite")
-        top = max(3.0, float(np.nanmax([np.nanmax(v) if np.isfinite(v).any() else 0 for v in series.mouth_mm.values()])) * 1.1)
+        top = max(3.0, float(np.nanmax([np.nanmax(v) if np.isfinite(v).any() else 0
+                                        for v in series.mouth_mm.values()])) * 1.1)
         self.mouth.setYRange(0.0, top, padding=0)
         marks = series.blink_times_s
         brushes = [pg.mkBrush(EYE_MARK_COLOR[e]) for e in series.blink_eyes]
@@ -109,7 +113,7 @@ class BlinkBars:
             self.bars[side] = pg.BarGraphItem(x=[], height=[], width=0.38, brush=SIDE_COLOR[side], pen=None)
             self.widget.addItem(self.bars[side])
             self.medians[side] = pg.InfiniteLine(angle=0, movable=False,
-                                                 pen=pg.mkPen(SIDE_COLOR[side], width=1.5, style=Qt.DashLine))
+                                                 pen=pg.mkPen(SIDE_COLOR[side], width=1.5, style=Qt.PenStyle.DashLine))
             self.medians[side].setVisible(False)
             self.widget.addItem(self.medians[side])
 

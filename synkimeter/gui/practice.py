@@ -38,7 +38,6 @@ from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.session import describe, make_source
 from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR, label_style
 from synkimeter.gui.worker import LiveWorker, ViewFrame, overlay_points
-from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.practice import (
     KIND_BLINK,
     PHASE_CALIBRATING,
@@ -46,11 +45,16 @@ from synkimeter.usecases.practice import (
     PHASE_WAITING,
     REASON_NOT_SEEN,
     REASON_SHORT,
+    Attempt,
+    History,
     PracticeJudge,
+    PracticeSetResult,
     TargetPlan,
+    Week,
     history,
     plan_target,
 )
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 CLEAN_COLOR = "#2e7d4f"
 COUPLED_COLOR = "#d9731a"
@@ -79,8 +83,10 @@ def verdict_text(attempt) -> tuple[str, str]:
     if not attempt.judged:
         return REASON_WORDS.get(attempt.reason, "Not counted"), SKIPPED_COLOR
     if attempt.kind == KIND_BLINK:
-        return ("Clean blink ✓", CLEAN_COLOR) if attempt.clean else (f"Mouth moved {attempt.value:.1f} mm", COUPLED_COLOR)
-    return ("Eye stayed open ✓", CLEAN_COLOR) if attempt.clean else (f"Eye narrowed {attempt.value:.0f} %", COUPLED_COLOR)
+        return (("Clean blink ✓", CLEAN_COLOR) if attempt.clean
+                else (f"Mouth moved {attempt.value:.1f} mm", COUPLED_COLOR))
+    return (("Eye stayed open ✓", CLEAN_COLOR) if attempt.clean
+            else (f"Eye narrowed {attempt.value:.0f} %", COUPLED_COLOR))
 
 
 def goal_text(kind: str, target: float, side: str) -> str:
@@ -129,7 +135,7 @@ class MetronomeDial(QWidget):
         self.active = False
         self.color = QColor(SIDE_COLOR["right"])
         self.setMinimumSize(220, 220)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
     def show_state(self, fraction: float, text: str, active: bool) -> None:
         if (round(fraction, 2), text, active) != (round(self.fraction, 2), self.text, self.active):
@@ -138,7 +144,7 @@ class MetronomeDial(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt naming
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         side = min(self.width(), self.height()) - 24
         rect = QRectF((self.width() - side) / 2, (self.height() - side) / 2, side, side)
         pen = QPen(QColor("#e3e1dc"), 16)
@@ -146,11 +152,11 @@ class MetronomeDial(QWidget):
         p.drawEllipse(rect)
         if self.active:
             p.setBrush(self.color)
-            p.setPen(Qt.NoPen)
+            p.setPen(Qt.PenStyle.NoPen)
             p.drawEllipse(rect)
         elif self.fraction > 0:
             pen = QPen(self.color, 16)
-            pen.setCapStyle(Qt.RoundCap)
+            pen.setCapStyle(Qt.PenCapStyle.RoundCap)
             p.setPen(pen)
             p.drawArc(rect, 90 * 16, int(-360 * 16 * self.fraction))
         p.setPen(QColor("white" if self.active else TEXT_COLOR))
@@ -158,7 +164,7 @@ class MetronomeDial(QWidget):
         font.setPointSizeF(max(11.0, side / (9 if self.active else 15)))
         font.setBold(True)
         p.setFont(font)
-        p.drawText(rect.adjusted(14, 14, -14, -14), Qt.AlignCenter | Qt.TextWordWrap, self.text)
+        p.drawText(rect.adjusted(14, 14, -14, -14), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.text)
         p.end()
 
 
@@ -168,7 +174,7 @@ class AttemptDots(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.count = 20
-        self.attempts = []
+        self.attempts: list[Attempt] = []
         self.setMinimumHeight(34)
 
     def show_attempts(self, attempts, count: int) -> None:
@@ -177,7 +183,7 @@ class AttemptDots(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         n = max(self.count, len(self.attempts), 1)
         step = min(34.0, self.width() / n)
         r = step * 0.36
@@ -187,11 +193,11 @@ class AttemptDots(QWidget):
             if i < len(self.attempts):
                 a = self.attempts[i]
                 color = SKIPPED_COLOR if not a.judged else (CLEAN_COLOR if a.clean else COUPLED_COLOR)
-                p.setPen(Qt.NoPen)
+                p.setPen(Qt.PenStyle.NoPen)
                 p.setBrush(QColor(color))
             else:
                 p.setPen(QPen(QColor("#c9c6bf"), 2))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawEllipse(QRectF(x - r, y - r, 2 * r, 2 * r))
         p.end()
 
@@ -201,7 +207,7 @@ class WeekBars(QWidget):
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
-        self.weeks = []
+        self.weeks: list[Week] = []
         self.setMinimumHeight(170)
 
     def show_weeks(self, weeks) -> None:
@@ -210,7 +216,7 @@ class WeekBars(QWidget):
 
     def paintEvent(self, event) -> None:  # noqa: N802
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         n = max(len(self.weeks), 1)
         top, bottom = 22.0, self.height() - 24.0
         slot = self.width() / n
@@ -224,26 +230,29 @@ class WeekBars(QWidget):
             w = slot * 0.64
             label = "This week" if i == n - 1 else ("Last week" if i == n - 2 else week.start.strftime("%d %b"))
             p.setPen(QColor(MUTED_COLOR))
-            p.drawText(QRectF(slot * i, bottom + 2, slot, 20), Qt.AlignHCenter | Qt.AlignTop, label)
+            p.drawText(QRectF(slot * i, bottom + 2, slot, 20),
+                       Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, label)
             if not week.judged:
-                p.drawText(QRectF(slot * i, bottom - 22, slot, 20), Qt.AlignCenter, "–")
+                p.drawText(QRectF(slot * i, bottom - 22, slot, 20), Qt.AlignmentFlag.AlignCenter, "–")
                 continue
             score = week.score
             h = max(2.0, (bottom - top) * score)
-            p.setPen(Qt.NoPen)
+            p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(CLEAN_COLOR if i == n - 1 else "#9cc9ad"))
             p.drawRoundedRect(QRectF(x, bottom - h, w, h), 4, 4)
             p.setPen(QColor(TEXT_COLOR))
-            p.drawText(QRectF(slot * i, bottom - h - 20, slot, 18), Qt.AlignCenter, f"{100 * score:.0f} %")
+            p.drawText(QRectF(slot * i, bottom - h - 20, slot, 18), Qt.AlignmentFlag.AlignCenter,
+                       f"{100 * score:.0f} %")
         p.end()
 
 
-def _label(text: str = "", size: float = 11, bold: bool = False, color: str = TEXT_COLOR, center: bool = True) -> QLabel:
+def _label(text: str = "", size: float = 11, bold: bool = False, color: str = TEXT_COLOR,
+           center: bool = True) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setStyleSheet(label_style(f"color: {color}; font-size: {size}pt; font-weight: {700 if bold else 400};"))
     if center:
-        label.setAlignment(Qt.AlignCenter)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return label
 
 
@@ -263,9 +272,9 @@ class PracticePanel(QWidget):
         self.source_spec = source
         self.worker: PracticeWorker | None = None
         self.plan: TargetPlan | None = None
-        self.last_result = None
-        self.last_history = None
-        self.attempts = []
+        self.last_result: PracticeSetResult | None = None
+        self.last_history: History | None = None
+        self.attempts: list[Attempt] = []
         self._verdict_until = 0
         self._build(patient, side)
         self._timer = QTimer(self)
@@ -375,7 +384,7 @@ class PracticePanel(QWidget):
         again = QPushButton("Practise again")
         again.setObjectName("primary")
         again.clicked.connect(self.start)
-        v.addWidget(again, 0, Qt.AlignHCenter)
+        v.addWidget(again, 0, Qt.AlignmentFlag.AlignHCenter)
         return frame
 
     # -- state -----------------------------------------------------------------------------------
@@ -458,6 +467,7 @@ class PracticePanel(QWidget):
         except SourceError as exc:
             self.hint.setText(str(exc))
             return
+        assert self.plan is not None  # refresh_plan() always sets one
         judge = PracticeJudge(self.kind, self.side, self.plan.target, self.params, count=self.count_override)
         kwargs = {"mesh_factory": self.mesh_factory} if self.mesh_factory else {}
         worker = PracticeWorker(source, judge, self.params, **kwargs)
@@ -594,7 +604,8 @@ class PracticePanel(QWidget):
                 if change < 0:
                     text = text.replace("fewer than", "fewer clean than")
         self.sum_week.setText(text)
-        self.sum_next.setText("" if saved else "Choose a patient (Patient… at the top) to keep your sets and see your streak.")
+        self.sum_next.setText("" if saved else
+                              "Choose a patient (Patient… at the top) to keep your sets and see your streak.")
         self.pages.setCurrentIndex(1)
         self.hint.setText("")
 
@@ -638,7 +649,8 @@ class PracticePanel(QWidget):
                         else f"Relax\nnext in {math.ceil(cue.until_next_s)} s")
                 live = status.live_value
                 self.hint.setText(f"Keep {SIDE_LABEL[self.side].lower()} eye open while you {action}."
-                                  + (f"  Eye now {max(live, 0):.0f} % narrower." if active and math.isfinite(live) else ""))
+                                  + (f"  Eye now {max(live, 0):.0f} % narrower."
+                                     if active and math.isfinite(live) else ""))
             self.dial.show_state(1.0 if active else cue.fraction, text, active)
         if not status.face and status.phase == PHASE_PRACTISING:
             self.hint.setText("Your face is out of view.")

@@ -26,7 +26,7 @@ class PreviewWidget(QWidget):
         self.latency_s = float("nan")
         self.frames_shown = 0
         self.setMinimumSize(320, 240)
-        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setToolTip("Your camera picture, shown like a mirror (press M to switch).\n"
                         "Lines: eye outlines and mouth corners. Arrows: how far each mouth corner has "
                         f"moved from where it rests, drawn {self.arrow_gain:g} times longer.")
@@ -47,7 +47,7 @@ class PreviewWidget(QWidget):
     def show_view(self, view) -> None:
         image = np.ascontiguousarray(view.image)
         h, w = image.shape[:2]
-        self._image = QImage(image.data, w, h, int(image.strides[0]), QImage.Format_BGR888).copy()
+        self._image = QImage(image.data, w, h, int(image.strides[0]), QImage.Format.Format_BGR888).copy()
         self._view = view
         self.frames_shown += 1
         self.update()
@@ -57,13 +57,14 @@ class PreviewWidget(QWidget):
 
     # -- painting ------------------------------------------------------------------------------
     def _target(self) -> QRectF:
+        assert self._image is not None  # only called while a picture is shown
         w, h = self._image.width(), self._image.height()
         scale = min(self.width() / w, self.height() / h)
         return QRectF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2, w * scale, h * scale)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt naming
         p = QPainter(self)
-        p.setRenderHint(QPainter.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.fillRect(self.rect(), QColor("#1d2024"))
         if self._image is not None:
             target = self._target()
@@ -91,7 +92,7 @@ class PreviewWidget(QWidget):
             color = QColor(SIDE_COLOR[side])
             color.setAlpha(190)
             p.setPen(QPen(color, 1.6 * px))
-            p.setBrush(Qt.NoBrush)
+            p.setBrush(Qt.BrushStyle.NoBrush)
             path = QPainterPath(QPointF(*outline[0]))
             for x, y in outline[1:]:
                 path.lineTo(x, y)
@@ -106,9 +107,9 @@ class PreviewWidget(QWidget):
                 rx, ry = rest
                 end = QPointF(rx + self.arrow_gain * (x - rx), ry + self.arrow_gain * (y - ry))
                 p.setPen(QPen(QColor(255, 255, 255, 150), 1.0 * px))
-                p.setBrush(Qt.NoBrush)
+                p.setBrush(Qt.BrushStyle.NoBrush)
                 p.drawEllipse(QPointF(rx, ry), 4 * px, 4 * px)
-                p.setPen(QPen(color, 3.0 * px, Qt.SolidLine, Qt.RoundCap))
+                p.setPen(QPen(color, 3.0 * px, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap))
                 p.drawLine(QPointF(rx, ry), end)
             p.setPen(QPen(QColor("white"), 1.2 * px))
             p.setBrush(color)
@@ -131,27 +132,29 @@ class PreviewWidget(QWidget):
         metrics = p.fontMetrics()
         stacked = sum(metrics.horizontalAdvance(SIDE_LABEL[s]) + 20 for s in (on_left, on_right)) > room
         height = max(24, metrics.height() + 8)
-        for row, (side, align) in enumerate(((on_left, Qt.AlignLeft), (on_right, Qt.AlignRight))):
+        for row, (side, align) in enumerate(((on_left, Qt.AlignmentFlag.AlignLeft),
+                                             (on_right, Qt.AlignmentFlag.AlignRight))):
             text = SIDE_LABEL[side]
             top = target.top() + margin + (row * (height + 6) if stacked else 0)  # too narrow: one under the other
             box = QRectF(target.left() + margin, top, target.width() - 2 * margin, height + 2)
             width = metrics.horizontalAdvance(text) + 20
-            pill = QRectF(box.left() if align == Qt.AlignLeft else box.right() - width, box.top(), width, height)
-            p.setPen(Qt.NoPen)
+            pill = QRectF(box.left() if align == Qt.AlignmentFlag.AlignLeft else box.right() - width,
+                          box.top(), width, height)
+            p.setPen(Qt.PenStyle.NoPen)
             p.setBrush(QColor(SIDE_COLOR[side]))
             p.drawRoundedRect(pill, height / 2, height / 2)
             p.setPen(QColor("white"))
-            p.drawText(pill, Qt.AlignCenter, text)
+            p.drawText(pill, Qt.AlignmentFlag.AlignCenter, text)
 
     def _draw_message(self, p: QPainter) -> None:
         font = QFont(self.font())
         font.setPointSizeF(font.pointSizeF() * 1.35)
         p.setFont(font)
         box = QRectF(self.rect()).adjusted(40, 0, -40, 0)
-        bounds = p.boundingRect(box, Qt.AlignCenter | Qt.TextWordWrap, self.message)
+        bounds = p.boundingRect(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)
         back = bounds.adjusted(-18, -12, 18, 12)
-        p.setPen(Qt.NoPen)
+        p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(QColor(20, 22, 26, 200))
         p.drawRoundedRect(back, 10, 10)
         p.setPen(QColor("white") if self._image is not None else QColor(MUTED_COLOR).lighter(170))
-        p.drawText(box, Qt.AlignCenter | Qt.TextWordWrap, self.message)
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.message)

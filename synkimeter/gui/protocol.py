@@ -9,8 +9,8 @@ import math
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QGridLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
 
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR
-from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.protocol import PROTOCOL_KEYS, protocol
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 KINDS = (("self-check", "Self-check at home"), ("baseline", "Baseline (first visit)"), ("follow-up", "Follow-up visit"))
 SIDES = ((None, "Not stated"), ("right", "Right (the patient's own)"), ("left", "Left (the patient's own)"))
@@ -66,7 +66,7 @@ class PatientPicker(QFrame):
         self._sides: dict = {}
         who = QHBoxLayout()
         self.patient_label = QLabel("")
-        self.patient_label.setTextFormat(Qt.RichText)
+        self.patient_label.setTextFormat(Qt.TextFormat.RichText)
         who.addWidget(self.patient_label, 1)
         self.change_button = QPushButton("Change…")
         self.change_button.setToolTip("Choose another patient, or add one (a code such as PX-0042, never a name).")
@@ -114,7 +114,8 @@ class PatientPicker(QFrame):
         """Show the window's current patient (and their stored affected side)."""
         self._patient = (pseudonym or "").strip()
         self.patient_label.setText(f"<b>{self._patient}</b>" if self._patient else
-                                   "<span style='color:#b3261e'>none chosen yet: press Change… to choose or add one</span>")
+                                   "<span style='color:#b3261e'>none chosen yet: "
+                                   "press Change… to choose or add one</span>")
         self._side_from_patient(self._patient)
         self.changed.emit()
 
@@ -170,16 +171,16 @@ class ProtocolScreen(QWidget):
         col.addWidget(self.step_label)
         self.cue = QLabel("Press Start when you are ready")
         self.cue.setWordWrap(True)
-        self.cue.setAlignment(Qt.AlignCenter)
+        self.cue.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.cue.setMinimumHeight(80)
         self._cue_style(MUTED_COLOR)
         col.addWidget(self.cue)
         self.countdown = _ShownWhenSet("")
-        self.countdown.setAlignment(Qt.AlignCenter)
+        self.countdown.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.countdown.setStyleSheet("font-size: 64pt; font-weight: 700;")
         col.addWidget(self.countdown)
         self.repetition = _ShownWhenSet("")
-        self.repetition.setAlignment(Qt.AlignCenter)
+        self.repetition.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.repetition.setStyleSheet("font-size: 15pt;")
         col.addWidget(self.repetition)
         self.instruction = QLabel("")
@@ -192,7 +193,7 @@ class ProtocolScreen(QWidget):
         self.progress.setFixedHeight(12)
         col.addWidget(self.progress)
         self.tasks = QLabel("")
-        self.tasks.setTextFormat(Qt.RichText)
+        self.tasks.setTextFormat(Qt.TextFormat.RichText)
         self.tasks.setWordWrap(True)
         col.addWidget(self.tasks)
         col.addStretch(1)
@@ -328,8 +329,8 @@ class RecordPage(QWidget):
         buttons.addStretch(1)
         top.addLayout(buttons, 2)
         outer.addLayout(top)
-        self.screen = ProtocolScreen(params)
-        outer.addWidget(self.screen, 1)
+        self.screen_view = ProtocolScreen(params)
+        outer.addWidget(self.screen_view, 1)
         self.picker.protocol_box.currentIndexChanged.connect(lambda _i: self.show_plan())
         self.show_plan()
 
@@ -337,7 +338,7 @@ class RecordPage(QWidget):
         return protocol(self.picker.protocol_box.currentData(), self.params)
 
     def show_plan(self) -> None:
-        self.screen.show_plan(self.current_protocol())
+        self.screen_view.show_plan(self.current_protocol())
 
     def set_running(self, running: bool) -> None:
         self.start_button.setEnabled(not running)
@@ -349,5 +350,5 @@ class RecordPage(QWidget):
             self.go_on_button.setVisible(False)
 
     def show_error(self, text: str) -> None:
-        self.screen.message.setText(text)
-        self.screen.message.setStyleSheet(f"font-size: 13pt; font-weight: 600; color: {NOTICE_COLOR['error']};")
+        self.screen_view.message.setText(text)
+        self.screen_view.message.setStyleSheet(f"font-size: 13pt; font-weight: 600; color: {NOTICE_COLOR['error']};")

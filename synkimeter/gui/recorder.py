@@ -16,8 +16,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from synkimeter.capture import SourceError
 from synkimeter.gui.protocol import RecordPage
 from synkimeter.gui.worker import ViewFrame, ViewSlot, overlay_points
+from synkimeter.usecases.protocol import ProtocolRunner, RunnerStatus, protocol, record_protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
-from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
 
 
 def _default_mesh(params: Settings):
@@ -45,7 +45,7 @@ class RecordingWorker(QThread):
         self._stop = threading.Event()
         self._go_on = threading.Event()
         self.views = ViewSlot()
-        self.last_status = None
+        self.last_status: RunnerStatus | None = None
 
     def stop(self) -> None:
         self._stop.set()
@@ -66,8 +66,8 @@ class RecordingWorker(QThread):
         self.status_changed.emit(status)
 
     def run(self) -> None:  # noqa: D401 - QThread entry point
-        from synkimeter.usecases.setup_check import baseline_setup
         from synkimeter.store import Store, StoreError
+        from synkimeter.usecases.setup_check import baseline_setup
 
         store = None
         try:
@@ -190,8 +190,8 @@ class RecordMode(QWidget):
         worker.failed.connect(self._on_failed)
         self._titles = [t.title for t in worker.protocol.tasks]
         self.worker = worker
-        self.page.screen.show_plan(worker.protocol)
-        self.page.screen.cue.setText("Starting the camera…")
+        self.page.screen_view.show_plan(worker.protocol)
+        self.page.screen_view.cue.setText("Starting the camera…")
         self.page.set_running(True)
         self.running_changed.emit(True)
         self._timer.start()
@@ -213,15 +213,16 @@ class RecordMode(QWidget):
         if self.worker is not None:
             view = self.worker.take_view()
             if view is not None:
-                self.page.screen.preview.show_view(view)
+                self.page.screen_view.preview.show_view(view)
 
     def _on_status(self, status) -> None:
         if self.worker is None:
             return
         self.page.go_on_button.setVisible(status.phase == "setup")
-        self.page.screen.show_status(status, self._titles)
+        self.page.screen_view.show_status(status, self._titles)
 
-    def _finish(self) -> None:
+    def _finish(self) -> RecordingWorker | None:
+        """The recording is over: wait for its worker and unlock the page; returns that worker."""
         worker, self.worker = self.worker, None
         self._timer.stop()
         if worker is not None:
@@ -232,7 +233,7 @@ class RecordMode(QWidget):
 
     def _on_done(self, status) -> None:
         worker = self._finish()
-        self.page.screen.show_status(status, self._titles)
+        self.page.screen_view.show_status(status, self._titles)
         if any(r.ok for r in status.finished) and worker is not None:
             self.page.progress_button.setVisible(True)
             self.recorded.emit(worker.values["patient"])

@@ -60,7 +60,7 @@ class ScoresPanel(QFrame):
         self.values: dict[tuple[str, str], QLabel] = {}
         for col, side in enumerate(SIDES, start=1):
             head = QLabel(SIDE_LABEL[side])
-            head.setAlignment(Qt.AlignCenter)
+            head.setAlignment(Qt.AlignmentFlag.AlignCenter)
             head.setStyleSheet(f"color: {SIDE_COLOR[side]}; border-bottom: 3px solid {SIDE_COLOR[side]};"
                                f"padding-bottom: 2px; font-size: {MEDIUM_PT + 2}pt; font-weight: 700;")
             grid.addWidget(head, 0, col)
@@ -68,10 +68,10 @@ class ScoresPanel(QFrame):
             label = QLabel(text)
             label.setStyleSheet(label_style(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT - 2}pt;"))
             label.setToolTip(tip)
-            grid.addWidget(label, row, 0, Qt.AlignVCenter)
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter)
             for col, side in enumerate(SIDES, start=1):
                 value = QLabel(DASH)
-                value.setAlignment(Qt.AlignCenter)
+                value.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 value.setStyleSheet(big_style(SIDE_COLOR[side]))
                 value.setMinimumWidth(150)
                 if key == "latest":
@@ -83,21 +83,21 @@ class ScoresPanel(QFrame):
                 self.values[(key, side)] = value
         self.level = QLabel("Mouth corners: " + DASH)
         self.level.setStyleSheet(label_style(f"font-size: {MEDIUM_PT}pt;"))
-        self.level.setAlignment(Qt.AlignCenter)
+        self.level.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.level.setWordWrap(True)
         self.level.setToolTip("How level the two mouth corners are right now (height difference, head tilt removed).")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(16, 12, 16, 12)
         layout.addLayout(grid)
         line = QFrame()
-        line.setFrameShape(QFrame.HLine)
+        line.setFrameShape(QFrame.Shape.HLine)
         line.setStyleSheet("color: #e3e1dc;")
         layout.addWidget(line)
         layout.addWidget(self.level)
         # What the face is doing now ("Smiling on your left"), as the expression finder sees it.
         self.expression = QLabel("")
         self.expression.setStyleSheet(label_style(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT}pt;"))
-        self.expression.setAlignment(Qt.AlignCenter)
+        self.expression.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.expression.setToolTip("What your face is doing now: smiling, puckering, talking, eyebrows raised, "
                                    "eyes closed. Sides are your own.")
         layout.addWidget(self.expression)

@@ -29,7 +29,8 @@ QPushButton:hover {{ background: #efeee9; }}
 QPushButton#primary {{ background: #2e7d4f; color: white; border: none; font-weight: 600; }}
 QPushButton#primary:hover {{ background: #276b43; }}
 QComboBox {{ padding: 4px 8px; }}
-QToolTip {{ color: {TEXT_COLOR}; background: #fffef6; border: 1px solid #c9c6bf; font-size: {NORMAL_PT}pt; font-weight: 400; }}
+QToolTip {{ color: {TEXT_COLOR}; background: #fffef6; border: 1px solid #c9c6bf;
+           font-size: {NORMAL_PT}pt; font-weight: 400; }}
 """
 # A tooltip is styled with its widget's style sheet: a label set to the big number font would show
 # its tooltip in that font too (and off the screen). Labels with their own font size end their

@@ -102,7 +102,7 @@ def default_report_folder() -> Path:
 
     if os.environ.get(ENV_DATA_DIR, "").strip():
         return data_dir() / "reports"
-    docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+    docs = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
     return Path(docs) / "synkimeter reports" if docs else data_dir() / "reports"
 
 
@@ -160,7 +160,7 @@ class SideCard(QFrame):
         self.title.setObjectName("title")
         col.addWidget(self.title)
         self.numbers = QLabel("–")
-        self.numbers.setTextFormat(Qt.RichText)
+        self.numbers.setTextFormat(Qt.TextFormat.RichText)
         self.numbers.setStyleSheet(f"font-size: 26pt; font-weight: 700; color: {SIDE_COLOR[side]};")
         col.addWidget(self.numbers)
         self.sentence = QLabel("")
@@ -184,15 +184,18 @@ class SideCard(QFrame):
                 self.sentence.setText("No natural-blinking recording yet.")
                 self.detail.setText("")
             return
-        b, l = change.baseline, change.latest
+        base, latest = change.baseline, change.latest
         arrow = "<span style='font-size:18pt; color:#6b7280'>&nbsp;&rarr;&nbsp;</span>"
-        self.numbers.setText(f"{b.value:.1f}{arrow}{l.value:.1f} mm")
+        self.numbers.setText(f"{base.value:.1f}{arrow}{latest.value:.1f} mm")
         color = VERDICT_COLOR.get(change.verdict, TEXT_COLOR)
         self.sentence.setText(plain_change(change))
-        self.sentence.setStyleSheet(f"font-size: 13pt; color: {color if change.verdict != 'within noise' else TEXT_COLOR};")
+        self.sentence.setStyleSheet(
+            f"font-size: 13pt; color: {color if change.verdict != 'within noise' else TEXT_COLOR};")
         self.detail.setText(
-            f"Baseline {b.date}: {b.value:.2f} mm ({_fmt(b.ci_low, 2)}–{_fmt(b.ci_high, 2)}), n = {b.n} blinks · "
-            f"latest {l.date}: {l.value:.2f} mm ({_fmt(l.ci_low, 2)}–{_fmt(l.ci_high, 2)}), n = {l.n} · change "
+            f"Baseline {base.date}: {base.value:.2f} mm ({_fmt(base.ci_low, 2)}–{_fmt(base.ci_high, 2)}), "
+            f"n = {base.n} blinks · "
+            f"latest {latest.date}: {latest.value:.2f} mm ({_fmt(latest.ci_low, 2)}–{_fmt(latest.ci_high, 2)}), "
+            f"n = {latest.n} · change "
             f"{_signed(change.change, 2)} mm, needs ±{_fmt(change.threshold, 2)} mm (this recording's noise "
             f"±{_fmt(change.noise_95, 2)}, between sessions ±{_fmt(change.mdc, 2)}) → {change.verdict}")
 
@@ -230,13 +233,13 @@ class TrendsView(QWidget):
         outer.addLayout(bar)
         self.report_label = QLabel("")
         self.report_label.setWordWrap(True)
-        self.report_label.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.report_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.report_label.setVisible(False)
         outer.addWidget(self.report_label)
 
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
         body = QWidget()
         body.setObjectName("central")
         col = QVBoxLayout(body)
@@ -248,7 +251,7 @@ class TrendsView(QWidget):
             cards.addWidget(self.cards[side], 1)
         col.addLayout(cards)
         self.legend = QLabel(legend_html())
-        self.legend.setTextFormat(Qt.RichText)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.legend.setWordWrap(True)
         col.addWidget(self.legend)
         grid = QGridLayout()
@@ -259,9 +262,9 @@ class TrendsView(QWidget):
             grid.addWidget(self.plots[key], 0, i)
         col.addLayout(grid)
         self.table = QLabel("")
-        self.table.setTextFormat(Qt.RichText)
+        self.table.setTextFormat(Qt.TextFormat.RichText)
         self.table.setWordWrap(True)
-        self.table.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.table.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         col.addWidget(self.table)
         col.addStretch(1)
         scroll.setWidget(body)
@@ -324,10 +327,10 @@ class TrendsView(QWidget):
             return
         complete = [s for s in trends.sessions if s.status == "complete"]
         incomplete = len(trends.sessions) - len(complete)
-        side = trends.patient.affected_side
+        affected = trends.patient.affected_side
         self.summary.setText(f"{len(complete)} session{'s' if len(complete) != 1 else ''}"
                              + (f" (+{incomplete} unfinished)" if incomplete else "")
-                             + (f" · affected side: {side}" if side else ""))
+                             + (f" · affected side: {affected}" if affected else ""))
         self.table.setText(self._table(trends))
 
     def _positions(self, trends: Trends) -> dict[int, tuple[int, str]]:
@@ -345,8 +348,8 @@ class TrendsView(QWidget):
         for s in series_list:
             if not s.points:
                 continue
-            offset = {"right": -0.07, "left": 0.07}.get(s.side, 0.0)
-            color = SIDE_COLOR.get(s.side, "#2e7d4f")
+            offset = {"right": -0.07, "left": 0.07}.get(s.side or "", 0.0)  # no side: in the middle
+            color = SIDE_COLOR.get(s.side or "", "#2e7d4f")
             x = [pos[p.session_id][0] + offset for p in s.points]
             y = [p.value for p in s.points]
             ys += y
@@ -359,7 +362,7 @@ class TrendsView(QWidget):
                       symbolPen=pg.mkPen("white", width=1))
         if trends.baseline_session_id in pos:
             bx = pos[trends.baseline_session_id][0]
-            line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.DashLine))
+            line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.PenStyle.DashLine))
             plot.addItem(line)
         n = len(pos)
         plot.setXRange(0.5, max(n, 1) + 0.5, padding=0)
@@ -384,7 +387,7 @@ class TrendsView(QWidget):
             m = c.metric
             unit = "" if m.unit == "points" else f" {m.unit}"
 
-            def cell(p):
+            def cell(p, m=m, unit=unit):
                 ci = f" ({_fmt(p.ci_low, m.digits)}–{_fmt(p.ci_high, m.digits)})" if p.ci_low is not None else ""
                 return f"{_fmt(p.value, m.digits)}{unit}{ci}<br><span style='color:{MUTED_COLOR}'>{p.date}</span>"
 
@@ -392,7 +395,8 @@ class TrendsView(QWidget):
             color = VERDICT_COLOR.get(c.verdict, TEXT_COLOR)
             rows.append(f"<tr><td>{m.label}</td><td>{side}</td><td>{cell(c.baseline)}</td><td>{cell(c.latest)}</td>"
                         f"<td align='right'>{_signed(c.change, m.digits)}{unit}</td><td align='right'>"
-                        f"±{_fmt(c.threshold, m.digits)}</td><td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
+                        f"±{_fmt(c.threshold, m.digits)}</td>"
+                        f"<td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
         return ("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse; "
                 "border-color:#c4cfdb; font-size:10pt' width='100%'>" + "".join(rows) + "</table>")
 
@@ -409,7 +413,8 @@ class TrendsView(QWidget):
                 patient = store.require_patient(pseudonym)
                 pdf, html = write_reports(store, patient, self.report_folder)
         except (StoreError, OSError) as exc:
-            message = str(exc) if isinstance(exc, StoreError) else f"The report could not be written ({exc.strerror or exc})."
+            message = (str(exc) if isinstance(exc, StoreError)
+                       else f"The report could not be written ({exc.strerror or exc}).")
             self.report_label.setText(f"<span style='color:#b3261e'>{message}</span>")
             return None
         self._report_paths = (pdf, html)

@@ -13,14 +13,14 @@ import collections
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Any, Callable, Iterator, cast
 
 import numpy as np
 from PySide6.QtCore import QThread, Signal
 
-from synkimeter.capture import FrameSource, LatestFrameReader, SourceError
+from synkimeter.capture import Frame, FrameSource, LatestFrameReader, SourceError
 from synkimeter.core.anatomy import COMMISSURE, EYE_CONTOUR, SIDES
-from synkimeter.usecases.live import LiveEngine
+from synkimeter.usecases.live import LiveEngine, LiveSnapshot
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 _EYE_INDEX = {side: np.array(EYE_CONTOUR[side], dtype=np.intp) for side in SIDES}
@@ -76,13 +76,17 @@ class WorkerStats:
 
 
 class _Timed:
-    """Wraps a source so each frame carries the monotonic time it left the source."""
+    """Wraps a source so each frame carries the monotonic time it left the source.
+
+    LatestFrameReader uses only iter() and `description` of what it reads, so it takes this wrapper
+    in place of a FrameSource and hands back (frame, captured) pairs instead of frames (see the casts).
+    """
 
     def __init__(self, source: FrameSource) -> None:
         self.source = source
         self.description = source.description
 
-    def __iter__(self) -> Iterator[tuple[object, float]]:
+    def __iter__(self) -> Iterator[tuple[Frame, float]]:
         for frame in self.source:
             yield frame, time.monotonic()
 
@@ -102,7 +106,7 @@ class LiveWorker(QThread):
     ended = Signal()  # a video file came to its end
 
     def __init__(self, source: FrameSource, params: Settings = DEFAULT_SETTINGS,
-                 mesh_factory: Callable[[Settings], object] = _default_mesh, parent=None) -> None:
+                 mesh_factory: Callable[[Settings], Any] = _default_mesh, parent=None) -> None:
         super().__init__(parent)
         self.source = source
         self.params = params
@@ -115,7 +119,7 @@ class LiveWorker(QThread):
         self._stamps: collections.deque[float] = collections.deque(maxlen=60)
         self._reader: LatestFrameReader | None = None
         self.frames = 0
-        self.last_snapshot = None
+        self.last_snapshot: LiveSnapshot | None = None
         self._smoothed_corners: dict[str, np.ndarray] = {}
 
     # -- called from the GUI thread --------------------------------------------------------------
@@ -153,14 +157,14 @@ class LiveWorker(QThread):
         source.open()
         self.opened.emit(source.description, int(source.width or 0), int(source.height or 0))
         mesh = self._mesh_factory(self.params)
-        reader = LatestFrameReader(_Timed(source))
+        reader = LatestFrameReader(cast(FrameSource, _Timed(source)))  # duck-typed: see _Timed
         self._reader = reader
         interval = self.params.live_update_interval_s
         next_update = time.monotonic() + interval
         try:
             with mesh:
                 while not self._stop.is_set():
-                    item = reader.get(timeout=0.1)
+                    item = cast("tuple[Frame, float] | None", reader.get(timeout=0.1))  # what _Timed yields
                     if self._reset.is_set():
                         self._reset.clear()
                         self.engine.reset()

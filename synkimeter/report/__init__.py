@@ -82,13 +82,13 @@ def render_pdf(store: Store, patient: Patient | str) -> bytes:
     patient = _patient(store, patient)
     data = QByteArray()
     buf = QBuffer(data)
-    buf.open(QIODevice.WriteOnly)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
     writer = QPdfWriter(buf)
     writer.setTitle(f"synkimeter report {patient.pseudonym}")
     writer.setCreator("synkimeter")
     writer.setResolution(300)
-    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.A4), QPageLayout.Portrait, QMarginsF(16, 14, 16, 14),
-                                     QPageLayout.Millimeter))
+    writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                     QMarginsF(16, 14, 16, 14), QPageLayout.Unit.Millimeter))
     # Lay the document out on the PDF's own device (300 dpi) so point sizes print as written and
     # images are sized in the page's pixels.
     page_px = writer.pageLayout().paintRectPixels(writer.resolution())
@@ -99,7 +99,9 @@ def render_pdf(store: Store, patient: Patient | str) -> bytes:
     doc.documentLayout().setPaintDevice(writer)
     doc.setDocumentMargin(0)
     for name, png in images.items():
-        doc.addResource(QTextDocument.ImageResource, QUrl(name), QImage.fromData(png, "PNG"))
+        # stub gap: the stubs type `format` as bytes, but PySide6 6.11 takes only a str here (bytes raise)
+        image = QImage.fromData(png, "PNG")  # type: ignore[arg-type]
+        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     doc.setHtml(text)
     doc.setPageSize(QSizeF(page_px.width(), page_px.height()))
     doc.print_(writer)

@@ -47,11 +47,11 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
     from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
 
-    image = QImage(width, height, QImage.Format_RGB32)
+    image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
     p = QPainter(image)
-    p.setRenderHint(QPainter.Antialiasing, True)
-    p.setRenderHint(QPainter.TextAntialiasing, True)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
     px = width / 1000.0  # 1 design unit: a thousandth of the width
 
     def font(size, bold=False):
@@ -63,15 +63,17 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
     points_all = [pt for s in series_list for pt in s.points]
     p.setFont(font(25, True))
     p.setPen(QColor("#1b1b1b"))
-    title_box = p.boundingRect(QRectF(20 * px, 8 * px, width - 40 * px, 200 * px), Qt.AlignLeft | Qt.TextWordWrap, title)
-    p.drawText(QRectF(20 * px, 8 * px, width - 40 * px, title_box.height()), Qt.AlignLeft | Qt.TextWordWrap, title)
+    title_box = p.boundingRect(QRectF(20 * px, 8 * px, width - 40 * px, 200 * px),
+                               Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, title)
+    p.drawText(QRectF(20 * px, 8 * px, width - 40 * px, title_box.height()),
+               Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, title)
     legend_y = 8 * px + title_box.height() + 14 * px
     left, right, top, bottom = 110 * px, width - 40 * px, legend_y + 28 * px, height - 122 * px
 
     if not points_all:
         p.setFont(font(20))
         p.setPen(QColor("#666"))
-        p.drawText(QRectF(left, top, right - left, bottom - top), Qt.AlignCenter, "No measurement yet")
+        p.drawText(QRectF(left, top, right - left, bottom - top), Qt.AlignmentFlag.AlignCenter, "No measurement yet")
         p.end()
         return _png(image, QBuffer, QByteArray, QIODevice)
 
@@ -104,29 +106,31 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
         p.setPen(QPen(QColor("#e3e3e3"), 1 * px))
         p.drawLine(QPointF(left, y), QPointF(right, y))
         p.setPen(QColor("#333"))
-        p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px), Qt.AlignRight | Qt.AlignVCenter, _fmt_tick(tick))
+        p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _fmt_tick(tick))
     p.save()
     p.translate(22 * px, (top + bottom) / 2)
     p.rotate(-90)
     p.setFont(font(18, True))
-    p.drawText(QRectF(-(bottom - top) / 2, -12 * px, bottom - top, 24 * px), Qt.AlignCenter, unit)
+    p.drawText(QRectF(-(bottom - top) / 2, -12 * px, bottom - top, 24 * px), Qt.AlignmentFlag.AlignCenter, unit)
     p.restore()
 
     # reference bands (e.g. severity edges in mm)
     for value, label in bands or []:
         if lo <= value <= hi:
             y = y_of(value)
-            p.setPen(QPen(QColor("#b04040"), 1.2 * px, Qt.DashLine))
+            p.setPen(QPen(QColor("#b04040"), 1.2 * px, Qt.PenStyle.DashLine))
             p.drawLine(QPointF(left, y), QPointF(right, y))
             p.setFont(font(16))
             p.setPen(QColor("#b04040"))
-            p.drawText(QRectF(right - 260 * px, y - 24 * px, 255 * px, 22 * px), Qt.AlignRight | Qt.AlignVCenter, label)
+            p.drawText(QRectF(right - 260 * px, y - 24 * px, 255 * px, 22 * px),
+                       Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
 
     # baseline marker (its word goes under the axis, where no point or legend can cover it)
     base = next((pt for pt in points_all if pt.baseline), None)
     if base is not None:
         xb = x_of(base)
-        p.setPen(QPen(QColor("#888"), 1.2 * px, Qt.DashLine))
+        p.setPen(QPen(QColor("#888"), 1.2 * px, Qt.PenStyle.DashLine))
         p.drawLine(QPointF(xb, top), QPointF(xb, bottom))
 
     # axes
@@ -153,11 +157,12 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
             lines.append(started_at[11:16])
         if (started_at, sid) == base_key:
             lines.append("baseline")
-        p.drawText(QRectF(x - 90 * px, bottom + 6 * px, 180 * px, 66 * px), Qt.AlignHCenter | Qt.AlignTop,
-                   "\n".join(lines))
+        p.drawText(QRectF(x - 90 * px, bottom + 6 * px, 180 * px, 66 * px),
+                   Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "\n".join(lines))
         last_x = x
     p.setFont(font(18, True))
-    p.drawText(QRectF(left, bottom + 74 * px, right - left, 22 * px), Qt.AlignCenter, "Session (number as in the table, date)")
+    p.drawText(QRectF(left, bottom + 74 * px, right - left, 22 * px), Qt.AlignmentFlag.AlignCenter,
+               "Session (number as in the table, date)")
 
     # series
     legend = []
@@ -172,7 +177,7 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
             q = QPointF(x_of(pt) + dx, y_of(pt.value))
             path.moveTo(q) if i == 0 else path.lineTo(q)
         p.setPen(QPen(colour, 2.2 * px))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path)
         for pt in pts:
             x = x_of(pt) + dx
@@ -199,11 +204,13 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
         p.setBrush(QBrush(colour))
         p.drawEllipse(QPointF(x + 11 * px, legend_y + 11 * px), 4 * px, 4 * px)
         p.setPen(QColor("#222"))
-        p.drawText(QRectF(x + 26 * px, legend_y, w, 22 * px), Qt.AlignLeft | Qt.AlignVCenter, label)
+        p.drawText(QRectF(x + 26 * px, legend_y, w, 22 * px),
+                   Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, label)
         x -= 14 * px
     p.setFont(font(15))
     p.setPen(QColor("#666"))
-    p.drawText(QRectF(left, height - 22 * px, right - left, 20 * px), Qt.AlignLeft | Qt.AlignVCenter,
+    p.drawText(QRectF(left, height - 22 * px, right - left, 20 * px),
+               Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
                "Bars: 95 % interval. Open circle: baseline session.")
     p.end()
     return _png(image, QBuffer, QByteArray, QIODevice)
@@ -212,7 +219,7 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
 def _png(image, QBuffer, QByteArray, QIODevice) -> bytes:
     data = QByteArray()
     buf = QBuffer(data)
-    buf.open(QIODevice.WriteOnly)
+    buf.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buf, "PNG")
     buf.close()
     return bytes(data.data())
