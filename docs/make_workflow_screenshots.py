@@ -198,7 +198,7 @@ def main() -> None:
     mode = window.record_mode
     window.modes.setCurrentWidget(mode)
     mode.page.picker.set_values(protocol_key="full", kind="follow-up")
-    mode.page.screen.show_plan(__import__("synkimeter.usecases.protocol", fromlist=["protocol"]).protocol("full"))
+    mode.page.screen_view.show_plan(__import__("synkimeter.usecases.protocol", fromlist=["protocol"]).protocol("full"))
     shot("record")
     mode.page.picker.set_values(protocol_key="home", kind="self-check")
     mode.start(source=Looped(SAMPLES / "right_3mm.mp4", 8))
