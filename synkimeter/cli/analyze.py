@@ -51,15 +51,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    from synkimeter.cli.display import display_problem
+    from synkimeter.cli.display import window_problem
 
-    problem = display_problem()  # instead of Qt's abort (exit 134)
+    problem = window_problem()
     if problem:
         return fail(problem)
-    try:
-        from synkimeter.gui.app import run_app
-    except ImportError as exc:
-        return fail(f"The window cannot start here ({exc}).")
+    from synkimeter.gui.app import run_app
+
     if args.quit_after is not None and not 0 < args.quit_after < 1e6:
         return fail("--quit-after needs a number of seconds above 0.")
     return run_app(source=args.source, quit_after=args.quit_after)

@@ -80,3 +80,18 @@ def display_problem(env=None, loads=_loads, platform: str | None = None) -> str 
         return None
     return (f"The window needs system libraries that are missing here ({', '.join(missing)}): install them, "
             f"e.g. with 'sudo apt install {' '.join(missing)}', then start synkimeter again.")
+
+
+def window_problem() -> str | None:
+    """One sentence saying why no window can open here (no display, a missing system library, Qt
+    not importable), or None: checked before Qt could abort the process (exit 134)."""
+    problem = display_problem()
+    if problem:
+        return problem
+    try:
+        import PySide6.QtWidgets  # noqa: F401
+
+        import synkimeter.gui  # noqa: F401 - the Qt workarounds (synkimeter.gui._compat)
+    except ImportError as exc:
+        return f"The window cannot start here ({exc})."
+    return None

@@ -40,17 +40,13 @@ def create_practice_window(source="0", patient: str = "", side: str | None = Non
 def cmd_practice(args: argparse.Namespace) -> int:
     if args.blinks is not None and args.blinks < 1:
         return fail("--blinks must be at least 1.")
-    from synkimeter.cli.display import display_problem
+    from synkimeter.cli.display import window_problem
 
-    problem = display_problem()  # instead of Qt's abort (exit 134)
+    problem = window_problem()
     if problem:
         return fail(problem)
-    try:
-        from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication
 
-        import synkimeter.gui  # noqa: F401 - the Qt workarounds (synkimeter.gui._compat)
-    except ImportError as exc:
-        return fail(f"The window cannot start here ({exc}).")
     os.environ.setdefault("GLOG_minloglevel", "2")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("synkimeter")
