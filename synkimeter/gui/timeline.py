@@ -152,8 +152,8 @@ class TreatmentDialog(QDialog):
         self.side = QComboBox()
         sides: tuple[tuple[str, str | None], ...] = (("not stated", None), ("right", "right"), ("left", "left"),
                                                      ("both", "both"))
-        for text, key in sides:
-            self.side.addItem(text, key)
+        for text, side in sides:
+            self.side.addItem(text, side)
         form.addRow("Side (yours)", self.side)
         self.units = QDoubleSpinBox()
         self.units.setRange(0, 1000)
