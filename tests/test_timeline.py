@@ -11,6 +11,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from test_store import make_history  # noqa: E402  (tests/ is on sys.path under pytest)
 
 from synkimeter.cli import main
 from synkimeter.store import DB_NAME, SCHEMA_VERSION, Store, StoreError
@@ -24,8 +25,6 @@ from synkimeter.usecases.timeline import (
     since_injection,
 )
 from synkimeter.usecases.trends import patient_trends
-
-from test_store import make_history  # noqa: E402  (tests/ is on sys.path under pytest)
 
 # make_history's sessions: 2025-01-10 (right 2.6 mm), 2025-03-14 (1.8 mm), 2025-06-02 (0.9 mm)
 INJECTIONS = ("2025-02-01", "2025-05-10")
@@ -86,7 +85,8 @@ def test_a_v5_store_migrates_to_v6(tmp_path):
         if version <= 5:
             step(conn)
     conn.execute("PRAGMA user_version = 5")
-    conn.execute("INSERT INTO patients (pseudonym, affected_side, created) VALUES ('OLD-5', 'left', '2025-01-01T00:00:00')")
+    conn.execute("INSERT INTO patients (pseudonym, affected_side, created) "
+                 "VALUES ('OLD-5', 'left', '2025-01-01T00:00:00')")
     conn.commit()
     conn.close()
     with Store(folder) as store:
@@ -106,7 +106,8 @@ def test_events_through_the_cli(history, tmp_path, capsys):
     assert main(["event", "add", "PX-0042", "--kind", "therapy-start", "--date", "2025-03-20", "--detail",
                  "neuromuscular retraining", *d]) == 0
     # an event before the patient's first session (2025-01-10) is history, and allowed
-    assert main(["event", "add", "PX-0042", "--kind", "other", "--date", "2024-11-02", "--detail", "acupuncture", *d]) == 0
+    assert main(["event", "add", "PX-0042", "--kind", "other", "--date", "2024-11-02", "--detail", "acupuncture",
+                 *d]) == 0
     capsys.readouterr()
     assert main(["event", "list", "PX-0042", *d]) == 0
     out = capsys.readouterr().out
@@ -328,7 +329,8 @@ def test_add_and_delete_a_treatment_in_the_window(history, offscreen, monkeypatc
     app.processEvents()
     assert view.treatments.list.count() == 4
     assert view.treatments.list.item(0).text().startswith("2025-05-10")  # newest first
-    therapy = next(view.treatments.list.item(i) for i in range(4) if "mime therapy" in view.treatments.list.item(i).text())
+    items = [view.treatments.list.item(i) for i in range(4)]
+    therapy = next(item for item in items if "mime therapy" in item.text())
     view.treatments.list.setCurrentItem(therapy)
     assert view.treatments.delete_selected(confirm=False)
     assert view.treatments.list.count() == 3
