@@ -166,6 +166,7 @@ def test_three_sessions_two_injections(history):
     assert first.effect("left").verdict == "healthy before and after"
     since = timeline.since_injection
     assert since.injection.date == "2025-05-10" and since.session_date == "2025-06-02"
+    assert since.short == "3 weeks after injection"  # beside the latest session on the trends
     assert "3 weeks after your last injection" in since.sentence and "not something this recording measured" \
         in since.sentence
 
@@ -275,6 +276,7 @@ def test_my_progress_shows_the_timeline(history, offscreen, monkeypatch):
     assert view.timeline is not None and len(view.timeline.cycles) == 2
     assert view.treatments.list.count() == 3 and view.treatments.add_button.isEnabled()
     assert "after your last injection" in view.treatments.since.text()
+    assert view.since_note is not None and view.since_note.toPlainText() == "3 weeks after injection"
     assert "Injection 1 (2025-02-01): right:" in view.treatments.cycles.text()
     assert "lower after (beyond noise)" in view.treatments.cycles.text()
     import pyqtgraph as pg

@@ -208,6 +208,7 @@ class TrendsView(QWidget):
         super().__init__(parent)
         self.trends: Trends | None = None
         self.timeline: Timeline | None = None
+        self.since_note = None  # the weeks since the last injection, beside the latest session
         self.report_folder: Path | None = None  # None: default_report_folder()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 6)
@@ -379,6 +380,16 @@ class TrendsView(QWidget):
             plot.addItem(line)
         # the treatments: botulinum toxin cycles shaded, events as lines, placed between the sessions by date
         add_marks(plot, self.timeline, [started for _i, started in sorted(pos.values())])
+        since = self.timeline.since_injection if self.timeline is not None else None
+        if since is not None and key == HEADLINE and pos:
+            last_sid, (last_place, _started) = max(pos.items(), key=lambda kv: kv[1][0])
+            tops = [p.ci_high if p.ci_high is not None else p.value for s in series_list for p in s.points
+                    if p.session_id == last_sid]
+            note = pg.TextItem(since.short, color="#7b3fa0", anchor=(0.9, 1.0))
+            note.setPos(last_place, max(tops, default=0.0) * 1.05)
+            note.setToolTip(since.sentence)
+            plot.addItem(note)
+            self.since_note = note
         n = len(pos)
         plot.setXRange(0.5, max(n, 1) + 0.5, padding=0)
         plot.getPlotItem().getAxis("bottom").setTicks([_ticks(pos)])

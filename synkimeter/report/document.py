@@ -448,7 +448,9 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500, image_widt
         name = f"plot{len(images) + 1}.png"
         images[name] = trend_png(series, title, unit, bands=bands, y_range=y_range, width=plot_width_px,
                                  height=int(plot_width_px * 0.42), numbers=numbers, markers=timeline.markers,
-                                 shading=timeline.shading)
+                                 shading=timeline.shading,
+                                 latest_note=timeline.since_injection.short if timeline.since_injection and
+                                 key == "ocular_oral_average_peak" else None)
         plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='{_e(metric.label)}'/></p>")
     headline = [s for s in trends.series if s.metric.key == "ocular_oral_average_peak" and s.points]
     if timeline.practice_weeks and headline:

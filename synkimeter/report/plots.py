@@ -38,12 +38,13 @@ def _fmt_tick(v: float) -> str:
 def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, str]] | None = None,
               y_range: tuple[float, float] | None = None, width: int = 1500, height: int = 520,
               numbers: dict[int, int] | None = None, markers: list[tuple[str, str, str]] | None = None,
-              shading: list[tuple[str, str]] | None = None) -> bytes:
+              shading: list[tuple[str, str]] | None = None, latest_note: str | None = None) -> bytes:
     """One metric over sessions: a line per side with 95 % interval bars, baseline marked. PNG bytes.
 
     `markers` (date, short label, kind): treatment events as vertical lines with their label; `shading`
     (start, end): botulinum toxin cycles as bands. Both stand between the sessions by their dates
-    (`usecases.timeline.place_on_sessions`).
+    (`usecases.timeline.place_on_sessions`). `latest_note`: a few words beside the latest session (the
+    weeks since the last injection).
 
     Sessions stand in order, one place each (two on the same day never share a place), labelled with
     their number in the report (`numbers`: session id -> number), date, and time when a day has more
@@ -155,7 +156,8 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
     for started_at, sid in order:
         x = left + slot * (place[(started_at, sid)] + 0.5)
         p.drawLine(QPointF(x, bottom), QPointF(x, bottom + 5 * px))
-        if x - last_x < 120 * px and (started_at, sid) != base_key:
+        keep = (started_at, sid) == base_key or (latest_note and (started_at, sid) == order[-1])
+        if x - last_x < 120 * px and not keep:
             continue
         number = f"#{numbers[sid]} " if numbers and sid in numbers else ""
         lines = [f"{number}{started_at[:10]}"]
@@ -163,7 +165,11 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
             lines.append(started_at[11:16])
         if (started_at, sid) == base_key:
             lines.append("baseline")
-        p.drawText(QRectF(x - 90 * px, bottom + 6 * px, 180 * px, 66 * px), Qt.AlignHCenter | Qt.AlignTop,
+        half = 90 * px
+        if latest_note and (started_at, sid) == order[-1]:  # beside the latest session, under its date
+            lines.append(latest_note)
+            half = min(150 * px, right + 30 * px - x) if x + 150 * px > right + 30 * px else 150 * px
+        p.drawText(QRectF(x - half, bottom + 6 * px, 2 * half, 66 * px), Qt.AlignHCenter | Qt.AlignTop,
                    "\n".join(lines))
         last_x = x
     p.setFont(font(18, True))

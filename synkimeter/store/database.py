@@ -842,7 +842,7 @@ class Store:
         return self.patient_by_id(patient.id)
 
     def delete_patient(self, pseudonym: str) -> int:
-        """Remove a patient with every session, clip, result, practice set, note and clip file.
+        """Remove a patient with every session, clip, result, practice set, note, treatment event and clip file.
         Returns how many sessions went with it."""
         patient = self.require_patient(pseudonym)
         n = len(self.sessions(patient))

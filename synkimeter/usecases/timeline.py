@@ -168,6 +168,12 @@ class SinceInjection:
     sentence: str  # to the patient ("your last injection")
     clinical: str = ""  # for the report ("the last injection")
 
+    @property
+    def short(self) -> str:
+        """Beside the latest session on a trend: '24 weeks after injection'."""
+        days = (_day(self.session_date) - self.injection.day).days
+        return f"{days} days after injection" if days < 14 else f"{self.weeks:.0f} weeks after injection"
+
 
 @dataclass
 class Timeline:
