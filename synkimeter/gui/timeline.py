@@ -58,8 +58,8 @@ def _marks(plot: pg.PlotWidget, timeline: Timeline, x) -> None:
         plot.addItem(region)
     for i, (day, label, kind) in enumerate(timeline.markers):
         colour = MARKER_COLOR.get(kind, "#555555")
-        line = pg.InfiniteLine(pos=x(day), angle=90, movable=False,
-                               pen=pg.mkPen(colour, width=1.4, style=Qt.SolidLine if kind == "botox" else Qt.DashLine),
+        style = Qt.PenStyle.SolidLine if kind == "botox" else Qt.PenStyle.DashLine
+        line = pg.InfiniteLine(pos=x(day), angle=90, movable=False, pen=pg.mkPen(colour, width=1.4, style=style),
                                label=label, labelOpts={"position": 0.93 - 0.09 * (i % 3), "color": colour,
                                                        "anchors": [(0, 0.5), (0, 0.5)]})
         line.setToolTip(f"{day}: {label}")
@@ -173,7 +173,7 @@ class TreatmentDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #b3261e;")
         form.addRow(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         form.addRow(buttons)
@@ -246,7 +246,7 @@ class TreatmentPanel(QFrame):
             return
         for event in reversed(timeline.events):  # the newest first
             item = QListWidgetItem(f"{event.date}   {event.description}")
-            item.setData(Qt.UserRole, event.id)
+            item.setData(Qt.ItemDataRole.UserRole, event.id)
             self.list.addItem(item)
         if not timeline.events:
             self.list.addItem(QListWidgetItem("No treatments yet: add your injections and therapies to see them "
@@ -272,7 +272,7 @@ class TreatmentPanel(QFrame):
         if not self.pseudonym:
             return False
         dialog = TreatmentDialog(self)
-        while dialog.exec() == QDialog.Accepted:
+        while dialog.exec() == QDialog.DialogCode.Accepted:
             v = dialog.values()
             try:
                 with Store() as store:
@@ -289,11 +289,11 @@ class TreatmentPanel(QFrame):
         from synkimeter.store import Store, StoreError
 
         item = self.list.currentItem()
-        number = item.data(Qt.UserRole) if item is not None else None
+        number = item.data(Qt.ItemDataRole.UserRole) if item is not None else None
         if number is None or not self.pseudonym:
             return False
         if confirm and QMessageBox.question(self, "Delete treatment", f"Delete “{item.text().strip()}”?") \
-                != QMessageBox.Yes:
+                != QMessageBox.StandardButton.Yes:
             return False
         try:
             with Store() as store:

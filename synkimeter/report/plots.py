@@ -247,6 +247,7 @@ def _draw_timeline(p, session_dates: list[str], markers, shading, x_of_place, to
 
 
 def _draw_marks(p, x_of, markers, shading, top, bottom, px, font, QPointF, QRectF, Qt, QColor, QPen) -> None:
+    left_mid = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     fill = QColor(CYCLE_FILL)
     fill.setAlpha(28)
     for start, end in shading:
@@ -257,7 +258,7 @@ def _draw_marks(p, x_of, markers, shading, top, bottom, px, font, QPointF, QRect
     for day, label, kind in markers:
         x = x_of(day)
         colour = QColor(MARKER_COLOURS.get(kind, "#555555"))
-        p.setPen(QPen(colour, 1.6 * px, Qt.DashLine if kind != "botox" else Qt.SolidLine))
+        p.setPen(QPen(colour, 1.6 * px, Qt.PenStyle.DashLine if kind != "botox" else Qt.PenStyle.SolidLine))
         p.drawLine(QPointF(x, top), QPointF(x, bottom))
         text = f"{label} ({day[5:]})" if len(label) < 22 else label
         w = p.fontMetrics().horizontalAdvance(text) + 8 * px
@@ -266,7 +267,7 @@ def _draw_marks(p, x_of, markers, shading, top, bottom, px, font, QPointF, QRect
             rows.append(0.0)
         rows[row] = x + w
         p.setPen(colour)
-        p.drawText(QRectF(x + 3 * px, top + 2 * px + row * 18 * px, w, 18 * px), Qt.AlignLeft | Qt.AlignVCenter, text)
+        p.drawText(QRectF(x + 3 * px, top + 2 * px + row * 18 * px, w, 18 * px), left_mid, text)
 
 
 def practice_png(weeks, series_list, *, markers=None, shading=None, title: str = "", unit: str = "mm",
@@ -280,11 +281,14 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
     from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
 
-    image = QImage(width, height, QImage.Format_RGB32)
+    left_mid = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    right_mid = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    centre_top = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+    image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
     p = QPainter(image)
-    p.setRenderHint(QPainter.Antialiasing, True)
-    p.setRenderHint(QPainter.TextAntialiasing, True)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
     px = width / 1000.0
 
     def font(size, bold=False):
@@ -295,7 +299,7 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
 
     p.setFont(font(25, True))
     p.setPen(QColor("#1b1b1b"))
-    p.drawText(QRectF(20 * px, 8 * px, width - 40 * px, 36 * px), Qt.AlignLeft | Qt.AlignVCenter, title)
+    p.drawText(QRectF(20 * px, 8 * px, width - 40 * px, 36 * px), left_mid, title)
     left, right = 110 * px, width - 90 * px
     top1, bottom1 = 80 * px, height * 0.5
     top2, bottom2 = bottom1 + 40 * px, height - 80 * px
@@ -344,13 +348,13 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
             p.setPen(QPen(QColor("#e3e3e3"), 1 * px))
             p.drawLine(QPointF(left, y), QPointF(right, y))
             p.setPen(QColor("#333"))
-            p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px), Qt.AlignRight | Qt.AlignVCenter,
+            p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px), right_mid,
                        _fmt_tick(tick))
         p.save()
         p.translate(22 * px, (t + b) / 2)
         p.rotate(-90)
         p.setFont(font(17, True))
-        p.drawText(QRectF(-(b - t) / 2, -12 * px, b - t, 24 * px), Qt.AlignCenter, label)
+        p.drawText(QRectF(-(b - t) / 2, -12 * px, b - t, 24 * px), Qt.AlignmentFlag.AlignCenter, label)
         p.restore()
         p.setPen(QPen(QColor("#333"), 1.4 * px))
         p.drawLine(QPointF(left, b), QPointF(right, b))
@@ -371,7 +375,7 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
             q = QPointF(x_of(pt.started_at), y1(pt.value))
             path.moveTo(q) if i == 0 else path.lineTo(q)
         p.setPen(QPen(colour, 2.2 * px))
-        p.setBrush(Qt.NoBrush)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawPath(path)
         for pt in pts:
             x = x_of(pt.started_at)
@@ -394,7 +398,7 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
     p.setPen(clean)
     for pct in (0, 50, 100):
         y = bottom2 - pct / 100.0 * (bottom2 - top2)
-        p.drawText(QRectF(right + 6 * px, y - 10 * px, 80 * px, 20 * px), Qt.AlignLeft | Qt.AlignVCenter, f"{pct} %")
+        p.drawText(QRectF(right + 6 * px, y - 10 * px, 80 * px, 20 * px), left_mid, f"{pct} %")
     p.setBrush(QBrush(clean))
     p.setPen(QPen(clean.darker(120), 1 * px))
     for w in weeks:
@@ -412,7 +416,7 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
             x = x_of(month)
             p.drawLine(QPointF(x, bottom2), QPointF(x, bottom2 + 5 * px))
             if x - last_x > 70 * px:
-                p.drawText(QRectF(x - 50 * px, bottom2 + 6 * px, 100 * px, 22 * px), Qt.AlignHCenter | Qt.AlignTop,
+                p.drawText(QRectF(x - 50 * px, bottom2 + 6 * px, 100 * px, 22 * px), centre_top,
                            month.strftime("%b %Y"))
                 last_x = x
         month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
@@ -426,11 +430,11 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
         x -= w
         p.fillRect(QRectF(x, 50 * px + 5 * px, 18 * px, 12 * px), colour)
         p.setPen(QColor("#222"))
-        p.drawText(QRectF(x + 22 * px, 50 * px, w, 22 * px), Qt.AlignLeft | Qt.AlignVCenter, label)
+        p.drawText(QRectF(x + 22 * px, 50 * px, w, 22 * px), left_mid, label)
         x -= 12 * px
     p.setFont(font(15))
     p.setPen(QColor("#666"))
-    p.drawText(QRectF(left, height - 30 * px, right - left, 24 * px), Qt.AlignLeft | Qt.AlignVCenter,
+    p.drawText(QRectF(left, height - 30 * px, right - left, 24 * px), left_mid,
                "Above: the measured coupling (bars: 95 % interval). Below: practice. Shaded: botulinum toxin cycles.")
     p.end()
     return _png(image, QBuffer, QByteArray, QIODevice)
