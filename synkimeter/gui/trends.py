@@ -28,6 +28,8 @@ from PySide6.QtWidgets import (
 
 from synkimeter.gui.plots import styled_plot
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
+from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, add_marks
+from synkimeter.usecases.timeline import Timeline
 from synkimeter.usecases.trends import Change, Trends
 
 HEADLINE = "ocular_oral_average_peak"
@@ -208,6 +210,8 @@ class TrendsView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.trends: Trends | None = None
+        self.timeline: Timeline | None = None
+        self.since_note = None  # the weeks since the last injection, beside the latest session
         self.report_folder: Path | None = None  # None: default_report_folder()
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 6)
@@ -261,6 +265,13 @@ class TrendsView(QWidget):
             self.plots[key] = _plot(title, unit, tip)
             grid.addWidget(self.plots[key], 0, i)
         col.addLayout(grid)
+        # the treatment timeline (issue 18): treatments listed, weeks since the last injection, practice
+        self.treatments = TreatmentPanel()
+        self.treatments.changed.connect(lambda: self.refresh())
+        col.addWidget(self.treatments)
+        self.practice_plots = PracticePlots()
+        self.practice_plots.setVisible(False)
+        col.addWidget(self.practice_plots)
         self.table = QLabel("")
         self.table.setTextFormat(Qt.TextFormat.RichText)
         self.table.setWordWrap(True)
@@ -286,6 +297,7 @@ class TrendsView(QWidget):
 
     def show_patient(self, pseudonym: str) -> None:
         from synkimeter.store import Store, StoreError
+        from synkimeter.usecases.timeline import patient_timeline
         from synkimeter.usecases.trends import patient_trends
 
         self.pseudonym = (pseudonym or "").strip()
@@ -293,12 +305,14 @@ class TrendsView(QWidget):
         self.report_label.setVisible(False)
         self.folder_button.setVisible(False)
         self.trends = None
+        self.timeline = None
         self.report_button.setEnabled(False)
         try:
             with Store() as store:
                 known = bool(self.pseudonym) and store.patient(self.pseudonym) is not None
                 if known:
                     self.trends = patient_trends(store, self.pseudonym)
+                    self.timeline = patient_timeline(store, self.pseudonym, self.trends)
         except StoreError as exc:
             self.summary.setText(str(exc))
             self._show(None)
@@ -322,6 +336,9 @@ class TrendsView(QWidget):
             self.cards[side].show_change(change, only)
         for key, plot in self.plots.items():
             self._plot(plot, trends, key)
+        self.treatments.show_timeline(self.pseudonym if trends is not None else "", self.timeline)
+        self.practice_plots.show_timeline(self.timeline, [s for s in trends.series if s.metric.key == HEADLINE]
+                                          if trends is not None else [])
         if trends is None:
             self.table.setText("")
             return
@@ -364,13 +381,26 @@ class TrendsView(QWidget):
             bx = pos[trends.baseline_session_id][0]
             line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.PenStyle.DashLine))
             plot.addItem(line)
+        # the treatments: botulinum toxin cycles shaded, events as lines, placed between the sessions by date
+        add_marks(plot, self.timeline, [started for _i, started in sorted(pos.values())])
+        since = self.timeline.since_injection if self.timeline is not None else None
+        if since is not None and key == HEADLINE and pos:
+            last_sid, (last_place, _started) = max(pos.items(), key=lambda kv: kv[1][0])
+            tops = [p.ci_high if p.ci_high is not None else p.value for s in series_list for p in s.points
+                    if p.session_id == last_sid]
+            note = pg.TextItem(since.short, color="#7b3fa0", anchor=(0.9, 1.0))
+            note.setPos(last_place, max(tops, default=0.0) * 1.05)
+            note.setToolTip(since.sentence)
+            plot.addItem(note)
+            self.since_note = note
         n = len(pos)
         plot.setXRange(0.5, max(n, 1) + 0.5, padding=0)
         plot.getPlotItem().getAxis("bottom").setTicks([_ticks(pos)])
         if key == "ocular_synkinesis":
             plot.setYRange(0, 105, padding=0)
         elif ys:
-            plot.setYRange(0, max(max(ys) * 1.15, 1.0 if key.startswith("ocular_oral") else 5.0), padding=0)
+            room = 1.4 if self.timeline is not None and self.timeline.events else 1.15  # the events' labels
+            plot.setYRange(0, max(max(ys) * room, 1.0 if key.startswith("ocular_oral") else 5.0), padding=0)
         plot.setVisible(bool(ys))  # a task never recorded (e.g. imported blinking clips only): no empty frame
 
     @staticmethod

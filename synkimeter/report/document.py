@@ -17,9 +17,10 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 from synkimeter import __version__
-from synkimeter.report.plots import trend_png
+from synkimeter.report.plots import practice_png, trend_png
 from synkimeter.store.database import Store
 from synkimeter.usecases.expression_text import narrowing_rows
+from synkimeter.usecases.timeline import AFTER_FROM_DAYS, AFTER_WEEKS, BEFORE_WEEKS, Timeline, patient_timeline
 from synkimeter.usecases.trends import METRIC_BY_KEY, Trends, patient_trends
 
 # A table cell: its html, (html, rows it spans) where it starts a span, None under a span.
@@ -261,11 +262,81 @@ def _free_clip_parts(store: Store, trends: Trends) -> list[str]:
             "wider. Healthy eyes narrow about 10-20 % in a big smile and a few percent in a pucker.</p>"]
 
 
+def _effect_cell(effect, which: str) -> str:
+    pt = getattr(effect, which) if effect is not None else None
+    if pt is None:
+        return "-"
+    return _with_ci(pt.value, pt.ci_low, pt.ci_high, "mm", 2) + f"<br/><span style='color:#555'>{pt.date}</span>"
+
+
+def treatment_parts(trends: Trends, timeline: Timeline) -> list[str]:
+    """The treatment summary a therapist can attach to a letter: the events, each botulinum toxin
+    cycle's measured effect with its uncertainty, and the practice record. Nothing but the measurement."""
+    if not timeline.events and not timeline.practice_weeks:
+        return []
+    parts = ["<h2>Treatment summary</h2>"]
+    if timeline.events:
+        events = [[str(e.id), e.date, _e(e.description)] for e in timeline.events]
+        parts.append(_table(["No.", "Date", "Treatment"], events, widths=[7, 15, 78]))
+    if timeline.cycles:
+        affected = trends.patient.affected_side
+        sides = [affected] if affected in ("right", "left") else ["right", "left"]
+        rows: list[list[Cell]] = []
+        classes: list[dict[int, str | None]] = []
+        for c in timeline.cycles:
+            for k, side in enumerate(sides):
+                eff = c.effect(side)
+                ch = eff.change if eff is not None else None
+                change = "-"
+                if ch is not None:
+                    change = f"{'+' if ch.change > 0 else ''}{_num(ch.change, 2)} mm"
+                    if not math.isnan(ch.threshold):
+                        change += f"<br/><span style='color:#555'>needs &plusmn;{_num(ch.threshold, 2)} mm</span>"
+                verdict = eff.verdict if eff is not None else "-"
+                first: Cell = None
+                if k == 0:
+                    first = (f"<b>{c.number}</b>. {c.start} to {c.end}<br/><span style='color:#555'>"
+                             f"{_e(c.event.description)}; ends: {c.end_reason}</span>", len(sides))
+                rows.append([first, side, _effect_cell(eff, "before"), _effect_cell(eff, "after"), change, verdict])
+                classes.append({5: "improved" if verdict.startswith("lower") else
+                                ("worse" if verdict.startswith("higher") else None)})
+        parts.append("<p class='meta'><b>Botulinum toxin cycles</b>: mouth-corner movement during blinks "
+                     "(blink-averaged), the last session before each injection against the first session after it</p>")
+        parts.append(_table(["Cycle", "Side", "Before", "After", "Change", "Judgement"], rows, numeric={4},
+                            classes=classes, widths=[30, 8, 17, 17, 13, 15]))
+        parts.append(f"<p class='small'>Before: the last session in the {BEFORE_WEEKS} weeks before the injection. "
+                     f"After: the first session {AFTER_FROM_DAYS} days to {AFTER_WEEKS} weeks after it (before any "
+                     "next injection) &mdash; the first, not the best, so the effect is not flattered. A difference is "
+                     "called lower or higher only when it exceeds both the two recordings' combined uncertainty and "
+                     "the minimal detectable change between sessions (MDC95); otherwise it is within noise. "
+                     "Values in brackets: 95 % intervals.</p>")
+    if timeline.since_injection is not None:
+        parts.append(f"<p class='meta'>{_e(timeline.since_injection.clinical)}</p>")
+    if timeline.practice_weeks:
+        weeks = timeline.practice_weeks
+        sets = sum(w.sets for w in weeks)
+        judged = sum(w.judged for w in weeks)
+        clean = sum(w.clean for w in weeks)
+        active = sum(1 for w in weeks if w.sets)
+        parts.append(f"<p class='meta'><b>Practice record</b>: {sets} set{'s' if sets != 1 else ''} from "
+                     f"{weeks[0].week_start} to the week of {weeks[-1].week_start}, in {active} of {len(weeks)} "
+                     f"weeks ({sets / len(weeks):.1f} a week)"
+                     + (f", {100.0 * clean / judged:.0f} % of {judged} judged attempts clean" if judged else "")
+                     + ".</p>")
+        for outcome in timeline.outcomes:
+            parts.append(f"<p class='meta'>{_e(outcome.sentence)}</p>")
+    parts.append("<p class='small'>Treatments as entered by the patient or therapist. The measurement shows how "
+                 "far the mouth corner moves with blinks at each session; it cannot say which treatment caused a "
+                 "change.</p>")
+    return parts
+
+
 def build_report(store: Store, patient, *, plot_width_px: int = 1500,
                  image_width: int = 860) -> tuple[str, dict[str, bytes]]:
     """(html with <img src="plotN.png">, {name: png bytes}). See `embed_images` for a standalone file."""
 
     trends = patient_trends(store, patient)
+    timeline = patient_timeline(store, patient, trends)
     p = trends.patient
     today = datetime.now().strftime("%Y-%m-%d")
     complete = [s for s in trends.sessions if s.status == "complete"]
@@ -348,6 +419,7 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500,
         parts.append("<p class='small'>" + "<br/>".join(f"<b>Session {i}</b> ({s.started_at[:10]}): {_e(s.notes)}"
                                                           for i, s in noted) + "</p>")
 
+    parts.extend(treatment_parts(trends, timeline))
     parts.extend(_source_parts(store, trends))
     parts.extend(_clinician_note_parts(store, trends))
 
@@ -385,8 +457,18 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500,
             continue
         name = f"plot{len(images) + 1}.png"
         images[name] = trend_png(series, title, unit, bands=bands, y_range=y_range, width=plot_width_px,
-                                 height=int(plot_width_px * 0.42), numbers=numbers)
+                                 height=int(plot_width_px * 0.42), numbers=numbers, markers=timeline.markers,
+                                 shading=timeline.shading,
+                                 latest_note=timeline.since_injection.short if timeline.since_injection and
+                                 key == "ocular_oral_average_peak" else None)
         plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='{_e(metric.label)}'/></p>")
+    headline = [s for s in trends.series if s.metric.key == "ocular_oral_average_peak" and s.points]
+    if timeline.practice_weeks and headline:
+        name = f"plot{len(images) + 1}.png"
+        images[name] = practice_png(timeline.practice_weeks, headline, markers=timeline.markers,
+                                    shading=timeline.shading, title="Practice and mouth-corner movement during blinks",
+                                    width=plot_width_px, height=int(plot_width_px * 0.5))
+        plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='Practice and coupling'/></p>")
     if plot_parts:
         # on a page of their own: the heading never stands alone at the foot of a page
         parts.append("<h2 style='page-break-before: always'>Trends</h2>")

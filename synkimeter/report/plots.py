@@ -37,8 +37,14 @@ def _fmt_tick(v: float) -> str:
 
 def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, str]] | None = None,
               y_range: tuple[float, float] | None = None, width: int = 1500, height: int = 520,
-              numbers: dict[int, int] | None = None) -> bytes:
+              numbers: dict[int, int] | None = None, markers: list[tuple[str, str, str]] | None = None,
+              shading: list[tuple[str, str]] | None = None, latest_note: str | None = None) -> bytes:
     """One metric over sessions: a line per side with 95 % interval bars, baseline marked. PNG bytes.
+
+    `markers` (date, short label, kind): treatment events as vertical lines with their label; `shading`
+    (start, end): botulinum toxin cycles as bands. Both stand between the sessions by their dates
+    (`usecases.timeline.place_on_sessions`). `latest_note`: a few words beside the latest session (the
+    weeks since the last injection).
 
     Sessions stand in order, one place each (two on the same day never share a place), labelled with
     their number in the report (`numbers`: session id -> number), date, and time when a day has more
@@ -92,7 +98,7 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
         lo, hi = min(values + [0.0]), max(values)
         if bands:
             hi = max(hi, max(b for b, _ in bands) * 1.05)
-        hi = hi + 0.08 * ((hi - lo) or 1.0)
+        hi = hi + (0.22 if markers else 0.08) * ((hi - lo) or 1.0)  # room for the event labels above the data
     ticks = _nice_ticks(lo, hi)
     lo, hi = min(lo, ticks[0]), max(hi, ticks[-1])
 
@@ -126,6 +132,11 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
             p.drawText(QRectF(right - 260 * px, y - 24 * px, 255 * px, 22 * px),
                        Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, label)
 
+    # treatment cycles (bands) and events (lines with a label), placed between the sessions by date
+    if markers or shading:
+        _draw_timeline(p, [started for started, _sid in order], markers or [], shading or [],
+                       lambda place: left + slot * (place - 0.5), top, bottom, left, right, px, font)
+
     # baseline marker (its word goes under the axis, where no point or legend can cover it)
     base = next((pt for pt in points_all if pt.baseline), None)
     if base is not None:
@@ -149,7 +160,8 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
     for started_at, sid in order:
         x = left + slot * (place[(started_at, sid)] + 0.5)
         p.drawLine(QPointF(x, bottom), QPointF(x, bottom + 5 * px))
-        if x - last_x < 120 * px and (started_at, sid) != base_key:
+        keep = (started_at, sid) == base_key or (latest_note and (started_at, sid) == order[-1])
+        if x - last_x < 120 * px and not keep:
             continue
         number = f"#{numbers[sid]} " if numbers and sid in numbers else ""
         lines = [f"{number}{started_at[:10]}"]
@@ -157,7 +169,11 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
             lines.append(started_at[11:16])
         if (started_at, sid) == base_key:
             lines.append("baseline")
-        p.drawText(QRectF(x - 90 * px, bottom + 6 * px, 180 * px, 66 * px),
+        half = 90 * px
+        if latest_note and (started_at, sid) == order[-1]:  # beside the latest session, under its date
+            lines.append(latest_note)
+            half = min(150 * px, right + 30 * px - x) if x + 150 * px > right + 30 * px else 150 * px
+        p.drawText(QRectF(x - half, bottom + 6 * px, 2 * half, 66 * px),
                    Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, "\n".join(lines))
         last_x = x
     p.setFont(font(18, True))
@@ -209,9 +225,224 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
         x -= 14 * px
     p.setFont(font(15))
     p.setPen(QColor("#666"))
+    foot = "Bars: 95 % interval. Open circle: baseline session."
+    if shading:
+        foot += " Shaded: botulinum toxin cycles."
     p.drawText(QRectF(left, height - 22 * px, right - left, 20 * px),
-               Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-               "Bars: 95 % interval. Open circle: baseline session.")
+               Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, foot)
+    p.end()
+    return _png(image, QBuffer, QByteArray, QIODevice)
+
+
+MARKER_COLOURS = {"botox": "#7b3fa0", "therapy-start": "#1d7a6b", "therapy-stop": "#1d7a6b",
+                  "therapy-change": "#1d7a6b", "surgery": "#8a5a00", "other": "#555555"}
+CYCLE_FILL = "#7b3fa0"
+
+
+def _draw_timeline(p, session_dates: list[str], markers, shading, x_of_place, top: float, bottom: float,
+                   left: float, right: float, px: float, font) -> None:
+    """Cycle bands and event lines on a session-ordered axis (`x_of_place`: 1-based place -> x)."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QPen
+
+    from synkimeter.usecases.timeline import place_on_sessions
+
+    def x_of(day: str) -> float:
+        return min(max(x_of_place(place_on_sessions(day, session_dates)), left), right)
+
+    _draw_marks(p, x_of, markers, shading, top, bottom, px, font, QPointF, QRectF, Qt, QColor, QPen)
+
+
+def _draw_marks(p, x_of, markers, shading, top, bottom, px, font, QPointF, QRectF, Qt, QColor, QPen) -> None:
+    left_mid = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    fill = QColor(CYCLE_FILL)
+    fill.setAlpha(28)
+    for start, end in shading:
+        x0, x1 = x_of(start), x_of(end)
+        p.fillRect(QRectF(x0, top, max(x1 - x0, 1.0), bottom - top), fill)
+    p.setFont(font(14))
+    rows: list[float] = []  # the right end of the last label in each row: labels never overlap
+    for day, label, kind in markers:
+        x = x_of(day)
+        colour = QColor(MARKER_COLOURS.get(kind, "#555555"))
+        p.setPen(QPen(colour, 1.6 * px, Qt.PenStyle.DashLine if kind != "botox" else Qt.PenStyle.SolidLine))
+        p.drawLine(QPointF(x, top), QPointF(x, bottom))
+        text = f"{label} ({day[5:]})" if len(label) < 22 else label
+        w = p.fontMetrics().horizontalAdvance(text) + 8 * px
+        row = next((i for i, end in enumerate(rows) if x > end), len(rows))
+        if row == len(rows):
+            rows.append(0.0)
+        rows[row] = x + w
+        p.setPen(colour)
+        p.drawText(QRectF(x + 3 * px, top + 2 * px + row * 18 * px, w, 18 * px), left_mid, text)
+
+
+def practice_png(weeks, series_list, *, markers=None, shading=None, title: str = "", unit: str = "mm",
+                 width: int = 1500, height: int = 700) -> bytes:
+    """Practice against outcome on one date axis: above, the measured coupling per side (95 % bars);
+    below, practice sets per week (bars) with the share of clean attempts (dots, right axis); treatment
+    events and botulinum toxin cycles across both. PNG bytes."""
+    ensure_gui_app()
+    from datetime import date, timedelta
+
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
+    from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
+
+    left_mid = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+    right_mid = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    centre_top = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+    image = QImage(width, height, QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    p = QPainter(image)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    p.setRenderHint(QPainter.RenderHint.TextAntialiasing, True)
+    px = width / 1000.0
+
+    def font(size, bold=False):
+        f = QFont("DejaVu Sans")
+        f.setPixelSize(max(8, int(size * px)))
+        f.setBold(bold)
+        return f
+
+    p.setFont(font(25, True))
+    p.setPen(QColor("#1b1b1b"))
+    p.drawText(QRectF(20 * px, 8 * px, width - 40 * px, 36 * px), left_mid, title)
+    left, right = 110 * px, width - 90 * px
+    top1, bottom1 = 80 * px, height * 0.5
+    top2, bottom2 = bottom1 + 40 * px, height - 80 * px
+
+    points = [pt for s in series_list for pt in s.points]
+    # the span of the measurements and the practice (an old event, e.g. surgery years ago, is in the
+    # report's table, not squeezing this axis); cycles are cut to it
+    days = [date.fromisoformat(pt.started_at[:10]) for pt in points]
+    days += [date.fromisoformat(w.week_start) for w in weeks] + [date.fromisoformat(w.week_start) + timedelta(days=7)
+                                                                 for w in weeks]
+    if not days:
+        p.end()
+        return _png(image, QBuffer, QByteArray, QIODevice)
+    d0, d1 = min(days) - timedelta(days=14), max(days) + timedelta(days=14)
+    markers = [m for m in markers or [] if d0 <= date.fromisoformat(m[0]) <= d1]
+    shading = [(max(a, d0.isoformat()), min(b, d1.isoformat())) for a, b in shading or []
+               if b >= d0.isoformat() and a <= d1.isoformat()]
+    span = max((d1 - d0).days, 1)
+
+    def x_of(day) -> float:
+        if isinstance(day, str):
+            day = date.fromisoformat(day[:10])
+        return left + (day - d0).days / span * (right - left)
+
+    # panel 1: coupling
+    values = [v for pt in points for v in (pt.value, pt.ci_low, pt.ci_high) if v is not None and math.isfinite(v)]
+    hi1 = max(values + [1.0]) * 1.1
+    ticks1 = _nice_ticks(0.0, hi1)
+    hi1 = max(hi1, ticks1[-1])
+
+    def y1(v: float) -> float:
+        return bottom1 - v / hi1 * (bottom1 - top1)
+
+    # panel 2: practice
+    max_sets = max([w.sets for w in weeks] + [1])
+    ticks2 = [t for t in _nice_ticks(0.0, max_sets, 4) if t == int(t)]
+    hi2 = max(float(max_sets), ticks2[-1])
+
+    def y2(v: float) -> float:
+        return bottom2 - v / hi2 * (bottom2 - top2)
+
+    for ticks, y_of, t, b, label in ((ticks1, y1, top1, bottom1, unit), (ticks2, y2, top2, bottom2, "sets/week")):
+        p.setFont(font(16))
+        for tick in ticks:
+            y = y_of(tick)
+            p.setPen(QPen(QColor("#e3e3e3"), 1 * px))
+            p.drawLine(QPointF(left, y), QPointF(right, y))
+            p.setPen(QColor("#333"))
+            p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px), right_mid,
+                       _fmt_tick(tick))
+        p.save()
+        p.translate(22 * px, (t + b) / 2)
+        p.rotate(-90)
+        p.setFont(font(17, True))
+        p.drawText(QRectF(-(b - t) / 2, -12 * px, b - t, 24 * px), Qt.AlignmentFlag.AlignCenter, label)
+        p.restore()
+        p.setPen(QPen(QColor("#333"), 1.4 * px))
+        p.drawLine(QPointF(left, b), QPointF(right, b))
+        p.drawLine(QPointF(left, t), QPointF(left, b))
+
+    # bands and event lines across both panels
+    _draw_marks(p, x_of, markers or [], shading or [], top1, bottom2, px, font, QPointF, QRectF, Qt, QColor, QPen)
+
+    # coupling per side
+    legend = []
+    for s in series_list:
+        if not s.points:
+            continue
+        colour = QColor(SIDE_COLOURS.get(s.side, "#333"))
+        pts = sorted(s.points, key=lambda pt: (pt.started_at, pt.session_id))
+        path = QPainterPath()
+        for i, pt in enumerate(pts):
+            q = QPointF(x_of(pt.started_at), y1(pt.value))
+            path.moveTo(q) if i == 0 else path.lineTo(q)
+        p.setPen(QPen(colour, 2.2 * px))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPath(path)
+        for pt in pts:
+            x = x_of(pt.started_at)
+            if pt.ci_low is not None and pt.ci_high is not None:
+                p.setPen(QPen(colour, 1.6 * px))
+                p.drawLine(QPointF(x, y1(pt.ci_low)), QPointF(x, y1(pt.ci_high)))
+            p.setPen(QPen(colour.darker(130), 1.2 * px))
+            p.setBrush(QBrush(colour))
+            p.drawEllipse(QPointF(x, y1(pt.value)), 5 * px, 5 * px)
+        legend.append((SIDE_LABELS.get(s.side, str(s.side)), colour))
+
+    # practice bars and % clean (right axis 0-100 %)
+    bar = QColor("#2d7a46")
+    for w in weeks:
+        if w.sets:
+            x0, x1 = x_of(w.week_start), x_of(date.fromisoformat(w.week_start) + timedelta(days=7))
+            p.fillRect(QRectF(x0 + 0.5 * px, y2(w.sets), max(x1 - x0 - 1 * px, 1.0), bottom2 - y2(w.sets)), bar)
+    clean = QColor("#c0392b")
+    p.setFont(font(15))
+    p.setPen(clean)
+    for pct in (0, 50, 100):
+        y = bottom2 - pct / 100.0 * (bottom2 - top2)
+        p.drawText(QRectF(right + 6 * px, y - 10 * px, 80 * px, 20 * px), left_mid, f"{pct} %")
+    p.setBrush(QBrush(clean))
+    p.setPen(QPen(clean.darker(120), 1 * px))
+    for w in weeks:
+        if w.judged:
+            xm = x_of(date.fromisoformat(w.week_start) + timedelta(days=3.5))
+            p.drawEllipse(QPointF(xm, bottom2 - w.clean_pct / 100.0 * (bottom2 - top2)), 3.5 * px, 3.5 * px)
+
+    # date axis: month starts
+    p.setFont(font(15))
+    p.setPen(QColor("#333"))
+    month = date(d0.year, d0.month, 1)
+    last_x = -1e9
+    while month <= d1:
+        if month >= d0:
+            x = x_of(month)
+            p.drawLine(QPointF(x, bottom2), QPointF(x, bottom2 + 5 * px))
+            if x - last_x > 70 * px:
+                p.drawText(QRectF(x - 50 * px, bottom2 + 6 * px, 100 * px, 22 * px), centre_top,
+                           month.strftime("%b %Y"))
+                last_x = x
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+    # legend and foot
+    p.setFont(font(16))
+    x = right
+    items = legend + [("Practice sets a week", bar), ("% of attempts clean", clean)]
+    for label, colour in reversed(items):
+        w = p.fontMetrics().horizontalAdvance(label) + 30 * px
+        x -= w
+        p.fillRect(QRectF(x, 50 * px + 5 * px, 18 * px, 12 * px), colour)
+        p.setPen(QColor("#222"))
+        p.drawText(QRectF(x + 22 * px, 50 * px, w, 22 * px), left_mid, label)
+        x -= 12 * px
+    p.setFont(font(15))
+    p.setPen(QColor("#666"))
+    p.drawText(QRectF(left, height - 30 * px, right - left, 24 * px), left_mid,
+               "Above: the measured coupling (bars: 95 % interval). Below: practice. Shaded: botulinum toxin cycles.")
     p.end()
     return _png(image, QBuffer, QByteArray, QIODevice)
 

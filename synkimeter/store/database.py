@@ -41,14 +41,23 @@ import stat
 import time
 import unicodedata
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator, TypeVar
 
 from synkimeter.core.results import finite
 from synkimeter.io.files import atomic_writer
 from synkimeter.landmarks.series import LandmarkSeries
-from synkimeter.store.schema import CLIP_STATUSES, MIGRATIONS, PRACTICE_KINDS, SCHEMA_VERSION, SESSION_KINDS, SIDES
+from synkimeter.store.schema import (
+    CLIP_STATUSES,
+    EVENT_KINDS,
+    EVENT_SIDES,
+    MIGRATIONS,
+    PRACTICE_KINDS,
+    SCHEMA_VERSION,
+    SESSION_KINDS,
+    SIDES,
+)
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
 ENV_GROUP_SHARED = "SYNKIMETER_GROUP_SHARED"
@@ -839,7 +848,7 @@ class Store:
         return _written(self.patient_by_id(patient.id))
 
     def delete_patient(self, pseudonym: str) -> int:
-        """Remove a patient with every session, clip, result, practice set, note and clip file.
+        """Remove a patient with every session, clip, result, practice set, note, treatment event and clip file.
         Returns how many sessions went with it."""
         patient = self.require_patient(pseudonym)
         n = len(self.sessions(patient))
@@ -919,6 +928,53 @@ class Store:
             if deleted.rowcount != 1:
                 raise StoreError(f"Patient '{patient.pseudonym}' has no note {note_id}.")
 
+    # -- treatment events (issue 18; what they did to the scores: synkimeter.usecases.timeline) ----------
+    def add_event(self, patient: Patient, kind: str, day: str, *, side: str | None = None, detail: str = "",
+                  units: float | None = None, muscles: str = "", product: str = "") -> int:
+        """Keep one treatment event on the patient's timeline; returns its number. A date in the future
+        is refused (a plan is not a treatment); one before the first session is fine (history)."""
+        if kind not in EVENT_KINDS:
+            raise StoreError(f"A treatment event is one of {', '.join(EVENT_KINDS)}, not '{kind}'.")
+        day = check_day(day)
+        if side not in (None, *EVENT_SIDES):
+            raise StoreError(f"The side of a treatment is right, left or both (the subject's), not '{side}'.")
+        detail, muscles, product = (str(x or "").strip() for x in (detail, muscles, product))
+        if any(len(x) > 500 for x in (detail, muscles, product)):
+            raise StoreError("A treatment's detail, muscles and product are at most 500 characters each.")
+        if any(ord(ch) < 32 for x in (detail, muscles, product) for ch in x):
+            raise StoreError("A treatment's detail, muscles and product are single lines of printable text.")
+        if units is not None:
+            units = finite(units)
+            if units is None or not 0 < units <= 1000:
+                raise StoreError("The units of botulinum toxin are a number above 0 and at most 1000.")
+            if kind != "botox":
+                raise StoreError("Units are given for a botulinum toxin injection (kind botox) only.")
+        with self._tx() as conn:
+            cur = conn.execute(
+                "INSERT INTO treatment_events (patient_id, date, kind, side, detail, units, muscles, product, created) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (patient.id, day, kind, side, detail, units, muscles, product, now_iso()))
+            return int(_written(cur.lastrowid))
+
+    def events(self, patient: Patient) -> list[dict]:
+        """The patient's treatment events, oldest first: dicts with id, date, kind, side, detail, units,
+        muscles, product, created."""
+        return [dict(r) for r in self._query(
+            "SELECT id, date, kind, side, detail, units, muscles, product, created FROM treatment_events "
+            "WHERE patient_id = ? ORDER BY date, id", (patient.id,))]
+
+    def delete_event(self, patient: Patient, event_id) -> None:
+        try:
+            number = int(str(event_id).strip())
+        except ValueError as exc:
+            raise StoreError(f"'{event_id}' is not an event number (see `synkimeter event list "
+                             f"{patient.pseudonym}`).") from exc
+        with self._tx() as conn:
+            if conn.execute("DELETE FROM treatment_events WHERE id = ? AND patient_id = ?",
+                            (number, patient.id)).rowcount != 1:
+                raise StoreError(f"Patient '{patient.pseudonym}' has no treatment event {number} (see "
+                                 f"`synkimeter event list {patient.pseudonym}`).")
+
 
 @dataclass(frozen=True)
 class SessionScores:
@@ -974,6 +1030,18 @@ def parse_date(text: str) -> str:
         return datetime.fromisoformat(str(text).strip()).replace(microsecond=0).isoformat()
     except ValueError as exc:
         raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
+
+
+def check_day(text) -> str:
+    """A calendar day as YYYY-MM-DD, not after today; StoreError (one sentence) otherwise."""
+    raw = str(text or "").strip()
+    try:
+        day = date.fromisoformat(raw)
+    except ValueError as exc:
+        raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
+    if day > date.today():
+        raise StoreError(f"{day.isoformat()} is in the future: keep a treatment once it has been given.")
+    return day.isoformat()
 
 
 def _write_scores(conn: sqlite3.Connection, session_id: int, scores: SessionScores) -> None:

@@ -175,5 +175,33 @@ def _v5(conn: sqlite3.Connection) -> None:
             conn.execute(statement)
 
 
-MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5)]
+# v6: treatment events on a patient's timeline (issue 18): botulinum toxin injections (side, muscles,
+# units, product), therapy started/stopped/changed, surgery, other; dated by day.
+EVENT_KINDS = ("botox", "therapy-start", "therapy-stop", "therapy-change", "surgery", "other")
+EVENT_SIDES = ("right", "left", "both")
+V6 = """
+CREATE TABLE treatment_events (
+    id INTEGER PRIMARY KEY,
+    patient_id INTEGER NOT NULL REFERENCES patients(id) ON DELETE CASCADE,
+    date TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('botox', 'therapy-start', 'therapy-stop', 'therapy-change', 'surgery', 'other')),
+    side TEXT CHECK (side IN ('right', 'left', 'both')),
+    detail TEXT NOT NULL DEFAULT '',
+    units REAL,
+    muscles TEXT NOT NULL DEFAULT '',
+    product TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL
+);
+CREATE INDEX treatment_events_patient ON treatment_events(patient_id, date);
+"""
+
+
+def _v6(conn: sqlite3.Connection) -> None:
+    for statement in V6.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: list[tuple[int, Callable[[sqlite3.Connection], None]]] = [(1, _v1), (2, _v2), (3, _v3), (4, _v4), (5, _v5),
+                                                                      (6, _v6)]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
