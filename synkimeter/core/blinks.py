@@ -10,7 +10,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import find_peaks
 
 from synkimeter.core.align import runs
 from synkimeter.core.eyes import window_frames
@@ -151,6 +150,7 @@ def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray,
     above the absolute thresholds that stay mostly closed; lid flutter inside one is part of it.
     Crossing times are interpolated between frames, apexes refined with a parabola.
     """
+    from scipy.signal import find_peaks  # ~1 s to import: loaded at first use, not at start-up
     t = np.asarray(timestamps_s, dtype=np.float64)
     c = np.asarray(closure_series, dtype=np.float64)
     empty = np.array([], dtype=np.float64)

@@ -37,7 +37,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from scipy.signal import find_peaks
 
 from synkimeter.core.align import apply_similarity, runs, similarity_transforms
 from synkimeter.core.anatomy import (
@@ -373,6 +372,7 @@ def talking_frames(t: np.ndarray, gap_mm: np.ndarray, params: MeasurementParams 
     or a closing, by at least `talking_cycle_mm` against its surroundings) is an event; four or more
     events (two cycles), each within `talking_max_gap_s` of the last (a pause between phrases),
     are talking, from the first event to the last."""
+    from scipy.signal import find_peaks  # ~1 s to import: loaded at first use, not at start-up
     gap = _fill_gaps(np.asarray(gap_mm, dtype=np.float64))
     out = np.zeros(t.size, dtype=bool)
     if t.size < 3 or not np.isfinite(gap).all():

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import ndimage
-from scipy.signal import savgol_filter
 
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.blinks import Blinks, padded_windows
@@ -69,6 +68,7 @@ def _smooth(series: np.ndarray, frames: int) -> np.ndarray:
 def _smooth_keep_peaks(series: np.ndarray, frames: int) -> np.ndarray:
     """Savitzky-Golay (quadratic): lowers jitter while keeping the height of a 100-400 ms peak,
     which a moving average would flatten."""
+    from scipy.signal import savgol_filter  # ~1 s to import: loaded at first use, not at start-up
     if frames < 5 or series.size < frames:
         return series
     smoothed = savgol_filter(_fill_gaps(series), frames, 2, mode="interp")

@@ -38,6 +38,7 @@ def _preload_face_mesh() -> None:
     from synkimeter.landmarks.facemesh import preload_face_mesh
 
     preload_face_mesh()
+    import scipy.signal  # noqa: F401 - the core's first blink needs it (~1 s to import)
 
 
 def run_app(source: str | None = "0", params=DEFAULT_SETTINGS, quit_after: float | None = None) -> int:
