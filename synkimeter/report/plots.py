@@ -105,21 +105,7 @@ def trend_png(series_list, title: str, unit: str, *, bands: list[tuple[float, st
     def y_of(v: float) -> float:
         return bottom - (v - lo) / ((hi - lo) or 1.0) * (bottom - top)
 
-    # grid and y axis
-    p.setFont(font(17))
-    for tick in ticks:
-        y = y_of(tick)
-        p.setPen(QPen(QColor("#e3e3e3"), 1 * px))
-        p.drawLine(QPointF(left, y), QPointF(right, y))
-        p.setPen(QColor("#333"))
-        p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px),
-                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _fmt_tick(tick))
-    p.save()
-    p.translate(22 * px, (top + bottom) / 2)
-    p.rotate(-90)
-    p.setFont(font(18, True))
-    p.drawText(QRectF(-(bottom - top) / 2, -12 * px, bottom - top, 24 * px), Qt.AlignmentFlag.AlignCenter, unit)
-    p.restore()
+    _draw_y_axis(p, ticks, y_of, top, bottom, left, right, px, font(17), font(18, True), unit)
 
     # reference bands (e.g. severity edges in mm)
     for value, label in bands or []:
@@ -242,18 +228,40 @@ CYCLE_FILL = "#7b3fa0"
 def _draw_timeline(p, session_dates: list[str], markers, shading, x_of_place, top: float, bottom: float,
                    left: float, right: float, px: float, font) -> None:
     """Cycle bands and event lines on a session-ordered axis (`x_of_place`: 1-based place -> x)."""
-    from PySide6.QtCore import QPointF, QRectF, Qt
-    from PySide6.QtGui import QColor, QPen
-
     from synkimeter.usecases.timeline import place_on_sessions
 
     def x_of(day: str) -> float:
         return min(max(x_of_place(place_on_sessions(day, session_dates)), left), right)
 
-    _draw_marks(p, x_of, markers, shading, top, bottom, px, font, QPointF, QRectF, Qt, QColor, QPen)
+    _draw_marks(p, x_of, markers, shading, top, bottom, px, font)
 
 
-def _draw_marks(p, x_of, markers, shading, top, bottom, px, font, QPointF, QRectF, Qt, QColor, QPen) -> None:
+def _draw_y_axis(p, ticks, y_of, top: float, bottom: float, left: float, right: float, px: float,
+                 tick_font, label_font, label: str) -> None:
+    """Grid lines with their tick values, and the axis label written upwards beside them."""
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QPen
+
+    p.setFont(tick_font)
+    for tick in ticks:
+        y = y_of(tick)
+        p.setPen(QPen(QColor("#e3e3e3"), 1 * px))
+        p.drawLine(QPointF(left, y), QPointF(right, y))
+        p.setPen(QColor("#333"))
+        p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px),
+                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, _fmt_tick(tick))
+    p.save()
+    p.translate(22 * px, (top + bottom) / 2)
+    p.rotate(-90)
+    p.setFont(label_font)
+    p.drawText(QRectF(-(bottom - top) / 2, -12 * px, bottom - top, 24 * px), Qt.AlignmentFlag.AlignCenter, label)
+    p.restore()
+
+
+def _draw_marks(p, x_of, markers, shading, top, bottom, px, font) -> None:
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QPen
+
     left_mid = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
     fill = QColor(CYCLE_FILL)
     fill.setAlpha(28)
@@ -289,7 +297,6 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
     from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPen
 
     left_mid = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
-    right_mid = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
     centre_top = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
     image = QImage(width, height, QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
@@ -349,26 +356,13 @@ def practice_png(weeks, series_list, *, markers=None, shading=None, title: str =
         return bottom2 - v / hi2 * (bottom2 - top2)
 
     for ticks, y_of, t, b, label in ((ticks1, y1, top1, bottom1, unit), (ticks2, y2, top2, bottom2, "sets/week")):
-        p.setFont(font(16))
-        for tick in ticks:
-            y = y_of(tick)
-            p.setPen(QPen(QColor("#e3e3e3"), 1 * px))
-            p.drawLine(QPointF(left, y), QPointF(right, y))
-            p.setPen(QColor("#333"))
-            p.drawText(QRectF(0, y - 12 * px, left - 10 * px, 24 * px), right_mid,
-                       _fmt_tick(tick))
-        p.save()
-        p.translate(22 * px, (t + b) / 2)
-        p.rotate(-90)
-        p.setFont(font(17, True))
-        p.drawText(QRectF(-(b - t) / 2, -12 * px, b - t, 24 * px), Qt.AlignmentFlag.AlignCenter, label)
-        p.restore()
+        _draw_y_axis(p, ticks, y_of, t, b, left, right, px, font(16), font(17, True), label)
         p.setPen(QPen(QColor("#333"), 1.4 * px))
         p.drawLine(QPointF(left, b), QPointF(right, b))
         p.drawLine(QPointF(left, t), QPointF(left, b))
 
     # bands and event lines across both panels
-    _draw_marks(p, x_of, markers or [], shading or [], top1, bottom2, px, font, QPointF, QRectF, Qt, QColor, QPen)
+    _draw_marks(p, x_of, markers or [], shading or [], top1, bottom2, px, font)
 
     # coupling per side
     legend = []
