@@ -10,11 +10,18 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, TypeVar
 
-Self = TypeVar("Self", bound="MeasurementParams")
+Self = TypeVar("Self", bound="Overridable")
+
+
+class Overridable:
+    """The settings classes' one way to a variant: a copy with some fields changed (they are frozen)."""
+
+    def with_overrides(self: Self, **overrides: Any) -> Self:
+        return replace(self, **overrides)  # type: ignore[type-var]  # every subclass is a dataclass
 
 
 @dataclass(frozen=True)
-class MeasurementParams:
+class MeasurementParams(Overridable):
     # --- scale -------------------------------------------------------------------------------
     # Adult visible iris diameter (horizontal visible iris diameter), about 4 % spread.
     iris_diameter_mm: float = 11.7
@@ -186,9 +193,6 @@ class MeasurementParams:
     # time of the last.
     talking_cycle_mm: float = 2.0
     talking_max_gap_s: float = 1.0
-
-    def with_overrides(self: Self, **overrides: Any) -> Self:
-        return replace(self, **overrides)
 
 
 def params_dict(params: Any, kind: type) -> dict[str, Any]:

@@ -3,16 +3,14 @@ frames. They shape the landmarks, so they are saved with each result beside the 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from dataclasses import dataclass
+from typing import Any
 
-from synkimeter.core.params import params_dict
-
-Self = TypeVar("Self", bound="ExtractionParams")
+from synkimeter.core.params import Overridable, params_dict
 
 
 @dataclass(frozen=True)
-class ExtractionParams:
+class ExtractionParams(Overridable):
     # --- landmark extraction -----------------------------------------------------------------
     max_faces: int = 2
     # Offline, a video file is cut in this many parts, each meshed in its own thread (MediaPipe
@@ -50,9 +48,6 @@ class ExtractionParams:
     optical_flow_leash_mouth: float = 0.05
     # Across a longer gap in time (dropped frames, a lost face) the flow restarts at the mesh.
     optical_flow_max_gap_s: float = 0.25
-
-    def with_overrides(self: Self, **overrides: Any) -> Self:
-        return replace(self, **overrides)
 
 
 def extraction_dict(params: ExtractionParams) -> dict[str, Any]:
