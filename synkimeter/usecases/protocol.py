@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -47,6 +47,7 @@ import numpy as np
 from synkimeter.capture import RecordingReader, SourceError
 from synkimeter.capture._cv import cv2
 from synkimeter.core.anatomy import N_LANDMARKS
+from synkimeter.core.results import ClipResult, number
 from synkimeter.core.task_check import check_task
 from synkimeter.landmarks import FaceMeshExtractor
 from synkimeter.landmarks.flow import flow_indices
@@ -417,17 +418,16 @@ class ProtocolRunner:
             # One face mesh runs through the whole session: a task's first frame is not a new face.
             analysis = analyze_series(series, self.params, affected_side=self.patient.affected_side,
                                       settled_at_start=True)
-            check = check_task(task.key, analysis.summary.get("expressions"), task.repetitions)
+            measured = analysis.result
+            check = check_task(task.key, measured.expressions, task.repetitions)
             if check is not None and not check.happened:
                 # A task that did not happen is never scored: the clip fails with the reason.
                 raise TaskNotSeen(f"{task.title}: {check.words()}")
-            summary = dict(analysis.summary)
             setup = median_setup(self._clip_setups)
-            if setup is not None:
-                summary["setup"] = setup.to_dict()
-            summary["dropped_frames"] = int(self.dropped_frames)  # for the report's source line
-            saved = keep_clip(self.store, clip, summary=summary, analysis=analysis, series=series, video=video)
-            result = self._result(task, saved, analysis)
+            document = replace(measured, setup=setup.to_dict() if setup is not None else None).to_json()
+            document["dropped_frames"] = int(self.dropped_frames)  # for the report's source line
+            saved = keep_clip(self.store, clip, summary=document, analysis=analysis, series=series, video=video)
+            result = self._result(task, saved, measured)
             if check is not None:
                 result.text += f" ({check.words()})"
             self.finished.append(result)
@@ -450,19 +450,17 @@ class ProtocolRunner:
             self.phase = "done"
             self.message = "All done. Thank you! Your results are saved."
 
-    def _result(self, task: Task, saved: SavedClip, analysis) -> TaskResult:
+    def _result(self, task: Task, saved: SavedClip, measured: ClipResult) -> TaskResult:
         clip = saved.clip
-        summary = analysis.summary
         values: dict = {}
         if task.key == "natural_blinking":
-            oo = summary.get("ocular_oral") or {}
             parts = []
             for side in SIDES:
-                v = (oo.get(side) or {}).get("average_peak_mm")
-                if v is not None and math.isfinite(v):
-                    values[side] = float(v)
+                v = number(measured.ocular_oral.side(side).average_peak_mm)  # as the stored document holds it
+                if v is not None:
+                    values[side] = v
                     parts.append(f"{side} {v:.1f} mm")
-            n = len(summary.get("blinks") or [])
+            n = len(measured.blinks)
             text = (f"{task.title}: {n} blink{'s' if n != 1 else ''}; mouth corners moved "
                     + (", ".join(parts) if parts else "(not enough blinks to measure)"))
         elif task.key in ("smile", "pucker"):
@@ -474,7 +472,7 @@ class ProtocolRunner:
                     parts.append(f"{side} {narrowed.pct:.0f} %")
             text = f"{task.title}: eyes narrowed " + (", ".join(parts) if parts else "(no rest to compare with)")
         elif task.key in ("gentle_closure", "forceful_blink"):
-            n = len(summary.get("blinks") or []) + len(summary.get("eye_closures") or [])
+            n = len(measured.blinks) + len(measured.eye_closures)
             text = f"{task.title}: {n} eye closure{'s' if n != 1 else ''} recorded"
         else:
             text = f"{task.title}: recorded"
