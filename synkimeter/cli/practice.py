@@ -10,12 +10,8 @@ import os
 import sys
 
 from synkimeter.cli.common import fail
+from synkimeter.store.schema import PRACTICE_KINDS
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
-
-# The practice use case (the core, scipy) is imported when the window opens, so `synkimeter --help`
-# stays quick; this copy of usecases.practice.KINDS is checked against it in tests/test_startup.py.
-KINDS = ("blink", "pucker", "smile")
-
 
 
 def create_practice_window(source="0", patient: str = "", side: str | None = None, count: int | None = None,
@@ -70,7 +66,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--blinks", type=int, metavar="N",
                    help=f"blinks (or movements) in the set (default {DEFAULT_SETTINGS.practice_blinks_per_set} blinks, "
                         f"{DEFAULT_SETTINGS.practice_moves_per_set} puckers or smiles)")
-    p.add_argument("--kind", choices=KINDS, default="blink",
+    p.add_argument("--kind", choices=PRACTICE_KINDS, default="blink",
                    help="blink with a still mouth (default), or pucker/smile with an open eye")
     p.add_argument("--data-dir", help="the store's folder (default: the per-user data folder)")
     p.set_defaults(func=cmd_practice)

@@ -13,15 +13,11 @@ from typing import TYPE_CHECKING
 
 from synkimeter.cli.common import EXIT_OK, fail
 from synkimeter.io.files import not_a_file
+from synkimeter.store.schema import SESSION_KINDS, TASKS
 
 if TYPE_CHECKING:
     from synkimeter.store.database import Store
 
-# The store (numpy with it) is imported when a command runs, so `synkimeter --help` stays quick;
-# these copies of store.schema.SESSION_KINDS and store.database.TASKS serve the options and their
-# help (tests/test_startup.py checks that they agree).
-SESSION_KINDS = ("baseline", "follow-up", "self-check")
-TASKS = ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker")
 
 
 

@@ -1,19 +1,39 @@
-"""The local store: patients, sessions, task clips and results (SQLite beside plain clip files),
-trends over sessions, and the `import`/`report`/`patients`/`export` commands."""
+"""The local store: patients, sessions, task clips and results (SQLite beside plain clip files).
 
-from synkimeter.store.database import (
-    DB_NAME,
-    ENV_DATA_DIR,
-    TASKS,
-    Clip,
-    ImportResult,
-    Patient,
-    Session,
-    Store,
-    StoreError,
-    data_dir,
-)
-from synkimeter.store.schema import SCHEMA_VERSION
+`store.schema` (the schema, its migrations and the choices it allows) is light; the store itself
+(`store.database`, numpy with it) loads when one of its names is first used, so the command line
+can offer the schema's choices without loading it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from synkimeter.store.schema import SCHEMA_VERSION, TASKS
+
+if TYPE_CHECKING:
+    from synkimeter.store.database import (
+        DB_NAME,
+        ENV_DATA_DIR,
+        Clip,
+        ImportResult,
+        Patient,
+        Session,
+        Store,
+        StoreError,
+        data_dir,
+    )
+
+_FROM_DATABASE = {"DB_NAME", "ENV_DATA_DIR", "Clip", "ImportResult", "Patient", "Session", "Store", "StoreError",
+                  "data_dir"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FROM_DATABASE:
+        return getattr(importlib.import_module("synkimeter.store.database"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Store", "StoreError", "Patient", "Session", "Clip", "ImportResult", "data_dir", "TASKS",
            "ENV_DATA_DIR", "DB_NAME", "SCHEMA_VERSION"]

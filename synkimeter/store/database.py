@@ -57,6 +57,7 @@ from synkimeter.store.schema import (
     SCHEMA_VERSION,
     SESSION_KINDS,
     SIDES,
+    TASKS,
 )
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
@@ -72,7 +73,6 @@ BACKUP_EVERY_S = 24 * 3600.0
 # A 'recording' session started on another computer (shared folder) cannot be checked for a live
 # process; after this long it is taken as abandoned.
 OTHER_HOST_STALE_S = 24 * 3600.0
-TASKS = ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker")
 ORAL_OCULAR_TASKS = ("rest", "smile", "pucker")
 _TEMP_SUFFIXES = (".tmp", ".part")
 # An import copies the video into the store: a webcam clip of the protocol is a few MB, an hour of

@@ -13,6 +13,8 @@ from typing import Callable
 
 SIDES = ("right", "left")
 SESSION_KINDS = ("baseline", "follow-up", "self-check")
+# What a clip can show: the guided tasks.
+TASKS = ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker")
 SESSION_STATUSES = ("recording", "complete", "incomplete")
 CLIP_STATUSES = ("recording", "complete", "incomplete", "failed")
 
