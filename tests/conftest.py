@@ -22,3 +22,52 @@ def realclips_dir() -> Path:
     if not (REALCLIPS / "talking_glasses_man.mp4").exists():
         pytest.skip("../shared/realclips is not beside this checkout")
     return REALCLIPS
+
+
+# --- PostgreSQL: a real server that the test session starts itself (tests/postgres.py) ---------------
+
+_NO_POSTGRES = "no PostgreSQL server binaries (initdb, pg_ctl, postgres) on PATH or in /usr/lib/postgresql/*/bin"
+
+
+def pytest_collection_modifyitems(items):
+    # Every test that uses the server carries the `postgres` marker, so `-m "not postgres"` leaves them out.
+    for item in items:
+        if "postgres_server" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+
+
+def _missing(reason: str):
+    # CI must run the clinic store's tests: there a missing server is a failure, not a skip.
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: CI installs Debian's postgresql package (.ci/run), so this must not happen.",
+                    pytrace=False)
+    pytest.skip(f"{reason} (apt-get install postgresql)")
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the whole session (started in about a second), stopped at its end."""
+    try:
+        from postgres import PostgresServer, find_bin_dir
+    except ImportError as error:  # psycopg comes with the test extra
+        _missing(f"psycopg is not installed ({error})")
+    if find_bin_dir() is None:
+        _missing(_NO_POSTGRES)
+    server = PostgresServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def postgres_db(postgres_server, request):
+    """A fresh empty database per test, dropped afterwards: a PostgresDatabase with .name and .url, the
+    superuser's SQLAlchemy URL over the unix socket (postgresql+psycopg://postgres@/NAME?host=DIR&port=N)."""
+    import uuid
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    database = postgres_server.create_database(name)
+    request.addfinalizer(lambda: postgres_server.drop_database(name))
+    return database
