@@ -7,9 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from legacy_store import MIGRATIONS
 
 from synkimeter.store import DB_NAME, SCHEMA_VERSION, Store, StoreError
-from synkimeter.store.schema import MIGRATIONS
 
 
 def _old_database(folder: Path, version: int) -> Path:

@@ -453,7 +453,7 @@ def _damaged_store(folder: Path, backup: bool = True) -> Path:
     db = folder / DB_NAME
     size = db.stat().st_size
     with open(db, "r+b") as fh:  # a page in the middle, as a failing disk leaves it
-        fh.seek((size // 4096 // 2) * 4096 + 100)
+        fh.seek((size // 4096 // 2) * 4096)  # from its header on: damage quick_check must see
         fh.write(np.random.default_rng(1).bytes(2000))
     return db
 

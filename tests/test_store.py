@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from legacy_store import MIGRATIONS
 
 from synkimeter.core.analysis import analyze_landmarks
 from synkimeter.landmarks.series import LandmarkSeries
 from synkimeter.store import DB_NAME, SCHEMA_VERSION, Store, StoreError, database
-from synkimeter.store.schema import MIGRATIONS
 from synkimeter.usecases.saving import save_clip
 from synkimeter.usecases.trends import patient_trends
 from synkimeter_dev.simulate import SimBlink, regular_blinks, simulate
@@ -72,8 +72,8 @@ def test_data_dir_from_environment(store_dir):
         assert store.folder == store_dir
         assert (store_dir / DB_NAME).is_file()
         assert store.schema_version == SCHEMA_VERSION
-        assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.conn.exec_driver_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert store.conn.exec_driver_sql("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
 def test_round_trip_and_restart(store_dir):
@@ -151,7 +151,7 @@ def _v1_database(folder: Path) -> Path:
 def test_v1_database_is_migrated(tmp_path):
     folder = _v1_database(tmp_path / "old")
     with Store(folder) as store:
-        assert store.schema_version == SCHEMA_VERSION == 6
+        assert store.schema_version == SCHEMA_VERSION == 7
         (patient,) = store.patients()
         (row,) = store.results(patient)
         assert row["right_median_mm"] == 1.5

@@ -11,11 +11,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from legacy_store import MIGRATIONS
 from test_store import make_history  # noqa: E402  (tests/ is on sys.path under pytest)
 
 from synkimeter.cli import main
 from synkimeter.store import DB_NAME, SCHEMA_VERSION, Store, StoreError
-from synkimeter.store.schema import MIGRATIONS
 from synkimeter.usecases.timeline import (
     Event,
     build_timeline,
@@ -74,7 +74,7 @@ def test_events_round_trip_through_the_store(tmp_path):
             with pytest.raises(StoreError, match=words):
                 store.add_event(patient, kwargs.pop("kind"), kwargs.pop("day"), **kwargs)
         store.delete_patient("EV-1")  # the events go with the patient
-        assert store.conn.execute("SELECT COUNT(*) FROM treatment_events").fetchone()[0] == 0
+        assert store.conn.exec_driver_sql("SELECT COUNT(*) FROM treatment_events").fetchone()[0] == 0
 
 
 def test_a_v5_store_migrates_to_v6(tmp_path):
@@ -90,7 +90,7 @@ def test_a_v5_store_migrates_to_v6(tmp_path):
     conn.commit()
     conn.close()
     with Store(folder) as store:
-        assert store.schema_version == SCHEMA_VERSION == 6
+        assert store.schema_version == SCHEMA_VERSION == 7
         patient = store.require_patient("OLD-5")
         assert store.events(patient) == []
         store.add_event(patient, "botox", "2025-03-01", side="left")

@@ -62,7 +62,7 @@ def test_store_rename_delete_correct_and_note(filled):
         assert folder.is_dir()
         assert store.delete_patient("PX-9") == 3
         assert store.patient("PX-9") is None and not folder.exists()
-        assert store.conn.execute("SELECT COUNT(*) FROM notes").fetchone()[0] == 0  # the notes went too
+        assert store.conn.exec_driver_sql("SELECT COUNT(*) FROM notes").fetchone()[0] == 0  # the notes went too
         assert [p.pseudonym for p in store.patients()] == ["PX-2"]
 
 

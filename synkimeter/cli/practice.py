@@ -10,7 +10,7 @@ import os
 import sys
 
 from synkimeter.cli.common import fail
-from synkimeter.store.schema import PRACTICE_KINDS
+from synkimeter.store.choices import PRACTICE_KINDS
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 

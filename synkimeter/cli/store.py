@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from synkimeter.cli.common import EXIT_OK, fail
 from synkimeter.io.files import not_a_file
-from synkimeter.store.schema import SESSION_KINDS, TASKS
+from synkimeter.store.choices import SESSION_KINDS, TASKS
 
 if TYPE_CHECKING:
     from synkimeter.store.database import Store

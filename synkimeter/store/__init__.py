@@ -1,8 +1,9 @@
-"""The local store: patients, sessions, task clips and results (SQLite beside plain clip files).
+"""The store: patients, sessions, task clips and results, on SQLite (one user, clip files beside it)
+or a clinic's PostgreSQL server (clips inside it).
 
-`store.schema` (the schema, its migrations and the choices it allows) is light; the store itself
-(`store.database`, numpy with it) loads when one of its names is first used, so the command line
-can offer the schema's choices without loading it.
+`store.choices` (what the schema allows) is light; the store itself (`store.database`, SQLAlchemy and
+numpy with it) loads when one of its names is first used, so the command line can offer the
+schema's choices without loading it.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from synkimeter.store.schema import SCHEMA_VERSION, TASKS
+from synkimeter.store.choices import SCHEMA_VERSION, TASKS
 
 if TYPE_CHECKING:
     from synkimeter.store.database import (

@@ -1,7 +1,12 @@
-"""The local store: patients, sessions, task clips and their results in SQLite, clip files beside it.
+"""The store: patients, sessions, task clips and their results, through one data-access layer
+(SQLAlchemy Core) on SQLite, the single-user default, or a clinic's PostgreSQL server.
 
-Layout of the data folder (`data_dir()`; `SYNKIMETER_DATA_DIR` overrides the per-user default,
-e.g. for tests, or a store colleagues share on one computer: see Access below)::
+Which one: `Store(folder)` is the SQLite store in that folder; `Store()` is the clinic server when
+one is configured (`SYNKIMETER_DATABASE_URL`, see `store.backend`), else the SQLite store in the data
+folder (`data_dir()`; `SYNKIMETER_DATA_DIR` overrides the per-user default). Schema changes are
+Alembic migrations (`store.migrate`).
+
+SQLite layout of the data folder::
 
     synkimeter.sqlite3            the database (WAL mode: also -wal and -shm files while open)
     synkimeter.sqlite3.auto.bak   the automatic copy, refreshed daily after a clean quick_check
@@ -11,17 +16,22 @@ e.g. for tests, or a store colleagues share on one computer: see Access below)::
         0007-pucker.npz           the face-mesh landmarks (LandmarkSeries.save_npz, no pickle)
         0007-pucker.json          the result summary
 
+On a clinic server the clip files live in the database (table clip_files, written in the
+transaction that records the clip complete), so one server backup holds everything; the local
+folder then only holds a recording while it is being made and, if the server went away before it
+could be saved, the clip kept for a later import (`unsent/`).
+
 Access: private by default, whatever the umask: the folder and every folder in it 0700, every file
-0600 (SQLite gives its -wal and -shm files the database's mode). A clinic whose colleagues share one
-store on one computer says so once with SYNKIMETER_GROUP_SHARED=1 (or Store(group_shared=True)): the
-folder is then marked (`GROUP_MARK`), folders become 2770 (new files take the folder's group) and
-files 0660, so a colleague's -wal/-shm files stay writable for the owner. Not for a network folder:
-SQLite's locking is not reliable there.
+0600 (SQLite gives its -wal and -shm files the database's mode). A store colleagues share on one
+computer says so once with SYNKIMETER_GROUP_SHARED=1 (or Store(group_shared=True)): the folder is then
+marked (`GROUP_MARK`), folders become 2770 and files 0660. Not for a network folder: SQLite's locking
+is not reliable there; a clinic uses a PostgreSQL server, where each therapist connects as their own
+role and reads, exports and deletions of a patient's data land in the audit table.
 
 Safety rules:
-- every clip file is written atomically (temporary file, fsync, rename), and the database learns of a
-  clip's files only in the transaction that marks it complete, so a crash loses at most the clip
-  being written;
+- every clip is written in one transaction with its result (and, on a server, its files); on SQLite
+  its files are written atomically first and the database learns of them only in that transaction,
+  so a crash loses at most the clip being written;
 - a session left 'recording' by a process that no longer runs is marked 'incomplete' on the next
   open, together with its unfinished clips, and their leftover temporary files are removed;
 - a damaged clip file is reported (`verify`, `load_series`) and the rest of the store still opens;
@@ -31,33 +41,66 @@ Safety rules:
 from __future__ import annotations
 
 import contextlib
-import errno
+import getpass
+import hashlib
 import json
 import os
 import shutil
 import socket
-import sqlite3
 import stat
+import tempfile
 import time
-import unicodedata
-from dataclasses import dataclass, fields
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterator, TypeVar
+from typing import Any, Iterator, Mapping
+
+from sqlalchemy import delete, func, insert, literal_column, select, update
+from sqlalchemy.engine import Connection, CursorResult
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
 from synkimeter.core.results import finite
 from synkimeter.io.files import atomic_writer
 from synkimeter.landmarks.series import LandmarkSeries
+from synkimeter.store import migrate
+from synkimeter.store.backend import Server, configured_url, parse_server_url, server_engine, sqlite_engine
+from synkimeter.store.errors import is_unreachable, os_message, server_message, sqlite_message
+from synkimeter.store.records import (
+    Clip,
+    ImportResult,
+    Patient,
+    Session,
+    SessionScores,
+    StoreError,
+    check_day,
+    check_pseudonym,
+    check_side,
+    now_iso,
+    parse_date,
+    process_alive,
+    process_start_token,
+    record,
+    written,
+)
 from synkimeter.store.schema import (
+    AUDIT_ACTIONS,
     CLIP_STATUSES,
     EVENT_KINDS,
     EVENT_SIDES,
-    MIGRATIONS,
     PRACTICE_KINDS,
+    SCHEMA_REVISION,
     SCHEMA_VERSION,
     SESSION_KINDS,
     SIDES,
     TASKS,
+    audit,
+    clip_files,
+    clips,
+    notes,
+    patients,
+    practice_sets,
+    results,
+    sessions,
+    treatment_events,
 )
 
 ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
@@ -65,23 +108,24 @@ ENV_GROUP_SHARED = "SYNKIMETER_GROUP_SHARED"
 GROUP_MARK = "group-shared"  # a file in the data folder: the store is shared with the folder's group
 DB_NAME = "synkimeter.sqlite3"
 CLIPS_DIR = "clips"
+UNSENT_DIR = "unsent"  # clips recorded while the clinic server could not be reached
 DEFAULT_BUSY_TIMEOUT_S = 5.0
 # After a clean quick_check the database is copied here when the copy is older than a day: the
 # copy to restore when the database is found damaged.
 BACKUP_NAME = f"{DB_NAME}.auto.bak"
 BACKUP_EVERY_S = 24 * 3600.0
-# A 'recording' session started on another computer (shared folder) cannot be checked for a live
-# process; after this long it is taken as abandoned.
+# A 'recording' session started on another computer cannot be checked for a live process; after
+# this long it is taken as abandoned.
 OTHER_HOST_STALE_S = 24 * 3600.0
 ORAL_OCULAR_TASKS = ("rest", "smile", "pucker")
 _TEMP_SUFFIXES = (".tmp", ".part")
 # An import copies the video into the store: a webcam clip of the protocol is a few MB, an hour of
 # phone video several GB. Larger files are refused rather than silently filling the disk.
 MAX_IMPORT_MB = 1024
-
-
-class StoreError(Exception):
-    """The store cannot do what was asked; str() is one plain sentence for the user."""
+# A clinic server keeps the video in one bytea value, which PostgreSQL caps at 1 GB and which
+# travels in memory: longer videos are kept as landmarks and result only.
+MAX_SERVER_VIDEO_MB = 512
+_FILE_COLUMNS = {"video": "video_path", "landmarks": "landmarks_path", "summary": "summary_path"}
 
 
 def data_dir() -> Path:
@@ -94,201 +138,129 @@ def data_dir() -> Path:
     return Path(platformdirs.user_data_dir("synkimeter", appauthor=False))
 
 
-def now_iso() -> str:
-    return datetime.now().replace(microsecond=0).isoformat()
-
-
-# --- records -----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Patient:
-    id: int
-    pseudonym: str
-    affected_side: str | None
-    notes: str
-    created: str
-
-
-@dataclass(frozen=True)
-class Session:
-    id: int
-    patient_id: int
-    started_at: str
-    kind: str
-    protocol: str
-    notes: str
-    status: str
-    ocular_score: float | None = None
-    ocular_ci_low: float | None = None
-    ocular_ci_high: float | None = None
-    ocular_affected_side: str | None = None
-
-    @property
-    def date(self) -> str:
-        return self.started_at[:10]
-
-
-@dataclass(frozen=True)
-class Clip:
-    id: int
-    session_id: int
-    task: str
-    status: str
-    video_path: str | None
-    landmarks_path: str | None
-    summary_path: str | None
-    source_name: str
-    error: str | None
-    created: str
-
-
-def _record(cls, row: sqlite3.Row | None):
-    if row is None:
-        return None
-    keys = row.keys()
-    return cls(**{f.name: row[f.name] for f in fields(cls) if f.name in keys})
-
-
-# --- processes -----------------------------------------------------------------------------------
-def _process_start_token(pid: int) -> str:
-    """Something that changes when a pid is reused (Linux: the start time in /proc); '' elsewhere."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            stat = fh.read().decode("ascii", "replace")
-        return stat.rsplit(")", 1)[1].split()[19]
-    except (OSError, IndexError):
-        return ""
-
-
-def process_alive(pid: int | None, start_token: str = "") -> bool:
-    if not pid or pid <= 0:
-        return False
-    if pid == os.getpid():
-        return True
-    if os.name == "nt":  # pragma: no cover - exercised on Windows only
-        import ctypes
-
-        kernel32 = ctypes.windll.kernel32  # type: ignore[attr-defined]  # Windows only
-        handle = kernel32.OpenProcess(0x1000, False, pid)  # PROCESS_QUERY_LIMITED_INFORMATION
-        if not handle:
-            return False
-        try:
-            code = ctypes.c_ulong()
-            ok = kernel32.GetExitCodeProcess(handle, ctypes.byref(code))
-            return bool(ok) and code.value == 259  # STILL_ACTIVE
-        finally:
-            kernel32.CloseHandle(handle)
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as fh:
-            state = fh.read().decode("ascii", "replace").rsplit(")", 1)[1].split()[0]
-        if state in ("Z", "X"):
-            return False
-    except (OSError, IndexError):
-        pass
-    if start_token:
-        token = _process_start_token(pid)
-        if token and token != start_token:
-            return False  # the pid now belongs to another process
-    return True
-
-
-# --- errors --------------------------------------------------------------------------------------
-def _sqlite_message(exc: sqlite3.Error, folder: Path, busy_timeout_s: float) -> str:
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return (f"The synkimeter database in '{folder}' is in use by another program (another synkimeter "
-                f"window or command?) and stayed locked for {busy_timeout_s:g} s; close it or try again.")
-    if "disk is full" in text or "database or disk is full" in text:
-        return f"The disk holding '{folder}' is full: free some space, then try again (nothing was changed)."
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return (f"The synkimeter database '{folder / DB_NAME}' is damaged ({exc}); keep a copy of the folder "
-                "and restore it from a backup.")
-    if "readonly" in text or "read-only" in text:
-        return f"The synkimeter database in '{folder}' is read-only: synkimeter needs permission to write there."
-    if "unable to open" in text:
-        return f"The synkimeter database in '{folder}' cannot be opened (check the folder exists and can be written)."
-    return f"The synkimeter database in '{folder}' reported an error: {exc}."
-
-
-def _os_message(exc: OSError, what: str) -> str:
-    if exc.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
-        return (f"The disk is full: {what} could not be saved, and nothing of it was kept. "
-                "Free some space and try again.")
-    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
-        return f"No permission to write {what} ({exc.filename or 'the data folder'})."
-    return f"{what[:1].upper()}{what[1:]} could not be saved ({exc.strerror or exc})."
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 # --- the store -----------------------------------------------------------------------------------
 class Store:
     """One open store. Use as a context manager, or call close().
 
-    `problems` lists what opening found and repaired or could not read (plain sentences).
+    `problems` lists what opening found and repaired or could not read (plain sentences);
+    `location` says in a few words where the store is (for the window and the command line).
     """
 
-    def __init__(self, folder: str | os.PathLike | None = None, *, busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S,
-                 recover: bool = True, group_shared: bool | None = None) -> None:
-        self.folder = Path(folder) if folder is not None else data_dir()
+    def __init__(self, folder: str | os.PathLike | None = None, *, url: str | None = None,
+                 busy_timeout_s: float = DEFAULT_BUSY_TIMEOUT_S, recover: bool = True,
+                 group_shared: bool | None = None) -> None:
+        if url is None and folder is None:
+            url = configured_url()
+        self.server: Server | None = parse_server_url(url) if url else None
+        if self.server is not None:
+            # The local folder of a clinic store: recordings in progress and clips kept for later.
+            local = Path(folder) if folder is not None else data_dir() / "clinic"
+            tag = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in self.server.where)
+            self.folder = local / tag
+        else:
+            self.folder = Path(folder) if folder is not None else data_dir()
         self.db_path = self.folder / DB_NAME
         self.busy_timeout_s = float(busy_timeout_s)
         self.problems: list[str] = []
         self.host = socket.gethostname()
+        self.damaged: str | None = None  # set by check(): the store then refuses every write
+        self.read_only = False
+        self._conn: Connection | None = None
+        self._engine: Any = None
         if group_shared is None:
             group_shared = os.environ.get(ENV_GROUP_SHARED, "").strip().lower() in ("1", "yes", "true", "on")
         # Once shared, always shared: a private open must not chmod the colleagues out of the store.
-        self.group_shared = bool(group_shared) or (self.folder / GROUP_MARK).is_file()
+        self.group_shared = self.server is None and (bool(group_shared) or (self.folder / GROUP_MARK).is_file())
         self.dir_mode = 0o2770 if self.group_shared else 0o700
         self.file_mode = 0o660 if self.group_shared else 0o600
         try:
             self.make_dirs(self.folder)
             self._restrict(self.folder, self.dir_mode)
-            if self.group_shared:
-                self._create_file(self.folder / GROUP_MARK)
-            older = self.db_path.is_file() and stat.S_IMODE(self.db_path.stat().st_mode) != self.file_mode
-            # Created before SQLite opens it: SQLite would use 0644 less the umask, and copies the
-            # database's mode to the -wal and -shm files it makes.
-            self._create_file(self.db_path)
-            if older:  # a store from before modes were kept: its backups and clips too
-                for root, dirs, files in os.walk(self.folder):
-                    for name in dirs:
-                        self._restrict(Path(root, name), self.dir_mode)
-                    for name in files:
-                        self._restrict(Path(root, name), self.file_mode)
-            for suffix in ("-wal", "-shm"):
-                self._restrict(Path(f"{self.db_path}{suffix}"), self.file_mode)
+            if self.server is None:
+                self._prepare_sqlite_files()
         except OSError as exc:
             raise StoreError(f"The data folder '{self.folder}' cannot be created ({exc.strerror or exc}).") from exc
-        # SQLite removes the -wal file when the last connection closes: one left behind means a
-        # crash or power cut (or another synkimeter still open), after which the database is checked.
-        unclean = Path(f"{self.db_path}-wal").is_file() and Path(f"{self.db_path}-wal").stat().st_size > 0
-        self.damaged: str | None = None  # set by check(): the store then refuses every write
-        self._conn: sqlite3.Connection | None = None
         try:
-            self._conn = sqlite3.connect(self.db_path, timeout=self.busy_timeout_s, isolation_level=None)
-            self._conn.row_factory = sqlite3.Row
-            self._conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
-            self._conn.execute("PRAGMA foreign_keys = ON")
-            mode = self._conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":
-                self.problems.append(f"The database could not switch to WAL mode (it uses {mode}).")
-            self._conn.execute("PRAGMA synchronous = FULL")
-            if unclean:
-                self.check()
+            if self.server is None:
+                self._open_sqlite()
+            else:
+                self._open_server()
             self._migrate()
-            self._daily_backup()
-            if recover and not self.damaged:
+            if self.server is None:
+                self._daily_backup()
+            if recover and not self.damaged and not self.read_only:
                 self.recover()
-        except sqlite3.Error as exc:
+        except SQLAlchemyError as exc:
             self.close()
-            raise StoreError(_sqlite_message(exc, self.folder, self.busy_timeout_s)) from exc
+            raise StoreError(self._message(exc)) from exc
         except BaseException:
             self.close()
             raise
+
+    # -- opening ------------------------------------------------------------------------------------
+    @property
+    def is_server(self) -> bool:
+        return self.server is not None
+
+    @property
+    def location(self) -> str:
+        if self.server is None:
+            return f"this computer ({self.folder})"
+        return f"clinic server {self.server.where} as {self.server.role or 'you'}"
+
+    def _prepare_sqlite_files(self) -> None:
+        if self.group_shared:
+            self._create_file(self.folder / GROUP_MARK)
+        older = self.db_path.is_file() and stat.S_IMODE(self.db_path.stat().st_mode) != self.file_mode
+        # Created before SQLite opens it: SQLite would use 0644 less the umask, and copies the
+        # database's mode to the -wal and -shm files it makes.
+        self._create_file(self.db_path)
+        if older:  # a store from before modes were kept: its backups and clips too
+            for root, dirs, files in os.walk(self.folder):
+                for name in dirs:
+                    self._restrict(Path(root, name), self.dir_mode)
+                for name in files:
+                    self._restrict(Path(root, name), self.file_mode)
+        for suffix in ("-wal", "-shm"):
+            self._restrict(Path(f"{self.db_path}{suffix}"), self.file_mode)
+
+    def _open_sqlite(self) -> None:
+        # SQLite removes the -wal file when the last connection closes: one left behind means a
+        # crash or power cut (or another synkimeter still open), after which the database is checked.
+        wal = Path(f"{self.db_path}-wal")
+        unclean = wal.is_file() and wal.stat().st_size > 0
+        self._engine = sqlite_engine(self.db_path, self.busy_timeout_s)
+        self._conn = self._engine.connect()
+        conn = self.conn
+        conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
+        conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+        mode = conn.exec_driver_sql("PRAGMA journal_mode = WAL").scalar()
+        if str(mode).lower() != "wal":
+            self.problems.append(f"The database could not switch to WAL mode (it uses {mode}).")
+        conn.exec_driver_sql("PRAGMA synchronous = FULL")
+        if unclean:
+            self.check()
+
+    def _open_server(self) -> None:
+        assert self.server is not None
+        self._engine = server_engine(self.server)
+        self._conn = self._engine.connect()
+        role = self.conn.exec_driver_sql("SELECT session_user").scalar()
+        self.server = Server(**{**self.server.__dict__, "role": str(role)})
+
+    def _message(self, exc: BaseException) -> str:
+        orig = getattr(exc, "orig", None) or exc
+        if self.server is None:
+            return sqlite_message(orig, str(self.folder), self.busy_timeout_s)
+        return server_message(orig, self.server.where, self.server.role or "you")
 
     # -- plumbing ---------------------------------------------------------------------------------
     def make_dirs(self, path: Path) -> None:
@@ -314,16 +286,20 @@ class Store:
         self._restrict(path, self.file_mode)
 
     @property
-    def conn(self) -> sqlite3.Connection:
+    def conn(self) -> Connection:
         if self._conn is None:
             raise StoreError("The store is closed.")
         return self._conn
 
     def close(self) -> None:
         if self._conn is not None:
-            with contextlib.suppress(sqlite3.Error):
+            with contextlib.suppress(SQLAlchemyError, OSError):
                 self._conn.close()
             self._conn = None
+        if self._engine is not None:
+            with contextlib.suppress(SQLAlchemyError, OSError):
+                self._engine.dispose()
+            self._engine = None
 
     def __enter__(self) -> "Store":
         return self
@@ -332,55 +308,87 @@ class Store:
         self.close()
 
     @contextlib.contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction (BEGIN IMMEDIATE: waits up to busy_timeout for other writers)."""
+    def _tx(self) -> Iterator[Connection]:
+        """One write transaction. On SQLite BEGIN IMMEDIATE: it waits up to busy_timeout for other
+        writers before anything is done, instead of failing half-way."""
         conn = self.conn
         if self.damaged:
             raise StoreError(self.damaged)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise StoreError(_sqlite_message(exc, self.folder, self.busy_timeout_s)) from exc
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if self.server is None else "BEGIN")
+        except SQLAlchemyError as exc:
+            raise StoreError(self._message(exc)) from exc
         try:
             yield conn
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
-            raise StoreError(_sqlite_message(exc, self.folder, self.busy_timeout_s)) from exc
+            conn.exec_driver_sql("COMMIT")
+        except SQLAlchemyError as exc:
+            self._rollback()
+            raise StoreError(self._message(exc)) from exc
         except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
+            self._rollback()
             raise
 
-    def _query(self, sql: str, args: tuple = ()) -> list[sqlite3.Row]:
+    def _rollback(self) -> None:
+        with contextlib.suppress(SQLAlchemyError, OSError):
+            self.conn.exec_driver_sql("ROLLBACK")
+
+    def _rows(self, statement, params: Mapping[str, Any] | None = None) -> list[dict]:
+        """A read standing alone, as one dict per row."""
         try:
-            return self.conn.execute(sql, args).fetchall()
-        except sqlite3.Error as exc:
-            raise StoreError(_sqlite_message(exc, self.folder, self.busy_timeout_s)) from exc
+            result = self.conn.execute(statement, dict(params or {}))
+            return [dict(row) for row in result.mappings()]
+        except SQLAlchemyError as exc:
+            raise StoreError(self._message(exc)) from exc
+
+    def _scalar(self, statement, params: Mapping[str, Any] | None = None) -> Any:
+        try:
+            return self.conn.execute(statement, dict(params or {})).scalar()
+        except SQLAlchemyError as exc:
+            raise StoreError(self._message(exc)) from exc
+
+    def ping(self) -> None:
+        """A StoreError (one sentence) unless the database answers now: asked before a recording starts."""
+        self._scalar(select(literal_column("1")))
 
     @property
     def schema_version(self) -> int:
-        return int(self._query("PRAGMA user_version")[0][0])
+        try:
+            return migrate.revision_number(migrate.current_revision(self.conn))
+        except SQLAlchemyError as exc:
+            raise StoreError(self._message(exc)) from exc
 
     def _migrate(self) -> None:
-        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"The store in '{self.folder}' was written by a newer synkimeter (schema "
-                             f"{version}, this one knows {SCHEMA_VERSION}); please update synkimeter.")
-        pending = [(v, step) for v, step in MIGRATIONS if v > version]
-        if not pending:
+        conn = self.conn
+        revision = migrate.current_revision(conn)
+        version = migrate.revision_number(revision)
+        legacy = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0) if self.server is None else 0
+        if max(version, legacy) > SCHEMA_VERSION:
+            raise StoreError(f"The store in '{self._where}' was written by a newer synkimeter (schema "
+                             f"{max(version, legacy)}, this one knows {SCHEMA_VERSION}); please update synkimeter.")
+        if self.server is not None:
+            self.read_only = not conn.exec_driver_sql(
+                "SELECT has_schema_privilege(current_user, 'public', 'CREATE')").scalar() and version > 0 and not \
+                conn.exec_driver_sql("SELECT has_table_privilege(current_user, 'sessions', 'UPDATE')").scalar()
+        if revision == SCHEMA_REVISION:
             return
-        if version > 0 and self.check():
-            raise StoreError(self.damaged)
-        if version > 0:
+        if self.server is not None and not conn.exec_driver_sql(
+                "SELECT has_schema_privilege(current_user, 'public', 'CREATE')").scalar():
+            if version == 0:
+                raise StoreError(f"The clinic's database ({self._where}) has no synkimeter store yet: the clinic's "
+                                 "administrator runs `synkimeter clinic init` first.")
+            raise StoreError(f"The clinic store ({self._where}) is at schema {version}, older than this "
+                             f"synkimeter's ({SCHEMA_VERSION}): the clinic's administrator runs `synkimeter clinic "
+                             "init` to update it.")
+        if self.server is None and version > 0:
+            if self.check():
+                raise StoreError(self.damaged)
             self._backup(f"{DB_NAME}.v{version}.bak")
-        for target, step in pending:
-            with self._tx() as conn:
-                if int(conn.execute("PRAGMA user_version").fetchone()[0]) >= target:
-                    continue  # another process migrated meanwhile
-                step(conn)
-                conn.execute(f"PRAGMA user_version = {int(target)}")
+        with self._tx() as tx:
+            migrate.upgrade(tx)
+
+    @property
+    def _where(self) -> str:
+        return self.server.where if self.server is not None else str(self.folder)
 
     def _backup(self, name: str) -> None:
         """A copy of the database before a migration changes it (kept once per old version)."""
@@ -392,13 +400,16 @@ class Store:
             self.problems.append(f"No backup could be made before updating the database ({failed}).")
 
     def _copy_database(self, target: Path) -> Exception | None:
-        """A consistent copy of the database at `target`, written beside it and moved in place (a
-        half-written copy never stands as a backup); the error, or None."""
+        """A consistent copy of the SQLite database at `target`, written beside it and moved in place
+        (a half-written copy never stands as a backup); the error, or None."""
+        import sqlite3
+
         tmp = target.with_name(f".{target.name}.tmp")
         try:
             self._create_file(tmp)
+            raw = self.conn.connection.dbapi_connection
             with contextlib.closing(sqlite3.connect(tmp)) as dst:
-                self.conn.backup(dst)
+                raw.backup(dst)  # type: ignore[union-attr]
             os.replace(tmp, target)
         except (sqlite3.Error, OSError) as exc:
             with contextlib.suppress(OSError):
@@ -407,12 +418,14 @@ class Store:
         return None
 
     def check(self) -> str | None:
-        """PRAGMA quick_check. On damage the store stops writing and `damaged` (returned) says so in
-        one sentence, with the automatic backup to restore."""
+        """SQLite's quick_check. On damage the store stops writing and `damaged` (returned) says so in
+        one sentence, with the automatic backup to restore. (A clinic server checks itself.)"""
+        if self.server is not None:
+            return None
         try:
-            findings = [str(row[0]) for row in self.conn.execute("PRAGMA quick_check").fetchall()]
-        except sqlite3.DatabaseError as exc:
-            findings = [str(exc)]
+            findings = [str(row[0]) for row in self.conn.exec_driver_sql("PRAGMA quick_check").fetchall()]
+        except DBAPIError as exc:
+            findings = [str(exc.orig)]
         if findings == ["ok"]:
             return None
         backup = self.folder / BACKUP_NAME
@@ -428,19 +441,24 @@ class Store:
         return self.damaged
 
     def _daily_backup(self) -> None:
-        """Copy the database, once it is found sound, when the last automatic copy is a day old."""
+        """Copy the SQLite database, once it is found sound, when the last automatic copy is a day old."""
         target = self.folder / BACKUP_NAME
         with contextlib.suppress(FileNotFoundError):
             if time.time() - target.stat().st_mtime < BACKUP_EVERY_S:
                 return
-        if self.damaged or not self.conn.execute("SELECT 1 FROM patients LIMIT 1").fetchone() or self.check():
+        if self.damaged or self._scalar(select(patients.c.id).limit(1)) is None or self.check():
             return  # nothing worth a copy yet, or the good copy must not be overwritten by a bad one
         failed = self._copy_database(target)
         if failed is not None:
             self.problems.append(f"The daily automatic backup of the database could not be made ({failed}).")
 
     def integrity_check(self) -> str:
-        return str(self._query("PRAGMA integrity_check")[0][0])
+        if self.server is not None:
+            return "ok"
+        try:
+            return str(self.conn.exec_driver_sql("PRAGMA integrity_check").scalar())
+        except SQLAlchemyError as exc:
+            raise StoreError(self._message(exc)) from exc
 
     # -- recovery ---------------------------------------------------------------------------------
     def recover(self) -> list[int]:
@@ -448,7 +466,8 @@ class Store:
         unfinished clips), remove their temporary files, and report missing clip files.
         Returns the ids of the sessions marked incomplete."""
         stale = []
-        for row in self._query("SELECT id, host, pid, pid_start, started_at FROM sessions WHERE status = 'recording'"):
+        for row in self._rows(select(sessions.c.id, sessions.c.host, sessions.c.pid, sessions.c.pid_start,
+                                     sessions.c.started_at).where(sessions.c.status == "recording")):
             if row["host"] == self.host or not row["host"]:
                 alive = process_alive(row["pid"], row["pid_start"])
             else:
@@ -460,34 +479,67 @@ class Store:
             if not alive:
                 stale.append(int(row["id"]))
         if stale:
-            marks = ",".join("?" * len(stale))
             with self._tx() as conn:
-                conn.execute(f"UPDATE sessions SET status = 'incomplete' WHERE id IN ({marks}) "
-                             "AND status = 'recording'", stale)
-                conn.execute(f"UPDATE clips SET status = 'incomplete', error = COALESCE(error, "
-                             f"'The recording was interrupted.') WHERE session_id IN ({marks}) "
-                             "AND status = 'recording'", stale)
+                conn.execute(update(sessions).where(sessions.c.id.in_(stale), sessions.c.status == "recording")
+                             .values(status="incomplete"))
+                conn.execute(update(clips).where(clips.c.session_id.in_(stale), clips.c.status == "recording")
+                             .values(status="incomplete",
+                                     error=func.coalesce(clips.c.error, "The recording was interrupted.")))
             for sid in stale:
                 self._remove_temp_files(sid)
             self.problems.append(f"{len(stale)} interrupted session(s) were kept and marked incomplete.")
-        for row in self._query("SELECT c.id, c.task, c.video_path, c.landmarks_path, c.summary_path, s.started_at "
-                               "FROM clips c JOIN sessions s ON s.id = c.session_id WHERE c.status = 'complete'"):
-            for key in ("video_path", "landmarks_path", "summary_path"):
-                if row[key] and not (self.folder / row[key]).is_file():
-                    self.problems.append(f"The {key.split('_')[0]} file of clip {row['id']} ({row['task']}, "
-                                         f"{row['started_at'][:10]}) is missing: {row[key]}.")
+        if self.server is None:
+            query = (select(clips.c.id, clips.c.task, clips.c.video_path, clips.c.landmarks_path,
+                            clips.c.summary_path, sessions.c.started_at)
+                     .join(sessions, sessions.c.id == clips.c.session_id).where(clips.c.status == "complete"))
+            for row in self._rows(query):
+                for key in ("video_path", "landmarks_path", "summary_path"):
+                    if row[key] and not (self.folder / row[key]).is_file():
+                        self.problems.append(f"The {key.split('_')[0]} file of clip {row['id']} ({row['task']}, "
+                                             f"{row['started_at'][:10]}) is missing: {row[key]}.")
         return stale
 
     def _remove_temp_files(self, session_id: int) -> None:
-        row = self._query("SELECT patient_id FROM sessions WHERE id = ?", (session_id,))
-        if not row:
+        patient_id = self._scalar(select(sessions.c.patient_id).where(sessions.c.id == session_id))
+        if patient_id is None:
             return
-        folder = self.session_dir(row[0][0], session_id)
+        folder = self.session_dir(patient_id, session_id)
         if folder.is_dir():
             for path in folder.iterdir():
                 if path.name.startswith(".") and (path.name.endswith(_TEMP_SUFFIXES) or ".part." in path.name):
                     with contextlib.suppress(OSError):
                         path.unlink()
+
+    # -- audit ------------------------------------------------------------------------------------
+    @property
+    def actor(self) -> str:
+        """Who is at the keyboard as the audit table names them: the database role on a server."""
+        if self.server is not None:
+            return self.server.role
+        try:
+            return getpass.getuser()
+        except (OSError, KeyError):
+            return "unknown"
+
+    def _audit_row(self, conn: Connection, action: str, patient: Patient, detail: str = "") -> None:
+        if action not in AUDIT_ACTIONS:
+            raise StoreError(f"'{action}' is not an audited action.")
+        # On a server the role comes from the server itself (session_user), not from the client.
+        actor = literal_column("session_user") if self.server is not None else self.actor
+        conn.execute(insert(audit).values(at=now_iso(), actor=actor, host=self.host, action=action,
+                                          patient_id=patient.id, pseudonym=patient.pseudonym, detail=detail[:500]))
+
+    def record_access(self, action: str, patient: Patient, detail: str = "") -> None:
+        """Keep in the audit table that this user read or exported the patient's data (deletions are
+        recorded by the store itself, in the transaction that deletes)."""
+        with self._tx() as conn:
+            self._audit_row(conn, action, patient, detail)
+
+    def audit_log(self, pseudonym: str) -> list[dict]:
+        """Every audit row about the patient id, oldest first (also after the patient was deleted)."""
+        return self._rows(select(audit.c.id, audit.c.at, audit.c.actor, audit.c.host, audit.c.action,
+                                 audit.c.detail).where(audit.c.pseudonym == str(pseudonym).strip())
+                          .order_by(audit.c.at, audit.c.id))
 
     # -- patients ---------------------------------------------------------------------------------
     def add_patient(self, pseudonym: str, affected_side: str | None = None, notes: str = "") -> Patient:
@@ -495,29 +547,40 @@ class Store:
         check_side(affected_side)
         try:
             with self._tx() as conn:
-                cur = conn.execute("INSERT INTO patients (pseudonym, affected_side, notes, created) "
-                                   "VALUES (?, ?, ?, ?)",
-                                   (pseudonym, affected_side, notes or "", now_iso()))
-                pid = cur.lastrowid
+                pid = _new_id(conn.execute(insert(patients).values(pseudonym=pseudonym, affected_side=affected_side,
+                                                           notes=notes or "", created=now_iso())
+                                   ))
         except StoreError as exc:
-            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+            if isinstance(exc.__cause__, IntegrityError):
                 raise StoreError(f"A patient '{pseudonym}' already exists.") from exc
             raise
-        return _written(self.patient_by_id(_written(pid)))
+        return written(self.patient_by_id(written(pid)))
 
     def patient(self, pseudonym: str) -> Patient | None:
-        rows = self._query("SELECT * FROM patients WHERE pseudonym = ?", (str(pseudonym).strip(),))
-        return _record(Patient, rows[0]) if rows else None
+        rows = self._rows(select(patients).where(patients.c.pseudonym == str(pseudonym).strip()))
+        return record(Patient, rows[0]) if rows else None
 
     def patient_by_id(self, patient_id: int) -> Patient | None:
-        rows = self._query("SELECT * FROM patients WHERE id = ?", (patient_id,))
-        return _record(Patient, rows[0]) if rows else None
+        rows = self._rows(select(patients).where(patients.c.id == patient_id))
+        return record(Patient, rows[0]) if rows else None
 
     def require_patient(self, pseudonym: str) -> Patient:
         patient = self.patient(pseudonym)
         if patient is None:
-            raise StoreError(f"There is no patient '{pseudonym}' in the store at '{self.folder}'.")
+            raise StoreError(f"There is no patient '{pseudonym}' in the store at {self._where_words}.")
         return patient
+
+    @property
+    def _where_words(self) -> str:
+        return f"'{self.folder}'" if self.server is None else f"the clinic server {self.server.where}"
+
+    def _insert_ignoring_duplicate(self, table, **values):
+        """INSERT that does nothing when a unique key already holds the row (both backends)."""
+        if self.server is None:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        return dialect_insert(table).values(**values).on_conflict_do_nothing()
 
     def get_or_create_patient(self, pseudonym: str, affected_side: str | None = None) -> tuple[Patient, bool]:
         """The patient, created if new; (patient, created). One transaction, so two processes
@@ -525,25 +588,26 @@ class Store:
         pseudonym = check_pseudonym(pseudonym)
         check_side(affected_side)
         with self._tx() as conn:
-            created = conn.execute("INSERT OR IGNORE INTO patients (pseudonym, affected_side, notes, created) "
-                                   "VALUES (?, ?, '', ?)", (pseudonym, affected_side, now_iso())).rowcount == 1
-            row = conn.execute("SELECT id, affected_side FROM patients WHERE pseudonym = ?", (pseudonym,)).fetchone()
+            created = conn.execute(self._insert_ignoring_duplicate(
+                patients, pseudonym=pseudonym, affected_side=affected_side, notes="", created=now_iso())).rowcount == 1
+            row = conn.execute(select(patients.c.id, patients.c.affected_side)
+                               .where(patients.c.pseudonym == pseudonym)).mappings().one()
             if affected_side and not row["affected_side"]:
-                conn.execute("UPDATE patients SET affected_side = ? WHERE id = ?", (affected_side, row["id"]))
-        return _written(self.patient_by_id(row["id"])), created
+                conn.execute(update(patients).where(patients.c.id == row["id"]).values(affected_side=affected_side))
+        return written(self.patient_by_id(row["id"])), created
 
     def update_patient(self, pseudonym: str, *, affected_side: Any = ..., notes: str | None = None) -> Patient:
         patient = self.require_patient(pseudonym)
         with self._tx() as conn:
             if affected_side is not ...:
                 check_side(affected_side)
-                conn.execute("UPDATE patients SET affected_side = ? WHERE id = ?", (affected_side, patient.id))
+                conn.execute(update(patients).where(patients.c.id == patient.id).values(affected_side=affected_side))
             if notes is not None:
-                conn.execute("UPDATE patients SET notes = ? WHERE id = ?", (notes, patient.id))
-        return _written(self.patient_by_id(patient.id))
+                conn.execute(update(patients).where(patients.c.id == patient.id).values(notes=notes))
+        return written(self.patient_by_id(patient.id))
 
     def patients(self) -> list[Patient]:
-        return [_record(Patient, r) for r in self._query("SELECT * FROM patients ORDER BY pseudonym")]
+        return [written(record(Patient, r)) for r in self._rows(select(patients).order_by(patients.c.pseudonym))]
 
     # -- sessions ---------------------------------------------------------------------------------
     def start_session(self, patient: Patient, kind: str = "follow-up", protocol: str = "", notes: str = "",
@@ -558,35 +622,37 @@ class Store:
             raise StoreError(f"'{started_at}' is not a date (use YYYY-MM-DD).") from exc
         pid = os.getpid()
         with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT INTO sessions (patient_id, started_at, kind, protocol, notes, status, host, pid, pid_start) "
-                "VALUES (?, ?, ?, ?, ?, 'recording', ?, ?, ?)",
-                (patient.id, started_at, kind, protocol or "", notes or "", self.host, pid, _process_start_token(pid)))
-            sid = cur.lastrowid
-        return _written(self.session(_written(sid)))
+            sid = _new_id(conn.execute(insert(sessions).values(
+                patient_id=patient.id, started_at=started_at, kind=kind, protocol=protocol or "", notes=notes or "",
+                status="recording", host=self.host, pid=pid, pid_start=process_start_token(pid))
+            ))
+        return written(self.session(written(sid)))
 
     def finish_session(self, session: Session, status: str = "complete") -> Session:
         if status not in ("complete", "incomplete"):
             raise StoreError(f"A session ends 'complete' or 'incomplete', not '{status}'.")
         with self._tx() as conn:
-            conn.execute("UPDATE sessions SET status = ?, pid = NULL WHERE id = ?", (status, session.id))
-            conn.execute("UPDATE clips SET status = 'incomplete', error = COALESCE(error, 'Not finished.') "
-                         "WHERE session_id = ? AND status = 'recording'", (session.id,))
+            conn.execute(update(sessions).where(sessions.c.id == session.id).values(status=status, pid=None))
+            conn.execute(update(clips).where(clips.c.session_id == session.id, clips.c.status == "recording")
+                         .values(status="incomplete", error=func.coalesce(clips.c.error, "Not finished.")))
         self._remove_temp_files(session.id)
-        return _written(self.session(session.id))
+        return written(self.session(session.id))
 
     def session(self, session_id: int) -> Session | None:
-        rows = self._query("SELECT * FROM sessions WHERE id = ?", (session_id,))
-        return _record(Session, rows[0]) if rows else None
+        rows = self._rows(select(sessions).where(sessions.c.id == session_id))
+        return record(Session, rows[0]) if rows else None
 
     def sessions(self, patient: Patient) -> list[Session]:
-        return [_record(Session, r) for r in
-                self._query("SELECT * FROM sessions WHERE patient_id = ? ORDER BY started_at, id", (patient.id,))]
+        return [written(record(Session, r)) for r in self._rows(
+            select(sessions).where(sessions.c.patient_id == patient.id).order_by(sessions.c.started_at, sessions.c.id))]
 
-    def delete_session(self, session: Session) -> None:
+    def delete_session(self, session: Session, *, reason: str = "") -> None:
         """Remove a session, its clips, results and files."""
+        patient = written(self.patient_by_id(session.patient_id))
         with self._tx() as conn:
-            conn.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
+            conn.execute(delete(sessions).where(sessions.c.id == session.id))
+            self._audit_row(conn, "delete", patient, reason or f"session {session.id} ({session.kind}, "
+                                                               f"{session.started_at[:10]})")
         shutil.rmtree(self.session_dir(session.patient_id, session.id), ignore_errors=True)
 
     def session_dir(self, patient_id: int, session_id: int) -> Path:
@@ -599,48 +665,48 @@ class Store:
         if not task or not all(ch.isalnum() or ch in "_-" for ch in task):
             raise StoreError(f"'{task}' is not a task name (letters, digits, '_' or '-').")
         with self._tx() as conn:
-            cur = conn.execute("INSERT INTO clips (session_id, task, status, source_name, created) "
-                               "VALUES (?, ?, 'recording', ?, ?)", (session.id, task, source_name, now_iso()))
-            cid = cur.lastrowid
-        return _written(self.clip(_written(cid)))
+            cid = _new_id(conn.execute(insert(clips).values(session_id=session.id, task=task, status="recording",
+                                                    source_name=source_name, created=now_iso())
+                               ))
+        return written(self.clip(written(cid)))
 
     def complete_clip_count(self) -> int:
-        return int(self._query("SELECT COUNT(*) FROM clips WHERE status = 'complete'")[0][0])
+        return int(self._scalar(select(func.count()).select_from(clips).where(clips.c.status == "complete")) or 0)
 
     def clip(self, clip_id: int) -> Clip | None:
-        rows = self._query("SELECT * FROM clips WHERE id = ?", (clip_id,))
-        return _record(Clip, rows[0]) if rows else None
+        rows = self._rows(select(clips).where(clips.c.id == clip_id))
+        return record(Clip, rows[0]) if rows else None
 
     def clips(self, session: Session) -> list[Clip]:
-        rows = self._query("SELECT * FROM clips WHERE session_id = ? ORDER BY id", (session.id,))
-        return [_record(Clip, r) for r in rows]
+        return [written(record(Clip, r)) for r in
+                self._rows(select(clips).where(clips.c.session_id == session.id).order_by(clips.c.id))]
 
     def _clip_stem(self, clip: Clip) -> Path:
-        session = _written(self.session(clip.session_id))
+        session = written(self.session(clip.session_id))
         return self.session_dir(session.patient_id, session.id) / f"{clip.id:04d}-{clip.task}"
 
     def recording_path(self, clip: Clip, suffix: str = ".mp4") -> Path:
         """Where a live recorder writes the video while recording: a hidden temporary name in the
-        clip's folder (`.0007-pucker.part.mp4`: it keeps its extension, which OpenCV's VideoWriter needs
-        to choose the container), removed if the session is abandoned; save_clip(video=this path)
-        moves it in place."""
+        clip's local folder (`.0007-pucker.part.mp4`: it keeps its extension, which OpenCV's
+        VideoWriter needs to choose the container), removed if the session is abandoned;
+        save_clip(video=this path) moves it in place (or, on a clinic server, into the database)."""
         stem = self._clip_stem(clip)
         self.make_dirs(stem.parent)
         return stem.with_name(f".{stem.name}.part{suffix}")
 
     def save_clip(self, clip: Clip, *, document: dict, levels: dict | None = None, series=None,
                   video: str | os.PathLike | None = None, scores: "SessionScores | None" = None) -> Clip:
-        """Write the clip's files atomically, then record it complete with its result in one transaction.
+        """Write the clip's files, then record it complete with its result in one transaction.
 
         `document` is the clip's result document (JSON-ready), `levels` its eye-fissure levels per
         side and `scores` the session's oral-ocular numbers with this clip in it (all computed by
-        `usecases.saving`). On any failure nothing of the clip is kept (its files are removed), the
-        clip is marked 'failed', and a StoreError says why.
+        `usecases.saving`). On any failure nothing of the clip is kept in the store, the clip is
+        marked 'failed', and a StoreError says why; when a clinic server could not be reached, the
+        clip is kept on this computer (`unsent/`) and the sentence says where.
         """
-        summary = document
         stem = self._clip_stem(clip)
-        written: list[Path] = []
-        paths: dict[str, Path | None] = {"video_path": None, "landmarks_path": None, "summary_path": None}
+        written_files: list[Path] = []
+        paths: dict[str, Path | None] = {"video": None, "landmarks": None, "summary": None}
         try:
             self.make_dirs(stem.parent)
             if video is not None:
@@ -651,63 +717,103 @@ class Store:
                 if src.name.endswith(".part"):
                     ext = Path(src.name[: -len(".part")]).suffix.lower()
                 target = stem.with_name(stem.name + (ext or ".mp4"))
-                if src.parent.resolve() == target.parent.resolve() and src.name.startswith("."):
+                if self.server is not None and src.stat().st_size > MAX_SERVER_VIDEO_MB * 1024 * 1024:
+                    self.problems.append(f"The video of the {clip.task} clip is larger than {MAX_SERVER_VIDEO_MB} MB "
+                                         "and was not kept on the clinic server (its landmarks and result were).")
+                elif src.parent.resolve() == target.parent.resolve() and src.name.startswith("."):
                     with open(src, "rb+") as fh:
                         os.fsync(fh.fileno())
                     os.replace(src, target)
+                    written_files.append(target)
+                    paths["video"] = target
                 else:
                     with open(src, "rb") as fin, atomic_writer(target, "wb") as fout:
                         shutil.copyfileobj(fin, fout, 1 << 20)
-                written.append(target)
-                paths["video_path"] = target
+                    written_files.append(target)
+                    paths["video"] = target
             if series is not None:
                 target = stem.with_name(stem.name + ".npz")
                 series.save_npz(target)
-                written.append(target)
-                paths["landmarks_path"] = target
+                written_files.append(target)
+                paths["landmarks"] = target
             target = stem.with_name(stem.name + ".json")
             with atomic_writer(target, "w") as fh:
-                json.dump(summary, fh, indent=2, allow_nan=False)
+                json.dump(document, fh, indent=2, allow_nan=False)
                 fh.write("\n")
-            written.append(target)
-            paths["summary_path"] = target
-            for path in written:
+            written_files.append(target)
+            paths["summary"] = target
+            for path in written_files:
                 self._restrict(path, self.file_mode)
-            rel = {k: (v.relative_to(self.folder).as_posix() if v is not None else None) for k, v in paths.items()}
+            rel = {kind: (p.relative_to(self.folder).as_posix() if p is not None else None)
+                   for kind, p in paths.items()}
             with self._tx() as conn:
-                conn.execute("UPDATE clips SET status = 'complete', video_path = ?, landmarks_path = ?, "
-                             "summary_path = ?, error = NULL WHERE id = ?",
-                             (rel["video_path"], rel["landmarks_path"], rel["summary_path"], clip.id))
-                conn.execute("DELETE FROM results WHERE clip_id = ?", (clip.id,))
-                _insert_result(conn, clip.id, summary, levels)
+                conn.execute(update(clips).where(clips.c.id == clip.id).values(
+                    status="complete", video_path=rel["video"], landmarks_path=rel["landmarks"],
+                    summary_path=rel["summary"], error=None))
+                conn.execute(delete(results).where(results.c.clip_id == clip.id))
+                _insert_result(conn, clip.id, document, levels)
                 if scores is not None:
                     _write_scores(conn, clip.session_id, scores)
+                if self.server is not None:
+                    conn.execute(delete(clip_files).where(clip_files.c.clip_id == clip.id))
+                    for kind, kept in paths.items():
+                        if kept is not None:
+                            self._put_file(conn, clip.id, kind, rel[kind] or kept.name, kept.read_bytes())
+            if self.server is not None:  # in the database now: the local copies go
+                for path in written_files:
+                    with contextlib.suppress(OSError):
+                        path.unlink()
         except BaseException as exc:
-            for path in written:
-                with contextlib.suppress(OSError):
-                    path.unlink()
             if isinstance(exc, OSError):
-                message = _os_message(exc, f"the {clip.task} clip")
+                message = os_message(exc, f"the {clip.task} clip")
             elif isinstance(exc, StoreError):
                 message = str(exc)
             elif isinstance(exc, Exception):
                 message = f"The {clip.task} clip could not be saved ({type(exc).__name__}: {exc})."
             else:
+                self._discard(written_files)
                 raise
-            with contextlib.suppress(StoreError, sqlite3.Error):
+            if self.server is not None and is_unreachable(message):
+                kept = self._keep_unsent(clip, written_files)
+                if kept is not None:
+                    message = (f"{message[:-1]}; the {clip.task} clip was kept on this computer in '{kept}': "
+                               "import it with `synkimeter import` once the server is back.")
+            self._discard(written_files)
+            with contextlib.suppress(StoreError, SQLAlchemyError):
                 with self._tx() as conn:
-                    conn.execute("UPDATE clips SET status = 'failed', error = ? WHERE id = ?", (message, clip.id))
+                    conn.execute(update(clips).where(clips.c.id == clip.id).values(status="failed", error=message))
             raise StoreError(message) from exc
-        return _written(self.clip(clip.id))
+        return written(self.clip(clip.id))
+
+    def _discard(self, paths: list[Path]) -> None:
+        for path in paths:
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+    def _keep_unsent(self, clip: Clip, paths: list[Path]) -> Path | None:
+        """Move a clip's files out of the way of the next session (clinic server unreachable)."""
+        folder = self.folder / UNSENT_DIR / f"{datetime.now():%Y%m%d-%H%M%S}-{clip.task}"
+        try:
+            self.make_dirs(folder)
+            for path in paths:
+                if path.is_file():
+                    os.replace(path, folder / path.name)
+        except OSError:
+            return None
+        return folder
+
+    def _put_file(self, conn: Connection, clip_id: int, kind: str, name: str, data: bytes) -> None:
+        conn.execute(insert(clip_files).values(clip_id=clip_id, kind=kind, name=name, size=len(data),
+                                               sha256=hashlib.sha256(data).hexdigest(), data=data))
 
     def fail_clip(self, clip: Clip, message: str) -> None:
         with self._tx() as conn:
-            conn.execute("UPDATE clips SET status = 'failed', error = ? WHERE id = ?", (message, clip.id))
+            conn.execute(update(clips).where(clips.c.id == clip.id).values(status="failed", error=message))
 
     # -- reading back -----------------------------------------------------------------------------
     def result_row(self, clip: Clip) -> dict | None:
-        rows = self._query("SELECT * FROM results WHERE clip_id = ?", (clip.id,))
-        return dict(rows[0]) if rows else None
+        rows = self._rows(select(results).where(results.c.clip_id == clip.id))
+        return rows[0] if rows else None
 
     def fissure_levels(self, clip: Clip) -> dict | None:
         """The clip's stored eye-fissure levels: {side: {"open"|"active": {"mm", "se_mm", "frames"}}}."""
@@ -727,14 +833,43 @@ class Store:
         except ValueError as exc:
             raise StoreError(f"The stored result of clip {clip.id} ({clip.task}) is damaged.") from exc
 
+    def clip_bytes(self, clip: Clip, kind: str) -> bytes | None:
+        """A clip file's content ('video', 'landmarks' or 'summary'); None when the clip has none."""
+        rel = getattr(clip, _FILE_COLUMNS[kind])
+        if not rel:
+            return None
+        if self.server is None:
+            path = self.folder / rel
+            if not path.is_file():
+                raise StoreError(f"The {kind} file of clip {clip.id} ({clip.task}) is missing: {rel}.")
+            return path.read_bytes()
+        data = self._scalar(select(clip_files.c.data).where(clip_files.c.clip_id == clip.id, clip_files.c.kind == kind))
+        if data is None:
+            raise StoreError(f"The {kind} file of clip {clip.id} ({clip.task}) is missing from the clinic store.")
+        return bytes(data)
+
     def load_series(self, clip: Clip):
         """The clip's landmarks (LandmarkSeries); StoreError if the file is missing or damaged."""
-
         if not clip.landmarks_path:
             raise StoreError(f"Clip {clip.id} ({clip.task}) has no landmarks file.")
-        path = self.folder / clip.landmarks_path
-        if not path.is_file():
-            raise StoreError(f"The landmarks file of clip {clip.id} ({clip.task}) is missing: {clip.landmarks_path}.")
+        if self.server is None:
+            path = self.folder / clip.landmarks_path
+            if not path.is_file():
+                raise StoreError(f"The landmarks file of clip {clip.id} ({clip.task}) is missing: "
+                                 f"{clip.landmarks_path}.")
+            return self._read_series(clip, path)
+        data = written(self.clip_bytes(clip, "landmarks"))
+        self.make_dirs(self.folder)
+        fd, name = tempfile.mkstemp(prefix=".landmarks-", suffix=".npz", dir=self.folder)
+        try:  # the reader takes a file; it holds nothing of it once read
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            return self._read_series(clip, Path(name))
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+
+    def _read_series(self, clip: Clip, path: Path):
         try:
             return LandmarkSeries.load_npz(path)
         except Exception as exc:  # zip, numpy, json or shape errors: whatever the damage, one sentence
@@ -743,15 +878,16 @@ class Store:
 
     def verify(self, deep: bool = True, patient: Patient | None = None) -> list[str]:
         """Check every complete clip's files (of one patient, if given), and if deep that they can be
-        read. Returns problems."""
+        read (on a clinic server: that each file's content still has its checksum). Returns problems."""
+        query = select(clips).join(sessions, sessions.c.id == clips.c.session_id).where(clips.c.status == "complete")
+        if patient is not None:
+            query = query.where(sessions.c.patient_id == patient.id)
+        rows = self._rows(query.order_by(clips.c.id))
+        if self.server is not None:
+            return self._verify_server([written(record(Clip, r)) for r in rows], deep)
         problems = []
-        if patient is None:
-            rows = self._query("SELECT * FROM clips WHERE status = 'complete' ORDER BY id")
-        else:
-            rows = self._query("SELECT c.* FROM clips c JOIN sessions s ON s.id = c.session_id "
-                               "WHERE c.status = 'complete' AND s.patient_id = ? ORDER BY c.id", (patient.id,))
         for row in rows:
-            clip = _record(Clip, row)
+            clip = written(record(Clip, row))
             for key in ("video_path", "landmarks_path", "summary_path"):
                 rel = getattr(clip, key)
                 if rel and not (self.folder / rel).is_file():
@@ -771,68 +907,85 @@ class Store:
                                     "(the result in the database is intact).")
         return problems
 
+    def _verify_server(self, complete: list[Clip], deep: bool) -> list[str]:
+        if not complete:
+            return []
+        ids = [c.id for c in complete]
+        columns: list[Any] = [clip_files.c.clip_id, clip_files.c.kind]
+        if deep:  # the server hashes its own copy: nothing travels
+            columns.append((func.encode(func.sha256(clip_files.c.data), "hex") == clip_files.c.sha256).label("sound"))
+        else:
+            columns.append(literal_column("1").label("sound"))
+        stored = {(r["clip_id"], r["kind"]): bool(r["sound"])
+                  for r in self._rows(select(*columns).where(clip_files.c.clip_id.in_(ids)))}
+        problems = []
+        for clip in complete:
+            for kind, column in _FILE_COLUMNS.items():
+                if not getattr(clip, column):
+                    continue
+                sound = stored.get((clip.id, kind))
+                if sound is None:
+                    problems.append(f"The {kind} file of clip {clip.id} ({clip.task}) is missing from the clinic "
+                                    "store.")
+                elif not sound:
+                    problems.append(f"The {kind} file of clip {clip.id} ({clip.task}) no longer matches its checksum.")
+        return problems
+
     def results(self, patient: Patient) -> list[dict]:
         """Every clip of the patient with its session and result columns, oldest first (one dict per clip)."""
-        rows = self._query(
-            "SELECT s.id AS session_id, s.started_at, s.kind, s.protocol, s.status AS session_status, "
-            "s.notes AS session_notes, s.ocular_score, s.ocular_ci_low, s.ocular_ci_high, s.ocular_affected_side, "
-            "c.id AS clip_id, c.task, c.status AS clip_status, c.video_path, c.landmarks_path, c.summary_path, "
-            "c.source_name, c.error, r.* FROM sessions s JOIN clips c ON c.session_id = s.id "
-            "LEFT JOIN results r ON r.clip_id = c.id WHERE s.patient_id = ? ORDER BY s.started_at, s.id, c.id",
-            (patient.id,))
-        out = []
-        for row in rows:
-            d = dict(row)
-            d.pop("id", None)
-            d.pop("summary_json", None)
-            out.append(d)
-        return out
+        result_columns = [c for c in results.c if c.name not in ("id", "summary_json")]
+        query = (select(sessions.c.id.label("session_id"), sessions.c.started_at, sessions.c.kind, sessions.c.protocol,
+                        sessions.c.status.label("session_status"), sessions.c.notes.label("session_notes"),
+                        sessions.c.ocular_score, sessions.c.ocular_ci_low, sessions.c.ocular_ci_high,
+                        sessions.c.ocular_affected_side, clips.c.id.label("clip_id"), clips.c.task,
+                        clips.c.status.label("clip_status"), clips.c.video_path, clips.c.landmarks_path,
+                        clips.c.summary_path, clips.c.source_name, clips.c.error,
+                        *[c for c in result_columns if c.name != "clip_id"])
+                 .select_from(sessions.join(clips, clips.c.session_id == sessions.c.id)
+                              .outerjoin(results, results.c.clip_id == clips.c.id))
+                 .where(sessions.c.patient_id == patient.id)
+                 .order_by(sessions.c.started_at, sessions.c.id, clips.c.id))
+        return self._rows(query)
 
     # -- practice sets (synkimeter.usecases.practice) -------------------------------------------------------
-    def add_practice_set(self, patient: Patient, record: dict) -> int:
+    def add_practice_set(self, patient: Patient, record_: dict) -> int:
         """Keep one finished practice set (`PracticeSetResult.record()`); returns its id."""
         try:
-            datetime.fromisoformat(str(record["started_at"]))
+            datetime.fromisoformat(str(record_["started_at"]))
         except ValueError as exc:
-            raise StoreError(f"'{record['started_at']}' is not a date and time.") from exc
-        if record.get("kind") not in PRACTICE_KINDS:
-            raise StoreError(f"A practice set is one of {', '.join(PRACTICE_KINDS)}, not '{record.get('kind')}'.")
-        check_side(record.get("affected_side"))
-        if record.get("affected_side") is None:
+            raise StoreError(f"'{record_['started_at']}' is not a date and time.") from exc
+        if record_.get("kind") not in PRACTICE_KINDS:
+            raise StoreError(f"A practice set is one of {', '.join(PRACTICE_KINDS)}, not '{record_.get('kind')}'.")
+        check_side(record_.get("affected_side"))
+        if record_.get("affected_side") is None:
             raise StoreError("A practice set needs the affected side.")
         with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT INTO practice_sets (patient_id, started_at, kind, affected_side, target, unit, attempts, "
-                "judged, clean, median_value, duration_s, source_name, attempts_json, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (patient.id, str(record["started_at"]), record["kind"], record["affected_side"],
-                 float(record["target"]), record["unit"], int(record["attempts"]), int(record["judged"]),
-                 int(record["clean"]), finite(record.get("median_value")), finite(record.get("duration_s")),
-                 str(record.get("source_name") or ""), json.dumps(record.get("attempts_json") or [], allow_nan=False),
-                 now_iso()))
-            return int(_written(cur.lastrowid))
+            return _new_id(conn.execute(insert(practice_sets).values(
+                patient_id=patient.id, started_at=str(record_["started_at"]), kind=record_["kind"],
+                affected_side=record_["affected_side"], target=float(record_["target"]), unit=record_["unit"],
+                attempts=int(record_["attempts"]), judged=int(record_["judged"]), clean=int(record_["clean"]),
+                median_value=finite(record_.get("median_value")), duration_s=finite(record_.get("duration_s")),
+                source_name=str(record_.get("source_name") or ""),
+                attempts_json=json.dumps(record_.get("attempts_json") or [], allow_nan=False),
+                created=now_iso())))
 
     def practice_sets(self, patient: Patient, kind: str | None = None) -> list[dict]:
         """The patient's practice sets (of one kind, if given), oldest first; `attempts_json` parsed."""
-        sql = "SELECT * FROM practice_sets WHERE patient_id = ?"
-        args: tuple = (patient.id,)
+        query = select(practice_sets).where(practice_sets.c.patient_id == patient.id)
         if kind is not None:
-            sql += " AND kind = ?"
-            args += (kind,)
-        out = []
-        for row in self._query(sql + " ORDER BY started_at, id", args):
-            d = dict(row)
+            query = query.where(practice_sets.c.kind == kind)
+        out = self._rows(query.order_by(practice_sets.c.started_at, practice_sets.c.id))
+        for d in out:
             try:
                 d["attempts_json"] = json.loads(d["attempts_json"] or "[]")
             except ValueError:
                 d["attempts_json"] = []
-            out.append(d)
         return out
 
     def delete_patient_row(self, patient: Patient) -> None:
         """Remove a patient who has no sessions (an import that failed after creating them)."""
         with self._tx() as conn:
-            conn.execute("DELETE FROM patients WHERE id = ?", (patient.id,))
+            conn.execute(delete(patients).where(patients.c.id == patient.id))
 
     # -- managing records: rename, delete, correct, clinicians' notes (issue 16) --------------------
     def rename_patient(self, old: str, new: str) -> Patient:
@@ -844,8 +997,8 @@ class Store:
         if self.patient(new) is not None:
             raise StoreError(f"A patient '{new}' already exists; choose another id.")
         with self._tx() as conn:
-            conn.execute("UPDATE patients SET pseudonym = ? WHERE id = ?", (new, patient.id))
-        return _written(self.patient_by_id(patient.id))
+            conn.execute(update(patients).where(patients.c.id == patient.id).values(pseudonym=new))
+        return written(self.patient_by_id(patient.id))
 
     def delete_patient(self, pseudonym: str) -> int:
         """Remove a patient with every session, clip, result, practice set, note, treatment event and clip file.
@@ -853,7 +1006,8 @@ class Store:
         patient = self.require_patient(pseudonym)
         n = len(self.sessions(patient))
         with self._tx() as conn:
-            conn.execute("DELETE FROM patients WHERE id = ?", (patient.id,))
+            conn.execute(delete(patients).where(patients.c.id == patient.id))
+            self._audit_row(conn, "delete", patient, f"the patient with {n} session(s)")
         shutil.rmtree(self.folder / CLIPS_DIR / f"p{int(patient.id):04d}", ignore_errors=True)
         return n
 
@@ -878,29 +1032,33 @@ class Store:
         if kind is not None and kind not in SESSION_KINDS:
             raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
         if started_at is not None:
-            text = str(started_at).strip()
-            if len(text) == 10:  # a date alone keeps the session's time of day
-                text += session.started_at[10:]
+            text_ = str(started_at).strip()
+            if len(text_) == 10:  # a date alone keeps the session's time of day
+                text_ += session.started_at[10:]
             try:
-                started_at = parse_date(text)
+                started_at = parse_date(text_)
             except StoreError as exc:
                 raise StoreError(f"'{str(started_at).strip()}' is not a date: "
                                  "use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from exc
-        with self._tx() as conn:
-            if kind is not None:
-                conn.execute("UPDATE sessions SET kind = ? WHERE id = ?", (kind, session.id))
-            if started_at is not None:
-                conn.execute("UPDATE sessions SET started_at = ? WHERE id = ?", (started_at, session.id))
-            if notes is not None:
-                conn.execute("UPDATE sessions SET notes = ? WHERE id = ?", (str(notes).strip(), session.id))
-        return _written(self.session(session.id))
+        changes: dict[str, Any] = {}
+        if kind is not None:
+            changes["kind"] = kind
+        if started_at is not None:
+            changes["started_at"] = started_at
+        if notes is not None:
+            changes["notes"] = str(notes).strip()
+        if changes:
+            with self._tx() as conn:
+                conn.execute(update(sessions).where(sessions.c.id == session.id).values(**changes))
+        return written(self.session(session.id))
 
     def discard_if_empty(self, session: Session) -> bool:
         """Remove a session that kept no complete clip (e.g. stopped before the first task ended), so
         it leaves no empty entry in the history. True when it was removed."""
-        if self._query("SELECT 1 FROM clips WHERE session_id = ? AND status = 'complete' LIMIT 1", (session.id,)):
+        if self._rows(select(clips.c.id).where(clips.c.session_id == session.id, clips.c.status == "complete")
+                      .limit(1)):
             return False
-        self.delete_session(session)
+        self.delete_session(session, reason=f"session {session.id}, stopped before any task was kept")
         return True
 
     def add_note(self, patient: Patient, text: str, session: Session | None = None) -> int:
@@ -913,20 +1071,22 @@ class Store:
         if session is not None and session.patient_id != patient.id:
             raise StoreError(f"Session {session.id} is not one of patient '{patient.pseudonym}'.")
         with self._tx() as conn:
-            cur = conn.execute("INSERT INTO notes (patient_id, session_id, created, text) VALUES (?, ?, ?, ?)",
-                               (patient.id, session.id if session is not None else None, now_iso(), text))
-            return int(_written(cur.lastrowid))
+            return _new_id(conn.execute(insert(notes).values(
+                patient_id=patient.id, session_id=session.id if session is not None else None, created=now_iso(),
+                text=text)))
 
     def notes(self, patient: Patient) -> list[dict]:
         """The patient's clinician notes, oldest first: dicts with id, session_id, created, text."""
-        return [dict(r) for r in self._query("SELECT id, session_id, created, text FROM notes WHERE patient_id = ? "
-                                             "ORDER BY created, id", (patient.id,))]
+        return self._rows(select(notes.c.id, notes.c.session_id, notes.c.created, notes.c.text)
+                          .where(notes.c.patient_id == patient.id).order_by(notes.c.created, notes.c.id))
 
     def delete_note(self, patient: Patient, note_id: int) -> None:
         with self._tx() as conn:
-            deleted = conn.execute("DELETE FROM notes WHERE id = ? AND patient_id = ?", (int(note_id), patient.id))
+            deleted: CursorResult = conn.execute(delete(notes).where(notes.c.id == int(note_id),
+                                                                     notes.c.patient_id == patient.id))
             if deleted.rowcount != 1:
                 raise StoreError(f"Patient '{patient.pseudonym}' has no note {note_id}.")
+            self._audit_row(conn, "delete", patient, f"note {int(note_id)}")
 
     # -- treatment events (issue 18; what they did to the scores: synkimeter.usecases.timeline) ----------
     def add_event(self, patient: Patient, kind: str, day: str, *, side: str | None = None, detail: str = "",
@@ -950,18 +1110,17 @@ class Store:
             if kind != "botox":
                 raise StoreError("Units are given for a botulinum toxin injection (kind botox) only.")
         with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT INTO treatment_events (patient_id, date, kind, side, detail, units, muscles, product, created) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (patient.id, day, kind, side, detail, units, muscles, product, now_iso()))
-            return int(_written(cur.lastrowid))
+            return _new_id(conn.execute(insert(treatment_events).values(
+                patient_id=patient.id, date=day, kind=kind, side=side, detail=detail, units=units, muscles=muscles,
+                product=product, created=now_iso())))
 
     def events(self, patient: Patient) -> list[dict]:
         """The patient's treatment events, oldest first: dicts with id, date, kind, side, detail, units,
         muscles, product, created."""
-        return [dict(r) for r in self._query(
-            "SELECT id, date, kind, side, detail, units, muscles, product, created FROM treatment_events "
-            "WHERE patient_id = ? ORDER BY date, id", (patient.id,))]
+        t = treatment_events
+        return self._rows(select(t.c.id, t.c.date, t.c.kind, t.c.side, t.c.detail, t.c.units, t.c.muscles,
+                                 t.c.product, t.c.created).where(t.c.patient_id == patient.id)
+                          .order_by(t.c.date, t.c.id))
 
     def delete_event(self, patient: Patient, event_id) -> None:
         try:
@@ -970,90 +1129,31 @@ class Store:
             raise StoreError(f"'{event_id}' is not an event number (see `synkimeter event list "
                              f"{patient.pseudonym}`).") from exc
         with self._tx() as conn:
-            if conn.execute("DELETE FROM treatment_events WHERE id = ? AND patient_id = ?",
-                            (number, patient.id)).rowcount != 1:
+            t = treatment_events
+            if conn.execute(delete(t).where(t.c.id == number, t.c.patient_id == patient.id)).rowcount != 1:
                 raise StoreError(f"Patient '{patient.pseudonym}' has no treatment event {number} (see "
                                  f"`synkimeter event list {patient.pseudonym}`).")
+            self._audit_row(conn, "delete", patient, f"treatment event {number}")
 
 
-@dataclass(frozen=True)
-class SessionScores:
-    """A session's oral-ocular numbers, computed by the use case that saves a clip: per smile or pucker
-    clip id its narrowing (right %, low, high, left %, low, high; None where not measurable), and the
-    session's ocular score (score, low, high, affected side), all None where there is none."""
-
-    narrowing: dict[int, tuple[float | None, ...]]
-    score: tuple[float | None, float | None, float | None, str | None]
+def _new_id(result: CursorResult) -> int:
+    """The id of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    return int(written(key[0] if key else None))
 
 
-@dataclass
-class ImportResult:
-    patient: Patient
-    patient_created: bool
-    session: Session
-    clip: Clip
-    summary: dict
-
-
-# --- helpers -------------------------------------------------------------------------------------
-T = TypeVar("T")
-
-
-def _written(value: T | None) -> T:
-    """A row just written and read back (within the store's own lock) is there."""
-    if value is None:
-        raise StoreError("The store lost a row it had just written: run `synkimeter check`.")
-    return value
-
-
-def check_side(side) -> None:
-    if side not in (None, "right", "left"):
-        raise StoreError(f"The affected side must be 'right' or 'left' (the subject's), not '{side}'.")
-
-
-def check_pseudonym(pseudonym) -> str:
-    text = str(pseudonym or "").strip()
-    if not text or len(text) > 64 or any(ord(ch) < 32 for ch in text):
-        raise StoreError("A patient id must be 1-64 printable characters (use a pseudonym, not a name).")
-    # Invisible characters (zero-width, direction marks and overrides, odd spaces) would make two
-    # ids that look the same on screen and in reports belong to two patients.
-    hidden = [ch for ch in text if unicodedata.category(ch)[0] in "CZ" and ch != " "]
-    if hidden:
-        codes = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(hidden))
-        raise StoreError(f"A patient id must be made of visible characters; this one holds invisible or "
-                         f"direction-changing ones ({codes}).")
-    return text
-
-
-def parse_date(text: str) -> str:
-    try:
-        return datetime.fromisoformat(str(text).strip()).replace(microsecond=0).isoformat()
-    except ValueError as exc:
-        raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
-
-
-def check_day(text) -> str:
-    """A calendar day as YYYY-MM-DD, not after today; StoreError (one sentence) otherwise."""
-    raw = str(text or "").strip()
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError as exc:
-        raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
-    if day > date.today():
-        raise StoreError(f"{day.isoformat()} is in the future: keep a treatment once it has been given.")
-    return day.isoformat()
-
-
-def _write_scores(conn: sqlite3.Connection, session_id: int, scores: SessionScores) -> None:
+# --- writing results -------------------------------------------------------------------------------
+def _write_scores(conn: Connection, session_id: int, scores: SessionScores) -> None:
+    names = [f"{side}_{name}" for side in SIDES
+             for name in ("narrowing_pct", "narrowing_ci_low_pct", "narrowing_ci_high_pct")]
     for clip_id, values in scores.narrowing.items():
-        conn.execute("UPDATE results SET right_narrowing_pct = ?, right_narrowing_ci_low_pct = ?, "
-                     "right_narrowing_ci_high_pct = ?, left_narrowing_pct = ?, left_narrowing_ci_low_pct = ?, "
-                     "left_narrowing_ci_high_pct = ? WHERE clip_id = ?", (*values, clip_id))
-    conn.execute("UPDATE sessions SET ocular_score = ?, ocular_ci_low = ?, ocular_ci_high = ?, "
-                 "ocular_affected_side = ? WHERE id = ?", (*scores.score, session_id))
+        conn.execute(update(results).where(results.c.clip_id == clip_id).values(dict(zip(names, values))))
+    score, low, high, side = scores.score
+    conn.execute(update(sessions).where(sessions.c.id == session_id).values(
+        ocular_score=score, ocular_ci_low=low, ocular_ci_high=high, ocular_affected_side=side))
 
 
-def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels) -> None:
+def _insert_result(conn: Connection, clip_id: int, summary: dict, levels) -> None:
     oo = summary.get("ocular_oral") or {}
     cols: dict[str, Any] = {
         "clip_id": clip_id,
@@ -1098,10 +1198,9 @@ def _insert_result(conn: sqlite3.Connection, clip_id: int, summary: dict, levels
                 f"{side}_fissure_open_mm": get("open", "mm"), f"{side}_fissure_open_se_mm": get("open", "se"),
                 f"{side}_fissure_active_mm": get("active", "mm"), f"{side}_fissure_active_se_mm": get("active", "se"),
             })
-    names = ", ".join(cols)
-    conn.execute(f"INSERT INTO results ({names}) VALUES ({', '.join('?' * len(cols))})", tuple(cols.values()))
+    conn.execute(insert(results).values(**cols))
 
 
 __all__ = ["Store", "StoreError", "Patient", "Session", "Clip", "ImportResult", "SessionScores", "check_pseudonym",
-           "check_side", "parse_date", "data_dir", "TASKS",
-           "ENV_DATA_DIR", "DB_NAME", "CLIP_STATUSES", "SCHEMA_VERSION", "process_alive"]
+           "check_side", "check_day", "parse_date", "data_dir", "TASKS", "ENV_DATA_DIR", "DB_NAME", "CLIP_STATUSES",
+           "SCHEMA_VERSION", "process_alive"]

@@ -1,0 +1,22 @@
+"""The choices the store's schema allows: light to import (the command line offers them in its
+help without loading the database layer)."""
+
+from __future__ import annotations
+
+SIDES = ("right", "left")
+SESSION_KINDS = ("baseline", "follow-up", "self-check")
+# What a clip can show: the guided tasks.
+TASKS = ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker")
+SESSION_STATUSES = ("recording", "complete", "incomplete")
+CLIP_STATUSES = ("recording", "complete", "incomplete", "failed")
+PRACTICE_KINDS = ("blink", "pucker", "smile")
+EVENT_KINDS = ("botox", "therapy-start", "therapy-stop", "therapy-change", "surgery", "other")
+EVENT_SIDES = ("right", "left", "both")
+# What the audit table records (issue 19): who read, exported or deleted which patient's data.
+AUDIT_ACTIONS = ("read", "export", "delete", "copy")
+# The clip files a clinic server keeps in the database (beside the rows, one backup holds all).
+CLIP_FILE_KINDS = ("video", "landmarks", "summary")
+
+# Alembic revisions are named v1, v2, ...: the same numbers as PRAGMA user_version before Alembic.
+SCHEMA_VERSION = 7
+SCHEMA_REVISION = f"v{SCHEMA_VERSION}"
