@@ -88,7 +88,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         s = result.summary
         oo = s.get("ocular_oral", {})
         print(f"Imported {video.name} as a {result.session.kind} session of {result.session.date} "
-              f"(task {result.clip.task}) for patient '{result.patient.pseudonym}' into {store.folder}.")
+              f"(task {result.clip.task}) for patient '{result.patient.pseudonym}' into {store.location}.")
         for side in ("right", "left"):
             d = oo.get(side) or {}
             if d.get("median_mm") is None:
@@ -113,9 +113,11 @@ def cmd_report(args: argparse.Namespace) -> int:
         patient = store.require_patient(args.patient)
         if args.pdf:
             write_pdf(store, patient, args.pdf)
+            store.record_access("export", patient, f"report {Path(args.pdf).name}")
             print(f"Wrote {args.pdf}")
         if args.html:
             write_html(store, patient, args.html)
+            store.record_access("export", patient, f"report {Path(args.html).name}")
             print(f"Wrote {args.html}")
     return EXIT_OK
 
@@ -127,6 +129,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _open(args) as store:
         patient = store.require_patient(args.patient)
         rows = write_csv(store, patient, args.csv)
+        store.record_access("export", patient, f"CSV {Path(args.csv).name}")
         print(f"Wrote {rows} result row(s) of '{patient.pseudonym}' to {args.csv}")
     return EXIT_OK
 
@@ -143,6 +146,7 @@ def cmd_patients(args: argparse.Namespace) -> int:
     with _open(args) as store:
         if args.patient:
             patient = store.require_patient(args.patient)
+            store.record_access("read", patient, "`synkimeter patients`")
             print(f"Patient '{patient.pseudonym}', affected side (subject's): {patient.affected_side or 'not stated'}"
                   + (f"; notes: {patient.notes}" if patient.notes else ""))
             sessions = store.sessions(patient)
@@ -160,7 +164,7 @@ def cmd_patients(args: argparse.Namespace) -> int:
             return EXIT_OK
         patients = store.patients()
         if not patients:
-            print(f"No patients yet in {store.folder}.")
+            print(f"No patients yet in the store on {store.location}.")
             return EXIT_OK
         print(f"{'patient':20} {'affected side':14} {'sessions':>8}  last session")
         for p in patients:
@@ -194,9 +198,9 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"  {problem}")
         counts = f"{len(store.patients())} patient(s), {store.complete_clip_count()} clip(s)"
         if problems:
-            return fail(f"The database in {store.folder} is sound ({counts}), but {len(problems)} clip file(s) "
+            return fail(f"The database on {store.location} is sound ({counts}), but {len(problems)} clip file(s) "
                          "are missing or damaged (listed above).")
-        print(f"The database in {store.folder} is sound ({counts}) and every clip file reads.")
+        print(f"The database on {store.location} is sound ({counts}) and every clip file reads.")
     return EXIT_OK
 
 
@@ -241,6 +245,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
                         "'edit ID SESSION --kind/--date/--notes').")
         with _open(args) as store:
             patient = store.require_patient(words[0])
+            store.record_access("read", patient, "`synkimeter sessions`")
             sessions = store.sessions(patient)
             if not sessions:
                 print(f"Patient '{patient.pseudonym}' has no sessions yet.")

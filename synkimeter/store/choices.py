@@ -20,3 +20,6 @@ CLIP_FILE_KINDS = ("video", "landmarks", "summary")
 # Alembic revisions are named v1, v2, ...: the same numbers as PRAGMA user_version before Alembic.
 SCHEMA_VERSION = 7
 SCHEMA_REVISION = f"v{SCHEMA_VERSION}"
+# A clinic store's two group roles (synkimeter.store.clinic): each therapist's login is in one of them.
+READ_WRITE_ROLE = "synkimeter_rw"
+READ_ONLY_ROLE = "synkimeter_ro"

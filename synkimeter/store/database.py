@@ -479,7 +479,12 @@ class Store:
             if not alive:
                 stale.append(int(row["id"]))
         if stale:
+            # An import is one clip written in one transaction: interrupted, it has nothing worth keeping.
+            imports = [r["id"] for r in self._rows(select(sessions.c.id).where(
+                sessions.c.id.in_(stale), sessions.c.protocol == "import"))]
             with self._tx() as conn:
+                if imports:
+                    conn.execute(delete(sessions).where(sessions.c.id.in_(imports), sessions.c.status == "recording"))
                 conn.execute(update(sessions).where(sessions.c.id.in_(stale), sessions.c.status == "recording")
                              .values(status="incomplete"))
                 conn.execute(update(clips).where(clips.c.session_id.in_(stale), clips.c.status == "recording")
@@ -487,7 +492,11 @@ class Store:
                                      error=func.coalesce(clips.c.error, "The recording was interrupted.")))
             for sid in stale:
                 self._remove_temp_files(sid)
-            self.problems.append(f"{len(stale)} interrupted session(s) were kept and marked incomplete.")
+            kept = len(stale) - len(imports)
+            if kept:
+                self.problems.append(f"{kept} interrupted session(s) were kept and marked incomplete.")
+            if imports:
+                self.problems.append(f"{len(imports)} interrupted import(s) left nothing behind and were removed.")
         if self.server is None:
             query = (select(clips.c.id, clips.c.task, clips.c.video_path, clips.c.landmarks_path,
                             clips.c.summary_path, sessions.c.started_at)
@@ -531,7 +540,10 @@ class Store:
 
     def record_access(self, action: str, patient: Patient, detail: str = "") -> None:
         """Keep in the audit table that this user read or exported the patient's data (deletions are
-        recorded by the store itself, in the transaction that deletes)."""
+        recorded by the store itself, in the transaction that deletes). A damaged single-user store,
+        which writes nothing more, still lets its data be read and reported."""
+        if self.damaged and self.server is None:
+            return
         with self._tx() as conn:
             self._audit_row(conn, action, patient, detail)
 
@@ -547,7 +559,7 @@ class Store:
         check_side(affected_side)
         try:
             with self._tx() as conn:
-                pid = _new_id(conn.execute(insert(patients).values(pseudonym=pseudonym, affected_side=affected_side,
+                pid = inserted_id(conn.execute(insert(patients).values(pseudonym=pseudonym, affected_side=affected_side,
                                                            notes=notes or "", created=now_iso())
                                    ))
         except StoreError as exc:
@@ -588,8 +600,10 @@ class Store:
         pseudonym = check_pseudonym(pseudonym)
         check_side(affected_side)
         with self._tx() as conn:
+            # RETURNING gives a row only when the INSERT wrote one (rowcount is not reliable for it on both).
             created = conn.execute(self._insert_ignoring_duplicate(
-                patients, pseudonym=pseudonym, affected_side=affected_side, notes="", created=now_iso())).rowcount == 1
+                patients, pseudonym=pseudonym, affected_side=affected_side, notes="", created=now_iso())
+                .returning(patients.c.id)).first() is not None
             row = conn.execute(select(patients.c.id, patients.c.affected_side)
                                .where(patients.c.pseudonym == pseudonym)).mappings().one()
             if affected_side and not row["affected_side"]:
@@ -622,7 +636,7 @@ class Store:
             raise StoreError(f"'{started_at}' is not a date (use YYYY-MM-DD).") from exc
         pid = os.getpid()
         with self._tx() as conn:
-            sid = _new_id(conn.execute(insert(sessions).values(
+            sid = inserted_id(conn.execute(insert(sessions).values(
                 patient_id=patient.id, started_at=started_at, kind=kind, protocol=protocol or "", notes=notes or "",
                 status="recording", host=self.host, pid=pid, pid_start=process_start_token(pid))
             ))
@@ -665,7 +679,7 @@ class Store:
         if not task or not all(ch.isalnum() or ch in "_-" for ch in task):
             raise StoreError(f"'{task}' is not a task name (letters, digits, '_' or '-').")
         with self._tx() as conn:
-            cid = _new_id(conn.execute(insert(clips).values(session_id=session.id, task=task, status="recording",
+            cid = inserted_id(conn.execute(insert(clips).values(session_id=session.id, task=task, status="recording",
                                                     source_name=source_name, created=now_iso())
                                ))
         return written(self.clip(written(cid)))
@@ -695,12 +709,15 @@ class Store:
         return stem.with_name(f".{stem.name}.part{suffix}")
 
     def save_clip(self, clip: Clip, *, document: dict, levels: dict | None = None, series=None,
-                  video: str | os.PathLike | None = None, scores: "SessionScores | None" = None) -> Clip:
+                  video: str | os.PathLike | None = None, scores: "SessionScores | None" = None,
+                  finish_session: str | None = None) -> Clip:
         """Write the clip's files, then record it complete with its result in one transaction.
 
         `document` is the clip's result document (JSON-ready), `levels` its eye-fissure levels per
         side and `scores` the session's oral-ocular numbers with this clip in it (all computed by
-        `usecases.saving`). On any failure nothing of the clip is kept in the store, the clip is
+        `usecases.saving`). `finish_session` ('complete'), if given, ends the session in the same
+        transaction (an import: killed at any point, it leaves no half-written session). On any
+        failure nothing of the clip is kept in the store, the clip is
         marked 'failed', and a StoreError says why; when a clinic server could not be reached, the
         clip is kept on this computer (`unsent/`) and the sentence says where.
         """
@@ -754,6 +771,9 @@ class Store:
                 _insert_result(conn, clip.id, document, levels)
                 if scores is not None:
                     _write_scores(conn, clip.session_id, scores)
+                if finish_session is not None:
+                    conn.execute(update(sessions).where(sessions.c.id == clip.session_id)
+                                 .values(status=finish_session, pid=None))
                 if self.server is not None:
                     conn.execute(delete(clip_files).where(clip_files.c.clip_id == clip.id))
                     for kind, kept in paths.items():
@@ -960,7 +980,7 @@ class Store:
         if record_.get("affected_side") is None:
             raise StoreError("A practice set needs the affected side.")
         with self._tx() as conn:
-            return _new_id(conn.execute(insert(practice_sets).values(
+            return inserted_id(conn.execute(insert(practice_sets).values(
                 patient_id=patient.id, started_at=str(record_["started_at"]), kind=record_["kind"],
                 affected_side=record_["affected_side"], target=float(record_["target"]), unit=record_["unit"],
                 attempts=int(record_["attempts"]), judged=int(record_["judged"]), clean=int(record_["clean"]),
@@ -1071,7 +1091,7 @@ class Store:
         if session is not None and session.patient_id != patient.id:
             raise StoreError(f"Session {session.id} is not one of patient '{patient.pseudonym}'.")
         with self._tx() as conn:
-            return _new_id(conn.execute(insert(notes).values(
+            return inserted_id(conn.execute(insert(notes).values(
                 patient_id=patient.id, session_id=session.id if session is not None else None, created=now_iso(),
                 text=text)))
 
@@ -1110,7 +1130,7 @@ class Store:
             if kind != "botox":
                 raise StoreError("Units are given for a botulinum toxin injection (kind botox) only.")
         with self._tx() as conn:
-            return _new_id(conn.execute(insert(treatment_events).values(
+            return inserted_id(conn.execute(insert(treatment_events).values(
                 patient_id=patient.id, date=day, kind=kind, side=side, detail=detail, units=units, muscles=muscles,
                 product=product, created=now_iso())))
 
@@ -1136,7 +1156,7 @@ class Store:
             self._audit_row(conn, "delete", patient, f"treatment event {number}")
 
 
-def _new_id(result: CursorResult) -> int:
+def inserted_id(result: CursorResult) -> int:
     """The id of the row an INSERT just wrote."""
     key = result.inserted_primary_key
     return int(written(key[0] if key else None))

@@ -136,21 +136,24 @@ def session_scores(store: Store, clip: Clip, document: dict[str, Any],
 
 
 def save_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None, summary: dict | None = None,
-              series=None, video: str | os.PathLike | None = None) -> Clip:
+              series=None, video: str | os.PathLike | None = None, finish_session: str | None = None) -> Clip:
     """Keep a measured clip (see `keep_clip`); the clip as recorded complete."""
-    return keep_clip(store, clip, analysis=analysis, summary=summary, series=series, video=video).clip
+    return keep_clip(store, clip, analysis=analysis, summary=summary, series=series, video=video,
+                     finish_session=finish_session).clip
 
 
 def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None, summary: dict | None = None,
-              series=None, video: str | os.PathLike | None = None) -> SavedClip:
+              series=None, video: str | os.PathLike | None = None, finish_session: str | None = None) -> SavedClip:
     """Keep a measured clip: its document, landmarks and video, and the session's updated
-    oral-ocular numbers, in one transaction (StoreError, and nothing of the clip kept, on failure)."""
+    oral-ocular numbers, in one transaction (StoreError, and nothing of the clip kept, on failure);
+    `finish_session` also ends the session in it."""
     document, levels = clip_document(clip, analysis, summary, series)
     try:
         scores, narrowed = session_scores(store, clip, document, levels)
     except (TypeError, ValueError) as exc:  # a foreign or damaged stored document
         raise StoreError(f"The session's earlier results could not be read ({exc}).") from exc
-    saved = store.save_clip(clip, document=document, levels=levels, series=series, video=video, scores=scores)
+    saved = store.save_clip(clip, document=document, levels=levels, series=series, video=video, scores=scores,
+                            finish_session=finish_session)
     return SavedClip(saved, narrowed)
 
 
@@ -187,8 +190,9 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     try:
         session = store.start_session(patient, kind, protocol=protocol, notes=notes, started_at=started_at)
         clip = store.begin_clip(session, task, source_name=video.name)
-        clip = save_clip(store, clip, analysis=result.analysis, series=result.series, video=video)
-        session = store.finish_session(session, "complete")
+        clip = save_clip(store, clip, analysis=result.analysis, series=result.series, video=video,
+                         finish_session="complete")
+        session = store.session(session.id) or session
     except BaseException:
         with contextlib.suppress(StoreError):
             if session is not None:
