@@ -295,3 +295,46 @@ def test_an_older_clinic_schema_is_brought_up_by_init_not_by_a_therapist(postgre
         add_user(store, name, password=None)
         with pytest.raises(StoreError, match="already exists"):
             add_user(store, name)
+
+
+def test_a_guided_recording_goes_into_the_clinic_store(clinic, tmp_path):
+    from test_protocol import PARAMS, SAMPLES, _leftovers, _video_frames
+
+    from synkimeter.capture import VideoFileSource
+    from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
+
+    url, _ = clinic()
+    with Store(url=url, folder=tmp_path / "local") as store:
+        patient = store.add_patient("REC-1", "right")
+        runner = ProtocolRunner(store, patient, protocol("home", PARAMS), None, PARAMS)
+        status = record_protocol(VideoFileSource(SAMPLES / "right_3mm.mp4"), runner, PARAMS)
+        assert status.phase == "done", status.message
+        (session,) = store.sessions(patient)
+        complete = [c for c in store.clips(session) if c.status == "complete"]
+        assert [c.task for c in complete] == ["rest", "natural_blinking"]  # (the sample clip does not pucker)
+        for clip in complete:
+            video = tmp_path / f"{clip.id}.mp4"
+            video.write_bytes(store.clip_bytes(clip, "video"))
+            assert _video_frames(video) == len(store.load_series(clip))  # the video is in the database, whole
+        assert not _leftovers(store.folder) and not list(store.folder.rglob("*.mp4"))  # nothing left locally
+
+
+def test_a_clip_whose_server_went_away_is_kept_on_this_computer(clinic, postgres_server, tmp_path):
+    import psycopg
+
+    url, name = clinic()
+    video = tmp_path / "v.mp4"
+    video.write_bytes(os.urandom(100_000))
+    with Store(url=url, folder=tmp_path / "local") as store:
+        patient = store.add_patient("GONE-1")
+        clip = store.begin_clip(store.start_session(patient), "natural_blinking")
+        with psycopg.connect(postgres_server.admin_dsn(), autocommit=True) as admin:  # as a server restart would
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = %s", (name,))
+        analysis, series = sim_clip(seed=8)
+        with pytest.raises(StoreError) as caught:
+            save_clip(store, clip, analysis=analysis, series=series, video=video)
+    sentence = str(caught.value)
+    assert "cannot be reached" in sentence and "kept on this computer" in sentence and "synkimeter import" in sentence
+    (kept,) = (tmp_path / "local").rglob("unsent/*")
+    assert sorted(p.suffix for p in kept.iterdir()) == [".json", ".mp4", ".npz"]
+    assert next(kept.glob("*.mp4")).read_bytes() == video.read_bytes()

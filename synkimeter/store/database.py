@@ -794,10 +794,8 @@ class Store:
                 self._discard(written_files)
                 raise
             if self.server is not None and is_unreachable(message):
-                kept = self._keep_unsent(clip, written_files)
-                if kept is not None:
-                    message = (f"{message[:-1]}; the {clip.task} clip was kept on this computer in '{kept}': "
-                               "import it with `synkimeter import` once the server is back.")
+                kept_video = paths["video"] if paths["video"] is not None and paths["video"].is_file() else video
+                message = self.keep_unsent(clip, message, document=document, series=series, video=kept_video)
             self._discard(written_files)
             with contextlib.suppress(StoreError, SQLAlchemyError):
                 with self._tx() as conn:
@@ -810,17 +808,29 @@ class Store:
             with contextlib.suppress(OSError):
                 path.unlink()
 
-    def _keep_unsent(self, clip: Clip, paths: list[Path]) -> Path | None:
-        """Move a clip's files out of the way of the next session (clinic server unreachable)."""
-        folder = self.folder / UNSENT_DIR / f"{datetime.now():%Y%m%d-%H%M%S}-{clip.task}"
+    def keep_unsent(self, clip: Clip, message: str, *, document: dict, series=None,
+                    video: str | os.PathLike | None = None) -> str:
+        """Keep a clip the clinic server could not take on this computer (`unsent/`: its video,
+        landmarks and result, as an import needs them); `message` with where it went added."""
+        folder = self.folder / UNSENT_DIR / f"{datetime.now():%Y%m%d-%H%M%S}-{clip.id:04d}-{clip.task}"
         try:
             self.make_dirs(folder)
-            for path in paths:
-                if path.is_file():
-                    os.replace(path, folder / path.name)
-        except OSError:
-            return None
-        return folder
+            if video is not None and Path(video).is_file():
+                src = Path(video)
+                name = src.name.lstrip(".").replace(".part", "")
+                if src.parent.resolve().is_relative_to(self.folder.resolve()):  # our own recording: moved
+                    os.replace(src, folder / name)
+                else:
+                    shutil.copyfile(src, folder / name)
+                self._restrict(folder / name, self.file_mode)
+            if series is not None:
+                self._restrict(series.save_npz(folder / f"{clip.task}.npz"), self.file_mode)
+            with atomic_writer(folder / f"{clip.task}.json", "w") as fh:
+                json.dump(document, fh, indent=2, allow_nan=False)
+        except (OSError, ValueError):
+            return message
+        return (f"{message[:-1]}; the {clip.task} clip was kept on this computer in '{folder}': import its video "
+                "with `synkimeter import` once the server is back.")
 
     def _put_file(self, conn: Connection, clip_id: int, kind: str, name: str, data: bytes) -> None:
         conn.execute(insert(clip_files).values(clip_id=clip_id, kind=kind, name=name, size=len(data),

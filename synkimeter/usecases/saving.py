@@ -32,6 +32,7 @@ from synkimeter.store.database import (
     check_side,
     parse_date,
 )
+from synkimeter.store.errors import is_unreachable
 from synkimeter.usecases.analyze import ClipError, analyze_clip
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
@@ -152,6 +153,10 @@ def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None,
         scores, narrowed = session_scores(store, clip, document, levels)
     except (TypeError, ValueError) as exc:  # a foreign or damaged stored document
         raise StoreError(f"The session's earlier results could not be read ({exc}).") from exc
+    except StoreError as exc:
+        if store.is_server and is_unreachable(str(exc)):  # nothing recorded is lost: kept here for later
+            raise StoreError(store.keep_unsent(clip, str(exc), document=document, series=series, video=video)) from exc
+        raise
     saved = store.save_clip(clip, document=document, levels=levels, series=series, video=video, scores=scores,
                             finish_session=finish_session)
     return SavedClip(saved, narrowed)
