@@ -13,6 +13,7 @@ from sqlalchemy import (
     Column,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -158,3 +159,11 @@ audit = Table(
     Column("detail", Text, nullable=False, server_default=""),
     CheckConstraint("action IN ('read', 'export', 'delete', 'copy')", name="audit_action"),
 )
+
+# The indexes the migrations made: the queries look a patient's rows up by date.
+Index("sessions_patient", sessions.c.patient_id, sessions.c.started_at)
+Index("clips_session", clips.c.session_id)
+Index("practice_sets_patient", practice_sets.c.patient_id, practice_sets.c.started_at)
+Index("notes_patient", notes.c.patient_id, notes.c.created)
+Index("treatment_events_patient", treatment_events.c.patient_id, treatment_events.c.date)
+Index("audit_patient", audit.c.pseudonym, audit.c.at)
