@@ -338,3 +338,21 @@ def test_a_clip_whose_server_went_away_is_kept_on_this_computer(clinic, postgres
     (kept,) = (tmp_path / "local").rglob("unsent/*")
     assert sorted(p.suffix for p in kept.iterdir()) == [".json", ".mp4", ".npz"]
     assert next(kept.glob("*.mp4")).read_bytes() == video.read_bytes()
+
+
+def test_import_a_real_video_into_the_clinic_store(clinic, tmp_path, monkeypatch, capsys):
+    url, name = clinic()
+    ini = Path(os.environ["SYNKIMETER_CONFIG_DIR"]) / "synkimeter.ini"  # the settings file, not the environment
+    ini.parent.mkdir(parents=True, exist_ok=True)
+    ini.write_text(f"[store]\ndatabase_url = {url}\n")
+    video = REPO / "sample_videos" / "right_3mm.mp4"
+    code, out, err = run_cli(["import", video, "--patient", "IMP-9", "--affected-side", "right", "-q"], capsys)
+    assert code == 0, err
+    code, out, err = run_cli(["check"], capsys)
+    assert code == 0 and "clinic server 127.0.0.1:" in out and f"as {name}" in out, err
+    with Store() as store:  # Store() follows the settings file too
+        assert store.is_server
+        (session,) = store.sessions(store.require_patient("IMP-9"))
+        (clip,) = store.clips(session)
+        assert session.status == "complete" and store.clip_bytes(clip, "video") == video.read_bytes()
+        assert store.summary(clip)["ocular_oral"]["right"]["average_peak_mm"] > 2.0
