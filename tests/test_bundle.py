@@ -5,6 +5,7 @@ an empty home folder) the way a patient would run it.
 - `analyze` on a sample clip gives the very same JSON as this checkout's Python package;
 - the window starts offscreen (first-run screen included) and closes cleanly;
 - bad input gets one sentence and exit code 2, as from the package;
+- a new store is made in an empty data folder: the Alembic migrations (plain files) run frozen;
 - the archive holds the executable, the .desktop file and the icon; dev-only code is left out.
 
 About 2-3 minutes on a 2-core machine, most of it the build (1.5-2.5 min).
@@ -106,6 +107,31 @@ def test_window_starts_on_the_default_camera_even_with_none(bundle, tmp_path):
     done = _run_app(bundle, ["gui", "--quit-after", "3"], tmp_path, timeout=120)
     errors = [line for line in done.stderr.splitlines() if line.strip() and line not in QT_OFFSCREEN_NOISE]
     assert done.returncode == 0 and not errors, done.stderr
+
+
+def test_a_new_store_is_made_by_the_frozen_migrations(bundle, tmp_path):
+    """Alembic loads env.py and versions/*.py by path: a bundle without their sources would fail here."""
+    import sqlite3
+
+    from synkimeter.store.choices import SCHEMA_REVISION
+
+    data = tmp_path / "data"
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(_clean_env(home), SYNKIMETER_DATA_DIR=str(data))
+    done = subprocess.run([str(bundle / EXE_NAME), "patients"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no patients" in done.stdout.lower(), done.stdout
+    with sqlite3.connect(data / "synkimeter.sqlite3") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_REVISION
+
+
+def test_the_migrations_ship_as_sources(bundle):
+    migrations = bundle / "_internal" / "synkimeter" / "store" / "migrations"
+    assert (migrations / "env.py").is_file() and (migrations / "script.py.mako").is_file()
+    shipped = {p.name for p in (migrations / "versions").glob("*.py")}
+    assert shipped == {p.name for p in (ROOT / "synkimeter" / "store" / "migrations" / "versions").glob("*.py")}
 
 
 def test_help_and_bad_input(bundle, tmp_path):

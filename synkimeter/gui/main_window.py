@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer
@@ -27,7 +28,7 @@ from synkimeter.gui.plots import BlinkBars, TrendPlots
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.scores import ScoresPanel, mm
 from synkimeter.gui.session import LiveSession, describe, is_camera, sample_clip_path, source_key
-from synkimeter.gui.theme import NOTICE_COLOR, STYLE, side_html
+from synkimeter.gui.theme import NOTICE_COLOR, STYLE, label_style, side_html
 from synkimeter.usecases.live import NOTICE_TEXT
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
@@ -51,6 +52,19 @@ def _fitting_size(widget) -> tuple[int, int]:
     width = max(WINDOW_SIZE[0], int(0.8 * free.width()))
     height = max(WINDOW_SIZE[1], int(0.85 * (free.height() - frame)))
     return min(width, free.width()), min(height, max(480, free.height() - frame))
+
+
+def store_label_text(location: str | None) -> str:
+    """The status bar's few words on where the data is kept: 'Store: this computer' or
+    'Store: clinic server HOST/DATABASE as ROLE' (the folder and the port are in the tooltip)."""
+    if not location:
+        return "Store: not connected"
+    if location.startswith("this computer"):
+        return "Store: this computer"
+    text = re.sub(r":\d+(?=/)", "", location)
+    if len(text) > 70:  # a unix-socket folder as host: keep both ends, the whole is in the tooltip
+        text = f"{text[:30]}…{text[-39:]}"
+    return f"Store: {text}"
 
 
 def _panel() -> QFrame:
@@ -189,9 +203,22 @@ class MainWindow(QMainWindow):
         self.details.setVisible(False)
         outer.addWidget(self.details)
 
+        # A sentence about the store (it cannot be opened, the access log cannot be written): on the
+        # left, wrapped, so the whole sentence can be read beside the source's line.
+        self.store_note = QLabel("")
+        self.store_note.setWordWrap(True)
+        self.store_note.setStyleSheet(label_style(f"color: {NOTICE_COLOR['error']}; padding-left: 6px;"))
+        self.store_note.setVisible(False)
+        self.statusBar().addWidget(self.store_note, 1)
         self.status = QLabel("")
         self.status.setObjectName("caption")
         self.statusBar().addPermanentWidget(self.status)
+        self.store_label = QLabel(store_label_text(None))  # which store: settled in _add_current_patient
+        self.store_label.setObjectName("caption")
+        # set apart from the source's line beside it (the status bar draws no separators of its own)
+        self.store_label.setStyleSheet(label_style("border-left: 1px solid #c9c6bf; padding-left: 8px; "
+                                                   "margin-left: 8px;"))
+        self.statusBar().addPermanentWidget(self.store_label)
         self.statusBar().setSizeGripEnabled(False)
 
     def _actions(self) -> None:
@@ -433,7 +460,10 @@ class MainWindow(QMainWindow):
         from synkimeter.gui.patients import CurrentPatient
 
         self.current = CurrentPatient(parent=self)
-        self.current.settle()
+        # The window's one look at the store at start (on this thread, as every page's store work):
+        # where it is, and the patient it opens on recorded as read.
+        self.show_store(self.current.settle(audit=True), self.current.problem)
+        self.store_message(self.current.audit_problem)
         corner = QWidget()
         row = QHBoxLayout(corner)
         row.setContentsMargins(6, 2, 6, 2)
@@ -452,9 +482,35 @@ class MainWindow(QMainWindow):
         self.record_mode.page.picker.manage_requested.connect(self.manage_patients)
         self.record_mode.recorded.connect(self.current.set)
         self.record_mode.running_changed.connect(lambda on: self.patient_button.setEnabled(not on))
-        self._on_patient(self.current.pseudonym)
+        self.progress_mode.report_written.connect(self._on_report)
+        self._show_patient(self.current.pseudonym)
+
+    def show_store(self, location: str, problem: str = "") -> None:
+        """Where the store is, in the status bar; '' with `problem` (the StoreError's sentence): not connected."""
+        self.store_label.setText(store_label_text(location))
+        self.store_label.setToolTip(f"Patients and recordings are kept on {location}." if location else problem)
+        self.store_message(problem)
+
+    def store_message(self, sentence: str) -> None:
+        """A sentence about the store in the status bar (kept until the next one): the store could
+        not be opened, or the access log could not be written."""
+        if sentence:
+            self.store_note.setText(sentence)
+            self.store_note.setToolTip(sentence)
+            self.store_note.setVisible(True)
 
     def _on_patient(self, pseudonym: str) -> None:
+        """The current patient changed: this is a new patient opened in the window (once per choice)."""
+        from synkimeter.gui.patients import OPENED, record_access_in
+        from synkimeter.store import Store
+
+        self._show_patient(pseudonym)
+        self.store_message(record_access_in(Store, "read", pseudonym, OPENED))
+
+    def _on_report(self, pdf: str, html: str) -> None:
+        self.store_message(self.progress_mode.audit_problem)
+
+    def _show_patient(self, pseudonym: str) -> None:
         who = pseudonym or "no patient chosen"
         self.setWindowTitle(f"synkimeter – {who} – mouth movement when you blink")
         self.patient_label.setText(f"Patient: <b>{pseudonym}</b>" if pseudonym

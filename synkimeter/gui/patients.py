@@ -103,6 +103,43 @@ def remember_patient(pseudonym: str) -> None:
         os.replace(tmp, path)
 
 
+OPENED = "opened in the window"  # the audit row's detail when the window shows a patient
+
+
+def record_access(store, action: str, pseudonym: str, detail: str) -> str:
+    """Keep in the store's audit table that the window read or exported `pseudonym`'s data. Returns ''
+    or, when the row could not be written, one sentence for the status bar: the audit must never
+    stop the therapist's work. A patient not in the store (yet) has nothing to audit."""
+    from synkimeter.store import StoreError
+
+    try:
+        patient = store.patient(pseudonym)
+        if patient is not None:
+            store.record_access(action, patient, detail)
+    except StoreError as exc:
+        return audit_failure(action, pseudonym, str(exc))
+    return ""
+
+
+def record_access_in(store_factory, action: str, pseudonym: str, detail: str) -> str:
+    """`record_access` on a store opened for it (`store_factory()`); '' or one sentence."""
+    from synkimeter.store import StoreError
+
+    if not pseudonym:
+        return ""
+    try:
+        with store_factory() as store:
+            return record_access(store, action, pseudonym, detail)
+    except StoreError as exc:
+        return audit_failure(action, pseudonym, str(exc))
+
+
+def audit_failure(action: str, pseudonym: str, reason: str) -> str:
+    what = "opening" if action == "read" else "export"
+    reason = reason[:1].lower() + reason[1:] if reason[1:2].islower() else reason
+    return f"The access log could not note the {what} of {pseudonym}: {reason.rstrip('.')}."
+
+
 class CurrentPatient(QObject):
     """The window's one current patient (a pseudonymous id, '' for none). `changed(pseudonym)`."""
 
@@ -111,6 +148,9 @@ class CurrentPatient(QObject):
     def __init__(self, pseudonym: str | None = None, parent=None) -> None:
         super().__init__(parent)
         self._pseudonym = remembered_patient() if pseudonym is None else pseudonym
+        self.location = ""  # settle(): where the store is, '' when it could not be opened
+        self.problem = ""  # settle(): the StoreError's sentence when it could not
+        self.audit_problem = ""
 
     @property
     def pseudonym(self) -> str:
@@ -124,20 +164,31 @@ class CurrentPatient(QObject):
         remember_patient(pseudonym)
         self.changed.emit(pseudonym)
 
-    def settle(self, store_factory=None) -> None:
+    def settle(self, store_factory=None, audit: bool = False) -> str:
         """At start: forget a remembered patient that is no longer in the store; with none, take the
-        only patient when there is exactly one (never the alphabetically first of several)."""
+        only patient when there is exactly one (never the alphabetically first of several).
+
+        Returns where the store is (`Store.location`), '' when it could not be opened; then `problem`
+        holds the StoreError's sentence. With `audit`, the patient the window opens on is recorded as
+        read in the same visit to the store (`audit_problem`: why that could not be kept, or '')."""
         from synkimeter.store import Store, StoreError
 
+        self.location, self.problem, self.audit_problem = "", "", ""
         try:
             with (store_factory or Store)() as store:
+                location = store.location
                 names = [p.pseudonym for p in store.patients()]
-        except StoreError:
-            return
-        if self._pseudonym and self._pseudonym not in names:
-            self.set("")
-        if not self._pseudonym and len(names) == 1:
-            self.set(names[0])
+                if self._pseudonym and self._pseudonym not in names:
+                    self.set("")
+                if not self._pseudonym and len(names) == 1:
+                    self.set(names[0])
+                if audit and self._pseudonym:
+                    self.audit_problem = record_access(store, "read", self._pseudonym, OPENED)
+        except StoreError as exc:
+            self.problem = str(exc)
+            return ""
+        self.location = location
+        return location
 
 
 class SessionEditor(QDialog):

@@ -1,8 +1,9 @@
 """Recording a guided session from the window: a worker thread runs `synkimeter.usecases.protocol` (face mesh,
 video, landmarks, analysis, store) while the GUI thread only draws the picture and the prompts.
 
-The worker opens its own `Store` (SQLite connections belong to the thread that opened them) in the
-same data folder as the window's.
+The worker opens its own `Store` (SQLite connections belong to the thread that opened them): the
+window's store, the clinic's server when one is configured. On a server it first asks the server to
+answer (`Store.ping`), so a server that went away says so before the camera starts, not after a task.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class RecordingWorker(QThread):
 
     def __init__(self, source, folder, values: dict, params: Settings = DEFAULT_SETTINGS,
                  mesh_factory=None, parent=None) -> None:
+        """`folder`: a local store's folder; None: the window's store (`Store()`)."""
         super().__init__(parent)
         self.source = source
         self.folder = folder
@@ -71,7 +73,9 @@ class RecordingWorker(QThread):
 
         store = None
         try:
-            store = Store(self.folder)
+            store = Store() if self.folder is None else Store(self.folder)
+            if store.is_server:
+                store.ping()  # a StoreError: failed, before the camera opens or a session is started
             v = self.values
             patient, _ = store.get_or_create_patient(v["patient"], v.get("affected_side"))
             if v.get("affected_side") and patient.affected_side != v["affected_side"]:
@@ -161,7 +165,6 @@ class RecordMode(QWidget):
         """Start recording `values` (the picker's, by default) from `source` (the window's choice by
         default). Returns False, with a message on the page, when it cannot start."""
         from synkimeter.gui.session import make_source
-        from synkimeter.store import data_dir
         from synkimeter.store.database import check_pseudonym
 
         if self.running:
@@ -184,7 +187,8 @@ class RecordMode(QWidget):
         except SourceError as exc:
             self.page.show_error(str(exc))
             return False
-        worker = RecordingWorker(src, data_dir(), values, self.params, self.mesh_factory)
+        # folder None: the worker opens the window's store, which is the clinic server's when one is set
+        worker = RecordingWorker(src, None, values, self.params, self.mesh_factory)
         worker.status_changed.connect(self._on_status)
         worker.done.connect(self._on_done)
         worker.failed.connect(self._on_failed)

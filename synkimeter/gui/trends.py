@@ -213,6 +213,7 @@ class TrendsView(QWidget):
         self.timeline: Timeline | None = None
         self.since_note = None  # the weeks since the last injection, beside the latest session
         self.report_folder: Path | None = None  # None: default_report_folder()
+        self.audit_problem = ""  # write_report(): why its export could not be audited, or ''
         outer = QVBoxLayout(self)
         outer.setContentsMargins(12, 10, 12, 6)
         outer.setSpacing(10)
@@ -438,10 +439,18 @@ class TrendsView(QWidget):
         if not pseudonym:
             return None
         self.report_label.setVisible(True)
+        from synkimeter.gui.patients import record_access
+
+        self.audit_problem = ""
         try:
             with Store() as store:
                 patient = store.require_patient(pseudonym)
                 pdf, html = write_reports(store, patient, self.report_folder)
+                # Each file is a copy of the patient's data leaving the store: one audit row each. A
+                # row that cannot be written is said in the status bar; the report stays written.
+                for path in (pdf, html):
+                    problem = record_access(store, "export", pseudonym, path.name)
+                    self.audit_problem = self.audit_problem or problem
         except (StoreError, OSError) as exc:
             message = (str(exc) if isinstance(exc, StoreError)
                        else f"The report could not be written ({exc.strerror or exc}).")
