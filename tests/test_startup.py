@@ -60,3 +60,24 @@ def test_cli_copies_of_choices_agree():
     assert tuple(cli_practice.PRACTICE_KINDS) == tuple(KINDS)
     assert tuple(cli_store.TASKS) == tuple(TASKS)
     assert tuple(cli_store.SESSION_KINDS) == tuple(SESSION_KINDS)
+
+
+def test_mediapipe_loads_without_matplotlib_until_it_is_used():
+    """MediaPipe imports matplotlib.pyplot for drawing helpers synkimeter never calls: it is deferred
+    (0.7-1.6 s of start-up), and still the real thing for anyone who does use it."""
+    code = ("import sys\n"
+            "from synkimeter.landmarks.facemesh import _import_face_mesh\n"
+            "_import_face_mesh()\n"
+            "print('LOADED', 'matplotlib' in sys.modules)\n"
+            "from mediapipe.python.solutions import drawing_utils\n"
+            "try:\n"
+            "    import matplotlib\n"
+            "except ImportError:\n"
+            "    print('USED absent')\n"
+            "else:\n"
+            "    print('USED', drawing_utils.plt.figure is sys.modules['matplotlib.pyplot'].figure,\n"
+            "          type(sys.modules['matplotlib']).__name__)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=_env(),
+                         timeout=120).stdout
+    assert "LOADED False" in out
+    assert "USED absent" in out or "USED True module" in out, out

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import math
 import os
 import sys
 import threading
 import time
+import types
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -87,10 +90,42 @@ class _QuietWindow:
         _SILENCER.release()
 
 
+class _DeferredModule(types.ModuleType):
+    """A module that loads at its first use. MediaPipe's drawing helpers import matplotlib.pyplot
+    when MediaPipe is imported, only to plot landmarks, which synkimeter never does; importing it
+    costs more than MediaPipe itself (0.7-1.6 s here), and in the window's background preload it
+    holds the interpreter while the window is built. The helpers keep this stand-in as their `plt`;
+    nothing else ever sees it (it is out of sys.modules again as soon as MediaPipe is imported)."""
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), attr)
+
+
+@contextlib.contextmanager
+def _pyplot_deferred() -> Iterator[None]:
+    if "matplotlib" in sys.modules:  # already there (or the standalone app's own stand-in)
+        yield
+        return
+    stand_ins = {"matplotlib": _DeferredModule("matplotlib"), "matplotlib.pyplot": _DeferredModule("matplotlib.pyplot")}
+    stand_ins["matplotlib"].__dict__["pyplot"] = stand_ins["matplotlib.pyplot"]
+    sys.modules.update(stand_ins)
+    try:
+        yield
+    finally:
+        for name, module in stand_ins.items():
+            if sys.modules.get(name) is module:
+                del sys.modules[name]
+
+
 def _import_face_mesh() -> Any:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    import mediapipe as mp  # slow (~0.6 s): only when first needed
+    with _pyplot_deferred():
+        import mediapipe as mp  # slow (~0.6 s): only when first needed
 
     face_mesh = mp.solutions.face_mesh
 
