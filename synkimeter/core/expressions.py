@@ -36,7 +36,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from synkimeter.core.align import apply_similarity, runs, similarity_transforms
 from synkimeter.core.anatomy import (
@@ -188,6 +187,7 @@ def _smooth(series: np.ndarray, frames: int) -> np.ndarray:
     series = np.asarray(series, dtype=np.float64)
     if frames <= 1 or series.size < 2 or not np.isfinite(series).any():
         return series
+    from scipy import ndimage  # loaded at first use: the window starts without it
     out = ndimage.uniform_filter1d(_fill_gaps(series), size=min(frames, series.size), mode="nearest")
     out[~np.isfinite(series)] = np.nan
     return out
@@ -198,6 +198,7 @@ def _rolling_range(series: np.ndarray, frames: int) -> np.ndarray:
     if not np.isfinite(filled).any():
         return np.full(filled.shape, np.nan)
     frames = max(1, min(frames, filled.size))
+    from scipy import ndimage  # loaded at first use: the window starts without it
     return (ndimage.maximum_filter1d(filled, frames, mode="nearest")
             - ndimage.minimum_filter1d(filled, frames, mode="nearest"))
 
@@ -228,6 +229,7 @@ def rest_frames(t: np.ndarray, geometry: FaceGeometry,
     lips_together = face & (np.nan_to_num(geometry.gap_mm, nan=np.inf) < params.expression_open_mm / 2)
     zero = _movement_raw(geometry, {k: 0.0 if k != "width_mm" else _median(v) for k, v in series.items()})
     # A frame is a still centre when the whole window around it is still and lips-together.
+    from scipy import ndimage  # loaded at first use: the window starts without it
     calm = (ndimage.minimum_filter1d(lips_together.astype(np.uint8), window, mode="nearest") > 0
             if t.size else lips_together)
     still = calm & within(_ranges(zero, window), params)

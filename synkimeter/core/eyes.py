@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from scipy import ndimage
 
 from synkimeter.core.anatomy import (
     CENTRAL_LID_PAIRS,
@@ -78,6 +77,7 @@ def open_baseline(openness_series: np.ndarray, frame_interval_s: float,
     if not np.isfinite(filled).any():
         return np.full(filled.shape, np.nan)
     size = min(window_frames(params.open_baseline_window_s, frame_interval_s), max(1, filled.size))
+    from scipy import ndimage  # loaded at first use: the window starts without it
     baseline = ndimage.percentile_filter(filled, params.open_baseline_percentile, size=size, mode="nearest")
     baseline[~np.isfinite(openness_series)] = np.nan
     return baseline

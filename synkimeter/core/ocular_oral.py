@@ -11,7 +11,6 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import ndimage
 
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.blinks import Blinks, padded_windows
@@ -60,6 +59,7 @@ def _smooth(series: np.ndarray, frames: int) -> np.ndarray:
     frames = min(frames, series.size)  # absurdly close frame times must not ask for a huge filter
     if frames <= 1:
         return series
+    from scipy import ndimage  # loaded at first use: the window starts without it
     smoothed = ndimage.uniform_filter1d(_fill_gaps(series), size=frames, mode="nearest")
     smoothed[~np.isfinite(series)] = np.nan
     return smoothed

@@ -38,6 +38,7 @@ def _preload_face_mesh() -> None:
     from synkimeter.landmarks.facemesh import preload_face_mesh
 
     preload_face_mesh()
+    import scipy.ndimage  # noqa: F401 - and its first frames this (~0.35 s)
     import scipy.signal  # noqa: F401 - the core's first blink needs it (~1 s to import)
 
 

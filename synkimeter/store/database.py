@@ -64,7 +64,8 @@ from synkimeter.landmarks.series import LandmarkSeries
 from synkimeter.store import migrate
 from synkimeter.store.backend import Server, configured_url, parse_server_url, server_engine, sqlite_engine
 from synkimeter.store.errors import is_unreachable, os_message, server_message, sqlite_message
-from synkimeter.store.records import (
+from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exported)
+    MAX_IMPORT_MB,
     Clip,
     ImportResult,
     Patient,
@@ -119,9 +120,6 @@ BACKUP_EVERY_S = 24 * 3600.0
 OTHER_HOST_STALE_S = 24 * 3600.0
 ORAL_OCULAR_TASKS = ("rest", "smile", "pucker")
 _TEMP_SUFFIXES = (".tmp", ".part")
-# An import copies the video into the store: a webcam clip of the protocol is a few MB, an hour of
-# phone video several GB. Larger files are refused rather than silently filling the disk.
-MAX_IMPORT_MB = 1024
 # A clinic server keeps the video in one bytea value, which PostgreSQL caps at 1 GB and which
 # travels in memory: longer videos are kept as landmarks and result only.
 MAX_SERVER_VIDEO_MB = 512

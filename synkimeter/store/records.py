@@ -20,6 +20,10 @@ def now_iso() -> str:
 
 R = TypeVar("R")
 
+# An import copies the video into the store: a webcam clip of the protocol is a few MB, an hour of
+# phone video several GB. Larger files are refused rather than silently filling the disk.
+MAX_IMPORT_MB = 1024
+
 
 # --- records -----------------------------------------------------------------------------------
 @dataclass(frozen=True)

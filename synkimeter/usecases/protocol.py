@@ -52,7 +52,7 @@ from synkimeter.core.task_check import check_task
 from synkimeter.landmarks import FaceMeshExtractor
 from synkimeter.landmarks.flow import flow_indices
 from synkimeter.landmarks.series import LandmarkSeries
-from synkimeter.store.database import Clip, StoreError
+from synkimeter.store.records import Clip, StoreError
 from synkimeter.usecases.analyze import ClipError, analyze_series
 from synkimeter.usecases.saving import SavedClip, keep_clip
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings

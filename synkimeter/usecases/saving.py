@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from synkimeter.core.analysis import ClipAnalysis
 from synkimeter.core.anatomy import SIDES
@@ -20,21 +20,23 @@ from synkimeter.core.oral_ocular import FissureLevel, Narrowing, clip_fissure_le
 from synkimeter.core.results import finite, jsonable, number
 from synkimeter.io.files import not_a_file
 from synkimeter.landmarks.series import LandmarkSeries
-from synkimeter.store.database import (
+from synkimeter.store.choices import SESSION_KINDS
+from synkimeter.store.errors import is_unreachable
+from synkimeter.store.records import (
     MAX_IMPORT_MB,
-    SESSION_KINDS,
     Clip,
     ImportResult,
     SessionScores,
-    Store,
     StoreError,
     check_pseudonym,
     check_side,
     parse_date,
 )
-from synkimeter.store.errors import is_unreachable
 from synkimeter.usecases.analyze import ClipError, analyze_clip
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+
+if TYPE_CHECKING:  # the database layer (SQLAlchemy) loads when a store is opened, not with this module
+    from synkimeter.store.database import Store
 
 # The guided tasks whose eye-fissure levels make the session's oral-ocular result.
 FISSURE_TASKS = ("rest", "smile", "pucker")

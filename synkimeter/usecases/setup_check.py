@@ -18,7 +18,7 @@ import numpy as np
 from synkimeter.core.align import euler_from_rotation, similarity_transforms
 from synkimeter.core.anatomy import HEAD_ANCHORS, IRIS_HORIZONTAL, N_LANDMARKS
 from synkimeter.data import base_face
-from synkimeter.store.database import StoreError
+from synkimeter.store.records import StoreError
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 # The words, most important first (a farther face loses scale, a turned one loses a side).

@@ -23,9 +23,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from synkimeter.store.database import Patient, Store
+from synkimeter.store.records import Patient
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+
+if TYPE_CHECKING:  # the database layer (SQLAlchemy) loads when a store is opened, not with this module
+    from synkimeter.store.database import Store
 
 Z95 = 1.959964
 SIDES = ("right", "left")
