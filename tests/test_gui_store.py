@@ -38,6 +38,7 @@ def _window(qtbot):
     window = MainWindow(cameras=[])
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: window.store_settled)  # the store is looked at once the window is up
     return window
 
 

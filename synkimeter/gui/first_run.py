@@ -169,7 +169,7 @@ def maybe_show_first_run(window, cameras, folder: Path | None = None) -> FirstRu
     if not should_show(folder):
         return None
     from synkimeter.gui.session import sample_clip_path
-    from synkimeter.store import data_dir
+    from synkimeter.store.backend import data_dir
 
     cameras = list(cameras)
     sample = sample_clip_path()

@@ -213,7 +213,7 @@ class MainWindow(QMainWindow):
         self.status = QLabel("")
         self.status.setObjectName("caption")
         self.statusBar().addPermanentWidget(self.status)
-        self.store_label = QLabel(store_label_text(None))  # which store: settled in _add_current_patient
+        self.store_label = QLabel("Store: …")  # which store: settled once the window is up (_settle_patient)
         self.store_label.setObjectName("caption")
         # set apart from the source's line beside it (the status bar draws no separators of its own)
         self.store_label.setStyleSheet(label_style("border-left: 1px solid #c9c6bf; padding-left: 8px; "
@@ -460,10 +460,6 @@ class MainWindow(QMainWindow):
         from synkimeter.gui.patients import CurrentPatient
 
         self.current = CurrentPatient(parent=self)
-        # The window's one look at the store at start (on this thread, as every page's store work):
-        # where it is, and the patient it opens on recorded as read.
-        self.show_store(self.current.settle(audit=True), self.current.problem)
-        self.store_message(self.current.audit_problem)
         corner = QWidget()
         row = QHBoxLayout(corner)
         row.setContentsMargins(6, 2, 6, 2)
@@ -484,6 +480,23 @@ class MainWindow(QMainWindow):
         self.record_mode.running_changed.connect(lambda on: self.patient_button.setEnabled(not on))
         self.progress_mode.report_written.connect(self._on_report)
         self._show_patient(self.current.pseudonym)
+        # The window's one look at the store at start comes once the window is up: opening a store
+        # loads the database layer (~0.4 s), which the first picture need not wait for.
+        self.store_settled = False
+        QTimer.singleShot(0, self._settle_patient)
+
+    def _settle_patient(self) -> None:
+        """Where the store is, and the patient the window opens on (recorded as read in the same visit;
+        as every page's store work, on this thread)."""
+        self.current.blockSignals(True)  # settling is not the user choosing a patient (audited once here)
+        try:
+            location = self.current.settle(audit=True)
+        finally:
+            self.current.blockSignals(False)
+        self.show_store(location, self.current.problem)
+        self.store_message(self.current.audit_problem)
+        self._show_patient(self.current.pseudonym)
+        self.store_settled = True
 
     def show_store(self, location: str, problem: str = "") -> None:
         """Where the store is, in the status bar; '' with `problem` (the StoreError's sentence): not connected."""

@@ -42,25 +42,26 @@ from PySide6.QtWidgets import (
 
 from synkimeter.gui.theme import MUTED_COLOR, STYLE
 
-# Where the window keeps what it remembers between launches (the current patient per data folder).
-# SYNKIMETER_CONFIG_DIR overrides the per-user config folder (tests, a portable install).
-ENV_CONFIG_DIR = "SYNKIMETER_CONFIG_DIR"
+# Where the window keeps what it remembers between launches (the current patient per store), in the
+# user's configuration folder (SYNKIMETER_CONFIG_DIR overrides it: tests, a portable install).
 STATE_FILE = "window.json"
 KIND_TEXT = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
 
 
 def window_state_path() -> Path:
-    env = os.environ.get(ENV_CONFIG_DIR, "").strip()
-    if env:
-        return Path(env).expanduser() / STATE_FILE
-    import platformdirs
+    from synkimeter.store.backend import config_dir
 
-    return Path(platformdirs.user_config_dir("synkimeter", appauthor=False)) / STATE_FILE
+    return config_dir() / STATE_FILE
 
 
 def _store_key() -> str:
-    from synkimeter.store import data_dir
+    """Which store the remembered patient belongs to: the clinic server's URL, or the data folder."""
+    from synkimeter.store.backend import configured_url, data_dir
 
+    with contextlib.suppress(Exception):  # a settings file that cannot be read: the window says so later
+        url = configured_url()
+        if url:
+            return url
     with contextlib.suppress(OSError):
         return str(data_dir().resolve())
     return str(data_dir())

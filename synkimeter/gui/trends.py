@@ -99,8 +99,7 @@ def _ticks(pos: dict[int, tuple[int, str]]) -> list[tuple[int, str]]:
 def default_report_folder() -> Path:
     """Where reports go: beside the data when SYNKIMETER_DATA_DIR is set (tests, a clinic's folder),
     else the user's Documents folder."""
-    from synkimeter.store import data_dir
-    from synkimeter.store.database import ENV_DATA_DIR
+    from synkimeter.store.backend import ENV_DATA_DIR, data_dir
 
     if os.environ.get(ENV_DATA_DIR, "").strip():
         return data_dir() / "reports"

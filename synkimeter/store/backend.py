@@ -21,10 +21,21 @@ from pathlib import Path
 
 from synkimeter.store.records import StoreError
 
+ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
 ENV_DATABASE_URL = "SYNKIMETER_DATABASE_URL"
 ENV_CONFIG_DIR = "SYNKIMETER_CONFIG_DIR"
 SETTINGS_FILE = "synkimeter.ini"
 CONNECT_TIMEOUT_S = 5
+
+
+def data_dir() -> Path:
+    """The single-user store's folder: $SYNKIMETER_DATA_DIR if set, else the per-user data folder."""
+    env = os.environ.get(ENV_DATA_DIR, "").strip()
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("synkimeter", appauthor=False))
 
 
 def config_dir() -> Path:

@@ -62,7 +62,15 @@ from synkimeter.core.results import finite
 from synkimeter.io.files import atomic_writer
 from synkimeter.landmarks.series import LandmarkSeries
 from synkimeter.store import migrate
-from synkimeter.store.backend import Server, configured_url, parse_server_url, server_engine, sqlite_engine
+from synkimeter.store.backend import (  # noqa: F401  (ENV_DATA_DIR: re-exported)
+    ENV_DATA_DIR,
+    Server,
+    configured_url,
+    data_dir,
+    parse_server_url,
+    server_engine,
+    sqlite_engine,
+)
 from synkimeter.store.errors import is_unreachable, os_message, server_message, sqlite_message
 from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exported)
     MAX_IMPORT_MB,
@@ -104,7 +112,6 @@ from synkimeter.store.schema import (
     treatment_events,
 )
 
-ENV_DATA_DIR = "SYNKIMETER_DATA_DIR"
 ENV_GROUP_SHARED = "SYNKIMETER_GROUP_SHARED"
 GROUP_MARK = "group-shared"  # a file in the data folder: the store is shared with the folder's group
 DB_NAME = "synkimeter.sqlite3"
@@ -124,16 +131,6 @@ _TEMP_SUFFIXES = (".tmp", ".part")
 # travels in memory: longer videos are kept as landmarks and result only.
 MAX_SERVER_VIDEO_MB = 512
 _FILE_COLUMNS = {"video": "video_path", "landmarks": "landmarks_path", "summary": "summary_path"}
-
-
-def data_dir() -> Path:
-    """The data folder: $SYNKIMETER_DATA_DIR if set, else the per-user data folder."""
-    env = os.environ.get(ENV_DATA_DIR, "").strip()
-    if env:
-        return Path(env).expanduser()
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("synkimeter", appauthor=False))
 
 
 def _sha256_file(path: Path) -> str:
