@@ -62,15 +62,48 @@ def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.nd
 def apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray,
                      translation: np.ndarray) -> np.ndarray:
     """Apply per-frame transforms to (T, N, 3) points."""
+    return _apply_similarity(points, scale, rotation, translation)[0]
+
+
+# Points per block of frames in `_apply_similarity`: its temporaries then stay in the cache, where
+# whole-clip temporaries (tens of MB for an hour) cost more in memory traffic and page faults than
+# the arithmetic itself.
+_BLOCK_POINTS = 32768
+
+
+def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray, translation: np.ndarray,
+                      anchors: np.ndarray | None = None,
+                      target: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """`apply_similarity`, and with `anchors` and `target` also the RMS distance (T,) of the moved
+    anchors from `target` (else an empty array), computed block by block while the moved points
+    are still in the cache."""
     # Written out per axis: numpy's batched 3x3 matmul is several times slower than nine
-    # element-wise multiply-adds over (T, N).
-    x, y, z = points[..., 0], points[..., 1], points[..., 2]
+    # element-wise multiply-adds, and the products are rounded in the points' precision in the
+    # same order whatever the block size, so the result does not depend on it.
+    points = np.asarray(points)
     sr = scale[:, None, None] * rotation  # (T, 3, 3)
-    out = np.empty(points.shape, dtype=np.result_type(points.dtype, sr.dtype))
-    for axis in range(3):
-        out[..., axis] = (sr[:, axis, 0, None] * x + sr[:, axis, 1, None] * y + sr[:, axis, 2, None] * z
-                          + translation[:, axis, None])
-    return out
+    dtype = np.result_type(points.dtype, sr.dtype)
+    n_frames, n_points = points.shape[0], points.shape[1]
+    out = np.empty(points.shape, dtype=dtype)
+    misfit = np.empty(0 if anchors is None else n_frames, dtype=np.result_type(dtype, target))
+    block = max(1, _BLOCK_POINTS // max(n_points, 1))
+    acc = np.empty((min(block, n_frames), n_points), dtype=dtype)
+    tmp = np.empty_like(acc)
+    for lo in range(0, n_frames, block):  # a few hundred blocks an hour, never per frame
+        hi = min(lo + block, n_frames)
+        p, c, t = points[lo:hi], sr[lo:hi], translation[lo:hi]
+        a, b = acc[:hi - lo], tmp[:hi - lo]
+        for axis in range(3):
+            np.multiply(c[:, axis, 0, None], p[..., 0], out=a)
+            np.multiply(c[:, axis, 1, None], p[..., 1], out=b)
+            a += b
+            np.multiply(c[:, axis, 2, None], p[..., 2], out=b)
+            a += b
+            a += t[:, axis, None]
+            out[lo:hi, :, axis] = a
+        if anchors is not None:
+            misfit[lo:hi] = np.sqrt(((out[lo:hi, anchors] - target) ** 2).sum(axis=2).mean(axis=1))
+    return out, misfit
 
 
 def euler_from_rotation(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -129,18 +162,39 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return edges[0::2], edges[1::2] - 1
 
 
-def _cofactor_inverse_t(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse-transpose and determinant of (T, 3, 3) matrices, written out (rows' cross products)."""
-    a, b, c = x[:, 0], x[:, 1], x[:, 2]
+def _cofactors(m: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """Cofactor matrices (rows' cross products) of matrices stored component-major, m (9, T)."""
+    # Component-major rows are contiguous, so every step is one plain vector operation.
+    for row, (u, v) in enumerate(((3, 6), (6, 0), (0, 3))):
+        for col, (i, j) in enumerate(((1, 2), (2, 0), (0, 1))):
+            o = out[3 * row + col]
+            np.multiply(m[u + i], m[v + j], out=o)
+            np.multiply(m[u + j], m[v + i], out=tmp)
+            o -= tmp
+    return out
 
-    def cross(u, v):
-        return np.stack([u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1], u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2],
-                         u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]], axis=1)
 
-    cof = np.stack([cross(b, c), cross(c, a), cross(a, b)], axis=1)
-    det = (a * cof[:, 0]).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return cof / det[:, None, None], det
+def _determinant(m: np.ndarray, cof: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    np.multiply(m[0], cof[0], out=out)
+    np.multiply(m[1], cof[1], out=tmp)
+    out += tmp
+    np.multiply(m[2], cof[2], out=tmp)
+    out += tmp
+    return out
+
+
+def _sum9(q: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """Sum of the 9 components, q (9, T), in the order numpy's pairwise sum adds a frame's 9
+    contiguous values (the transforms, hence every aligned point, stay bit for bit as they were)."""
+    np.add(q[0], q[1], out=out)
+    np.add(q[2], q[3], out=tmp)
+    out += tmp
+    upper = q[4] + q[5]
+    np.add(q[6], q[7], out=tmp)
+    upper += tmp
+    out += upper
+    out += q[8]
+    return out
 
 
 def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterations: int = 20) -> np.ndarray:
@@ -151,20 +205,31 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
     reflection (det < 0: degenerate or wildly noisy anchors) take the SVD route.
     """
     x = np.asarray(matrices, dtype=np.float64)
+    n = x.shape[0]
     out = np.full(x.shape, np.nan)
     ok = np.isfinite(x).all(axis=(1, 2))
-    _, det = _cofactor_inverse_t(np.where(ok[:, None, None], x, np.eye(3)))
-    newton = ok & (det > 0)
-    y = x[newton]
+    # Component-major (9, T) copies: the (T, 3, 3) layout made every step a strided pass.
+    m = np.ascontiguousarray(np.where(ok[:, None, None], x, np.eye(3)).reshape(n, 9).T)
+    cof, tmp, det = np.empty_like(m), np.empty(n), np.empty(n)
+    newton = ok & (_determinant(m, _cofactors(m, cof, tmp), det, tmp) > 0)
+    y = np.ascontiguousarray(m[:, newton])
+    k = y.shape[1]
+    inv_t, nxt, sq = np.empty_like(y), np.empty_like(y), np.empty_like(y)
+    tmp, det, inv_norm, norm = np.empty(k), np.empty(k), np.empty(k), np.empty(k)
     for _ in range(max_iterations):
-        inv_t, _ = _cofactor_inverse_t(y)
-        gamma = np.sqrt(np.sqrt((inv_t**2).sum(axis=(1, 2)) / (y**2).sum(axis=(1, 2))))
-        nxt = 0.5 * (gamma[:, None, None] * y + inv_t / gamma[:, None, None])
-        done = np.abs(nxt - y).max() < tolerance
-        y = nxt
+        _cofactors(y, inv_t, tmp)
+        inv_t /= _determinant(y, inv_t, det, tmp)
+        _sum9(np.square(inv_t, out=sq), inv_norm, tmp)
+        _sum9(np.square(y, out=sq), norm, tmp)
+        gamma = np.sqrt(np.sqrt(np.divide(inv_norm, norm, out=inv_norm), out=inv_norm), out=inv_norm)
+        np.multiply(gamma, y, out=nxt)
+        nxt += np.divide(inv_t, gamma, out=sq)
+        nxt *= 0.5
+        done = np.abs(np.subtract(nxt, y, out=sq), out=sq).max(initial=0.0) < tolerance
+        y, nxt = nxt, y
         if done:
             break
-    out[newton] = y
+    out[newton] = y.T.reshape(k, 3, 3)
     slow = ok & ~newton
     if slow.any():
         u, _, vt = np.linalg.svd(x[slow])
@@ -271,12 +336,11 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
                         s[start:end + 1], t[start:end + 1], r[start:end + 1])
         s, t, r = s_b, t_b, r_b
     # float32 is ample for pixels (1e-4 px) and halves the memory traffic of the largest step.
-    aligned = apply_similarity(points.astype(np.float32, copy=False), s.astype(np.float32), r.astype(np.float32),
-                               t.astype(np.float32))
-    residual = np.sqrt(((aligned[:, anchors] - reference[anchors]) ** 2).sum(axis=2).mean(axis=1))
+    aligned, residual = _apply_similarity(points.astype(np.float32, copy=False), s.astype(np.float32),
+                                          r.astype(np.float32), t.astype(np.float32), anchors, reference[anchors])
     yaw, pitch, roll = euler_from_rotation(r)
     return Alignment(
-        aligned=aligned.astype(np.float32),
+        aligned=aligned,
         reference=reference,
         scale=s,
         rotation=r,
