@@ -35,18 +35,36 @@ def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.nd
     Returns scale (T,), rotation (T, 3, 3) and translation (T, 3) such that
     target ~= scale * source @ rotation.T + translation. Frames with non-finite anchors get NaN.
     """
+    scale, rotation, translation, _ = _similarity_transforms(source, target)
+    return scale, rotation, translation
+
+
+# Frames per block in `_similarity_transforms`: (T, K, 3) temporaries for an hour are tens of MB.
+_BLOCK_FRAMES = 2048
+
+
+def _similarity_transforms(source: np.ndarray,
+                           target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`similarity_transforms`, and the mean of each frame's source points (T, 3)."""
     source = np.asarray(source, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64)
     if source.ndim != 3 or source.shape[1:] != target.shape or target.shape[-1] != 3:
         raise ValueError(f"expected source (T, K, 3) and target (K, 3), got {source.shape} and {target.shape}")
-    valid = np.isfinite(source.reshape(source.shape[0], -1).sum(axis=1)) & bool(np.isfinite(target).all())
-    src = np.where(valid[:, None, None], source, 0.0)
-    mu_src = src.mean(axis=1)  # (T, 3)
+    n_frames, k = source.shape[:2]
+    valid = np.isfinite(source.reshape(n_frames, -1).sum(axis=1)) & bool(np.isfinite(target).all())
     mu_tgt = target.mean(axis=0)  # (3,)
-    src_c = src - mu_src[:, None, :]
     tgt_c = target - mu_tgt
-    var_src = (src_c**2).sum(axis=(1, 2)) / src.shape[1]
-    cov = np.matmul(tgt_c.T, src_c) / src.shape[1]  # (T, 3, 3): target x source
+    mu_src, var_src, cov = np.empty((n_frames, 3)), np.empty(n_frames), np.empty((n_frames, 3, 3))
+    # Every step is per frame, so blocks give the whole-clip result bit for bit.
+    for lo in range(0, n_frames, _BLOCK_FRAMES):  # tens of blocks an hour
+        hi = min(lo + _BLOCK_FRAMES, n_frames)
+        src = source[lo:hi]
+        if not valid[lo:hi].all():
+            src = np.where(valid[lo:hi, None, None], src, 0.0)
+        np.mean(src, axis=1, out=mu_src[lo:hi])
+        src_c = src - mu_src[lo:hi, None, :]
+        var_src[lo:hi] = (src_c**2).sum(axis=(1, 2)) / k
+        cov[lo:hi] = np.matmul(tgt_c.T, src_c) / k  # target x source
     rotation = nearest_rotation(cov)
     with np.errstate(invalid="ignore", divide="ignore"):
         # Umeyama's trace(D S) equals trace(R^T cov) at the optimum.
@@ -56,7 +74,10 @@ def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.nd
     scale[bad] = np.nan
     rotation[bad] = np.nan
     translation[bad] = np.nan
-    return scale, rotation, translation
+    # The fit took frames with non-finite points as zeros; their mean is that of the points.
+    if not valid.all():
+        mu_src[~valid] = source[~valid].mean(axis=1)
+    return scale, rotation, translation, mu_src
 
 
 def apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray,
@@ -101,8 +122,16 @@ def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarra
             a += b
             a += t[:, axis, None]
             out[lo:hi, :, axis] = a
+            if anchors is not None and target is not None:
+                # Squared distances summed axis by axis (x, then y, then z, as a sum over a
+                # point's three coordinates adds them): no reduction over 3-long rows.
+                d = a[:, anchors] - target[:, axis]
+                if axis == 0:
+                    squared = np.square(d, out=d)
+                else:
+                    squared += np.square(d, out=d)
         if anchors is not None:
-            misfit[lo:hi] = np.sqrt(((out[lo:hi, anchors] - target) ** 2).sum(axis=2).mean(axis=1))
+            misfit[lo:hi] = np.sqrt(squared.mean(axis=1))
     return out, misfit
 
 
@@ -289,7 +318,7 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
         raise ValueError(f"expected landmarks of shape (T, {int(anchors.max()) + 1}+, 3), got {points.shape}")
     n_frames, n_points, _ = points.shape
     # Only the anchors need double precision for the fit; the whole face is not copied.
-    anchor_pts = np.ascontiguousarray(points[:, anchors], dtype=np.float64)
+    anchor_pts = np.take(points, anchors, axis=1).astype(np.float64)  # faster than points[:, anchors]
     face = np.isfinite(anchor_pts.reshape(n_frames, -1).sum(axis=1))
     if not face.any():
         nan_t = np.full(n_frames, np.nan)
@@ -305,14 +334,13 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
             raise ValueError(f"expected a reference of shape ({n_points}, 3), got {reference.shape}")
     else:
         reference = _median_reference(points, anchor_pts, face)
-    s, r, t = similarity_transforms(anchor_pts, reference[anchors])
+    s, r, t, centre = _similarity_transforms(anchor_pts, reference[anchors])
     if hold is not None and np.any(hold):
         hold = np.asarray(hold, dtype=bool)
         # The head's position is bridged as where the anchors' centre was, not as the transform's
         # translation, which is about the image's corner: there a small error in the bridged
         # rotation moves the face by that error times its distance from the corner (camera motion on
-        # a real face: 2-3 mm at the mouth).
-        centre = anchor_pts.mean(axis=1)
+        # a real face: 2-3 mm at the mouth). `centre` is the anchors' mean.
         with np.errstate(invalid="ignore", divide="ignore"):
             bridged = bridge(np.column_stack([np.log(s), centre, r.reshape(-1, 9)]), hold, max_frames=max_bridge_frames)
         s_b = np.exp(bridged[:, 0])
