@@ -226,6 +226,10 @@ def _sum9(q: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
     return out
 
 
+# Matrices per block of the polar iteration: its dozen (9, block) temporaries fit in the cache.
+_BLOCK_MATRICES = 8192
+
+
 def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterations: int = 20) -> np.ndarray:
     """The proper rotation nearest to each (T, 3, 3) matrix (Kabsch/Umeyama's U diag(1,1,d) V^T).
 
@@ -243,20 +247,31 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
     newton = ok & (_determinant(m, _cofactors(m, cof, tmp), det, tmp) > 0)
     y = np.ascontiguousarray(m[:, newton])
     k = y.shape[1]
-    inv_t, nxt, sq = np.empty_like(y), np.empty_like(y), np.empty_like(y)
-    tmp, det, inv_norm, norm = np.empty(k), np.empty(k), np.empty(k), np.empty(k)
+    nxt = np.empty_like(y)
+    size = min(_BLOCK_MATRICES, k)
+    inv_t, sq = np.empty((9, size)), np.empty((9, size))
+    tmp, det, inv_norm, norm = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
     for _ in range(max_iterations):
-        _cofactors(y, inv_t, tmp)
-        inv_t /= _determinant(y, inv_t, det, tmp)
-        _sum9(np.square(inv_t, out=sq), inv_norm, tmp)
-        _sum9(np.square(y, out=sq), norm, tmp)
-        gamma = np.sqrt(np.sqrt(np.divide(inv_norm, norm, out=inv_norm), out=inv_norm), out=inv_norm)
-        np.multiply(gamma, y, out=nxt)
-        nxt += np.divide(inv_t, gamma, out=sq)
-        nxt *= 0.5
-        done = np.abs(np.subtract(nxt, y, out=sq), out=sq).max(initial=0.0) < tolerance
+        # Each iteration visits the frames block by block so that its dozens of passes run in the
+        # cache; the convergence test stays the one over all frames.
+        change = np.zeros(())
+        for lo in range(0, k, _BLOCK_MATRICES):
+            hi = min(lo + _BLOCK_MATRICES, k)
+            n_b = hi - lo
+            y_b, nxt_b, inv_b, sq_b = y[:, lo:hi], nxt[:, lo:hi], inv_t[:, :n_b], sq[:, :n_b]
+            _cofactors(y_b, inv_b, tmp[:n_b])
+            inv_b /= _determinant(y_b, inv_b, det[:n_b], tmp[:n_b])
+            _sum9(np.square(inv_b, out=sq_b), inv_norm[:n_b], tmp[:n_b])
+            _sum9(np.square(y_b, out=sq_b), norm[:n_b], tmp[:n_b])
+            gamma = inv_norm[:n_b]
+            np.sqrt(np.sqrt(np.divide(gamma, norm[:n_b], out=gamma), out=gamma), out=gamma)
+            np.multiply(gamma, y_b, out=nxt_b)
+            nxt_b += np.divide(inv_b, gamma, out=sq_b)
+            nxt_b *= 0.5
+            # np.maximum keeps a NaN, as the whole-array max did.
+            change = np.maximum(change, np.abs(np.subtract(nxt_b, y_b, out=sq_b), out=sq_b).max())
         y, nxt = nxt, y
-        if done:
+        if change < tolerance:
             break
     out[newton] = y.T.reshape(k, 3, 3)
     slow = ok & ~newton
@@ -271,8 +286,7 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
 def _anchor_misfit(anchor_pts: np.ndarray, s: np.ndarray, r: np.ndarray, t: np.ndarray,
                    target: np.ndarray) -> np.ndarray:
     """RMS distance (T,) of the transformed anchors from the reference's (NaN -> 0)."""
-    moved = apply_similarity(anchor_pts, s, r, t)
-    return np.nan_to_num(np.sqrt(((moved - target) ** 2).sum(axis=2).mean(axis=1)))
+    return np.nan_to_num(_apply_similarity(anchor_pts, s, r, t, np.arange(anchor_pts.shape[1]), target)[1])
 
 
 def _median_reference(points: np.ndarray, anchor_pts: np.ndarray, face: np.ndarray) -> np.ndarray:
@@ -354,9 +368,9 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
             spread = float(np.sqrt(((target - target.mean(axis=0)) ** 2).sum(axis=1).mean()))
             # Only the held frames are ever bridged, so only they are checked.
             excess = np.zeros(n_frames, dtype=bool)
-            excess[hold] = (_anchor_misfit(anchor_pts[hold], s_b[hold], r_b[hold], t_b[hold], target)
-                            - _anchor_misfit(anchor_pts[hold], s[hold], r[hold], t[hold], target)
-                            ) > max_bridge_misfit * spread
+            held = anchor_pts[hold]
+            excess[hold] = (_anchor_misfit(held, s_b[hold], r_b[hold], t_b[hold], target)
+                            - _anchor_misfit(held, s[hold], r[hold], t[hold], target)) > max_bridge_misfit * spread
             starts, ends = runs(hold)
             for start, end in zip(starts, ends):  # per blink, not per frame
                 if excess[start:end + 1].any():
