@@ -165,8 +165,9 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_f
     known = ~hold & finite
     starts, ends = runs(hold)
     frames = np.arange(out.shape[0])
-    # One small least-squares fit per blink (hundreds an hour), never per frame.
-    for start, end in zip(starts, ends):
+    # One small least-squares fit per blink (hundreds an hour), never per frame; the fit's own
+    # cost is a few numpy calls, so each blink makes as few calls as it can.
+    for start, end in zip(starts.tolist(), ends.tolist()):
         if max_frames is not None and end - start + 1 > max_frames:
             continue
         lo, hi = max(start - context_frames, 0), min(end + 1 + context_frames, out.shape[0])
@@ -174,14 +175,25 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_f
         inside = frames[start:end + 1][finite[start:end + 1]]
         if inside.size == 0 or ctx.size == 0:
             continue
-        before, after = (ctx < start).sum(), (ctx > end).sum()
+        before, after = np.count_nonzero(known[lo:start]), np.count_nonzero(known[end + 1:hi])
         centre = 0.5 * (start + end)
         degree = 2 if min(before, after) >= 3 else (1 if min(before, after) >= 1 else 0)
-        basis = np.vander((ctx - centre) / context_frames, degree + 1)
-        coef, *_ = np.linalg.lstsq(basis, flat[ctx], rcond=None)
-        fitted = np.vander((inside - centre) / context_frames, degree + 1) @ coef
-        flat[inside] = np.clip(fitted, flat[ctx].min(axis=0), flat[ctx].max(axis=0))
+        values = flat[ctx]
+        coef, *_ = np.linalg.lstsq(_vander((ctx - centre) / context_frames, degree), values, rcond=None)
+        fitted = _vander((inside - centre) / context_frames, degree) @ coef
+        flat[inside] = np.clip(fitted, values.min(axis=0), values.max(axis=0))
     return out
+
+
+def _vander(x: np.ndarray, degree: int) -> np.ndarray:
+    """np.vander(x, degree + 1) for degree <= 2 (the same numbers), without its generality's cost."""
+    basis = np.empty((x.size, degree + 1))
+    basis[:, degree] = 1.0
+    if degree >= 1:
+        basis[:, degree - 1] = x
+    if degree == 2:
+        basis[:, 0] = x * x
+    return basis
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

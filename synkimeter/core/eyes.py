@@ -30,11 +30,13 @@ def _distance(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def fissure_height_px(aligned: np.ndarray, subset: LandmarkSubset, side: str) -> np.ndarray:
     """Palpebral fissure height: mean of the three central upper-to-lower lid gaps, (T,)."""
     upper, lower = zip(*CENTRAL_LID_PAIRS[side])
-    return _distance(aligned[:, subset[upper]], aligned[:, subset[lower]]).mean(axis=1)
+    # np.take: the same points as aligned[:, index], gathered faster.
+    return _distance(np.take(aligned, subset[upper], axis=1), np.take(aligned, subset[lower], axis=1)).mean(axis=1)
 
 
 def eye_width_px(aligned: np.ndarray, subset: LandmarkSubset, side: str) -> np.ndarray:
-    return _distance(aligned[:, subset[LATERAL_CANTHUS[side]]], aligned[:, subset[MEDIAL_CANTHUS[side]]])
+    return _distance(np.take(aligned, subset[LATERAL_CANTHUS[side]], axis=1),
+                     np.take(aligned, subset[MEDIAL_CANTHUS[side]], axis=1))
 
 
 def openness(aligned: np.ndarray, subset: LandmarkSubset) -> dict[str, np.ndarray]:
