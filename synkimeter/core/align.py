@@ -111,17 +111,21 @@ def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarra
     out = np.empty(points.shape, dtype=dtype)
     misfit = np.empty(0 if anchors is None else n_frames, dtype=np.result_type(dtype, target))
     block = max(1, _BLOCK_POINTS // max(n_points, 1))
-    acc = np.empty((min(block, n_frames), n_points), dtype=dtype)
-    tmp = np.empty_like(acc)
+    rows = min(block, n_frames)
+    planar = np.empty((3, rows, n_points), dtype=points.dtype)
+    acc, tmp = np.empty((rows, n_points), dtype=dtype), np.empty((rows, n_points), dtype=dtype)
     for lo in range(0, n_frames, block):  # a few hundred blocks an hour, never per frame
         hi = min(lo + block, n_frames)
-        p, c, t = points[lo:hi], sr[lo:hi], translation[lo:hi]
+        # x, y and z apart first: the nine products then read contiguous rows, not every third value.
+        p = planar[:, :hi - lo]
+        np.copyto(p, points[lo:hi].transpose(2, 0, 1))
+        c, t = sr[lo:hi], translation[lo:hi]
         a, b = acc[:hi - lo], tmp[:hi - lo]
         for axis in range(3):
-            np.multiply(c[:, axis, 0, None], p[..., 0], out=a)
-            np.multiply(c[:, axis, 1, None], p[..., 1], out=b)
+            np.multiply(c[:, axis, 0, None], p[0], out=a)
+            np.multiply(c[:, axis, 1, None], p[1], out=b)
             a += b
-            np.multiply(c[:, axis, 2, None], p[..., 2], out=b)
+            np.multiply(c[:, axis, 2, None], p[2], out=b)
             a += b
             a += t[:, axis, None]
             out[lo:hi, :, axis] = a
