@@ -7,13 +7,46 @@ shape, and every landmark goes with it. All frames are solved at once with a bat
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from synkimeter.core.anatomy import HEAD_ANCHORS
 
 REFERENCE_SAMPLE_FRAMES = 2000
+
+# Below this many values a second thread costs more than it saves (a live frame, a short clip).
+_PARALLEL_MIN_VALUES = 1 << 20
+_R = TypeVar("_R")
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def _in_halves(work: Callable[[int, int], _R], n_frames: int, values_per_frame: int) -> list[_R]:
+    """`work(lo, hi)` over frames [0, n_frames), in two halves on two threads when the clip is long
+    and there is a second core: numpy's element-wise loops let go of the GIL, and every step
+    split this way is per frame, so the result is the same bit for bit. Results in frame order."""
+    global _pool
+    if n_frames * values_per_frame < _PARALLEL_MIN_VALUES or n_frames < 2 or _cores() < 2:
+        return [work(0, n_frames)]
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synkimeter-align")
+    mid = n_frames // 2
+    second = _pool.submit(work, mid, n_frames)
+    return [work(0, mid), second.result()]
 
 
 @dataclass(frozen=True)
@@ -55,19 +88,22 @@ def _similarity_transforms(source: np.ndarray,
     mu_tgt = target.mean(axis=0)  # (3,)
     tgt_c = target - mu_tgt
     mu_src, var_src, cov = np.empty((n_frames, 3)), np.empty(n_frames), np.empty((n_frames, 3, 3))
-    # Every step is per frame, so blocks give the whole-clip result bit for bit.
-    for lo in range(0, n_frames, _BLOCK_FRAMES):  # tens of blocks an hour
-        hi = min(lo + _BLOCK_FRAMES, n_frames)
-        src = source[lo:hi]
-        if not valid[lo:hi].all():
-            src = np.where(valid[lo:hi, None, None], src, 0.0)
-        # einsum adds the points in the same order as src.mean(axis=1), five times faster (the
-        # reduction over a middle axis runs 3-long inner loops).
-        mu = np.einsum("tkj->tj", src, out=mu_src[lo:hi])
-        mu /= k
-        src_c = src - mu_src[lo:hi, None, :]
-        var_src[lo:hi] = (src_c**2).sum(axis=(1, 2)) / k
-        cov[lo:hi] = np.matmul(tgt_c.T, src_c) / k  # target x source
+    def fit(first: int, last: int) -> None:
+        # Every step is per frame, so blocks give the whole-clip result bit for bit.
+        for lo in range(first, last, _BLOCK_FRAMES):  # tens of blocks an hour
+            hi = min(lo + _BLOCK_FRAMES, last)
+            src = source[lo:hi]
+            if not valid[lo:hi].all():
+                src = np.where(valid[lo:hi, None, None], src, 0.0)
+            # einsum adds the points in the same order as src.mean(axis=1), five times faster (the
+            # reduction over a middle axis runs 3-long inner loops).
+            mu = np.einsum("tkj->tj", src, out=mu_src[lo:hi])
+            mu /= k
+            src_c = src - mu_src[lo:hi, None, :]
+            var_src[lo:hi] = (src_c**2).sum(axis=(1, 2)) / k
+            cov[lo:hi] = np.matmul(tgt_c.T, src_c) / k  # target x source
+
+    _in_halves(fit, n_frames, k * 3)
     rotation = nearest_rotation(cov)
     with np.errstate(invalid="ignore", divide="ignore"):
         # Umeyama's trace(D S) equals trace(R^T cov) at the optimum.
@@ -111,34 +147,38 @@ def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarra
     out = np.empty(points.shape, dtype=dtype)
     misfit = np.empty(0 if anchors is None else n_frames, dtype=np.result_type(dtype, target))
     block = max(1, _BLOCK_POINTS // max(n_points, 1))
-    rows = min(block, n_frames)
-    planar = np.empty((3, rows, n_points), dtype=points.dtype)
-    acc, tmp = np.empty((rows, n_points), dtype=dtype), np.empty((rows, n_points), dtype=dtype)
-    for lo in range(0, n_frames, block):  # a few hundred blocks an hour, never per frame
-        hi = min(lo + block, n_frames)
-        # x, y and z apart first: the nine products then read contiguous rows, not every third value.
-        p = planar[:, :hi - lo]
-        np.copyto(p, points[lo:hi].transpose(2, 0, 1))
-        c, t = sr[lo:hi], translation[lo:hi]
-        a, b = acc[:hi - lo], tmp[:hi - lo]
-        for axis in range(3):
-            np.multiply(c[:, axis, 0, None], p[0], out=a)
-            np.multiply(c[:, axis, 1, None], p[1], out=b)
-            a += b
-            np.multiply(c[:, axis, 2, None], p[2], out=b)
-            a += b
-            a += t[:, axis, None]
-            out[lo:hi, :, axis] = a
-            if anchors is not None and target is not None:
-                # Squared distances summed axis by axis (x, then y, then z, as a sum over a
-                # point's three coordinates adds them): no reduction over 3-long rows.
-                d = a[:, anchors] - target[:, axis]
-                if axis == 0:
-                    squared = np.square(d, out=d)
-                else:
-                    squared += np.square(d, out=d)
-        if anchors is not None:
-            misfit[lo:hi] = np.sqrt(squared.mean(axis=1))
+
+    def move(first: int, last: int) -> None:
+        rows = min(block, last - first)
+        planar = np.empty((3, rows, n_points), dtype=points.dtype)
+        acc, tmp = np.empty((rows, n_points), dtype=dtype), np.empty((rows, n_points), dtype=dtype)
+        for lo in range(first, last, block):  # a few hundred blocks an hour, never per frame
+            hi = min(lo + block, last)
+            # x, y and z apart first: the nine products then read contiguous rows, not every third value.
+            p = planar[:, :hi - lo]
+            np.copyto(p, points[lo:hi].transpose(2, 0, 1))
+            c, t = sr[lo:hi], translation[lo:hi]
+            a, b = acc[:hi - lo], tmp[:hi - lo]
+            for axis in range(3):
+                np.multiply(c[:, axis, 0, None], p[0], out=a)
+                np.multiply(c[:, axis, 1, None], p[1], out=b)
+                a += b
+                np.multiply(c[:, axis, 2, None], p[2], out=b)
+                a += b
+                a += t[:, axis, None]
+                out[lo:hi, :, axis] = a
+                if anchors is not None and target is not None:
+                    # Squared distances summed axis by axis (x, then y, then z, as a sum over a
+                    # point's three coordinates adds them): no reduction over 3-long rows.
+                    d = a[:, anchors] - target[:, axis]
+                    if axis == 0:
+                        squared = np.square(d, out=d)
+                    else:
+                        squared += np.square(d, out=d)
+            if anchors is not None:
+                misfit[lo:hi] = np.sqrt(squared.mean(axis=1))
+
+    _in_halves(move, n_frames, n_points * 3)
     return out, misfit
 
 
@@ -267,15 +307,16 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
     y = np.ascontiguousarray(m[:, newton])
     k = y.shape[1]
     nxt = np.empty_like(y)
-    size = min(_BLOCK_MATRICES, k)
-    inv_t, sq = np.empty((9, size)), np.empty((9, size))
-    tmp, det, inv_norm, norm = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
-    for _ in range(max_iterations):
-        # Each iteration visits the frames block by block so that its dozens of passes run in the
-        # cache; the convergence test stays the one over all frames.
+
+    def step(first: int, last: int) -> np.ndarray:
+        """One iteration for matrices [first, last), block by block so that its dozens of passes run
+        in the cache; returns the largest change (NaN if any, as the whole-array max gave)."""
+        size = min(_BLOCK_MATRICES, last - first)
+        inv_t, sq = np.empty((9, size)), np.empty((9, size))
+        tmp, det, inv_norm, norm = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
         change = np.zeros(())
-        for lo in range(0, k, _BLOCK_MATRICES):
-            hi = min(lo + _BLOCK_MATRICES, k)
+        for lo in range(first, last, _BLOCK_MATRICES):
+            hi = min(lo + _BLOCK_MATRICES, last)
             n_b = hi - lo
             y_b, nxt_b, inv_b, sq_b = y[:, lo:hi], nxt[:, lo:hi], inv_t[:, :n_b], sq[:, :n_b]
             _cofactors(y_b, inv_b, tmp[:n_b])
@@ -287,8 +328,14 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
             np.multiply(gamma, y_b, out=nxt_b)
             nxt_b += np.divide(inv_b, gamma, out=sq_b)
             nxt_b *= 0.5
-            # np.maximum keeps a NaN, as the whole-array max did.
             change = np.maximum(change, np.abs(np.subtract(nxt_b, y_b, out=sq_b), out=sq_b).max())
+        return change
+
+    for _ in range(max_iterations):
+        # The convergence test stays the one over all frames.
+        change = np.zeros(())
+        for half in _in_halves(step, k, 9 * 16):
+            change = np.maximum(change, half)
         y, nxt = nxt, y
         if change < tolerance:
             break
