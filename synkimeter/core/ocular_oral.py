@@ -15,7 +15,7 @@ from scipy import ndimage
 
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.blinks import Blinks, padded_windows
-from synkimeter.core.eyes import _fill_gaps, median_frame_interval_s, window_frames
+from synkimeter.core.eyes import _distance_between, _fill_gaps, median_frame_interval_s, window_frames
 from synkimeter.core.oral_ocular import event_mask
 from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
@@ -80,9 +80,15 @@ def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSub
                  frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> MouthTraces:
     across, up = face_axes(reference, subset)
     frames = window_frames(params.commissure_smoothing_s, frame_interval_s)
-    deltas = {side: (aligned[:, subset[COMMISSURE[side]], :2].astype(np.float64)
-                     - reference[subset[COMMISSURE[side]], :2])
-              for side in SIDES}
+    deltas = {}
+    for side in SIDES:
+        # Filled from strided (T,) views, one coordinate each: gathering aligned[:, i, :2] first
+        # cost several times the subtraction.
+        corner = int(subset[COMMISSURE[side]])
+        delta = np.empty((aligned.shape[0], 2))
+        delta[:, 0], delta[:, 1] = aligned[:, corner, 0], aligned[:, corner, 1]
+        delta -= reference[corner, :2]
+        deltas[side] = delta
     with np.errstate(invalid="ignore"):
         implausible = np.zeros(aligned.shape[0], dtype=bool)
         for delta in deltas.values():
@@ -93,7 +99,7 @@ def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSub
         outward = across if side == "left" else -across
         up_mm[side] = _smooth_keep_peaks(delta @ up * mm_per_px, frames)
         out_mm[side] = _smooth_keep_peaks(delta @ outward * mm_per_px, frames)
-    gap = np.linalg.norm(aligned[:, subset[UPPER_LIP_INNER], :2] - aligned[:, subset[LOWER_LIP_INNER], :2], axis=1)
+    gap = _distance_between(aligned, int(subset[UPPER_LIP_INNER]), int(subset[LOWER_LIP_INNER]), dims=2)
     gap = np.where(implausible, np.nan, gap.astype(np.float64) * mm_per_px)
     return MouthTraces(up_mm, out_mm, _smooth_keep_peaks(gap, frames), implausible)
 
