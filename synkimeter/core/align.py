@@ -51,7 +51,7 @@ def _in_halves(work: Callable[[int, int], _R], n_frames: int, values_per_frame: 
 
 @dataclass(frozen=True)
 class Alignment:
-    aligned: np.ndarray  # (T, N, 3) landmarks in the reference frame (reference pixels)
+    aligned: np.ndarray  # (T, N, 3) landmarks in the reference frame (reference pixels), frame-minor in memory
     reference: np.ndarray  # (N, 3) the reference face
     scale: np.ndarray  # (T,) frame -> reference scale
     rotation: np.ndarray  # (T, 3, 3) frame -> reference rotation
@@ -133,10 +133,10 @@ _BLOCK_POINTS = 32768
 
 def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray, translation: np.ndarray,
                       anchors: np.ndarray | None = None,
-                      target: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      target: np.ndarray | None = None, frame_minor: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """`apply_similarity`, and with `anchors` and `target` also the RMS distance (T,) of the moved
     anchors from `target` (else an empty array), computed block by block while the moved points
-    are still in the cache."""
+    are still in the cache. `frame_minor`: the (T, N, 3) result is a view of a (3, N, T) array."""
     # Written out per axis: numpy's batched 3x3 matmul is several times slower than nine
     # element-wise multiply-adds, and the products are rounded in the points' precision in the
     # same order whatever the block size, so the result does not depend on it.
@@ -144,7 +144,10 @@ def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarra
     sr = scale[:, None, None] * rotation  # (T, 3, 3)
     dtype = np.result_type(points.dtype, sr.dtype)
     n_frames, n_points = points.shape[0], points.shape[1]
-    out = np.empty(points.shape, dtype=dtype)
+    if frame_minor:
+        out = np.empty(points.shape[::-1], dtype=dtype).transpose(2, 1, 0)
+    else:
+        out = np.empty(points.shape, dtype=dtype)
     misfit = np.empty(0 if anchors is None else n_frames, dtype=np.result_type(dtype, target))
     block = max(1, _BLOCK_POINTS // max(n_points, 1))
 
@@ -443,8 +446,11 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
                         s[start:end + 1], t[start:end + 1], r[start:end + 1])
         s, t, r = s_b, t_b, r_b
     # float32 is ample for pixels (1e-4 px) and halves the memory traffic of the largest step.
+    # Frame-minor: what is read from the aligned face is a point's coordinate over time
+    # (aligned[:, i, c]), then one contiguous row instead of a value every N * 3 floats.
     aligned, residual = _apply_similarity(points.astype(np.float32, copy=False), s.astype(np.float32),
-                                          r.astype(np.float32), t.astype(np.float32), anchors, reference[anchors])
+                                          r.astype(np.float32), t.astype(np.float32), anchors, reference[anchors],
+                                          frame_minor=True)
     yaw, pitch, roll = euler_from_rotation(r)
     return Alignment(
         aligned=aligned,
