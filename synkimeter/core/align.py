@@ -7,7 +7,12 @@ shape, and every landmark goes with it. All frames are solved at once with a bat
 
 from __future__ import annotations
 
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
@@ -15,10 +20,38 @@ from synkimeter.core.anatomy import HEAD_ANCHORS
 
 REFERENCE_SAMPLE_FRAMES = 2000
 
+# Below this many values a second thread costs more than it saves (a live frame, a short clip).
+_PARALLEL_MIN_VALUES = 1 << 20
+_R = TypeVar("_R")
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def _in_halves(work: Callable[[int, int], _R], n_frames: int, values_per_frame: int) -> list[_R]:
+    """`work(lo, hi)` over frames [0, n_frames), in two halves on two threads when the clip is long
+    and there is a second core: numpy's element-wise loops let go of the GIL, and every step
+    split this way is per frame, so the result is the same bit for bit. Results in frame order."""
+    global _pool
+    if n_frames * values_per_frame < _PARALLEL_MIN_VALUES or n_frames < 2 or _cores() < 2:
+        return [work(0, n_frames)]
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synkimeter-align")
+    mid = n_frames // 2
+    second = _pool.submit(work, mid, n_frames)
+    return [work(0, mid), second.result()]
+
 
 @dataclass(frozen=True)
 class Alignment:
-    aligned: np.ndarray  # (T, N, 3) landmarks in the reference frame (reference pixels)
+    aligned: np.ndarray  # (T, N, 3) landmarks in the reference frame (reference pixels), frame-minor in memory
     reference: np.ndarray  # (N, 3) the reference face
     scale: np.ndarray  # (T,) frame -> reference scale
     rotation: np.ndarray  # (T, 3, 3) frame -> reference rotation
@@ -35,18 +68,42 @@ def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.nd
     Returns scale (T,), rotation (T, 3, 3) and translation (T, 3) such that
     target ~= scale * source @ rotation.T + translation. Frames with non-finite anchors get NaN.
     """
+    scale, rotation, translation, _ = _similarity_transforms(source, target)
+    return scale, rotation, translation
+
+
+# Frames per block in `_similarity_transforms`: (T, K, 3) temporaries for an hour are tens of MB.
+_BLOCK_FRAMES = 2048
+
+
+def _similarity_transforms(source: np.ndarray,
+                           target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`similarity_transforms`, and the mean of each frame's source points (T, 3)."""
     source = np.asarray(source, dtype=np.float64)
     target = np.asarray(target, dtype=np.float64)
     if source.ndim != 3 or source.shape[1:] != target.shape or target.shape[-1] != 3:
         raise ValueError(f"expected source (T, K, 3) and target (K, 3), got {source.shape} and {target.shape}")
-    valid = np.isfinite(source.reshape(source.shape[0], -1).sum(axis=1)) & bool(np.isfinite(target).all())
-    src = np.where(valid[:, None, None], source, 0.0)
-    mu_src = src.mean(axis=1)  # (T, 3)
+    n_frames, k = source.shape[:2]
+    valid = np.isfinite(source.reshape(n_frames, -1).sum(axis=1)) & bool(np.isfinite(target).all())
     mu_tgt = target.mean(axis=0)  # (3,)
-    src_c = src - mu_src[:, None, :]
     tgt_c = target - mu_tgt
-    var_src = (src_c**2).sum(axis=(1, 2)) / src.shape[1]
-    cov = np.matmul(tgt_c.T, src_c) / src.shape[1]  # (T, 3, 3): target x source
+    mu_src, var_src, cov = np.empty((n_frames, 3)), np.empty(n_frames), np.empty((n_frames, 3, 3))
+    def fit(first: int, last: int) -> None:
+        # Every step is per frame, so blocks give the whole-clip result bit for bit.
+        for lo in range(first, last, _BLOCK_FRAMES):  # tens of blocks an hour
+            hi = min(lo + _BLOCK_FRAMES, last)
+            src = source[lo:hi]
+            if not valid[lo:hi].all():
+                src = np.where(valid[lo:hi, None, None], src, 0.0)
+            # einsum adds the points in the same order as src.mean(axis=1), five times faster (the
+            # reduction over a middle axis runs 3-long inner loops).
+            mu = np.einsum("tkj->tj", src, out=mu_src[lo:hi])
+            mu /= k
+            src_c = src - mu_src[lo:hi, None, :]
+            var_src[lo:hi] = (src_c**2).sum(axis=(1, 2)) / k
+            cov[lo:hi] = np.matmul(tgt_c.T, src_c) / k  # target x source
+
+    _in_halves(fit, n_frames, k * 3)
     rotation = nearest_rotation(cov)
     with np.errstate(invalid="ignore", divide="ignore"):
         # Umeyama's trace(D S) equals trace(R^T cov) at the optimum.
@@ -56,21 +113,76 @@ def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.nd
     scale[bad] = np.nan
     rotation[bad] = np.nan
     translation[bad] = np.nan
-    return scale, rotation, translation
+    # The fit took frames with non-finite points as zeros; their mean is that of the points.
+    if not valid.all():
+        mu_src[~valid] = source[~valid].mean(axis=1)
+    return scale, rotation, translation, mu_src
 
 
 def apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray,
                      translation: np.ndarray) -> np.ndarray:
     """Apply per-frame transforms to (T, N, 3) points."""
+    return _apply_similarity(points, scale, rotation, translation)[0]
+
+
+# Points per block of frames in `_apply_similarity`: its temporaries then stay in the cache, where
+# whole-clip temporaries (tens of MB for an hour) cost more in memory traffic than the arithmetic
+# itself; half this size measured 20 ms slower an hour, twice it no faster (frame-minor output).
+_BLOCK_POINTS = 65536
+
+
+def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarray, translation: np.ndarray,
+                      anchors: np.ndarray | None = None,
+                      target: np.ndarray | None = None, frame_minor: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """`apply_similarity`, and with `anchors` and `target` also the RMS distance (T,) of the moved
+    anchors from `target` (else an empty array), computed block by block while the moved points
+    are still in the cache. `frame_minor`: the (T, N, 3) result is a view of a (3, N, T) array."""
     # Written out per axis: numpy's batched 3x3 matmul is several times slower than nine
-    # element-wise multiply-adds over (T, N).
-    x, y, z = points[..., 0], points[..., 1], points[..., 2]
+    # element-wise multiply-adds, and the products are rounded in the points' precision in the
+    # same order whatever the block size, so the result does not depend on it.
+    points = np.asarray(points)
     sr = scale[:, None, None] * rotation  # (T, 3, 3)
-    out = np.empty(points.shape, dtype=np.result_type(points.dtype, sr.dtype))
-    for axis in range(3):
-        out[..., axis] = (sr[:, axis, 0, None] * x + sr[:, axis, 1, None] * y + sr[:, axis, 2, None] * z
-                          + translation[:, axis, None])
-    return out
+    dtype = np.result_type(points.dtype, sr.dtype)
+    n_frames, n_points = points.shape[0], points.shape[1]
+    if frame_minor:
+        out = np.empty(points.shape[::-1], dtype=dtype).transpose(2, 1, 0)
+    else:
+        out = np.empty(points.shape, dtype=dtype)
+    misfit = np.empty(0 if anchors is None else n_frames, dtype=np.result_type(dtype, target))
+    block = max(1, _BLOCK_POINTS // max(n_points, 1))
+
+    def move(first: int, last: int) -> None:
+        rows = min(block, last - first)
+        planar = np.empty((3, rows, n_points), dtype=points.dtype)
+        acc, tmp = np.empty((rows, n_points), dtype=dtype), np.empty((rows, n_points), dtype=dtype)
+        for lo in range(first, last, block):  # a few hundred blocks an hour, never per frame
+            hi = min(lo + block, last)
+            # x, y and z apart first: the nine products then read contiguous rows, not every third value.
+            p = planar[:, :hi - lo]
+            np.copyto(p, points[lo:hi].transpose(2, 0, 1))
+            c, t = sr[lo:hi], translation[lo:hi]
+            a, b = acc[:hi - lo], tmp[:hi - lo]
+            for axis in range(3):
+                np.multiply(c[:, axis, 0, None], p[0], out=a)
+                np.multiply(c[:, axis, 1, None], p[1], out=b)
+                a += b
+                np.multiply(c[:, axis, 2, None], p[2], out=b)
+                a += b
+                a += t[:, axis, None]
+                out[lo:hi, :, axis] = a
+                if anchors is not None and target is not None:
+                    # Squared distances summed axis by axis (x, then y, then z, as a sum over a
+                    # point's three coordinates adds them): no reduction over 3-long rows.
+                    d = a[:, anchors] - target[:, axis]
+                    if axis == 0:
+                        squared = np.square(d, out=d)
+                    else:
+                        squared += np.square(d, out=d)
+            if anchors is not None:
+                misfit[lo:hi] = np.sqrt(squared.mean(axis=1))
+
+    _in_halves(move, n_frames, n_points * 3)
+    return out, misfit
 
 
 def euler_from_rotation(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -103,8 +215,9 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_f
     known = ~hold & finite
     starts, ends = runs(hold)
     frames = np.arange(out.shape[0])
-    # One small least-squares fit per blink (hundreds an hour), never per frame.
-    for start, end in zip(starts, ends):
+    # One small least-squares fit per blink (hundreds an hour), never per frame; the fit's own
+    # cost is a few numpy calls, so each blink makes as few calls as it can.
+    for start, end in zip(starts.tolist(), ends.tolist()):
         if max_frames is not None and end - start + 1 > max_frames:
             continue
         lo, hi = max(start - context_frames, 0), min(end + 1 + context_frames, out.shape[0])
@@ -112,14 +225,25 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_f
         inside = frames[start:end + 1][finite[start:end + 1]]
         if inside.size == 0 or ctx.size == 0:
             continue
-        before, after = (ctx < start).sum(), (ctx > end).sum()
+        before, after = np.count_nonzero(known[lo:start]), np.count_nonzero(known[end + 1:hi])
         centre = 0.5 * (start + end)
         degree = 2 if min(before, after) >= 3 else (1 if min(before, after) >= 1 else 0)
-        basis = np.vander((ctx - centre) / context_frames, degree + 1)
-        coef, *_ = np.linalg.lstsq(basis, flat[ctx], rcond=None)
-        fitted = np.vander((inside - centre) / context_frames, degree + 1) @ coef
-        flat[inside] = np.clip(fitted, flat[ctx].min(axis=0), flat[ctx].max(axis=0))
+        values = flat[ctx]
+        coef, *_ = np.linalg.lstsq(_vander((ctx - centre) / context_frames, degree), values, rcond=None)
+        fitted = _vander((inside - centre) / context_frames, degree) @ coef
+        flat[inside] = np.clip(fitted, values.min(axis=0), values.max(axis=0))
     return out
+
+
+def _vander(x: np.ndarray, degree: int) -> np.ndarray:
+    """np.vander(x, degree + 1) for degree <= 2 (the same numbers), without its generality's cost."""
+    basis = np.empty((x.size, degree + 1))
+    basis[:, degree] = 1.0
+    if degree >= 1:
+        basis[:, degree - 1] = x
+    if degree == 2:
+        basis[:, 0] = x * x
+    return basis
 
 
 def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -129,18 +253,43 @@ def runs(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return edges[0::2], edges[1::2] - 1
 
 
-def _cofactor_inverse_t(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Inverse-transpose and determinant of (T, 3, 3) matrices, written out (rows' cross products)."""
-    a, b, c = x[:, 0], x[:, 1], x[:, 2]
+def _cofactors(m: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """Cofactor matrices (rows' cross products) of matrices stored component-major, m (9, T)."""
+    # Component-major rows are contiguous, so every step is one plain vector operation.
+    for row, (u, v) in enumerate(((3, 6), (6, 0), (0, 3))):
+        for col, (i, j) in enumerate(((1, 2), (2, 0), (0, 1))):
+            o = out[3 * row + col]
+            np.multiply(m[u + i], m[v + j], out=o)
+            np.multiply(m[u + j], m[v + i], out=tmp)
+            o -= tmp
+    return out
 
-    def cross(u, v):
-        return np.stack([u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1], u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2],
-                         u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]], axis=1)
 
-    cof = np.stack([cross(b, c), cross(c, a), cross(a, b)], axis=1)
-    det = (a * cof[:, 0]).sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return cof / det[:, None, None], det
+def _determinant(m: np.ndarray, cof: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    np.multiply(m[0], cof[0], out=out)
+    np.multiply(m[1], cof[1], out=tmp)
+    out += tmp
+    np.multiply(m[2], cof[2], out=tmp)
+    out += tmp
+    return out
+
+
+def _sum9(q: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
+    """Sum of the 9 components, q (9, T), in the order numpy's pairwise sum adds a frame's 9
+    contiguous values (the transforms, hence every aligned point, stay bit for bit as they were)."""
+    np.add(q[0], q[1], out=out)
+    np.add(q[2], q[3], out=tmp)
+    out += tmp
+    upper = q[4] + q[5]
+    np.add(q[6], q[7], out=tmp)
+    upper += tmp
+    out += upper
+    out += q[8]
+    return out
+
+
+# Matrices per block of the polar iteration: its dozen (9, block) temporaries fit in the cache.
+_BLOCK_MATRICES = 8192
 
 
 def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterations: int = 20) -> np.ndarray:
@@ -151,20 +300,48 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
     reflection (det < 0: degenerate or wildly noisy anchors) take the SVD route.
     """
     x = np.asarray(matrices, dtype=np.float64)
+    n = x.shape[0]
     out = np.full(x.shape, np.nan)
     ok = np.isfinite(x).all(axis=(1, 2))
-    _, det = _cofactor_inverse_t(np.where(ok[:, None, None], x, np.eye(3)))
-    newton = ok & (det > 0)
-    y = x[newton]
+    # Component-major (9, T) copies: the (T, 3, 3) layout made every step a strided pass.
+    m = np.ascontiguousarray(np.where(ok[:, None, None], x, np.eye(3)).reshape(n, 9).T)
+    cof, tmp, det = np.empty_like(m), np.empty(n), np.empty(n)
+    newton = ok & (_determinant(m, _cofactors(m, cof, tmp), det, tmp) > 0)
+    y = np.ascontiguousarray(m[:, newton])
+    k = y.shape[1]
+    nxt = np.empty_like(y)
+
+    def step(first: int, last: int) -> np.ndarray:
+        """One iteration for matrices [first, last), block by block so that its dozens of passes run
+        in the cache; returns the largest change over them (NaN if any, as the whole-array max
+        gave), the convergence test over all frames."""
+        size = min(_BLOCK_MATRICES, last - first)
+        inv_t, sq = np.empty((9, size)), np.empty((9, size))
+        tmp, det, inv_norm, norm = np.empty(size), np.empty(size), np.empty(size), np.empty(size)
+        change = np.zeros(())
+        for lo in range(first, last, _BLOCK_MATRICES):
+            hi = min(lo + _BLOCK_MATRICES, last)
+            n_b = hi - lo
+            y_b, nxt_b, inv_b, sq_b = y[:, lo:hi], nxt[:, lo:hi], inv_t[:, :n_b], sq[:, :n_b]
+            _cofactors(y_b, inv_b, tmp[:n_b])
+            inv_b /= _determinant(y_b, inv_b, det[:n_b], tmp[:n_b])
+            _sum9(np.square(inv_b, out=sq_b), inv_norm[:n_b], tmp[:n_b])
+            _sum9(np.square(y_b, out=sq_b), norm[:n_b], tmp[:n_b])
+            gamma = inv_norm[:n_b]
+            np.sqrt(np.sqrt(np.divide(gamma, norm[:n_b], out=gamma), out=gamma), out=gamma)
+            np.multiply(gamma, y_b, out=nxt_b)
+            nxt_b += np.divide(inv_b, gamma, out=sq_b)
+            nxt_b *= 0.5
+            change = np.maximum(change, np.abs(np.subtract(nxt_b, y_b, out=sq_b), out=sq_b).max())
+        return change
+
     for _ in range(max_iterations):
-        inv_t, _ = _cofactor_inverse_t(y)
-        gamma = np.sqrt(np.sqrt((inv_t**2).sum(axis=(1, 2)) / (y**2).sum(axis=(1, 2))))
-        nxt = 0.5 * (gamma[:, None, None] * y + inv_t / gamma[:, None, None])
-        done = np.abs(nxt - y).max() < tolerance
-        y = nxt
-        if done:
+        # Not split over threads: a second thread gained nothing here (measured on 2 cores).
+        change = step(0, k)
+        y, nxt = nxt, y
+        if change < tolerance:
             break
-    out[newton] = y
+    out[newton] = y.T.reshape(k, 3, 3)
     slow = ok & ~newton
     if slow.any():
         u, _, vt = np.linalg.svd(x[slow])
@@ -177,8 +354,7 @@ def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterati
 def _anchor_misfit(anchor_pts: np.ndarray, s: np.ndarray, r: np.ndarray, t: np.ndarray,
                    target: np.ndarray) -> np.ndarray:
     """RMS distance (T,) of the transformed anchors from the reference's (NaN -> 0)."""
-    moved = apply_similarity(anchor_pts, s, r, t)
-    return np.nan_to_num(np.sqrt(((moved - target) ** 2).sum(axis=2).mean(axis=1)))
+    return np.nan_to_num(_apply_similarity(anchor_pts, s, r, t, np.arange(anchor_pts.shape[1]), target)[1])
 
 
 def _median_reference(points: np.ndarray, anchor_pts: np.ndarray, face: np.ndarray) -> np.ndarray:
@@ -224,7 +400,7 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
         raise ValueError(f"expected landmarks of shape (T, {int(anchors.max()) + 1}+, 3), got {points.shape}")
     n_frames, n_points, _ = points.shape
     # Only the anchors need double precision for the fit; the whole face is not copied.
-    anchor_pts = np.ascontiguousarray(points[:, anchors], dtype=np.float64)
+    anchor_pts = np.take(points, anchors, axis=1).astype(np.float64)  # faster than points[:, anchors]
     face = np.isfinite(anchor_pts.reshape(n_frames, -1).sum(axis=1))
     if not face.any():
         nan_t = np.full(n_frames, np.nan)
@@ -240,14 +416,13 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
             raise ValueError(f"expected a reference of shape ({n_points}, 3), got {reference.shape}")
     else:
         reference = _median_reference(points, anchor_pts, face)
-    s, r, t = similarity_transforms(anchor_pts, reference[anchors])
+    s, r, t, centre = _similarity_transforms(anchor_pts, reference[anchors])
     if hold is not None and np.any(hold):
         hold = np.asarray(hold, dtype=bool)
         # The head's position is bridged as where the anchors' centre was, not as the transform's
         # translation, which is about the image's corner: there a small error in the bridged
         # rotation moves the face by that error times its distance from the corner (camera motion on
-        # a real face: 2-3 mm at the mouth).
-        centre = anchor_pts.mean(axis=1)
+        # a real face: 2-3 mm at the mouth). `centre` is the anchors' mean.
         with np.errstate(invalid="ignore", divide="ignore"):
             bridged = bridge(np.column_stack([np.log(s), centre, r.reshape(-1, 9)]), hold, max_frames=max_bridge_frames)
         s_b = np.exp(bridged[:, 0])
@@ -261,9 +436,9 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
             spread = float(np.sqrt(((target - target.mean(axis=0)) ** 2).sum(axis=1).mean()))
             # Only the held frames are ever bridged, so only they are checked.
             excess = np.zeros(n_frames, dtype=bool)
-            excess[hold] = (_anchor_misfit(anchor_pts[hold], s_b[hold], r_b[hold], t_b[hold], target)
-                            - _anchor_misfit(anchor_pts[hold], s[hold], r[hold], t[hold], target)
-                            ) > max_bridge_misfit * spread
+            held = anchor_pts[hold]
+            excess[hold] = (_anchor_misfit(held, s_b[hold], r_b[hold], t_b[hold], target)
+                            - _anchor_misfit(held, s[hold], r[hold], t[hold], target)) > max_bridge_misfit * spread
             starts, ends = runs(hold)
             for start, end in zip(starts, ends):  # per blink, not per frame
                 if excess[start:end + 1].any():
@@ -271,12 +446,14 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
                         s[start:end + 1], t[start:end + 1], r[start:end + 1])
         s, t, r = s_b, t_b, r_b
     # float32 is ample for pixels (1e-4 px) and halves the memory traffic of the largest step.
-    aligned = apply_similarity(points.astype(np.float32, copy=False), s.astype(np.float32), r.astype(np.float32),
-                               t.astype(np.float32))
-    residual = np.sqrt(((aligned[:, anchors] - reference[anchors]) ** 2).sum(axis=2).mean(axis=1))
+    # Frame-minor: what is read from the aligned face is a point's coordinate over time
+    # (aligned[:, i, c]), then one contiguous row instead of a value every N * 3 floats.
+    aligned, residual = _apply_similarity(points.astype(np.float32, copy=False), s.astype(np.float32),
+                                          r.astype(np.float32), t.astype(np.float32), anchors, reference[anchors],
+                                          frame_minor=True)
     yaw, pitch, roll = euler_from_rotation(r)
     return Alignment(
-        aligned=aligned.astype(np.float32),
+        aligned=aligned,
         reference=reference,
         scale=s,
         rotation=r,

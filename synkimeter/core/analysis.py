@@ -111,7 +111,9 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
     packed = subset.take(points)
     # A sum is NaN/inf exactly when a term is: one contiguous pass instead of a 3-D isfinite().all().
     face_found = np.isfinite(packed.reshape(packed.shape[0], -1).sum(axis=1)) & np.isfinite(t)
-    partial = ~face_found & np.isfinite(packed.reshape(packed.shape[0], -1)).any(axis=1)
+    # Only frames without a whole face can be partial; checking just those skips a pass over all points.
+    partial = np.zeros_like(face_found)
+    partial[~face_found] = np.isfinite(packed.reshape(packed.shape[0], -1)[~face_found]).any(axis=1)
     if partial.any():  # a frame with some points missing is no face at all
         packed = packed.copy()
         packed[partial] = np.nan

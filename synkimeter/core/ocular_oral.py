@@ -14,7 +14,7 @@ import numpy as np
 
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.blinks import Blinks, padded_windows
-from synkimeter.core.eyes import _fill_gaps, median_frame_interval_s, window_frames
+from synkimeter.core.eyes import _distance_between, _fill_gaps, median_frame_interval_s, window_frames
 from synkimeter.core.oral_ocular import event_mask
 from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
@@ -80,9 +80,15 @@ def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSub
                  frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> MouthTraces:
     across, up = face_axes(reference, subset)
     frames = window_frames(params.commissure_smoothing_s, frame_interval_s)
-    deltas = {side: (aligned[:, subset[COMMISSURE[side]], :2].astype(np.float64)
-                     - reference[subset[COMMISSURE[side]], :2])
-              for side in SIDES}
+    deltas = {}
+    for side in SIDES:
+        # Filled from strided (T,) views, one coordinate each: gathering aligned[:, i, :2] first
+        # cost several times the subtraction.
+        corner = int(subset[COMMISSURE[side]])
+        delta = np.empty((aligned.shape[0], 2))
+        delta[:, 0], delta[:, 1] = aligned[:, corner, 0], aligned[:, corner, 1]
+        delta -= reference[corner, :2]
+        deltas[side] = delta
     with np.errstate(invalid="ignore"):
         implausible = np.zeros(aligned.shape[0], dtype=bool)
         for delta in deltas.values():
@@ -93,7 +99,7 @@ def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSub
         outward = across if side == "left" else -across
         up_mm[side] = _smooth_keep_peaks(delta @ up * mm_per_px, frames)
         out_mm[side] = _smooth_keep_peaks(delta @ outward * mm_per_px, frames)
-    gap = np.linalg.norm(aligned[:, subset[UPPER_LIP_INNER], :2] - aligned[:, subset[LOWER_LIP_INNER], :2], axis=1)
+    gap = _distance_between(aligned, int(subset[UPPER_LIP_INNER]), int(subset[LOWER_LIP_INNER]), dims=2)
     gap = np.where(implausible, np.nan, gap.astype(np.float64) * mm_per_px)
     return MouthTraces(up_mm, out_mm, _smooth_keep_peaks(gap, frames), implausible)
 
@@ -285,13 +291,38 @@ def rejection_reasons(blinks: Blinks, mouth: EventMouth,
     return reasons
 
 
+def _resampled_medians(values: np.ndarray, draws: np.ndarray) -> np.ndarray:
+    """np.median(values[draws], axis=1) for finite values, the same numbers.
+
+    A resample's k-th smallest value is the sorted values' entry at the k-th smallest rank drawn, so
+    counting each row's ranks (one bincount, one cumsum) replaces partitioning every row.
+    """
+    n_rows, n = draws.shape
+    order = np.argsort(values, kind="stable")
+    rank = np.empty(n, dtype=np.intp)
+    rank[order] = np.arange(n)
+    ranks = rank[draws]
+    ranks += (np.arange(n_rows) * n)[:, None]
+    # below[r, m]: how many of row r's draws rank at or below m.
+    below = np.cumsum(np.bincount(ranks.ravel(), minlength=n_rows * n).reshape(n_rows, n), axis=1)
+    ordered = values[order]
+
+    def kth(k: int) -> np.ndarray:  # the k-th smallest (from 0) of each row
+        return ordered[np.argmax(below > k, axis=1)]
+
+    if n % 2:
+        return kth(n // 2)
+    # As np.median: the mean of the middle two, (a + b) / 2.
+    return (kth(n // 2 - 1) + kth(n // 2)) / 2
+
+
 def bootstrap_median_ci(values: np.ndarray, resamples: int, seed: int = 0) -> tuple[float, float]:
     values = np.asarray(values, dtype=np.float64)
     values = values[np.isfinite(values)]
     if values.size < 2:
         return float("nan"), float("nan")
     rng = np.random.default_rng(seed)
-    medians = np.median(values[rng.integers(0, values.size, size=(resamples, values.size))], axis=1)
+    medians = _resampled_medians(values, rng.integers(0, values.size, size=(resamples, values.size)))
     low, high = np.percentile(medians, [2.5, 97.5])
     return float(low), float(high)
 
