@@ -261,3 +261,25 @@ def test_extract_from_camera_keeps_frames_when_unplugged(monkeypatch, face_frame
     assert series.warnings[0].startswith("The camera stopped sending pictures")
     assert series.source == "Camera 0"
     assert 40 < series.fps < 110  # measured from the frames' times, not the announced 30
+
+
+def test_the_lean_mesh_call_gives_mediapipe_s_own_landmarks():
+    """facemesh._multi_face_landmarks skips MediaPipe's per-call namedtuple: on 40 frames of a clip
+    its faces are the same, bit for bit, as those of MediaPipe's public process()."""
+    from synkimeter.landmarks import facemesh
+
+    capture = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "sample_videos" / "right_3mm.mp4"))
+    pictures = []
+    while len(pictures) < 40:
+        ok, picture = capture.read()
+        assert ok
+        pictures.append(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB))
+    capture.release()
+    found = []
+    for lean in (True, False):
+        with FaceMeshExtractor() as extractor:
+            extractor.open()
+            faces = [facemesh._multi_face_landmarks(extractor._mesh, rgb) if lean
+                     else extractor._mesh.process(rgb).multi_face_landmarks for rgb in pictures]
+        found.append(np.stack([facemesh._landmark_array(f[0]) for f in faces]))
+    assert np.isfinite(found[0]).all() and np.array_equal(found[0], found[1])
