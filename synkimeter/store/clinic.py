@@ -228,8 +228,9 @@ def copy_store(source: Store, target: Store) -> CopyReport:
         if wrong or stored_results != result_sums or stored_files != checksums:
             detail = ", ".join(f"{t} {report.counts.get(t)} of {expected[t]}" for t in wrong) or "a checksum differs"
             raise StoreError(f"The copy did not arrive whole ({detail}); nothing was copied.")
-    report.lines = [f"{report.counts[t]} {t.replace('_', ' ')}" for t in
-                    ("patients", "sessions", "clips", "results", "practice_sets", "notes", "treatment_events")]
+    names = {"patients": "patient", "sessions": "session", "clips": "clip", "results": "result",
+             "practice_sets": "practice set", "notes": "note", "treatment_events": "treatment event"}
+    report.lines = [f"{report.counts[t]} {name}{'' if report.counts[t] == 1 else 's'}" for t, name in names.items()]
     return report
 
 
