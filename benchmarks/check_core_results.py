@@ -1,7 +1,7 @@
 """Guard for speed work on the core: the measurement of several simulated tracks must not change.
 
-    python benchmarks/check_core_results.py save BASELINE.pkl     # before a change
-    python benchmarks/check_core_results.py compare BASELINE.pkl  # after it
+    python benchmarks/check_core_results.py save BASELINE.npz     # before a change
+    python benchmarks/check_core_results.py compare BASELINE.npz  # after it
 
 Compares the result documents and, because `to_json` rounds, the unrounded typed result and the
 per-frame arrays (alignment, closure, traces, per-event mouth) too. Prints the largest relative
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import pickle
+import json
 import sys
 from pathlib import Path
 
@@ -140,6 +140,31 @@ def compare(before: dict, after: dict, tolerance: float) -> bool:
     return ok
 
 
+_SEP = "||"  # between the kind, the track and the value's path in a key of the .npz (no pickle)
+
+
+def save(path: Path, results: dict[str, dict]) -> None:
+    arrays = {}
+    for name, flat in results.items():
+        for key, value in flat.items():
+            if value is None or isinstance(value, str):
+                arrays[f"text{_SEP}{name}{_SEP}{key}"] = np.array(json.dumps(value))
+            else:
+                arrays[f"array{_SEP}{name}{_SEP}{key}"] = value
+    with open(path, "wb") as fh:
+        np.savez(fh, **arrays)
+
+
+def load(path: Path) -> dict[str, dict]:
+    results: dict[str, dict] = {}
+    with np.load(path, allow_pickle=False) as data:
+        for stored in data.files:
+            kind, name, key = stored.split(_SEP, 2)
+            value = data[stored]
+            results.setdefault(name, {})[key] = json.loads(str(value[()])) if kind == "text" else value
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("action", choices=("save", "compare"))
@@ -148,10 +173,10 @@ def main() -> None:
     args = parser.parse_args()
     results = measure()
     if args.action == "save":
-        args.baseline.write_bytes(pickle.dumps(results))
+        save(args.baseline, results)
         print(f"saved {args.baseline}")
         return
-    ok = compare(pickle.loads(args.baseline.read_bytes()), results, args.tolerance)
+    ok = compare(load(args.baseline), results, args.tolerance)
     print("SAME" if ok else "CHANGED")
     sys.exit(0 if ok else 1)
 
