@@ -229,6 +229,7 @@ def test_the_window_shows_what_to_change_and_can_start_anyway(qtbot, tmp_path, m
     window = MainWindow(SHORT, cameras=[])
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: window.store_settled)
     mode = window.record_mode
     window.modes.setCurrentWidget(mode)
     mode.page.picker.set_values("FAR-3", None, "home", "self-check")

@@ -144,6 +144,7 @@ def _window(qtbot):
     window = MainWindow(cameras=[])
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: window.store_settled)  # its first look at the store, on a worker thread
     return window
 
 

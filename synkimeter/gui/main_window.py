@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
+import threading
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -67,6 +69,31 @@ def store_label_text(location: str | None) -> str:
     return f"Store: {text}"
 
 
+def _configured_store():
+    """A function opening the store as configured now: where it is is read on the calling thread
+    (the environment, the settings file), the store opened wherever the function is called."""
+    from synkimeter.store.backend import configured_url, data_dir
+    from synkimeter.store.records import StoreError
+
+    try:
+        url = configured_url()
+    except StoreError as exc:
+        problem = exc
+
+        def unreadable():
+            raise problem
+
+        return unreadable
+    folder = None if url else data_dir()
+
+    def open_store():
+        from synkimeter.store.database import Store
+
+        return Store(folder, url=url)
+
+    return open_store
+
+
 def _panel() -> QFrame:
     frame = QFrame()
     frame.setObjectName("panel")
@@ -74,6 +101,8 @@ def _panel() -> QFrame:
 
 
 class MainWindow(QMainWindow):
+    _looked = Signal(object)  # the first visit to the store, from its worker thread (a StoreLook)
+
     def __init__(self, params: Settings = DEFAULT_SETTINGS, cameras=None, mesh_factory=None) -> None:
         super().__init__()
         self.params = params
@@ -457,7 +486,7 @@ class MainWindow(QMainWindow):
 
     # -- one current patient for every tab (gui/patients.py) ---------------------------------------
     def _add_current_patient(self) -> None:
-        from synkimeter.gui.patients import CurrentPatient
+        from synkimeter.gui.patients import CurrentPatient, look_at_store
 
         self.current = CurrentPatient(parent=self)
         corner = QWidget()
@@ -483,18 +512,29 @@ class MainWindow(QMainWindow):
         # The window's one look at the store at start comes once the window is up: opening a store
         # loads the database layer (~0.4 s), which the first picture need not wait for.
         self.store_settled = False
-        QTimer.singleShot(0, self._settle_patient)
+        self._looked.connect(self._settle_patient)
+        remembered = self.current.pseudonym
+        # The window's first visit to the store runs on a worker thread: opening a store loads the
+        # database layer (~0.4 s) and a clinic server may be slow to answer; neither holds the window
+        # or its first picture. The result comes back to this thread by a queued signal.
+        threading.Thread(target=self._look_at_store, args=(look_at_store, remembered, _configured_store()),
+                         name="store-look", daemon=True).start()
 
-    def _settle_patient(self) -> None:
-        """Where the store is, and the patient the window opens on (recorded as read in the same visit;
-        as every page's store work, on this thread)."""
-        self.current.blockSignals(True)  # settling is not the user choosing a patient (audited once here)
-        try:
-            location = self.current.settle(audit=True)
-        finally:
-            self.current.blockSignals(False)
-        self.show_store(location, self.current.problem)
-        self.store_message(self.current.audit_problem)
+    def _look_at_store(self, look_at_store, remembered: str, store_factory) -> None:
+        look = look_at_store(remembered, store_factory, audit=True)
+        with contextlib.suppress(RuntimeError):  # the window was closed meanwhile: nobody to tell
+            self._looked.emit(look)
+
+    def _settle_patient(self, look) -> None:
+        """Where the store is, and the patient the window opens on (recorded as read in that visit)."""
+        if self.current.pseudonym == look.remembered:  # not if the user chose a patient meanwhile
+            self.current.blockSignals(True)  # settling is not the user choosing a patient (audited there)
+            try:
+                self.current.apply(look)
+            finally:
+                self.current.blockSignals(False)
+        self.show_store(look.location, look.problem)
+        self.store_message(look.audit_problem)
         self._show_patient(self.current.pseudonym)
         self.store_settled = True
 

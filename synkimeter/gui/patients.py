@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QDateTime, QObject, Qt, Signal
@@ -141,6 +142,40 @@ def audit_failure(action: str, pseudonym: str, reason: str) -> str:
     return f"The access log could not note the {what} of {pseudonym}: {reason.rstrip('.')}."
 
 
+@dataclass(frozen=True)
+class StoreLook:
+    """What the window's first visit to the store found (`look_at_store`)."""
+
+    location: str  # where the store is (`Store.location`), '' when it could not be opened
+    problem: str  # the StoreError's sentence when it could not
+    pseudonym: str  # the patient the window opens on ('' for none)
+    audit_problem: str  # why opening that patient could not be recorded, or ''
+    remembered: str = ""  # the patient the window had when it looked
+
+
+def look_at_store(remembered: str, store_factory=None, audit: bool = False) -> StoreLook:
+    """At start: forget a remembered patient that is no longer in the store; with none, take the
+    only patient when there is exactly one (never the alphabetically first of several). With
+    `audit`, that patient is recorded as read in the same visit. No Qt here: the window runs it on
+    a worker thread, so a slow clinic server never holds the window."""
+    from synkimeter.store import Store, StoreError
+
+    pseudonym, audit_problem = remembered, ""
+    try:
+        with (store_factory or Store)() as store:
+            location = store.location
+            names = [p.pseudonym for p in store.patients()]
+            if pseudonym and pseudonym not in names:
+                pseudonym = ""
+            if not pseudonym and len(names) == 1:
+                pseudonym = names[0]
+            if audit and pseudonym:
+                audit_problem = record_access(store, "read", pseudonym, OPENED)
+    except StoreError as exc:
+        return StoreLook("", str(exc), remembered, "", remembered)
+    return StoreLook(location, "", pseudonym, audit_problem, remembered)
+
+
 class CurrentPatient(QObject):
     """The window's one current patient (a pseudonymous id, '' for none). `changed(pseudonym)`."""
 
@@ -166,30 +201,16 @@ class CurrentPatient(QObject):
         self.changed.emit(pseudonym)
 
     def settle(self, store_factory=None, audit: bool = False) -> str:
-        """At start: forget a remembered patient that is no longer in the store; with none, take the
-        only patient when there is exactly one (never the alphabetically first of several).
+        """`look_at_store` here and now, taking the patient it settles on; returns where the store is
+        ('' when it could not be opened: then `problem` says why)."""
+        return self.apply(look_at_store(self._pseudonym, store_factory, audit))
 
-        Returns where the store is (`Store.location`), '' when it could not be opened; then `problem`
-        holds the StoreError's sentence. With `audit`, the patient the window opens on is recorded as
-        read in the same visit to the store (`audit_problem`: why that could not be kept, or '')."""
-        from synkimeter.store import Store, StoreError
-
-        self.location, self.problem, self.audit_problem = "", "", ""
-        try:
-            with (store_factory or Store)() as store:
-                location = store.location
-                names = [p.pseudonym for p in store.patients()]
-                if self._pseudonym and self._pseudonym not in names:
-                    self.set("")
-                if not self._pseudonym and len(names) == 1:
-                    self.set(names[0])
-                if audit and self._pseudonym:
-                    self.audit_problem = record_access(store, "read", self._pseudonym, OPENED)
-        except StoreError as exc:
-            self.problem = str(exc)
-            return ""
-        self.location = location
-        return location
+    def apply(self, look: StoreLook) -> str:
+        """Take what a visit to the store found (the patient it settled on, where the store is)."""
+        self.location, self.problem, self.audit_problem = look.location, look.problem, look.audit_problem
+        if look.location:
+            self.set(look.pseudonym)
+        return look.location
 
 
 class SessionEditor(QDialog):
