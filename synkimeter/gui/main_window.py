@@ -509,16 +509,14 @@ class MainWindow(QMainWindow):
         self.record_mode.running_changed.connect(lambda on: self.patient_button.setEnabled(not on))
         self.progress_mode.report_written.connect(self._on_report)
         self._show_patient(self.current.pseudonym)
-        # The window's one look at the store at start comes once the window is up: opening a store
-        # loads the database layer (~0.4 s), which the first picture need not wait for.
+        # The window's first visit to the store runs on a worker thread, started once the window is up:
+        # opening a store loads the database layer (~0.4 s) and a clinic server may be slow to answer;
+        # neither holds the window or its first picture. The result comes back by a queued signal.
         self.store_settled = False
         self._looked.connect(self._settle_patient)
-        remembered = self.current.pseudonym
-        # The window's first visit to the store runs on a worker thread: opening a store loads the
-        # database layer (~0.4 s) and a clinic server may be slow to answer; neither holds the window
-        # or its first picture. The result comes back to this thread by a queued signal.
-        threading.Thread(target=self._look_at_store, args=(look_at_store, remembered, _configured_store()),
-                         name="store-look", daemon=True).start()
+        worker = threading.Thread(target=self._look_at_store, name="store-look", daemon=True,
+                                  args=(look_at_store, self.current.pseudonym, _configured_store()))
+        QTimer.singleShot(0, worker.start)
 
     def _look_at_store(self, look_at_store, remembered: str, store_factory) -> None:
         look = look_at_store(remembered, store_factory, audit=True)
