@@ -525,10 +525,11 @@ class MainWindow(QMainWindow):
 
     def _settle_patient(self, look) -> None:
         """Where the store is, and the patient the window opens on (recorded as read in that visit)."""
-        if self.current.pseudonym == look.remembered:  # not if the user chose a patient meanwhile
+        # Not if the store could not be opened, nor if the user chose a patient meanwhile.
+        if look.location and self.current.pseudonym == look.remembered:
             self.current.blockSignals(True)  # settling is not the user choosing a patient (audited there)
             try:
-                self.current.apply(look)
+                self.current.set(look.pseudonym)
             finally:
                 self.current.blockSignals(False)
         self.show_store(look.location, look.problem)

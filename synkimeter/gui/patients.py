@@ -184,9 +184,6 @@ class CurrentPatient(QObject):
     def __init__(self, pseudonym: str | None = None, parent=None) -> None:
         super().__init__(parent)
         self._pseudonym = remembered_patient() if pseudonym is None else pseudonym
-        self.location = ""  # settle(): where the store is, '' when it could not be opened
-        self.problem = ""  # settle(): the StoreError's sentence when it could not
-        self.audit_problem = ""
 
     @property
     def pseudonym(self) -> str:
@@ -199,18 +196,6 @@ class CurrentPatient(QObject):
         self._pseudonym = pseudonym
         remember_patient(pseudonym)
         self.changed.emit(pseudonym)
-
-    def settle(self, store_factory=None, audit: bool = False) -> str:
-        """`look_at_store` here and now, taking the patient it settles on; returns where the store is
-        ('' when it could not be opened: then `problem` says why)."""
-        return self.apply(look_at_store(self._pseudonym, store_factory, audit))
-
-    def apply(self, look: StoreLook) -> str:
-        """Take what a visit to the store found (the patient it settled on, where the store is)."""
-        self.location, self.problem, self.audit_problem = look.location, look.problem, look.audit_problem
-        if look.location:
-            self.set(look.pseudonym)
-        return look.location
 
 
 class SessionEditor(QDialog):

@@ -198,16 +198,16 @@ def copy_store(source: Store, target: Store) -> CopyReport:
                                                     "patient_id": new_pid}))
             target._audit_row(conn, "copy", patient, f"copied in from {source.folder}")
         # The check, inside the same transaction: a mismatch rolls the whole copy back.
+        mine_ids = [p.id for p in mine]
         for table, key in ((patients, patients.c.id), (sessions, sessions.c.patient_id),
                            (practice_sets, practice_sets.c.patient_id), (notes, notes.c.patient_id),
                            (treatment_events, treatment_events.c.patient_id)):
-            mine_ids = [p.id for p in mine]
             expected[table.name] = int(src.execute(select(func.count()).select_from(table)
                                                    .where(key.in_(mine_ids))).scalar() or 0)
             report.counts[table.name] = int(conn.execute(select(func.count()).select_from(table)
                                                          .where(key.in_(new_patient_ids))).scalar() or 0)
         src_clip_ids = select(clips.c.id).join(sessions, sessions.c.id == clips.c.session_id).where(
-            sessions.c.patient_id.in_([p.id for p in mine]))
+            sessions.c.patient_id.in_(mine_ids))
         dst_clip_ids = select(clips.c.id).join(sessions, sessions.c.id == clips.c.session_id).where(
             sessions.c.patient_id.in_(new_patient_ids))
         expected["clips"] = int(src.execute(select(func.count()).select_from(src_clip_ids.subquery())).scalar() or 0)

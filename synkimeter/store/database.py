@@ -41,6 +41,7 @@ Safety rules:
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import getpass
 import hashlib
 import json
@@ -249,7 +250,7 @@ class Store:
         self._engine = server_engine(self.server)
         self._conn = self._engine.connect()
         role = self.conn.exec_driver_sql("SELECT session_user").scalar()
-        self.server = Server(**{**self.server.__dict__, "role": str(role)})
+        self.server = dataclasses.replace(self.server, role=str(role))
 
     def _message(self, exc: BaseException) -> str:
         orig = getattr(exc, "orig", None) or exc
@@ -356,18 +357,20 @@ class Store:
         conn = self.conn
         revision = migrate.current_revision(conn)
         version = migrate.revision_number(revision)
-        legacy = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0) if self.server is None else 0
+        legacy = migrate.legacy_version(conn) if self.server is None else 0
         if max(version, legacy) > SCHEMA_VERSION:
             raise StoreError(f"The store in '{self._where}' was written by a newer synkimeter (schema "
                              f"{max(version, legacy)}, this one knows {SCHEMA_VERSION}); please update synkimeter.")
-        if self.server is not None:
+        # On a server only the schema's owner (who may create in it) migrates; a role that may not
+        # change sessions either is a reader, and the store does not try to write for it.
+        may_migrate = self.server is None or bool(conn.exec_driver_sql(
+            "SELECT has_schema_privilege(current_user, 'public', 'CREATE')").scalar())
+        if self.server is not None and not may_migrate and version > 0:
             self.read_only = not conn.exec_driver_sql(
-                "SELECT has_schema_privilege(current_user, 'public', 'CREATE')").scalar() and version > 0 and not \
-                conn.exec_driver_sql("SELECT has_table_privilege(current_user, 'sessions', 'UPDATE')").scalar()
+                "SELECT has_table_privilege(current_user, 'sessions', 'UPDATE')").scalar()
         if revision == SCHEMA_REVISION:
             return
-        if self.server is not None and not conn.exec_driver_sql(
-                "SELECT has_schema_privilege(current_user, 'public', 'CREATE')").scalar():
+        if not may_migrate:
             if version == 0:
                 raise StoreError(f"The clinic's database ({self._where}) has no synkimeter store yet: the clinic's "
                                  "administrator runs `synkimeter clinic init` first.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import sqlite3
 
 
 def sqlite_message(exc: BaseException, where: str, busy_timeout_s: float) -> str:
@@ -66,7 +65,3 @@ def os_message(exc: OSError, what: str) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return f"No permission to write {what} ({exc.filename or 'the data folder'})."
     return f"{what[:1].upper()}{what[1:]} could not be saved ({exc.strerror or exc})."
-
-
-def is_sqlite_error(exc: BaseException) -> bool:
-    return isinstance(exc, sqlite3.Error)

@@ -31,19 +31,24 @@ def revision_number(revision: str | None) -> int:
         return 10**6
 
 
+def _has_version_table(conn: Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        return conn.exec_driver_sql(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first() is not None
+    return conn.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar() is not None
+
+
+def legacy_version(conn: Connection) -> int:
+    """A SQLite store's PRAGMA user_version (its version before Alembic; kept in step since)."""
+    return int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
+
+
 def current_revision(conn: Connection) -> str | None:
     """The schema's revision without loading Alembic (cheap: every open asks)."""
-    if conn.dialect.name == "sqlite":
-        found = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
-        if found is None:
-            legacy = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
-            return f"v{legacy}" if legacy else None
-    else:
-        found = conn.exec_driver_sql("SELECT to_regclass('alembic_version')").scalar()
-        if found is None:
-            return None
-    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    if _has_version_table(conn):
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    legacy = legacy_version(conn) if conn.dialect.name == "sqlite" else 0
+    return f"v{legacy}" if legacy else None
 
 
 def upgrade(conn: Connection) -> None:
@@ -56,12 +61,8 @@ def upgrade(conn: Connection) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = conn
-    if conn.dialect.name == "sqlite":
-        legacy = int(conn.exec_driver_sql("PRAGMA user_version").scalar() or 0)
-        has_table = conn.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'").first()
-        if legacy and has_table is None:
-            command.stamp(cfg, f"v{legacy}")
+    if conn.dialect.name == "sqlite" and not _has_version_table(conn) and legacy_version(conn):
+        command.stamp(cfg, f"v{legacy_version(conn)}")
     command.upgrade(cfg, "head")
     if conn.dialect.name == "sqlite":
         # Kept in step for synkimeter releases from before Alembic: they refuse a store newer than theirs.
