@@ -263,23 +263,80 @@ def test_extract_from_camera_keeps_frames_when_unplugged(monkeypatch, face_frame
     assert 40 < series.fps < 110  # measured from the frames' times, not the announced 30
 
 
-def test_the_lean_mesh_call_gives_mediapipe_s_own_landmarks():
-    """facemesh._multi_face_landmarks skips MediaPipe's per-call namedtuple: on 40 frames of a clip
-    its faces are the same, bit for bit, as those of MediaPipe's public process()."""
-    from synkimeter.landmarks import facemesh
-
-    capture = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "sample_videos" / "right_3mm.mp4"))
+def _pictures(name: str, first: int, count: int) -> list[np.ndarray]:
+    capture = cv2.VideoCapture(str(Path(__file__).resolve().parents[1] / "sample_videos" / name))
     pictures = []
-    while len(pictures) < 40:
+    for index in range(first + count):
         ok, picture = capture.read()
         assert ok
-        pictures.append(cv2.cvtColor(picture, cv2.COLOR_BGR2RGB))
+        if index >= first:
+            rgb = cv2.cvtColor(picture, cv2.COLOR_BGR2RGB)
+            rgb.flags.writeable = False
+            pictures.append(rgb)
     capture.release()
-    found = []
-    for lean in (True, False):
-        with FaceMeshExtractor() as extractor:
-            extractor.open()
-            faces = [facemesh._multi_face_landmarks(extractor._mesh, rgb) if lean
-                     else extractor._mesh.process(rgb).multi_face_landmarks for rgb in pictures]
-        found.append(np.stack([facemesh._landmark_array(f[0]) for f in faces]))
-    assert np.isfinite(found[0]).all() and np.array_equal(found[0], found[1])
+    return pictures
+
+
+@pytest.mark.parametrize("name, first, count", [("right_3mm.mp4", 0, 60), ("face_lost.mp4", 290, 90)])
+def test_the_tuned_mesh_gives_mediapipe_s_own_landmarks(name, first, count):
+    """The face mesh as synkimeter runs it (one thread, another face looked for only now and then;
+    landmarks/mesh_graph.py) and called without MediaPipe's per-call namedtuple gives the landmarks
+    of MediaPipe's own FaceMesh with the same settings, which looks on every frame, bit for bit:
+    over 60 frames of a clip, and over a face lost (frames 300-344) and found again."""
+    import mediapipe as mp
+
+    from synkimeter.landmarks import facemesh
+
+    pictures = _pictures(name, first, count)
+    p = DEFAULT_SETTINGS
+    stock = mp.solutions.face_mesh.FaceMesh(
+        static_image_mode=False, max_num_faces=p.max_faces, refine_landmarks=True,
+        min_detection_confidence=p.min_detection_confidence, min_tracking_confidence=p.min_tracking_confidence)
+    with stock:
+        theirs = [stock.process(rgb).multi_face_landmarks for rgb in pictures]
+    with FaceMeshExtractor() as extractor:
+        extractor.open()
+        assert extractor._mesh.searches_on_demand
+        ours = [facemesh._multi_face_landmarks(extractor._mesh, rgb, search=i % 9 == 0)
+                for i, rgb in enumerate(pictures)]
+    assert [len(f or []) for f in ours] == [len(f or []) for f in theirs]
+    found = [(facemesh._landmark_array(a[0]), facemesh._landmark_array(b[0])) for a, b in zip(ours, theirs) if a]
+    assert len(found) >= 40 and all(np.array_equal(a, b) for a, b in found)
+    if name == "face_lost.mp4":  # the stretch holds frames without a face, and the face found again
+        assert sum(not f for f in ours) == 45
+
+
+def test_a_second_face_is_found_within_the_search_interval(head):
+    """A bigger face coming into view beside a followed one is found at the next search (every
+    face_search_interval_s of the clip's time) and from then on followed."""
+    image, big_width = two_faces(head)
+    alone = image.copy()
+    alone[:, :big_width] = 128  # only the small face, on the right
+    fps = 30.0
+    interval_s = DEFAULT_SETTINGS.face_search_interval_s
+    with FaceMeshExtractor() as mesh:
+        before = [mesh.process(alone, i / fps) for i in range(10)]
+        after = [mesh.process(image, (10 + i) / fps) for i in range(20)]
+    assert all(obs.n_faces == 1 and obs.points[:, 0].min() > big_width for obs in before)
+    seen = [obs.n_faces for obs in after]
+    first = seen.index(2)
+    assert first <= round(interval_s * fps)  # the first search after the big face came
+    assert all(n == 2 for n in seen[first:])
+    assert all(obs.points[:, 0].max() < big_width for obs in after[first:])  # the bigger face
+    assert all(n == 1 for n in seen[:first])
+
+
+def test_split_parts_give_the_same_landmarks_at_once_or_in_turn(monkeypatch):
+    """A split clip's parts run at once (a core each) or in turn over one decoding (one core):
+    the same landmarks, times and face counts either way."""
+    from synkimeter.landmarks import extract
+
+    clip = Path(__file__).resolve().parents[1] / "sample_videos" / "head_motion.mp4"
+    runs = []
+    for cores in (2, 1):
+        monkeypatch.setattr(extract, "available_cores", lambda cores=cores: cores)
+        series = extract.extract_landmarks(clip, workers=2)
+        runs.append((np.asarray(series.points), series.timestamps_s, series.n_faces, series.warnings))
+    assert runs[0][0].shape[0] >= 2 * extract.SPLIT_MIN_FRAMES_PER_WORKER  # it was split
+    assert all(np.array_equal(a, b, equal_nan=True) for a, b in zip(runs[0][:3], runs[1][:3]))
+    assert runs[0][3] == runs[1][3]

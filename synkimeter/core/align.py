@@ -27,7 +27,8 @@ _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
 
 
-def _cores() -> int:
+def available_cores() -> int:
+    """The cores this process may run on (its affinity, where the platform tells)."""
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on every platform
@@ -39,7 +40,7 @@ def _in_halves(work: Callable[[int, int], _R], n_frames: int, values_per_frame: 
     and there is a second core: numpy's element-wise loops let go of the GIL, and every step
     split this way is per frame, so the result is the same bit for bit. Results in frame order."""
     global _pool
-    if n_frames * values_per_frame < _PARALLEL_MIN_VALUES or n_frames < 2 or _cores() < 2:
+    if n_frames * values_per_frame < _PARALLEL_MIN_VALUES or n_frames < 2 or available_cores() < 2:
         return [work(0, n_frames)]
     with _pool_lock:
         if _pool is None:

@@ -1,24 +1,25 @@
 """Run the face mesh over a whole source, decoding in a thread while MediaPipe works.
 
-With `workers=N` (N > 1) a video file is cut into N consecutive parts measured at once, each by its
-own face mesh in its own thread (MediaPipe releases the GIL while it works), and stitched back in
-frame order. Each part after the first starts `SPLIT_WARMUP_FRAMES` early so the mesh has acquired
-and settled on the face when the part's own frames begin. Tracking-mode landmarks depend on the
-frames before them, so a split clip's landmarks differ from a single pass's by a fraction of a pixel
-after each cut (below the mesh's own jitter; benchmarks/README.md has the measured effect); the
-same file and N always give the same result.
-"""
+With `workers=N` (N > 1) a video file is cut into N consecutive parts, each measured by its own face
+mesh and stitched back in frame order: at once, each part in its own thread (MediaPipe releases the
+GIL while it works), where there is a core for each, else in turn over one decoding of the file.
+Each part after the first starts `SPLIT_WARMUP_FRAMES` early so the mesh has acquired and settled on
+the face when the part's own frames begin. Tracking-mode landmarks depend on the frames before them,
+so a split clip's landmarks differ from a single pass's by a fraction of a pixel after each cut
+(below the mesh's own jitter; benchmarks/README.md has the measured effect); the same file and N
+always give the same result, on any number of cores."""
 
 from __future__ import annotations
 
 import math
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ..capture import CameraSource, FrameQueueReader, FrameSource, SourceError, VideoFileSource, open_source
+from ..capture import CameraSource, Frame, FrameQueueReader, FrameSource, SourceError, VideoFileSource, open_source
+from ..core.align import available_cores
 from ..core.anatomy import MEASURED
 from .facemesh import FaceMeshExtractor
 from .flow import flow_indices
@@ -111,60 +112,136 @@ def _split_bounds(total: int, workers: int) -> list[tuple[int, int]]:
     return bounds
 
 
-class _Part(threading.Thread):
-    """One part of a split clip: its own decoder (from the file's start, so frame times and the
-    end-of-file checks are the single pass's) and its own face mesh from `start - warm-up` on."""
+class _InlineReader:
+    """A FrameQueueReader's interface over a source read in the caller's own thread."""
 
-    def __init__(self, path: str, start: int, end: int, params: ExtractionParams, max_face_px: float | None,
-                 stop: threading.Event) -> None:
-        super().__init__(name=f"extract[{start}:{end}]", daemon=True)
-        # The frames before the warm-up are only decoded for their times (not converted to pictures).
-        self.source = VideoFileSource(path, skip_to=max(0, start - SPLIT_WARMUP_FRAMES))
+    def __init__(self, source: FrameSource) -> None:
+        self._frames = iter(source)
+
+    def __iter__(self) -> Iterator[Frame]:
+        return self._frames
+
+    def stop(self) -> None:
+        close = getattr(self._frames, "close", None)
+        if close is not None:
+            close()
+
+
+def _reader(src: FrameSource) -> FrameQueueReader | _InlineReader:
+    """Decoding in a thread overlaps the face mesh where a second core is free; on one core it only
+    adds hand-overs between threads (3 % of `analyze`'s time), so a file is then read in the
+    caller's thread (a camera always in its own, so that no frame waits for the mesh)."""
+    if isinstance(src, VideoFileSource) and not src.realtime and available_cores() < 2:
+        return _InlineReader(src)
+    return FrameQueueReader(src)
+
+
+class _Part:
+    """One part of a split clip: frames [start, end) (end -1: to the file's end), meshed from
+    `SPLIT_WARMUP_FRAMES` before `start` on by a face mesh of its own. What a part sees is fixed by
+    the clip alone, so its landmarks are the same whether the parts run at once or in turn."""
+
+    def __init__(self, start: int, end: int, params: ExtractionParams, max_face_px: float | None) -> None:
         self.start_index, self.end_index = start, end
-        self.params, self.max_face_px, self.stop_flag = params, max_face_px, stop
+        self.first_meshed = max(0, start - SPLIT_WARMUP_FRAMES)
+        self.mesh = FaceMeshExtractor(params, max_face_px=max_face_px)
         self.buffers = _Buffers(max(1, end - start) + 8 if end > 0 else _INITIAL_CAPACITY)
-        self.error: BaseException | None = None
         self.done = 0
 
+    def takes(self, index: int) -> bool:
+        return self.first_meshed <= index and not self.ended(index)
+
+    def ended(self, index: int) -> bool:
+        return 0 <= self.end_index <= index
+
+    def feed(self, frame: Frame) -> None:
+        obs = self.mesh.process(frame.image, frame.timestamp_s)
+        if frame.index >= self.start_index:
+            self.buffers.append(frame.timestamp_s, obs.points, obs.n_faces)
+            self.done += 1
+
+
+class _PartThread(threading.Thread):
+    """A part run in a thread of its own, with its own decoder (from the file's start, so frame times
+    and the end-of-file checks are the single pass's; frames before the part's are only grabbed)."""
+
+    def __init__(self, path: str, part: _Part, stop: threading.Event) -> None:
+        super().__init__(name=f"extract[{part.start_index}:{part.end_index}]", daemon=True)
+        self.source = VideoFileSource(path, skip_to=part.first_meshed)
+        self.part, self.stop_flag = part, stop
+        self.error: BaseException | None = None
+
     def run(self) -> None:
-        first_meshed = max(0, self.start_index - SPLIT_WARMUP_FRAMES)
         try:
-            with self.source, FaceMeshExtractor(self.params, max_face_px=self.max_face_px) as mesh:
+            with self.source, self.part.mesh:
                 reader = FrameQueueReader(self.source)
                 try:
                     for frame in reader:
-                        if self.stop_flag.is_set() or (0 <= self.end_index <= frame.index):
+                        if self.stop_flag.is_set() or self.part.ended(frame.index):
                             break
-                        if frame.index < first_meshed:
-                            continue
-                        obs = mesh.process(frame.image, frame.timestamp_s)
-                        if frame.index >= self.start_index:
-                            self.buffers.append(frame.timestamp_s, obs.points, obs.n_faces)
-                            self.done += 1
+                        if self.part.takes(frame.index):
+                            self.part.feed(frame)
                 finally:
                     reader.stop()
         except BaseException as exc:  # re-raised (or fallen back from) in the caller's thread
             self.error = exc
 
 
-def _extract_split(src: VideoFileSource, params: ExtractionParams, progress: ProgressCallback | None,
-                   workers: int, max_face_px: float | None) -> tuple[_Buffers, VideoFileSource] | None:
-    """Measure the parts at once; None when a part failed (the caller then does one plain pass)."""
-    total = int(src.frame_count or 0)
+def _run_parts_at_once(src: VideoFileSource, parts: list[_Part], progress: ProgressCallback | None,
+                       total: int) -> VideoFileSource | None:
+    """Each part in its own thread (MediaPipe lets go of the GIL); the source that read the whole
+    file, or None when a part failed."""
     stop = threading.Event()
-    parts = [_Part(str(src.path), a, b, params, max_face_px, stop) for a, b in _split_bounds(total, workers)]
-    for part in parts:
-        part.start()
+    threads = [_PartThread(str(src.path), part, stop) for part in parts]
+    for thread in threads:
+        thread.start()
     try:
-        while any(part.is_alive() for part in parts):
-            parts[-1].join(0.1)
+        while any(thread.is_alive() for thread in threads):
+            threads[-1].join(0.1)
             if progress is not None:
                 progress(sum(part.done for part in parts), total)
     finally:
         stop.set()
+        for thread in threads:
+            thread.join()
+    if any(thread.error is not None for thread in threads):
+        return None
+    return threads[-1].source  # the last part's decoder read the whole file
+
+
+def _run_parts_in_turn(src: VideoFileSource, parts: list[_Part], progress: ProgressCallback | None,
+                       total: int) -> VideoFileSource | None:
+    """One decoder, each frame given in turn to the parts that take it: the same landmarks as
+    `_run_parts_at_once`, for a machine without a core per part (there the threads would only take
+    turns, at a cost). The source, or None when a part failed."""
+    reader = _reader(src)
+    try:
+        for frame in reader:
+            for part in parts:
+                if part.takes(frame.index):
+                    part.feed(frame)
+                elif part.ended(frame.index):
+                    part.mesh.close()
+            if progress is not None:
+                progress(sum(part.done for part in parts), total)
+    except Exception:
+        return None
+    finally:
+        reader.stop()
         for part in parts:
-            part.join()
-    if any(part.error is not None for part in parts):
+            part.mesh.close()
+    return src
+
+
+def _extract_split(src: VideoFileSource, params: ExtractionParams, progress: ProgressCallback | None,
+                   workers: int, max_face_px: float | None) -> tuple[_Buffers, VideoFileSource] | None:
+    """Measure the parts, at once where there is a core for each, else in turn; None when a part
+    failed (the caller then does one plain pass)."""
+    total = int(src.frame_count or 0)
+    parts = [_Part(a, b, params, max_face_px) for a, b in _split_bounds(total, workers)]
+    run = _run_parts_at_once if available_cores() >= workers else _run_parts_in_turn
+    read_by = run(src, parts, progress, total)
+    if read_by is None:
         return None
     merged = _Buffers(1)
     for name in ("timestamps", "measured", "n_faces"):
@@ -174,8 +251,7 @@ def _extract_split(src: VideoFileSource, params: ExtractionParams, progress: Pro
     merged.n = int(merged.timestamps.shape[0])
     if progress is not None:
         progress(merged.n, total)
-    # The last part's decoder read the whole file, so its end-of-file findings are the clip's.
-    return merged, parts[-1].source
+    return merged, read_by
 
 
 def _extract_one_pass(src: FrameSource, buffers: _Buffers, params: ExtractionParams,
@@ -184,7 +260,7 @@ def _extract_one_pass(src: FrameSource, buffers: _Buffers, params: ExtractionPar
     """The whole source through one face mesh, decoded in a thread; returns the error that cut a
     source short after some frames (an unplugged camera), None after a normal end."""
     with FaceMeshExtractor(params, max_face_px=max_face_px) as mesh:
-        reader = FrameQueueReader(src)
+        reader = _reader(src)
         try:
             for frame in reader:
                 obs = mesh.process(frame.image, frame.timestamp_s)

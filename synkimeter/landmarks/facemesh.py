@@ -18,6 +18,7 @@ import numpy as np
 from ..capture._cv import cv2
 from ..core.anatomy import N_LANDMARKS
 from .flow import FLOW_INDICES, LandmarkFlow
+from .mesh_graph import SEARCH_STREAM, face_mesh_class
 from .params import DEFAULT_EXTRACTION, ExtractionParams
 
 
@@ -138,21 +139,26 @@ def _import_face_mesh() -> Any:
     return face_mesh
 
 
-def _multi_face_landmarks(mesh: Any, rgb: np.ndarray) -> Any:
-    """The faces MediaPipe's FaceMesh finds in one RGB picture: its own `process()` for a single
-    image (same graph, packet and simulated 30 fps timestamps, so the same landmarks) without the
-    namedtuple type it builds on every call and the outputs synkimeter does not read (0.3 ms a
-    frame, 6 % of the model's time). The MediaPipe version is pinned; should its internals ever
-    differ, the public `process()` serves."""
+def _multi_face_landmarks(mesh: Any, rgb: np.ndarray, search: bool = True) -> Any:
+    """The faces MediaPipe's FaceMesh finds in one RGB picture (`search`: look for more faces than
+    it follows, see mesh_graph.py): its own `process()` for a single image (same graph, packets and
+    simulated 30 fps timestamps, so the same landmarks) without the namedtuple type it builds on
+    every call and the outputs synkimeter does not read (0.3 ms a frame, 6 % of the model's time).
+    The MediaPipe version is pinned; should its internals ever differ, the public `process()` serves."""
+    inputs: dict[str, Any] = {"image": rgb}
+    if getattr(mesh, "searches_on_demand", False):
+        inputs[SEARCH_STREAM] = bool(search)
     try:
-        (stream, kind), = mesh._input_stream_type_info.items()
+        kinds = {stream: mesh._input_stream_type_info[stream] for stream in inputs}
         output_kind = mesh._output_stream_type_info["multi_face_landmarks"]
         graph, outputs = mesh._graph, mesh._graph_outputs
-    except (AttributeError, KeyError, TypeError, ValueError):
-        return mesh.process(rgb).multi_face_landmarks
+    except (AttributeError, KeyError, TypeError):
+        return mesh.process(inputs if len(inputs) > 1 else rgb).multi_face_landmarks
     outputs.clear()
     mesh._simulated_timestamp += 33333
-    graph.add_packet_to_input_stream(stream=stream, packet=mesh._make_packet(kind, rgb).at(mesh._simulated_timestamp))
+    for stream, data in inputs.items():
+        packet = mesh._make_packet(kinds[stream], data).at(mesh._simulated_timestamp)
+        graph.add_packet_to_input_stream(stream=stream, packet=packet)
     graph.wait_until_idle()
     packet = outputs.get("multi_face_landmarks")
     return None if packet is None else mesh._get_packet_content(output_kind, packet)
@@ -229,6 +235,7 @@ class FaceMeshExtractor:
         self._mesh: Any = None
         self._quiet_window: _QuietWindow | None = None
         self._flow = LandmarkFlow(params) if params.optical_flow else None
+        self._search_slot: int | None = None  # the search interval of the last frame
 
     def open(self) -> None:
         if self._mesh is not None:
@@ -236,8 +243,7 @@ class FaceMeshExtractor:
         if self.quiet:
             self._quiet_window = _QuietWindow()
         try:
-            face_mesh = _import_face_mesh()
-            self._mesh = face_mesh.FaceMesh(
+            self._mesh = face_mesh_class(_import_face_mesh())(
                 static_image_mode=False,
                 max_num_faces=int(self.params.max_faces),
                 refine_landmarks=True,
@@ -255,6 +261,7 @@ class FaceMeshExtractor:
 
     def close(self) -> None:
         mesh, self._mesh = self._mesh, None
+        self._search_slot = None
         if self._flow is not None:
             self._flow.reset()
         try:
@@ -269,6 +276,16 @@ class FaceMeshExtractor:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    def _search_due(self, when_s: float) -> bool:
+        """Whether to look for more faces in the frame taken at `when_s`: the first of each interval
+        (counted from time 0, so a part of a split clip looks in the frames a single pass would)."""
+        interval_s = float(self.params.face_search_interval_s)
+        if not (interval_s > 0 and math.isfinite(when_s)):
+            return True
+        slot = math.floor(when_s / interval_s)
+        due, self._search_slot = slot != self._search_slot, slot
+        return due
 
     def process(self, image_bgr: np.ndarray, timestamp_s: float | None = None) -> FaceObservation:
         """Landmarks of the largest face in a BGR uint8 image (as OpenCV gives it), taken at
@@ -288,7 +305,8 @@ class FaceMeshExtractor:
             rgb = cv2.resize(rgb, (max(1, round(width / factor)), max(1, round(height / factor))),
                              interpolation=cv2.INTER_AREA)
         rgb.flags.writeable = False  # lets MediaPipe use the buffer without copying
-        faces = _multi_face_landmarks(self._mesh, rgb) or []
+        when_s = time.monotonic() if timestamp_s is None else float(timestamp_s)
+        faces = _multi_face_landmarks(self._mesh, rgb, self._search_due(when_s)) or []
         if faces and self._quiet_window is not None:
             self._end_quiet()  # the landmark model has started and said its piece
         if not faces:
@@ -311,7 +329,6 @@ class FaceMeshExtractor:
             # A copy even of a grey image: the flow keeps it until the next frame, and a caller may
             # reuse its buffer.
             gray = image.copy() if image.ndim == 2 else cv2.cvtColor(full_rgb, cv2.COLOR_RGB2GRAY)
-            when_s = time.monotonic() if timestamp_s is None else float(timestamp_s)
             mouth_width_px = float(np.linalg.norm(best[FLOW_INDICES[0], :2] - best[FLOW_INDICES[1], :2]))
             best[FLOW_INDICES, :2] = self._flow.update(gray, best[FLOW_INDICES, :2], when_s, mouth_width_px)
         width_px = float(best[:, 0].max() - best[:, 0].min())

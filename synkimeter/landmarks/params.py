@@ -13,6 +13,11 @@ from synkimeter.core.params import Overridable, params_dict
 class ExtractionParams(Overridable):
     # --- landmark extraction -----------------------------------------------------------------
     max_faces: int = 2
+    # While it follows fewer than max_faces, the face mesh looks for another face once in this long
+    # (the first frame of each such interval of the clip's time); a face lost is looked for on every
+    # frame. Looking on every frame, as MediaPipe does, is a third of its time and changes no
+    # landmark of a followed face (see landmarks/mesh_graph.py); 0 looks on every frame.
+    face_search_interval_s: float = 0.3
     # Offline, a video file is cut in this many parts, each meshed in its own thread (MediaPipe
     # releases the GIL) and stitched by frame; a fixed number, so results do not depend on the
     # machine. Two reach 250+ frames/s at 640x480 on two cores and change results by <= 0.02 mm.
