@@ -326,11 +326,10 @@ class FaceMeshExtractor:
         if best.shape[0] != N_LANDMARKS:  # refine_landmarks is on, so this would be a MediaPipe change
             raise RuntimeError(f"Face mesh returned {best.shape[0]} points, expected {N_LANDMARKS}.")
         if self._flow is not None:
-            # A copy even of a grey image: the flow keeps it until the next frame, and a caller may
-            # reuse its buffer.
-            gray = image.copy() if image.ndim == 2 else cv2.cvtColor(full_rgb, cv2.COLOR_RGB2GRAY)
+            # The RGB picture made above, not the caller's: the flow keeps it until the next frame,
+            # and a caller may reuse its buffer.
             mouth_width_px = float(np.linalg.norm(best[FLOW_INDICES[0], :2] - best[FLOW_INDICES[1], :2]))
-            best[FLOW_INDICES, :2] = self._flow.update(gray, best[FLOW_INDICES, :2], when_s, mouth_width_px)
+            best[FLOW_INDICES, :2] = self._flow.update(full_rgb, best[FLOW_INDICES, :2], when_s, mouth_width_px)
         width_px = float(best[:, 0].max() - best[:, 0].min())
         if self.max_face_px and factor == 1 and math.isfinite(width_px):
             self.downscale = int(min(4, max(1, width_px // self.max_face_px)))

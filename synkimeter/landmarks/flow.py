@@ -50,11 +50,28 @@ def window_px(mouth_width_px: float, params: ExtractionParams = DEFAULT_EXTRACTI
     return side if side % 2 else side + 1
 
 
+def _grey(picture: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
+    """The region [y0:y1, x0:x1] of an 8-bit grey or RGB picture, in grey (pixel by pixel what
+    converting the whole picture gives)."""
+    part = picture[y0:y1, x0:x1]
+    return part if part.ndim == 2 else cv2.cvtColor(part, cv2.COLOR_RGB2GRAY)
+
+
+def _cut(grey: tuple[np.ndarray, int, int] | None, x0: int, y0: int, x1: int, y1: int) -> np.ndarray | None:
+    """[y0:y1, x0:x1] of a kept grey region, or None when the region does not hold it all."""
+    if grey is None:
+        return None
+    image, left, top = grey
+    if x0 < left or y0 < top or x1 > left + image.shape[1] or y1 > top + image.shape[0]:
+        return None
+    return image[y0 - top:y1 - top, x0 - left:x1 - left]
+
+
 class LandmarkFlow:
     """Stateful follower of some points of one face, fed frames in order.
 
         flow = LandmarkFlow(params)
-        xy = flow.update(gray, mesh_xy, timestamp_s, mouth_width_px)   # (K, 2), as mesh_xy
+        xy = flow.update(picture, mesh_xy, timestamp_s, mouth_width_px)   # (K, 2), as mesh_xy
     """
 
     def __init__(self, params: ExtractionParams = DEFAULT_EXTRACTION) -> None:
@@ -66,26 +83,29 @@ class LandmarkFlow:
         self.reset()
 
     def reset(self) -> None:
-        self._gray: np.ndarray | None = None
+        self._picture: np.ndarray | None = None
+        self._grey: tuple[np.ndarray, int, int] | None = None  # a grey region of it, its top-left x, y
         self._time_s: float | None = None
         self._mesh_xy: np.ndarray | None = None
         self._xy: np.ndarray | None = None
         self._found_s: float | None = None  # when the face was found (the track began)
 
-    def update(self, gray: np.ndarray, mesh_xy: np.ndarray, timestamp_s: float, mouth_width_px: float) -> np.ndarray:
+    def update(self, picture: np.ndarray, mesh_xy: np.ndarray, timestamp_s: float, mouth_width_px: float) -> np.ndarray:
         """The points' (x, y) pixels in this frame: (K, 2) float32, in the order of `mesh_xy`.
 
-        `gray` is this frame as 8-bit grey; `mesh_xy` the mesh's points here (NaN: no face, which
-        ends the track and comes back as NaN); `mouth_width_px` sets the window and the leash."""
+        `picture` is this frame, 8-bit grey or RGB, kept (not copied) until the next frame: give a
+        fresh array each frame; `mesh_xy` the mesh's points here (NaN: no face, which ends the track
+        and comes back as NaN); `mouth_width_px` sets the window and the leash."""
         mesh_xy = np.asarray(mesh_xy, np.float32).reshape(-1, 2)
         if not np.isfinite(mesh_xy).all():
             self.reset()
             return mesh_xy.copy()
-        previous = self._gray, self._time_s, self._mesh_xy, self._xy
-        self._gray, self._time_s, self._mesh_xy = gray, float(timestamp_s), mesh_xy
-        prev_gray, prev_time_s, prev_mesh_xy, prev_xy = previous
+        previous = self._picture, self._grey, self._time_s, self._mesh_xy, self._xy
+        self._picture, self._grey, self._time_s, self._mesh_xy = picture, None, float(timestamp_s), mesh_xy
+        prev_picture, prev_grey, prev_time_s, prev_mesh_xy, prev_xy = previous
         dt_s = float(timestamp_s) - prev_time_s if prev_time_s is not None else math.nan
-        restart = (prev_gray is None or prev_xy is None or prev_mesh_xy is None or prev_gray.shape != gray.shape
+        restart = (prev_picture is None or prev_xy is None or prev_mesh_xy is None
+                   or prev_picture.shape != picture.shape
                    or prev_xy.shape != mesh_xy.shape or not math.isfinite(mouth_width_px)
                    or not 0.0 < dt_s <= self.params.optical_flow_max_gap_s)
         if restart:
@@ -93,7 +113,7 @@ class LandmarkFlow:
         if restart or self._found_s is None or float(timestamp_s) - self._found_s < self.settle_s:
             self._xy = mesh_xy.copy()
             return self._xy.copy()
-        assert prev_gray is not None and prev_xy is not None and prev_mesh_xy is not None  # not a restart
+        assert prev_picture is not None and prev_xy is not None and prev_mesh_xy is not None  # not a restart
 
         factor = max(1, round(mouth_width_px / self.params.optical_flow_mouth_px))
         side = window_px(mouth_width_px / factor, self.params)
@@ -102,15 +122,24 @@ class LandmarkFlow:
         # step between two webcam frames; a point that leaves it fails its check, harmlessly.
         margin = 3 * side * factor
         both = np.concatenate([prev_xy, mesh_xy])
-        height, width = gray.shape[:2]
+        height, width = picture.shape[:2]
         x0, y0 = (max(0, int(v) - margin) for v in np.floor(both.min(axis=0)))
         x1, y1 = (min(limit, int(v) + margin + 1) for v, limit in zip(np.ceil(both.max(axis=0)), (width, height)))
         x1, y1 = x0 + (x1 - x0) // factor * factor, y0 + (y1 - y0) // factor * factor
-        if min(x1 - x0, y1 - y0) < 2 * side * factor or gray.dtype != np.uint8:
+        if min(x1 - x0, y1 - y0) < 2 * side * factor or picture.dtype != np.uint8:
             # The face has (nearly) left the picture, or the picture is not 8-bit: the mesh alone.
             self._xy = mesh_xy.copy()
             return self._xy.copy()
-        before, now = prev_gray[y0:y1, x0:x1], gray[y0:y1, x0:x1]
+        # Grey only where it is followed: this frame's region with room for the next frame's step
+        # (kept, so the next frame does not convert this one again), the previous frame's from
+        # what it kept, or converted afresh when the face moved beyond that room.
+        room = side * factor
+        region = (max(0, x0 - room), max(0, y0 - room), min(width, x1 + room), min(height, y1 + room))
+        self._grey = (_grey(picture, *region), region[0], region[1])
+        now = _cut(self._grey, x0, y0, x1, y1)
+        before = _cut(prev_grey, x0, y0, x1, y1) if prev_grey is not None else None
+        if before is None:
+            before = _grey(prev_picture, x0, y0, x1, y1)
         if factor > 1:
             size = ((x1 - x0) // factor, (y1 - y0) // factor)
             before = cv2.resize(before, size, interpolation=cv2.INTER_AREA)
