@@ -94,6 +94,14 @@ def _configured_store():
     return open_store
 
 
+def _open_default_store():
+    """The store a practice set is kept in, opened when one ends: its database layer (SQLAlchemy,
+    0.4 s to import) is not loaded while the window is built."""
+    from synkimeter.store import Store
+
+    return Store()
+
+
 def _panel() -> QFrame:
     frame = QFrame()
     frame.setObjectName("panel")
@@ -471,9 +479,8 @@ class MainWindow(QMainWindow):
     # -- mode "Practice" (gui/practice.py) ---------------------------------------------------------
     def _add_practice_mode(self, mesh_factory) -> None:
         from synkimeter.gui.practice import PracticePanel
-        from synkimeter.store import Store
 
-        self.practice_mode = PracticePanel(self.params, store_factory=Store, mesh_factory=mesh_factory)
+        self.practice_mode = PracticePanel(self.params, store_factory=_open_default_store, mesh_factory=mesh_factory)
         self.practice_mode.setContentsMargins(12, 10, 12, 10)
         self.modes.addTab(self.practice_mode, "Practice")
         self.modes.currentChanged.connect(self._on_practice_mode)
