@@ -135,9 +135,10 @@ class LandmarkFlow:
         # what it kept, or converted afresh when the face moved beyond that room.
         room = side * factor
         region = (max(0, x0 - room), max(0, y0 - room), min(width, x1 + room), min(height, y1 + room))
-        self._grey = (_grey(picture, *region), region[0], region[1])
-        now = _cut(self._grey, x0, y0, x1, y1)
-        before = _cut(prev_grey, x0, y0, x1, y1) if prev_grey is not None else None
+        grey = _grey(picture, *region)
+        self._grey = (grey, region[0], region[1])
+        now = grey[y0 - region[1]:y1 - region[1], x0 - region[0]:x1 - region[0]]
+        before = _cut(prev_grey, x0, y0, x1, y1)
         if before is None:
             before = _grey(prev_picture, x0, y0, x1, y1)
         if factor > 1:
