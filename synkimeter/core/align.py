@@ -22,6 +22,8 @@ REFERENCE_SAMPLE_FRAMES = 2000
 
 # Below this many values a second thread costs more than it saves (a live frame, a short clip).
 _PARALLEL_MIN_VALUES = 1 << 20
+# Below this many frames (about 10 minutes at 30 fps) the two sides' summaries are not worth a thread.
+_PARALLEL_MIN_FRAMES = 1 << 14
 _R = TypeVar("_R")
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
@@ -39,15 +41,28 @@ def _in_halves(work: Callable[[int, int], _R], n_frames: int, values_per_frame: 
     """`work(lo, hi)` over frames [0, n_frames), in two halves on two threads when the clip is long
     and there is a second core: numpy's element-wise loops let go of the GIL, and every step
     split this way is per frame, so the result is the same bit for bit. Results in frame order."""
-    global _pool
     if n_frames * values_per_frame < _PARALLEL_MIN_VALUES or n_frames < 2 or available_cores() < 2:
         return [work(0, n_frames)]
+    mid = n_frames // 2
+    second = _second_thread().submit(work, mid, n_frames)
+    return [work(0, mid), second.result()]
+
+
+def side_by_side(work: Callable[[str], _R], sides: tuple[str, str], n_frames: int) -> list[_R]:
+    """`work(side)` for two independent sides, on two threads when the clip is long and there is a
+    second core (each side's work is the same computation either way). Results in `sides` order."""
+    if n_frames < _PARALLEL_MIN_FRAMES or available_cores() < 2:
+        return [work(side) for side in sides]
+    second = _second_thread().submit(work, sides[1])
+    return [work(sides[0]), second.result()]
+
+
+def _second_thread() -> ThreadPoolExecutor:
+    global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synkimeter-align")
-    mid = n_frames // 2
-    second = _pool.submit(work, mid, n_frames)
-    return [work(0, mid), second.result()]
+            _pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="synkimeter-core")
+    return _pool
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from synkimeter.core.align import Alignment, align_to_reference
+from synkimeter.core.align import Alignment, align_to_reference, side_by_side
 from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED, SIDES
 from synkimeter.core.blinks import EYE_NAMES, Blinks, detect_blinks, lid_start_s
 from synkimeter.core.eyes import (
@@ -208,18 +208,18 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
     # healthy floor of per-blink peaks is ~0.3-0.6 mm on the sample clips, of the average ~0.2 mm).
     per_side: dict[str, SideCoupling] = {}
     bta: dict = {}
-    for side in SIDES:
+
+    def side_coupling(side: str) -> tuple[SideCoupling, dict]:
         own_eye = (blinks.eye == 0) | (blinks.eye == (1 if side == "right" else 2))
         use = scored & own_eye
         values = a.mouth.peak_mm[side][use]
         values = values[np.isfinite(values)]
         low, high = bootstrap_median_ci(values, params.bootstrap_resamples)
-        side_bta = blink_triggered_average(t, a.mouth.lid_start_s[use], a.traces, params)
-        bta.setdefault("time_s", side_bta["time_s"])
-        bta[side] = {**side_bta[side], "n": side_bta["n"]}
-        average_ci = bta[side].get("peak_ci95_mm", [np.nan, np.nan])
-        per_side[side] = SideCoupling(
-            average_peak_mm=float(bta[side]["peak_mm"]),
+        side_bta = blink_triggered_average(t, a.mouth.lid_start_s[use], a.traces, params, sides=(side,))
+        own_bta = {**side_bta[side], "n": side_bta["n"]}
+        average_ci = own_bta.get("peak_ci95_mm", [np.nan, np.nan])
+        return SideCoupling(
+            average_peak_mm=float(own_bta["peak_mm"]),
             average_ci95_mm=(float(average_ci[0]), float(average_ci[1])),
             median_mm=float(np.median(values)) if values.size else float("nan"),
             ci95_mm=(float(low), float(high)),
@@ -228,7 +228,14 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
             correlation=float(coupling_correlation(t, blinks.onset_s[use], blinks.offset_s[use], a.closure[side],
                                                    a.traces.displacement_mm(side), params)),
             latency_s=float(np.nanmedian(a.mouth.latency_s[side][use])) if use.any() else float("nan"),
-        )
+        ), {"time_s": side_bta["time_s"], side: own_bta}
+
+    # Each side's summary (bootstraps, blink-triggered average) is its own: on a long clip the two
+    # are worked out on two threads.
+    for side, (coupling, side_bta) in zip(SIDES, side_by_side(side_coupling, SIDES, n_frames)):
+        per_side[side] = coupling
+        bta.setdefault("time_s", side_bta["time_s"])
+        bta[side] = side_bta[side]
     asym, affected_side, sev = coupling_verdict({s: per_side[s].average_peak_mm for s in SIDES},
                                                 {s: per_side[s].n for s in SIDES}, params, affected_side)
     if sev == UNDETERMINED:

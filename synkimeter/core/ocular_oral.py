@@ -380,10 +380,10 @@ def average_movement(up: np.ndarray, out: np.ndarray, params: MeasurementParams 
 
 
 def blink_triggered_average(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces,
-                            params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:
-    """Blink-averaged commissure movement per side over the blinks starting at `onset_s`."""
+                            params: MeasurementParams = DEFAULT_MEASUREMENT, sides: tuple[str, ...] = SIDES) -> dict:
+    """Blink-averaged commissure movement of each of `sides` over the blinks starting at `onset_s`."""
     out = {"time_s": bta_grid(params).tolist(), "n": int(np.size(onset_s))}
-    for side in SIDES:
+    for side in sides:
         if np.size(onset_s) == 0 or not np.isfinite(traces.up_mm[side]).any():
             out[side] = average_movement(np.zeros((0, 0)), np.zeros((0, 0)), params)
             continue
