@@ -94,9 +94,9 @@ def _configured_store():
     return open_store
 
 
-def _open_default_store():
-    """The store a practice set is kept in, opened when one ends: its database layer (SQLAlchemy,
-    0.4 s to import) is not loaded while the window is built."""
+def _open_store():
+    """The store as configured, opened when called (a practice set kept, a patient opened): its
+    database layer (SQLAlchemy, 0.4 s to import) is not loaded while the window is built."""
     from synkimeter.store import Store
 
     return Store()
@@ -480,7 +480,7 @@ class MainWindow(QMainWindow):
     def _add_practice_mode(self, mesh_factory) -> None:
         from synkimeter.gui.practice import PracticePanel
 
-        self.practice_mode = PracticePanel(self.params, store_factory=_open_default_store, mesh_factory=mesh_factory)
+        self.practice_mode = PracticePanel(self.params, store_factory=_open_store, mesh_factory=mesh_factory)
         self.practice_mode.setContentsMargins(12, 10, 12, 10)
         self.modes.addTab(self.practice_mode, "Practice")
         self.modes.currentChanged.connect(self._on_practice_mode)
@@ -561,10 +561,9 @@ class MainWindow(QMainWindow):
     def _on_patient(self, pseudonym: str) -> None:
         """The current patient changed: this is a new patient opened in the window (once per choice)."""
         from synkimeter.gui.patients import OPENED, record_access_in
-        from synkimeter.store import Store
 
         self._show_patient(pseudonym)
-        self.store_message(record_access_in(Store, "read", pseudonym, OPENED))
+        self.store_message(record_access_in(_open_store, "read", pseudonym, OPENED))
 
     def _on_report(self, pdf: str, html: str) -> None:
         self.store_message(self.progress_mode.audit_problem)
