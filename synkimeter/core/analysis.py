@@ -22,6 +22,7 @@ from synkimeter.core.ocular_oral import (
     MouthTraces,
     blink_triggered_average,
     bootstrap_median_ci,
+    bta_grid,
     coupling_correlation,
     measure_events,
     mouth_traces,
@@ -206,9 +207,6 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
     # The headline per side is the blink-averaged movement: averaging the signed traces of N blinks
     # before taking the size cancels jitter, where each blink's own peak is inflated by it (the
     # healthy floor of per-blink peaks is ~0.3-0.6 mm on the sample clips, of the average ~0.2 mm).
-    per_side: dict[str, SideCoupling] = {}
-    bta: dict = {}
-
     def side_coupling(side: str) -> tuple[SideCoupling, dict]:
         own_eye = (blinks.eye == 0) | (blinks.eye == (1 if side == "right" else 2))
         use = scored & own_eye
@@ -228,14 +226,14 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
             correlation=float(coupling_correlation(t, blinks.onset_s[use], blinks.offset_s[use], a.closure[side],
                                                    a.traces.displacement_mm(side), params)),
             latency_s=float(np.nanmedian(a.mouth.latency_s[side][use])) if use.any() else float("nan"),
-        ), {"time_s": side_bta["time_s"], side: own_bta}
+        ), own_bta
 
     # Each side's summary (bootstraps, blink-triggered average) is its own: on a long clip the two
     # are worked out on two threads.
+    per_side: dict[str, SideCoupling] = {}
+    bta: dict = {"time_s": bta_grid(params).tolist()}
     for side, (coupling, side_bta) in zip(SIDES, side_by_side(side_coupling, SIDES, n_frames)):
-        per_side[side] = coupling
-        bta.setdefault("time_s", side_bta["time_s"])
-        bta[side] = side_bta[side]
+        per_side[side], bta[side] = coupling, side_bta
     asym, affected_side, sev = coupling_verdict({s: per_side[s].average_peak_mm for s in SIDES},
                                                 {s: per_side[s].n for s in SIDES}, params, affected_side)
     if sev == UNDETERMINED:
