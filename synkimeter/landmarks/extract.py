@@ -220,7 +220,7 @@ def _run_parts_in_turn(src: VideoFileSource, parts: list[_Part], progress: Progr
             for part in parts:
                 if part.takes(frame.index):
                     part.feed(frame)
-                elif part.ended(frame.index):
+                elif frame.index == part.end_index:  # the first frame after its own: done with its mesh
                     part.mesh.close()
             if progress is not None:
                 progress(sum(part.done for part in parts), total)
