@@ -33,14 +33,11 @@ WHAT_IT_DOES = (
 )
 
 
-def config_dir() -> Path:
-    """The per-user config folder (~/.config/synkimeter on Linux)."""
-    import platformdirs
-
-    return Path(platformdirs.user_config_dir("synkimeter", appauthor=False))
-
-
 def marker_path(folder: Path | None = None) -> Path:
+    """In `folder`, else the user's configuration folder (~/.config/synkimeter on Linux;
+    SYNKIMETER_CONFIG_DIR overrides it, as for everything else the window remembers)."""
+    from synkimeter.store.backend import config_dir
+
     return (folder if folder is not None else config_dir()) / MARKER_NAME
 
 
