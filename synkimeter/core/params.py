@@ -165,6 +165,26 @@ class MeasurementParams(Overridable):
     # Block length for the block bootstrap of narrowing intervals.
     fissure_bootstrap_block_s: float = 0.5
 
+    # --- synkinesis grades (synkimeter/core/grades.py; the table: docs/grades.md) -------------
+    # Sunnybrook synkinesis (Ross, Fradet & Nedzelski 1996): 0 none, 1 mild (slight synkinesis, minimal
+    # mass movement), 2 moderate (obvious but not disfiguring), 3 severe (disfiguring, gross mass
+    # movement of several muscles). Eye narrowing during brow lift, smile, snarl and pucker is graded on
+    # these bands, in % of the eye's rest fissure: one Sunnybrook point of synkinesis went with ~0.8 mm
+    # (smile) and ~1.0 mm (pucker) of fissure on the FACE software (Pavia, Plast Reconstr Surg 2013;
+    # 132:1255), ~8-11 % of the 9-10 mm fissure at rest (Laryngoscope 2013, doi 10.1002/lary.23778).
+    # Healthy eyes narrow ~2 % in a pucker (controls 1.7 %; synkinetic sides 30 %, doi
+    # 10.1177/26893614251395737) and do not narrow in a brow lift, so those two are graded on the
+    # affected eye's own narrowing; they narrow 22 +- 13 % in a big smile (synkinetic 33 +- 14 %) and
+    # with the cheek in a snarl, so those are graded on the affected eye's narrowing beyond the other eye's.
+    grade_narrowing_mild_pct: float = 10.0
+    grade_narrowing_moderate_pct: float = 20.0
+    grade_narrowing_severe_pct: float = 30.0
+    # Mouth-corner movement during gentle eye closure is graded on the ocular-oral severity bands
+    # above (healthy_floor_mm, moderate_mm, severe_mm). Its eFACE-style midfacial item runs from 100 at
+    # the healthy floor to 0 here: patients' modiolus moves 3.9 +- 2.5 mm on eye closure, as far as in
+    # their smile (4.7 mm; Maximal Static Response Assay, 78 patients, 27 controls), gross mass movement.
+    eface_midfacial_zero_mm: float = 4.0
+
     # --- expressions found in a free clip (synkimeter/core/expressions.py) -------------------
     # Smile: the mouth corner moves up and out along the zygomaticus major's line of pull (~45
     # degrees), relative to the lip centre: ~5 mm in a gentle smile, 10-15 mm in a maximal one; the
