@@ -154,3 +154,191 @@ def test_without_an_affected_side_the_side_that_moved_more_is_graded():
     assert g.movement("pucker").side == "left" and g.movement("pucker").grade == 2
     assert "the side that moved more" in g.movement("pucker").quantity
     assert g.movement("gentle_closure").side == "left" and g.movement("gentle_closure").grade == 2
+
+
+# --- brow lift and snarl: checked before they are graded (core.task_check) ----------------------------
+def _moved(moves, duration_s=8.0):
+    """A still face (tests/test_expressions.py) with `moves` = [(part, mm, start_s, end_s), ...]: part
+    "brow" lifts both brows, "upper_lip" the upper lip beside the philtrum, "corners" both mouth corners
+    up and out along the smile's diagonal, "narrow" brings the corners in (mm each)."""
+    from test_expressions import _ramp, _track
+
+    from synkimeter.core.anatomy import BROW, COMMISSURE, IRIS_CENTRE, UPPER_LIP_OUTER
+    from synkimeter_dev.simulate import base_mm_per_px
+
+    t, pts = _track([], duration_s=duration_s)
+    k = base_mm_per_px(pts[0].astype(np.float64))
+    across = pts[0, IRIS_CENTRE["left"], :2] - pts[0, IRIS_CENTRE["right"], :2]
+    across /= np.linalg.norm(across)
+    up = np.array([across[1], -across[0]])
+    for part, mm, start, end in moves:
+        w = _ramp(t, start, end)[:, None]
+        for side in ("right", "left"):
+            out = across if side == "left" else -across
+            if part == "brow":
+                pts[:, list(BROW[side]), :2] += (w * up * mm / k)[:, None, :]
+            elif part == "upper_lip":
+                pts[:, list(UPPER_LIP_OUTER[side]), :2] += (w * up * mm / k)[:, None, :]
+            elif part == "corners":
+                pts[:, COMMISSURE[side], :2] += w * (up + out) / np.sqrt(2) * mm / k
+            elif part == "narrow":
+                pts[:, COMMISSURE[side], :2] -= w * out * mm / k
+    return t, pts
+
+
+def _found(moves):
+    from test_expressions import _analyse
+
+    from synkimeter.core.task_check import check_task
+
+    t, pts = _moved(moves)
+    segments = _analyse(t, pts).summary["expressions"]
+    return {task: check_task(task, segments, 2).seen for task in ("brow_lift", "snarl", "smile", "pucker")}
+
+
+def test_a_brow_lift_is_seen_and_is_no_snarl():
+    seen = _found([("brow", 6.0, 2.0, 3.5), ("brow", 6.0, 5.0, 6.5)])
+    assert seen["brow_lift"] == 2 and seen["snarl"] == 0 and seen["smile"] == 0
+
+
+def test_a_small_brow_movement_is_no_brow_lift():
+    # the mesh moves the brows 1-2 mm with blinks and gaze
+    assert _found([("brow", 1.5, 2.0, 3.5)])["brow_lift"] == 0
+
+
+def test_a_snarl_is_seen_and_is_no_brow_lift_or_smile():
+    seen = _found([("upper_lip", 5.0, 2.0, 3.5), ("corners", 1.0, 2.0, 3.5),
+                   ("upper_lip", 5.0, 5.0, 6.5), ("corners", 1.0, 5.0, 6.5)])
+    assert seen["snarl"] == 2 and seen["brow_lift"] == 0 and seen["smile"] == 0
+
+
+@pytest.mark.parametrize("other", [
+    # a big smile lifts the upper lip too, but the corners further
+    [("upper_lip", 6.0, 2.0, 4.0), ("corners", 9.0, 2.0, 4.0)],
+    # a pucker pushes the upper lip up and forward, with the mouth narrowed
+    [("upper_lip", 5.0, 2.0, 4.0), ("narrow", 6.0, 2.0, 4.0)],
+    # a small lift of the lip: the mouth opening moves it 1-2 mm on real faces
+    [("upper_lip", 1.8, 2.0, 4.0)],
+])
+def test_smiles_puckers_and_small_lip_movements_are_no_snarl(other):
+    assert _found(other)["snarl"] == 0
+
+
+# --- a stored session's grades, and the CLI table -------------------------------------------------------
+def _levels(open_mm: dict, active_mm: dict) -> dict:
+    return {side: {"open": {"mm": open_mm[side], "se_mm": 0.05, "frames": 90},
+                   "active": {"mm": active_mm[side], "se_mm": 0.05, "frames": 90}} for side in ("right", "left")}
+
+
+def _segment(kind: str, start: float = 1.0, end: float = 3.0) -> dict:
+    return {"kind": kind, "start_s": start, "end_s": end, "side": "both", "confidence": 1.0,
+            "size_mm": 5.0, "size_pct": None, "strength": None}
+
+
+KIND_OF = {"brow_lift": "brow_raise", "gentle_closure": "eye_closure", "smile": "smile", "snarl": "snarl",
+           "pucker": "pucker"}
+
+
+def _store_session(store, pseudonym: str, narrowed: dict, closure: dict | None, seen=MOVEMENTS, side="right",
+                   started_at="2026-01-05T10:00:00"):
+    """A guided session built without the face mesh: a rest clip, and one clip per task whose stored
+    result holds its fissure levels (each eye narrowed by `narrowed[task][side]` %), its expressions
+    (the task's own only when it was `seen`) and, for gentle closure, `closure`."""
+    from synkimeter.usecases.saving import save_clip
+
+    patient, _ = store.get_or_create_patient(pseudonym, side)
+    session = store.start_session(patient, "follow-up", protocol="full", started_at=started_at)
+    rest = {"right": REST_MM, "left": REST_MM}
+    save_clip(store, store.begin_clip(session, "rest"),
+              summary={"fps": 30.0, "frames": 90, "face_frames": 90, "fissure_levels": _levels(rest, rest)})
+    for task in MOVEMENTS:
+        active = {s: REST_MM * (1 - narrowed.get(task, {}).get(s, 0.0) / 100) for s in ("right", "left")}
+        document = {"fps": 30.0, "frames": 90, "face_frames": 90, "fissure_levels": _levels(rest, active),
+                    "expressions": [_segment("rest", 0.0, 0.9)] + ([_segment(KIND_OF[task])] if task in seen else [])}
+        if task == "gentle_closure" and closure is not None:
+            document["closure_ocular_oral"] = closure
+        save_clip(store, store.begin_clip(session, task), summary=document, finish_session=None)
+    store.finish_session(session, "complete")
+    return patient, session
+
+
+NARROWED = {"brow_lift": {"right": 12.0, "left": 0.0}, "smile": {"right": 45.0, "left": 20.0},
+            "snarl": {"right": 15.0, "left": 14.0}, "pucker": {"right": 31.0, "left": 2.0}}
+
+
+def test_a_stored_session_is_graded_from_its_clips(tmp_path):
+    from synkimeter.store import Store
+    from synkimeter.usecases.grades import session_grades
+
+    with Store(tmp_path / "store") as store:
+        _, session = _store_session(store, "G-1", NARROWED, _closure(2.5))
+        g = session_grades(store, session.id)
+        assert [m.grade for m in g.movements] == [1, 3, 2, 0, 3] and g.sunnybrook_sum == 9
+        assert g.movement("smile").value == pytest.approx(25.0, abs=0.01)
+        assert g.movement("pucker").ci95[0] < 31.0 < g.movement("pucker").ci95[1]
+        # the eFACE-style ocular item is the session's own ocular score (the same narrowings)
+        assert g.eface["ocular"] == pytest.approx(store.session(session.id).ocular_score, abs=0.01)
+        # the same session without the closure figure in its document (an older result): no closure grade
+        _, older = _store_session(store, "G-2", NARROWED, None)
+        g = session_grades(store, older.id)
+        assert g.movement("gentle_closure").status == "not measured" and g.sunnybrook_sum is None
+        # a snarl and a brow lift that did not happen in their clips (an imported clip): not seen, no sum
+        _, unseen = _store_session(store, "G-3", NARROWED, _closure(2.5), seen=("gentle_closure", "smile", "pucker"))
+        g = session_grades(store, unseen.id)
+        assert g.movement("snarl").status == "not seen" and g.movement("brow_lift").grade is None
+        assert g.graded == 3 and g.sunnybrook_sum is None
+
+
+def _cli(capsys, *argv):
+    from synkimeter.cli import main
+
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_cli_prints_each_grade_beside_its_quantity(tmp_path, capsys):
+    from synkimeter.store import Store
+
+    folder = tmp_path / "store"
+    with Store(folder) as store:
+        _store_session(store, "G-1", NARROWED, _closure(2.5), seen=("brow_lift", "gentle_closure", "smile", "pucker"))
+    code, out, err = _cli(capsys, "grades", "G-1", "--data-dir", str(folder))
+    assert code == 0 and not err
+    assert "from measurement, to support a clinician's grading" in out
+    lines = out.splitlines()
+    (pucker,) = [line for line in lines if line.strip().startswith("lip pucker")]
+    assert "eye narrowing, right side (affected)" in pucker and "31.0 %" in pucker and "3 severe" in pucker
+    (closure,) = [line for line in lines if "gentle eye closure" in line]
+    assert "mouth-corner movement" in closure and "2.50 mm" in closure and "2.30 to 2.70 mm" in closure
+    assert closure.rstrip().endswith("3 severe")
+    (snarl,) = [line for line in lines if line.strip().startswith("snarl")]
+    assert snarl.rstrip().endswith("not seen") and " 0 " not in snarl
+    assert "sum: not given (4 of 5" in out and "eFACE-style" in out and "mentalis not measured" in out
+
+    code, out, _ = _cli(capsys, "grades", "G-1", "--session", "1", "--json", "--data-dir", str(folder))
+    import json
+
+    doc = json.loads(out)
+    assert code == 0 and doc["sunnybrook_sum"] is None and doc["graded"] == 4
+    assert [m["grade"] for m in doc["movements"]] == [1, 3, 2, None, 3]
+    assert doc["movements"][3]["value"] is None and doc["movements"][3]["status"] == "not seen"
+    with Store(folder) as store:  # reading grades is audited like other patient data
+        assert any("grades" in row["detail"] for row in store.audit_log("G-1"))
+
+
+@pytest.mark.parametrize("argv, words", [
+    (("grades", "NOBODY"), "There is no patient 'NOBODY'"),
+    (("grades", "G-1", "--session", "99"), "has no session 99"),
+    (("grades", "G-1", "--session", "x"), "is not a session number"),
+    (("grades", "EMPTY"), "has no sessions yet"),
+])
+def test_bad_input_is_one_sentence_and_exit_2(tmp_path, capsys, argv, words):
+    from synkimeter.store import Store
+
+    folder = tmp_path / "store"
+    with Store(folder) as store:
+        _store_session(store, "G-1", NARROWED, _closure(2.5))
+        store.add_patient("EMPTY")
+    code, out, err = _cli(capsys, *argv, "--data-dir", str(folder))
+    assert code == 2 and not out and words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err

@@ -27,13 +27,18 @@ from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "sample_videos"
-# The full protocol shortened to 20 s (with countdowns) so it fits in one 22 s sample clip.
+# The protocols shortened so that they fit in one 22 s sample clip.
 SHORT = dict(protocol_countdown_s=0.3, protocol_rest_s=2.0, protocol_blinking_s=5.0, protocol_repetitions=2,
              protocol_lead_in_s=0.5, protocol_hold_s=0.6, protocol_forceful_hold_s=0.4, protocol_relax_s=0.6,
              # the set-up check passes at the first right frame, so the tasks fall where the clips' blinks
              # are (the check itself: test_setup_check.py)
              protocol_setup_hold_s=0.0)
 PARAMS = DEFAULT_SETTINGS.with_overrides(**SHORT)
+# The full protocol's eight tasks in 20.9 s (with countdowns): each task's clip is 2.1 s, over the 2 s a
+# clip needs to be measured.
+FULL = DEFAULT_SETTINGS.with_overrides(**{**SHORT, **dict(
+    protocol_countdown_s=0.15, protocol_rest_s=2.1, protocol_lead_in_s=0.3, protocol_hold_s=0.45,
+    protocol_forceful_hold_s=0.45, protocol_relax_s=0.45)})
 
 
 @pytest.fixture
@@ -63,33 +68,52 @@ def test_protocols_are_defined_once_from_params():
     home, full = protocol("home"), protocol("full")
     assert set(PROTOCOL_KEYS) == {"home", "full"}
     assert [t.key for t in home.tasks] == ["rest", "natural_blinking", "pucker"]
-    assert [t.key for t in full.tasks] == ["rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker"]
+    # Sunnybrook's five voluntary movements, in its order, after the rest and blinks
+    assert [t.key for t in full.tasks] == ["rest", "natural_blinking", "brow_lift", "gentle_closure", "forceful_blink",
+                                          "smile", "snarl", "pucker"]
     assert home.default_kind == "self-check"
     blinking = full.tasks[1]
     assert blinking.duration_s == DEFAULT_SETTINGS.protocol_blinking_s == 20.0
-    smile = full.tasks[4]
+    by_key = {t.key: t for t in full.tasks}
+    for key in ("brow_lift", "snarl"):  # held and repeated like the smile, in plain words
+        assert by_key[key].repetitions == 3 and sum(s.action for s in by_key[key].steps) == 3
+        assert by_key[key].steps[1].action and not by_key[key].steps[2].action
+    assert by_key["brow_lift"].instruction == "Raise your eyebrows as high as you can and hold it. Then relax."
+    assert "upper lip" in by_key["snarl"].instruction and "nose" in by_key["snarl"].instruction
+    smile = by_key["smile"]
     assert smile.repetitions == 3 and sum(s.action for s in smile.steps) == 3
     assert smile.duration_s == pytest.approx(DEFAULT_SETTINGS.protocol_lead_in_s + 3 * (
         DEFAULT_SETTINGS.protocol_hold_s + DEFAULT_SETTINGS.protocol_relax_s))
     # the step shown at a time
     i, step, left = smile.step_at(DEFAULT_SETTINGS.protocol_lead_in_s + 0.5)
     assert step.action and step.repetition == 1 and left == pytest.approx(DEFAULT_SETTINGS.protocol_hold_s - 0.5)
-    short = protocol("full", PARAMS)
-    assert short.duration_s(PARAMS) == pytest.approx(20.0)
-    assert short.tasks[4].repetitions == 2
+    short = protocol("full", FULL)
+    assert short.duration_s(FULL) == pytest.approx(20.9)
+    assert all(t.repetitions == 2 for t in short.tasks[2:])
+
+
+def test_every_task_the_store_knows_is_worded_and_checked():
+    """The import command's task list (the store's) and the protocol's words agree; each of Sunnybrook's
+    movements is checked before it is scored."""
+    from synkimeter.core.task_check import CHECKED
+    from synkimeter.store.choices import TASKS
+    from synkimeter.usecases.protocol import TASK_TEXT
+
+    assert set(TASKS) == set(TASK_TEXT)
+    assert {"brow_lift", "gentle_closure", "smile", "snarl", "pucker"} <= set(CHECKED)
 
 
 # --- the runner without Qt -----------------------------------------------------------------------
 def test_full_protocol_records_every_frame_and_stores_each_task(tmp_path):
     with Store(tmp_path / "store") as store:
         patient = store.add_patient("P-1", "right")
-        runner = ProtocolRunner(store, patient, protocol("full", PARAMS), "baseline", PARAMS, source_name="right_3mm.mp4")
+        runner = ProtocolRunner(store, patient, protocol("full", FULL), "baseline", FULL, source_name="right_3mm.mp4")
         seen = []
-        status = record_protocol(VideoFileSource(SAMPLES / "right_3mm.mp4"), runner, PARAMS, on_status=seen.append)
+        status = record_protocol(VideoFileSource(SAMPLES / "right_3mm.mp4"), runner, FULL, on_status=seen.append)
         # The sample face only blinks: its eye closures, smiles and puckers never happen, so those
         # tasks are flagged and not scored (core.task_check, the expression finder's definition).
-        assert status.phase == "done" and [r.ok for r in status.finished] == [True, True, False, False, False, False]
-        assert all(r.text.endswith("not seen - try again") for r in status.finished[2:])
+        assert status.phase == "done" and [r.ok for r in status.finished] == [True, True] + [False] * 6
+        assert all(r.text.endswith("not seen - try again") for r in status.finished[2:]), [r.text for r in status.finished]
         assert {s.phase for s in seen} >= {"countdown", "recording", "done"}
         assert any(s.cue.startswith("Smile big") and s.action and s.repetition == 2 for s in seen)
         (session,) = store.sessions(patient)
@@ -97,9 +121,9 @@ def test_full_protocol_records_every_frame_and_stores_each_task(tmp_path):
         assert session.ocular_score is None  # no smile or pucker happened: nothing to score
         clips = store.clips(session)
         assert [c.task for c in clips] == [t.key for t in protocol("full").tasks]
-        assert [c.status for c in clips] == ["complete", "complete", "failed", "failed", "failed", "failed"]
+        assert [c.status for c in clips] == ["complete", "complete"] + ["failed"] * 6
         assert all("not seen" in c.error for c in clips[2:])
-        for clip, task in zip(clips[:2], protocol("full", PARAMS).tasks):
+        for clip, task in zip(clips[:2], protocol("full", FULL).tasks):
             series = store.load_series(clip)
             # every frame of the task: the file's 30 frames/s, no gaps, times from 0
             assert len(series) == pytest.approx(task.duration_s * 30, abs=1.5)
@@ -223,10 +247,10 @@ def _record(qtbot, window, clip: str, protocol_key: str, kind: str, patient="GUI
     return window.record_mode
 
 
-def _window(qtbot):
+def _window(qtbot, params=PARAMS):
     from synkimeter.gui.main_window import MainWindow
 
-    window = MainWindow(PARAMS, cameras=[])
+    window = MainWindow(params, cameras=[])
     qtbot.addWidget(window)
     window.show()
     qtbot.waitUntil(lambda: window.store_settled)  # its first look at the store, on a worker thread
@@ -234,7 +258,7 @@ def _window(qtbot):
 
 
 def test_window_records_reopens_trends_and_reports(qtbot, data_dir, tmp_path):
-    window = _window(qtbot)
+    window = _window(qtbot, FULL)
     tabs = [window.modes.tabText(i) for i in range(window.modes.count())]
     assert tabs[0] == "Live" and {"Record a session", "My progress"} <= set(tabs)
     mode = _record(qtbot, window, "right_3mm.mp4", "full", "baseline")
@@ -248,7 +272,7 @@ def test_window_records_reopens_trends_and_reports(qtbot, data_dir, tmp_path):
         patient = store.require_patient("GUI-7")
         assert patient.affected_side == "right"
         (session,) = store.sessions(patient)
-        assert session.status == "complete" and len(store.clips(session)) == 6
+        assert session.status == "complete" and len(store.clips(session)) == 8
 
     # restart: a new window and new stores see the patient and add two follow-ups
     window = _window(qtbot)
@@ -283,7 +307,7 @@ def test_window_records_reopens_trends_and_reports(qtbot, data_dir, tmp_path):
 
     with Store() as store:
         rows = write_csv(store, "GUI-7", tmp_path / "gui7.csv")
-    assert rows == 6 + 3 + 3
+    assert rows == 8 + 3 + 3
     with open(tmp_path / "gui7.csv", newline="") as fh:
         table = list(csv.DictReader(fh))
     blinks = [r for r in table if r["task"] == "natural_blinking"]

@@ -117,6 +117,11 @@ def test_the_task_check_sees_the_posed_pucker_and_smile(analysed):
     assert check_task("pucker", found, 1).happened and check_task("smile", found, 1).happened
     # the talking man never holds his eyes closed for a count of three
     assert not check_task("gentle_closure", analysed("talking_glasses_man")["expressions"], 3).happened
+    # the posed man never raises his brows or snarls: his grin lifts the upper lip 9 mm, but his corners
+    # further, and his pout pushes it up with the mouth narrowed
+    assert not check_task("brow_lift", found, 3).happened and not check_task("snarl", found, 3).happened
+    for name in ("short_talking_smile", "talking_glasses_man"):  # smiles, talking, lips pressed together
+        assert not check_task("snarl", analysed(name)["expressions"], 3).happened
 
 
 @pytest.mark.parametrize("name", ["talking_glasses_man", "expressions_glasses_man", "alternating_winks_woman",

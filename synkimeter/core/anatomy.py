@@ -35,6 +35,9 @@ COMMISSURE = {"right": 61, "left": 291}
 # in a forceful eye closure are read from their height.
 BROW = {"right": (63, 105, 66), "left": (293, 334, 296)}
 UPPER_LIP_INNER = 13
+# The upper lip's outer border either side of the philtrum (medial to lateral): a snarl lifts it
+# towards the nose (levator labii superioris), showing the upper teeth.
+UPPER_LIP_OUTER = {"right": (37, 39), "left": (267, 269)}
 LOWER_LIP_INNER = 14
 
 NASAL_BRIDGE = (6, 168)
@@ -85,5 +88,5 @@ MEASURED = LandmarkSubset(
     [*HEAD_ANCHORS, *MIDLINE, UPPER_LIP_INNER, LOWER_LIP_INNER]
     + [i for side in SIDES for i in (
         LATERAL_CANTHUS[side], MEDIAL_CANTHUS[side], COMMISSURE[side], IRIS_CENTRE[side],
-        *IRIS_RING[side], *UPPER_LID[side], *LOWER_LID[side], *BROW[side])]
+        *IRIS_RING[side], *UPPER_LID[side], *LOWER_LID[side], *BROW[side], *UPPER_LIP_OUTER[side])]
 )

@@ -12,6 +12,8 @@ Pure numpy, from the face mesh's own geometry, in mm (iris scale) relative to th
 - the inner-lip gap: open mouth, and talking (the lips opening and closing several times a second);
 - the lip centre's sideways position against the nose: lips pushed to one side;
 - the brow's height against the nose and forehead: brow raise;
+- the upper lip's outer border beside the philtrum against the nose: snarl (the lip raised more than
+  the corners moved, the mouth not narrowed);
 - held eye closures come from the blink detector (`Blinks.voluntary`), so a closure is one thing
   across the tool.
 
@@ -45,6 +47,7 @@ from synkimeter.core.anatomy import (
     LOWER_LIP_INNER,
     SIDES,
     UPPER_LIP_INNER,
+    UPPER_LIP_OUTER,
     LandmarkSubset,
 )
 from synkimeter.core.eyes import _fill_gaps, fissure_height_px, median_frame_interval_s, window_frames
@@ -57,10 +60,10 @@ LIP_CENTRE = (0, 17, UPPER_LIP_INNER, LOWER_LIP_INNER)
 # Nasal bridge and dorsum: the face's own midline, which no expression moves.
 NOSE = (6, 168, 197, 195, 5, 4)
 
-REST, SMILE, PUCKER, LIPS_TO_SIDE, MOUTH_OPEN, TALKING, BROW_RAISE, EYE_CLOSURE = (
-    "rest", "smile", "pucker", "lips_to_side", "mouth_open", "talking", "brow_raise", "eye_closure")
-KINDS = (REST, SMILE, PUCKER, LIPS_TO_SIDE, MOUTH_OPEN, TALKING, BROW_RAISE, EYE_CLOSURE)
-_MOUTH_KINDS = (SMILE, PUCKER, LIPS_TO_SIDE, MOUTH_OPEN)
+REST, SMILE, PUCKER, LIPS_TO_SIDE, MOUTH_OPEN, TALKING, BROW_RAISE, EYE_CLOSURE, SNARL = (
+    "rest", "smile", "pucker", "lips_to_side", "mouth_open", "talking", "brow_raise", "eye_closure", "snarl")
+KINDS = (REST, SMILE, PUCKER, LIPS_TO_SIDE, MOUTH_OPEN, TALKING, BROW_RAISE, EYE_CLOSURE, SNARL)
+_MOUTH_KINDS = (SMILE, PUCKER, LIPS_TO_SIDE, MOUTH_OPEN, SNARL)
 BOTH, NO_SIDE = "both", ""
 # Rest is looked for among at most this many distinct still shapes of the mouth.
 _MAX_STILL_SHAPES = 12
@@ -111,6 +114,7 @@ class FaceGeometry:
     half_width_mm: dict[str, np.ndarray]  # corner out from the nose's midline
     brow_mm: dict[str, np.ndarray]  # brow height along the face's up axis (against the head)
     fissure_mm: dict[str, np.ndarray]  # palpebral fissure height
+    upper_lip_mm: dict[str, np.ndarray]  # the upper lip's outer border beside the philtrum, against the nose
 
     def series(self) -> dict[str, np.ndarray]:
         out = {"width_mm": self.width_mm, "gap_mm": self.gap_mm, "shift_mm": self.shift_mm}
@@ -118,6 +122,7 @@ class FaceGeometry:
             out[f"lift_mm_{side}"] = self.lift_mm[side]
             out[f"half_width_mm_{side}"] = self.half_width_mm[side]
             out[f"brow_mm_{side}"] = self.brow_mm[side]
+            out[f"upper_lip_mm_{side}"] = self.upper_lip_mm[side]
         return out
 
 
@@ -131,6 +136,7 @@ class Movement:
     gap_mm: np.ndarray  # lips further apart than at rest
     shift_mm: np.ndarray  # lip centre sideways, towards the subject's left positive
     brow_mm: dict[str, np.ndarray]  # brow above its rest height
+    upper_lip_mm: dict[str, np.ndarray]  # upper lip raised towards the nose above its rest height
 
 
 @dataclass(frozen=True)
@@ -166,7 +172,7 @@ def face_geometry(points: np.ndarray, subset: LandmarkSubset, reference: np.ndar
     xy = aligned[..., :2].astype(np.float64)
     centre = xy[:, subset[LIP_CENTRE]].mean(axis=1)
     nose = xy[:, subset[NOSE]].mean(axis=1)
-    lift, half, brow, fissure = {}, {}, {}, {}
+    lift, half, brow, fissure, upper_lip = {}, {}, {}, {}, {}
     for side in SIDES:
         corner = xy[:, subset[COMMISSURE[side]]]
         outward = across if side == "left" else -across
@@ -176,10 +182,11 @@ def face_geometry(points: np.ndarray, subset: LandmarkSubset, reference: np.ndar
         half[side] = (corner - nose) @ outward * mm_per_px
         brow[side] = (xy[:, subset[BROW[side]]].mean(axis=1) - nose) @ up * mm_per_px
         fissure[side] = fissure_height_px(aligned, subset, side) * mm_per_px
+        upper_lip[side] = (xy[:, subset[UPPER_LIP_OUTER[side]]].mean(axis=1) - nose) @ up * mm_per_px
     width = np.linalg.norm(xy[:, subset[COMMISSURE["left"]]] - xy[:, subset[COMMISSURE["right"]]], axis=1) * mm_per_px
     gap = np.linalg.norm(xy[:, subset[UPPER_LIP_INNER]] - xy[:, subset[LOWER_LIP_INNER]], axis=1) * mm_per_px
     shift = (centre - nose) @ across * mm_per_px
-    return FaceGeometry(width, gap, shift, lift, half, brow, fissure)
+    return FaceGeometry(width, gap, shift, lift, half, brow, fissure, upper_lip)
 
 
 def _smooth(series: np.ndarray, frames: int) -> np.ndarray:
@@ -267,7 +274,8 @@ def _ranges(move: "Movement", frames: int) -> "Movement":
                     {s: _rolling_range(move.out_mm[s], frames) for s in SIDES},
                     _rolling_range(move.narrowing_pct, frames),
                     move.gap_mm, _rolling_range(move.shift_mm, frames),
-                    {s: _rolling_range(move.brow_mm[s], frames) for s in SIDES})
+                    {s: _rolling_range(move.brow_mm[s], frames) for s in SIDES},
+                    {s: _rolling_range(move.upper_lip_mm[s], frames) for s in SIDES})
 
 
 def within(move: "Movement", params: MeasurementParams, fraction: float = 0.5) -> np.ndarray:
@@ -283,15 +291,16 @@ def within(move: "Movement", params: MeasurementParams, fraction: float = 0.5) -
 
 
 def _movement_raw(geometry: FaceGeometry, level: dict[str, float]) -> Movement:
-    smile, out, brow = {}, {}, {}
+    smile, out, brow, upper_lip = {}, {}, {}, {}
     for side in SIDES:
         out[side] = geometry.half_width_mm[side] - level[f"half_width_mm_{side}"]
         smile[side] = (out[side] + (geometry.lift_mm[side] - level[f"lift_mm_{side}"])) * _DIAGONAL
         brow[side] = geometry.brow_mm[side] - level[f"brow_mm_{side}"]
+        upper_lip[side] = geometry.upper_lip_mm[side] - level[f"upper_lip_mm_{side}"]
     with np.errstate(invalid="ignore", divide="ignore"):
         narrowing = 100.0 * (1.0 - geometry.width_mm / level["width_mm"])
     return Movement(smile, out, narrowing, geometry.gap_mm - level["gap_mm"], geometry.shift_mm - level["shift_mm"],
-                    brow)
+                    brow, upper_lip)
 
 
 def rest_levels(geometry: FaceGeometry, frames: np.ndarray | None = None) -> dict[str, float]:
@@ -327,7 +336,8 @@ def movement(t: np.ndarray, geometry: FaceGeometry, rest: np.ndarray,
                     {s: _smooth(raw.out_mm[s], frames) for s in SIDES},
                     _smooth(raw.narrowing_pct, frames),
                     _smooth(raw.gap_mm, frames), _smooth(raw.shift_mm, frames),
-                    {s: _smooth(raw.brow_mm[s], frames) for s in SIDES})
+                    {s: _smooth(raw.brow_mm[s], frames) for s in SIDES},
+                    {s: _smooth(raw.upper_lip_mm[s], frames) for s in SIDES})
 
 
 def held_runs(t: np.ndarray, signal: np.ndarray, threshold: float, params: MeasurementParams = DEFAULT_MEASUREMENT,
@@ -447,6 +457,20 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     a, b, p = held_runs(t, move.narrowing_pct, params.expression_pucker_pct, params,
                         allowed=lips_near & ~any_push & ~smiling)
     segments += _segments_of(PUCKER, t, a, b, p, params.expression_pucker_pct, [BOTH] * len(a), pct=True)
+
+    # Snarl: the upper lip raised towards the nose more than either corner moved up and out, outside
+    # smiles, with the mouth not narrowed (a pucker pushes the upper lip up and forward) nor pushed to
+    # one side. A smile raises the upper lip too (6-9 mm on real faces), and so does a closed-lips smile
+    # with the lips pressed together, whose corners come back before the lip does.
+    lip = np.fmax(move.upper_lip_mm["right"], move.upper_lip_mm["left"])
+    corners = np.fmax(move.smile_mm["right"], move.smile_mm["left"])
+    snarling = ((np.nan_to_num(lip, nan=-np.inf) >= np.nan_to_num(corners, nan=np.inf))
+                & (np.nan_to_num(move.narrowing_pct, nan=np.inf) < edge * params.expression_pucker_pct)
+                & ~any_push & ~smiling)
+    a, b, p = held_runs(t, lip, params.expression_snarl_mm, params, allowed=snarling)
+    sides = [_both_or_one({s: float(np.nanmax(move.upper_lip_mm[s][i:j + 1])) for s in SIDES},
+                          params.expression_snarl_mm) for i, j in zip(a, b)]
+    segments += _segments_of(SNARL, t, a, b, p, params.expression_snarl_mm, sides)
 
     for side, sign in (("left", 1.0), ("right", -1.0)):
         a, b, p = held_runs(t, sign * move.shift_mm, shift_thr, params, allowed=pushed[side])

@@ -187,7 +187,7 @@ def synkinesis_grades(narrowings: Mapping[str, Mapping[str, Narrowing]], closure
     total = int(sum(grades)) if len(grades) == len(MOVEMENTS) else None
 
     # eFACE-style ocular item: the measured score, from the seen smile and pucker only.
-    ocular_tasks = {k: v for k, v in narrowings.items() if k in ("smile", "pucker") and seen.get(k)
+    ocular_tasks = {k: dict(v) for k, v in narrowings.items() if k in ("smile", "pucker") and seen.get(k)
                     and all(_finite(v.get(s)) for s in SIDES)}
     score = ocular_synkinesis_score(ocular_tasks, affected_side, params) if ocular_tasks else None
     ocular = score.score if score is not None and math.isfinite(score.score) else None
@@ -203,6 +203,6 @@ def synkinesis_grades(narrowings: Mapping[str, Mapping[str, Narrowing]], closure
     return SynkinesisGrades(tuple(movements), total, len(grades), eface, LABEL, eface_ci)
 
 
-__all__ = ["MOVEMENTS", "EFACE_ITEMS", "LABEL", "GRADE_WORDS", "PCT_DIGITS", "MM_DIGITS", "MovementGrade", "SynkinesisGrades", "band_grade",
-           "narrowing_grade", "closure_grade", "eye_narrowing_grade", "closure_movement_grade", "midfacial_item",
-           "synkinesis_grades"]
+__all__ = ["MOVEMENTS", "EFACE_ITEMS", "LABEL", "GRADE_WORDS", "PCT_DIGITS", "MM_DIGITS", "MovementGrade",
+           "SynkinesisGrades", "band_grade", "narrowing_grade", "closure_grade", "eye_narrowing_grade",
+           "closure_movement_grade", "midfacial_item", "synkinesis_grades"]

@@ -198,6 +198,10 @@ class MeasurementParams(Overridable):
     expression_shift_mm: float = 5.0
     # Brow raise: the brow lifts 5-12 mm in a raise; blinks and gaze move the mesh's brow ~1 mm.
     expression_brow_mm: float = 3.0
+    # Snarl: the upper lip beside the philtrum raised towards the nose (levator labii superioris), more
+    # than either corner moved up and out. On real faces (../shared/realclips) an open mouth raised it
+    # 1.6 mm, talking and big smiles 6-9 mm (their corners moved further, so they are no snarl).
+    expression_snarl_mm: float = 3.0
     # An expression is held at least this long; shorter movements are speech or jitter.
     expression_min_s: float = 0.3
     # Two stretches of one expression closer than this are one.

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 SIDES = ("right", "left")
 SESSION_KINDS = ("baseline", "follow-up", "self-check")
-# What a clip can show: the guided tasks.
-TASKS = ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker")
+# What a clip can show: the guided tasks (usecases/protocol.py words each of them; a test checks the two agree).
+TASKS = ("rest", "natural_blinking", "brow_lift", "gentle_closure", "forceful_blink", "smile", "snarl", "pucker")
 SESSION_STATUSES = ("recording", "complete", "incomplete")
 CLIP_STATUSES = ("recording", "complete", "incomplete", "failed")
 PRACTICE_KINDS = ("blink", "pucker", "smile")

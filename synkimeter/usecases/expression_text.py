@@ -17,6 +17,7 @@ NAMES = {
     "talking": "talking",
     "brow_raise": "brow raise",
     "eye_closure": "eyes held closed",
+    "snarl": "snarl",
 }
 
 
@@ -37,9 +38,9 @@ def _size_words(seg: dict) -> str:
         return f" ({seg['strength']})"
     if seg["kind"] == "pucker" and seg.get("size_pct") is not None:
         return f" (mouth {seg['size_pct']:.0f} % narrower)"
-    if seg["kind"] in ("smile", "lips_to_side", "brow_raise", "mouth_open") and seg.get("size_mm") is not None:
+    if seg["kind"] in ("smile", "lips_to_side", "brow_raise", "mouth_open", "snarl") and seg.get("size_mm") is not None:
         what = {"smile": "corner moved", "lips_to_side": "moved", "brow_raise": "raised",
-                "mouth_open": "lips apart"}[seg["kind"]]
+                "mouth_open": "lips apart", "snarl": "upper lip raised"}[seg["kind"]]
         return f" ({what} {seg['size_mm']:.1f} mm)"
     return ""
 

@@ -54,7 +54,7 @@ from synkimeter.landmarks.flow import flow_indices
 from synkimeter.landmarks.series import LandmarkSeries
 from synkimeter.store.records import Clip, StoreError
 from synkimeter.usecases.analyze import ClipError, analyze_series
-from synkimeter.usecases.saving import SavedClip, keep_clip
+from synkimeter.usecases.saving import NARROWING_TASKS, SavedClip, keep_clip
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.setup_check import SetupCheck, check_setup, measure_setup, median_setup
 
@@ -122,16 +122,22 @@ TASK_TEXT = {
               "Smile big, show your teeth — hold it", "Relax your face"),
     "pucker": ("Pucker", "Push your lips forward as if saying “ooo” and hold it. Then relax.",
                "Pucker your lips: “ooo” — hold it", "Relax your face"),
+    "brow_lift": ("Brow lift", "Raise your eyebrows as high as you can and hold it. Then relax.",
+                  "Raise your eyebrows high — hold it", "Relax your face"),
+    "snarl": ("Snarl", "Lift your upper lip to show your top teeth and wrinkle your nose, and hold it. Then relax.",
+              "Lift your upper lip, wrinkle your nose — hold it", "Relax your face"),
 }
-REPEATED_TASKS = ("gentle_closure", "forceful_blink", "smile", "pucker")
+REPEATED_TASKS = ("brow_lift", "gentle_closure", "forceful_blink", "smile", "snarl", "pucker")
+# The full protocol holds Sunnybrook's five voluntary movements (brow lift, gentle eye closure, smile,
+# snarl, pucker; core/grades.py grades each), in its order, after the rest and blinks they are measured against.
 PROTOCOL_TASKS = {
     "home": ("rest", "natural_blinking", "pucker"),
-    "full": ("rest", "natural_blinking", "gentle_closure", "forceful_blink", "smile", "pucker"),
+    "full": ("rest", "natural_blinking", "brow_lift", "gentle_closure", "forceful_blink", "smile", "snarl", "pucker"),
 }
 PROTOCOL_TEXT = {
     "home": ("Home self-check", "A short check: rest, natural blinking and a pucker.", "self-check"),
-    "full": ("Full therapist protocol", "Rest, natural blinking, gentle eye closure, forceful blinks, big smiles "
-             "and puckers.", "follow-up"),
+    "full": ("Full therapist protocol", "Rest, natural blinking, brow lifts, gentle eye closure, forceful blinks, "
+             "big smiles, snarls and puckers.", "follow-up"),
 }
 PROTOCOL_KEYS = tuple(PROTOCOL_TASKS)
 
@@ -463,7 +469,7 @@ class ProtocolRunner:
             n = len(measured.blinks)
             text = (f"{task.title}: {n} blink{'s' if n != 1 else ''}; mouth corners moved "
                     + (", ".join(parts) if parts else "(not enough blinks to measure)"))
-        elif task.key in ("smile", "pucker"):
+        elif task.key in NARROWING_TASKS:
             parts = []
             for side in SIDES:
                 narrowed = saved.narrowing.get(side)

@@ -38,8 +38,10 @@ from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 if TYPE_CHECKING:  # the database layer (SQLAlchemy) loads when a store is opened, not with this module
     from synkimeter.store.database import Store
 
-# The guided tasks whose eye-fissure levels make the session's oral-ocular result.
-FISSURE_TASKS = ("rest", "smile", "pucker")
+# The guided tasks whose eye narrowing against the session's rest is measured (Sunnybrook's movements
+# that grade the eye: core/grades.py), and with the rest, those whose eye-fissure levels are compared.
+NARROWING_TASKS = ("brow_lift", "smile", "snarl", "pucker")
+FISSURE_TASKS = ("rest", *NARROWING_TASKS)
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,8 @@ def clip_document(clip: Clip, analysis: ClipAnalysis | None = None, summary: dic
     return document, levels
 
 
-def _level(levels: dict | None, side: str, kind: str) -> FissureLevel | None:
+def stored_level(levels: dict | None, side: str, kind: str) -> FissureLevel | None:
+    """One side's fissure level of one kind from stored levels ({side: {kind: {"mm", "se_mm", ...}}})."""
     item = ((levels or {}).get(side) or {}).get(kind) or {}
     mm = item.get("mm")
     if mm is None:
@@ -100,14 +103,14 @@ def session_scores(store: Store, clip: Clip, document: dict[str, Any],
     narrow_rows: dict[int, tuple[float | None, ...]] = {}
     narrows: dict[str, dict[str, Narrowing]] = {}
     own: dict[str, Narrowing] = {}
-    for task in ("smile", "pucker"):
+    for task in NARROWING_TASKS:
         if task not in latest:
             continue
         clip_id, task_levels = latest[task]
         by_side: dict[str, Narrowing] = {}
         for side in SIDES:
-            open_level = _level(rest[1], side, "open") if rest else None
-            active = _level(task_levels, side, "active")
+            open_level = stored_level(rest[1], side, "open") if rest else None
+            active = stored_level(task_levels, side, "active")
             if open_level is None or active is None:
                 by_side = {}
                 break
@@ -210,4 +213,5 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     return ImportResult(patient, created, session, clip, store.summary(clip) or {})
 
 
-__all__ = ["FISSURE_TASKS", "SavedClip", "clip_document", "import_video", "keep_clip", "save_clip", "session_scores"]
+__all__ = ["FISSURE_TASKS", "NARROWING_TASKS", "SavedClip", "clip_document", "import_video", "keep_clip", "save_clip",
+           "session_scores", "stored_level"]
