@@ -342,3 +342,23 @@ def test_bad_input_is_one_sentence_and_exit_2(tmp_path, capsys, argv, words):
         store.add_patient("EMPTY")
     code, out, err = _cli(capsys, *argv, "--data-dir", str(folder))
     assert code == 2 and not out and words in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_the_patient_manager_shows_the_selected_sessions_grades(qtbot, tmp_path):
+    from synkimeter.gui.patients import CurrentPatient, PatientManager
+    from synkimeter.store import Store
+
+    folder = tmp_path / "store"
+    with Store(folder) as store:
+        _store_session(store, "G-1", NARROWED, _closure(2.5), seen=("brow_lift", "gentle_closure", "smile", "pucker"))
+    dialog = PatientManager(CurrentPatient("G-1"), store_factory=lambda: Store(folder))
+    qtbot.addWidget(dialog)
+    assert dialog.grades_table.rowCount() == 0  # no session chosen yet
+    dialog.session_table.selectRow(0)
+    table = dialog.grades_table
+    rows = [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
+    assert [r[0] for r in rows] == ["brow lift", "gentle eye closure", "open-mouth smile", "snarl", "lip pucker"]
+    assert rows[1][1].startswith("mouth-corner movement") and rows[1][2] == "2.50 mm" and rows[1][4] == "3 severe"
+    assert rows[3][2] == "-" and rows[3][4] == "not seen"
+    assert "to support a clinician's grading" in dialog.grades_title.text()
+    assert "not given (4 of 5" in dialog.grades_summary.text() and "eFACE-style" in dialog.grades_summary.text()

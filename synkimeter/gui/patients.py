@@ -243,7 +243,7 @@ class PatientManager(QDialog):
         self.store_factory = store_factory or Store
         self.setWindowTitle("Patients")
         self.setStyleSheet(STYLE)
-        self.resize(1000, 620)
+        self.resize(1200, 720)
         grid = QGridLayout(self)
         grid.setColumnStretch(1, 1)
 
@@ -292,6 +292,25 @@ class PatientManager(QDialog):
         srow.addWidget(self.delete_session_button)
         srow.addStretch(1)
         right.addLayout(srow)
+        # The selected session's synkinesis grades, read-only, each beside its measured quantity.
+        self.grades_title = QLabel("")
+        self.grades_title.setWordWrap(True)
+        right.addWidget(self.grades_title)
+        self.grades_table = QTableWidget(0, 5)
+        self.grades_table.setHorizontalHeaderLabels(["Movement", "Measured quantity", "Value", "95 % interval",
+                                                     "Sunnybrook grade"])
+        self.grades_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.grades_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.grades_table.verticalHeader().setVisible(False)
+        self.grades_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.grades_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.grades_table.setWordWrap(True)
+        right.addWidget(self.grades_table)
+        self.grades_summary = QLabel("")
+        self.grades_summary.setWordWrap(True)
+        self.grades_summary.setObjectName("caption")
+        right.addWidget(self.grades_summary)
+        self.session_table.itemSelectionChanged.connect(lambda: self._show_grades())
         right.addWidget(QLabel("About this patient (kept with the record)"))
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setMaximumHeight(70)
@@ -419,6 +438,31 @@ class PatientManager(QDialog):
                 f"{n['created'][:16].replace('T', ' ')}"
                 + (f" (session {n['session_id']})" if n["session_id"] else "") + f": {_html(n['text'])}"
                 for n in notes))
+
+    def _show_grades(self) -> None:
+        """The selected session's grades (usecases/grades.py): "not seen" where a task was not seen."""
+        from synkimeter.usecases.grades import eface_words, grade_rows, session_grades, sum_words
+
+        self.grades_table.setRowCount(0)
+        self.grades_title.setText("")
+        self.grades_summary.setText("")
+        sid = self.selected_session_id
+        if sid is None:
+            return
+        grades = self._run(lambda store: session_grades(store, sid))
+        if grades is None:
+            return
+        self.grades_title.setText(f"<b>Synkinesis grades of session {sid}</b>: {grades.label}")
+        rows = grade_rows(grades)
+        self.grades_table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                self.grades_table.setItem(r, c, QTableWidgetItem(text))
+        table = self.grades_table
+        table.resizeRowsToContents()  # all five rows in sight, the quantity's words wrapped
+        table.setMinimumHeight(table.horizontalHeader().height() + sum(table.rowHeight(r) for r in range(len(rows)))
+                               + 2 * table.frameWidth())
+        self.grades_summary.setText(f"{sum_words(grades)}. {eface_words(grades)}.")
 
     # -- actions ----------------------------------------------------------------------------------
     def add_patient(self, pseudonym: str | None = None) -> str | None:
