@@ -127,7 +127,7 @@ def _nan_dict() -> dict[str, float]:
 
 # The expression being held now, in a patient's words (the finder's kinds, subject's sides).
 _NOW_WORDS = {"smile": "Smiling", "pucker": "Puckering", "lips_to_side": "Lips pushed", "mouth_open": "Mouth open",
-              "talking": "Talking", "brow_raise": "Eyebrows raised", "eye_closure": "Eyes closed"}
+              "talking": "Talking", "brow_raise": "Eyebrows raised", "eye_closure": "Eyes closed", "snarl": "Snarling"}
 
 
 def expression_now(analysis: ClipAnalysis, packed: np.ndarray, params: Settings = DEFAULT_SETTINGS) -> str:
