@@ -142,3 +142,28 @@ def test_aligned_mouth_corners_never_run_away(realclips_dir, name):
     assert result.summary["implausible_frames"] == int(np.sum(traces.implausible))
     # Most of every clip is measured: the bound catches failures, not expressions.
     assert np.sum(traces.implausible) < 0.05 * len(traces.implausible)
+
+
+def test_healthy_real_faces_grade_0_and_what_they_do_not_do_is_not_graded(analysed, tmp_path):
+    """The posed man's pucker and grin, the laughing man's smile: healthy eyes, Sunnybrook grade 0 each;
+    his clip holds no brow lift or snarl, so those are not seen (no grade, no sum)."""
+    from synkimeter.store import Store
+    from synkimeter.usecases.grades import session_grades
+    from synkimeter.usecases.saving import save_clip
+
+    with Store(tmp_path / "store") as store:
+        patient = store.add_patient("RC-G")
+        session = store.start_session(patient, "follow-up", protocol="import")
+        for task, name in (("brow_lift", "posed_expressions_man"), ("smile", "posed_expressions_man"),
+                           ("snarl", "posed_expressions_man"), ("pucker", "posed_expressions_man")):
+            save_clip(store, store.begin_clip(session, task), summary=analysed(name))
+        g = session_grades(store, session.id)
+        assert g.movement("smile").grade == 0 and g.movement("pucker").grade == 0, g
+        assert g.movement("brow_lift").status == "not seen" and g.movement("snarl").status == "not seen"
+        assert g.movement("gentle_closure").status == "not seen" and g.sunnybrook_sum is None
+        assert g.eface["ocular"] > 90
+        laughing = store.start_session(patient, "follow-up", protocol="import")
+        save_clip(store, store.begin_clip(laughing, "smile"), summary=analysed("expressions_glasses_man"))
+        # both eyes narrow ~60 % in his laugh: alike, so no synkinesis
+        smile = session_grades(store, laughing.id).movement("smile")
+        assert smile.grade == 0 and abs(smile.value) < 5
