@@ -91,7 +91,7 @@ def test_answers_round_trip_per_day_and_deletion_is_audited(open_store):
         assert [(a["action"], a["detail"]) for a in store.audit_log("SAQ-1")] == [
             ("delete", f"questionnaire (SAQ) {second.id}")]
         # the database itself refuses an answer outside 1-5, whoever writes it
-        with pytest.raises(Exception):
+        with pytest.raises(StoreError):
             with store._tx() as conn:
                 conn.exec_driver_sql("INSERT INTO saq_answers (patient_id, date, item1, item2, item3, item4, item5, "
                                      f"item6, item7, item8, item9, created) VALUES ({patient.id}, '2025-01-01', "
@@ -234,10 +234,11 @@ def test_the_window_page_asks_the_nine_and_saves_them_into_the_store_and_my_prog
     for row, value in zip(page.rows[:8], EXAMPLE[:8]):
         qtbot.mouseClick(row.buttons[value - 1], Qt.MouseButton.LeftButton)
     assert not page.save_button.isEnabled() and "still to answer: 9" in page.status.text()
-    page.rows[8].buttons[0].setFocus()
+    assert page.rows[8].buttons[0].hasFocus()  # each answer moves on to the next question
     qtbot.keyClick(page.rows[8].buttons[0], Qt.Key.Key_2)  # the keys 1-5 answer the focused question
     assert page.answers == list(EXAMPLE)
     assert page.save_button.isEnabled() and "total 51 of 100" in page.status.text()
+    assert page.save_button.hasFocus()  # the last answer leads to Save
     with qtbot.waitSignal(page.saved, timeout=10000):
         qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
     assert "Saved" in page.status.text() and page.answers == [None] * 9

@@ -50,7 +50,8 @@ class AnswerRow(QFrame):
     """One item: its words and five big buttons, 1 (seldom or not at all) to 5 (all the time). The keys 1-5
     choose an answer while any of the row's buttons has the focus."""
 
-    answered = Signal()
+    answered = Signal()  # the answer changed (chosen or cleared)
+    chosen = Signal()  # the patient chose an answer (a button or a key)
 
     def __init__(self, number: int, text: str, parent=None) -> None:
         super().__init__(parent)
@@ -80,7 +81,7 @@ class AnswerRow(QFrame):
             self.group.addButton(button, value)
             self.buttons.append(button)
             row.addWidget(button, 1)
-        self.group.idClicked.connect(lambda _value: self.answered.emit())
+        self.group.idClicked.connect(lambda _value: (self.answered.emit(), self.chosen.emit()))
         col.addLayout(row)
         self.setAccessibleName(f"Question {number}: {text}")
 
@@ -105,6 +106,7 @@ class AnswerRow(QFrame):
             value = int(text)
             self.choose(value)
             self.buttons[value - 1].setFocus()
+            self.chosen.emit()
             return
         super().keyPressEvent(event)
 
@@ -144,9 +146,11 @@ class QuestionnairePage(QWidget):
         rows.setContentsMargins(0, 0, 0, 0)
         rows.setSpacing(8)
         self.rows = [AnswerRow(i, text) for i, text in enumerate(SAQ_ITEMS, 1)]
-        for row in self.rows:
+        for i, row in enumerate(self.rows):
             row.answered.connect(self._update)
+            row.chosen.connect(lambda i=i: self._next(i))
             rows.addWidget(row)
+        self.scroll = scroll
         rows.addStretch(1)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
@@ -188,6 +192,17 @@ class QuestionnairePage(QWidget):
     @property
     def answers(self) -> list[int | None]:
         return [row.value for row in self.rows]
+
+    def _next(self, index: int) -> None:
+        """After an answer the next question comes into view with the focus (keys 1-5 answer it at once);
+        after the last, Save."""
+        if index + 1 < len(self.rows):
+            following = self.rows[index + 1]
+            self.scroll.ensureWidgetVisible(following)
+            chosen = following.value
+            following.buttons[(chosen or 1) - 1].setFocus()
+        elif self.save_button.isEnabled():
+            self.save_button.setFocus()
 
     def set_patient(self, pseudonym: str) -> None:
         pseudonym = (pseudonym or "").strip()
