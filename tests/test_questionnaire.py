@@ -12,6 +12,7 @@ from datetime import date, timedelta  # noqa: E402
 
 import pytest  # noqa: E402
 from test_robustness import one_sentence, run_cli  # noqa: E402
+from test_store_backends import open_store  # noqa: E402, F401  (the fixture: SQLite, then a PostgreSQL server)
 
 from synkimeter.core.questionnaire import (  # noqa: E402
     SAQ_ANSWERS,
@@ -58,15 +59,6 @@ def test_a_change_is_called_only_beyond_the_smallest_detectable_change():
 
 
 # -- the store, on SQLite and on a PostgreSQL server --------------------------------------------------
-@pytest.fixture(params=["sqlite", "postgresql"])
-def open_store(request, tmp_path, monkeypatch):
-    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(tmp_path / "data"))
-    if request.param == "sqlite":
-        return lambda: Store(tmp_path / "data")
-    database = request.getfixturevalue("postgres_db")
-    return lambda: Store(url=database.url, folder=tmp_path / "local")
-
-
 def test_answers_round_trip_per_day_and_deletion_is_audited(open_store):
     with open_store() as store:
         assert store.schema_version == 8
@@ -89,7 +81,7 @@ def test_answers_round_trip_per_day_and_deletion_is_audited(open_store):
         store.delete_questionnaire(patient, second.id)
         assert [r.id for r in store.questionnaires(patient)] == [first.id]
         assert [(a["action"], a["detail"]) for a in store.audit_log("SAQ-1")] == [
-            ("delete", f"questionnaire (SAQ) {second.id}")]
+            ("delete", f"questionnaire {second.id}")]
         # the database itself refuses an answer outside 1-5, whoever writes it
         with pytest.raises(StoreError):
             with store._tx() as conn:

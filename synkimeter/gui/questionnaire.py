@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from datetime import date, datetime, time
 
 import numpy as np
 import pyqtgraph as pg
@@ -37,6 +36,7 @@ from synkimeter.core.questionnaire import (
 )
 from synkimeter.gui.plots import styled_plot
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, label_style
+from synkimeter.gui.timeline import _stamp  # noon of a day, in seconds: the date axis's place
 
 SAQ_COLOR = "#5b4a9e"  # neither side's colour: the answers are the whole face's
 ITEM_PT = 15
@@ -267,10 +267,6 @@ class QuestionnairePage(QWidget):
         self.status.setText(f"<b>Saved</b> for {self.pseudonym} on {record.date}: total {record.total:.0f} of 100, "
                             f"{saq_meaning(record.total)}. See it on My progress.")
         self.saved.emit(self.pseudonym)
-
-
-def _stamp(day: str) -> float:
-    return datetime.combine(date.fromisoformat(day[:10]), time(12)).timestamp()
 
 
 class SaqPanel(QFrame):

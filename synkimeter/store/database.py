@@ -1156,17 +1156,20 @@ class Store:
                           .order_by(t.c.date, t.c.id))
 
     def delete_event(self, patient: Patient, event_id) -> None:
+        self._delete_numbered(treatment_events, patient, event_id, "treatment event", "event")
+
+    def _delete_numbered(self, table, patient: Patient, number, what: str, command: str) -> None:
+        """Remove one of the patient's rows of `table` by its number, audited in the same transaction;
+        StoreError (one sentence naming `synkimeter COMMAND list`) when the patient has no such row."""
+        see = f"(see `synkimeter {command} list {patient.pseudonym}`)"
         try:
-            number = int(str(event_id).strip())
+            n = int(str(number).strip())
         except ValueError as exc:
-            raise StoreError(f"'{event_id}' is not an event number (see `synkimeter event list "
-                             f"{patient.pseudonym}`).") from exc
+            raise StoreError(f"'{number}' is not a {what} number {see}.") from exc
         with self._tx() as conn:
-            t = treatment_events
-            if conn.execute(delete(t).where(t.c.id == number, t.c.patient_id == patient.id)).rowcount != 1:
-                raise StoreError(f"Patient '{patient.pseudonym}' has no treatment event {number} (see "
-                                 f"`synkimeter event list {patient.pseudonym}`).")
-            self._audit_row(conn, "delete", patient, f"treatment event {number}")
+            if conn.execute(delete(table).where(table.c.id == n, table.c.patient_id == patient.id)).rowcount != 1:
+                raise StoreError(f"Patient '{patient.pseudonym}' has no {what} {n} {see}.")
+            self._audit_row(conn, "delete", patient, f"{what} {n}")
 
     # -- the patient's Synkinesis Assessment Questionnaire (issue 27; synkimeter.core.questionnaire) ----
     def add_questionnaire(self, patient: Patient, day: str, items) -> SaqRecord:
@@ -1195,17 +1198,7 @@ class Store:
 
     def delete_questionnaire(self, patient: Patient, number) -> None:
         """Remove one of the patient's SAQ answers by its number (as `questionnaires` gives it); audited."""
-        try:
-            n = int(str(number).strip())
-        except ValueError as exc:
-            raise StoreError(f"'{number}' is not a questionnaire number (see `synkimeter questionnaire list "
-                             f"{patient.pseudonym}`).") from exc
-        with self._tx() as conn:
-            t = saq_answers
-            if conn.execute(delete(t).where(t.c.id == n, t.c.patient_id == patient.id)).rowcount != 1:
-                raise StoreError(f"Patient '{patient.pseudonym}' has no questionnaire {n} (see "
-                                 f"`synkimeter questionnaire list {patient.pseudonym}`).")
-            self._audit_row(conn, "delete", patient, f"questionnaire (SAQ) {n}")
+        self._delete_numbered(saq_answers, patient, number, "questionnaire", "questionnaire")
 
 
 def inserted_id(result: CursorResult) -> int:
