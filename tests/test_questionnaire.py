@@ -8,11 +8,10 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-from datetime import date, timedelta  # noqa: E402
+from datetime import date  # noqa: E402
 
 import pytest  # noqa: E402
 from test_robustness import one_sentence, run_cli  # noqa: E402
-from test_store_backends import open_store  # noqa: E402, F401  (the fixture: SQLite, then a PostgreSQL server)
 
 from synkimeter.core.questionnaire import (  # noqa: E402
     SAQ_ANSWERS,
@@ -24,7 +23,7 @@ from synkimeter.core.questionnaire import (  # noqa: E402
     parse_saq,
     saq_total,
 )
-from synkimeter.store import Store, StoreError  # noqa: E402
+from synkimeter.store import Store  # noqa: E402
 
 EXAMPLE = (3, 2, 4, 1, 5, 2, 3, 1, 2)  # sum 23 -> 23 / 45 x 100 = 51.1
 
@@ -58,40 +57,7 @@ def test_a_change_is_called_only_beyond_the_smallest_detectable_change():
     assert higher.verdict == "more symptoms reported"
 
 
-# -- the store, on SQLite and on a PostgreSQL server --------------------------------------------------
-def test_answers_round_trip_per_day_and_deletion_is_audited(open_store):
-    with open_store() as store:
-        assert store.schema_version == 8
-        patient = store.add_patient("SAQ-1", "left")
-        first = store.add_questionnaire(patient, "2025-02-03", EXAMPLE)
-        second = store.add_questionnaire(patient, "2025-01-05", [5] * 9)  # answered earlier, kept later
-        for bad, words in (([1] * 8, "9 answers"), ([1] * 8 + [7], "not 7"),
-                           ([1] * 9, None)):
-            day = (date.today() + timedelta(days=1)).isoformat() if words is None else "2025-03-01"
-            with pytest.raises(StoreError, match=words or "in the future"):
-                store.add_questionnaire(patient, day, bad)
-    with open_store() as store:  # another program reads them back
-        patient = store.require_patient("SAQ-1")
-        records = store.questionnaires(patient)
-        assert [(r.id, r.date, r.items) for r in records] == [(second.id, "2025-01-05", (5,) * 9),
-                                                             (first.id, "2025-02-03", EXAMPLE)]
-        assert [r.total for r in records] == pytest.approx([100.0, 23 / 45 * 100])
-        with pytest.raises(StoreError, match="no questionnaire 999"):
-            store.delete_questionnaire(patient, 999)
-        store.delete_questionnaire(patient, second.id)
-        assert [r.id for r in store.questionnaires(patient)] == [first.id]
-        assert [(a["action"], a["detail"]) for a in store.audit_log("SAQ-1")] == [
-            ("delete", f"questionnaire {second.id}")]
-        # the database itself refuses an answer outside 1-5, whoever writes it
-        with pytest.raises(StoreError):
-            with store._tx() as conn:
-                conn.exec_driver_sql("INSERT INTO saq_answers (patient_id, date, item1, item2, item3, item4, item5, "
-                                     f"item6, item7, item8, item9, created) VALUES ({patient.id}, '2025-01-01', "
-                                     "9, 1, 1, 1, 1, 1, 1, 1, 1, '2025-01-01')")
-        store.delete_patient("SAQ-1")  # the answers go with the patient
-        assert store.conn.exec_driver_sql("SELECT COUNT(*) FROM saq_answers").scalar() == 0
-
-
+# -- the store on a clinic's PostgreSQL server (both backends: tests/test_store_backends.py) -------------
 def test_a_clinic_reader_sees_the_answers_but_cannot_write_them_and_copy_carries_them(postgres_db, tmp_path,
                                                                                       monkeypatch):
     from synkimeter.store.clinic import copy_store, init_clinic

@@ -81,9 +81,13 @@ class AnswerRow(QFrame):
             self.group.addButton(button, value)
             self.buttons.append(button)
             row.addWidget(button, 1)
-        self.group.idClicked.connect(lambda _value: (self.answered.emit(), self.chosen.emit()))
+        self.group.idClicked.connect(self._clicked)
         col.addLayout(row)
         self.setAccessibleName(f"Question {number}: {text}")
+
+    def _clicked(self, _value: int) -> None:
+        self.answered.emit()
+        self.chosen.emit()
 
     @property
     def value(self) -> int | None:
@@ -150,7 +154,7 @@ class QuestionnairePage(QWidget):
             row.answered.connect(self._update)
             row.chosen.connect(lambda i=i: self._next(i))
             rows.addWidget(row)
-        self.scroll = scroll
+        self.answers_area = scroll
         rows.addStretch(1)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
@@ -198,7 +202,7 @@ class QuestionnairePage(QWidget):
         after the last, Save."""
         if index + 1 < len(self.rows):
             following = self.rows[index + 1]
-            self.scroll.ensureWidgetVisible(following)
+            self.answers_area.ensureWidgetVisible(following)
             chosen = following.value
             following.buttons[(chosen or 1) - 1].setFocus()
         elif self.save_button.isEnabled():
