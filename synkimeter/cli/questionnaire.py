@@ -11,6 +11,7 @@ import argparse
 from datetime import date
 
 from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.events import delete_numbered
 from synkimeter.cli.store import _data_dir_option, _guarded, _open
 
 
@@ -43,9 +44,9 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
         print(f"{'no.':>4}  {'date':10}  {'answers 1-9':17}  {'total':>5}  meaning")
         for record in records:
             print(_line(record))
-        if len(records) > 1:
-            first, latest = records[0], records[-1]
-            print(SaqChange(first.date, first.total, latest.date, latest.total).sentence)
+        change = SaqChange.of(records)
+        if change is not None:
+            print(change.sentence)
         print("The nine items:")
         for i, text in enumerate(SAQ_ITEMS, 1):
             print(f"{i:>4}  {text}")
@@ -54,18 +55,10 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
         if args.number is None:
             return fail("Say which answers to delete: synkimeter questionnaire delete ID N --yes "
                         "(N as in `questionnaire list`).")
-        with _open(args, writes=True) as store:
-            patient = store.require_patient(args.patient)
-            found = next((r for r in store.questionnaires(patient) if str(r.id) == str(args.number).strip()), None)
-            if found is None:
-                store.delete_questionnaire(patient, args.number)  # its one sentence: no such answers
-                return EXIT_OK
-            if not args.yes:
-                return fail(f"Deleting questionnaire {found.id} ({found.date}, total {found.total:.0f}) cannot be "
-                            "undone; add --yes to do it.")
-            store.delete_questionnaire(patient, found.id)
-        print(f"Deleted questionnaire {found.id} of '{patient.pseudonym}'.")
-        return EXIT_OK
+        return delete_numbered(args, "questionnaire",
+                               lambda store, patient: [(r.id, f"{r.date}, total {r.total:.0f}")
+                                                       for r in store.questionnaires(patient)],
+                               lambda store, patient, number: store.delete_questionnaire(patient, number))
     # add: everything is checked before the store is opened
     if args.number is not None:
         return fail("'questionnaire add' takes the patient id only; give the answers with --saq.")

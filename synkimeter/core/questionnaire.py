@@ -106,6 +106,16 @@ class SaqChange:
     latest_date: str
     latest_total: float
 
+    @classmethod
+    def of(cls, answered) -> SaqChange | None:
+        """The first against the latest of answers given oldest first (anything with .date and .total,
+        e.g. the store's SaqRecord); None with fewer than two."""
+        answered = list(answered)
+        if len(answered) < 2:
+            return None
+        first, latest = answered[0], answered[-1]
+        return cls(first.date, first.total, latest.date, latest.total)
+
     @property
     def change(self) -> float:
         return self.latest_total - self.first_total

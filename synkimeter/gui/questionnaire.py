@@ -313,14 +313,14 @@ class SaqPanel(QFrame):
         self.plot.plot(xs, ys, pen=pg.mkPen(SAQ_COLOR, width=2.2), symbol="s", symbolSize=9, symbolBrush=SAQ_COLOR,
                        symbolPen=pg.mkPen("white", width=1))
         self.plot.setYRange(20, 100, padding=0.04)
-        if len(self.records) == 1:
+        change = SaqChange.of(self.records)
+        if change is None:  # answered once
             one = self.records[0]
             self.plot.setXRange(xs[0] - 15 * 86400, xs[0] + 15 * 86400, padding=0)
             self.sentence.setText(f"Answered once ({one.date}): total {one.total:.0f}, {saq_meaning(one.total)}. "
                                   "Answer it again at your next visit to see how it changes.")
         else:
-            first, latest = self.records[0], self.records[-1]
-            self.sentence.setText(SaqChange(first.date, first.total, latest.date, latest.total).sentence)
+            self.sentence.setText(change.sentence)
         self.detail.setText("Answers per day (items 1-9): " + "; ".join(
             f"{r.date}: {' '.join(str(v) for v in r.items)} = {r.total:.0f}" for r in self.records[-6:])
             + f". Repeat answers of one patient differ by up to {SAQ_SDC_POINTS:.0f} points ({SAQ_SDC_SOURCE}).")

@@ -145,10 +145,7 @@ class Trends:
     @property
     def saq_change(self) -> SaqChange | None:
         """The SAQ total at the first answers against the latest; None with fewer than two."""
-        if len(self.questionnaires) < 2:
-            return None
-        first, latest = self.questionnaires[0], self.questionnaires[-1]
-        return SaqChange(first.date, first.total, latest.date, latest.total)
+        return SaqChange.of(self.questionnaires)
 
     def get(self, key: str, side: str | None = None) -> Series | None:
         for s in self.series:
