@@ -40,7 +40,8 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
                   f"`synkimeter questionnaire add {patient.pseudonym} --saq 1,2,3,4,5,1,2,3,4`).")
             return EXIT_OK
         print(f"Synkinesis Assessment Questionnaire of '{patient.pseudonym}': answers 1 (seldom or not at all) to "
-              "5 (all the time); total 20-100, higher is more synkinesis.")
+              "5 (all the time); total 20-100 (20 = none of the nine, 100 = all nine all the time), higher is more "
+              "synkinesis.")
         print(f"{'no.':>4}  {'date':10}  {'answers 1-9':17}  {'total':>5}  meaning")
         for record in records:
             print(_line(record))

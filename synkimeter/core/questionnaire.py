@@ -42,6 +42,7 @@ SAQ_ITEMS: tuple[str, ...] = (
 SAQ_ANSWERS: tuple[str, ...] = ("seldom or not at all", "now and then", "sometimes", "often", "all the time")
 SAQ_LOWEST, SAQ_HIGHEST = 1, 5
 SAQ_TOTAL_RANGE = (20.0, 100.0)
+SAQ_SCALE = "20 = none of the nine, 100 = all nine all the time"
 SAQ_SDC_POINTS = 28.2  # Bruins et al. 2021: the smallest change repeat answers of one patient do not reach
 SAQ_SOURCE = "Synkinesis Assessment Questionnaire (Mehta et al., Laryngoscope 2007)"
 SAQ_SDC_SOURCE = "Bruins et al., Facial Plast Surg Aesthet Med 2021"
@@ -91,10 +92,10 @@ def saq_total(items) -> float:
 
 
 def saq_meaning(total: float) -> str:
-    """The total in words: the scale's ends and the answer the nine are on average nearest to."""
+    """The total in words: the answer the nine are on average nearest to (the scale's ends: SAQ_SCALE)."""
     mean_answer = total / 100.0 * SAQ_HIGHEST
     nearest = SAQ_ANSWERS[min(max(round(mean_answer), SAQ_LOWEST), SAQ_HIGHEST) - 1]
-    return f"on average '{nearest}' (20 = none of the nine, 100 = all nine all the time)"
+    return f"on average '{nearest}'"
 
 
 @dataclass(frozen=True)
@@ -138,8 +139,8 @@ class SaqChange:
         if not self.beyond_repeat_variation:
             return (f"The questionnaire total is {amount} {direction} than on {self.first_date} "
                     f"({self.first_total:.0f} then, {self.latest_total:.0f} on {self.latest_date}): within the "
-                    f"±{SAQ_SDC_POINTS:.0f} points by which one patient's repeat answers differ, so no change "
+                    f"±{SAQ_SDC_POINTS:.1f} points by which one patient's repeat answers differ, so no change "
                     "can be called.")
         return (f"The questionnaire total is {amount} {direction} than on {self.first_date} "
                 f"({self.first_total:.0f} then, {self.latest_total:.0f} on {self.latest_date}): "
-                f"{self.verdict}, beyond the ±{SAQ_SDC_POINTS:.0f} points by which repeat answers differ.")
+                f"{self.verdict}, beyond the ±{SAQ_SDC_POINTS:.1f} points by which repeat answers differ.")

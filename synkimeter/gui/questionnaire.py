@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from synkimeter.core.questionnaire import (
     SAQ_ANSWERS,
     SAQ_ITEMS,
+    SAQ_SCALE,
     SAQ_SDC_POINTS,
     SAQ_SDC_SOURCE,
     SaqChange,
@@ -232,7 +233,7 @@ class QuestionnairePage(QWidget):
             self.status.setText(f"{done} of {len(SAQ_ITEMS)} answered (still to answer: {missing}).")
         else:
             total = saq_total([v for v in answers if v is not None])
-            self.status.setText(f"All nine answered: total {total:.0f} of 100, {saq_meaning(total)}.")
+            self.status.setText(f"All nine answered: total {total:.0f} of 100 ({SAQ_SCALE}), {saq_meaning(total)}.")
         self.save_button.setEnabled(bool(self.pseudonym) and done == len(SAQ_ITEMS) and not self.saving)
 
     # -- saving -----------------------------------------------------------------------------------
@@ -268,8 +269,8 @@ class QuestionnairePage(QWidget):
         for row in self.rows:
             row.choose(None)
         self._update()
-        self.status.setText(f"<b>Saved</b> for {self.pseudonym} on {record.date}: total {record.total:.0f} of 100, "
-                            f"{saq_meaning(record.total)}. See it on My progress.")
+        self.status.setText(f"<b>Saved</b> for {self.pseudonym} on {record.date}: total {record.total:.0f} "
+                            f"({SAQ_SCALE}), {saq_meaning(record.total)}. See it on My progress.")
         self.saved.emit(self.pseudonym)
 
 
@@ -317,7 +318,8 @@ class SaqPanel(QFrame):
         if change is None:  # answered once
             one = self.records[0]
             self.plot.setXRange(xs[0] - 15 * 86400, xs[0] + 15 * 86400, padding=0)
-            self.sentence.setText(f"Answered once ({one.date}): total {one.total:.0f}, {saq_meaning(one.total)}. "
+            self.sentence.setText(f"Answered once ({one.date}): total {one.total:.0f} ({SAQ_SCALE}), "
+                                  f"{saq_meaning(one.total)}. "
                                   "Answer it again at your next visit to see how it changes.")
         else:
             self.sentence.setText(change.sentence)

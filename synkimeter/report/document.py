@@ -334,7 +334,14 @@ def treatment_parts(trends: Trends, timeline: Timeline) -> list[str]:
 def questionnaire_parts(trends: Trends) -> list[str]:
     """The patient's Synkinesis Assessment Questionnaire (SAQ) per day answered: the nine answers, the total
     and its meaning, and the first against the latest beside the SAQ's smallest detectable change."""
-    from synkimeter.core.questionnaire import SAQ_ITEMS, SAQ_SDC_POINTS, SAQ_SDC_SOURCE, SAQ_SOURCE, saq_meaning
+    from synkimeter.core.questionnaire import (
+        SAQ_ITEMS,
+        SAQ_SCALE,
+        SAQ_SDC_POINTS,
+        SAQ_SDC_SOURCE,
+        SAQ_SOURCE,
+        saq_meaning,
+    )
 
     records = trends.questionnaires
     if not records:
@@ -347,9 +354,9 @@ def questionnaire_parts(trends: Trends) -> list[str]:
     change = trends.saq_change
     if change is not None:
         parts.append(f"<p>{_e(change.sentence)}</p>")
-    items = "; ".join(f"{i}. {_e(text)}" for i, text in enumerate(SAQ_ITEMS, 1))
+    items = " ".join(f"{i}. {_e(text)}" for i, text in enumerate(SAQ_ITEMS, 1))
     parts.append(f"<p class='small'>{_e(SAQ_SOURCE)}, answered by the patient; total = sum of the nine answers / 45 "
-                 f"&times; 100, higher is more synkinesis. A change is called only beyond &plusmn;"
+                 f"&times; 100 ({_e(SAQ_SCALE)}), higher is more synkinesis. A change is called only beyond &plusmn;"
                  f"{SAQ_SDC_POINTS:.1f} points, the smallest detectable change for one patient ({_e(SAQ_SDC_SOURCE)})."
                  f" Items: {items}</p>")
     return parts
