@@ -325,5 +325,5 @@ class SaqPanel(QFrame):
             self.sentence.setText(change.sentence)
         self.detail.setText("Answers per day (items 1-9): " + "; ".join(
             f"{r.date}: {' '.join(str(v) for v in r.items)} = {r.total:.0f}" for r in self.records[-6:])
-            + f". Repeat answers of one patient differ by up to {SAQ_SDC_POINTS:.0f} points ({SAQ_SDC_SOURCE}).")
+            + f". Repeat answers of one patient differ by up to {SAQ_SDC_POINTS:.1f} points ({SAQ_SDC_SOURCE}).")
         self.detail.setStyleSheet(f"color: {MUTED_COLOR};")
