@@ -151,7 +151,7 @@ def _v1_database(folder: Path) -> Path:
 def test_v1_database_is_migrated(tmp_path):
     folder = _v1_database(tmp_path / "old")
     with Store(folder) as store:
-        assert store.schema_version == SCHEMA_VERSION == 7
+        assert store.schema_version == SCHEMA_VERSION == 8
         (patient,) = store.patients()
         (row,) = store.results(patient)
         assert row["right_median_mm"] == 1.5
@@ -393,3 +393,40 @@ def test_import_a_real_video(store_dir, capsys):
     # importing again for the same patient does not create it again
     assert run_command("import", str(SAMPLE), "--patient", "R-1", "-q") == 0
     assert "New patient" not in capsys.readouterr().out
+
+
+MIGRATE_AT_ONCE = textwrap.dedent("""
+    import sys, threading
+    from synkimeter.store import Store
+    folders, errors = sys.argv[1:], []
+    barrier = threading.Barrier(len(folders))
+
+    def open_new(folder):
+        barrier.wait()
+        try:
+            Store(folder).close()
+        except Exception as exc:
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=open_new, args=(f,)) for f in folders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(len(errors), errors[:1])
+""")
+
+
+def test_threads_of_one_program_creating_stores_at_once_migrate_one_at_a_time(tmp_path):
+    """Alembic keeps the running migration in module globals: the window's first look at the store and a
+    page saving on its own thread, each opening a new store, crashed the program (or half-migrated) when
+    their migrations ran at once. In a subprocess, so a crash is a failure here, not of the test run."""
+    for round_ in range(2):
+        folders = [str(tmp_path / f"r{round_}s{i}") for i in range(4)]
+        proc = subprocess.run([sys.executable, "-c", MIGRATE_AT_ONCE, *folders], capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0 and proc.stdout.startswith("0 "), (proc.returncode, proc.stdout,
+                                                                       proc.stderr[-1500:])
+        for folder in folders:
+            with Store(folder) as store:
+                assert store.schema_version == SCHEMA_VERSION

@@ -4,6 +4,7 @@ PostgreSQL server (a clinic's, clips inside the database). Every test here runs 
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
@@ -28,7 +29,7 @@ def test_round_trip_with_files_results_and_trends(open_store, tmp_path):
     video = tmp_path / "clip.mp4"
     video.write_bytes(np.random.default_rng(0).bytes(300_000))
     with open_store() as store:
-        assert store.schema_version == 7
+        assert store.schema_version == 8
         patient = make_history(store)
         analysis, series = sim_clip(coupling_right=1.5, seed=99)
         session = store.start_session(patient, "follow-up", started_at="2025-09-01T10:00:00")
@@ -147,3 +148,41 @@ def test_the_migrated_schema_is_the_one_the_queries_describe(open_store, tmp_pat
             # KEY`, which SQLite reports as nullable): the tables, columns and indexes are what count.
             structural = ("add_table", "remove_table", "add_column", "remove_column", "add_index", "remove_index")
             assert [d for d in diffs if isinstance(d, tuple) and d[0] in structural] == []
+
+
+SAQ_EXAMPLE = (3, 2, 4, 1, 5, 2, 3, 1, 2)  # sum 23 -> 23 / 45 x 100 = 51.1
+
+
+def test_questionnaire_answers_round_trip_per_day_and_deletion_is_audited(open_store):
+    """The patient's SAQ (issue 27): kept per day, read back by another program with its total, refused
+    when wrong, deleted with an audit row, refused by the database itself outside 1-5."""
+    with open_store() as store:
+        assert store.schema_version == 8
+        patient = store.add_patient("SAQ-1", "left")
+        first = store.add_questionnaire(patient, "2025-02-03", SAQ_EXAMPLE)
+        second = store.add_questionnaire(patient, "2025-01-05", [5] * 9)  # answered earlier, kept later
+        for bad, words in (([1] * 8, "9 answers"), ([1] * 8 + [7], "not 7"),
+                           ([1] * 9, None)):
+            day = (date.today() + timedelta(days=1)).isoformat() if words is None else "2025-03-01"
+            with pytest.raises(StoreError, match=words or "in the future"):
+                store.add_questionnaire(patient, day, bad)
+    with open_store() as store:  # another program reads them back
+        patient = store.require_patient("SAQ-1")
+        records = store.questionnaires(patient)
+        assert [(r.id, r.date, r.items) for r in records] == [(second.id, "2025-01-05", (5,) * 9),
+                                                             (first.id, "2025-02-03", SAQ_EXAMPLE)]
+        assert [r.total for r in records] == pytest.approx([100.0, 23 / 45 * 100])
+        with pytest.raises(StoreError, match="no questionnaire 999"):
+            store.delete_questionnaire(patient, 999)
+        store.delete_questionnaire(patient, second.id)
+        assert [r.id for r in store.questionnaires(patient)] == [first.id]
+        assert [(a["action"], a["detail"]) for a in store.audit_log("SAQ-1")] == [
+            ("delete", f"questionnaire {second.id}")]
+        # the database itself refuses an answer outside 1-5, whoever writes it
+        with pytest.raises(StoreError):
+            with store._tx() as conn:
+                conn.exec_driver_sql("INSERT INTO saq_answers (patient_id, date, item1, item2, item3, item4, item5, "
+                                     f"item6, item7, item8, item9, created) VALUES ({patient.id}, '2025-01-01', "
+                                     "9, 1, 1, 1, 1, 1, 1, 1, 1, '2025-01-01')")
+        store.delete_patient("SAQ-1")  # the answers go with the patient
+        assert store.conn.exec_driver_sql("SELECT COUNT(*) FROM saq_answers").scalar() == 0

@@ -11,7 +11,7 @@ import os
 import sys
 
 from synkimeter import __version__
-from synkimeter.cli import analyze, batch, clinic, events, grades, practice, store
+from synkimeter.cli import analyze, batch, clinic, events, grades, practice, questionnaire, store
 from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
 
@@ -22,7 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"synkimeter {__version__}")
     sub = parser.add_subparsers(dest="command")
-    for module in (analyze, batch, store, grades, events, practice, clinic):
+    for module in (analyze, batch, store, grades, events, questionnaire, practice, clinic):
         module.add_commands(sub)
     return parser
 

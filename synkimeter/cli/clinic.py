@@ -112,9 +112,9 @@ def add_commands(subparsers) -> None:
 
     s = subparsers.add_parser("store", help="copy this computer's store into a clinic server",
                               description="'copy --to URL' copies every patient, session, clip (with its video and "
-                                          "landmarks), result, practice set, note and treatment event into the "
-                                          "clinic's PostgreSQL store in one transaction, and checks counts and "
-                                          "checksums.")
+                                          "landmarks), result, practice set, note, treatment event and "
+                                          "questionnaire into the clinic's PostgreSQL store in one transaction, and "
+                                          "checks counts and checksums.")
     s.add_argument("action", choices=("copy",))
     s.add_argument("--to", required=True, metavar="URL", help="the clinic database (postgresql://role@host/db)")
     _data_dir_option(s)

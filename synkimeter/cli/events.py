@@ -16,6 +16,24 @@ from synkimeter.cli.store import _data_dir_option, _guarded, _open
 EVENT_KINDS = ("botox", "therapy-start", "therapy-stop", "therapy-change", "surgery", "other")
 
 
+def delete_numbered(args: argparse.Namespace, what: str, listed, delete) -> int:
+    """`synkimeter COMMAND delete ID N --yes`: the patient's row number N (`listed(store, patient)` gives
+    (number, a few words) per row) is deleted by `delete(store, patient, number)` once --yes confirms it;
+    a number the patient does not have is the store's one sentence."""
+    with _open(args, writes=True) as store:
+        patient = store.require_patient(args.patient)
+        wanted = str(args.number).strip()
+        found = next(((number, words) for number, words in listed(store, patient) if str(number) == wanted), None)
+        if found is None:
+            delete(store, patient, args.number)  # its one sentence: no such row
+            return EXIT_OK
+        if not args.yes:
+            return fail(f"Deleting {what} {found[0]} ({found[1]}) cannot be undone; add --yes to do it.")
+        delete(store, patient, found[0])
+    print(f"Deleted {what} {found[0]} of '{patient.pseudonym}'.")
+    return EXIT_OK
+
+
 def _event_line(event) -> str:
     return f"{event.id:>4}  {event.date}  {event.description}"
 
@@ -42,18 +60,10 @@ def cmd_event(args: argparse.Namespace) -> int:
     if action == "delete":
         if args.number is None:
             return fail("Say which event to delete: synkimeter event delete ID N --yes (N as in `event list`).")
-        with _open(args, writes=True) as store:
-            patient = store.require_patient(args.patient)
-            row = next((r for r in store.events(patient) if str(r["id"]) == str(args.number).strip()), None)
-            if row is None:
-                store.delete_event(patient, args.number)  # its one sentence: no such event
-                return EXIT_OK
-            if not args.yes:
-                return fail(f"Deleting event {row['id']} ({row['kind']}, {row['date']}) cannot be undone; "
-                            "add --yes to do it.")
-            store.delete_event(patient, row["id"])
-        print(f"Deleted treatment event {row['id']} of '{patient.pseudonym}'.")
-        return EXIT_OK
+        return delete_numbered(args, "treatment event",
+                               lambda store, patient: [(r["id"], f"{r['kind']}, {r['date']}")
+                                                       for r in store.events(patient)],
+                               lambda store, patient, number: store.delete_event(patient, number))
     # add
     if args.number is not None:
         return fail("'event add' takes the patient id only; say the rest with --kind, --date, --side, --detail.")

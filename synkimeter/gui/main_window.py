@@ -125,6 +125,7 @@ class MainWindow(QMainWindow):
         self._actions()
         self._add_session_modes(mesh_factory)
         self._add_practice_mode(mesh_factory)
+        self._add_questionnaire_mode()
         self._add_current_patient()
         self._timer = QTimer(self)
         self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
@@ -491,6 +492,14 @@ class MainWindow(QMainWindow):
         else:
             self.practice_mode.stop()
 
+    # -- mode "Questionnaire" (gui/questionnaire.py): the patient's SAQ answers -------------------------
+    def _add_questionnaire_mode(self) -> None:
+        from synkimeter.gui.questionnaire import QuestionnairePage
+
+        self.questionnaire_mode = QuestionnairePage(store_factory=_open_store)
+        self.modes.addTab(self.questionnaire_mode, "Questionnaire")
+        self.questionnaire_mode.saved.connect(lambda name: self.progress_mode.refresh(select=name))
+
     # -- one current patient for every tab (gui/patients.py) ---------------------------------------
     def _add_current_patient(self) -> None:
         from synkimeter.gui.patients import CurrentPatient, look_at_store
@@ -576,6 +585,7 @@ class MainWindow(QMainWindow):
         self.record_mode.set_patient(pseudonym)
         self.progress_mode.set_patient(pseudonym)
         self.practice_mode.set_patient(pseudonym)
+        self.questionnaire_mode.set_patient(pseudonym)
 
     def manage_patients(self, *_args):
         """The patient manager (modal); returns the dialog once closed."""

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.plots import styled_plot
+from synkimeter.gui.questionnaire import SaqPanel
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
 from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, add_marks
 from synkimeter.usecases.timeline import Timeline
@@ -265,6 +266,10 @@ class TrendsView(QWidget):
             self.plots[key] = _plot(title, unit, tip)
             grid.addWidget(self.plots[key], 0, i)
         col.addLayout(grid)
+        # the patient's own questionnaire (SAQ) total by date, beside the measurements (issue 27)
+        self.saq = SaqPanel()
+        self.saq.setVisible(False)
+        col.addWidget(self.saq)
         # the treatment timeline (issue 18): treatments listed, weeks since the last injection, practice
         self.treatments = TreatmentPanel()
         self.treatments.changed.connect(lambda: self.refresh())
@@ -336,6 +341,7 @@ class TrendsView(QWidget):
             self.cards[side].show_change(change, only)
         for key, plot in self.plots.items():
             self._plot(plot, trends, key)
+        self.saq.show_records(trends.questionnaires if trends is not None else [])
         self.treatments.show_timeline(self.pseudonym if trends is not None else "", self.timeline)
         self.practice_plots.show_timeline(self.timeline, [s for s in trends.series if s.metric.key == HEADLINE]
                                           if trends is not None else [])

@@ -331,6 +331,37 @@ def treatment_parts(trends: Trends, timeline: Timeline) -> list[str]:
     return parts
 
 
+def questionnaire_parts(trends: Trends) -> list[str]:
+    """The patient's Synkinesis Assessment Questionnaire (SAQ) per day answered: the nine answers, the total
+    and its meaning, and the first against the latest beside the SAQ's smallest detectable change."""
+    from synkimeter.core.questionnaire import (
+        SAQ_ITEMS,
+        SAQ_SCALE,
+        SAQ_SDC_POINTS,
+        SAQ_SDC_SOURCE,
+        SAQ_SOURCE,
+        saq_meaning,
+    )
+
+    records = trends.questionnaires
+    if not records:
+        return []
+    rows = [[str(r.id), r.date, " ".join(str(v) for v in r.items), _num(r.total, 0), _e(saq_meaning(r.total))]
+            for r in records]
+    parts = ["<h2>Patient's questionnaire (SAQ)</h2>",
+             _table(["#", "Date", "Answers 1-9 (1 = seldom or not at all, 5 = all the time)", "Total (20-100)",
+                     "Meaning"], rows, numeric={0, 3}, widths=[5, 12, 30, 12, 41])]
+    change = trends.saq_change
+    if change is not None:
+        parts.append(f"<p>{_e(change.sentence)}</p>")
+    items = " ".join(f"{i}. {_e(text)}" for i, text in enumerate(SAQ_ITEMS, 1))
+    parts.append(f"<p class='small'>{_e(SAQ_SOURCE)}, answered by the patient; total = sum of the nine answers / 45 "
+                 f"&times; 100 ({_e(SAQ_SCALE)}), higher is more synkinesis. A change is called only beyond &plusmn;"
+                 f"{SAQ_SDC_POINTS:.1f} points, the smallest detectable change for one patient ({_e(SAQ_SDC_SOURCE)})."
+                 f" Items: {items}</p>")
+    return parts
+
+
 def build_report(store: Store, patient, *, plot_width_px: int = 1500,
                  image_width: int = 860) -> tuple[str, dict[str, bytes]]:
     """(html with <img src="plotN.png">, {name: png bytes}). See `embed_images` for a standalone file."""
@@ -420,6 +451,7 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500,
                                                           for i, s in noted) + "</p>")
 
     parts.extend(treatment_parts(trends, timeline))
+    parts.extend(questionnaire_parts(trends))
     parts.extend(_source_parts(store, trends))
     parts.extend(_clinician_note_parts(store, trends))
 

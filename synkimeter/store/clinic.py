@@ -27,11 +27,13 @@ from synkimeter.store.schema import (
     patients,
     practice_sets,
     results,
+    saq_answers,
     sessions,
     treatment_events,
 )
 
-RECORD_TABLES = ("patients", "sessions", "clips", "results", "clip_files", "practice_sets", "notes", "treatment_events")
+RECORD_TABLES = ("patients", "sessions", "clips", "results", "clip_files", "practice_sets", "notes", "treatment_events",
+                 "saq_answers")
 
 
 def _quote(conn, name: str) -> str:
@@ -182,7 +184,7 @@ def copy_store(source: Store, target: Store) -> CopyReport:
                         name = getattr(clip, f"{kind}_path")
                         target._put_file(conn, new_cid, kind, name, data)
                         checksums[(new_cid, kind)] = _sha(data)
-            for table in (practice_sets, treatment_events):
+            for table in (practice_sets, treatment_events, saq_answers):
                 for row in src.execute(select(table).where(table.c.patient_id == patient.id)
                                        .order_by(table.c.id)).mappings():
                     conn.execute(table.insert().values({**{k: v for k, v in row.items() if k != "id"},
@@ -201,7 +203,8 @@ def copy_store(source: Store, target: Store) -> CopyReport:
         mine_ids = [p.id for p in mine]
         for table, key in ((patients, patients.c.id), (sessions, sessions.c.patient_id),
                            (practice_sets, practice_sets.c.patient_id), (notes, notes.c.patient_id),
-                           (treatment_events, treatment_events.c.patient_id)):
+                           (treatment_events, treatment_events.c.patient_id),
+                           (saq_answers, saq_answers.c.patient_id)):
             expected[table.name] = int(src.execute(select(func.count()).select_from(table)
                                                    .where(key.in_(mine_ids))).scalar() or 0)
             report.counts[table.name] = int(conn.execute(select(func.count()).select_from(table)
@@ -229,7 +232,8 @@ def copy_store(source: Store, target: Store) -> CopyReport:
             detail = ", ".join(f"{t} {report.counts.get(t)} of {expected[t]}" for t in wrong) or "a checksum differs"
             raise StoreError(f"The copy did not arrive whole ({detail}); nothing was copied.")
     names = {"patients": "patient", "sessions": "session", "clips": "clip", "results": "result",
-             "practice_sets": "practice set", "notes": "note", "treatment_events": "treatment event"}
+             "practice_sets": "practice set", "notes": "note", "treatment_events": "treatment event",
+             "saq_answers": "questionnaire"}
     report.lines = [f"{report.counts[t]} {name}{'' if report.counts[t] == 1 else 's'}" for t, name in names.items()]
     return report
 

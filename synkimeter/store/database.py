@@ -59,6 +59,7 @@ from sqlalchemy import delete, func, insert, literal_column, select, update
 from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 
+from synkimeter.core.questionnaire import SaqError, check_saq, saq_total
 from synkimeter.core.results import finite
 from synkimeter.io.files import atomic_writer
 from synkimeter.landmarks.series import LandmarkSeries
@@ -78,6 +79,7 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     Clip,
     ImportResult,
     Patient,
+    SaqRecord,
     Session,
     SessionScores,
     StoreError,
@@ -97,6 +99,7 @@ from synkimeter.store.schema import (
     EVENT_KINDS,
     EVENT_SIDES,
     PRACTICE_KINDS,
+    SAQ_ITEM_COLUMNS,
     SCHEMA_REVISION,
     SCHEMA_VERSION,
     SESSION_KINDS,
@@ -109,6 +112,7 @@ from synkimeter.store.schema import (
     patients,
     practice_sets,
     results,
+    saq_answers,
     sessions,
     treatment_events,
 )
@@ -1029,7 +1033,8 @@ class Store:
         return written(self.patient_by_id(patient.id))
 
     def delete_patient(self, pseudonym: str) -> int:
-        """Remove a patient with every session, clip, result, practice set, note, treatment event and clip file.
+        """Remove a patient with every session, clip, result, practice set, note, treatment event, questionnaire
+        and clip file.
         Returns how many sessions went with it."""
         patient = self.require_patient(pseudonym)
         n = len(self.sessions(patient))
@@ -1151,17 +1156,49 @@ class Store:
                           .order_by(t.c.date, t.c.id))
 
     def delete_event(self, patient: Patient, event_id) -> None:
+        self._delete_numbered(treatment_events, patient, event_id, "treatment event", "event")
+
+    def _delete_numbered(self, table, patient: Patient, number, what: str, command: str) -> None:
+        """Remove one of the patient's rows of `table` by its number, audited in the same transaction;
+        StoreError (one sentence naming `synkimeter COMMAND list`) when the patient has no such row."""
+        see = f"(see `synkimeter {command} list {patient.pseudonym}`)"
         try:
-            number = int(str(event_id).strip())
+            n = int(str(number).strip())
         except ValueError as exc:
-            raise StoreError(f"'{event_id}' is not an event number (see `synkimeter event list "
-                             f"{patient.pseudonym}`).") from exc
+            raise StoreError(f"'{number}' is not a {what} number {see}.") from exc
         with self._tx() as conn:
-            t = treatment_events
-            if conn.execute(delete(t).where(t.c.id == number, t.c.patient_id == patient.id)).rowcount != 1:
-                raise StoreError(f"Patient '{patient.pseudonym}' has no treatment event {number} (see "
-                                 f"`synkimeter event list {patient.pseudonym}`).")
-            self._audit_row(conn, "delete", patient, f"treatment event {number}")
+            if conn.execute(delete(table).where(table.c.id == n, table.c.patient_id == patient.id)).rowcount != 1:
+                raise StoreError(f"Patient '{patient.pseudonym}' has no {what} {n} {see}.")
+            self._audit_row(conn, "delete", patient, f"{what} {n}")
+
+    # -- the patient's Synkinesis Assessment Questionnaire (issue 27; synkimeter.core.questionnaire) ----
+    def add_questionnaire(self, patient: Patient, day: str, items) -> SaqRecord:
+        """Keep one day's nine SAQ answers (each 1-5); returns the record with its number and total. A
+        day in the future is refused; a wrong count or value is refused before anything is written."""
+        try:
+            answers = check_saq(items)
+        except SaqError as exc:
+            raise StoreError(str(exc)) from exc
+        day = check_day(day, "the answers once they have been given")
+        with self._tx() as conn:
+            number = inserted_id(conn.execute(insert(saq_answers).values(
+                patient_id=patient.id, date=day, created=now_iso(), **dict(zip(SAQ_ITEM_COLUMNS, answers)))))
+        return written(next((r for r in self.questionnaires(patient) if r.id == number), None))
+
+    def questionnaires(self, patient: Patient) -> list[SaqRecord]:
+        """The patient's SAQ answers, oldest first, each with its total (20-100)."""
+        t = saq_answers
+        rows = self._rows(select(t).where(t.c.patient_id == patient.id).order_by(t.c.date, t.c.id))
+        out = []
+        for row in rows:
+            items = tuple(int(row[name]) for name in SAQ_ITEM_COLUMNS)
+            out.append(SaqRecord(id=int(row["id"]), patient_id=int(row["patient_id"]), date=str(row["date"]),
+                                 items=items, total=saq_total(items), created=str(row["created"])))
+        return out
+
+    def delete_questionnaire(self, patient: Patient, number) -> None:
+        """Remove one of the patient's SAQ answers by its number (as `questionnaires` gives it); audited."""
+        self._delete_numbered(saq_answers, patient, number, "questionnaire", "questionnaire")
 
 
 def inserted_id(result: CursorResult) -> int:

@@ -9,6 +9,7 @@ migrate it once, and a crash half-way leaves it as it was.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from sqlalchemy import text
@@ -19,6 +20,10 @@ from synkimeter.store.choices import SCHEMA_REVISION, SCHEMA_VERSION
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 # Any constant both sides agree on: the key of the advisory lock that serialises migrations.
 PG_MIGRATION_LOCK = 0x53594E4B
+# Alembic keeps the running migration in module globals (`op`, `context`): two threads of one program
+# migrating at once (the window's first look at the store beside a page saving on its own thread, each
+# opening a new store) would each run the other's operations on the other's connection. One at a time.
+_ALEMBIC_LOCK = threading.Lock()
 
 
 def revision_number(revision: str | None) -> int:
@@ -61,9 +66,10 @@ def upgrade(conn: Connection) -> None:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = conn
-    if conn.dialect.name == "sqlite" and not _has_version_table(conn) and legacy_version(conn):
-        command.stamp(cfg, f"v{legacy_version(conn)}")
-    command.upgrade(cfg, "head")
+    with _ALEMBIC_LOCK:
+        if conn.dialect.name == "sqlite" and not _has_version_table(conn) and legacy_version(conn):
+            command.stamp(cfg, f"v{legacy_version(conn)}")
+        command.upgrade(cfg, "head")
     if conn.dialect.name == "sqlite":
         # Kept in step for synkimeter releases from before Alembic: they refuse a store newer than theirs.
         conn.exec_driver_sql(f"PRAGMA user_version = {int(SCHEMA_VERSION)}")

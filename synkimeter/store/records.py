@@ -68,6 +68,19 @@ class Clip:
     created: str
 
 
+@dataclass(frozen=True)
+class SaqRecord:
+    """One day's Synkinesis Assessment Questionnaire: the nine answers (1-5) and their total (20-100,
+    synkimeter.core.questionnaire.saq_total); `id` is its number for `questionnaire delete`."""
+
+    id: int
+    patient_id: int
+    date: str  # YYYY-MM-DD
+    items: tuple[int, ...]
+    total: float
+    created: str
+
+
 def record(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
     """A record from a row's mapping (columns it does not name are ignored)."""
     if row is None:
@@ -180,15 +193,16 @@ def parse_date(text: str) -> str:
         raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
 
 
-def check_day(text) -> str:
-    """A calendar day as YYYY-MM-DD, not after today; StoreError (one sentence) otherwise."""
+def check_day(text, what: str = "a treatment once it has been given") -> str:
+    """A calendar day as YYYY-MM-DD, not after today; StoreError (one sentence) otherwise (`what`: what
+    to keep once the day has come, for that sentence)."""
     raw = str(text or "").strip()
     try:
         day = date.fromisoformat(raw)
     except ValueError as exc:
         raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
     if day > date.today():
-        raise StoreError(f"{day.isoformat()} is in the future: keep a treatment once it has been given.")
+        raise StoreError(f"{day.isoformat()} is in the future: keep {what}.")
     return day.isoformat()
 
 

@@ -146,6 +146,18 @@ clip_files = Table(
     CheckConstraint("kind IN ('video', 'landmarks', 'summary')", name="clip_files_kind"),
 )
 
+# v8 (issue 27): the patient's Synkinesis Assessment Questionnaire, nine answers 1-5 per day answered
+# (synkimeter.core.questionnaire computes the total from them).
+SAQ_ITEM_COLUMNS = tuple(f"item{i}" for i in range(1, 10))
+saq_answers = Table(
+    "saq_answers", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False),
+    Column("date", Text, nullable=False),
+    *[Column(name, Integer, nullable=False) for name in SAQ_ITEM_COLUMNS],
+    Column("created", Text, nullable=False),
+)
+
 # No foreign key to patients: the record of a deletion outlives what was deleted.
 audit = Table(
     "audit", metadata,
@@ -166,4 +178,5 @@ Index("clips_session", clips.c.session_id)
 Index("practice_sets_patient", practice_sets.c.patient_id, practice_sets.c.started_at)
 Index("notes_patient", notes.c.patient_id, notes.c.created)
 Index("treatment_events_patient", treatment_events.c.patient_id, treatment_events.c.date)
+Index("saq_answers_patient", saq_answers.c.patient_id, saq_answers.c.date)
 Index("audit_patient", audit.c.pseudonym, audit.c.at)

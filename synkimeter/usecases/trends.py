@@ -14,6 +14,10 @@ Is a change real? Two floors, and it must clear both:
   and coupling recorded nearer and further, darker and brighter, tilted, compressed and under camera
   motion (`MeasurementParams.*_between_sd*`, docs/validation.md); it grows with the movement.
   Distance, light and pose change a reading more than one recording's own noise says.
+The patient's own Synkinesis Assessment Questionnaire (SAQ) total is trended beside the measurements, by
+the date it was answered (`Trends.questionnaires`); its first against latest is judged against the SAQ's
+own smallest detectable change (`core.questionnaire.SaqChange`), not against the measurement's floors.
+
 And it must matter: a side within the healthy range (`healthy_floor_mm`) at both visits is
 "healthy at both visits", never "improved" or "worse". Whether the two intervals overlap is reported
 too (non-overlap is the stricter, simpler test a reader can see).
@@ -25,7 +29,8 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from synkimeter.store.records import Patient
+from synkimeter.core.questionnaire import SaqChange
+from synkimeter.store.records import Patient, SaqRecord
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 if TYPE_CHECKING:  # the database layer (SQLAlchemy) loads when a store is opened, not with this module
@@ -135,6 +140,12 @@ class Trends:
     baseline_session_id: int | None
     series: list[Series]
     changes: list[Change]
+    questionnaires: list[SaqRecord] = field(default_factory=list)  # the patient's SAQ answers, oldest first
+
+    @property
+    def saq_change(self) -> SaqChange | None:
+        """The SAQ total at the first answers against the latest; None with fewer than two."""
+        return SaqChange.of(self.questionnaires)
 
     def get(self, key: str, side: str | None = None) -> Series | None:
         for s in self.series:
@@ -243,4 +254,4 @@ def patient_trends(store: Store, patient: Patient | str) -> Trends:
                      and (p.started_at, p.session_id) > (base.started_at, base.session_id)]
             if base is not None and later:
                 changes.append(compare(metric, side, base, later[-1]))
-    return Trends(patient, sessions, baseline_id, series_list, changes)
+    return Trends(patient, sessions, baseline_id, series_list, changes, store.questionnaires(patient))
