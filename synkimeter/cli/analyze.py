@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.progress import frame_progress, progress_bar
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -14,24 +14,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from synkimeter.usecases.analyze import ClipError, analyze_clip
     from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
-    bar = None
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(desc="Finding the face", unit=" frames", leave=False, file=sys.stderr)
-
-        def progress(done: int, total: int | None) -> None:
-            if total and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
-    try:
-        result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side, progress=progress)
-    except ClipError as exc:
-        return fail(str(exc))
-    finally:
-        if bar is not None:
-            bar.close()
+    with progress_bar("Finding the face", quiet=args.quiet) as bar:
+        try:
+            result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side,
+                                  progress=frame_progress(bar))
+        except ClipError as exc:
+            return fail(str(exc))
     outputs = [(args.json, lambda p: write_json(result.result, p)),
                (args.csv, lambda p: write_frames_csv(result.analysis, p)),
                (args.landmarks, lambda p: result.series.save_npz(p))]
