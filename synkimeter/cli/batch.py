@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 
+from synkimeter.cli.analyze import AFFECTED_SIDE_HELP
 from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK
 from synkimeter.cli.progress import print_above, progress_bar
 
@@ -56,7 +57,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("-o", "--out", metavar="DIR", help="folder for the JSON files (default: beside each clip)")
     p.add_argument("-j", "--jobs", type=int, default=0,
                    help="clips measured at once, each in its own process (default: one per core)")
-    p.add_argument("--affected-side", choices=("left", "right"), help="the subjects' affected side, if known")
+    p.add_argument("--affected-side", choices=("left", "right"), help=AFFECTED_SIDE_HELP)
     p.add_argument("--skip-existing", action="store_true",
                    help="leave clips whose JSON already exists (resumes a batch that was stopped)")
     p.add_argument("--scheduler", metavar="ADDRESS",

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from synkimeter.cli.analyze import AFFECTED_SIDE_HELP
 from synkimeter.cli.common import EXIT_OK, fail
 from synkimeter.cli.progress import frame_progress, print_above, progress_bar
 from synkimeter.io.files import not_a_file
@@ -292,7 +293,8 @@ def add_commands(subparsers) -> None:
     p.add_argument("--task", default="natural_blinking",
                    help=f"what the clip shows: {', '.join(TASKS)} (default natural_blinking)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was recorded (default: the file's date)")
-    p.add_argument("--affected-side", choices=("left", "right"), help="the subject's affected side, if known")
+    p.add_argument("--affected-side", choices=("left", "right"),
+                   help=AFFECTED_SIDE_HELP + " (kept for a new patient; default: the side the patient's record names)")
     p.add_argument("--notes", help="a note kept with the session")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
     _data_dir_option(p)
