@@ -61,6 +61,7 @@ def _run_on_a_terminal(args: list[str], timeout_s: float = 120.0) -> tuple[int, 
     return os.waitstatus_to_exitcode(status), shown.decode("utf-8", "replace")
 
 
+@pytest.mark.slow  # MediaPipe over a 3 s clip: 3-10 s
 @pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminals are POSIX")
 def test_analyze_shows_its_bar_on_a_terminal(short_clip):
     code, shown = _run_on_a_terminal(["analyze", str(short_clip)])

@@ -42,6 +42,7 @@ def sample_summary(landmarks_of):
     return format_summary(analyze_clip(landmarks_of(ROOT / "sample_videos" / "right_3mm.mp4")).result)
 
 
+@pytest.mark.slow  # MediaPipe over the sample clip, the first time (then pytest's cache)
 def test_the_headline_row_is_marked_and_the_others_are_labelled(sample_summary):
     rows = _table_rows(sample_summary)
     labels = list(rows)
@@ -57,6 +58,7 @@ def test_the_headline_row_is_marked_and_the_others_are_labelled(sample_summary):
         assert any(name in label for name in defined), label
 
 
+@pytest.mark.slow  # MediaPipe over the sample clip, the first time (then pytest's cache)
 def test_the_asymmetry_adds_up_as_printed(sample_summary):
     right, left = (float(cell.split()[0]) for cell in _table_rows(sample_summary)[f"headline: {HEADLINE}"])
     line = next(line for line in sample_summary.splitlines() if "right minus left" in line)
@@ -68,6 +70,7 @@ def test_the_asymmetry_adds_up_as_printed(sample_summary):
     assert "Verdict, from the headline row: right side affected; severity severe" in sample_summary
 
 
+@pytest.mark.slow  # MediaPipe over the sample clip, the first time (then pytest's cache)
 def test_the_sample_clip_gets_no_note_that_does_not_apply(sample_summary):
     # nothing but its typical face is held: nothing was measured against a stand-in for a rest
     assert "no expression held" in sample_summary
@@ -75,6 +78,7 @@ def test_the_sample_clip_gets_no_note_that_does_not_apply(sample_summary):
 
 
 @pytest.mark.realclips
+@pytest.mark.slow
 def test_talking_clip_notes_come_once_and_the_score_has_its_context(realclips_dir, landmarks_of):
     text = format_summary(analyze_clip(landmarks_of(realclips_dir / "talking_glasses_man.mp4")).result)
     notes = _notes(text)
