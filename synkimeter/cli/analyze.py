@@ -6,7 +6,7 @@ import argparse
 import textwrap
 
 from synkimeter.cli.common import EXIT_OK, fail
-from synkimeter.cli.progress import frame_progress, progress_bar
+from synkimeter.cli.progress import progress_bar, progress_callback
 
 AFFECTED_SIDE_HELP = ("the subject's affected side, if known: the verdict grades that side's movement (not the "
                       "side that moves more) and the eFACE-style score compares that eye with the other (not the eye "
@@ -37,7 +37,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     with progress_bar("Finding the face", quiet=args.quiet) as bar:
         try:
             result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side,
-                                  progress=frame_progress(bar))
+                                  progress=progress_callback(bar))
         except ClipError as exc:
             return fail(str(exc))
     outputs = [(args.json, lambda p: write_json(result.result, p)),

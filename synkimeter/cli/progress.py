@@ -51,8 +51,8 @@ def _own_stderr() -> Iterator[TextIO]:
 
 @contextlib.contextmanager
 def progress_bar(desc: str, *, quiet: bool, unit: str = " frames", total: int | None = None) -> Iterator[Any]:
-    """A tqdm bar on the terminal, or None (not a terminal, or -q). Use `frame_progress(bar)` for
-    the `progress(done, total)` callback the use cases take, or `bar.update()` / `bar.write()`."""
+    """A tqdm bar on the terminal, or None (not a terminal, or -q). Use `progress_callback(bar)` for
+    the `progress(done, total)` callback the use cases take, or `bar.update()`."""
     if not wants_bar(quiet):
         yield None
         return
@@ -67,8 +67,9 @@ def progress_bar(desc: str, *, quiet: bool, unit: str = " frames", total: int | 
             bar.close()
 
 
-def frame_progress(bar: Any) -> ProgressCallback | None:
-    """The `progress(frames_done, frames_expected_or_None)` callback that moves `bar` (None: no bar)."""
+def progress_callback(bar: Any) -> ProgressCallback | None:
+    """The `progress(done, expected_or_None)` callback the use cases take (frames of a clip, patients
+    of a store), moving `bar` (None: no bar)."""
     if bar is None:
         return None
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from synkimeter.cli.analyze import AFFECTED_SIDE_HELP
 from synkimeter.cli.common import EXIT_OK, fail
-from synkimeter.cli.progress import frame_progress, print_above, progress_bar
+from synkimeter.cli.progress import print_above, progress_bar, progress_callback
 from synkimeter.io.files import not_a_file
 from synkimeter.store.choices import SESSION_KINDS, TASKS
 
@@ -70,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         with progress_bar(f"Analysing {video.name}", quiet=args.quiet) as bar:
             result = import_video(store, video, args.patient, kind=args.kind, task=args.task, date=args.date,
                                   affected_side=args.affected_side, notes=args.notes or "",
-                                  params=DEFAULT_SETTINGS, progress=frame_progress(bar))
+                                  params=DEFAULT_SETTINGS, progress=progress_callback(bar))
         if args.quiet:
             return EXIT_OK
         if result.patient_created:
