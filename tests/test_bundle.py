@@ -79,7 +79,7 @@ def _run_package(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 def test_analyze_gives_the_same_json_as_the_package(bundle, tmp_path):
     frozen = _run_app(bundle, ["analyze", str(CLIP), "--json", "frozen.json"], tmp_path)
     assert frozen.returncode == 0, frozen.stderr
-    assert "severity mild" in frozen.stdout  # the summary a therapist reads
+    assert "severity: mild" in frozen.stdout  # the summary a therapist reads
     package = _run_package(["analyze", str(CLIP), "--json", "package.json", "-q"], tmp_path)
     assert package.returncode == 0, package.stderr
     got = json.loads((tmp_path / "frozen.json").read_text())

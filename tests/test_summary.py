@@ -67,7 +67,7 @@ def test_the_asymmetry_adds_up_as_printed(sample_summary):
     a, b, diff = (float(x) for x in shown.groups())
     assert (a, b) == (right, left)
     assert diff == pytest.approx(a - b, abs=1e-9)
-    assert "Verdict, from the headline row: right side affected; severity severe" in sample_summary
+    assert "Verdict, from the headline row: right side affected; severity: severe" in sample_summary
 
 
 @pytest.mark.slow  # MediaPipe over the sample clip, the first time (then pytest's cache)

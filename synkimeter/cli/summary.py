@@ -83,7 +83,7 @@ def _ocular_oral(r: ClipResult) -> list[str]:
         lines.append(f"  Verdict: {SEVERITY_WORDS[UNDETERMINED]}")
         return lines
     side = f"{oo.affected_side} side affected" if oo.affected_side else "neither side stands out"
-    lines.append(f"  Verdict, from the headline row: {side}; severity {SEVERITY_WORDS.get(oo.severity, oo.severity)}")
+    lines.append(f"  Verdict, from the headline row: {side}; severity: {SEVERITY_WORDS.get(oo.severity, oo.severity)}")
     if _known(oo.right.average_peak_mm) and _known(oo.left.average_peak_mm):
         right, left = _two(oo.right.average_peak_mm), _two(oo.left.average_peak_mm)
         lines.append(f"  Asymmetry, right minus left on the headline row: {right:.2f} - {left:.2f} "
