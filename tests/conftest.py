@@ -71,3 +71,35 @@ def postgres_db(postgres_server, request):
     database = postgres_server.create_database(name)
     request.addfinalizer(lambda: postgres_server.drop_database(name))
     return database
+
+
+# --- Landmarks of a clip, extracted once and kept in pytest's cache ----------------------------------
+
+_LANDMARK_CODE = Path(__file__).resolve().parents[1] / "synkimeter" / "landmarks"
+
+
+@pytest.fixture(scope="session")
+def landmarks_of(request, tmp_path_factory):
+    """`landmarks_of(clip)`: the path of the clip's face-mesh landmarks (.npz), extracted the first time
+    and then kept in pytest's cache (.pytest_cache), keyed by the clip's bytes and the source of
+    synkimeter/landmarks, so a change to the extraction extracts again. Tests of what is made of the
+    landmarks (the summary, the report) then run in a second instead of MediaPipe's ten."""
+    import hashlib
+
+    def landmarks(clip: Path) -> Path:
+        key = hashlib.sha256(Path(clip).read_bytes())
+        for source in sorted(_LANDMARK_CODE.rglob("*.py")):
+            key.update(source.read_bytes())
+        cache = getattr(request.config, "cache", None)  # None under -p no:cacheprovider: this session only
+        folder = cache.mkdir("landmarks") if cache is not None else tmp_path_factory.getbasetemp() / "landmarks"
+        folder.mkdir(exist_ok=True)
+        npz = folder / f"{Path(clip).stem}-{key.hexdigest()[:16]}.npz"
+        if not npz.exists():
+            from synkimeter.usecases.analyze import load_series
+
+            partial = npz.with_name(npz.stem + ".partial.npz")
+            load_series(Path(clip)).save_npz(partial)  # as `analyze` extracts them
+            partial.replace(npz)
+        return npz
+
+    return landmarks

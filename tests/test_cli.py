@@ -116,7 +116,7 @@ def test_landmark_file_round_trip_gives_summary_json_and_csv(tmp_path, capsys):
     code, out, err = _run(["analyze", str(tmp_path / "sim.npz"), "--json", str(tmp_path / "r.json"),
                            "--csv", str(tmp_path / "f.csv"), "--blinks"], capsys)
     assert code == 0, err
-    assert "Affected side: left" in out and "severe" in out
+    assert "left side affected" in out and "severe" in out
     doc = json.loads((tmp_path / "r.json").read_text())
     for key in ("schema_version", "source", "fps", "duration_s", "frames", "face_frames", "mm_per_px",
                 "blinks", "ocular_oral", "warnings"):

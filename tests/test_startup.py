@@ -81,3 +81,16 @@ def test_mediapipe_loads_without_matplotlib_until_it_is_used():
                          timeout=120).stdout
     assert "LOADED False" in out
     assert "USED absent" in out or "USED True module" in out, out
+
+
+def test_the_window_starts_offscreen_without_qt_s_remarks(tmp_path):
+    """Qt's offscreen platform says "This plugin does not support propagateSizeHints()" for every
+    window it shows; the app filters that one message (gui/app.py) and lets every other through."""
+    env = dict(_env(), QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), XDG_CONFIG_HOME=str(tmp_path / "config"),
+               XDG_DATA_HOME=str(tmp_path / "data"), SYNKIMETER_CONFIG_DIR=str(tmp_path / "synkimeter-config"))
+    done = subprocess.run([sys.executable, "-m", "synkimeter", "gui", "--source",
+                           str(ROOT / "sample_videos" / "right_1mm.mp4"), "--quit-after", "2"],
+                          capture_output=True, text=True, cwd=tmp_path, env=env, timeout=180)
+    assert done.returncode == 0, done.stderr
+    assert "propagateSizeHints" not in done.stderr
+    assert done.stderr.strip() == ""

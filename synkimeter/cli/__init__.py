@@ -14,14 +14,27 @@ from synkimeter import __version__
 from synkimeter.cli import analyze, batch, clinic, events, grades, practice, questionnaire, store
 from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
+EXAMPLES = """examples:
+  synkimeter analyze sample_videos/right_3mm.mp4
+      measure a shipped sample clip (in sample_videos/ of the source folder, or beside the
+      standalone app's executable) and print its summary
+  synkimeter import my_clip.mp4 --patient P001 && synkimeter report P001 --pdf P001.pdf
+      keep a recording in a patient's record and write the patient's report
+
+`synkimeter COMMAND --help` tells more about each command."""
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="synkimeter",
         description="Measure facial synkinesis through a webcam. With no command, opens the window.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EXAMPLES,
     )
     parser.add_argument("--version", action="version", version=f"synkimeter {__version__}")
-    sub = parser.add_subparsers(dest="command")
+    # Named COMMAND in the usage line, so the list of commands is shown once (argparse otherwise
+    # spells every name out in the usage line and again above their descriptions).
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     for module in (analyze, batch, store, grades, events, questionnaire, practice, clinic):
         module.add_commands(sub)
     return parser

@@ -3,9 +3,29 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import textwrap
 
 from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.progress import progress_bar, progress_callback
+
+AFFECTED_SIDE_HELP = ("the subject's affected side, if known: the verdict grades that side's movement (not the "
+                      "side that moves more) and the eFACE-style score compares that eye with the other (not the eye "
+                      "that narrows more); the measurements themselves stay the same")
+
+# The summary's rows on mouth-corner movement during blinks, in its words, and what each means
+# (`analyze --help`; the README says the same). The first is the headline the verdict comes from.
+HEADLINE = "averaged over all blinks"
+ROW_DEFINITIONS = (
+    (HEADLINE, "the headline: the mouth corner's peak movement, in mm, on the average of every scored "
+               "blink lined up on the moment the lid closes; the affected side and the severity come from it"),
+    ("typical single blink", "the median of each scored blink's own peak, in mm: a check on the headline "
+                             "(one large blink moves the average more than the median)"),
+    ("95 % interval", "where the figure above it lies with 95 % confidence (bootstrap over the blinks)"),
+    ("blinks that moved it over N mm", "the share of scored blinks whose peak passed N mm"),
+    ("moves with the eyelid", "how closely the mouth corner follows the eyelid through the blinks: their "
+                              "correlation, from -1 to 1 (1: in step with the lid; near 0: not at all)"),
+    ("asymmetry", "right minus left on the headline row"),
+)
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -14,24 +34,12 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from synkimeter.usecases.analyze import ClipError, analyze_clip
     from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
-    bar = None
-    progress = None
-    if not args.quiet and sys.stderr.isatty():
-        from tqdm import tqdm
-
-        bar = tqdm(desc="Finding the face", unit=" frames", leave=False, file=sys.stderr)
-
-        def progress(done: int, total: int | None) -> None:
-            if total and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
-    try:
-        result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side, progress=progress)
-    except ClipError as exc:
-        return fail(str(exc))
-    finally:
-        if bar is not None:
-            bar.close()
+    with progress_bar("Finding the face", quiet=args.quiet) as bar:
+        try:
+            result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side,
+                                  progress=progress_callback(bar))
+        except ClipError as exc:
+            return fail(str(exc))
     outputs = [(args.json, lambda p: write_json(result.result, p)),
                (args.csv, lambda p: write_frames_csv(result.analysis, p)),
                (args.landmarks, lambda p: result.series.save_npz(p))]
@@ -64,14 +72,19 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def add_commands(subparsers) -> None:
+    rows = "\n".join(textwrap.fill(f"{name}: {words}.", 90, initial_indent="  ", subsequent_indent="      ")
+                     for name, words in ROW_DEFINITIONS)
     p = subparsers.add_parser("analyze", help="measure a video file and print a summary",
                               description="Measure blinks and mouth-corner movement in a video file "
-                                          "(or a saved .npz of landmarks).")
+                                          "(or a saved .npz of landmarks).",
+                              formatter_class=argparse.RawDescriptionHelpFormatter,
+                              epilog=f"The summary's rows on mouth-corner movement during blinks:\n{rows}\n\n"
+                                     "example: synkimeter analyze sample_videos/right_3mm.mp4 --blinks")
     p.add_argument("video", help="video file (or landmarks .npz saved with --landmarks)")
     p.add_argument("--json", metavar="PATH", help="write the full result as JSON")
     p.add_argument("--csv", metavar="PATH", help="write the per-frame series as CSV")
     p.add_argument("--landmarks", metavar="PATH", help="save the face-mesh landmarks (.npz) for re-analysis")
-    p.add_argument("--affected-side", choices=("left", "right"), help="the subject's affected side, if known")
+    p.add_argument("--affected-side", choices=("left", "right"), help=AFFECTED_SIDE_HELP)
     p.add_argument("--blinks", action="store_true", help="also print a table of every blink")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing (use with --json/--csv)")
     p.set_defaults(func=cmd_analyze)

@@ -6,7 +6,9 @@ import argparse
 import sys
 import time
 
+from synkimeter.cli.analyze import AFFECTED_SIDE_HELP
 from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK
+from synkimeter.cli.progress import print_above, progress_bar
 
 
 def cmd_batch(args: argparse.Namespace) -> int:
@@ -15,24 +17,28 @@ def cmd_batch(args: argparse.Namespace) -> int:
 
     start = time.perf_counter()
 
-    def report(outcome: "ClipOutcome", done: int, total: int) -> None:
-        head = f"[{done}/{total}] {outcome.clip}:"
-        if outcome.skipped:
-            print(f"{head} skipped, {outcome.output} exists", flush=True)
-        elif outcome.error:
-            print(f"{head} {outcome.error}", file=sys.stderr, flush=True)
-        else:
-            print(f"{head} {outcome.frames} frames in {outcome.seconds:.1f} s -> {outcome.output}", flush=True)
+    with progress_bar("Clips measured", quiet=False, unit=" clips", total=len(args.clips)) as bar:
 
-    try:
-        outcomes = run_batch(args.clips, args.out, args.jobs, args.affected_side, args.skip_existing, report,
-                             scheduler=args.scheduler)
-    except BatchError as exc:
-        print(f"synkimeter: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except OSError as exc:
-        print(f"synkimeter: Could not use '{args.out}': {exc.strerror or exc}.", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        def report(outcome: "ClipOutcome", done: int, total: int) -> None:
+            head = f"[{done}/{total}] {outcome.clip}:"
+            if outcome.skipped:
+                print_above(bar, f"{head} skipped, {outcome.output} exists")
+            elif outcome.error:
+                print_above(bar, f"{head} {outcome.error}", file=sys.stderr)
+            else:
+                print_above(bar, f"{head} {outcome.frames} frames in {outcome.seconds:.1f} s -> {outcome.output}")
+            if bar is not None:
+                bar.update(done - bar.n)
+
+        try:
+            outcomes = run_batch(args.clips, args.out, args.jobs, args.affected_side, args.skip_existing, report,
+                                 scheduler=args.scheduler)
+        except BatchError as exc:
+            print(f"synkimeter: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        except OSError as exc:
+            print(f"synkimeter: Could not use '{args.out}': {exc.strerror or exc}.", file=sys.stderr)
+            return EXIT_BAD_INPUT
     wall = time.perf_counter() - start
     failed = sum(o.error is not None for o in outcomes)
     frames = sum(o.frames for o in outcomes)
@@ -51,7 +57,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("-o", "--out", metavar="DIR", help="folder for the JSON files (default: beside each clip)")
     p.add_argument("-j", "--jobs", type=int, default=0,
                    help="clips measured at once, each in its own process (default: one per core)")
-    p.add_argument("--affected-side", choices=("left", "right"), help="the subjects' affected side, if known")
+    p.add_argument("--affected-side", choices=("left", "right"), help=AFFECTED_SIDE_HELP)
     p.add_argument("--skip-existing", action="store_true",
                    help="leave clips whose JSON already exists (resumes a batch that was stopped)")
     p.add_argument("--scheduler", metavar="ADDRESS",

@@ -11,6 +11,7 @@ import getpass
 import sys
 
 from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.progress import progress_bar, progress_callback
 from synkimeter.cli.store import _data_dir_option, _guarded, _open
 from synkimeter.store.choices import READ_ONLY_ROLE, READ_WRITE_ROLE
 
@@ -80,7 +81,8 @@ def cmd_store(args: argparse.Namespace) -> int:
     from synkimeter.store.database import Store, data_dir
 
     with Store(args.data_dir or data_dir()) as source, _server(args.to) as target:
-        report = copy_store(source, target)
+        with progress_bar("Copying patients", quiet=False, unit=" patients") as bar:
+            report = copy_store(source, target, progress=progress_callback(bar))
         print(f"Copied into {target.location}: " + ", ".join(report.lines) + f"; {report.files} clip file(s), "
               "every count and checksum checked.")
         print(f"This computer's store in {source.folder} is left as it was: remove it once you have checked the "

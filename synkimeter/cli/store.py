@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from synkimeter.cli.analyze import AFFECTED_SIDE_HELP
 from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.progress import print_above, progress_bar, progress_callback
 from synkimeter.io.files import not_a_file
 from synkimeter.store.choices import SESSION_KINDS, TASKS
 
@@ -63,24 +65,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     problem = not_a_file(video)
     if problem:
         return fail(problem)
-    bar = progress = None
-    if not args.quiet and sys.stderr.isatty():  # a bar that is gone when done: stderr keeps only sentences
-        from tqdm import tqdm
-
-        bar = tqdm(desc=f"Analysing {video.name}", unit=" frames", leave=False, file=sys.stderr)
-
-        def progress(done: int, total: int | None) -> None:
-            if total and bar.total != total:
-                bar.total = total
-            bar.update(done - bar.n)
     with _open(args, writes=True) as store:
-        try:
+        # the bar is gone when done: stderr keeps only sentences
+        with progress_bar(f"Analysing {video.name}", quiet=args.quiet) as bar:
             result = import_video(store, video, args.patient, kind=args.kind, task=args.task, date=args.date,
-                                        affected_side=args.affected_side, notes=args.notes or "",
-                                        params=DEFAULT_SETTINGS, progress=progress)
-        finally:
-            if bar is not None:
-                bar.close()
+                                  affected_side=args.affected_side, notes=args.notes or "",
+                                  params=DEFAULT_SETTINGS, progress=progress_callback(bar))
         if args.quiet:
             return EXIT_OK
         if result.patient_created:
@@ -109,16 +99,16 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.pdf and not args.html:
         return fail("Say where to write the report: --pdf FILE and/or --html FILE.")
+    outputs = [(path, write) for path, write in ((args.pdf, write_pdf), (args.html, write_html)) if path]
     with _open(args) as store:
         patient = store.require_patient(args.patient)
-        if args.pdf:
-            write_pdf(store, patient, args.pdf)
-            store.record_access("export", patient, f"report {Path(args.pdf).name}")
-            print(f"Wrote {args.pdf}")
-        if args.html:
-            write_html(store, patient, args.html)
-            store.record_access("export", patient, f"report {Path(args.html).name}")
-            print(f"Wrote {args.html}")
+        with progress_bar("Writing the report", quiet=False, unit=" files", total=len(outputs)) as bar:
+            for path, write in outputs:
+                write(store, patient, path)
+                store.record_access("export", patient, f"report {Path(path).name}")
+                print_above(bar, f"Wrote {path}")
+                if bar is not None:
+                    bar.update()
     return EXIT_OK
 
 
@@ -303,7 +293,8 @@ def add_commands(subparsers) -> None:
     p.add_argument("--task", default="natural_blinking",
                    help=f"what the clip shows: {', '.join(TASKS)} (default natural_blinking)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was recorded (default: the file's date)")
-    p.add_argument("--affected-side", choices=("left", "right"), help="the subject's affected side, if known")
+    p.add_argument("--affected-side", choices=("left", "right"),
+                   help=AFFECTED_SIDE_HELP + " (kept for a new patient; default: the side the patient's record names)")
     p.add_argument("--notes", help="a note kept with the session")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
     _data_dir_option(p)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable
 
 from synkimeter import __version__
+from synkimeter.cli.analyze import HEADLINE
 from synkimeter.core.results import UNDETERMINED, ClipResult, SideCoupling, number
 from synkimeter.usecases.expression_text import format_expressions
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
@@ -41,9 +42,12 @@ def _interval(lo_hi: tuple[float, float]) -> str:
     return f"{_nan(lo_hi[0]):.2f} to {_nan(lo_hi[1]):.2f} mm" if _known(lo_hi[0]) else "-"
 
 
-def format_summary(result: ClipResult) -> str:
-    """The short readable summary a therapist reads after `analyze`."""
-    r = result
+def _two(x: float) -> float:
+    """`x` as printed with two decimals, so sums of printed figures add up as printed."""
+    return float(f"{_nan(x):.2f}")
+
+
+def _header(r: ClipResult) -> list[str]:
     lines = [f"synkimeter {__version__}: {r.source or ''}"]
     pct = 100.0 * r.face_frames / r.frames if r.frames else 0.0
     lines.append(f"  {_nan(r.duration_s):.1f} s, {r.frames} frames at {_nan(r.fps):.1f} frames/s; "
@@ -55,34 +59,57 @@ def format_summary(result: ClipResult) -> str:
     lines.append(f"  Blinks: {c.total} (both eyes {c.both}, "
                  f"right eye only {c.right_only}, left eye only {c.left_only}); {c.scored} scored"
                  + (f"; {len(r.eye_closures)} long eye closure(s) reported apart" if r.eye_closures else ""))
+    return lines
+
+
+def _ocular_oral(r: ClipResult) -> list[str]:
     oo = r.ocular_oral
-    lines.append("")
-    lines.append("  Mouth-corner movement during blinks (ocular-oral synkinesis), subject's sides:")
+    threshold = f"{DEFAULT_SETTINGS.coupled_threshold_mm:g} mm"
     rows: list[tuple[str, Callable[[SideCoupling], str]]] = [
-        ("blink-averaged movement", lambda d: _mm(d.average_peak_mm)),
+        (f"headline: {HEADLINE}", lambda d: _mm(d.average_peak_mm)),
         ("  95 % interval", lambda d: _interval(d.average_ci95_mm)),
-        ("median of blink peaks", lambda d: _mm(d.median_mm)),
+        ("typical single blink (median)", lambda d: _mm(d.median_mm)),
         ("  95 % interval", lambda d: _interval(d.ci95_mm)),
-        (f"blinks over {DEFAULT_SETTINGS.coupled_threshold_mm:g} mm", lambda d: _pct(d.coupled_fraction)),
-        ("eye-mouth correlation", lambda d: f"{_nan(d.correlation):.2f}" if _known(d.correlation) else "-"),
+        (f"blinks that moved it over {threshold}", lambda d: _pct(d.coupled_fraction)),
+        ("moves with the eyelid (-1 to 1)", lambda d: f"{_nan(d.correlation):.2f}" if _known(d.correlation) else "-"),
         ("blinks scored", lambda d: str(d.n)),
     ]
-    lines.append(f"    {'':24}{'right side':>17}{'left side':>17}")
-    for label, fmt in rows:
-        lines.append(f"    {label:24}{fmt(oo.right):>17}{fmt(oo.left):>17}")
+    width = max(len(label) for label, _ in rows) + 2
+    lines = ["", "  Mouth-corner movement during blinks (ocular-oral synkinesis), subject's sides:",
+             f"    {'':{width}}{'right side':>17}{'left side':>17}"]
+    lines += [f"    {label:{width}}{fmt(oo.right):>17}{fmt(oo.left):>17}" for label, fmt in rows]
     lines.append("")
-    no_side = "not determined" if oo.severity == UNDETERMINED else "neither side stands out"
-    lines.append(f"  Affected side: {oo.affected_side or no_side}    "
-                 f"Severity: {SEVERITY_WORDS.get(oo.severity, oo.severity)}")
-    if _known(oo.asymmetry_mm):
-        more = "right" if oo.asymmetry_mm > 0 else "left"
-        lines.append(f"  Asymmetry: {abs(_nan(oo.asymmetry_mm)):.2f} mm more movement on the {more} side")
-    lines.extend(format_expressions(r.expressions, r.oral_ocular))
-    if r.warnings:
-        lines.append("")
-        lines.append("  Notes:")
-        lines.extend(f"    - {w}" for w in r.warnings)
-    return "\n".join(lines)
+    if oo.severity == UNDETERMINED:
+        lines.append(f"  Verdict: {SEVERITY_WORDS[UNDETERMINED]}")
+        return lines
+    side = f"{oo.affected_side} side affected" if oo.affected_side else "neither side stands out"
+    lines.append(f"  Verdict, from the headline row: {side}; severity: {SEVERITY_WORDS.get(oo.severity, oo.severity)}")
+    if _known(oo.right.average_peak_mm) and _known(oo.left.average_peak_mm):
+        right, left = _two(oo.right.average_peak_mm), _two(oo.left.average_peak_mm)
+        lines.append(f"  Asymmetry, right minus left on the headline row: {right:.2f} - {left:.2f} "
+                     f"= {right - left:.2f} mm")
+    return lines
+
+
+def _expressions(r: ClipResult) -> list[str]:
+    return format_expressions(r.expressions, r.oral_ocular)
+
+
+def _notes(r: ClipResult) -> list[str]:
+    notes = list(dict.fromkeys(r.warnings))  # each note once, in the order they came
+    if not notes:
+        return []
+    return ["", "  Notes:", *(f"    - {w}" for w in notes)]
+
+
+# The summary's sections in the order printed; each takes the clip's result and gives its lines
+# (none when it has nothing to say). A new block is one more function here.
+SECTIONS: tuple[Callable[[ClipResult], list[str]], ...] = (_header, _ocular_oral, _expressions, _notes)
+
+
+def format_summary(result: ClipResult) -> str:
+    """The short readable summary a therapist reads after `analyze`."""
+    return "\n".join(line for section in SECTIONS for line in section(result))
 
 
 def format_blink_table(result: ClipResult) -> str:

@@ -251,9 +251,9 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
     if turned:
         warnings.append(f"The head was turned more than {params.max_yaw_deg:.0f} degrees in {turned} frames; "
                         "blinks there are not scored.")
-    for side in SIDES:
-        if per_side[side].n == 0:
-            warnings.append(f"No blink of the {side} eye could be scored.")
+    unscored = [side for side in SIDES if per_side[side].n == 0]
+    if len(unscored) == 1:  # with none scored on either side the note on too few blinks says it
+        warnings.append(f"No blink of the {unscored[0]} eye could be scored.")
     if not len(blinks):
         warnings.append("No blinks were found.")
 

@@ -146,7 +146,9 @@ def add_expressions(analysis, points: np.ndarray, affected_side: str | None = No
     found, result = clip_expressions(analysis, points, affected_side, params)
     analysis.expressions, analysis.oral_ocular = found, result
     warnings = tuple(analysis.result.warnings)
-    if not found.rest_found and found.segments:
+    # Said only when some expression was measured against that stand-in for a rest (a clip with
+    # nothing but its typical face has no size to doubt).
+    if not found.rest_found and any(seg.kind != "rest" for seg in found.segments):
         warnings += ("No still moment with the lips together was found, so expressions are measured against the "
                      "clip's typical face, not its rest: start a recording with a second of relaxed face.",)
     analysis.result = replace(analysis.result, expressions=tuple(expressions_summary(found)),

@@ -42,6 +42,31 @@ def _preload_face_mesh() -> None:
     import scipy.signal  # noqa: F401 - the core's first blink needs it (~1 s to import)
 
 
+# Qt messages that say nothing is wrong: Qt's offscreen platform (QT_QPA_PLATFORM=offscreen: CI,
+# a check that the window starts) says this once for every window it shows; it cannot resize a
+# window that is not on any screen, and there is none to resize.
+QT_HARMLESS_MESSAGES = frozenset({"This plugin does not support propagateSizeHints()"})
+
+
+def quiet_harmless_qt_messages() -> None:
+    """Route Qt's log through a filter that drops QT_HARMLESS_MESSAGES and prints every other
+    message as Qt itself would (its message pattern, on stderr)."""
+    from PySide6 import QtCore
+
+    formatted = getattr(QtCore, "qFormatLogMessage", lambda mode, context, message: message)
+
+    def handler(mode, context, message: str) -> None:
+        if message in QT_HARMLESS_MESSAGES:
+            return
+        try:
+            sys.stderr.write(formatted(mode, context, message) + "\n")
+            sys.stderr.flush()
+        except (AttributeError, OSError, ValueError):  # no stderr (a windowed app on Windows)
+            pass
+
+    QtCore.qInstallMessageHandler(handler)
+
+
 def run_app(source: str | None = "0", params=DEFAULT_SETTINGS, quit_after: float | None = None) -> int:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -49,6 +74,7 @@ def run_app(source: str | None = "0", params=DEFAULT_SETTINGS, quit_after: float
     threading.Thread(target=_preload_face_mesh, name="preload-face-mesh", daemon=True).start()
     from PySide6.QtWidgets import QApplication
 
+    quiet_harmless_qt_messages()
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("synkimeter")
     from synkimeter.capture import list_cameras

@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, select
@@ -130,11 +131,12 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def copy_store(source: Store, target: Store) -> CopyReport:
+def copy_store(source: Store, target: Store,
+               progress: Callable[[int, int | None], None] | None = None) -> CopyReport:
     """Copy every patient of `source` (this computer's store) into `target` (the clinic's) in one
     transaction, then check: the rows of each table and each clip file's and result's checksum as the
     server holds them. A patient id the clinic store already has stops the copy before anything is
-    written."""
+    written. `progress(patients_copied, patients)` is called after each patient."""
     _server_store(target, "`store copy`")
     if source.is_server:
         raise StoreError("`store copy` copies this computer's store into a clinic server, not the other way.")
@@ -199,6 +201,8 @@ def copy_store(source: Store, target: Store) -> CopyReport:
                 conn.execute(audit.insert().values({**{k: v for k, v in row.items() if k != "id"},
                                                     "patient_id": new_pid}))
             target._audit_row(conn, "copy", patient, f"copied in from {source.folder}")
+            if progress is not None:
+                progress(len(new_patient_ids), len(mine))
         # The check, inside the same transaction: a mismatch rolls the whole copy back.
         mine_ids = [p.id for p in mine]
         for table, key in ((patients, patients.c.id), (sessions, sessions.c.patient_id),

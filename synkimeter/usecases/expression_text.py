@@ -106,8 +106,9 @@ def format_expressions(segments, oo) -> list[str]:
         lo, hi = score["ci95"]
         # Which eye narrows more is said only when the interval leaves out "none" (100).
         more = f"; the {score['affected_side']} eye narrows more" if hi is not None and hi < 100 else ""
-        lines.append(f"  Ocular synkinesis score (eFACE-style, 100 = none; {HEALTHY_SCORE_NOTE}):")
-        lines.append(f"    {score['score']:.0f} ({lo:.0f} to {hi:.0f}){more}.")
+        lines.append(f"  Ocular synkinesis score (eFACE-style): {score['score']:.0f} of 100, 95 % interval "
+                     f"{lo:.0f} to {hi:.0f}{more}.")
+        lines.append(f"    100 = the eyes do not narrow with mouth movement; {HEALTHY_SCORE_NOTE}.")
     return lines
 
 
