@@ -17,6 +17,7 @@ from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 from synkimeter import __version__
+from synkimeter.core.results import ClipResult
 from synkimeter.report.plots import practice_png, trend_png
 from synkimeter.store.database import Store
 from synkimeter.usecases.expression_text import narrowing_rows
@@ -168,11 +169,18 @@ def _protocol_label(key: str) -> str:
         return key
 
 
-def _video_size(store: Store, clip, summary: dict) -> tuple[int, int] | None:
-    """The picture size: kept in the summary since issue 16; for older clips read from the landmarks file."""
-    video = summary.get("video") if isinstance(summary.get("video"), dict) else None
-    if video and video.get("width") and video.get("height"):
-        return int(video["width"]), int(video["height"])
+def stored_result(store: Store, clip) -> ClipResult | None:
+    """A complete clip's stored result, typed (None for a clip without one)."""
+    if clip.status != "complete":
+        return None
+    doc = store.summary(clip)
+    return ClipResult.from_json(doc) if doc is not None else None
+
+
+def _video_size(store: Store, clip, result: ClipResult) -> tuple[int, int] | None:
+    """The picture size: kept in the result since issue 16; for older clips read from the landmarks file."""
+    if result.picture_size is not None:
+        return result.picture_size
     try:
         series = store.load_series(clip)
     except Exception:  # a missing or damaged file is listed under Data notes  # noqa: BLE001
@@ -185,27 +193,27 @@ def source_rows(store: Store, trends: Trends) -> list[list[str]]:
     rows = []
     for i, s in enumerate(trends.sessions, 1):
         for clip in store.clips(s):
-            if clip.status != "complete":
+            result = stored_result(store, clip)
+            if result is None:
                 continue
-            summary = store.summary(clip) or {}
-            size = _video_size(store, clip, summary)
-            frames, face = summary.get("frames"), summary.get("face_frames")
-            face_pct = f"{100.0 * face / frames:.0f} %" if frames and face is not None else "-"
-            fps = summary.get("fps")
+            size = _video_size(store, clip, result)
+            frames, face = result.frames, result.face_frames
+            face_pct = f"{100.0 * face / frames:.0f} %" if frames else "-"
+            fps = result.fps if math.isfinite(result.fps) else None
             picture = (f"{size[0]}&times;{size[1]}" if size else "-") + (f"<br/>{fps:.1f} frames/s" if fps else "")
-            scale, unc = summary.get("mm_per_px"), summary.get("mm_per_px_uncertainty")
+            scale, unc = result.mm_per_px, result.mm_per_px_uncertainty
             scale_text = "-"
-            if scale:
+            if math.isfinite(scale) and scale:
                 scale_text = f"{scale:.3f}&nbsp;mm&#8288;/&#8288;px"
-                if unc:
+                if math.isfinite(unc) and unc:
                     scale_text += f"<br/>&plusmn;{unc:.3f} ({100.0 * unc / scale:.0f}&nbsp;%)"
-            dropped = summary.get("dropped_frames")
+            dropped = result.dropped_frames
             when = (f"#{i}<br/>{s.started_at[:10].replace('-', '&#8209;')}"
                     f"<br/><span style='color:#555'>{s.started_at[11:16]}</span>")
             rows.append([when,
                          _e(TASK_LABELS.get(clip.task, clip.task)), _e(clip.source_name or "-"),
                          _e(_protocol_label(s.protocol)), picture, face_pct,
-                         _num(summary.get("iris_px"), 1), scale_text,
+                         _num(result.iris_px, 1), scale_text,
                          str(int(dropped)) if dropped is not None
                          else ("none (file)" if s.protocol == "import" else "-")])
     return rows
@@ -249,8 +257,8 @@ def _free_clip_parts(store: Store, trends: Trends) -> list[str]:
         if s.protocol != "import":
             continue
         for clip in store.clips(s):
-            summary = store.summary(clip) if clip.status == "complete" else None
-            for when, what, right, left in narrowing_rows(summary or {}):
+            result = stored_result(store, clip)
+            for when, what, right, left in narrowing_rows(result.oral_ocular if result else None):
                 rows.append([s.started_at[:10], _e(what), when, right, left])
     if not rows:
         return []
