@@ -301,8 +301,6 @@ def test_report_shows_sources_quality_notes_and_same_day_sessions(filled):
 def test_report_plot_gives_same_day_sessions_their_own_place():
     from types import SimpleNamespace as NS
 
-    from matplotlib.dates import date2num
-
     from synkimeter.report.figures import svg_bytes, trend_figure
 
     pts = [NS(started_at=t, session_id=i, value=v, ci_low=None, ci_high=None, baseline=i == 1, date=t[:10])
@@ -310,6 +308,6 @@ def test_report_plot_gives_same_day_sessions_their_own_place():
     fig = trend_figure([NS(points=pts, side="right")], "A title long enough to need a second line when the plot is "
                        "narrow, as the report's first trend title is", "mm")
     line = next(ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 2)
-    first, second = (float(date2num(x)) for x in line.get_xdata())
+    first, second = (float(x) for x in line.get_xdata())  # matplotlib's date numbers: days
     assert second - first == pytest.approx(8.5 / 24)  # at their times of day, not on one place
     assert svg_bytes(fig).lstrip().startswith(b"<?xml")

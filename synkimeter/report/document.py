@@ -311,11 +311,11 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
     parts.extend(saq_parts(store, trends))
     strip = None
     if pictures:
-        jpeg = picture_strip_jpeg(face_pictures(store, trends.sessions, p.affected_side))
-        if jpeg is not None:
-            strip = "faces.jpg"
-            images[strip] = jpeg
-    parts.extend(picture_parts(strip, image_width, pictures))
+        made = picture_strip_jpeg(face_pictures(store, trends.sessions, p.affected_side))
+        if made is not None:
+            images["faces.jpg"], share = made
+            strip = ("faces.jpg", int(image_width * min(share, 1.0)))
+    parts.extend(picture_parts(strip, pictures))
     parts.append("<p class='small'>Right and left are always the <b>subject's</b> own sides. Values in brackets are "
                  "95 % intervals. A change is called improved or worse only when it is larger than both 1.96 times "
                  "the combined uncertainty of the two sessions and the minimal detectable change between sessions "

@@ -34,7 +34,7 @@ def new_figure(height_in: float, rows: int = 1, cols: int = 1, **kwargs: Any) ->
     import matplotlib
     from matplotlib.figure import Figure
 
-    matplotlib.rcParams.update(STYLE)
+    matplotlib.rcParams.update(STYLE)  # type: ignore[arg-type,unused-ignore]  # the stubs type each key
     fig = Figure(figsize=(WIDTH_IN, height_in), layout="constrained")
     return fig, fig.subplots(rows, cols, **kwargs)
 
@@ -48,11 +48,18 @@ def _day(text: str) -> datetime:
     return datetime.fromisoformat(text[:10])
 
 
+def _x(moment: datetime) -> float:
+    """matplotlib's date number (days) of a moment: the date axis' x."""
+    from matplotlib.dates import date2num
+
+    return float(date2num(moment))
+
+
 def _date_axis(ax: Axes, lo: datetime, hi: datetime) -> None:
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
 
     pad = max((hi - lo) * 0.06, timedelta(days=3))
-    ax.set_xlim(lo - pad, hi + pad)
+    ax.set_xlim(_x(lo - pad), _x(hi + pad))
     locator = AutoDateLocator(minticks=3, maxticks=8)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
@@ -79,14 +86,14 @@ def _draw_treatments(ax: Axes, markers, shading, lo: datetime, hi: datetime, lab
     for start, end in shading or ():
         s, e = max(_day(start), left), min(_day(end), right)
         if s < e:
-            ax.axvspan(s, e, color=CYCLE_SHADE, zorder=0, lw=0)
+            ax.axvspan(_x(s), _x(e), color=CYCLE_SHADE, zorder=0, lw=0)
     for d, label, _kind in markers or ():
         x = _day(d)
         if not lo - timedelta(days=120) <= x <= hi + timedelta(days=120):
             continue
-        ax.axvline(x, color=EVENT_COLOUR, lw=1.0, ls="--", zorder=1)
+        ax.axvline(_x(x), color=EVENT_COLOUR, lw=1.3, ls=(0, (5, 2.5)), zorder=1)
         if labels:
-            ax.annotate(label, (x, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2),
+            ax.annotate(label, (_x(x), 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2),
                         textcoords="offset points", va="top", ha="left", fontsize=7, color=EVENT_COLOUR)
 
 
@@ -101,11 +108,11 @@ def _draw_series(ax: Axes, series_list) -> list[datetime]:
         lower = [p.value - p.ci_low if p.ci_low is not None else 0.0 for p in pts]
         upper = [p.ci_high - p.value if p.ci_high is not None else 0.0 for p in pts]
         colour = SIDE_COLOURS.get(s.side, "#333333")
-        ax.errorbar(x, y, yerr=[lower, upper], color=colour, marker=SIDE_MARKERS.get(s.side, "o"), ms=4.5,
-                    lw=1.4, capsize=3, elinewidth=1.0, label=SIDE_LABELS.get(s.side, str(s.side)), zorder=3)
+        ax.errorbar([_x(xi) for xi in x], y, yerr=[lower, upper], color=colour, marker=SIDE_MARKERS.get(s.side, "o"),
+                    ms=4.5, lw=1.4, capsize=3, elinewidth=1.0, label=SIDE_LABELS.get(s.side, str(s.side)), zorder=3)
         base = [(xi, p.value) for xi, p in zip(x, pts) if p.baseline]
         if base:
-            ax.plot([b[0] for b in base], [b[1] for b in base], ls="none", marker="o", ms=10, mfc="none",
+            ax.plot([_x(b[0]) for b in base], [b[1] for b in base], ls="none", marker="o", ms=10, mfc="none",
                     mec="#1b1b1b", mew=1.0, zorder=4)
         xs += x
     return xs
@@ -126,7 +133,7 @@ def trend_figure(series_list, title: str, unit: str, *, bands: list[tuple[float,
         _date_axis(ax, *span)
         _draw_treatments(ax, markers, shading, *span)
     for value, label in bands or ():
-        ax.axhline(value, color="#8a8a8a", lw=0.8, ls=(0, (4, 3)), zorder=1)
+        ax.axhline(value, color="#9a9a9a", lw=0.9, zorder=1)
         ax.annotate(label, (1.0, value), xycoords=("axes fraction", "data"), xytext=(-2, 2),
                     textcoords="offset points", ha="right", va="bottom", fontsize=7, color="#666666")
     if y_range is not None:
@@ -135,7 +142,7 @@ def trend_figure(series_list, title: str, unit: str, *, bands: list[tuple[float,
         lo, hi = ax.get_ylim()
         ax.set_ylim(min(lo, 0.0), hi)
     if latest_note and xs:
-        ax.annotate(latest_note, (max(xs), 0.02), xycoords=("data", "axes fraction"), xytext=(-3, 0),
+        ax.annotate(latest_note, (_x(max(xs)), 0.02), xycoords=("data", "axes fraction"), xytext=(-3, 0),
                     textcoords="offset points", ha="right", va="bottom", fontsize=7, color=EVENT_COLOUR)
     handles, labels = ax.get_legend_handles_labels()
     if any(s.points for s in series_list if s.side is not None) or shading:
@@ -160,10 +167,10 @@ def practice_figure(weeks, series_list, *, markers=None, shading=None, title: st
     top.set_ylabel(unit)
     top.set_ylim(bottom=min(0.0, top.get_ylim()[0]))
     starts = [_day(w.week_start) for w in weeks]
-    bottom.bar([s + timedelta(days=3.5) for s in starts], [w.sets for w in weeks], width=6.0, color="#9fb3c8",
+    bottom.bar([_x(s + timedelta(days=3.5)) for s in starts], [w.sets for w in weeks], width=6.0, color="#9fb3c8",
                label="practice sets per week")
     bottom.set_ylabel("sets per week")
-    clean = [(s + timedelta(days=3.5), 100.0 * w.clean / w.judged) for s, w in zip(starts, weeks) if w.judged]
+    clean = [(_x(s + timedelta(days=3.5)), 100.0 * w.clean / w.judged) for s, w in zip(starts, weeks) if w.judged]
     twin = bottom.twinx()
     twin.spines["right"].set_visible(True)
     twin.grid(False)

@@ -173,11 +173,13 @@ def header_parts(trends: Trends, version: str) -> list[str]:
     return parts
 
 
-def picture_parts(name: str | None, image_width: int, pictures: bool) -> list[str]:
+def picture_parts(strip: tuple[str, int] | None, pictures: bool) -> list[str]:
+    """The picture strip, (its image's name, its width in 96-dpi pixels); a line when left out."""
     if not pictures:
         return ["<p class='small'>Face pictures left out of this report.</p>"]
-    if name is None:
+    if strip is None:
         return []
+    name, image_width = strip
     return ["<p class='meta'><b>The face at rest and at the peak of each task</b> (latest recording of each; "
             "eye outlines and mouth corners as measured; R and L are the subject's sides)</p>",
             f"<p><img src='{name}' width='{image_width}' alt='The face at rest and at each task'/></p>"]

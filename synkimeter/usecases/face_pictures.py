@@ -24,6 +24,7 @@ from synkimeter.usecases.stored import stored_result
 
 if TYPE_CHECKING:  # the database layer (SQLAlchemy) loads when a store is opened, not with this module
     from synkimeter.store.database import Store
+    from synkimeter.store.records import Clip
 
 BLINK_TASKS = ("natural_blinking", "gentle_closure", "forceful_blink")
 # The strip's order: Sunnybrook's movements first, then the blinks.
@@ -39,7 +40,7 @@ MARGIN = 0.18  # of the face's size, around its landmarks
 class Moment:
     """One picture of the strip: a stored clip and the time in it."""
 
-    clip: object  # store.records.Clip
+    clip: Clip
     task: str
     time_s: float
     caption: str
@@ -96,7 +97,7 @@ def rest_time(result: ClipResult) -> float:
 def strip_moments(store: Store, sessions, affected_side: str | None, result_of) -> list[Moment]:
     """The pictures to show, rest first: for each task, the latest complete clip of it in `sessions`
     (oldest first). `result_of(clip)` gives a clip's stored ClipResult or None."""
-    latest: dict[str, tuple[object, ClipResult, str]] = {}
+    latest: dict[str, tuple[Clip, ClipResult, str]] = {}
     for session in sessions:
         if session.status != "complete":
             continue
