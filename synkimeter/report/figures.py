@@ -184,11 +184,13 @@ def practice_figure(weeks, series_list, *, markers=None, shading=None, title: st
         _date_axis(bottom, *span)
         _draw_treatments(top, markers, shading, *span)
         _draw_treatments(bottom, markers, shading, *span, labels=False)
-    top.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
-    lines = bottom.get_legend_handles_labels()
-    more = twin.get_legend_handles_labels()
-    bottom.legend(lines[0] + more[0], lines[1] + more[1], loc="upper left", bbox_to_anchor=(1.06, 1.0),
-                  fontsize=7, frameon=False)
+    # one legend for both panels, beside the upper one (the lower one's right axis has its label there)
+    handles, labels = [], []
+    for ax in (top, bottom, twin):
+        h, lab = ax.get_legend_handles_labels()
+        handles += h
+        labels += lab
+    top.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
     return fig
 
 
