@@ -1,4 +1,5 @@
-"""A Qt application for headless rendering (report plots and PDF), created only when none exists."""
+"""A Qt application for headless rendering (the PDF report), created only when none exists, and the
+SVG figures painted onto the PDF's pages as vectors."""
 
 from __future__ import annotations
 
