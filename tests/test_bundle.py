@@ -128,6 +128,25 @@ def test_a_new_store_is_made_by_the_frozen_migrations(bundle, tmp_path):
         assert db.execute("SELECT version_num FROM alembic_version").fetchone()[0] == SCHEMA_REVISION
 
 
+def test_a_report_is_made_with_its_figures_and_pictures(bundle, tmp_path):
+    """The report draws with matplotlib (figures) and decodes the stored video (pictures), frozen too."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = dict(_clean_env(home), SYNKIMETER_DATA_DIR=str(tmp_path / "data"))
+
+    def run(args):
+        done = subprocess.run([str(bundle / EXE_NAME), *args], cwd=tmp_path, env=env, capture_output=True,
+                              text=True, timeout=300)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    run(["import", str(CLIP), "--patient", "B-1", "--date", "2026-01-05", "--kind", "baseline", "-q"])
+    run(["report", "B-1", "--html", "r.html", "--pdf", "r.pdf"])
+    text = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "data:image/svg+xml;base64," in text and "data:image/jpeg;base64," in text
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF-")
+
+
 def test_the_migrations_ship_as_sources(bundle):
     migrations = bundle / "_internal" / "synkimeter" / "store" / "migrations"
     assert (migrations / "env.py").is_file() and (migrations / "script.py.mako").is_file()
@@ -157,9 +176,13 @@ def test_contents(bundle):
     modules = set(CArchiveReader(str(bundle / EXE_NAME)).open_embedded_archive("PYZ.pyz").toc)
     assert "synkimeter.cli" in modules and "synkimeter.gui.first_run" in modules
     leaked = sorted(m for m in modules if m.split(".")[0] in ("synkimeter_dev", "pytest", "skimage", "jax",
-                                                               "tkinter", "matplotlib")
+                                                               "tkinter")
                     or m.startswith("synkimeter.synth"))
     assert not leaked
+    # the report's figures need matplotlib's Figure and its SVG and Agg backends; pyplot and the GUI
+    # backends stay out
+    assert {"matplotlib.figure", "matplotlib.backends.backend_svg", "matplotlib.backends.backend_agg"} <= modules
+    assert not {"matplotlib.pyplot", "matplotlib.backends.backend_qtagg", "matplotlib.backends.backend_tkagg"} & modules
 
 
 def test_the_build_prints_its_result_and_nothing_alarming(bundle):

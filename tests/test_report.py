@@ -55,9 +55,9 @@ def test_html_report_is_self_contained(history_store, tmp_path):
     for date, *_ in HISTORY:
         assert date in text
     assert "improved" in text and " mm (" in text and "% (" in text
-    images = re.findall(r"src='data:image/png;base64,([^']+)'", text)
-    assert len(images) >= 4
-    assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
+    figures = re.findall(r"src='data:image/svg\+xml;base64,([^']+)'", text)
+    assert len(figures) >= 4  # the trends, as vector drawings
+    assert all(b"<svg" in base64.b64decode(f)[:400] for f in figures)
 
 
 def test_pdf_report_opens(history_store, tmp_path):
@@ -77,6 +77,17 @@ def test_pdf_report_opens(history_store, tmp_path):
     if shutil.which("pdftotext"):
         text = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
         assert "PX-0042" in text and "Baseline compared with the latest session" in text
+        first = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(out), "-"], capture_output=True, text=True,
+                               check=True).stdout
+        assert "PX-0042" in first and "Summary" in first and "Trends" not in first
+        second = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(out), "-"], capture_output=True, text=True,
+                                check=True).stdout
+        # the trends follow page one, their words drawn as vector outlines (no text to extract) with no
+        # raster image in place of a figure
+        assert "Trends" in second and "Right side" not in second
+    if shutil.which("pdfimages"):
+        listing = subprocess.run(["pdfimages", "-list", str(out)], capture_output=True, text=True, check=True).stdout
+        assert len(listing.strip().splitlines()) == 2  # the header only: no figure printed as a picture
 
 
 def test_report_of_a_patient_with_one_incomplete_session(tmp_path):
@@ -101,3 +112,127 @@ def test_report_notes_only_this_patients_damaged_files(tmp_path):
         (store.folder / clip.landmarks_path).write_bytes(b"garbage")  # B-2's clip
         assert "Data notes" not in report_html(store, "A-1")
         assert "damaged" in report_html(store, "B-2")
+
+
+def _grades():
+    from synkimeter.core.grades import MovementGrade, SynkinesisGrades
+
+    nan = float("nan")
+    return SynkinesisGrades(
+        movements=(MovementGrade("brow_lift", "eye narrowing during brow lift", nan, (nan, nan), "%", None),
+                   MovementGrade("gentle_closure", "mouth-corner movement during eye closure", 2.1, (1.5, 2.7), "mm",
+                                 2),
+                   MovementGrade("smile", "eye narrowing during smile", 31.0, (25.0, 37.0), "%", 1),
+                   MovementGrade("snarl", "eye narrowing during snarl", nan, (nan, nan), "%", None),
+                   MovementGrade("pucker", "eye narrowing during pucker", 30.0, (26.0, 34.0), "%", 2)),
+        sunnybrook_sum=5, graded=3, eface={"ocular": 62.0, "midfacial": None, "mentalis": None})
+
+
+def test_first_page_is_the_clinic_summary(history_store):
+    from synkimeter.report.document import build_report
+
+    with Store(history_store) as store:
+        text, images = build_report(store, store.require_patient("PX-0042"), grades_for=lambda st, sid: _grades())
+    first = text[:text.index("<h2 style='page-break-before: always'>Trends</h2>")]
+    assert "PX-0042" in first and "Affected side (subject's):</b> right" in first
+    assert "first 2025-01-10, last 2025-06-02" in first
+    assert "Since the baseline on 2025-01-10, 3 complete sessions to 2025-06-02." in first
+    assert "Mouth-corner movement during blinks on the right side:" in first
+    assert "beyond the between-session floor (&plusmn;" in first and "<b>improved</b>" in first
+    # the grades, each beside what was measured, and no grade for a movement not seen
+    assert "from measurement, to support a clinician&#x27;s grading" in first
+    assert "Gentle eye closure" in first and "2.10 mm (1.50 to 2.70)" in first
+    assert first.count("<i>not seen</i>") == 2 and "<b>5</b>" in first and "3 of 5 movements graded" in first
+    assert "Ocular synkinesis (eFACE-style, 0-100)" in first and "not measurable" in first
+    # the tables come after the trends; no pictures where no clip has a video
+    assert text.index("Trends</h2>") < text.index("Baseline compared with the latest session")
+    assert "faces.jpg" not in images
+
+
+def test_first_page_without_grades_has_no_grade_table(history_store):
+    from synkimeter.report.document import build_report
+
+    with Store(history_store) as store:
+        text, _ = build_report(store, store.require_patient("PX-0042"), grades_for=lambda st, sid: None)
+    assert "Synkinesis grades" not in text and "Summary" in text
+
+
+def test_questionnaires_are_listed_on_page_one_with_their_totals():
+    from types import SimpleNamespace as NS
+
+    from synkimeter.core.questionnaire import saq_total
+    from synkimeter.report.first_page import saq_parts
+    from synkimeter.store.records import SaqRecord
+
+    items = (3, 2, 4, 1, 5, 2, 3, 1, 2)
+    record = SaqRecord(id=1, patient_id=1, date="2026-01-02", items=items, total=saq_total(items), created="")
+    text = "".join(saq_parts(NS(questionnaires=[record], saq_change=None)))
+    assert "Synkinesis Assessment Questionnaire" in text and "2026-01-02" in text
+    assert "3 2 4 1 5 2 3 1 2" in text and ">51<" in text  # 23 of 45, scaled to 20-100
+    assert "No questionnaire recorded" in "".join(saq_parts(NS(questionnaires=[], saq_change=None)))
+
+
+@pytest.fixture(scope="module")
+def store_with_video(tmp_path_factory):
+    """A patient whose blink clip has its video (plain frames, the simulated face's landmarks)."""
+    import numpy as np
+    from test_store import sim_clip
+
+    from synkimeter.capture._cv import cv2
+
+    folder = tmp_path_factory.mktemp("pictures")
+    analysis, series = sim_clip(coupling_right=2.0, seed=2)
+    video = folder / "clip.mp4"
+    writer = cv2.VideoWriter(str(video), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (series.width, series.height))
+    frame = np.full((series.height, series.width, 3), 150, np.uint8)
+    for _ in range(len(series)):
+        writer.write(frame)
+    writer.release()
+    with Store(folder / "data") as store:
+        patient, _ = store.get_or_create_patient("PIC-1", "right")
+        session = store.start_session(patient, "baseline", started_at="2026-03-01T10:00:00")
+        save_clip(store, store.begin_clip(session, "natural_blinking"), analysis=analysis, series=series, video=video)
+        store.finish_session(session)
+    return folder / "data"
+
+
+def test_picture_strip_shows_rest_and_the_peak(store_with_video):
+    from synkimeter.report.document import build_report
+
+    with Store(store_with_video) as store:
+        text, images = build_report(store, store.require_patient("PIC-1"))
+    assert images["faces.jpg"][:3] == b"\xff\xd8\xff"
+    assert "<img src='faces.jpg'" in text and "The face at rest and at the peak of each task" in text
+
+
+def test_report_without_pictures(store_with_video, tmp_path):
+    from synkimeter.cli import main
+
+    out = tmp_path / "r.html"
+    assert main(["report", "PIC-1", "--html", str(out), "--no-pictures", "--data-dir", str(store_with_video)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "image/jpeg" not in text and "Face pictures left out of this report." in text
+
+
+def _x_days(fig):
+    line = next(ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 2)
+    return [float(x) for x in line.get_xdata()]  # matplotlib's date numbers: days
+
+
+def test_trends_are_placed_by_date():
+    from types import SimpleNamespace as NS
+
+    from synkimeter.report.figures import svg_bytes, trend_figure
+
+    def points(*times):
+        return [NS(started_at=t, session_id=i, value=1.0 + i, ci_low=0.5 + i, ci_high=1.5 + i, baseline=i == 0)
+                for i, t in enumerate(times)]
+
+    close = trend_figure([NS(points=points("2026-02-10T09:00:00", "2026-02-10T09:04:00"), side="right")], "t", "mm")
+    apart = trend_figure([NS(points=points("2026-02-10T09:00:00", "2026-04-10T09:00:00"), side="right")], "t", "mm",
+                         markers=[("2026-03-01", "BoNT R 10 U", "botox")], shading=[("2026-03-01", "2026-04-10")])
+    a, b = _x_days(close)
+    assert b - a == pytest.approx(4 / 1440, abs=1e-6)  # four minutes apart
+    a, b = _x_days(apart)
+    assert b - a == pytest.approx(59, abs=1e-6)  # two months apart
+    assert b"<svg" in svg_bytes(apart)

@@ -115,3 +115,15 @@ def test_clips_that_only_blink_hold_no_smile_or_pucker(results, name):
     assert {e["kind"] for e in summary["expressions"]} <= {"rest", "eye_closure"}
     assert summary["oral_ocular"]["segments"] == []
     assert summary["oral_ocular"]["ocular_synkinesis"]["score"] is None
+
+
+@pytest.mark.parametrize("name", CLIPS)
+def test_result_document_reads_back_unchanged(results, name):
+    """ClipResult.from_json is to_json's inverse on real analyze output (the report reads stored
+    results this way)."""
+    from synkimeter.core.results import ClipResult
+
+    summary, _ = results(name)
+    back = ClipResult.from_json(summary)
+    assert back.to_json() == summary
+    assert back.ocular_oral.affected_side == summary["ocular_oral"]["affected_side"]

@@ -301,13 +301,13 @@ def test_report_shows_sources_quality_notes_and_same_day_sessions(filled):
 def test_report_plot_gives_same_day_sessions_their_own_place():
     from types import SimpleNamespace as NS
 
-    from synkimeter.report.plots import trend_png
+    from synkimeter.report.figures import svg_bytes, trend_figure
 
     pts = [NS(started_at=t, session_id=i, value=v, ci_low=None, ci_high=None, baseline=i == 1, date=t[:10])
            for i, (t, v) in enumerate((("2026-02-10T09:00:00", 1.0), ("2026-02-10T17:30:00", 2.0)), 1)]
-    png = trend_png([NS(points=pts, side="right")], "A title long enough to need a second line when the plot is "
-                    "narrow, as the report's first trend title is", "mm", width=600, height=260, numbers={1: 1, 2: 2})
-    from PySide6.QtGui import QImage
-
-    image = QImage.fromData(png, "PNG")
-    assert image.width() == 600 and image.height() == 260
+    fig = trend_figure([NS(points=pts, side="right")], "A title long enough to need a second line when the plot is "
+                       "narrow, as the report's first trend title is", "mm")
+    line = next(ln for ln in fig.axes[0].lines if len(ln.get_xdata()) == 2)
+    first, second = (float(x) for x in line.get_xdata())  # matplotlib's date numbers: days
+    assert second - first == pytest.approx(8.5 / 24)  # at their times of day, not on one place
+    assert svg_bytes(fig).lstrip().startswith(b"<?xml")

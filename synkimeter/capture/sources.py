@@ -16,7 +16,7 @@ import struct
 import sys
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -402,6 +402,23 @@ def probe_video(path: str | os.PathLike[str]) -> VideoInfo:
             height=int(src.height or 0),
             duration_s=src.duration_s,
         )
+
+
+def frames_at(path: str | os.PathLike[str], indices: Iterable[int]) -> dict[int, np.ndarray]:
+    """The frames of a video file at these indices, as RGB uint8 images, decoded in one pass that
+    stops at the last one asked for (indices past the end are left out). Raises SourceError."""
+    wanted = {int(i) for i in indices if int(i) >= 0}
+    found: dict[int, np.ndarray] = {}
+    if not wanted:
+        return found
+    last = max(wanted)
+    with VideoFileSource(path) as src:
+        for frame in src:
+            if frame.index in wanted:
+                found[frame.index] = np.ascontiguousarray(frame.image[:, :, ::-1])
+            if frame.index >= last:
+                break
+    return found
 
 
 # --------------------------------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         patient = store.require_patient(args.patient)
         with progress_bar("Writing the report", quiet=False, unit=" files", total=len(outputs)) as bar:
             for path, write in outputs:
-                write(store, patient, path)
+                write(store, patient, path, pictures=args.pictures)
                 store.record_access("export", patient, f"report {Path(path).name}")
                 print_above(bar, f"Wrote {path}")
                 if bar is not None:
@@ -301,11 +301,16 @@ def add_commands(subparsers) -> None:
     p.set_defaults(func=cmd_import)
 
     r = subparsers.add_parser("report", help="write a patient's report (PDF and/or HTML)",
-                              description="Write a patient's report: sessions, scores per side with their "
-                                          "uncertainty, baseline against latest, and trend plots.")
+                              description="Write a patient's report: on page one the patient, the dates, a "
+                                          "summary of what changed since baseline, the synkinesis grades, the "
+                                          "questionnaire and the face at rest and at each task; then trend plots "
+                                          "on a date axis, and sessions and scores per side with their "
+                                          "uncertainty.")
     r.add_argument("patient", metavar="ID", help="the patient's id")
     r.add_argument("--pdf", metavar="FILE", help="write the report as PDF")
     r.add_argument("--html", metavar="FILE", help="write the report as HTML (one self-contained file)")
+    r.add_argument("--no-pictures", dest="pictures", action="store_false",
+                   help="leave the face pictures out (e.g. for a letter)")
     _data_dir_option(r)
     r.set_defaults(func=cmd_report)
 

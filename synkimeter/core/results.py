@@ -3,7 +3,10 @@
 The core measures (`core.analysis`); these objects carry what it found, per subject's side, with raw
 floats (NaN where nothing could be measured). `ClipResult.to_json()` is the result document that
 `analyze --json`, the store and the reports read: the NaN rule (NaN and inf become null) and the
-rounding live here and nowhere else (`number`, `jsonable`).
+rounding live here and nowhere else (`number`, `jsonable`). `ClipResult.from_json()` reads a document
+back (the report reads stored results this way): a key an older document lacks becomes NaN, 0 or
+empty, and keys the objects do not model (the store's task, picture size, fissure levels) are kept in
+`extra`, so a stored document reads back and writes out unchanged.
 """
 
 from __future__ import annotations
@@ -65,6 +68,40 @@ def _sides(values: Mapping[str, float], digits: int = DIGITS) -> dict[str, float
     return {side: number(values[side], digits) for side in ("left", "right")}
 
 
+def _float(doc: Mapping[str, Any], key: str) -> float:
+    """A number read back from a document: NaN for null or a key an older document lacks."""
+    value = doc.get(key)
+    try:
+        return float("nan") if value is None else float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def _int(doc: Mapping[str, Any], key: str) -> int:
+    value = doc.get(key)
+    try:
+        return 0 if value is None else int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _dict(doc: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = doc.get(key)
+    return value if isinstance(value, Mapping) else {}
+
+
+def _read_pair(doc: Mapping[str, Any], key: str) -> tuple[float, float]:
+    value = doc.get(key)
+    if not isinstance(value, (list, tuple)) or len(value) != 2:
+        return (float("nan"), float("nan"))
+    return (_float({"v": value[0]}, "v"), _float({"v": value[1]}, "v"))
+
+
+def _read_sides(doc: Mapping[str, Any], key: str) -> dict[str, float]:
+    values = _dict(doc, key)
+    return {side: _float(values, side) for side in ("left", "right")}
+
+
 @dataclass(frozen=True)
 class BlinkEvent:
     """One blink (or long eye closure) and what each mouth corner did during it."""
@@ -93,6 +130,16 @@ class BlinkEvent:
             "mouth_latency_s": _sides(self.mouth_latency_s), "scored": bool(self.scored), "reason": self.reason,
         }
 
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> BlinkEvent:
+        return cls(eye=str(doc.get("eye") or "both"), onset_s=_float(doc, "onset_s"),
+                   lid_start_s=_float(doc, "lid_start_s"), apex_s=_float(doc, "apex_s"),
+                   offset_s=_float(doc, "offset_s"), duration_s=_float(doc, "duration_s"),
+                   closure=_read_sides(doc, "closure"), complete=bool(doc.get("complete")),
+                   mouth_mm=_read_sides(doc, "mouth_mm"), mouth_up_mm=_read_sides(doc, "mouth_up_mm"),
+                   mouth_out_mm=_read_sides(doc, "mouth_out_mm"), mouth_latency_s=_read_sides(doc, "mouth_latency_s"),
+                   scored=bool(doc.get("scored")), reason=doc.get("reason"))
+
 
 @dataclass(frozen=True)
 class SideCoupling:
@@ -112,6 +159,13 @@ class SideCoupling:
                 "coupled_fraction": number(self.coupled_fraction), "n": int(self.n),
                 "correlation": number(self.correlation), "latency_s": number(self.latency_s),
                 "average_peak_mm": number(self.average_peak_mm), "average_ci95_mm": _pair(self.average_ci95_mm)}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> SideCoupling:
+        return cls(average_peak_mm=_float(doc, "average_peak_mm"), average_ci95_mm=_read_pair(doc, "average_ci95_mm"),
+                   median_mm=_float(doc, "median_mm"), ci95_mm=_read_pair(doc, "ci95_mm"),
+                   coupled_fraction=_float(doc, "coupled_fraction"), n=_int(doc, "n"),
+                   correlation=_float(doc, "correlation"), latency_s=_float(doc, "latency_s"))
 
 
 @dataclass(frozen=True)
@@ -134,6 +188,13 @@ class OcularOral:
                 "affected_side": self.affected_side, "severity": self.severity,
                 "blink_triggered_average": jsonable(self.blink_triggered_average)}
 
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> OcularOral:
+        return cls(right=SideCoupling.from_json(_dict(doc, "right")), left=SideCoupling.from_json(_dict(doc, "left")),
+                   asymmetry_mm=_float(doc, "asymmetry_mm"), affected_side=doc.get("affected_side"),
+                   severity=str(doc.get("severity") or UNDETERMINED),
+                   blink_triggered_average=dict(_dict(doc, "blink_triggered_average")))
+
 
 @dataclass(frozen=True)
 class HeadPose:
@@ -144,6 +205,10 @@ class HeadPose:
     def to_json(self) -> dict[str, Any]:
         return {"max_abs_yaw_deg": number(self.max_abs_yaw_deg), "max_abs_pitch_deg": number(self.max_abs_pitch_deg),
                 "frames_out_of_range": int(self.frames_out_of_range)}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> HeadPose:
+        return cls(_float(doc, "max_abs_yaw_deg"), _float(doc, "max_abs_pitch_deg"), _int(doc, "frames_out_of_range"))
 
 
 @dataclass(frozen=True)
@@ -162,6 +227,10 @@ class BlinkCounts:
     def to_json(self) -> dict[str, int]:
         return {"both": self.both, "right_only": self.right_only, "left_only": self.left_only,
                 "right_eye": self.right_eye, "left_eye": self.left_eye, "scored": self.scored}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> BlinkCounts:
+        return cls(*(_int(doc, key) for key in ("both", "right_only", "left_only", "right_eye", "left_eye", "scored")))
 
 
 @dataclass(frozen=True)
@@ -199,6 +268,9 @@ class ClipResult:
     oral_ocular: Mapping[str, Any] | None = None
     # How a guided recording was set up (usecases.setup_check), when it was.
     setup: Mapping[str, Any] | None = None
+    # Keys of a read-back document that these objects do not model, written back as they were: the
+    # store's `task`, `video` (picture size), `fissure_levels`, a guided clip's `dropped_frames`.
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -224,7 +296,67 @@ class ClipResult:
             doc["oral_ocular"] = jsonable(self.oral_ocular)
         if self.setup is not None:
             doc["setup"] = jsonable(self.setup)
+        doc.update({key: jsonable(value) for key, value in self.extra.items() if key not in doc})
         return doc
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> ClipResult:
+        """The result a document (`to_json`, `analyze --json`, a stored result) describes; tolerant of
+        older documents (a missing number reads NaN, a missing count 0, a missing list empty)."""
+        has_source = doc.get("source") is not None
+        expressions, oral_ocular, setup = doc.get("expressions"), doc.get("oral_ocular"), doc.get("setup")
+        return cls(
+            fps=_float(doc, "fps"), duration_s=_float(doc, "duration_s"), frames=_int(doc, "frames"),
+            face_frames=_int(doc, "face_frames"), mm_per_px=_float(doc, "mm_per_px"),
+            mm_per_px_uncertainty=_float(doc, "mm_per_px_uncertainty"), iris_px=_float(doc, "iris_px"),
+            head_pose=HeadPose.from_json(_dict(doc, "head_pose")),
+            blink_counts=BlinkCounts.from_json(_dict(doc, "blink_counts")),
+            implausible_frames=_int(doc, "implausible_frames"),
+            blinks=tuple(BlinkEvent.from_json(b) for b in doc.get("blinks") or () if isinstance(b, Mapping)),
+            eye_closures=tuple(BlinkEvent.from_json(b) for b in doc.get("eye_closures") or ()
+                               if isinstance(b, Mapping)),
+            ocular_oral=OcularOral.from_json(_dict(doc, "ocular_oral")), params=dict(_dict(doc, "params")),
+            warnings=tuple(str(w) for w in doc.get("warnings") or ()),
+            source=str(doc["source"]) if has_source else None,
+            container_fps=_float(doc, "container_fps") if doc.get("container_fps") is not None else None,
+            width=_int(doc, "width"), height=_int(doc, "height"), truncated=bool(doc.get("truncated")),
+            optical_flow_points=tuple(int(i) for i in doc.get("optical_flow_points") or ()),
+            multi_face_frames=_int(doc, "multi_face_frames"),
+            expressions=tuple(expressions) if isinstance(expressions, (list, tuple)) else None,
+            oral_ocular=oral_ocular if isinstance(oral_ocular, Mapping) else None,
+            setup=setup if isinstance(setup, Mapping) else None,
+            extra={key: value for key, value in doc.items() if key not in _MODELLED},
+        )
+
+    @property
+    def task(self) -> str | None:
+        """The guided task the store filed the clip under (None for a result not from the store)."""
+        task = self.extra.get("task")
+        return str(task) if task is not None else None
+
+    @property
+    def picture_size(self) -> tuple[int, int] | None:
+        """The video's width and height in pixels, where the document gives them."""
+        if self.width and self.height:
+            return (self.width, self.height)
+        video = self.extra.get("video")
+        if isinstance(video, Mapping) and video.get("width") and video.get("height"):
+            return (int(video["width"]), int(video["height"]))
+        return None
+
+    @property
+    def dropped_frames(self) -> int | None:
+        """Camera frames a guided recording skipped (None for a file or an older document)."""
+        dropped = self.extra.get("dropped_frames")
+        return int(dropped) if dropped is not None else None
+
+
+# The document keys `ClipResult` models; any other key is kept in `extra`.
+_MODELLED = frozenset((
+    "schema_version", "fps", "duration_s", "frames", "face_frames", "mm_per_px", "mm_per_px_uncertainty", "iris_px",
+    "head_pose", "blink_counts", "implausible_frames", "blinks", "eye_closures", "ocular_oral", "params", "warnings",
+    "source", "container_fps", "width", "height", "truncated", "optical_flow_points", "multi_face_frames",
+    "expressions", "oral_ocular", "setup"))
 
 
 __all__ = ["DIGITS", "SCHEMA_VERSION", "UNDETERMINED", "BlinkCounts", "BlinkEvent", "ClipResult", "HeadPose",

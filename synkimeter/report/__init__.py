@@ -2,7 +2,9 @@
 
 Library choice: Qt itself (PySide6, already a dependency). QTextDocument lays out the HTML report and
 QPdfWriter prints it to PDF, with no browser engine or extra package, headless ('offscreen'
-platform); plots are PNGs painted with QPainter. Every file is written atomically.
+platform). The figures are drawn by matplotlib (figures.py) as SVG: inlined in the HTML, and painted
+by QtSvg onto the PDF's pages so they stay vectors there too; the face pictures are JPEGs. Every file
+is written atomically.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import os
 from synkimeter.io.export import csv_text
 from synkimeter.io.files import atomic_write_bytes, atomic_write_text, atomic_writer
 from synkimeter.report.document import build_report, embed_images
-from synkimeter.report.qt import ensure_gui_app
+from synkimeter.report.qt import ensure_gui_app, place_svg_figures
 from synkimeter.store.database import Patient, Store
 
 CSV_COLUMNS = (
@@ -61,18 +63,18 @@ def write_csv(store: Store, patient: Patient | str, path: str | os.PathLike) -> 
     return len(rows)
 
 
-def report_html(store: Store, patient: Patient | str) -> str:
-    """A standalone HTML report (images inlined)."""
+def report_html(store: Store, patient: Patient | str, *, pictures: bool = True) -> str:
+    """A standalone HTML report (images inlined); `pictures=False` leaves the face pictures out."""
 
-    text, images = build_report(store, _patient(store, patient))
+    text, images = build_report(store, _patient(store, patient), pictures=pictures)
     return embed_images(text, images)
 
 
-def write_html(store: Store, patient: Patient | str, path: str | os.PathLike) -> None:
-    atomic_write_text(path, report_html(store, patient))
+def write_html(store: Store, patient: Patient | str, path: str | os.PathLike, *, pictures: bool = True) -> None:
+    atomic_write_text(path, report_html(store, patient, pictures=pictures))
 
 
-def render_pdf(store: Store, patient: Patient | str) -> bytes:
+def render_pdf(store: Store, patient: Patient | str, *, pictures: bool = True) -> bytes:
     """The report as PDF bytes (A4, Qt's QTextDocument printed with QPdfWriter)."""
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMarginsF, QSizeF, QUrl
     from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPdfWriter, QTextDocument
@@ -94,24 +96,26 @@ def render_pdf(store: Store, patient: Patient | str) -> bytes:
     page_px = writer.pageLayout().paintRectPixels(writer.resolution())
     # QTextDocument sizes <img width> in 96-dpi pixels, scaled to the device's resolution.
     text, images = build_report(store, patient, image_width=int(page_px.width() * 96 / writer.resolution()),
-                                plot_width_px=page_px.width())
+                                pictures=pictures)
     doc = QTextDocument()
     doc.documentLayout().setPaintDevice(writer)
     doc.setDocumentMargin(0)
-    for name, png in images.items():
-        # stub gap: the stubs type `format` as bytes, but PySide6 6.11 takes only a str here (bytes raise)
-        image = QImage.fromData(png, "PNG")  # type: ignore[arg-type]
-        doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+    for name, picture in images.items():
+        if not name.endswith(".svg"):  # the face pictures (JPEG)
+            # stub gap: the stubs type `format` as bytes, but PySide6 6.11 takes only a str here (bytes raise)
+            image = QImage.fromData(picture, name.rsplit(".", 1)[-1].upper())  # type: ignore[arg-type]
+            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(name), image)
     doc.setHtml(text)
+    figures = place_svg_figures(doc, {n: d for n, d in images.items() if n.endswith(".svg")}, writer.resolution())
     doc.setPageSize(QSizeF(page_px.width(), page_px.height()))
     doc.print_(writer)
-    del writer
+    del writer, figures
     buf.close()
     return bytes(data.data())
 
 
-def write_pdf(store: Store, patient: Patient | str, path: str | os.PathLike) -> None:
-    atomic_write_bytes(path, render_pdf(store, patient))
+def write_pdf(store: Store, patient: Patient | str, path: str | os.PathLike, *, pictures: bool = True) -> None:
+    atomic_write_bytes(path, render_pdf(store, patient, pictures=pictures))
 
 
 __all__ = ["write_csv", "write_html", "write_pdf", "report_html", "render_pdf", "CSV_COLUMNS"]

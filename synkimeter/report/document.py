@@ -10,21 +10,33 @@ base64 data in the .html file and as document resources in the PDF.
 from __future__ import annotations
 
 import base64
-import html
 import math
-from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
 from datetime import datetime
 
 from synkimeter import __version__
-from synkimeter.report.plots import practice_png, trend_png
+from synkimeter.core.results import ClipResult
+from synkimeter.report.figures import practice_figure, svg_bytes, trend_figure
+from synkimeter.report.first_page import (
+    GradesFor,
+    default_grades_for,
+    grades_parts,
+    header_parts,
+    picture_parts,
+    saq_parts,
+    summary_parts,
+)
+from synkimeter.report.markup import Cell
+from synkimeter.report.markup import esc as _e
+from synkimeter.report.markup import num as _num
+from synkimeter.report.markup import table as _table
+from synkimeter.report.markup import with_ci as _with_ci
+from synkimeter.report.pictures import picture_strip_jpeg
 from synkimeter.store.database import Store
 from synkimeter.usecases.expression_text import narrowing_rows
+from synkimeter.usecases.face_pictures import face_pictures
+from synkimeter.usecases.stored import stored_result
 from synkimeter.usecases.timeline import AFTER_FROM_DAYS, AFTER_WEEKS, BEFORE_WEEKS, Timeline, patient_timeline
 from synkimeter.usecases.trends import METRIC_BY_KEY, Trends, patient_trends
-
-# A table cell: its html, (html, rows it spans) where it starts a span, None under a span.
-Cell = str | tuple[str, int] | None
 
 KIND_LABELS = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
 TASK_LABELS = {"rest": "rest", "natural_blinking": "natural blinking", "gentle_closure": "gentle eye closure",
@@ -66,25 +78,6 @@ td.worse { color: #a52a2a; font-weight: bold; }
 """
 
 
-def _e(text) -> str:
-    return html.escape("" if text is None else str(text))
-
-
-def _num(x, digits: int) -> str:
-    if x is None or (isinstance(x, float) and not math.isfinite(x)):
-        return "-"
-    return f"{x:.{digits}f}"
-
-
-def _with_ci(value, lo, hi, unit: str, digits: int) -> str:
-    if value is None:
-        return "-"
-    text = f"{_num(value, digits)} {unit}"
-    if lo is not None and hi is not None:
-        text += f" ({_num(lo, digits)} to {_num(hi, digits)})"
-    return text
-
-
 def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
     by_session: dict[int, dict[str, dict]] = {}
     for row in store.results(trends.patient):
@@ -121,39 +114,6 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
     return rows
 
 
-def _table(headers: list[str], rows: Sequence[Sequence[Cell]], numeric: AbstractSet[int] = frozenset(),
-           classes: Sequence[dict[int, str | None]] | None = None, widths: list[int] | None = None) -> str:
-    # <thead>: Qt repeats the header row on every page a table runs onto (QTextTableFormat's header
-    # rows), so a row carried over to the next page is never without its header; browsers do too.
-    out = ['<table class="grid" width="100%" cellspacing="0" cellpadding="4" border="1">', "<thead><tr>"]
-    out += [f"<th{f' width={chr(34)}{widths[i]}%{chr(34)}' if widths else ''}>{h}</th>" for i, h in enumerate(headers)]
-    out.append("</tr></thead><tbody>")
-    for r, row in enumerate(rows):
-        out.append("<tr>")
-        for c, cell in enumerate(row):
-            rowspan = ""
-            if cell is None:
-                continue
-            if isinstance(cell, tuple):
-                cell, n = cell
-                rowspan = f' rowspan="{n}"' if n > 1 else ""
-            verdict = classes[r].get(c) if classes else None
-            cls = []
-            if c in numeric:
-                cls.append("num")
-            if verdict:
-                cls.append(verdict)
-            attr = f' class="{" ".join(cls)}"' if cls else ""
-            align = ' align="right"' if c in numeric else ""
-            colours = {"improved": ' style="color:#1d6b34; font-weight:bold"',
-                       "worse": ' style="color:#a52a2a; font-weight:bold"'}
-            colour = colours.get(verdict, "") if verdict is not None else ""
-            out.append(f"<td{attr}{align}{colour}{rowspan}>{cell}</td>")
-        out.append("</tr>")
-    out.append("</tbody></table>")
-    return "\n".join(out)
-
-
 PROTOCOL_LABELS = {"import": "imported video file", "": "-"}
 
 
@@ -168,11 +128,10 @@ def _protocol_label(key: str) -> str:
         return key
 
 
-def _video_size(store: Store, clip, summary: dict) -> tuple[int, int] | None:
-    """The picture size: kept in the summary since issue 16; for older clips read from the landmarks file."""
-    video = summary.get("video") if isinstance(summary.get("video"), dict) else None
-    if video and video.get("width") and video.get("height"):
-        return int(video["width"]), int(video["height"])
+def _video_size(store: Store, clip, result: ClipResult) -> tuple[int, int] | None:
+    """The picture size: kept in the result since issue 16; for older clips read from the landmarks file."""
+    if result.picture_size is not None:
+        return result.picture_size
     try:
         series = store.load_series(clip)
     except Exception:  # a missing or damaged file is listed under Data notes  # noqa: BLE001
@@ -185,27 +144,27 @@ def source_rows(store: Store, trends: Trends) -> list[list[str]]:
     rows = []
     for i, s in enumerate(trends.sessions, 1):
         for clip in store.clips(s):
-            if clip.status != "complete":
+            result = stored_result(store, clip)
+            if result is None:
                 continue
-            summary = store.summary(clip) or {}
-            size = _video_size(store, clip, summary)
-            frames, face = summary.get("frames"), summary.get("face_frames")
-            face_pct = f"{100.0 * face / frames:.0f} %" if frames and face is not None else "-"
-            fps = summary.get("fps")
+            size = _video_size(store, clip, result)
+            frames, face = result.frames, result.face_frames
+            face_pct = f"{100.0 * face / frames:.0f} %" if frames else "-"
+            fps = result.fps if math.isfinite(result.fps) else None
             picture = (f"{size[0]}&times;{size[1]}" if size else "-") + (f"<br/>{fps:.1f} frames/s" if fps else "")
-            scale, unc = summary.get("mm_per_px"), summary.get("mm_per_px_uncertainty")
+            scale, unc = result.mm_per_px, result.mm_per_px_uncertainty
             scale_text = "-"
-            if scale:
+            if math.isfinite(scale) and scale:
                 scale_text = f"{scale:.3f}&nbsp;mm&#8288;/&#8288;px"
-                if unc:
+                if math.isfinite(unc) and unc:
                     scale_text += f"<br/>&plusmn;{unc:.3f} ({100.0 * unc / scale:.0f}&nbsp;%)"
-            dropped = summary.get("dropped_frames")
+            dropped = result.dropped_frames
             when = (f"#{i}<br/>{s.started_at[:10].replace('-', '&#8209;')}"
                     f"<br/><span style='color:#555'>{s.started_at[11:16]}</span>")
             rows.append([when,
                          _e(TASK_LABELS.get(clip.task, clip.task)), _e(clip.source_name or "-"),
                          _e(_protocol_label(s.protocol)), picture, face_pct,
-                         _num(summary.get("iris_px"), 1), scale_text,
+                         _num(result.iris_px, 1), scale_text,
                          str(int(dropped)) if dropped is not None
                          else ("none (file)" if s.protocol == "import" else "-")])
     return rows
@@ -249,8 +208,8 @@ def _free_clip_parts(store: Store, trends: Trends) -> list[str]:
         if s.protocol != "import":
             continue
         for clip in store.clips(s):
-            summary = store.summary(clip) if clip.status == "complete" else None
-            for when, what, right, left in narrowing_rows(summary or {}):
+            result = stored_result(store, clip)
+            for when, what, right, left in narrowing_rows(result.oral_ocular if result else None):
                 rows.append([s.started_at[:10], _e(what), when, right, left])
     if not rows:
         return []
@@ -362,34 +321,39 @@ def questionnaire_parts(trends: Trends) -> list[str]:
     return parts
 
 
-def build_report(store: Store, patient, *, plot_width_px: int = 1500,
-                 image_width: int = 860) -> tuple[str, dict[str, bytes]]:
-    """(html with <img src="plotN.png">, {name: png bytes}). See `embed_images` for a standalone file."""
+def build_report(store: Store, patient, *, image_width: int = 860, pictures: bool = True,
+                 grades_for: GradesFor | None = None) -> tuple[str, dict[str, bytes]]:
+    """(html with <img src="figN.svg">, {name: svg or png bytes}). See `embed_images` for a standalone
+    file. Page one is the clinic's summary (first_page.py), the trends follow on the date axis, then
+    the tables. `pictures=False` leaves out the face pictures; `grades_for` gives a session's
+    synkinesis grades (default: the grades use case, `first_page.default_grades_for`)."""
 
     trends = patient_trends(store, patient)
     timeline = patient_timeline(store, patient, trends)
     p = trends.patient
     today = datetime.now().strftime("%Y-%m-%d")
-    complete = [s for s in trends.sessions if s.status == "complete"]
+    images: dict[str, bytes] = {}
     parts = [f"<html><head><meta charset='utf-8'><title>synkimeter report: {_e(p.pseudonym)}</title>"
              f"<style>{STYLE}</style></head><body>"]
-    parts.append("<h1>Facial synkinesis measurement report</h1>")
-    side = p.affected_side or "not stated"
-    parts.append(f"<p class='meta'><b>Patient ID:</b> {_e(p.pseudonym)} &nbsp;&nbsp;&nbsp; "
-                 f"<b>Affected side (subject's):</b> {_e(side)} &nbsp;&nbsp;&nbsp; <b>Report date:</b> {today}</p>")
-    first = complete[0].date if complete else "-"
-    last = complete[-1].date if complete else "-"
-    parts.append(f"<p class='meta'><b>Sessions:</b> {len(trends.sessions)} ({len(complete)} complete), "
-                 f"{first} to {last} &nbsp;&nbsp;&nbsp; <b>Measured with:</b> synkimeter {__version__}, webcam video, "
-                 f"distances in millimetres scaled from the iris (11.7 mm)</p>")
-    if p.notes:
-        parts.append(f"<p class='meta'><b>Notes:</b> {_e(p.notes)}</p>")
+    parts.extend(header_parts(trends, __version__))
+    parts.append("<h2>Summary</h2>")
+    parts.extend(summary_parts(trends))
+    parts.extend(grades_parts(store, trends, grades_for if grades_for is not None else default_grades_for()))
+    parts.extend(saq_parts(trends))
+    strip = None
+    if pictures:
+        made = picture_strip_jpeg(face_pictures(store, trends.sessions, p.affected_side))
+        if made is not None:
+            images["faces.jpg"], share = made
+            strip = ("faces.jpg", int(image_width * min(share, 1.0)))
+    parts.extend(picture_parts(strip, pictures))
     parts.append("<p class='small'>Right and left are always the <b>subject's</b> own sides. Values in brackets are "
                  "95 % intervals. A change is called improved or worse only when it is larger than both 1.96 times "
                  "the combined uncertainty of the two sessions and the minimal detectable change between sessions "
                  "(MDC95, measured on repeat recordings of one real face and coupling at other distances, light, "
                  "tilt and compression), and a side within the healthy range at both visits is called healthy at "
                  "both visits.</p>")
+    parts.extend(_trend_parts(trends, timeline, images, image_width))
 
     # baseline vs latest
     parts.append("<h2>Baseline compared with the latest session</h2>")
@@ -478,34 +442,6 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500,
 
     parts.extend(_free_clip_parts(store, trends))
 
-    # plots
-    images: dict[str, bytes] = {}
-    plot_parts = []
-    numbers = {s.id: i for i, s in enumerate(trends.sessions, 1)}  # the plots' x labels name the table's sessions
-    for key, title, unit, bands, y_range in PLOTS:
-        metric = METRIC_BY_KEY[key]
-        series = [s for s in trends.series if s.metric.key == key]
-        if not any(s.points for s in series):
-            continue
-        name = f"plot{len(images) + 1}.png"
-        images[name] = trend_png(series, title, unit, bands=bands, y_range=y_range, width=plot_width_px,
-                                 height=int(plot_width_px * 0.42), numbers=numbers, markers=timeline.markers,
-                                 shading=timeline.shading,
-                                 latest_note=timeline.since_injection.short if timeline.since_injection and
-                                 key == "ocular_oral_average_peak" else None)
-        plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='{_e(metric.label)}'/></p>")
-    headline = [s for s in trends.series if s.metric.key == "ocular_oral_average_peak" and s.points]
-    if timeline.practice_weeks and headline:
-        name = f"plot{len(images) + 1}.png"
-        images[name] = practice_png(timeline.practice_weeks, headline, markers=timeline.markers,
-                                    shading=timeline.shading, title="Practice and mouth-corner movement during blinks",
-                                    width=plot_width_px, height=int(plot_width_px * 0.5))
-        plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='Practice and coupling'/></p>")
-    if plot_parts:
-        # on a page of their own: the heading never stands alone at the foot of a page
-        parts.append("<h2 style='page-break-before: always'>Trends</h2>")
-        parts.extend(plot_parts)
-
     problems = store.verify(deep=True, patient=p)  # this patient's clips only
     if problems:
         parts.append("<h2>Data notes</h2><ul>")
@@ -517,6 +453,35 @@ def build_report(store: Store, patient, *, plot_width_px: int = 1500,
     return "\n".join(parts), images
 
 
+def _trend_parts(trends: Trends, timeline: Timeline, images: dict[str, bytes], image_width: int) -> list[str]:
+    """The trend figures (SVG, on the date axis), on a page of their own after page one."""
+    plot_parts = []
+    for key, title, unit, bands, y_range in PLOTS:
+        metric = METRIC_BY_KEY[key]
+        series = [s for s in trends.series if s.metric.key == key]
+        if not any(s.points for s in series):
+            continue
+        name = f"fig{len(images) + 1}.svg"
+        images[name] = svg_bytes(trend_figure(
+            series, title, unit, bands=bands, y_range=y_range, markers=timeline.markers, shading=timeline.shading,
+            latest_note=timeline.since_injection.short if timeline.since_injection and
+            key == "ocular_oral_average_peak" else None))
+        plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='{_e(metric.label)}'/></p>")
+    headline = [s for s in trends.series if s.metric.key == "ocular_oral_average_peak" and s.points]
+    if timeline.practice_weeks and headline:
+        name = f"fig{len(images) + 1}.svg"
+        images[name] = svg_bytes(practice_figure(timeline.practice_weeks, headline, markers=timeline.markers,
+                                                 shading=timeline.shading,
+                                                 title="Practice and mouth-corner movement during blinks"))
+        plot_parts.append(f"<p><img src='{name}' width='{image_width}' alt='Practice and coupling'/></p>")
+    if not plot_parts:
+        return []
+    # on a page of their own: the heading never stands alone at the foot of a page
+    return ["<h2 style='page-break-before: always'>Trends</h2>",
+            "<p class='small'>Each session at its date; bars: 95 % intervals; ringed: the baseline; dashed purple "
+            "lines: treatments; shaded: botulinum toxin cycles.</p>", *plot_parts]
+
+
 BROWSER_STYLE = ("<style>body { max-width: 900px; margin: 24px auto; padding: 0 12px; } "
                  "img { max-width: 100%; height: auto; }</style>")
 
@@ -526,5 +491,6 @@ def embed_images(text: str, images: dict[str, bytes]) -> str:
     layout: a centred column; QTextDocument would indent tables by the body margin)."""
     text = text.replace("</head>", BROWSER_STYLE + "</head>", 1)
     for name, data in images.items():
-        text = text.replace(f"src='{name}'", f"src='data:image/png;base64,{base64.b64encode(data).decode('ascii')}'")
+        mime = {"svg": "image/svg+xml", "jpg": "image/jpeg"}.get(name.rsplit(".", 1)[-1], "image/png")
+        text = text.replace(f"src='{name}'", f"src='data:{mime};base64,{base64.b64encode(data).decode('ascii')}'")
     return text

@@ -3,6 +3,9 @@ reads (the `analyze` summary; the report can show the same lines)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 # Shown per segment; a long clip lists this many and says how many more the JSON holds.
 MAX_LISTED = 20
 # The eFACE-style score of the healthy real faces the tool was checked on (README, "Expressions").
@@ -112,11 +115,11 @@ def format_expressions(segments, oo) -> list[str]:
     return lines
 
 
-def narrowing_rows(summary: dict) -> list[tuple[str, str, str, str]]:
+def narrowing_rows(oral_ocular: Mapping[str, Any] | None) -> list[tuple[str, str, str, str]]:
     """(time, expression, right eye, left eye) for every smile, pucker and sideways push of a clip's
-    summary whose narrowing could be measured, for tables (the report)."""
+    oral-ocular result (`ClipResult.oral_ocular`) whose narrowing could be measured, for tables (the report)."""
     rows = []
-    for s in (summary.get("oral_ocular") or {}).get("segments", []):
+    for s in (oral_ocular or {}).get("segments", []):
         right, left = s["narrowing"]["right"], s["narrowing"]["left"]
         if right["pct"] is None and left["pct"] is None:
             continue
