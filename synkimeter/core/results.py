@@ -136,6 +136,35 @@ class OcularOral:
 
 
 @dataclass(frozen=True)
+class ClosureCoupling:
+    """Mouth-corner movement on one side while the eyes are held closed (core.closure): the median
+    over the clip's held closures of each one's movement against the rest just before it."""
+
+    median_mm: float
+    ci95_mm: tuple[float, float]
+    n: int  # held closures counted
+
+    def to_json(self) -> dict[str, Any]:
+        return {"median_mm": number(self.median_mm), "ci95_mm": _pair(self.ci95_mm), "n": int(self.n)}
+
+
+@dataclass(frozen=True)
+class ClosureOcularOral:
+    """Ocular-oral synkinesis of held eye closures, per subject's side (None: no closure of that
+    side's eye could be read)."""
+
+    right: ClosureCoupling | None = None
+    left: ClosureCoupling | None = None
+
+    def side(self, name: str) -> ClosureCoupling | None:
+        return self.right if name == "right" else self.left
+
+    def to_json(self) -> dict[str, Any]:
+        return {"right": self.right.to_json() if self.right else None,
+                "left": self.left.to_json() if self.left else None}
+
+
+@dataclass(frozen=True)
 class HeadPose:
     max_abs_yaw_deg: float
     max_abs_pitch_deg: float
@@ -185,6 +214,8 @@ class ClipResult:
     ocular_oral: OcularOral
     params: Mapping[str, Any]  # the measurement parameters used
     warnings: tuple[str, ...] = ()
+    # Mouth-corner movement during held eye closures (gentle or forceful eye-closure tasks).
+    closure_ocular_oral: ClosureOcularOral = field(default_factory=ClosureOcularOral)
     # The video's own facts (empty for landmarks measured live).
     source: str | None = None
     container_fps: float | None = None
@@ -208,7 +239,8 @@ class ClipResult:
             "head_pose": self.head_pose.to_json(), "blink_counts": self.blink_counts.to_json(),
             "implausible_frames": int(self.implausible_frames),
             "blinks": [b.to_json() for b in self.blinks], "eye_closures": [b.to_json() for b in self.eye_closures],
-            "ocular_oral": self.ocular_oral.to_json(), "params": jsonable(self.params),
+            "ocular_oral": self.ocular_oral.to_json(),
+            "closure_ocular_oral": self.closure_ocular_oral.to_json(), "params": jsonable(self.params),
             "warnings": list(self.warnings),
         }
         if self.source is not None:
@@ -227,5 +259,5 @@ class ClipResult:
         return doc
 
 
-__all__ = ["DIGITS", "SCHEMA_VERSION", "UNDETERMINED", "BlinkCounts", "BlinkEvent", "ClipResult", "HeadPose",
-           "OcularOral", "SideCoupling", "finite", "jsonable", "number"]
+__all__ = ["DIGITS", "SCHEMA_VERSION", "UNDETERMINED", "BlinkCounts", "BlinkEvent", "ClipResult", "ClosureCoupling",
+           "ClosureOcularOral", "HeadPose", "OcularOral", "SideCoupling", "finite", "jsonable", "number"]
