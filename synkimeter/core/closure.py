@@ -2,7 +2,8 @@
 held closed (the gentle and forceful eye-closure tasks, and any held closure in a free clip).
 
 A held closure is what the blink detector calls voluntary (`blinks._held_closures`): longer than a
-blink and mostly closed. Per closure and side, the corner's place (head motion removed, the traces of
+blink and mostly closed; it is measured when the eye was shut through most of it (`Blinks.shut`),
+not narrowed as by a smile. Per closure and side, the corner's place (head motion removed, the traces of
 `ocular_oral.mouth_traces`) is the median of its up and out components over the frames the eye is
 closed (closure at least `held_closure_fraction` of a full closure), against its mean place in the
 rest window just before the lid started to move (the blinks' own baseline window); the movement is
@@ -37,6 +38,7 @@ from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 from synkimeter.core.results import ClosureCoupling, ClosureOcularOral
 
 REASON_BLINK = "a blink, not a held eye closure"
+REASON_NOT_SHUT = "the eyes were narrowed, not shut, through most of it"
 
 
 @dataclass(frozen=True)
@@ -71,7 +73,7 @@ def measure_closures(timestamps_s: np.ndarray, blinks: Blinks, mouth: EventMouth
     """Each held closure's mouth-corner movement per side (see the module's text); `mouth` is the
     blinks' own per-event measure (`ocular_oral.measure_events`), whose lid start and gates it shares."""
     t = np.asarray(timestamps_s, dtype=np.float64)
-    held = np.asarray(blinks.voluntary, dtype=bool)
+    held = np.asarray(blinks.shut, dtype=bool)
     index, closed = closed_frames(t, blinks, closure_by_side, params)
     closed &= held[:, None]
     held_mm, up_mm, out_mm = {}, {}, {}
@@ -90,7 +92,8 @@ def measure_closures(timestamps_s: np.ndarray, blinks: Blinks, mouth: EventMouth
     stayed = np.nan_to_num(mouth.unreturned_mm) > params.closure_return_fraction * np.fmax(*held_mm.values())
     gates = [(flags & stayed if reason == REASON_MOUTH_STAYED else flags, reason)
              for flags, reason in gate_checks(blinks, mouth, params)]
-    reasons = first_reasons([(~held, REASON_BLINK), (unread, REASON_FACE_LOST), *gates], len(blinks))
+    reasons = first_reasons([(~blinks.voluntary, REASON_BLINK), (~held, REASON_NOT_SHUT), (unread, REASON_FACE_LOST),
+                             *gates], len(blinks))
     return ClosureMouth(held_mm, up_mm, out_mm, reasons)
 
 
