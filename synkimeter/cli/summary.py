@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Callable
 
 from synkimeter import __version__
-from synkimeter.core.results import UNDETERMINED, ClipResult, SideCoupling, number
+from synkimeter.core.closure import closure_side
+from synkimeter.core.results import UNDETERMINED, ClipResult, ClosureCoupling, SideCoupling, number
 from synkimeter.usecases.expression_text import format_expressions
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
@@ -77,12 +78,32 @@ def format_summary(result: ClipResult) -> str:
     if _known(oo.asymmetry_mm):
         more = "right" if oo.asymmetry_mm > 0 else "left"
         lines.append(f"  Asymmetry: {abs(_nan(oo.asymmetry_mm)):.2f} mm more movement on the {more} side")
+    lines.extend(format_closure_coupling(r))
     lines.extend(format_expressions(r.expressions, r.oral_ocular))
     if r.warnings:
         lines.append("")
         lines.append("  Notes:")
         lines.extend(f"    - {w}" for w in r.warnings)
     return "\n".join(lines)
+
+
+def format_closure_coupling(r: ClipResult) -> list[str]:
+    """The block on the mouth during held eye closures (core.closure), when the clip holds any."""
+    cc = r.closure_ocular_oral
+    if not r.eye_closures and cc.right is None and cc.left is None:
+        return []
+    rows: list[tuple[str, Callable[[ClosureCoupling | None], str]]] = [
+        ("median of closures", lambda d: _mm(d.median_mm) if d else "-"),
+        ("  95 % interval", lambda d: _interval(d.ci95_mm) if d else "-"),
+        ("closures measured", lambda d: str(d.n) if d else "0"),
+    ]
+    lines = ["", "  Mouth-corner movement during held eye closures (ocular-oral synkinesis), against the rest",
+             "  just before each closure, subject's sides:", f"    {'':24}{'right side':>17}{'left side':>17}"]
+    lines += [f"    {label:24}{fmt(cc.right):>17}{fmt(cc.left):>17}" for label, fmt in rows]
+    side = closure_side(cc, DEFAULT_SETTINGS)
+    if side:
+        lines.append(f"  The {side} mouth corner moves more while the eyes are held closed.")
+    return lines
 
 
 def format_blink_table(result: ClipResult) -> str:
