@@ -416,10 +416,11 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     A bridge is a guess, so it is checked: runs of `hold` longer than `max_bridge_frames` are not
     bridged (but those holding a frame of `held`, a held eye closure: bridged by a straight line,
     since the mesh deforms the anchors all the while the eyes are closed, which read as 0.8-1.1 mm of
-    mouth movement in held closures of a still real face), and a bridge whose anchor misfit exceeds the frame's own fit's by more than
-    `max_bridge_misfit` (a fraction of the anchors' spread about their centre) is dropped for the
-    frame's own transform: the mesh's blink deformation of the anchors is a millimetre or two, a
-    head that turned or nodded during the closure misfits by far more.
+    mouth movement in held closures of a still real face), and a bridge whose anchor misfit exceeds
+    the frame's own fit's by more than `max_bridge_misfit` (a fraction of the anchors' spread about
+    their centre) is dropped for the frame's own transform: the mesh's blink deformation of the
+    anchors is a millimetre or two, a head that turned or nodded during the closure misfits by far
+    more.
     """
     points = np.asarray(points)
     if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):

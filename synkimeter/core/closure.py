@@ -3,16 +3,18 @@ held closed (the gentle and forceful eye-closure tasks, and any held closure in 
 
 A held closure is what the blink detector calls voluntary (`blinks._held_closures`): longer than a
 blink and mostly closed; it is measured when the eye was shut through most of it (`Blinks.shut`),
-not narrowed as by a smile. Per closure and side, the corner's place (head motion removed, the traces of
-`ocular_oral.mouth_traces`) is the median of its up and out components over the frames the eye is
-closed (closure at least `held_closure_fraction` of a full closure), against its mean place in the
-rest window just before the lid started to move (the blinks' own baseline window); the movement is
-the size of that shift, in mm. A median over the held frames reads a pull that lasts while the eye
-is closed, and not the landmarks' frame-to-frame jitter, which a peak over seconds would add.
+not narrowed as by a smile. Per closure and side, the corner's place (head motion removed, the
+traces of `ocular_oral.mouth_traces`) is the median of its up and out components over the frames the
+eye is closed (closure at least `held_closure_fraction` of a full closure), against its mean place
+in the rest window just before the lid started to move (the blinks' own baseline window); the
+movement is the size of that shift, in mm. A median over the held frames reads a pull that lasts
+while the eye is closed, and not the landmarks' frame-to-frame jitter, which a peak over seconds
+would add.
 The gates are the blinks' own (face lost, head turned, mouth already moving or away from rest
 before, mouth not back once the eye reopened, ...); after a held closure the mouth counts as not
-back only when it also stayed `closure_return_fraction` of its held movement away. Per side: the median over the closures that
-side's eye took part in, with the 95 % interval the blink figures use (a bootstrap of the median).
+back only when it also stayed `closure_return_fraction` of its held movement away. Per side: the
+median over the closures that side's eye took part in, with the 95 % interval the blink figures use
+(a bootstrap of the median).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from synkimeter.core.anatomy import SIDES
-from synkimeter.core.blinks import EYE_CODES, Blinks, padded_windows
+from synkimeter.core.blinks import EYE_CODES, Blinks, closing_eye, padded_windows
 from synkimeter.core.ocular_oral import (
     REASON_FACE_LOST,
     REASON_MOUTH_STAYED,
@@ -60,10 +62,7 @@ def closed_frames(t: np.ndarray, blinks: Blinks, closure_by_side: dict[str, np.n
     onset_i = np.searchsorted(t, blinks.onset_s, side="left")
     offset_i = np.maximum(np.searchsorted(t, blinks.offset_s, side="right") - 1, onset_i)
     index, mask = padded_windows(onset_i, offset_i, t.size)
-    right = np.nan_to_num(closure_by_side["right"], nan=0.0)[index]
-    left = np.nan_to_num(closure_by_side["left"], nan=0.0)[index]
-    eye = blinks.eye[:, None]
-    c = np.where(eye == EYE_CODES["right"], right, np.where(eye == EYE_CODES["left"], left, np.maximum(right, left)))
+    c = closing_eye(blinks.eye, *(np.nan_to_num(closure_by_side[s], nan=0.0)[index] for s in ("right", "left")))
     return index, mask & (c >= params.held_closure_fraction * params.full_closure)
 
 

@@ -260,8 +260,8 @@ def patient_trends(store: Store, patient: Patient | str) -> Trends:
     for r in rows:
         by_session_task[(r["session_id"], r["task"])] = r
         session_rows[r["session_id"]] = r
-    for session_id, row in _closure_rows(store, rows).items():
-        by_session_task[(session_id, HELD_CLOSURE)] = row
+    for session_id, held in _closure_rows(store, rows).items():
+        by_session_task[(session_id, HELD_CLOSURE)] = held
 
     series_list, changes = [], []
     for metric in METRICS:
