@@ -107,6 +107,8 @@ def test_trends_and_report_carry_the_closure_figure(tmp_path, monkeypatch):
         for date, kind, mm in (("2026-01-05", "baseline", 4.0), ("2026-03-05", "follow-up", 1.0)):
             session = store.start_session(patient, kind, started_at=f"{date}T09:00:00")
             save_clip(store, store.begin_clip(session, "gentle_closure"), analysis=measured(held_track(mm)))
+            if kind == "follow-up":  # a later clip of another task: the gentle closure's figure is the session's
+                save_clip(store, store.begin_clip(session, "forceful_blink"), analysis=measured(held_track(3.0)))
             store.finish_session(session)
         trends = patient_trends(store, patient)
         text = report_html(store, patient)

@@ -224,11 +224,15 @@ def compare(metric: Metric, side: str | None, baseline: Point, latest: Point,
 def _closure_rows(store: Store, rows: list[dict]) -> dict[int, dict]:
     """Per session, the held eye closures' figure as a row of columns (`Metric` reads them): from the
     session's last gentle eye closure clip that has one, else its forceful blink's, else any clip's."""
-    def rank(r: dict) -> int:
-        return CLOSURE_TASKS.index(r["task"]) if r["task"] in CLOSURE_TASKS else len(CLOSURE_TASKS)
+    def rank(i: int) -> tuple[int, int]:  # the preferred task first, the last clip of it first
+        task = rows[i]["task"]
+        return (CLOSURE_TASKS.index(task) if task in CLOSURE_TASKS else len(CLOSURE_TASKS), -i)
 
     out: dict[int, dict] = {}
-    for r in sorted(rows, key=rank, reverse=True):  # the preferred clip comes last and wins
+    for i in sorted(range(len(rows)), key=rank):
+        r = rows[i]
+        if r["session_id"] in out:
+            continue
         clip = store.clip(r["clip_id"])
         document = store.summary(clip) if clip is not None else None
         figure = (document or {}).get("closure_ocular_oral") or {}
