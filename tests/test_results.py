@@ -32,3 +32,14 @@ def test_an_older_document_reads_with_gaps_as_nan():
     assert back.ocular_oral.right.median_mm == 1.5
     assert math.isnan(back.ocular_oral.right.average_peak_mm) and math.isnan(back.ocular_oral.left.ci95_mm[0])
     assert back.ocular_oral.severity == "undetermined" and back.task is None and back.picture_size is None
+
+
+def test_the_closure_figure_is_typed_on_reading_back():
+    from synkimeter.core.results import ClosureCoupling, ClosureOcularOral
+
+    analysis, _ = sim_clip(seed=2)
+    closure = ClosureOcularOral(right=ClosureCoupling(2.1, (1.8, 2.4), 3), left=None)
+    doc = json.loads(json.dumps({**analysis.result.to_json(), "closure_ocular_oral": closure.to_json()}))
+    back = ClipResult.from_json(doc)
+    assert back.closure_ocular_oral == closure and "closure_ocular_oral" not in back.extra
+    assert back.to_json() == doc

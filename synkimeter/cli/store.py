@@ -88,6 +88,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                 ci = f" (95 % interval {lo:.2f}-{hi:.2f} mm)" if lo is not None and hi is not None else ""
                 print(f"  {side} side (subject's): mouth-corner movement per blink {d['median_mm']:.2f} mm{ci}, "
                       f"{d.get('n', 0)} blinks")
+            held = (s.get("closure_ocular_oral") or {}).get(side)
+            if held:
+                lo, hi = held["ci95_mm"]
+                ci = f" (95 % interval {lo:.2f}-{hi:.2f} mm)" if lo is not None and hi is not None else ""
+                print(f"  {side} side (subject's): mouth-corner movement during held eye closures "
+                      f"{held['median_mm']:.2f} mm{ci}, {held['n']} closures")
         for warning in s.get("warnings", []):
             print(f"  note: {warning}")
     return EXIT_OK

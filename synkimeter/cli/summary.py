@@ -6,7 +6,8 @@ from typing import Callable
 
 from synkimeter import __version__
 from synkimeter.cli.analyze import HEADLINE
-from synkimeter.core.results import UNDETERMINED, ClipResult, SideCoupling, number
+from synkimeter.core.closure import closure_side
+from synkimeter.core.results import UNDETERMINED, ClipResult, ClosureCoupling, SideCoupling, number
 from synkimeter.usecases.expression_text import format_expressions
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
@@ -102,9 +103,29 @@ def _notes(r: ClipResult) -> list[str]:
     return ["", "  Notes:", *(f"    - {w}" for w in notes)]
 
 
+def format_closure_coupling(r: ClipResult) -> list[str]:
+    """The block on the mouth during held eye closures (core.closure), when the clip holds any."""
+    cc = r.closure_ocular_oral
+    if not r.eye_closures and cc.right is None and cc.left is None:
+        return []
+    rows: list[tuple[str, Callable[[ClosureCoupling | None], str]]] = [
+        ("median of closures", lambda d: _mm(d.median_mm) if d else "-"),
+        ("  95 % interval", lambda d: _interval(d.ci95_mm) if d else "-"),
+        ("closures measured", lambda d: str(d.n) if d else "0"),
+    ]
+    lines = ["", "  Mouth-corner movement during held eye closures (ocular-oral synkinesis), against the rest",
+             "  just before each closure, subject's sides:", f"    {'':24}{'right side':>17}{'left side':>17}"]
+    lines += [f"    {label:24}{fmt(cc.right):>17}{fmt(cc.left):>17}" for label, fmt in rows]
+    side = closure_side(cc, DEFAULT_SETTINGS)
+    if side:
+        lines.append(f"  The {side} mouth corner moves more while the eyes are held closed.")
+    return lines
+
+
 # The summary's sections in the order printed; each takes the clip's result and gives its lines
 # (none when it has nothing to say). A new block is one more function here.
-SECTIONS: tuple[Callable[[ClipResult], list[str]], ...] = (_header, _ocular_oral, _expressions, _notes)
+SECTIONS: tuple[Callable[[ClipResult], list[str]], ...] = (
+    _header, _ocular_oral, format_closure_coupling, _expressions, _notes)
 
 
 def format_summary(result: ClipResult) -> str:

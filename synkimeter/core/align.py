@@ -212,7 +212,8 @@ def euler_from_rotation(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     return yaw, pitch, roll
 
 
-def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_frames: int | None = None) -> np.ndarray:
+def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_frames: int | None = None,
+           held: np.ndarray | None = None) -> np.ndarray:
     """Replace the rows of `series` (T, ...) inside each run of `hold` by a quadratic fitted to the
     trusted rows within `context_frames` on both sides; NaN rows stay NaN.
 
@@ -223,7 +224,10 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_f
     It never extrapolates: a bridge stays within the range its context spans (a curve fitted to a
     head that moves during a long closure ran away by tens of millimetres on real faces), a run
     with trusted frames on one side only holds their mean, and runs longer than `max_frames` keep
-    their own rows (a deliberate closure lasts seconds; the head moves in ways no curve guesses).
+    their own rows (a deliberate closure lasts seconds; the head moves in ways no curve guesses),
+    unless they hold a frame of `held` (a held eye closure, where the mesh's deformation lasts all
+    the closure): those get at most a straight line between the frames before and after, which the
+    caller checks against the anchors (`align_to_reference`).
     """
     out = np.array(series, dtype=np.float64, copy=True)
     flat = out.reshape(out.shape[0], -1)
@@ -234,7 +238,9 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_f
     # One small least-squares fit per blink (hundreds an hour), never per frame; the fit's own
     # cost is a few numpy calls, so each blink makes as few calls as it can.
     for start, end in zip(starts.tolist(), ends.tolist()):
-        if max_frames is not None and end - start + 1 > max_frames:
+        long_run = max_frames is not None and end - start + 1 > max_frames
+        closed = held is not None and bool(held[start:end + 1].any())
+        if long_run and not closed:
             continue
         lo, hi = max(start - context_frames, 0), min(end + 1 + context_frames, out.shape[0])
         ctx = frames[lo:hi][known[lo:hi]]
@@ -244,6 +250,8 @@ def bridge(series: np.ndarray, hold: np.ndarray, context_frames: int = 12, max_f
         before, after = np.count_nonzero(known[lo:start]), np.count_nonzero(known[end + 1:hi])
         centre = 0.5 * (start + end)
         degree = 2 if min(before, after) >= 3 else (1 if min(before, after) >= 1 else 0)
+        if long_run:
+            degree = min(degree, 1)
         values = flat[ctx]
         coef, *_ = np.linalg.lstsq(_vander((ctx - centre) / context_frames, degree), values, rcond=None)
         fitted = _vander((inside - centre) / context_frames, degree) @ coef
@@ -385,7 +393,7 @@ def _median_reference(points: np.ndarray, anchor_pts: np.ndarray, face: np.ndarr
 
 def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, hold: np.ndarray | None = None,
                        reference: np.ndarray | None = None, max_bridge_frames: int | None = None,
-                       max_bridge_misfit: float | None = None) -> Alignment:
+                       max_bridge_misfit: float | None = None, held: np.ndarray | None = None) -> Alignment:
     """Remove head motion from (T, N, 3) landmarks (NaN rows where no face).
 
     `anchors` are positions along axis 1 of `points`: the full mesh's HEAD_ANCHORS by default, or
@@ -406,10 +414,13 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     after them: `bridge` then holds the mean transform of the frames before.
 
     A bridge is a guess, so it is checked: runs of `hold` longer than `max_bridge_frames` are not
-    bridged, and a bridge whose anchor misfit exceeds the frame's own fit's by more than
-    `max_bridge_misfit` (a fraction of the anchors' spread about their centre) is dropped for the
-    frame's own transform: the mesh's blink deformation of the anchors is a millimetre or two, a
-    head that turned or nodded during the closure misfits by far more.
+    bridged (but those holding a frame of `held`, a held eye closure: bridged by a straight line,
+    since the mesh deforms the anchors all the while the eyes are closed, which read as 0.8-1.1 mm of
+    mouth movement in held closures of a still real face), and a bridge whose anchor misfit exceeds
+    the frame's own fit's by more than `max_bridge_misfit` (a fraction of the anchors' spread about
+    their centre) is dropped for the frame's own transform: the mesh's blink deformation of the
+    anchors is a millimetre or two, a head that turned or nodded during the closure misfits by far
+    more.
     """
     points = np.asarray(points)
     if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):
@@ -440,7 +451,8 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
         # rotation moves the face by that error times its distance from the corner (camera motion on
         # a real face: 2-3 mm at the mouth). `centre` is the anchors' mean.
         with np.errstate(invalid="ignore", divide="ignore"):
-            bridged = bridge(np.column_stack([np.log(s), centre, r.reshape(-1, 9)]), hold, max_frames=max_bridge_frames)
+            bridged = bridge(np.column_stack([np.log(s), centre, r.reshape(-1, 9)]), hold, max_frames=max_bridge_frames,
+                             held=held)
         s_b = np.exp(bridged[:, 0])
         r_b = r.copy()
         r_b[hold] = nearest_rotation(bridged[hold, 4:].reshape(-1, 3, 3))

@@ -9,6 +9,7 @@ import numpy as np
 from synkimeter.core.align import Alignment, align_to_reference, side_by_side
 from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED, SIDES
 from synkimeter.core.blinks import EYE_NAMES, Blinks, detect_blinks, lid_start_s
+from synkimeter.core.closure import ClosureMouth, closure_ocular_oral, measure_closures
 from synkimeter.core.eyes import (
     closure,
     fissure_height_px,
@@ -36,6 +37,7 @@ from synkimeter.core.results import (
     BlinkCounts,
     BlinkEvent,
     ClipResult,
+    ClosureOcularOral,
     HeadPose,
     OcularOral,
     SideCoupling,
@@ -61,6 +63,7 @@ class ClipAnalysis:
     mouth: EventMouth
     reasons: list
     mm_per_px: float
+    closures: ClosureMouth | None = None  # the mouth during held eye closures (core.closure)
     params_used: MeasurementParams = DEFAULT_MEASUREMENT
     # Expressions found in the clip and their oral-ocular result (core.expression_oral_ocular); the
     # offline path (pipeline) fills them, the live view does not look for them.
@@ -128,9 +131,10 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
     blinks = detect_blinks(t, closure_by_side, params)
     hold = event_mask(t, blinks.onset_s - params.align_bridge_margin_s,
                         blinks.offset_s + params.post_blink_s + params.align_bridge_margin_s)
+    held = event_mask(t, blinks.onset_s[blinks.voluntary], blinks.offset_s[blinks.voluntary])
     alignment = align_to_reference(packed, subset[HEAD_ANCHORS], hold=hold,
                                    max_bridge_frames=window_frames(params.align_bridge_max_s, dt, odd=False),
-                                   max_bridge_misfit=params.align_bridge_max_misfit)
+                                   max_bridge_misfit=params.align_bridge_max_misfit, held=held)
     aligned = alignment.aligned
     scale = iris_scale(aligned, subset, closure_by_side, params)
     mm_per_px = scale["mm_per_px"]
@@ -151,9 +155,10 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
     mouth = measure_events(t, blinks.onset_s, blinks.offset_s, traces, head_ok, params, lid_start_s=lid_s,
                            settled_at_start=settled_at_start)
     reasons = rejection_reasons(blinks, mouth, params)
+    closures = measure_closures(t, blinks, mouth, traces, closure_by_side, params)
 
     result = ClipAnalysis(t, face_found, alignment, closure_by_side, fissure_mm, traces, blinks, mouth, reasons,
-                          mm_per_px, params_used=params)
+                          mm_per_px, closures=closures, params_used=params)
     result.result = summarize(result, scale, params, affected_side, warnings)
     return result
 
@@ -180,14 +185,22 @@ def coupling_verdict(average_peak_mm: dict[str, float], n_scored: dict[str, int]
 
 
 def _event(a: ClipAnalysis, i: int, scored: bool) -> BlinkEvent:
-    b, m = a.blinks, a.mouth
+    """One blink, with its peak mouth movement; or one held closure, with its held movement
+    (core.closure) and whether that counts in the closure figure."""
+    b, m, c = a.blinks, a.mouth, a.closures
+    if c is not None and b.voluntary[i]:
+        mouth_mm, up_mm, out_mm = c.held_mm, c.up_mm, c.out_mm
+        latency: dict = {s: float("nan") for s in SIDES}
+        scored, reason = c.reasons[i] is None, c.reasons[i]
+    else:
+        mouth_mm, up_mm, out_mm = m.peak_mm, m.up_mm, m.out_mm
+        latency, reason = {s: m.latency_s[s][i] for s in SIDES}, a.reasons[i]
     return BlinkEvent(
         eye=EYE_NAMES[int(b.eye[i])], onset_s=b.onset_s[i], lid_start_s=m.lid_start_s[i], apex_s=b.apex_s[i],
         offset_s=b.offset_s[i], duration_s=b.duration_s[i],
         closure={"left": b.closure_left[i], "right": b.closure_right[i]}, complete=bool(b.complete[i]),
-        mouth_mm={s: m.peak_mm[s][i] for s in SIDES}, mouth_up_mm={s: m.up_mm[s][i] for s in SIDES},
-        mouth_out_mm={s: m.out_mm[s][i] for s in SIDES}, mouth_latency_s={s: m.latency_s[s][i] for s in SIDES},
-        scored=scored, reason=a.reasons[i])
+        mouth_mm={s: mouth_mm[s][i] for s in SIDES}, mouth_up_mm={s: up_mm[s][i] for s in SIDES},
+        mouth_out_mm={s: out_mm[s][i] for s in SIDES}, mouth_latency_s=latency, scored=scored, reason=reason)
 
 
 def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_side: str | None,
@@ -282,6 +295,8 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
         eye_closures=tuple(e for e, v in zip(events, blinks.voluntary) if v),
         ocular_oral=OcularOral(right=per_side["right"], left=per_side["left"], asymmetry_mm=asym,
                                affected_side=affected_side, severity=sev, blink_triggered_average=bta),
+        closure_ocular_oral=(closure_ocular_oral(blinks, a.closures, params) if a.closures is not None
+                             else ClosureOcularOral()),
         params=measurement_dict(params),
         warnings=tuple(warnings),
     )

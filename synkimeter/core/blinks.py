@@ -49,6 +49,9 @@ class Blinks:
     closure_left: np.ndarray
     complete: np.ndarray  # bool
     voluntary: np.ndarray  # bool: longer than a blink, a deliberate eye closure
+    # bool: a deliberate closure with the eye(s) shut through most of it (the deeper eye's median
+    # closure a complete one's), not an eye narrowed by a smile for as long
+    shut: np.ndarray
 
     def __len__(self) -> int:
         return int(self.onset_s.size)
@@ -272,11 +275,12 @@ def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closu
     n_frames = np.asarray(timestamps_s).size
     t = np.asarray(timestamps_s, dtype=np.float64)
     index, mask = padded_windows(first, last, n_frames)
-    peak = {}
+    peak, values = {}, {}
     for side in ("right", "left"):
-        values = np.where(mask, closure_by_side[side][index], np.nan)
+        values[side] = np.where(mask, closure_by_side[side][index], np.nan)
         with np.errstate(invalid="ignore"):
-            peak[side] = np.nanmax(np.where(np.isfinite(values), values, -np.inf), axis=1) if len(eye) else np.array([])
+            peak[side] = (np.nanmax(np.where(np.isfinite(values[side]), values[side], -np.inf), axis=1) if len(eye)
+                          else np.array([]))
         peak[side] = np.where(np.isfinite(peak[side]), peak[side], np.nan)
     if np.isnan(apex).any():
         either = np.fmax(closure_by_side["right"], closure_by_side["left"])
@@ -296,7 +300,19 @@ def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closu
     deepest = np.where(eye == EYE_CODES["right"], peak["right"],
                        np.where(eye == EYE_CODES["left"], peak["left"], np.fmin(peak["right"], peak["left"])))
     complete = np.nan_to_num(deepest, nan=0.0) >= closed_enough
-    return Blinks(eye, onset, apex, offset, peak["right"], peak["left"], complete, voluntary)
+    own = closing_eye(eye, values["right"], values["left"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an event without a finite frame
+        level = np.nanmedian(own, axis=1) if len(eye) else np.zeros(0)
+    shut = voluntary & (np.nan_to_num(level, nan=0.0) >= closed_enough)
+    return Blinks(eye, onset, apex, offset, peak["right"], peak["left"], complete, voluntary, shut)
+
+
+def closing_eye(eye: np.ndarray, right: np.ndarray, left: np.ndarray) -> np.ndarray:
+    """Per event (rows, `eye` its EYE_CODES), the closure of the eye that closed, from the two
+    eyes' (events, frames) closures: the deeper one for both eyes (a weak side may not close all the way)."""
+    eye = np.asarray(eye)[:, None]
+    return np.where(eye == EYE_CODES["right"], right, np.where(eye == EYE_CODES["left"], left, np.fmax(right, left)))
 
 
 def detect_blinks(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray],
@@ -321,13 +337,10 @@ def lid_start_s(timestamps_s: np.ndarray, closure_by_side: dict[str, np.ndarray]
         return np.zeros(0)
     right = np.nan_to_num(closure_by_side["right"], nan=0.0)
     left = np.nan_to_num(closure_by_side["left"], nan=0.0)
-    eye = blinks.eye
     onset_i = np.clip(np.searchsorted(t, blinks.onset_s, side="left"), 0, t.size - 1)
     first_i = np.searchsorted(t, blinks.onset_s - params.lid_search_s, side="left")
     index, mask = padded_windows(first_i, onset_i, t.size)
-    c = np.where(eye[:, None] == EYE_CODES["right"], right[index],
-                 np.where(eye[:, None] == EYE_CODES["left"], left[index], np.maximum(right[index], left[index])))
-    c = np.where(mask, c, np.inf)
+    c = np.where(mask, closing_eye(blinks.eye, right[index], left[index]), np.inf)
     lowest = c.min(axis=1, keepdims=True)
     still = mask & (c <= lowest + params.lid_start_rise)
     # The last still frame of each window (each window's lowest frame is always still).

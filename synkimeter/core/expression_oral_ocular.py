@@ -27,6 +27,7 @@ from synkimeter.core.expressions import (
     SMILE,
     Expressions,
     ExpressionSegment,
+    closure_spans,
     find_expressions,
 )
 from synkimeter.core.oral_ocular import (
@@ -82,10 +83,22 @@ def segment_oral_ocular(timestamps_s: np.ndarray, fissure_mm: dict[str, np.ndarr
         return {side: narrowing(rest[side], fissure_level(t, fissure_mm[side], ~mask | blinking, "active", params))
                 for side in SIDES}
 
-    per_segment = [SegmentNarrowing(s, task_levels(_frames(t, [s]))) for s in segments if s.kind in MOUTH_TASKS]
+    # Eyes held closed on purpose before a mouth movement began are not narrowed by it: a segment
+    # that starts in a held closure's span is measured without that closure's frames (one that began
+    # before the eyes closed keeps them: the eye closing during a smile is what is measured).
+    first, last = (edge[np.asarray(blinks.shut, dtype=bool)] for edge in closure_spans(blinks, params))
+
+    def own_frames(s: ExpressionSegment) -> np.ndarray:
+        began_in = (first <= s.start_s) & (s.start_s <= last)
+        return _frames(t, [s]) & ~event_mask(t, first[began_in], last[began_in])
+
+    def frames_of(chosen: list[ExpressionSegment]) -> np.ndarray:
+        return np.logical_or.reduce([own_frames(s) for s in chosen])
+
+    per_segment = [SegmentNarrowing(s, task_levels(own_frames(s))) for s in segments if s.kind in MOUTH_TASKS]
     pooled = {PUCKER: [s for s in segments if s.kind == PUCKER],
               SMILE: [s for s in segments if s.kind == SMILE and s.side == BOTH]}
-    by_task = {task: task_levels(_frames(t, chosen)) for task, chosen in pooled.items() if chosen}
+    by_task = {task: task_levels(frames_of(chosen)) for task, chosen in pooled.items() if chosen}
     score = ocular_synkinesis_score(by_task, affected_side, params)
     return SegmentOralOcular(rest, per_segment, by_task, score)
 

@@ -494,15 +494,18 @@ def find_expressions(timestamps_s: np.ndarray, points: np.ndarray, subset: Landm
     # A mouth movement that comes and goes within one eye closure is the closure's own: ocular-oral
     # synkinesis, measured apart (core/ocular_oral.py), not a smile. Taken for a smile it would also
     # give an "eye narrowing during smile" of the closed eye (70 % on a real face with 4 mm coupling).
-    # A smile that outlasts the closure stays, and so does one longer than a blink inside a held
-    # closure (a big smile squeezes the eyes shut).
+    # A smile that outlasts the closure stays (its narrowing leaves out the closure it began in:
+    # `expression_oral_ocular`), and so does one longer than a blink inside a blink's span.
+    # A held closure's own (the eyes shut, not narrowed by a smile) is a mouth movement that starts
+    # once the eyes are closing and is over within an expression's shortest hold of their opening.
     if blinks is not None and len(blinks):
-        margin_s = params.align_bridge_margin_s + params.commissure_smoothing_s
-        first = np.asarray(blinks.onset_s) - margin_s
-        last = np.asarray(blinks.offset_s) + params.post_blink_s + params.commissure_smoothing_s
-        longest_s = params.max_blink_duration_s + params.post_blink_s + margin_s
-        segments = [s for s in segments if s.kind not in _MOUTH_KINDS or s.end_s - s.start_s > longest_s
-                    or not np.any((first <= s.start_s) & (s.end_s <= last))]
+        first, last = closure_spans(blinks, params)
+        longest_s = params.max_blink_duration_s + params.post_blink_s + _margin_before_s(params)
+        held = np.asarray(blinks.shut, dtype=bool)
+        segments = [s for s in segments if s.kind not in _MOUTH_KINDS
+                    or not np.any((first <= s.start_s) & (s.start_s <= last) & np.where(
+                        held, s.end_s <= last + params.expression_min_s,
+                        (s.end_s <= last) & (s.end_s - s.start_s <= longest_s)))]
     a, b = runs(talking)
     for i, j in zip(a, b):
         widest = float(np.nanmax(move.gap_mm[i:j + 1]))  # the lips' widest opening while talking
@@ -582,6 +585,19 @@ def eye_closures(t: np.ndarray, blinks, params: MeasurementParams = DEFAULT_MEAS
                                      if np.isfinite(depth) else 0.0,
                                      size_mm=drop, strength=strength))
     return out
+
+
+def _margin_before_s(params: MeasurementParams) -> float:
+    """How long before an eye's detected onset its closure's mouth movement may begin (the lid moves
+    first, then the trace's smoothing reaches back)."""
+    return params.align_bridge_margin_s + params.commissure_smoothing_s
+
+
+def closure_spans(blinks, params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[np.ndarray, np.ndarray]:
+    """Each blink's or closure's span with the margins its own mouth movement can reach beyond the
+    lids' onset and offset: (first, last) in seconds."""
+    return (np.asarray(blinks.onset_s) - _margin_before_s(params),
+            np.asarray(blinks.offset_s) + params.post_blink_s + params.commissure_smoothing_s)
 
 
 def _inside(t: np.ndarray, segment: ExpressionSegment, mask: np.ndarray) -> float:

@@ -140,6 +140,23 @@ class EventMouth:
     lid_start_s: np.ndarray  # what the baseline and gates were measured against
 
 
+def baseline_window(t: np.ndarray, lid_s: np.ndarray,
+                    params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[np.ndarray, np.ndarray]:
+    """Each event's rest window for the mouth corners, frames [start, stop): `pre_blink_start_s` to
+    `pre_blink_end_s` around the lid's start (at low frame rates, at least the last frame before it)."""
+    base_start = np.searchsorted(t, lid_s + params.pre_blink_start_s, side="left")
+    base_stop = np.searchsorted(t, lid_s + params.pre_blink_end_s, side="right")
+    base_start = np.minimum(base_start, np.maximum(base_stop - 1, 0))
+    base_stop = np.maximum(base_stop, base_start + 1)
+    return base_start, np.minimum(base_stop, t.size)
+
+
+def baseline_mean(t: np.ndarray, lid_s: np.ndarray, series: np.ndarray,
+                  params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
+    """Mean of `series` over each event's rest window (`baseline_window`); NaN where it holds no sample."""
+    return _window_mean(*_prefix(series), *baseline_window(t, lid_s, params))
+
+
 def final_after_offset_s(params: MeasurementParams = DEFAULT_MEASUREMENT) -> float:
     """How long after a blink's offset its measures are final: the peak window, the return gate's
     window and the smoothing's reach ahead of both."""
@@ -167,11 +184,7 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     offset_s = np.asarray(offset_s, dtype=np.float64)
     lid_s = onset_s if lid_start_s is None else np.minimum(np.asarray(lid_start_s, dtype=np.float64), onset_s)
     n = t.size
-    base_start = np.searchsorted(t, lid_s + params.pre_blink_start_s, side="left")
-    base_stop = np.searchsorted(t, lid_s + params.pre_blink_end_s, side="right")
-    # At low frame rates the baseline window may hold no frame: use the last frame before it ends.
-    base_start = np.minimum(base_start, np.maximum(base_stop - 1, 0))
-    base_stop = np.maximum(base_stop, base_start + 1)
+    base_start, base_stop = baseline_window(t, lid_s, params)
     peak_first = np.searchsorted(t, lid_s, side="left")
     peak_last = np.maximum(np.searchsorted(t, offset_s + params.post_blink_s, side="right") - 1, peak_first)
     index, mask = padded_windows(peak_first, peak_last, n)
@@ -180,8 +193,8 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     peak, up_at, out_at, latency = {}, {}, {}, {}
     away_from_rest = np.zeros(index.shape[0])
     for side in SIDES:
-        base_up = _window_mean(*_prefix(traces.up_mm[side]), base_start, np.minimum(base_stop, n))
-        base_out = _window_mean(*_prefix(traces.out_mm[side]), base_start, np.minimum(base_stop, n))
+        base_up = _window_mean(*_prefix(traces.up_mm[side]), base_start, base_stop)
+        base_out = _window_mean(*_prefix(traces.out_mm[side]), base_start, base_stop)
         # Where the corner sat before the blink, against the clip's usual (median) face.
         away_from_rest = np.fmax(away_from_rest, np.hypot(base_up, base_out))
         d_up = traces.up_mm[side][index] - base_up[:, None]
@@ -252,7 +265,7 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
         for side in SIDES:
             shift = []
             for series in (traces.up_mm[side], traces.out_mm[side]):
-                before = _window_mean(*_prefix(series), base_start, np.minimum(base_stop, n))
+                before = _window_mean(*_prefix(series), base_start, base_stop)
                 after = np.nanmean(np.where(after_mask, series[after_index], np.nan), axis=1)
                 shift.append(after - before)
             unreturned = np.fmax(unreturned, np.hypot(*shift))
@@ -265,6 +278,13 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
 def rejection_reasons(blinks: Blinks, mouth: EventMouth,
                       params: MeasurementParams = DEFAULT_MEASUREMENT) -> list[str | None]:
     """Why each event is left out of the score (None: scored). The first reason that applies wins."""
+    return first_reasons([(blinks.voluntary, REASON_VOLUNTARY), *gate_checks(blinks, mouth, params)], len(blinks))
+
+
+def gate_checks(blinks: Blinks, mouth: EventMouth,
+                params: MeasurementParams = DEFAULT_MEASUREMENT) -> list[tuple[np.ndarray, str]]:
+    """Each gate's flags over the events, with its reason, in the order they are judged: whether the
+    mouth's movement during an event (a blink or a held closure) can be read at all."""
     previous_end = np.concatenate(([-np.inf], blinks.offset_s[:-1])) + params.post_blink_s
     # Too close to another blink: the previous one reaches into this one's baseline, or too little
     # time is left before it to tell a still mouth from a talking one, or after it to see the mouth
@@ -272,8 +292,7 @@ def rejection_reasons(blinks: Blinks, mouth: EventMouth,
     too_close = ((previous_end > mouth.lid_start_s + params.pre_blink_start_s)
                  | (mouth.quiet_before_s < params.mouth_moving_min_s)
                  | (np.nan_to_num(mouth.quiet_after_s, nan=np.inf) < 0.5 * params.mouth_return_window_s))
-    checks = [
-        (blinks.voluntary, REASON_VOLUNTARY),
+    return [
         (mouth.face_lost, REASON_FACE_LOST),
         (mouth.settling, REASON_SETTLING),
         (mouth.implausible, REASON_IMPLAUSIBLE),
@@ -284,7 +303,11 @@ def rejection_reasons(blinks: Blinks, mouth: EventMouth,
         (too_close, REASON_TOO_CLOSE),
         (np.isnan(mouth.quiet_after_s), REASON_AT_END),
     ]
-    reasons: list[str | None] = [None] * len(blinks)
+
+
+def first_reasons(checks: list[tuple[np.ndarray, str]], n: int) -> list[str | None]:
+    """Per event the first reason whose flag is set (None: none is)."""
+    reasons: list[str | None] = [None] * n
     for flags, reason in reversed(checks):
         for i in np.flatnonzero(flags):
             reasons[i] = reason

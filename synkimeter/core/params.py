@@ -35,7 +35,9 @@ class MeasurementParams(Overridable):
     # Head-motion removal bridges each blink (the mesh deforms its anchors when the eyes close)
     # from this long before its onset to this long after its peak window.
     align_bridge_margin_s: float = 0.1
-    # Only blink-length runs are bridged, and a bridge that misfits the head anchors by more than this
+    # Only blink-length runs are bridged (and held eye closures, by a straight line: the mesh deforms
+    # the anchors all the while the eyes are closed, 0.8-1.1 mm of false mouth movement on a still
+    # real face held closed), and a bridge that misfits the head anchors by more than this
     # fraction of their spread beyond the frame's own fit (~2.5 mm on an adult face; the mesh's blink
     # deformation is 1-2 mm) is dropped: the head turned or nodded during the closure. A quadratic
     # bridged across long closures and head turns ran away by 25-75 mm on real clips.
@@ -90,6 +92,10 @@ class MeasurementParams(Overridable):
     # A blink is not scored either when the mouth has not come back (by mouth_moving_mm) within
     # this window after the eye reopened: talking or a new expression that began with the blink.
     mouth_return_window_s: float = 0.3
+    # After a held eye closure the mouth has not come back only when it also stayed more than this
+    # fraction of its held movement away: the optical flow that follows the corners lags a 4 mm
+    # pull let go at once by 1.2-1.7 mm for half a second (synth/realface.py held closures).
+    closure_return_fraction: float = 0.5
     # At least this much of that window must be free of other blinks to judge it at all.
     mouth_moving_min_s: float = 0.25
     # The gate looks at a more smoothed trace: talking is slow and large, jitter fast and small.

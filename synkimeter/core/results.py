@@ -197,6 +197,45 @@ class OcularOral:
 
 
 @dataclass(frozen=True)
+class ClosureCoupling:
+    """Mouth-corner movement on one side while the eyes are held closed (core.closure): the median
+    over the clip's held closures of each one's movement against the rest just before it."""
+
+    median_mm: float
+    ci95_mm: tuple[float, float]
+    n: int  # held closures counted
+
+    def to_json(self) -> dict[str, Any]:
+        return {"median_mm": number(self.median_mm), "ci95_mm": _pair(self.ci95_mm), "n": int(self.n)}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any] | None) -> ClosureCoupling | None:
+        if not isinstance(doc, Mapping):
+            return None
+        return cls(_float(doc, "median_mm"), _read_pair(doc, "ci95_mm"), _int(doc, "n"))
+
+
+@dataclass(frozen=True)
+class ClosureOcularOral:
+    """Ocular-oral synkinesis of held eye closures, per subject's side (None: no closure of that
+    side's eye could be read)."""
+
+    right: ClosureCoupling | None = None
+    left: ClosureCoupling | None = None
+
+    def side(self, name: str) -> ClosureCoupling | None:
+        return self.right if name == "right" else self.left
+
+    def to_json(self) -> dict[str, Any]:
+        return {"right": self.right.to_json() if self.right else None,
+                "left": self.left.to_json() if self.left else None}
+
+    @classmethod
+    def from_json(cls, doc: Mapping[str, Any]) -> ClosureOcularOral:
+        return cls(ClosureCoupling.from_json(doc.get("right")), ClosureCoupling.from_json(doc.get("left")))
+
+
+@dataclass(frozen=True)
 class HeadPose:
     max_abs_yaw_deg: float
     max_abs_pitch_deg: float
@@ -254,6 +293,8 @@ class ClipResult:
     ocular_oral: OcularOral
     params: Mapping[str, Any]  # the measurement parameters used
     warnings: tuple[str, ...] = ()
+    # Mouth-corner movement during held eye closures (gentle or forceful eye-closure tasks).
+    closure_ocular_oral: ClosureOcularOral = field(default_factory=ClosureOcularOral)
     # The video's own facts (empty for landmarks measured live).
     source: str | None = None
     container_fps: float | None = None
@@ -280,7 +321,8 @@ class ClipResult:
             "head_pose": self.head_pose.to_json(), "blink_counts": self.blink_counts.to_json(),
             "implausible_frames": int(self.implausible_frames),
             "blinks": [b.to_json() for b in self.blinks], "eye_closures": [b.to_json() for b in self.eye_closures],
-            "ocular_oral": self.ocular_oral.to_json(), "params": jsonable(self.params),
+            "ocular_oral": self.ocular_oral.to_json(),
+            "closure_ocular_oral": self.closure_ocular_oral.to_json(), "params": jsonable(self.params),
             "warnings": list(self.warnings),
         }
         if self.source is not None:
@@ -317,6 +359,7 @@ class ClipResult:
                                if isinstance(b, Mapping)),
             ocular_oral=OcularOral.from_json(_dict(doc, "ocular_oral")), params=dict(_dict(doc, "params")),
             warnings=tuple(str(w) for w in doc.get("warnings") or ()),
+            closure_ocular_oral=ClosureOcularOral.from_json(_dict(doc, "closure_ocular_oral")),
             source=str(doc["source"]) if has_source else None,
             container_fps=_float(doc, "container_fps") if doc.get("container_fps") is not None else None,
             width=_int(doc, "width"), height=_int(doc, "height"), truncated=bool(doc.get("truncated")),
@@ -356,8 +399,8 @@ _MODELLED = frozenset((
     "schema_version", "fps", "duration_s", "frames", "face_frames", "mm_per_px", "mm_per_px_uncertainty", "iris_px",
     "head_pose", "blink_counts", "implausible_frames", "blinks", "eye_closures", "ocular_oral", "params", "warnings",
     "source", "container_fps", "width", "height", "truncated", "optical_flow_points", "multi_face_frames",
-    "expressions", "oral_ocular", "setup"))
+    "expressions", "oral_ocular", "setup", "closure_ocular_oral"))
 
 
-__all__ = ["DIGITS", "SCHEMA_VERSION", "UNDETERMINED", "BlinkCounts", "BlinkEvent", "ClipResult", "HeadPose",
-           "OcularOral", "SideCoupling", "finite", "jsonable", "number"]
+__all__ = ["DIGITS", "SCHEMA_VERSION", "UNDETERMINED", "BlinkCounts", "BlinkEvent", "ClipResult", "ClosureCoupling",
+           "ClosureOcularOral", "HeadPose", "OcularOral", "SideCoupling", "finite", "jsonable", "number"]

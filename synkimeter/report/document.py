@@ -82,6 +82,8 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
     by_session: dict[int, dict[str, dict]] = {}
     for row in store.results(trends.patient):
         by_session.setdefault(row["session_id"], {})[row["task"]] = row
+    held = {(p.session_id, side): p for side in ("right", "left")
+            for p in getattr(trends.get("closure_ocular_oral", side), "points", [])}
     rows = []
     for i, s in enumerate(trends.sessions, 1):
         tasks = by_session.get(s.id, {})
@@ -106,6 +108,8 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
                              + f"<br/><span style='color:#555'>median; n = {blink[f'{side}_n']} blinks</span>")
             else:
                 cells.append("-")
+        cells.append("<br/>".join(f"{side[0].upper()}: {_with_ci(p.value, p.ci_low, p.ci_high, 'mm', 2)}, n = {p.n}"
+                                  for side in ("right", "left") if (p := held.get((s.id, side)))) or "-")
         severity = blink.get("severity") if blink else None
         cells.append(_e(SEVERITY.get(severity, severity or "-") if severity is not None else "-") if blink else "-")
         cells.append(_with_ci(s.ocular_score, s.ocular_ci_low, s.ocular_ci_high, "", 0).replace(" (", "<br/>(")
@@ -398,14 +402,17 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
     # sessions
     parts.append("<h2>Sessions</h2>")
     parts.append(_table(["#", "Date", "Kind", "Status", "Tasks recorded",
-                         "Mouth corner per blink, right side", "Mouth corner per blink, left side", "Severity",
-                         "Ocular score (100 = none)"], _session_rows(store, trends), numeric={0},
-                        widths=[4, 12, 10, 12, 13, 14, 14, 11, 10]))
+                         "Mouth corner per blink, right side", "Mouth corner per blink, left side",
+                         "Mouth corner in held eye closures", "Severity", "Ocular score (100 = none)"],
+                        _session_rows(store, trends), numeric={0}, widths=[4, 10, 9, 10, 11, 13, 13, 12, 9, 9]))
     parts.append("<p class='small'>Mouth corner per blink: peak movement of the mouth corner (commissure) in the "
                  "average of the side's natural blinks (blink-averaged, as <i>synkimeter analyze</i> leads with), head "
                  "motion removed; below it the median of the per-blink peaks. Severity bands: over the healthy level "
                  "but under 1 mm mild, "
-                 "1-2 mm moderate, over 2 mm severe. Ocular score: eFACE-style ocular synkinesis from eye narrowing "
+                 "1-2 mm moderate, over 2 mm severe. Mouth corner in held eye closures: the median over the "
+                 "session's held eye closures (gentle eye closure, else forceful blink, else any clip) of each mouth "
+                 "corner's movement while the eyes were held closed, against the rest just before (R/L: subject's "
+                 "right/left, n closures). Ocular score: eFACE-style ocular synkinesis from eye narrowing "
                  "during pucker and smile relative to rest, the affected eye against the other (100 = none).</p>")
     # Session notes, e.g. a recording started although the set-up check had not passed (distance,
     # light, pose unlike the baseline's): the therapist weighs that session's numbers with it.

@@ -1,8 +1,9 @@
 """A patient's scores over sessions, each with its 95 % interval, and baseline against latest.
 
 A session's score for a metric comes from its last complete clip of the metric's task (ocular-oral
-from `natural_blinking`, narrowing from `smile`/`pucker` against the session's `rest`); the ocular
-synkinesis score is per session. Only complete sessions are trended.
+from `natural_blinking`, narrowing from `smile`/`pucker` against the session's `rest`, the mouth
+during held eye closures from `gentle_closure`, else `forceful_blink`, else any clip with held
+closures); the ocular synkinesis score is per session. Only complete sessions are trended.
 
 Baseline: the earliest complete session of kind 'baseline' (else the earliest complete session).
 Latest: the most recent complete session after it that has the metric.
@@ -56,20 +57,31 @@ class Metric:
     # value it grows by), and the healthy upper limit.
     between_sd: tuple[str, str | None] | None = None
     healthy_param: str | None = None
+    count: str | None = None  # the per-side column counting what the value pools (blinks, closures)
 
+
+# The held eye closures' figure is read from the stored result documents (not a column): the
+# session's gentle eye closure clip, else its forceful blink clip, else any clip with one.
+HELD_CLOSURE = "held_eye_closure"
+CLOSURE_TASKS = ("gentle_closure", "forceful_blink")
 
 METRICS = (
     # The headline per-side score (as `analyze` leads with it): the peak of the blink-averaged trace.
     Metric("ocular_oral_average_peak", "Mouth-corner movement during blinks (blink-averaged)", "mm",
            "natural_blinking", "average_peak_mm", ("average_ci_low_mm", "average_ci_high_mm"),
            between_sd=("ocular_oral_between_sd_mm", "ocular_oral_between_sd_fraction"),
-           healthy_param="healthy_floor_mm"),
+           healthy_param="healthy_floor_mm", count="n"),
     Metric("ocular_oral_median", "Mouth-corner movement per blink (median)", "mm", "natural_blinking",
            "median_mm", ("ci_low_mm", "ci_high_mm"),
            between_sd=("ocular_oral_median_between_sd_mm", "ocular_oral_median_between_sd_fraction"),
-           healthy_param="healthy_blink_peak_mm"),
+           healthy_param="healthy_blink_peak_mm", count="n"),
     Metric("coupled_fraction", "Blinks with mouth-corner movement over 1 mm", "%", "natural_blinking",
-           "coupled_fraction", None, scale=100.0, digits=0, between_sd=("coupled_fraction_between_sd", None)),
+           "coupled_fraction", None, scale=100.0, digits=0, between_sd=("coupled_fraction_between_sd", None),
+           count="n"),
+    # Between-session spread not measured yet: judged on the recordings' own intervals.
+    Metric("closure_ocular_oral", "Mouth-corner movement during held eye closures (median)", "mm", HELD_CLOSURE,
+           "closure_median_mm", ("closure_ci_low_mm", "closure_ci_high_mm"), healthy_param="healthy_floor_mm",
+           count="closure_n"),
     Metric("narrowing_pucker", "Eye narrowing during pucker", "%", "pucker", "narrowing_pct",
            ("narrowing_ci_low_pct", "narrowing_ci_high_pct"), digits=1),
     Metric("narrowing_smile", "Eye narrowing during smile", "%", "smile", "narrowing_pct",
@@ -170,7 +182,7 @@ def _point_from_row(metric: Metric, side: str | None, row: dict, baseline_id: in
     if value is None:
         return None
     lo = hi = None
-    n = row.get(f"{side}_n") if metric.per_side and metric.task == "natural_blinking" else None
+    n = row.get(prefix + metric.count) if metric.per_side and metric.count else None
     if metric.ci:
         lo, hi = row.get(prefix + metric.ci[0]), row.get(prefix + metric.ci[1])
     elif metric.key == "coupled_fraction" and n:
@@ -220,6 +232,33 @@ def compare(metric: Metric, side: str | None, baseline: Point, latest: Point,
     return Change(metric, side, baseline, latest, change, noise, beyond, overlap, mdc, healthy_at_both)
 
 
+def _closure_rows(store: Store, rows: list[dict]) -> dict[int, dict]:
+    """Per session, the held eye closures' figure as a row of columns (`Metric` reads them): from the
+    session's last gentle eye closure clip that has one, else its forceful blink's, else any clip's."""
+    def rank(i: int) -> tuple[int, int]:  # the preferred task first, the last clip of it first
+        task = rows[i]["task"]
+        return (CLOSURE_TASKS.index(task) if task in CLOSURE_TASKS else len(CLOSURE_TASKS), -i)
+
+    out: dict[int, dict] = {}
+    for i in sorted(range(len(rows)), key=rank):
+        r = rows[i]
+        if r["session_id"] in out:
+            continue
+        clip = store.clip(r["clip_id"])
+        document = store.summary(clip) if clip is not None else None
+        figure = (document or {}).get("closure_ocular_oral") or {}
+        if not any(figure.get(side) for side in SIDES):
+            continue
+        row = {"session_id": r["session_id"], "started_at": r["started_at"], "kind": r["kind"]}
+        for side in SIDES:
+            d = figure.get(side) or {}
+            low, high = d.get("ci95_mm") or (None, None)
+            row.update({f"{side}_closure_median_mm": d.get("median_mm"), f"{side}_closure_ci_low_mm": low,
+                        f"{side}_closure_ci_high_mm": high, f"{side}_closure_n": d.get("n")})
+        out[r["session_id"]] = row
+    return out
+
+
 def patient_trends(store: Store, patient: Patient | str) -> Trends:
     if isinstance(patient, str):
         patient = store.require_patient(patient)
@@ -236,6 +275,8 @@ def patient_trends(store: Store, patient: Patient | str) -> Trends:
     for r in rows:
         by_session_task[(r["session_id"], r["task"])] = r
         session_rows[r["session_id"]] = r
+    for session_id, held in _closure_rows(store, rows).items():
+        by_session_task[(session_id, HELD_CLOSURE)] = held
 
     series_list, changes = [], []
     for metric in METRICS:

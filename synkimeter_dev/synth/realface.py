@@ -20,7 +20,11 @@ coupling, so the pull stays `coupling_mm` on the face. Deterministic: the same i
 same frames and the same truth JSON.
 
     python -m synkimeter_dev.synth.realface SOURCE.mp4 OUT.mp4 --coupling-mm 2 --side right --field broad \
-        --start-s 0.2 --end-s 2.0 --cycles 3 [--roll-deg 3 --shift-px 25 --scale 0.04] [--resize 0.6]
+        --start-s 0.2 --end-s 2.0 --cycles 3 [--roll-deg 3 --shift-px 25 --scale 0.04] [--resize 0.6] \
+        [--hold-closed-s 2.5]
+
+`--hold-closed-s` plays each blink's fully closed frames back and forth for that long: held eye
+closures (the gentle eye-closure task) with the coupling imposed while the eyes are closed.
 
 Needs only OpenCV and the face mesh (no scikit-image). Used by tests and validation, not the window.
 """
@@ -52,6 +56,8 @@ PULL_ANGLE_DEG = 45.0
 # Eye closure from the mesh -> drive 0..1: below CLOSURE_FLOOR is jitter of an open eye; the mesh
 # closes a closed eye only to ~params.full_closure.
 CLOSURE_FLOOR = 0.08
+# A blink's frames at this drive or more are its fully closed ones (held for a held closure).
+HELD_DRIVE = 0.99
 
 
 @dataclass(frozen=True)
@@ -95,6 +101,9 @@ class RealCouplingSpec:
     jpeg_quality: int = 0
     # Open-eye time before each blink at least (people blink every 2-6 s; see spaced_order).
     min_gap_s: float = 2.0
+    # Each blink's fully closed frames played back and forth for this long (0: not): held eye
+    # closures, as in the gentle eye-closure task, with the coupling imposed all the while.
+    hold_closed_s: float = 0.0
 
     def __post_init__(self) -> None:
         if self.side not in SIDES or self.field not in FIELD_SIGMA_MOUTH:
@@ -208,17 +217,30 @@ def _stretch_run(first: int, last: int, frames: int) -> np.ndarray:
     return order[: int(ends[ends >= max(frames, last - first + 1) - 1][0]) + 1]
 
 
-def spaced_order(drive: dict[str, np.ndarray], fps: float, cycles: int, min_gap_s: float) -> np.ndarray:
-    """Ping-pong frame order in which every stretch of open eyes lasts at least `min_gap_s`.
+def _held(run: np.ndarray, deep: np.ndarray, frames: int) -> np.ndarray:
+    """A closed run with its fully closed frames (`deep`: True there) played back and forth until
+    they last `frames`: a blink made into a held eye closure, the eyes still and closed."""
+    closed = np.flatnonzero(deep)
+    if closed.size < 2 or closed.size >= frames:
+        return run
+    a, b = int(closed[0]), int(closed[-1])
+    return np.concatenate([run[:a], run[a:b + 1][_stretch_run(0, b - a, frames)], run[b + 1:]])
+
+
+def spaced_order(drive: dict[str, np.ndarray], fps: float, cycles: int, min_gap_s: float,
+                 hold_closed_s: float = 0.0) -> np.ndarray:
+    """Ping-pong frame order in which every stretch of open eyes lasts at least `min_gap_s`, and,
+    with `hold_closed_s`, every blink's fully closed frames last that long (a held eye closure).
 
     A short still stretch holds its blinks closer together than people blink (every 2-6 s): its
     open-eye stretches are lengthened by playing them back and forth (a still face, moving only by
     its own micro-movements), so each blink has a quiet time before it.
     """
     base = pingpong(len(drive["right"]), cycles)
+    deepest = np.maximum(drive["right"], drive["left"])
     # The lid's slow last few per cent of reopening count as open; one frame either side of the
     # closed runs keeps the lid's first and last movement with its blink.
-    closed = np.maximum(drive["right"], drive["left"])[base] > 0.05
+    closed = deepest[base] > 0.05
     closed = np.convolve(closed.astype(float), np.ones(3), mode="same") > 0
     edges = np.flatnonzero(np.diff(np.concatenate(([True], closed, [True])).astype(int)))
     pieces, pos = [], 0
@@ -233,6 +255,18 @@ def spaced_order(drive: dict[str, np.ndarray], fps: float, cycles: int, min_gap_
             pieces.append(run[_stretch_run(0, run.size - 1, min_frames)])
         pos = stop
     pieces.append(base[pos:])
+    if hold_closed_s > 0:  # the closed runs lie between the open ones: hold each one's closed frames
+        hold_frames = int(round(hold_closed_s * fps))
+        order = np.concatenate(pieces)
+        open_frames = np.convolve((deepest[order] > 0.05).astype(float), np.ones(3), mode="same") == 0
+        edges = np.flatnonzero(np.diff(np.concatenate(([True], open_frames, [True])).astype(int)))
+        pieces, pos = [], 0
+        for start, stop in zip(edges[0::2], edges[1::2]):  # closed runs [start, stop)
+            run = order[start:stop]
+            both_closed = np.minimum(drive["right"], drive["left"])[run] >= HELD_DRIVE
+            pieces += [order[pos:start], _held(run, both_closed, hold_frames)]
+            pos = stop
+        pieces.append(order[pos:])
     return np.concatenate(pieces)
 
 
@@ -265,7 +299,7 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
     """Write the coupled clip (or, with coupling 0, the control) and its truth JSON beside it."""
     p = prepared
     out_path = Path(out_path)
-    order = spaced_order(p.drive, p.fps, spec.cycles, spec.min_gap_s)
+    order = spaced_order(p.drive, p.fps, spec.cycles, spec.min_gap_s, spec.hold_closed_s)
     dt = 1.0 / p.fps
     t_out = np.arange(order.size) * dt
     # Geometry per source frame, smoothed over time (the warp follows the face, not the mesh's jitter).
@@ -351,10 +385,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--gamma", type=float, default=1.0)
     ap.add_argument("--tilt-deg", type=float, default=0.0)
     ap.add_argument("--jpeg-quality", type=int, default=0)
+    ap.add_argument("--hold-closed-s", type=float, default=0.0, help="hold each blink closed this long")
     a = ap.parse_args(argv)
     spec = RealCouplingSpec(a.coupling_mm, a.side, a.field, a.start_s, a.end_s, a.cycles,
                             CameraMotion(a.roll_deg, a.shift_px, a.scale, a.tilt_deg), a.resize, a.gain, a.gamma,
-                            jpeg_quality=a.jpeg_quality)
+                            jpeg_quality=a.jpeg_quality, hold_closed_s=a.hold_closed_s)
     truth = write_coupled(prepare(a.source, a.start_s, a.end_s), a.out, spec)
     print(f"{a.out}: {truth['frames']} frames, {spec.coupling_mm:g} mm on the {spec.side} ({spec.field})")
     return 0
