@@ -178,15 +178,33 @@ def test_head_turns_up_to_20_degrees_create_no_coupling(axis):
     assert c["right"]["average_peak_mm"] == pytest.approx(2.0, abs=0.4)
 
 
-def test_a_blink_just_after_the_face_is_found_is_left_out():
-    """The mesh settles onto a face over its first half second: a blink then is not scored."""
-    from synkimeter.core.ocular_oral import REASON_SETTLING
+def test_a_blink_just_after_the_face_is_found_is_left_out_only_where_the_mesh_was_settling():
+    """The mesh settles onto a face over its first frames: a blink whose baseline window begins
+    before the face was found, or while the mouth's points were still settling, is not scored; a
+    blink 0.45 s after a still face came into view has its baseline all the same and is scored
+    (it was left out as "the face had only just come into view" before, whatever the face did)."""
+    from synkimeter.core.anatomy import COMMISSURE
+    from synkimeter.core.ocular_oral import REASON_FACE_LOST, REASON_SETTLING
 
     track = simulate(12.0, blinks=[SimBlink(2.45), SimBlink(5.0), SimBlink(7.5), SimBlink(10.0)],
                      coupling_mm={"right": 2.0}, jitter_px=0.2, seed=9)
-    points = track.points.copy()
-    points[track.timestamps_s < 2.0] = np.nan  # the face comes into view at 2 s
-    a = analyze_landmarks(track.timestamps_s, points)
+    t = track.timestamps_s
+    still = track.points.copy()
+    still[t < 2.0] = np.nan  # the face comes into view at 2 s
+    a = analyze_landmarks(t, still)
     first = int(np.argmin(np.abs(a.blinks.apex_s - 2.45 - 0.06)))
+    assert a.reasons[first] is None
+    assert sum(r is None for r in a.reasons) == 4
+    assert a.result.ocular_oral.right.n == 4
+
+    settling = still.copy()
+    for side in ("right", "left"):  # the mesh's mouth corners settling by 6 px over 0.3 s
+        settling[:, COMMISSURE[side], 1] += np.where(t >= 2.0, 6.0 * np.exp(-(t - 2.0) / 0.1), 0.0)
+    a = analyze_landmarks(t, settling)
     assert a.reasons[first] == REASON_SETTLING
     assert sum(r is None for r in a.reasons) == 3
+
+    late = track.points.copy()
+    late[t < 2.2] = np.nan  # found 0.25 s before the blink: its baseline window is not all there
+    a = analyze_landmarks(t, late)
+    assert a.reasons[int(np.argmin(np.abs(a.blinks.apex_s - 2.45 - 0.06)))] in (REASON_SETTLING, REASON_FACE_LOST)

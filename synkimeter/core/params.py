@@ -64,6 +64,9 @@ class MeasurementParams(Overridable):
     # An event is one-sided when the other eye's peak closure stays under this fraction of the
     # closing eye's (and under the onset threshold would be stricter still).
     one_sided_max_ratio: float = 0.5
+    # A one-sided event is a wink (or a weak side's blink) only when the closing eye reached this
+    # closure (half the mesh's full closure); shallower, it is the lid following the gaze or a squint.
+    one_sided_min_closure: float = 0.3
     # The face mesh never closes a closed eye completely, so completeness is judged against the
     # closure a closed eye reaches in the mesh (measured on real and synthetic clips, see README).
     full_closure: float = 0.6
@@ -81,8 +84,11 @@ class MeasurementParams(Overridable):
     # The peak is searched in [onset, offset + this].
     post_blink_s: float = 0.10
     # Light smoothing of the commissure trace before taking its peak: per-frame mesh jitter is
-    # 0.2-0.5 mm, a blink-coupled movement lasts 100-400 ms.
-    commissure_smoothing_s: float = 0.2
+    # 0.2-0.5 mm, a blink-coupled movement lasts 100-400 ms. The filter (Savitzky-Golay, quadratic,
+    # at least 5 frames) must be no longer than the shortest blink's closure: at 0.2 s (5 frames at
+    # 24 frames/s, 7 at 30) it kept 62-83 % of a 100-130 ms blink's peak on a real face; at 0.1 s it
+    # is off below 50 frames/s (the blink average lowers the jitter instead) and spans 0.1 s above.
+    commissure_smoothing_s: float = 0.1
     # A blink is not scored when a commissure already moved this much in the window before it
     # (talking, chewing, smiling).
     mouth_moving_mm: float = 1.0
@@ -92,6 +98,10 @@ class MeasurementParams(Overridable):
     mouth_return_window_s: float = 0.3
     # At least this much of that window must be free of other blinks to judge it at all.
     mouth_moving_min_s: float = 0.25
+    # Blinks closer together than a baseline and its gate allow (a burst) share the baseline before
+    # the first and the return check after the last, as long as the burst spans at most this from
+    # its first lid to its last offset (people blink in bursts of 2-3 within a second or two).
+    burst_max_s: float = 2.0
     # The gate looks at a more smoothed trace: talking is slow and large, jitter fast and small.
     mouth_moving_smoothing_s: float = 0.2
     # A mouth corner further than this from its rest position (head motion removed) is a tracking
@@ -128,7 +138,12 @@ class MeasurementParams(Overridable):
     min_scored_blinks: int = 3
     # The sides differ enough to name an affected side.
     min_asymmetry_mm: float = 0.15
-    # Blink-triggered average grid, relative to onset.
+    # Blinks are averaged aligned on the eye's apex (the deepest closure), this long before it on the
+    # average's time axis: about when the lid starts to move. Aligned on the lid's start, short blinks
+    # (100-130 ms, 2-4 frames) whose closing takes 0.1-0.35 s averaged peaks that did not line up: a
+    # real face read 33-58 % of the per-blink peaks' median at 24 and 30 frames/s (docs/validation.md).
+    bta_apex_lead_s: float = 0.1
+    # Blink-triggered average grid, relative to that time.
     bta_start_s: float = -0.3
     bta_end_s: float = 0.7
     bta_step_s: float = 1.0 / 30.0

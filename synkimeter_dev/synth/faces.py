@@ -31,7 +31,8 @@ import numpy as np
 
 from synkimeter.core.ocular_oral import blink_traces, bta_grid
 from synkimeter.landmarks import LandmarkSeries
-from synkimeter.usecases.analyze import AnalysedClip, analyze_series, load_series
+from synkimeter.usecases.analyze import AnalysedClip, ClipError, analyze_series, load_series
+from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter_dev.synth.realface import CameraMotion, Prepared, RealCouplingSpec, prepare, write_coupled
 
 
@@ -61,17 +62,18 @@ CONDITIONS = {
 
 
 def clip_name(face: str, fps: float, coupling_mm: float, field: str, condition: str = "as recorded",
-              min_gap_s: float = 2.0) -> str:
+              min_gap_s: float = 2.0, cycles: int | None = None) -> str:
     cond = condition.replace(" ", "_")
     gap = "" if min_gap_s == 2.0 else f"_gap{min_gap_s:g}"
-    return f"{face}_{fps:g}fps_{cond}_{field}_{coupling_mm:g}mm{gap}"
+    passes = "" if cycles in (None, FACES[face].cycles) else f"_x{cycles}"
+    return f"{face}_{fps:g}fps_{cond}_{field}_{coupling_mm:g}mm{gap}{passes}"
 
 
 class Clips:
     """Coupled clips of the faces, each generated and its landmarks extracted once (kept in `cache`)."""
 
-    def __init__(self, realclips: Path, cache: Path):
-        self.realclips, self.cache = Path(realclips), Path(cache)
+    def __init__(self, realclips: Path, cache: Path, params: Settings = DEFAULT_SETTINGS):
+        self.realclips, self.cache, self.params = Path(realclips), Path(cache), params
         self.cache.mkdir(parents=True, exist_ok=True)
         os.chmod(self.cache, 0o700)
         self._prepared: dict[str, Prepared] = {}
@@ -83,13 +85,16 @@ class Clips:
         return self._prepared[face]
 
     def landmarks(self, face: str, fps: float, coupling_mm: float, field: str = "narrow",
-                  condition: str = "as recorded", min_gap_s: float = 2.0) -> tuple[LandmarkSeries, dict]:
-        name = clip_name(face, fps, coupling_mm, field, condition, min_gap_s)
+                  condition: str = "as recorded", min_gap_s: float = 2.0,
+                  cycles: int | None = None) -> tuple[LandmarkSeries, dict]:
+        """The clip's landmarks and truth; `min_gap_s` 0 keeps the source's own time between blinks,
+        `cycles` how many passes (the face's own number by default)."""
+        name = clip_name(face, fps, coupling_mm, field, condition, min_gap_s, cycles)
         npz, truth_path = self.cache / f"{name}.npz", self.cache / f"{name}.truth.json"
         if not (npz.exists() and truth_path.exists()):
             f = FACES[face]
-            spec = RealCouplingSpec(coupling_mm, "right", field, *f.stretch_s, f.cycles, fps=fps, min_gap_s=min_gap_s,
-                                    **CONDITIONS[condition])
+            spec = RealCouplingSpec(coupling_mm, "right", field, *f.stretch_s, cycles or f.cycles, fps=fps,
+                                    min_gap_s=min_gap_s, **CONDITIONS[condition])
             video = self.cache / f"{name}.mp4"
             write_coupled(self.prepared(face), video, spec)
             load_series(video).save_npz(npz)
@@ -99,7 +104,7 @@ class Clips:
 
     def measured(self, *key, **kwargs) -> tuple[AnalysedClip, dict]:
         series, truth = self.landmarks(*key, **kwargs)
-        return AnalysedClip(str(series.source), analyze_series(series), series), truth
+        return AnalysedClip(str(series.source), analyze_series(series, self.params), series), truth
 
 
 def imposed_peak_mm(truth: dict, side: str = "right") -> float:
@@ -118,8 +123,9 @@ def added_average_mm(coupled: AnalysedClip, control: AnalysedClip, side: str = "
     a = coupled.summary["ocular_oral"]["blink_triggered_average"]
     b = control.summary["ocular_oral"]["blink_triggered_average"]
     after = np.asarray(a["time_s"]) >= 0
-    diff = np.hypot(np.subtract(a[side]["up_mm"], b[side]["up_mm"]), np.subtract(a[side]["out_mm"], b[side]["out_mm"]))
-    return float(np.nanmax(diff[after]))
+    up_a, out_a, up_b, out_b = (np.asarray(x[side][k], dtype=float) for x in (a, b) for k in ("up_mm", "out_mm"))
+    diff = np.hypot(up_a - up_b, out_a - out_b)[after]
+    return float(np.nanmax(diff)) if np.isfinite(diff).any() else float("nan")
 
 
 def added_per_blink_mm(coupled: AnalysedClip, control: AnalysedClip, side: str = "right") -> float:
@@ -154,17 +160,23 @@ def row(coupled: AnalysedClip, control: AnalysedClip | None, truth: dict) -> dic
 
 
 def _fmt(x) -> str:
+    if x is None:
+        return "-"
     return f"{x:.2f}" if isinstance(x, float) else str(x)
 
 
 def _pct(value: float, imposed: float) -> str:
-    return f"{100 * value / imposed:.0f} %" if imposed > 0 and np.isfinite(value) else "-"
+    return f"{100 * value / imposed:.0f} %" if imposed > 0 and value is not None and np.isfinite(value) else "-"
 
 
 def table(clips: Clips, face: str, fps: float, condition: str = "as recorded",
           cases: tuple[tuple[float, str], ...] | None = None) -> list[str]:
-    control, _ = clips.measured(face, fps, 0.0, "narrow", condition)
-    lines = [f"\n{face}, {fps:g} frames/s, {condition}",
+    lines = [f"\n{face}, {fps:g} frames/s, {condition}"]
+    try:
+        control, _ = clips.measured(face, fps, 0.0, "narrow", condition)
+    except ClipError as exc:  # a face too small to measure, say: refused, as it should be
+        return lines + [f"refused: {exc}"]
+    lines += [
              "| imposed | imp mm | avg | avg+ | avg+ % | med | med+ | med+ % | left avg | scored | severity | affected |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     r = row(control, None, {"imposed_mm": {"right": [0.0]}})
