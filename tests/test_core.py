@@ -208,3 +208,22 @@ def test_a_blink_just_after_the_face_is_found_is_left_out_only_where_the_mesh_wa
     late[t < 2.2] = np.nan  # found 0.25 s before the blink: its baseline window is not all there
     a = analyze_landmarks(t, late)
     assert a.reasons[int(np.argmin(np.abs(a.blinks.apex_s - 2.45 - 0.06)))] in (REASON_SETTLING, REASON_FACE_LOST)
+
+
+def test_a_still_face_blinking_in_bursts_has_its_blinks_scored():
+    """The still recording of the issue: 14 s, six ordinary 300 ms blinks, the first 0.38 s in and a
+    pair 0.78 s apart. Before, the first was "the face had only just come into view" and both of the
+    pair "too close to another blink" (3 of 6 scored); the pair now shares the baseline before its
+    first blink, and the first has its baseline from the clip's start."""
+    apexes = [0.5, 3.0, 6.2, 6.98, 9.6, 12.4]
+    track = simulate(14.0, blinks=[SimBlink(a, close_s=0.1, hold_s=0.05, open_s=0.15) for a in apexes],
+                     coupling_mm={"right": 2.0}, jitter_px=0.3, seed=3)
+    a = analyze_landmarks(track.timestamps_s, track.points)
+    assert len(a.blinks) == 6
+    assert sum(r is None for r in a.reasons) >= 5, a.reasons
+    right = a.result.ocular_oral.right
+    assert right.n >= 5 and right.average_peak_mm == pytest.approx(2.0, abs=0.3)
+    # The second of the pair, measured against the baseline before the first, reads its own pull.
+    second = int(np.argmin(np.abs(a.blinks.apex_s - 6.98)))
+    assert a.mouth.baseline_lid_s[second] < a.blinks.apex_s[second - 1]
+    assert a.mouth.peak_mm["right"][second] == pytest.approx(2.0, abs=0.4)

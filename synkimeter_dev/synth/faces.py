@@ -1,8 +1,8 @@
 """Known coupling on two real faces, at 24 and 30 frames/s: measured against imposed, per face, pull
 width, frame rate and measure (docs/validation.md, "Two faces").
 
-    python -m synkimeter_dev.synth.faces ../shared/realclips [--cache /tmp/i29] [--faces man woman]
-        [--fps 24 30] [--conditions]
+    python -m synkimeter_dev.synth.faces ../shared/realclips [--cache DIR] [--faces man woman]
+        [--fps 24 30] [--conditions | --repeatability]
 
 Each face's still stretch (`FACES`) is played back and forth (synth/realface.py) with the blinks as
 short as the source's own, and a pull of 0.5, 1, 2 and 4 mm (narrow and broad) imposed on the
@@ -58,7 +58,14 @@ CONDITIONS = {
     "further away": {"resize": 0.65},
     "darker": {"gain": 0.55, "gamma": 1.3},
     "brighter": {"gain": 1.25, "gamma": 0.8},
+    "near": {"resize": 1.6},
+    "tilted": {"camera": CameraMotion(tilt_deg=10.0)},
+    "compressed": {"jpeg_quality": 25},
 }
+# The validation table's conditions; all of CONDITIONS are the repeat recordings of the between-session floor.
+TABLE_CONDITIONS = ("as recorded", "camera motion", "further away", "darker", "brighter")
+REPEAT_COUPLINGS_MM = (0.0, 2.0, 4.0)
+REPEAT_KEYS = ("average_peak_mm", "median_mm")
 
 
 def clip_name(face: str, fps: float, coupling_mm: float, field: str, condition: str = "as recorded",
@@ -191,6 +198,30 @@ def table(clips: Clips, face: str, fps: float, condition: str = "as recorded",
     return lines
 
 
+def repeatability(clips: Clips, face: str, fps: float = 30.0) -> list[str]:
+    """The same face and coupling (0, 2, 4 mm broad) recorded in every one of CONDITIONS: each
+    measure's readings, their spread (SD) and the minimal detectable change MDC95 = 1.96 x sqrt(2) x SD
+    (docs/validation.md, "Between sessions")."""
+    lines = [f"\n{face}, {fps:g} frames/s: the same coupling recorded in {len(CONDITIONS)} ways",
+             "| measure | imposed | " + " | ".join(CONDITIONS) + " | mean | SD | MDC95 |",
+             "|---" * (len(CONDITIONS) + 5) + "|"]
+    for key in REPEAT_KEYS:
+        for mm in REPEAT_COUPLINGS_MM:
+            readings = []
+            for condition in CONDITIONS:
+                try:
+                    clip, _ = clips.measured(face, fps, mm, "broad" if mm else "narrow", condition)
+                    readings.append(clip.summary["ocular_oral"]["right"][key])
+                except ClipError:
+                    readings.append(None)
+            values = np.array([v for v in readings if v is not None], dtype=float)
+            sd = float(values.std(ddof=1)) if values.size > 1 else float("nan")
+            cells = " | ".join("refused" if v is None else f"{v:.2f}" for v in readings)
+            lines.append(f"| {key} | {mm:g} mm | {cells} | {values.mean():.2f} | {sd:.2f} "
+                         f"| {1.959964 * np.sqrt(2.0) * sd:.2f} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m synkimeter_dev.synth.faces", description=__doc__.split("\n\n")[0])
     ap.add_argument("realclips", type=Path)
@@ -198,13 +229,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--faces", nargs="+", default=list(FACES), choices=list(FACES))
     ap.add_argument("--fps", nargs="+", type=float, default=[24.0, 30.0])
     ap.add_argument("--conditions", action="store_true", help="also the other recording conditions (2 mm broad)")
+    ap.add_argument("--repeatability", action="store_true",
+                    help="the between-session spread and minimal detectable change instead of the tables")
     args = ap.parse_args(argv)
     clips = Clips(args.realclips, args.cache)
+    if args.repeatability:
+        for face in args.faces:
+            for fps in args.fps:
+                print("\n".join(repeatability(clips, face, fps)), flush=True)
+        return 0
     for face in args.faces:
         for fps in args.fps:
             print("\n".join(table(clips, face, fps)), flush=True)
             if args.conditions:
-                for condition in list(CONDITIONS)[1:]:
+                for condition in TABLE_CONDITIONS[1:]:
                     print("\n".join(table(clips, face, fps, condition, ((2.0, "broad"),))), flush=True)
     return 0
 
