@@ -139,12 +139,12 @@ class EventMouth:
     unreturned_mm: np.ndarray
     lid_start_s: np.ndarray  # when the lid started to move
     # What the baseline and gates were measured against: the lid start of the burst's first blink.
-    baseline_lid_s: np.ndarray | None = None
+    baseline_lid_s: np.ndarray
     # In a burst longer than `burst_max_s`: its baseline is too long before to stand for it.
-    burst_too_long: np.ndarray | None = None
+    burst_too_long: np.ndarray
     # The face was found less than the settling time before the baseline: the gate has only the
     # frames since (its minimum quiet time is not asked for).
-    just_found: np.ndarray | None = None
+    just_found: np.ndarray
 
 
 def final_after_offset_s(params: MeasurementParams = DEFAULT_MEASUREMENT) -> float:
@@ -311,10 +311,8 @@ def rejection_reasons(blinks: Blinks, mouth: EventMouth,
     # Too close to another blink: in a burst that ran on too long for one baseline, or too little
     # time is left before the burst to tell a still mouth from a talking one, or after it to see the
     # mouth come back. (Blinks within a burst share its baseline: closeness alone costs nothing.)
-    too_long = np.zeros(len(blinks), dtype=bool) if mouth.burst_too_long is None else mouth.burst_too_long
-    quiet_needed = np.where(mouth.just_found, 0.0, params.mouth_moving_min_s) if mouth.just_found is not None \
-        else params.mouth_moving_min_s
-    too_close = (too_long | (mouth.quiet_before_s < quiet_needed)
+    quiet_needed = np.where(mouth.just_found, 0.0, params.mouth_moving_min_s)
+    too_close = (mouth.burst_too_long | (mouth.quiet_before_s < quiet_needed)
                  | (np.nan_to_num(mouth.quiet_after_s, nan=np.inf) < 0.5 * params.mouth_return_window_s))
     checks = [
         (blinks.voluntary, REASON_VOLUNTARY),

@@ -307,8 +307,7 @@ class LiveEngine:
             new.append(blink)
         # Each blink's trace is aligned on its apex, as offline.
         # A blink in a burst is measured against the baseline before the burst's first, as offline.
-        baseline_lid_s = a.mouth.lid_start_s if a.mouth.baseline_lid_s is None else a.mouth.baseline_lid_s
-        by_apex = {float(b.apex_s[i]): (float(bta_trigger_s(b.apex_s[i], p)), float(baseline_lid_s[i]))
+        by_apex = {float(b.apex_s[i]): (float(bta_trigger_s(b.apex_s[i], p)), float(a.mouth.baseline_lid_s[i]))
                    for i in range(len(b))}
         if not new:
             return new

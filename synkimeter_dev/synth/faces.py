@@ -183,9 +183,9 @@ def table(clips: Clips, face: str, fps: float, condition: str = "as recorded",
         control, _ = clips.measured(face, fps, 0.0, "narrow", condition)
     except ClipError as exc:  # a face too small to measure, say: refused, as it should be
         return lines + [f"refused: {exc}"]
-    lines += [
-             "| imposed | imp mm | avg | avg+ | avg+ % | med | med+ | med+ % | left avg | scored | severity | affected |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += ["| imposed | imp mm | avg | avg+ | avg+ % | med | med+ | med+ % | left avg | scored | severity "
+              "| affected |",
+              "|---" * 12 + "|"]
     r = row(control, None, {"imposed_mm": {"right": [0.0]}})
     lines.append(f"| none (control) | - | {_fmt(r['avg'])} | - | - | {_fmt(r['med'])} | - | - | {_fmt(r['left'])} "
                  f"| {r['scored']} of {r['blinks']} | {r['severity']} | {r['affected']} |")
@@ -193,7 +193,8 @@ def table(clips: Clips, face: str, fps: float, condition: str = "as recorded",
         coupled, truth = clips.measured(face, fps, mm, kind, condition)
         r = row(coupled, control, truth)
         lines.append(f"| {mm:g} mm {kind} | {_fmt(r['imp'])} | {_fmt(r['avg'])} | {_fmt(r['avg+'])} "
-                     f"| {_pct(r['avg+'], r['imp'])} | {_fmt(r['med'])} | {_fmt(r['med+'])} | {_pct(r['med+'], r['imp'])} "
+                     f"| {_pct(r['avg+'], r['imp'])} | {_fmt(r['med'])} | {_fmt(r['med+'])} "
+                     f"| {_pct(r['med+'], r['imp'])} "
                      f"| {_fmt(r['left'])} | {r['scored']} of {r['blinks']} | {r['severity']} | {r['affected']} |")
     return lines
 
