@@ -6,10 +6,13 @@ blinks come in close pairs has at least 5 of its 6 blinks scored.
 Faces: the man of tests/test_realface.py (expressions_glasses_man.mp4, 0.2-2.0 s) and a second face,
 still_woman_synthetic.mp4 (1.6-4.4 s: two short blinks 0.9 s apart, iris 16 px), each played back
 and forth three times with blinks as short as the source's own. Each clip is generated and its
-landmarks extracted once for the module (about 37 clips, 2-4 minutes on two cores).
+landmarks extracted once for the module (29 clips, 3-4 minutes on two idle cores).
 """
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +31,10 @@ NOT_IN_THE_LANDMARKS = {("woman", "narrow")}
 
 @pytest.fixture(scope="module")
 def clips(realclips_dir, tmp_path_factory):
-    return Clips(realclips_dir, tmp_path_factory.mktemp("two_faces"))
+    # SYNKIMETER_FACES_CACHE keeps the extracted landmarks between runs (a measurement change is then
+    # re-tested in seconds); by default they are made afresh.
+    cache = os.environ.get("SYNKIMETER_FACES_CACHE")
+    return Clips(realclips_dir, Path(cache) if cache else tmp_path_factory.mktemp("two_faces"))
 
 
 @pytest.fixture(scope="module")
