@@ -33,7 +33,8 @@ from synkimeter.core.ocular_oral import blink_traces, bta_grid
 from synkimeter.landmarks import LandmarkSeries
 from synkimeter.usecases.analyze import AnalysedClip, ClipError, analyze_series, load_series
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
-from synkimeter_dev.synth.realface import CameraMotion, Prepared, RealCouplingSpec, prepare, write_coupled
+from synkimeter_dev.synth.real_validation import REPEAT_CONDITIONS, REPEAT_COUPLINGS_MM
+from synkimeter_dev.synth.realface import Prepared, RealCouplingSpec, prepare, write_coupled
 
 
 @dataclass(frozen=True)
@@ -52,19 +53,11 @@ FACES = {
 }
 COUPLINGS_MM = (0.5, 1.0, 2.0, 4.0)
 FIELDS = ("narrow", "broad")
-CONDITIONS = {
-    "as recorded": {},
-    "camera motion": {"camera": CameraMotion(3.0, 25.0, 0.04)},
-    "further away": {"resize": 0.65},
-    "darker": {"gain": 0.55, "gamma": 1.3},
-    "brighter": {"gain": 1.25, "gamma": 0.8},
-    "near": {"resize": 1.6},
-    "tilted": {"camera": CameraMotion(tilt_deg=10.0)},
-    "compressed": {"jpeg_quality": 25},
-}
+# Recording conditions (synth/real_validation.py's repeat recordings), by short names.
+CONDITIONS = dict(zip(("as recorded", "near", "further away", "darker", "brighter", "tilted", "compressed",
+                       "camera motion"), REPEAT_CONDITIONS.values()))
 # The validation table's conditions; all of CONDITIONS are the repeat recordings of the between-session floor.
 TABLE_CONDITIONS = ("as recorded", "camera motion", "further away", "darker", "brighter")
-REPEAT_COUPLINGS_MM = (0.0, 2.0, 4.0)
 REPEAT_KEYS = ("average_peak_mm", "median_mm")
 
 
@@ -208,7 +201,7 @@ def repeatability(clips: Clips, face: str, fps: float = 30.0) -> list[str]:
              "|---" * (len(CONDITIONS) + 5) + "|"]
     for key in REPEAT_KEYS:
         for mm in REPEAT_COUPLINGS_MM:
-            readings = []
+            readings: list[float | None] = []
             for condition in CONDITIONS:
                 try:
                     clip, _ = clips.measured(face, fps, mm, "broad" if mm else "narrow", condition)
