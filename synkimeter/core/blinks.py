@@ -296,9 +296,19 @@ def pair_eyes(right: EyeEvents, left: EyeEvents, timestamps_s: np.ndarray, closu
     # It is no blink of either eye.
     keep = (eye == EYE_CODES["both"]) | (np.nan_to_num(own) >= params.one_sided_min_closure)
     eye, onset, apex, offset = eye[keep], onset[keep], apex[keep], offset[keep]
+    first, last = first[keep], last[keep]
     peak = {side: values[keep] for side, values in peak.items()}
 
-    voluntary = (offset - onset) > params.max_blink_duration_s
+    # A deliberate closure is long and held closed: a blink whose lid hovers near the offset threshold
+    # as it reopens (glasses; a reopening seen through camera motion) lasts past max_blink_duration_s
+    # by its thresholds, yet is closed past half its depth only 0.27-0.33 s, as a blink is.
+    index, mask = padded_windows(first, last, n_frames)
+    either = np.fmax(closure_by_side["right"], closure_by_side["left"])
+    depth = np.fmax(peak["right"], peak["left"])
+    with np.errstate(invalid="ignore"):
+        closed = mask & (either[index] > 0.5 * depth[:, None])
+    held_s = closed.sum(axis=1) * _frame_interval(t) if len(eye) else np.zeros(0)
+    voluntary = ((offset - onset) > params.max_blink_duration_s) & (held_s >= params.held_closure_min_s)
     closed_enough = params.complete_fraction * params.full_closure
     deepest = np.where(eye == EYE_CODES["right"], peak["right"],
                        np.where(eye == EYE_CODES["left"], peak["left"], np.fmin(peak["right"], peak["left"])))

@@ -51,8 +51,11 @@ class MeasurementParams(Overridable):
     blink_offset_closure: float = 0.10
     # Shorter events are landmark noise or single-frame flicker, not lids (a real blink spans 3+ frames at 30 fps).
     min_blink_duration_s: float = 0.07
-    # Longer closures are voluntary eye closures, reported apart from blinks.
+    # Longer closures are voluntary eye closures, reported apart from blinks, when they are also held
+    # closed (past half their depth) this long: a blink is closed so 0.1-0.33 s even where its slow
+    # reopening keeps it past the thresholds for 0.5-0.7 s (a real face under camera motion).
     max_blink_duration_s: float = 0.5
+    held_closure_min_s: float = 0.4
     # A blink's onset and offset are judged against the lowest closure within this much context
     # around its peak (a blink lasts at most ~0.5 s; a smile narrows the eye for seconds).
     blink_context_s: float = 1.0
