@@ -227,3 +227,19 @@ def test_a_still_face_blinking_in_bursts_has_its_blinks_scored():
     second = int(np.argmin(np.abs(a.blinks.apex_s - 6.98)))
     assert a.mouth.baseline_lid_s[second] < a.blinks.apex_s[second - 1]
     assert a.mouth.peak_mm["right"][second] == pytest.approx(2.0, abs=0.4)
+
+
+def test_a_blink_that_reopens_slowly_is_a_blink_and_a_held_closure_is_not():
+    """A blink whose lid lingers near the threshold as it reopens (glasses, a reopening seen through
+    camera motion) outlasts max_blink_duration_s by its thresholds, yet is closed past half its depth
+    only briefly: it is a blink (it was a "deliberate eye closure" before, and not scored). A closure
+    held for a second is still a deliberate one."""
+    slow = SimBlink(3.0, close_s=0.08, hold_s=0.05, open_s=0.55)
+    held = SimBlink(7.0, close_s=0.1, hold_s=1.0, open_s=0.2)
+    track = simulate(12.0, blinks=[slow, held, SimBlink(10.0)], coupling_mm={"right": 2.0}, jitter_px=0.2, seed=5)
+    a = analyze_landmarks(track.timestamps_s, track.points)
+    i_slow = int(np.argmin(np.abs(a.blinks.apex_s - 3.0)))
+    i_held = int(np.argmin(np.abs(a.blinks.apex_s - 7.5)))
+    assert a.blinks.duration_s[i_slow] > DEFAULT_SETTINGS.max_blink_duration_s
+    assert not a.blinks.voluntary[i_slow]
+    assert a.blinks.voluntary[i_held]
