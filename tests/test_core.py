@@ -178,15 +178,68 @@ def test_head_turns_up_to_20_degrees_create_no_coupling(axis):
     assert c["right"]["average_peak_mm"] == pytest.approx(2.0, abs=0.4)
 
 
-def test_a_blink_just_after_the_face_is_found_is_left_out():
-    """The mesh settles onto a face over its first half second: a blink then is not scored."""
-    from synkimeter.core.ocular_oral import REASON_SETTLING
+def test_a_blink_just_after_the_face_is_found_is_left_out_only_where_the_mesh_was_settling():
+    """The mesh settles onto a face over its first frames: a blink whose baseline window begins
+    before the face was found, or while the mouth's points were still settling, is not scored; a
+    blink 0.45 s after a still face came into view has its baseline all the same and is scored
+    (it was left out as "the face had only just come into view" before, whatever the face did)."""
+    from synkimeter.core.anatomy import COMMISSURE
+    from synkimeter.core.ocular_oral import REASON_FACE_LOST, REASON_SETTLING
 
     track = simulate(12.0, blinks=[SimBlink(2.45), SimBlink(5.0), SimBlink(7.5), SimBlink(10.0)],
                      coupling_mm={"right": 2.0}, jitter_px=0.2, seed=9)
-    points = track.points.copy()
-    points[track.timestamps_s < 2.0] = np.nan  # the face comes into view at 2 s
-    a = analyze_landmarks(track.timestamps_s, points)
+    t = track.timestamps_s
+    still = track.points.copy()
+    still[t < 2.0] = np.nan  # the face comes into view at 2 s
+    a = analyze_landmarks(t, still)
     first = int(np.argmin(np.abs(a.blinks.apex_s - 2.45 - 0.06)))
+    assert a.reasons[first] is None
+    assert sum(r is None for r in a.reasons) == 4
+    assert a.result.ocular_oral.right.n == 4
+
+    settling = still.copy()
+    for side in ("right", "left"):  # the mesh's mouth corners settling by 6 px over 0.3 s
+        settling[:, COMMISSURE[side], 1] += np.where(t >= 2.0, 6.0 * np.exp(-(t - 2.0) / 0.1), 0.0)
+    a = analyze_landmarks(t, settling)
     assert a.reasons[first] == REASON_SETTLING
     assert sum(r is None for r in a.reasons) == 3
+
+    late = track.points.copy()
+    late[t < 2.2] = np.nan  # found 0.25 s before the blink: its baseline window is not all there
+    a = analyze_landmarks(t, late)
+    assert a.reasons[int(np.argmin(np.abs(a.blinks.apex_s - 2.45 - 0.06)))] in (REASON_SETTLING, REASON_FACE_LOST)
+
+
+def test_a_still_face_blinking_in_bursts_has_its_blinks_scored():
+    """The still recording of the issue: 14 s, six ordinary 300 ms blinks, the first 0.38 s in and a
+    pair 0.78 s apart. Before, the first was "the face had only just come into view" and both of the
+    pair "too close to another blink" (3 of 6 scored); the pair now shares the baseline before its
+    first blink, and the first has its baseline from the clip's start."""
+    apexes = [0.5, 3.0, 6.2, 6.98, 9.6, 12.4]
+    track = simulate(14.0, blinks=[SimBlink(a, close_s=0.1, hold_s=0.05, open_s=0.15) for a in apexes],
+                     coupling_mm={"right": 2.0}, jitter_px=0.3, seed=3)
+    a = analyze_landmarks(track.timestamps_s, track.points)
+    assert len(a.blinks) == 6
+    assert sum(r is None for r in a.reasons) >= 5, a.reasons
+    right = a.result.ocular_oral.right
+    assert right.n >= 5 and right.average_peak_mm == pytest.approx(2.0, abs=0.3)
+    # The second of the pair, measured against the baseline before the first, reads its own pull.
+    second = int(np.argmin(np.abs(a.blinks.apex_s - 6.98)))
+    assert a.mouth.baseline_lid_s[second] < a.blinks.apex_s[second - 1]
+    assert a.mouth.peak_mm["right"][second] == pytest.approx(2.0, abs=0.4)
+
+
+def test_a_blink_that_reopens_slowly_is_a_blink_and_a_held_closure_is_not():
+    """A blink whose lid lingers near the threshold as it reopens (glasses, a reopening seen through
+    camera motion) outlasts max_blink_duration_s by its thresholds, yet is closed past half its depth
+    only briefly: it is a blink (it was a "deliberate eye closure" before, and not scored). A closure
+    held for a second is still a deliberate one."""
+    slow = SimBlink(3.0, close_s=0.08, hold_s=0.05, open_s=0.55)
+    held = SimBlink(7.0, close_s=0.1, hold_s=1.0, open_s=0.2)
+    track = simulate(12.0, blinks=[slow, held, SimBlink(10.0)], coupling_mm={"right": 2.0}, jitter_px=0.2, seed=5)
+    a = analyze_landmarks(track.timestamps_s, track.points)
+    i_slow = int(np.argmin(np.abs(a.blinks.apex_s - 3.0)))
+    i_held = int(np.argmin(np.abs(a.blinks.apex_s - 7.5)))
+    assert a.blinks.duration_s[i_slow] > DEFAULT_SETTINGS.max_blink_duration_s
+    assert not a.blinks.voluntary[i_slow]
+    assert a.blinks.voluntary[i_held]

@@ -47,7 +47,10 @@ def test_engine_matches_offline_analysis(duration_s, jitter_px):
         assert snap.average_mm[side] == pytest.approx(summary["ocular_oral"][side]["average_peak_mm"],
                                                       abs=MEDIAN_TOL_MM)
     assert snap.median_mm["right"] == pytest.approx(2.0, abs=0.3)
-    assert snap.median_mm["left"] < 0.6
+    # The uncoupled side's per-blink peaks are its jitter's: 0.66 mm at 0.5 px since the peak-keeping
+    # filter no longer flattens short blinks (commissure_smoothing_s 0.2 -> 0.1 s; it was under 0.6),
+    # still well under the per-blink healthy floor (healthy_blink_peak_mm, 1.5 mm).
+    assert snap.median_mm["left"] < 0.75
     assert snap.notice == NOTICE_OK
 
 

@@ -92,11 +92,14 @@ def test_coupled_blinks_are_judged_coupled_and_land_in_the_history(clips, store)
     for a in attempts:
         assert np.min(np.abs(apexes - a.apex_s)) < 0.07
         assert a.judged and a.clean is False, a
-        assert a.value == pytest.approx(2.5, abs=0.5)  # the offline analysis reads 2.2-2.7 mm
+        # 3 mm imposed; the offline analysis reads 2.5-3.0 mm (2.2-2.7 before the peak-keeping filter
+        # was shortened to 0.1 s, commissure_smoothing_s)
+        assert a.value == pytest.approx(2.75, abs=0.5)
         assert a.other_value < 1.2
         assert a.decided_s - a.apex_s <= DEFAULT_SETTINGS.practice_judge_window_s + 0.034
     result = judge.result(started_at="2025-02-03T18:00:00", source_name="right_3mm.mp4")
-    assert result.score == 0.0 and result.median_value == pytest.approx(2.5, abs=0.3)
+    # 2.84 mm of the 3 mm imposed (2.5 before commissure_smoothing_s 0.2 -> 0.1 s)
+    assert result.score == 0.0 and result.median_value == pytest.approx(2.8, abs=0.3)
     set_id, hist = save_set(store, PATIENT, result)
     (row,) = store.practice_sets(store.patient(PATIENT))
     assert row["id"] == set_id and row["clean"] == 0 and row["judged"] == 9 and row["target"] == plan.target

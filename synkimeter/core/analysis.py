@@ -24,6 +24,7 @@ from synkimeter.core.ocular_oral import (
     blink_triggered_average,
     bootstrap_median_ci,
     bta_grid,
+    bta_trigger_s,
     coupling_correlation,
     measure_events,
     mouth_traces,
@@ -226,7 +227,8 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
         values = a.mouth.peak_mm[side][use]
         values = values[np.isfinite(values)]
         low, high = bootstrap_median_ci(values, params.bootstrap_resamples)
-        side_bta = blink_triggered_average(t, a.mouth.lid_start_s[use], a.traces, params, sides=(side,))
+        side_bta = blink_triggered_average(t, bta_trigger_s(blinks.apex_s[use], params), a.traces, params,
+                                           sides=(side,), baseline_onset_s=a.mouth.baseline_lid_s[use])
         own_bta = {**side_bta[side], "n": side_bta["n"]}
         average_ci = own_bta.get("peak_ci95_mm", [np.nan, np.nan])
         return SideCoupling(
@@ -263,7 +265,7 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
                         "the face was not followed there, and those frames are left out.")
     if turned:
         warnings.append(f"The head was turned more than {params.max_yaw_deg:.0f} degrees in {turned} frames; "
-                        "blinks there are not scored.")
+                        "blinks there are not scored: face the camera when you blink.")
     unscored = [side for side in SIDES if per_side[side].n == 0]
     if len(unscored) == 1:  # with none scored on either side the note on too few blinks says it
         warnings.append(f"No blink of the {unscored[0]} eye could be scored.")

@@ -20,7 +20,7 @@ from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
 REASON_VOLUNTARY = "a long, deliberate eye closure, not a blink"
 REASON_FACE_LOST = "the face was not found around the blink"
-REASON_HEAD_TURNED = "the head was turned too far"
+REASON_HEAD_TURNED = "the head was turned away from the camera (face the camera when you blink)"
 REASON_MOUTH_MOVING = "the mouth was already moving before the blink"
 REASON_TOO_CLOSE = "too close to another blink"
 REASON_MOUTH_STAYED = "the mouth moved on its own during the blink (talking or a change of expression)"
@@ -137,7 +137,14 @@ class EventMouth:
     # How far the mouth stayed from its pre-blink place once the eye had reopened: a coupled pull
     # goes back with the lid, talking or a new expression does not (NaN: another blink was there).
     unreturned_mm: np.ndarray
-    lid_start_s: np.ndarray  # what the baseline and gates were measured against
+    lid_start_s: np.ndarray  # when the lid started to move
+    # What the baseline and gates were measured against: the lid start of the burst's first blink.
+    baseline_lid_s: np.ndarray
+    # In a burst longer than `burst_max_s`: its baseline is too long before to stand for it.
+    burst_too_long: np.ndarray
+    # The face was found less than the settling time before the baseline: the gate has only the
+    # frames since (its minimum quiet time is not asked for).
+    just_found: np.ndarray
 
 
 def baseline_window(t: np.ndarray, lid_s: np.ndarray,
@@ -170,6 +177,33 @@ def _smoothing_reach_s(params: MeasurementParams) -> float:
     return 0.5 * (params.commissure_smoothing_s + params.mouth_moving_smoothing_s)
 
 
+def bursts(lid_s: np.ndarray, offset_s: np.ndarray,
+           params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blinks that follow one another too closely for a baseline of their own (people blink in
+    bursts): per event, the index of its burst's first and last event, and whether its burst has
+    run on longer than `burst_max_s` from its first lid (that baseline is then too old to use).
+
+    An event joins the previous one when its baseline window, widened by the smoothing's reach,
+    would touch that event's peak window."""
+    lid_s, offset_s = np.asarray(lid_s, dtype=np.float64), np.asarray(offset_s, dtype=np.float64)
+    if lid_s.size == 0:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty.copy(), np.zeros(0, dtype=bool)
+    reach = _smoothing_reach_s(params)
+    previous_end = np.concatenate(([-np.inf], np.maximum.accumulate(offset_s)[:-1])) + params.post_blink_s + reach
+    joins = lid_s + params.pre_blink_start_s - reach < previous_end
+    starts = np.flatnonzero(~joins)
+    if not starts.size or starts[0] != 0:
+        starts = np.concatenate(([0], starts))
+    group = np.cumsum(np.isin(np.arange(lid_s.size), starts)) - 1
+    first_of = starts[group]
+    ends = np.append(starts[1:], lid_s.size) - 1
+    last_of = ends[group]
+    # An event alone has its own baseline however long it lasts (a held eye closure runs for seconds).
+    too_long = (last_of != first_of) & ((offset_s[last_of] - lid_s[first_of]) > params.burst_max_s)
+    return first_of, last_of, too_long
+
+
 def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.ndarray, traces: MouthTraces,
                    head_ok: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT,
                    lid_start_s: np.ndarray | None = None, settled_at_start: bool = False) -> EventMouth:
@@ -184,7 +218,12 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     offset_s = np.asarray(offset_s, dtype=np.float64)
     lid_s = onset_s if lid_start_s is None else np.minimum(np.asarray(lid_start_s, dtype=np.float64), onset_s)
     n = t.size
-    base_start, base_stop = baseline_window(t, lid_s, params)
+    guard_s = _smoothing_reach_s(params)
+    first_of, last_of, burst_too_long = bursts(lid_s, offset_s, params)
+    # Blinks in a burst share the baseline and the "already moving" gate before the burst's first
+    # lid, and the "came back" check after its last: no time between them is needed.
+    base_lid_s = lid_s[first_of]
+    base_start, base_stop = baseline_window(t, base_lid_s, params)
     peak_first = np.searchsorted(t, lid_s, side="left")
     peak_last = np.maximum(np.searchsorted(t, offset_s + params.post_blink_s, side="right") - 1, peak_first)
     index, mask = padded_windows(peak_first, peak_last, n)
@@ -221,15 +260,18 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     if settled_at_start and appeared.size:
         appeared[0] = False  # a cut from a longer recording: the mesh had settled before it began
     appeared_s = np.concatenate(([-np.inf], t[appeared]))  # -inf: no appearance before (never settling)
-    last_found = appeared_s[np.searchsorted(appeared_s, lid_s, side="right") - 1]
-    settling = lid_s + params.pre_blink_start_s - last_found < params.optical_flow_settle_s
+    last_found = appeared_s[np.searchsorted(appeared_s, base_lid_s, side="right") - 1]
+    # Its baseline must lie wholly after the face was found; within the settling time after that it
+    # is only left out where the mesh was seen settling (below): a still face found 0.3 s before a
+    # blink has its baseline all the same.
+    before_found = base_lid_s + params.pre_blink_start_s < last_found
+    just_found = base_lid_s + params.pre_blink_start_s - last_found < params.optical_flow_settle_s
     head_turned = ~np.where(span_mask, head_ok[span_index], True).all(axis=1)
 
-    # The gate's window ends the smoothing's reach before the lid starts to move, so no sample in it
-    # can see the blink's own movement.
-    guard_s = _smoothing_reach_s(params)
-    pre_first = np.searchsorted(t, lid_s - guard_s - params.mouth_moving_window_s, side="left")
-    pre_last = np.maximum(np.searchsorted(t, lid_s - guard_s, side="right") - 1, pre_first)
+    # The gate's window ends the smoothing's reach before the (burst's first) lid starts to move, so
+    # no sample in it can see the blink's own movement.
+    pre_first = np.searchsorted(t, base_lid_s - guard_s - params.mouth_moving_window_s, side="left")
+    pre_last = np.maximum(np.searchsorted(t, base_lid_s - guard_s, side="right") - 1, pre_first)
     pre_index, pre_mask = padded_windows(pre_first, pre_last, n)
     # Nor may it see a neighbouring blink's movement (blinks come in bursts): the frames of every
     # event, widened by the smoothing's reach, are left out of every event's gate.
@@ -245,19 +287,21 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows: no frame before the blink
             ranges.append(np.nanmax(values, axis=1) - np.nanmin(values, axis=1))
     pre_motion = np.nan_to_num(np.max(np.vstack(ranges), axis=0), nan=0.0) if index.shape[0] else np.zeros(0)
+    settling = before_found | (just_found & (pre_motion > params.mouth_moving_mm))
     quiet_s = pre_mask.sum(axis=1) * median_frame_interval_s(t) if index.shape[0] else np.zeros(0)
 
-    # After the blink: the mean place in a short window once the lid is open again (and the
-    # smoothing no longer reaches back into the blink), against the baseline's.
-    after_first = np.searchsorted(t, after_start_s, side="left")
-    after_last = np.maximum(np.searchsorted(t, after_start_s + params.mouth_return_window_s, side="right") - 1,
+    # After the blink (the burst's last): the mean place in a short window once the lid is open
+    # again (and the smoothing no longer reaches back into the blink), against the baseline's.
+    return_start_s = after_start_s[last_of]
+    after_first = np.searchsorted(t, return_start_s, side="left")
+    after_last = np.maximum(np.searchsorted(t, return_start_s + params.mouth_return_window_s, side="right") - 1,
                             after_first)
     after_index, after_mask = padded_windows(after_first, after_last, n)
     after_mask = after_mask & ~in_events[after_index]
     quiet_after_s = after_mask.sum(axis=1) * median_frame_interval_s(t) if index.shape[0] else np.zeros(0)
     # Where the recording (or, live, the frames so far) ends before that window does, the after
     # check is not yet possible: that is not another blink's fault.
-    quiet_after_s = np.where(after_start_s + params.mouth_return_window_s > t[-1],
+    quiet_after_s = np.where(return_start_s + params.mouth_return_window_s > t[-1],
                              np.nan, quiet_after_s) if index.shape[0] else quiet_after_s
     unreturned = np.full(index.shape[0], np.nan)
     with warnings.catch_warnings():
@@ -272,7 +316,8 @@ def measure_events(timestamps_s: np.ndarray, onset_s: np.ndarray, offset_s: np.n
     return EventMouth(peak_mm=peak, up_mm=up_at, out_mm=out_at, latency_s=latency, pre_motion_mm=pre_motion,
                       face_lost=face_lost, head_turned=head_turned, implausible=implausible, settling=settling,
                       quiet_before_s=quiet_s, quiet_after_s=quiet_after_s, away_from_rest_mm=away_from_rest,
-                      unreturned_mm=unreturned, lid_start_s=lid_s)
+                      unreturned_mm=unreturned, lid_start_s=lid_s, baseline_lid_s=base_lid_s,
+                      burst_too_long=burst_too_long, just_found=just_found)
 
 
 def rejection_reasons(blinks: Blinks, mouth: EventMouth,
@@ -285,12 +330,11 @@ def gate_checks(blinks: Blinks, mouth: EventMouth,
                 params: MeasurementParams = DEFAULT_MEASUREMENT) -> list[tuple[np.ndarray, str]]:
     """Each gate's flags over the events, with its reason, in the order they are judged: whether the
     mouth's movement during an event (a blink or a held closure) can be read at all."""
-    previous_end = np.concatenate(([-np.inf], blinks.offset_s[:-1])) + params.post_blink_s
-    # Too close to another blink: the previous one reaches into this one's baseline, or too little
-    # time is left before it to tell a still mouth from a talking one, or after it to see the mouth
-    # come back.
-    too_close = ((previous_end > mouth.lid_start_s + params.pre_blink_start_s)
-                 | (mouth.quiet_before_s < params.mouth_moving_min_s)
+    # Too close to another blink: in a burst that ran on too long for one baseline, or too little
+    # time is left before the burst to tell a still mouth from a talking one, or after it to see the
+    # mouth come back. (Blinks within a burst share its baseline: closeness alone costs nothing.)
+    quiet_needed = np.where(mouth.just_found, 0.0, params.mouth_moving_min_s)
+    too_close = (mouth.burst_too_long | (mouth.quiet_before_s < quiet_needed)
                  | (np.nan_to_num(mouth.quiet_after_s, nan=np.inf) < 0.5 * params.mouth_return_window_s))
     return [
         (mouth.face_lost, REASON_FACE_LOST),
@@ -355,19 +399,31 @@ def bta_grid(params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
     return np.arange(params.bta_start_s, params.bta_end_s + 1e-9, params.bta_step_s)
 
 
+def bta_trigger_s(apex_s: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT) -> np.ndarray:
+    """Each blink's time 0 on the blink-triggered average: `bta_apex_lead_s` before its apex, so that
+    the coupled movement, which follows the lid's closure, peaks at the same time in every blink."""
+    return np.asarray(apex_s, dtype=np.float64) - params.bta_apex_lead_s
+
+
 def blink_traces(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces, side: str,
-                 params: MeasurementParams = DEFAULT_MEASUREMENT) -> tuple[np.ndarray, np.ndarray]:
+                 params: MeasurementParams = DEFAULT_MEASUREMENT,
+                 baseline_onset_s: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each blink's commissure displacement (up, out components, mm) on `bta_grid`, relative to
-    its own pre-blink baseline: two (n_blinks, grid) arrays. The live view keeps these per blink."""
+    its pre-blink baseline (before `baseline_onset_s`, the burst's first lid, where given): two
+    (n_blinks, grid) arrays. The live view keeps these per blink."""
     grid = bta_grid(params)
     t = np.asarray(timestamps_s, dtype=np.float64)
     onset_s = np.asarray(onset_s, dtype=np.float64)
-    in_baseline = (grid >= params.pre_blink_start_s) & (grid <= params.pre_blink_end_s)
+    base_onset = onset_s if baseline_onset_s is None else np.asarray(baseline_onset_s, dtype=np.float64)
+    in_baseline = grid[(grid >= params.pre_blink_start_s) & (grid <= params.pre_blink_end_s)]
     times = onset_s[:, None] + grid[None, :]
+    base_times = base_onset[:, None] + in_baseline[None, :]
     comps = []
     for series in (traces.up_mm[side], traces.out_mm[side]):
-        values = np.interp(times.ravel(), t, _fill_gaps(series)).reshape(times.shape)
-        comps.append(values - values[:, in_baseline].mean(axis=1, keepdims=True))
+        filled = _fill_gaps(series)
+        values = np.interp(times.ravel(), t, filled).reshape(times.shape)
+        base = np.interp(base_times.ravel(), t, filled).reshape(base_times.shape)
+        comps.append(values - base.mean(axis=1, keepdims=True))
     return comps[0], comps[1]
 
 
@@ -403,14 +459,17 @@ def average_movement(up: np.ndarray, out: np.ndarray, params: MeasurementParams 
 
 
 def blink_triggered_average(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTraces,
-                            params: MeasurementParams = DEFAULT_MEASUREMENT, sides: tuple[str, ...] = SIDES) -> dict:
-    """Blink-averaged commissure movement of each of `sides` over the blinks starting at `onset_s`."""
+                            params: MeasurementParams = DEFAULT_MEASUREMENT, sides: tuple[str, ...] = SIDES,
+                            baseline_onset_s: np.ndarray | None = None) -> dict:
+    """Blink-averaged commissure movement of each of `sides` over the blinks starting at `onset_s`
+    (each against the baseline before its `baseline_onset_s`, where given: see blink_traces)."""
     out = {"time_s": bta_grid(params).tolist(), "n": int(np.size(onset_s))}
     for side in sides:
         if np.size(onset_s) == 0 or not np.isfinite(traces.up_mm[side]).any():
             out[side] = average_movement(np.zeros((0, 0)), np.zeros((0, 0)), params)
             continue
-        out[side] = average_movement(*blink_traces(timestamps_s, onset_s, traces, side, params), params)
+        out[side] = average_movement(*blink_traces(timestamps_s, onset_s, traces, side, params, baseline_onset_s),
+                                     params)
     return out
 
 

@@ -20,7 +20,7 @@ NOT_COUNTED = {
     oo.REASON_TOO_CLOSE: "too close to another blink",
     oo.REASON_AT_END: "the video ended",
     oo.REASON_VOLUNTARY: "a long eye closure",
-    oo.REASON_HEAD_TURNED: "your head was turned",
+    oo.REASON_HEAD_TURNED: "your head was turned: face the camera",
     oo.REASON_FACE_LOST: "your face was out of view",
     oo.REASON_SETTLING: "your face had only just come into view",
     oo.REASON_IMPLAUSIBLE: "your face was not followed",

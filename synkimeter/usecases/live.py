@@ -28,7 +28,7 @@ from synkimeter.core.anatomy import COMMISSURE, HEAD_ANCHORS, MEASURED, N_LANDMA
 from synkimeter.core.blinks import EYE_NAMES
 from synkimeter.core.expressions import REST, find_expressions
 from synkimeter.core.eyes import openness
-from synkimeter.core.ocular_oral import average_movement, blink_traces, final_after_offset_s
+from synkimeter.core.ocular_oral import average_movement, blink_traces, bta_trigger_s, final_after_offset_s
 from synkimeter.core.symmetry import facing_yaw_deg, iris_diameter_image_px, symmetry
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
@@ -305,12 +305,14 @@ class LiveEngine:
                 scored=reason is None, reason=reason, voluntary=bool(b.voluntary[i]),
             )
             new.append(blink)
-        # Each blink's trace is measured from when its lid started to move, as offline.
-        by_apex = {float(b.apex_s[i]): float(a.mouth.lid_start_s[i]) for i in range(len(b))}
-        onsets = np.array([by_apex[blink.apex_s] for blink in new])
+        # Each blink's trace is aligned on its apex, as offline.
+        # A blink in a burst is measured against the baseline before the burst's first, as offline.
+        by_apex = {float(b.apex_s[i]): (float(bta_trigger_s(b.apex_s[i], p)), float(a.mouth.baseline_lid_s[i]))
+                   for i in range(len(b))}
         if not new:
             return new
-        rows = {side: blink_traces(t, onsets, a.traces, side, p) for side in SIDES}
+        onsets, base_onsets = np.array([by_apex[blink.apex_s] for blink in new]).T
+        rows = {side: blink_traces(t, onsets, a.traces, side, p, base_onsets) for side in SIDES}
         for k, blink in enumerate(new):
             self.blinks.append(blink)
             if blink.scored:

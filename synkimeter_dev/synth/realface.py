@@ -104,6 +104,10 @@ class RealCouplingSpec:
     # Each blink's fully closed frames played back and forth for this long (0: not): held eye
     # closures, as in the gentle eye-closure task, with the coupling imposed all the while.
     hold_closed_s: float = 0.0
+    # The output's frame rate (0: the source's). A lower rate keeps the source frame nearest each
+    # output time (a webcam's shutter, no blending), a higher one repeats frames: the blinks keep
+    # their length in seconds, so at 24 frames/s a 100-130 ms blink is caught by 2-3 frames.
+    fps: float = 0.0
 
     def __post_init__(self) -> None:
         if self.side not in SIDES or self.field not in FIELD_SIGMA_MOUTH:
@@ -270,6 +274,14 @@ def spaced_order(drive: dict[str, np.ndarray], fps: float, cycles: int, min_gap_
     return np.concatenate(pieces)
 
 
+def resampled(order: np.ndarray, source_fps: float, fps: float) -> np.ndarray:
+    """The frame order as seen at `fps`: the source frame nearest each output time."""
+    if abs(fps - source_fps) < 1e-6:
+        return order
+    n = int(np.floor((order.size - 1) * fps / source_fps)) + 1
+    return order[np.minimum(np.rint(np.arange(n) * source_fps / fps).astype(int), order.size - 1)]
+
+
 @dataclass
 class Prepared:
     """A source stretch read and meshed once, reused for every coupling and its control."""
@@ -300,8 +312,9 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
     p = prepared
     out_path = Path(out_path)
     order = spaced_order(p.drive, p.fps, spec.cycles, spec.min_gap_s, spec.hold_closed_s)
-    dt = 1.0 / p.fps
-    t_out = np.arange(order.size) * dt
+    fps = spec.fps or p.fps
+    order = resampled(order, p.fps, fps)
+    t_out = np.arange(order.size) / fps
     # Geometry per source frame, smoothed over time (the warp follows the face, not the mesh's jitter).
     corner = _smooth_time(p.points[:, COMMISSURE[spec.side], :2].astype(np.float64))
     other = _smooth_time(p.points[:, COMMISSURE["left" if spec.side == "right" else "right"], :2].astype(np.float64))
@@ -330,7 +343,7 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
     lut = None
     if spec.gain != 1.0 or spec.gamma != 1.0:
         lut = np.clip(255.0 * spec.gain * (np.arange(256) / 255.0) ** spec.gamma, 0, 255).astype(np.uint8)
-    writer, _ = open_writer(out_path, p.fps, out_size)
+    writer, _ = open_writer(out_path, fps, out_size)
     try:
         for k, i in enumerate(order):
             frame = warp_corner(p.frames[i], shift_px[i], direction[i], centre[i], sigma[i], midline[i],
@@ -353,7 +366,7 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
         "source": Path(p.source).name,
         "stretch_s": [float(p.times_s[0]), float(p.times_s[-1])],
         "cycles": spec.cycles,
-        "fps": p.fps,
+        "fps": fps,
         "frames": int(order.size),
         "spec": asdict(spec),
         "source_mm_per_px": p.mm_per_px,
@@ -386,10 +399,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--tilt-deg", type=float, default=0.0)
     ap.add_argument("--jpeg-quality", type=int, default=0)
     ap.add_argument("--hold-closed-s", type=float, default=0.0, help="hold each blink closed this long")
+    ap.add_argument("--fps", type=float, default=0.0, help="the output's frame rate (default: the source's)")
     a = ap.parse_args(argv)
     spec = RealCouplingSpec(a.coupling_mm, a.side, a.field, a.start_s, a.end_s, a.cycles,
                             CameraMotion(a.roll_deg, a.shift_px, a.scale, a.tilt_deg), a.resize, a.gain, a.gamma,
-                            jpeg_quality=a.jpeg_quality, hold_closed_s=a.hold_closed_s)
+                            jpeg_quality=a.jpeg_quality, hold_closed_s=a.hold_closed_s, fps=a.fps)
     truth = write_coupled(prepare(a.source, a.start_s, a.end_s), a.out, spec)
     print(f"{a.out}: {truth['frames']} frames, {spec.coupling_mm:g} mm on the {spec.side} ({spec.field})")
     return 0

@@ -1,0 +1,81 @@
+"""Known coupling on two real faces at 24 and 30 frames/s (synkimeter_dev.synth.faces): the headline
+(blink-averaged) pull the tool attributes to the coupling is within max(0.25 mm, 20 %) of the pull
+imposed, for 0.5-4 mm, narrow and broad; each face's control is graded "none"; a still stretch whose
+blinks come in close pairs has at least 5 of its 6 blinks scored.
+
+Faces: the man of tests/test_realface.py (expressions_glasses_man.mp4, 0.2-2.0 s) and a second face,
+still_woman_synthetic.mp4 (1.6-4.4 s: two short blinks 0.9 s apart, iris 16 px), each played back
+and forth three times with blinks as short as the source's own. Each clip is generated and its
+landmarks extracted once for the module (29 clips, 3-4 minutes on two idle cores).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from synkimeter_dev.synth.faces import COUPLINGS_MM, FIELDS, Clips, added_average_mm, imposed_peak_mm
+
+pytestmark = [pytest.mark.realclips, pytest.mark.slow]
+
+FACES = ("man", "woman")
+FPS = (24.0, 30.0)
+CYCLES = 3
+# A narrow pull (the corner and lip edge only, a Gaussian of 6 mm) on the small second face (mouth
+# 65 px) is not resolved in the image: the extracted corners themselves move 62-68 % of it (the face
+# mesh alone 62 %, optical flow 67 %, dense Farneback flow of the frames 64 %), before any measurement.
+NOT_IN_THE_LANDMARKS = {("woman", "narrow")}
+
+
+@pytest.fixture(scope="module")
+def clips(realclips_dir, tmp_path_factory):
+    # SYNKIMETER_FACES_CACHE keeps the extracted landmarks between runs (a measurement change is then
+    # re-tested in seconds); by default they are made afresh.
+    cache = os.environ.get("SYNKIMETER_FACES_CACHE")
+    return Clips(realclips_dir, Path(cache) if cache else tmp_path_factory.mktemp("two_faces"))
+
+
+@pytest.fixture(scope="module")
+def controls(clips):
+    return {(face, fps): clips.measured(face, fps, 0.0, "narrow", cycles=CYCLES)[0] for face in FACES for fps in FPS}
+
+
+@pytest.mark.parametrize("fps", FPS)
+@pytest.mark.parametrize("face", FACES)
+@pytest.mark.parametrize("kind", FIELDS)
+def test_the_headline_reads_the_imposed_pull_on_both_faces(clips, controls, face, fps, kind):
+    if (face, kind) in NOT_IN_THE_LANDMARKS:
+        pytest.xfail("a narrow pull on the small second face is not in its extracted landmarks (62-68 %)")
+    control = controls[(face, fps)]
+    for coupling_mm in COUPLINGS_MM:
+        coupled, truth = clips.measured(face, fps, coupling_mm, kind, cycles=CYCLES)
+        imposed = imposed_peak_mm(truth)
+        added = added_average_mm(coupled, control)
+        assert abs(added - imposed) <= max(0.25, 0.2 * imposed), (face, fps, kind, coupling_mm, imposed, added)
+        # The other corner gains little from a pull on this one (0.27 mm from 4 mm broad on the small face).
+        assert added_average_mm(coupled, control, "left") < max(0.25, 0.1 * imposed)
+        oo = coupled.summary["ocular_oral"]
+        assert oo["right"]["n"] >= 3
+        if coupling_mm >= 2.0:
+            assert oo["affected_side"] == "right" and oo["severity"] in ("moderate", "severe")
+
+
+@pytest.mark.parametrize("fps", FPS)
+@pytest.mark.parametrize("face", FACES)
+def test_each_face_uncoupled_is_graded_none(controls, face, fps):
+    oo = controls[(face, fps)].summary["ocular_oral"]
+    assert oo["severity"] == "none" and oo["affected_side"] is None, (oo["right"], oo["left"])
+    assert oo["right"]["n"] >= 3
+
+
+def test_blinks_in_close_pairs_on_a_still_face_are_scored(clips):
+    """The second face's two blinks 0.9 s apart, played three times with no time added between them:
+    three close pairs. Before, every blink of a pair was "too close to another blink" (0 of 6 scored)."""
+    coupled, _ = clips.measured("woman", 30.0, 2.0, "broad", min_gap_s=0.0, cycles=CYCLES)
+    blinks = coupled.summary["blinks"]
+    apexes = sorted(b["apex_s"] for b in blinks)
+    assert len(blinks) == 6 and min(b - a for a, b in zip(apexes, apexes[1:])) < 1.0
+    assert sum(b["scored"] for b in blinks) >= 5, [(b["apex_s"], b["reason"]) for b in blinks]
+    assert coupled.summary["ocular_oral"]["affected_side"] == "right"
