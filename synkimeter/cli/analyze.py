@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.common import EXIT_OK, fail, real_number
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -58,8 +58,6 @@ def cmd_gui(args: argparse.Namespace) -> int:
         return fail(problem)
     from synkimeter.gui.app import run_app
 
-    if args.quit_after is not None and not 0 < args.quit_after < 1e6:
-        return fail("--quit-after needs a number of seconds above 0.")
     return run_app(source=args.source, quit_after=args.quit_after)
 
 
@@ -78,6 +76,6 @@ def add_commands(subparsers) -> None:
 
     g = subparsers.add_parser("gui", help="open the window", description="Open the live window.")
     g.add_argument("--source", default="0", help="camera number (0, 1, ...) or a video file to replay (default 0)")
-    g.add_argument("--quit-after", type=float, metavar="SECONDS",
+    g.add_argument("--quit-after", type=real_number(0, 1e6), metavar="SECONDS",
                    help="close the window after SECONDS (to check that it starts)")
     g.set_defaults(func=cmd_gui)

@@ -89,6 +89,7 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     process_alive,
     process_start_token,
     record,
+    record_number,
     written,
 )
 from synkimeter.store.schema import (
@@ -1041,11 +1042,7 @@ class Store:
 
     def patient_session(self, patient: Patient, session_id) -> Session:
         """One of the patient's sessions by its number; StoreError (one sentence) if it is not theirs."""
-        try:
-            sid = int(str(session_id).strip())
-        except ValueError as exc:
-            raise StoreError(f"'{session_id}' is not a session number (see `synkimeter sessions "
-                             f"{patient.pseudonym}`).") from exc
+        sid = record_number(session_id, "a session", f"see `synkimeter sessions {patient.pseudonym}`")
         session = self.session(sid)
         if session is None or session.patient_id != patient.id:
             raise StoreError(f"Patient '{patient.pseudonym}' has no session {sid} (see `synkimeter sessions "
@@ -1109,6 +1106,7 @@ class Store:
                           .where(notes.c.patient_id == patient.id).order_by(notes.c.created, notes.c.id))
 
     def delete_note(self, patient: Patient, note_id: int) -> None:
+        note_id = record_number(note_id, "a note", f"see `synkimeter patients {patient.pseudonym}`")
         with self._tx() as conn:
             deleted: CursorResult = conn.execute(delete(notes).where(notes.c.id == int(note_id),
                                                                      notes.c.patient_id == patient.id))
@@ -1151,11 +1149,7 @@ class Store:
                           .order_by(t.c.date, t.c.id))
 
     def delete_event(self, patient: Patient, event_id) -> None:
-        try:
-            number = int(str(event_id).strip())
-        except ValueError as exc:
-            raise StoreError(f"'{event_id}' is not an event number (see `synkimeter event list "
-                             f"{patient.pseudonym}`).") from exc
+        number = record_number(event_id, "an event", f"see `synkimeter event list {patient.pseudonym}`")
         with self._tx() as conn:
             t = treatment_events
             if conn.execute(delete(t).where(t.c.id == number, t.c.patient_id == patient.id)).rowcount != 1:

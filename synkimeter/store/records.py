@@ -154,6 +154,23 @@ def written(value: T | None) -> T:
     return value
 
 
+# A record's number (session, event, note) as the database keeps it: a signed 64-bit integer.
+MAX_RECORD_NUMBER = 2**63 - 1
+
+
+def record_number(text, what: str, hint: str) -> int:
+    """The number of a session, event or note as typed: a whole number from 1 up (a 20-digit one is
+    refused here, before the database would overflow); StoreError (one sentence) otherwise."""
+    raw = str(text).strip()
+    try:
+        number = int(raw)
+    except ValueError as exc:
+        raise StoreError(f"'{raw}' is not {what} number ({hint}).") from exc
+    if not 1 <= number <= MAX_RECORD_NUMBER:
+        raise StoreError(f"'{raw}' is not {what} number: those are whole numbers from 1 up ({hint}).")
+    return number
+
+
 def check_side(side) -> None:
     if side not in (None, "right", "left"):
         raise StoreError(f"The affected side must be 'right' or 'left' (the subject's), not '{side}'.")
