@@ -67,3 +67,41 @@ def test_number_options_are_range_checked_before_anything_runs(capsys, monkeypat
         run_cli(args, capsys)
     err = capsys.readouterr().err
     assert exit_.value.code == 2 and "Traceback" not in err and ("outside" in err or "not a" in err), err
+
+
+# --------------------------------------------------------------------------------------------------
+# 8. dates in a plausible range, tasks from the list
+
+
+@pytest.mark.parametrize("day, says", [("2099-01-01", "in the future"), ("1900-01-01", "before 1901")])
+def test_import_refuses_a_date_outside_the_plausible_range(store_dir, capsys, day, says):
+    code, _, err = run_cli(["import", SAMPLE, "--patient", "PX-NEW", "--date", day], capsys)
+    assert code == 2 and says in one_sentence(err)
+    assert not (store_dir / "clips").exists() or not any((store_dir / "clips").rglob("*.mp4"))
+
+
+@pytest.mark.parametrize("day, says", [("2099-05-05", "in the future"), ("1899-12-31T10:00", "before 1901"),
+                                       ("1900-01-01", "before 1901")])
+def test_session_edit_refuses_a_date_outside_the_plausible_range(one_patient, capsys, day, says):
+    with Store() as store:
+        number = store.sessions(store.require_patient("PX-1"))[0].id
+    code, _, err = run_cli(["sessions", "edit", "PX-1", number, "--date", day], capsys)
+    assert code == 2 and says in one_sentence(err)
+    with Store() as store:
+        assert store.sessions(store.require_patient("PX-1"))[0].started_at == "2025-01-02T10:00:00"
+
+
+def test_an_event_before_1901_is_refused(one_patient, capsys):
+    code, _, err = run_cli(["event", "add", "PX-1", "--kind", "botox", "--date", "1900-01-01"], capsys)
+    assert code == 2 and "before 1901" in one_sentence(err)
+
+
+def test_import_refuses_a_task_not_in_the_protocol(store_dir, capsys):
+    from synkimeter.store import StoreError
+    from synkimeter.usecases.saving import import_video
+
+    with pytest.raises(SystemExit) as refused:
+        run_cli(["import", SAMPLE, "--patient", "PX-NEW", "--task", "nonsense"], capsys)
+    assert refused.value.code == 2 and "invalid choice" in capsys.readouterr().err
+    with Store() as store, pytest.raises(StoreError, match="task must be one of"):
+        import_video(store, SAMPLE, "PX-NEW", task="nonsense")

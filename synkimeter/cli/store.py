@@ -300,7 +300,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("video", help="the video file")
     p.add_argument("--patient", required=True, metavar="ID", help="the patient's pseudonymous id (not a name)")
     p.add_argument("--kind", choices=SESSION_KINDS, default="follow-up", help="kind of session (default follow-up)")
-    p.add_argument("--task", default="natural_blinking",
+    p.add_argument("--task", default="natural_blinking", choices=TASKS, metavar="TASK",
                    help=f"what the clip shows: {', '.join(TASKS)} (default natural_blinking)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was recorded (default: the file's date)")
     p.add_argument("--affected-side", choices=("left", "right"), help="the subject's affected side, if known")

@@ -1060,11 +1060,7 @@ class Store:
             text_ = str(started_at).strip()
             if len(text_) == 10:  # a date alone keeps the session's time of day
                 text_ += session.started_at[10:]
-            try:
-                started_at = parse_date(text_)
-            except StoreError as exc:
-                raise StoreError(f"'{str(started_at).strip()}' is not a date: "
-                                 "use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from exc
+            started_at = parse_date(text_)
         changes: dict[str, Any] = {}
         if kind is not None:
             changes["kind"] = kind

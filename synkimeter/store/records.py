@@ -190,11 +190,35 @@ def check_pseudonym(pseudonym) -> str:
     return text
 
 
+# The earliest date a recording or treatment may carry: 1900 and before are placeholder dates
+# (spreadsheets' day zero, a forgotten default), not the day a video was made.
+EARLIEST_YEAR = 1901
+
+
+def _plausible(day: date, what: str) -> None:
+    if day.year < EARLIEST_YEAR:
+        raise StoreError(f"{day.isoformat()} is before {EARLIEST_YEAR}, a placeholder rather than the day {what}: "
+                         "give the real date.")
+    if day > date.today():
+        raise StoreError(f"{day.isoformat()} is in the future: give the day {what}, not a plan.")
+
+
 def parse_date(text: str) -> str:
+    """A session's date and time as the store keeps it (local time, to the second): YYYY-MM-DD or
+    YYYY-MM-DDTHH:MM[:SS], not in the future and not before 1901. A time zone given with it
+    (`+05:00`) is kept in the meaning: the time becomes this computer's local time of that moment."""
+    raw = str(text).strip()
     try:
-        return datetime.fromisoformat(str(text).strip()).replace(microsecond=0).isoformat()
+        when = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
+        raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from exc
+    if when.tzinfo is not None:
+        try:
+            when = when.astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError) as exc:
+            raise StoreError(f"'{raw}' is not a date this computer can keep.") from exc
+    _plausible(when.date(), "it was recorded")
+    return when.replace(microsecond=0).isoformat()
 
 
 def check_day(text) -> str:
@@ -206,6 +230,7 @@ def check_day(text) -> str:
         raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
     if day > date.today():
         raise StoreError(f"{day.isoformat()} is in the future: keep a treatment once it has been given.")
+    _plausible(day, "it was given")
     return day.isoformat()
 
 

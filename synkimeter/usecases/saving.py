@@ -20,7 +20,7 @@ from synkimeter.core.oral_ocular import FissureLevel, Narrowing, clip_fissure_le
 from synkimeter.core.results import finite, jsonable, number
 from synkimeter.io.files import not_a_file
 from synkimeter.landmarks.series import LandmarkSeries
-from synkimeter.store.choices import SESSION_KINDS
+from synkimeter.store.choices import SESSION_KINDS, TASKS
 from synkimeter.store.errors import is_unreachable
 from synkimeter.store.records import (
     MAX_IMPORT_MB,
@@ -173,6 +173,8 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     params = params or DEFAULT_SETTINGS
     if kind not in SESSION_KINDS:
         raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
+    if task not in TASKS:
+        raise StoreError(f"The task must be one of {', '.join(TASKS)}, not '{task}'.")
     check_side(affected_side)
     check_pseudonym(pseudonym)
     started_at = parse_date(date) if date else None
