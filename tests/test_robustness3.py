@@ -105,3 +105,51 @@ def test_import_refuses_a_task_not_in_the_protocol(store_dir, capsys):
     assert refused.value.code == 2 and "invalid choice" in capsys.readouterr().err
     with Store() as store, pytest.raises(StoreError, match="task must be one of"):
         import_video(store, SAMPLE, "PX-NEW", task="nonsense")
+
+
+# --------------------------------------------------------------------------------------------------
+# 4. control characters in free text; 10. one note length limit
+
+ESCAPE = "ok\x1b[2J\x1b]0;owned\x07"  # clears the screen and retitles the terminal
+
+
+def _session_number() -> int:
+    with Store() as store:
+        return store.sessions(store.require_patient("PX-1"))[0].id
+
+
+@pytest.mark.parametrize("argv", [lambda n: ["note", "PX-1", ESCAPE],
+                                  lambda n: ["sessions", "edit", "PX-1", n, "--notes", ESCAPE],
+                                  lambda n: ["event", "add", "PX-1", "--kind", "therapy-start", "--date",
+                                             "2025-01-03", "--detail", "mime\x9bJ"]])
+def test_a_terminal_escape_in_a_note_is_refused_and_nothing_is_printed_raw(one_patient, capsys, argv):
+    code, _, err = run_cli(argv(_session_number()), capsys)
+    assert code == 2 and "control characters" in one_sentence(err)
+    for listing in (["patients", "PX-1"], ["sessions", "PX-1"]):
+        code, out, _ = run_cli(listing, capsys)
+        assert code == 0 and "\x1b" not in out and "\x9b" not in out
+
+
+def test_import_notes_with_an_escape_are_refused_before_the_analysis(store_dir, capsys, monkeypatch):
+    import synkimeter.usecases.saving as saving
+
+    monkeypatch.setattr(saving, "analyze_clip", lambda *a, **k: pytest.fail("analysed before the notes were checked"))
+    code, _, err = run_cli(["import", SAMPLE, "--patient", "PX-NEW", "--notes", ESCAPE], capsys)
+    assert code == 2 and "control characters" in one_sentence(err)
+
+
+def test_every_store_text_keeps_one_note_limit_and_file_names_lose_their_controls(one_patient):
+    from synkimeter.store import StoreError
+
+    long = "x" * 4001
+    with Store() as store:
+        patient = store.require_patient("PX-1")
+        session = store.sessions(patient)[0]
+        for write in (lambda: store.add_note(patient, long), lambda: store.update_session(session, notes=long),
+                      lambda: store.update_patient("PX-1", notes=long), lambda: store.add_patient("PX-2", notes=long),
+                      lambda: store.start_session(patient, notes=long)):
+            with pytest.raises(StoreError, match="at most 4000 characters"):
+                write()
+        assert store.add_note(patient, "x" * 4000) and store.update_session(session, notes="a\nb").notes == "a\nb"
+        clip = store.begin_clip(session, "rest", source_name="clip\x1b[2J.mp4")
+        assert clip.source_name == "clip\ufffd[2J.mp4"

@@ -80,6 +80,7 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     Patient,
     Session,
     SessionScores,
+    DETAIL_MAX_CHARS,
     StoreError,
     check_day,
     check_pseudonym,
@@ -88,8 +89,10 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     parse_date,
     process_alive,
     process_start_token,
+    free_text,
     record,
     record_number,
+    shown_name,
     written,
 )
 from synkimeter.store.schema import (
@@ -555,6 +558,7 @@ class Store:
     # -- patients ---------------------------------------------------------------------------------
     def add_patient(self, pseudonym: str, affected_side: str | None = None, notes: str = "") -> Patient:
         pseudonym = check_pseudonym(pseudonym)
+        notes = free_text(notes, "A patient's notes")
         check_side(affected_side)
         try:
             with self._tx() as conn:
@@ -616,7 +620,8 @@ class Store:
                 check_side(affected_side)
                 conn.execute(update(patients).where(patients.c.id == patient.id).values(affected_side=affected_side))
             if notes is not None:
-                conn.execute(update(patients).where(patients.c.id == patient.id).values(notes=notes))
+                conn.execute(update(patients).where(patients.c.id == patient.id)
+                             .values(notes=free_text(notes, "A patient's notes")))
         return written(self.patient_by_id(patient.id))
 
     def patients(self) -> list[Patient]:
@@ -633,6 +638,7 @@ class Store:
             datetime.fromisoformat(started_at)
         except ValueError as exc:
             raise StoreError(f"'{started_at}' is not a date (use YYYY-MM-DD).") from exc
+        notes = free_text(notes, "A session's notes")
         pid = os.getpid()
         with self._tx() as conn:
             sid = inserted_id(conn.execute(insert(sessions).values(
@@ -679,7 +685,7 @@ class Store:
             raise StoreError(f"'{task}' is not a task name (letters, digits, '_' or '-').")
         with self._tx() as conn:
             cid = inserted_id(conn.execute(insert(clips).values(session_id=session.id, task=task, status="recording",
-                                                    source_name=source_name, created=now_iso())
+                                                    source_name=shown_name(source_name), created=now_iso())
                                ))
         return written(self.clip(written(cid)))
 
@@ -1067,7 +1073,7 @@ class Store:
         if started_at is not None:
             changes["started_at"] = started_at
         if notes is not None:
-            changes["notes"] = str(notes).strip()
+            changes["notes"] = free_text(notes, "A session's notes")
         if changes:
             with self._tx() as conn:
                 conn.execute(update(sessions).where(sessions.c.id == session.id).values(**changes))
@@ -1084,11 +1090,9 @@ class Store:
 
     def add_note(self, patient: Patient, text: str, session: Session | None = None) -> int:
         """Keep a clinician's dated note on the patient (on one session, if given); returns its id."""
-        text = str(text or "").strip()
+        text = free_text(text, "A note")
         if not text:
             raise StoreError("A note needs some text.")
-        if len(text) > 4000:
-            raise StoreError("A note is at most 4000 characters; split it into two.")
         if session is not None and session.patient_id != patient.id:
             raise StoreError(f"Session {session.id} is not one of patient '{patient.pseudonym}'.")
         with self._tx() as conn:
@@ -1120,11 +1124,8 @@ class Store:
         day = check_day(day)
         if side not in (None, *EVENT_SIDES):
             raise StoreError(f"The side of a treatment is right, left or both (the subject's), not '{side}'.")
-        detail, muscles, product = (str(x or "").strip() for x in (detail, muscles, product))
-        if any(len(x) > 500 for x in (detail, muscles, product)):
-            raise StoreError("A treatment's detail, muscles and product are at most 500 characters each.")
-        if any(ord(ch) < 32 for x in (detail, muscles, product) for ch in x):
-            raise StoreError("A treatment's detail, muscles and product are single lines of printable text.")
+        detail, muscles, product = (free_text(x, f"A treatment's {what}", limit=DETAIL_MAX_CHARS, lines=False)
+                                    for x, what in ((detail, "detail"), (muscles, "muscles"), (product, "product")))
         if units is not None:
             units = finite(units)
             if units is None or not 0 < units <= 1000:

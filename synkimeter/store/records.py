@@ -171,6 +171,33 @@ def record_number(text, what: str, hint: str) -> int:
     return number
 
 
+# Every free text a person types (a patient's, a session's or a clinician's note) has one limit.
+NOTE_MAX_CHARS = 4000
+# A treatment's detail, muscles and product: one short line each.
+DETAIL_MAX_CHARS = 500
+
+
+def free_text(text, what: str, *, limit: int = NOTE_MAX_CHARS, lines: bool = True) -> str:
+    """Text typed by a person as the store keeps it: trimmed, at most `limit` characters, and free of
+    control characters (a terminal escape in a note would clear or retitle the terminal that prints
+    it); line breaks and tabs only where `lines`. StoreError (one sentence) otherwise."""
+    text = str(text or "").strip().replace("\r\n", "\n")
+    allowed = "\n\t" if lines else ""
+    controls = [ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed]
+    if controls:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(controls))
+        kind = "text" if lines else "a single line of text"
+        raise StoreError(f"{what} must be {kind} without control characters (it holds {codes}).")
+    if len(text) > limit:
+        raise StoreError(f"{what} is at most {limit} characters (this one has {len(text)}); split it into two.")
+    return text
+
+
+def shown_name(name) -> str:
+    """A file name as the store keeps and shows it: any control character replaced by U+FFFD."""
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in str(name or ""))[:255]
+
+
 def check_side(side) -> None:
     if side not in (None, "right", "left"):
         raise StoreError(f"The affected side must be 'right' or 'left' (the subject's), not '{side}'.")

@@ -30,6 +30,7 @@ from synkimeter.store.records import (
     StoreError,
     check_pseudonym,
     check_side,
+    free_text,
     parse_date,
 )
 from synkimeter.usecases.analyze import ClipError, analyze_clip
@@ -177,6 +178,7 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
         raise StoreError(f"The task must be one of {', '.join(TASKS)}, not '{task}'.")
     check_side(affected_side)
     check_pseudonym(pseudonym)
+    notes = free_text(notes, "A session's notes")  # refused before the analysis, not after it
     started_at = parse_date(date) if date else None
     video = Path(video)
     problem = not_a_file(video)
