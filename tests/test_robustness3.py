@@ -153,3 +153,44 @@ def test_every_store_text_keeps_one_note_limit_and_file_names_lose_their_control
         assert store.add_note(patient, "x" * 4000) and store.update_session(session, notes="a\nb").notes == "a\nb"
         clip = store.begin_clip(session, "rest", source_name="clip\x1b[2J.mp4")
         assert clip.source_name == "clip\ufffd[2J.mp4"
+
+
+# --------------------------------------------------------------------------------------------------
+# 10. look-alike and case-different patient codes, time zones, one file for two reports
+
+
+def test_a_code_in_another_case_is_the_same_patient_and_a_look_alike_is_refused(one_patient, capsys):
+    from synkimeter.store import StoreError
+
+    with Store() as store:
+        assert store.require_patient("px-1").pseudonym == "PX-1"
+        patient, created = store.get_or_create_patient("px-1")
+        assert not created and patient.pseudonym == "PX-1"
+        with pytest.raises(StoreError, match="already exists"):
+            store.add_patient("Px-1")
+        for look_alike in ("\u0420X-1", "\u0420\u0425-1", "\uff30\uff38-1"):  # Cyrillic Р; Cyrillic РХ; fullwidth
+            try:
+                found = store.get_or_create_patient(look_alike)[0]
+            except StoreError as exc:
+                assert "looks like the existing patient 'PX-1'" in str(exc) or "one alphabet" in str(exc)
+            else:  # NFKC makes the fullwidth letters the plain ones: the same patient
+                assert found.pseudonym == "PX-1"
+        assert [p.pseudonym for p in store.patients()] == ["PX-1"]
+    code, _, err = run_cli(["note", "\u0420X-1", "x"], capsys)
+    assert code == 2 and "looks like the existing patient 'PX-1'" in one_sentence(err)
+
+
+def test_a_time_zone_is_kept_in_the_meaning_of_the_time(one_patient):
+    from datetime import datetime
+
+    with Store() as store:
+        session = store.sessions(store.require_patient("PX-1"))[0]
+        edited = store.update_session(session, started_at="2025-01-02T10:00+05:00")
+    expected = datetime.fromisoformat("2025-01-02T10:00+05:00").astimezone().replace(tzinfo=None).isoformat()
+    assert edited.started_at == expected
+
+
+def test_one_file_for_both_reports_is_refused(one_patient, capsys, tmp_path):
+    out = tmp_path / "r.html"
+    code, _, err = run_cli(["report", "PX-1", "--pdf", out, "--html", out], capsys)
+    assert code == 2 and "same file" in one_sentence(err) and not out.exists()

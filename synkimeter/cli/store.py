@@ -109,6 +109,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.pdf and not args.html:
         return fail("Say where to write the report: --pdf FILE and/or --html FILE.")
+    if args.pdf and args.html and Path(args.pdf).resolve() == Path(args.html).resolve():
+        return fail(f"--pdf and --html name the same file '{args.pdf}': the second would overwrite the first; "
+                    "give each its own name.")
     with _open(args) as store:
         patient = store.require_patient(args.patient)
         if args.pdf:

@@ -51,6 +51,7 @@ import socket
 import stat
 import tempfile
 import time
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -74,22 +75,23 @@ from synkimeter.store.backend import (  # noqa: F401  (ENV_DATA_DIR: re-exported
 )
 from synkimeter.store.errors import is_unreachable, os_message, server_message, sqlite_message
 from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exported)
+    DETAIL_MAX_CHARS,
     MAX_IMPORT_MB,
     Clip,
     ImportResult,
     Patient,
     Session,
     SessionScores,
-    DETAIL_MAX_CHARS,
     StoreError,
     check_day,
     check_pseudonym,
     check_side,
+    free_text,
     now_iso,
     parse_date,
     process_alive,
     process_start_token,
-    free_text,
+    pseudonym_key,
     record,
     record_number,
     shown_name,
@@ -560,6 +562,9 @@ class Store:
         pseudonym = check_pseudonym(pseudonym)
         notes = free_text(notes, "A patient's notes")
         check_side(affected_side)
+        existing = self.patient(pseudonym)
+        if existing is not None:
+            raise StoreError(f"A patient '{existing.pseudonym}' already exists.")
         try:
             with self._tx() as conn:
                 pid = inserted_id(conn.execute(insert(patients).values(pseudonym=pseudonym, affected_side=affected_side,
@@ -572,8 +577,21 @@ class Store:
         return written(self.patient_by_id(written(pid)))
 
     def patient(self, pseudonym: str) -> Patient | None:
-        rows = self._rows(select(patients).where(patients.c.pseudonym == str(pseudonym).strip()))
-        return record(Patient, rows[0]) if rows else None
+        """The patient by id: the same id in another case is the same patient; one that only looks like
+        an existing id (Cyrillic 'Р' for Latin 'P') is refused in one sentence rather than taken as new."""
+        text = unicodedata.normalize("NFKC", str(pseudonym or "")).strip()
+        rows = self._rows(select(patients).where(patients.c.pseudonym == text))
+        if rows:
+            return record(Patient, rows[0])
+        key = pseudonym_key(text)
+        for patient in self.patients():
+            if pseudonym_key(patient.pseudonym) != key:
+                continue
+            if patient.pseudonym.casefold() == text.casefold():
+                return patient
+            raise StoreError(f"The patient id '{text}' looks like the existing patient '{patient.pseudonym}' but is "
+                             "written with other letters: type that id as it is, or choose one that looks different.")
+        return None
 
     def patient_by_id(self, patient_id: int) -> Patient | None:
         rows = self._rows(select(patients).where(patients.c.id == patient_id))
@@ -602,6 +620,9 @@ class Store:
         creating the same new patient at once both get it (one of them creates it)."""
         pseudonym = check_pseudonym(pseudonym)
         check_side(affected_side)
+        existing = self.patient(pseudonym)  # the same id in another case is this patient; a look-alike refused
+        if existing is not None:
+            pseudonym = existing.pseudonym
         with self._tx() as conn:
             # RETURNING gives a row only when the INSERT wrote one (rowcount is not reliable for it on both).
             created = conn.execute(self._insert_ignoring_duplicate(
@@ -1029,7 +1050,8 @@ class Store:
         new = check_pseudonym(new)
         if new == patient.pseudonym:
             return patient
-        if self.patient(new) is not None:
+        other = self.patient(new)
+        if other is not None and other.id != patient.id:
             raise StoreError(f"A patient '{new}' already exists; choose another id.")
         with self._tx() as conn:
             conn.execute(update(patients).where(patients.c.id == patient.id).values(pseudonym=new))

@@ -203,8 +203,27 @@ def check_side(side) -> None:
         raise StoreError(f"The affected side must be 'right' or 'left' (the subject's), not '{side}'.")
 
 
+# Letters of other alphabets that look like Latin ones (Unicode's confusables, the ones a keyboard
+# layout puts within reach): 'РХ-1' in Cyrillic reads as 'PX-1'.
+_LOOK_ALIKES = str.maketrans("авсеһіјklмнорԛѕтuvwхуzαβεηικμνορτυχϲ", "abcehijklmhopqstuvwxyzabehikmvoptuxc")
+# Scripts that one writing system mixes by design count as one.
+_SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK"}
+
+
+def _script(ch: str) -> str:
+    word = unicodedata.name(ch, "UNKNOWN").split()[0]
+    return _SCRIPT_GROUPS.get(word, word)
+
+
+def pseudonym_key(pseudonym) -> str:
+    """What a patient id looks like on screen: NFKC, case folded, look-alike letters read as Latin. Two
+    ids with one key are one patient (the same case aside) or a look-alike that is refused."""
+    text = unicodedata.normalize("NFKC", str(pseudonym or "")).strip().casefold()
+    return text.translate(_LOOK_ALIKES)
+
+
 def check_pseudonym(pseudonym) -> str:
-    text = str(pseudonym or "").strip()
+    text = unicodedata.normalize("NFKC", str(pseudonym or "")).strip()
     if not text or len(text) > 64 or any(ord(ch) < 32 for ch in text):
         raise StoreError("A patient id must be 1-64 printable characters (use a pseudonym, not a name).")
     # Invisible characters (zero-width, direction marks and overrides, odd spaces) would make two
@@ -214,6 +233,11 @@ def check_pseudonym(pseudonym) -> str:
         codes = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(hidden))
         raise StoreError(f"A patient id must be made of visible characters; this one holds invisible or "
                          f"direction-changing ones ({codes}).")
+    scripts = {_script(ch): ch for ch in text if ch.isalpha()}
+    if len(scripts) > 1:
+        mixed = " and ".join(f"{name.title()} ('{ch}', U+{ord(ch):04X})" for name, ch in scripts.items())
+        raise StoreError(f"A patient id must be written in one alphabet; this one mixes {mixed}, letters that can "
+                         "look alike.")
     return text
 
 
