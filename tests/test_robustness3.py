@@ -194,3 +194,22 @@ def test_one_file_for_both_reports_is_refused(one_patient, capsys, tmp_path):
     out = tmp_path / "r.html"
     code, _, err = run_cli(["report", "PX-1", "--pdf", out, "--html", out], capsys)
     assert code == 2 and "same file" in one_sentence(err) and not out.exists()
+
+
+# --------------------------------------------------------------------------------------------------
+# 1. a damaged store is read-only until restored
+
+
+def test_reading_a_damaged_store_writes_nothing_and_says_so(store_dir, capsys, tmp_path):
+    from test_robustness2 import _damaged_store
+
+    db = _damaged_store(store_dir)
+    before = db.read_bytes()
+    for argv in (["patients", "PX-1"], ["sessions", "PX-1"], ["export", "PX-1", "--csv", tmp_path / "x.csv"],
+                 ["report", "PX-1", "--html", tmp_path / "x.html"], ["patients"]):
+        code, _, err = run_cli(argv, capsys)
+        sentence = one_sentence(err)
+        assert "is damaged" in sentence and "synkimeter.sqlite3.auto.bak" in sentence, argv
+        assert db.read_bytes() == before, argv
+    with Store() as store:
+        assert store.damaged

@@ -235,10 +235,6 @@ class Store:
             self._restrict(Path(f"{self.db_path}{suffix}"), self.file_mode)
 
     def _open_sqlite(self) -> None:
-        # SQLite removes the -wal file when the last connection closes: one left behind means a
-        # crash or power cut (or another synkimeter still open), after which the database is checked.
-        wal = Path(f"{self.db_path}-wal")
-        unclean = wal.is_file() and wal.stat().st_size > 0
         self._engine = sqlite_engine(self.db_path, self.busy_timeout_s)
         self._conn = self._engine.connect()
         conn = self.conn
@@ -248,8 +244,10 @@ class Store:
         if str(mode).lower() != "wal":
             self.problems.append(f"The database could not switch to WAL mode (it uses {mode}).")
         conn.exec_driver_sql("PRAGMA synchronous = FULL")
-        if unclean:
-            self.check()
+        # Checked on every open (quick_check reads the rows, not the clip files: milliseconds for
+        # years of sessions), not only after a crash: a damaged database found by a command that only
+        # reads is then read-only too, and not even an audit row is written into it.
+        self.check()
 
     def _open_server(self) -> None:
         assert self.server is not None
