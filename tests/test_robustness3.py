@@ -213,3 +213,30 @@ def test_reading_a_damaged_store_writes_nothing_and_says_so(store_dir, capsys, t
         assert db.read_bytes() == before, argv
     with Store() as store:
         assert store.damaged
+
+
+# --------------------------------------------------------------------------------------------------
+# 2. a store the user made read-only stays read-only, and is read
+
+
+def test_a_read_only_store_keeps_its_modes_and_is_read(one_patient, capsys):
+    from synkimeter.store import DB_NAME
+
+    db = one_patient / DB_NAME
+    Store().close()  # a closed store: no -wal file
+    os.chmod(db, 0o400)
+    os.chmod(one_patient, 0o500)
+    try:
+        before = db.read_bytes()
+        files = sorted(p.name for p in one_patient.iterdir())
+        code, out, err = run_cli(["sessions", "PX-1"], capsys)
+        assert code == 0 and "2025-01-02 10:00" in out and "read-only" in one_sentence(err)
+        code, _, err = run_cli(["note", "PX-1", "a note"], capsys)
+        assert code == 2 and "read-only" in one_sentence(err)
+        assert stat.S_IMODE(one_patient.stat().st_mode) == 0o500 and stat.S_IMODE(db.stat().st_mode) == 0o400
+        assert db.read_bytes() == before and sorted(p.name for p in one_patient.iterdir()) == files
+    finally:
+        os.chmod(one_patient, 0o755)
+        os.chmod(db, 0o600)
+    Store().close()  # writable again: others' access is still taken away, the owner's is left as it is
+    assert stat.S_IMODE(one_patient.stat().st_mode) == 0o700

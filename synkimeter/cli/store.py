@@ -26,9 +26,10 @@ def _open(args, writes: bool = False, notes: bool = True) -> Store:
     from synkimeter.store.database import Store, StoreError
 
     store = Store(args.data_dir) if getattr(args, "data_dir", None) else Store()
-    if writes and store.check():
+    refusal = store.write_refusal if writes else None  # damaged (checked on opening) or made read-only
+    if refusal:
         store.close()
-        raise StoreError(store.damaged)
+        raise StoreError(refusal)
     for problem in (store.problems + ([store.damaged] if store.damaged else [])) if notes else []:
         print(f"synkimeter: note: {problem}", file=sys.stderr)
     return store

@@ -234,12 +234,27 @@ class Store:
         for suffix in ("-wal", "-shm"):
             self._restrict(Path(f"{self.db_path}{suffix}"), self.file_mode)
 
+    def _user_made_read_only(self) -> bool:
+        """The user took the write permission off the store's folder or database (chmod 500 / 400)."""
+        for path in (self.folder, self.db_path):
+            with contextlib.suppress(OSError):
+                if not os.access(path, os.W_OK) or not stat.S_IMODE(path.stat().st_mode) & 0o222:
+                    return True
+        return False
+
     def _open_sqlite(self) -> None:
-        self._engine = sqlite_engine(self.db_path, self.busy_timeout_s)
+        self.read_only = self._user_made_read_only()
+        self._engine = sqlite_engine(self.db_path, self.busy_timeout_s, read_only=self.read_only)
         self._conn = self._engine.connect()
         conn = self.conn
         conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
         conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+        if self.read_only:
+            self.problems.append(f"The store in '{self.folder}' is read-only (its folder or database may not be "
+                                 "written): it is read as it is, and nothing is written to it, not even the "
+                                 "record of this read.")
+            self.check()
+            return
         mode = conn.exec_driver_sql("PRAGMA journal_mode = WAL").scalar()
         if str(mode).lower() != "wal":
             self.problems.append(f"The database could not switch to WAL mode (it uses {mode}).")
@@ -275,9 +290,13 @@ class Store:
             self._restrict(folder, self.dir_mode)
 
     def _restrict(self, path: Path, mode: int) -> None:
-        """chmod what exists; a colleague's file (shared store) or a read-only copy is left as it is."""
+        """chmod what exists; a colleague's file (shared store) or a read-only copy is left as it is.
+        Permissions are only ever taken away from the owner, never given back: a store the user made
+        read-only (chmod 500 / 400) stays so."""
         with contextlib.suppress(OSError):
-            if stat.S_IMODE(path.stat().st_mode) != mode:
+            current = stat.S_IMODE(path.stat().st_mode)
+            mode = (mode & ~0o700) | (mode & current & 0o700)
+            if current != mode:
                 os.chmod(path, mode)
 
     def _create_file(self, path: Path) -> None:
@@ -307,13 +326,24 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def write_refusal(self) -> str | None:
+        """Why this store writes nothing (damaged, or made read-only by its user), in one sentence; or None."""
+        if self.damaged:
+            return self.damaged
+        if self.read_only and self.server is None:
+            return (f"The store in '{self.folder}' is read-only (its folder or database may not be written), so "
+                    "nothing can be changed in it; give yourself write permission back to change it.")
+        return None
+
     @contextlib.contextmanager
     def _tx(self) -> Iterator[Connection]:
         """One write transaction. On SQLite BEGIN IMMEDIATE: it waits up to busy_timeout for other
         writers before anything is done, instead of failing half-way."""
         conn = self.conn
-        if self.damaged:
-            raise StoreError(self.damaged)
+        refusal = self.write_refusal
+        if refusal:
+            raise StoreError(refusal)
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if self.server is None else "BEGIN")
         except SQLAlchemyError as exc:
@@ -374,6 +404,10 @@ class Store:
                 "SELECT has_table_privilege(current_user, 'sessions', 'UPDATE')").scalar()
         if revision == SCHEMA_REVISION:
             return
+        if self.read_only and self.server is None:
+            raise StoreError(f"The store in '{self.folder}' is read-only and from an older synkimeter (schema "
+                             f"{max(version, legacy)}): give yourself write permission back once so it can be "
+                             "updated.")
         if not may_migrate:
             if version == 0:
                 raise StoreError(f"The clinic's database ({self._where}) has no synkimeter store yet: the clinic's "
@@ -448,7 +482,7 @@ class Store:
         with contextlib.suppress(FileNotFoundError):
             if time.time() - target.stat().st_mtime < BACKUP_EVERY_S:
                 return
-        if self.damaged or self._scalar(select(patients.c.id).limit(1)) is None or self.check():
+        if self.damaged or self.read_only or self._scalar(select(patients.c.id).limit(1)) is None or self.check():
             return  # nothing worth a copy yet, or the good copy must not be overwritten by a bad one
         failed = self._copy_database(target)
         if failed is not None:
@@ -544,7 +578,7 @@ class Store:
         """Keep in the audit table that this user read or exported the patient's data (deletions are
         recorded by the store itself, in the transaction that deletes). A damaged single-user store,
         which writes nothing more, still lets its data be read and reported."""
-        if self.damaged and self.server is None:
+        if (self.damaged or self.read_only) and self.server is None:
             return
         with self._tx() as conn:
             self._audit_row(conn, action, patient, detail)

@@ -223,7 +223,7 @@ def pseudonym_key(pseudonym) -> str:
 
 
 def check_pseudonym(pseudonym) -> str:
-    text = unicodedata.normalize("NFKC", str(pseudonym or "")).strip()
+    text = str(pseudonym or "").strip()
     if not text or len(text) > 64 or any(ord(ch) < 32 for ch in text):
         raise StoreError("A patient id must be 1-64 printable characters (use a pseudonym, not a name).")
     # Invisible characters (zero-width, direction marks and overrides, odd spaces) would make two
@@ -233,6 +233,7 @@ def check_pseudonym(pseudonym) -> str:
         codes = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(hidden))
         raise StoreError(f"A patient id must be made of visible characters; this one holds invisible or "
                          f"direction-changing ones ({codes}).")
+    text = unicodedata.normalize("NFKC", text)  # fullwidth 'ＰＸ' is 'PX', a ligature its letters
     scripts = {_script(ch): ch for ch in text if ch.isalpha()}
     if len(scripts) > 1:
         mixed = " and ".join(f"{name.title()} ('{ch}', U+{ord(ch):04X})" for name, ch in scripts.items())
