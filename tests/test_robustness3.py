@@ -193,7 +193,7 @@ def test_a_time_zone_is_kept_in_the_meaning_of_the_time(one_patient):
 def test_one_file_for_both_reports_is_refused(one_patient, capsys, tmp_path):
     out = tmp_path / "r.html"
     code, _, err = run_cli(["report", "PX-1", "--pdf", out, "--html", out], capsys)
-    assert code == 2 and "same file" in one_sentence(err) and not out.exists()
+    assert code == 2 and "the same file" in one_sentence(err) and not out.exists()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -240,3 +240,92 @@ def test_a_read_only_store_keeps_its_modes_and_is_read(one_patient, capsys):
         os.chmod(db, 0o600)
     Store().close()  # writable again: others' access is still taken away, the owner's is left as it is
     assert stat.S_IMODE(one_patient.stat().st_mode) == 0o700
+
+
+# --------------------------------------------------------------------------------------------------
+# 9. messages name the user's paths; outputs checked first; landmark files
+
+
+def sim_series(duration_s=8.0, source="sim"):
+    from synkimeter.landmarks import LandmarkSeries
+    from synkimeter_dev.simulate import regular_blinks, simulate
+
+    track = simulate(duration_s, fps=30.0, blinks=regular_blinks(duration_s, 2.0, start_s=1.0),
+                     coupling_mm={"right": 2.0}, jitter_px=0.2, seed=0)
+    n = track.timestamps_s.size
+    return LandmarkSeries(track.timestamps_s, track.points, np.ones(n, np.int8), 640, 480, 30.0, source)
+
+
+@pytest.fixture(scope="module")
+def npz(tmp_path_factory):
+    return sim_series().save_npz(tmp_path_factory.mktemp("npz") / "sim.npz")
+
+
+def test_unwritable_outputs_are_refused_before_the_analysis(npz, tmp_path, capsys, monkeypatch):
+    import synkimeter.usecases.analyze as analyze
+
+    monkeypatch.setattr(analyze, "analyze_clip", lambda *a, **k: pytest.fail("analysed before the outputs were checked"))
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    for argv in (["--json", blocker / "x.json"], ["--csv", tmp_path], ["--json", tmp_path / "r", "--csv", tmp_path / "r"]):
+        code, _, err = run_cli(["analyze", npz, *argv], capsys)
+        assert code == 2 and one_sentence(err), argv
+
+
+def test_an_error_names_the_users_file_not_the_temporary_one(one_patient, tmp_path, capsys, monkeypatch):
+    import errno
+    import tempfile
+
+    def refused(prefix="", suffix="", dir=None, **kw):
+        raise PermissionError(errno.EACCES, "Permission denied", os.path.join(dir, f"{prefix}hx6jpik4{suffix}"))
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)
+    out = tmp_path / "out.csv"
+    code, _, err = run_cli(["export", "PX-1", "--csv", out], capsys)
+    assert code == 2 and str(out) in one_sentence(err) and ".tmp" not in err
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full")
+def test_dev_full_is_a_full_disk(npz, capsys):
+    code, _, err = run_cli(["analyze", "-q", npz, "--json", "/dev/full"], capsys)
+    assert code == 2 and "No space left" in one_sentence(err) and os.path.exists("/dev/full")
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+def test_the_iris_size_is_never_rounded_up_to_the_minimum():
+    from synkimeter.core.analysis import MeasurementError, analyze_landmarks
+    from synkimeter.core.anatomy import MEASURED
+
+    series = sim_series()
+    iris_px = analyze_landmarks(series.timestamps_s, series.measured).result.iris_px
+    small = MEASURED.take(series.points * (11.96 / iris_px)) if hasattr(MEASURED, "take") else None
+    with pytest.raises(MeasurementError) as refused:
+        analyze_landmarks(series.timestamps_s, small)
+    assert "is 11.9 pixels across; at least 12 are needed" in str(refused.value)
+
+
+def _npz_with(path: Path, **arrays) -> Path:
+    np.savez(path, **arrays)
+    return path
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda p: _npz_with(p, meta=np.array('{"format": "synkimeter-landmarks", "version": 99}')),
+     "made by a newer synkimeter"),
+    (lambda p: _npz_with(p, meta=np.array('{"format": "synkimeter-landmarks", "version": 1}')), "is missing"),
+    (lambda p: _npz_with(p, meta=np.array("[" * 100000 + "]" * 100000)), "not a landmark file"),
+])
+def test_landmark_file_messages_are_words(tmp_path, capsys, make, says):
+    path = make(tmp_path / "odd.npz")
+    code, _, err = run_cli(["analyze", path], capsys)
+    sentence = one_sentence(err)
+    assert code == 2 and says in sentence and str(path) in sentence
+    assert not any(name in err for name in ("KeyError", "MemoryError", "RecursionError", "ValueError"))
+
+
+def test_times_going_backwards_name_the_landmark_file_given(tmp_path, capsys):
+    series = sim_series(source="/somewhere/original.mp4")
+    series.timestamps_s[100] = 0.5
+    path = series.save_npz(tmp_path / "given.npz")
+    code, _, err = run_cli(["analyze", path], capsys)
+    assert code == 2 and "go backwards" in one_sentence(err) and str(path) in err and "original.mp4" not in err

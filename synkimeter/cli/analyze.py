@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from synkimeter.cli.common import EXIT_OK, fail, real_number
+from synkimeter.cli.common import EXIT_OK, fail, outputs_problem, real_number
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -14,6 +14,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from synkimeter.usecases.analyze import ClipError, analyze_clip
     from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
+    problem = outputs_problem(args.json, args.csv, args.landmarks)
+    if problem:  # before the analysis, not after minutes of it
+        return fail(problem)
     bar = None
     progress = None
     if not args.quiet and sys.stderr.isatty():

@@ -47,3 +47,23 @@ def real_number(low: float, high: float):
 
     parse.__name__ = "number"
     return parse
+
+
+def outputs_problem(*paths) -> str | None:
+    """Why one of the files a command is to write cannot be written, or two are the same file (one
+    sentence), or None: asked before the work starts."""
+    from pathlib import Path
+
+    from synkimeter.io.files import output_problem
+
+    given = [p for p in paths if p]
+    for path in given:
+        problem = output_problem(path)
+        if problem:
+            return problem
+    resolved = [Path(p).resolve() for p in given]
+    for i, path in enumerate(resolved):
+        if path in resolved[:i] and (path.is_file() or not path.exists()):
+            return (f"Two outputs name the same file '{given[i]}': the second would overwrite the first; give each "
+                    "its own name.")
+    return None

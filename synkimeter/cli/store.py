@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.common import EXIT_OK, fail, outputs_problem
 from synkimeter.io.files import not_a_file
 from synkimeter.store.choices import SESSION_KINDS, TASKS
 
@@ -110,9 +110,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.pdf and not args.html:
         return fail("Say where to write the report: --pdf FILE and/or --html FILE.")
-    if args.pdf and args.html and Path(args.pdf).resolve() == Path(args.html).resolve():
-        return fail(f"--pdf and --html name the same file '{args.pdf}': the second would overwrite the first; "
-                    "give each its own name.")
+    problem = outputs_problem(args.pdf, args.html)
+    if problem:
+        return fail(problem)
     with _open(args) as store:
         patient = store.require_patient(args.patient)
         if args.pdf:
@@ -130,6 +130,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from synkimeter.report import write_csv
 
+    problem = outputs_problem(args.csv)
+    if problem:
+        return fail(problem)
     with _open(args) as store:
         patient = store.require_patient(args.patient)
         rows = write_csv(store, patient, args.csv)

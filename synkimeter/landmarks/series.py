@@ -79,6 +79,10 @@ class PointSpool:
         return self.read()[key]
 
 
+class LandmarkFileError(ValueError):
+    """A landmark file this synkimeter cannot read; str() is one plain sentence naming the file."""
+
+
 @dataclass
 class LandmarkSeries:
     timestamps_s: np.ndarray  # (T,) float64 seconds
@@ -180,11 +184,13 @@ class LandmarkSeries:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+            if isinstance(exc, OSError) and exc.filename == tmp:
+                exc.filename = str(path)  # the file the user asked for, not the temporary one beside it
             raise
         return path
 
@@ -193,10 +199,12 @@ class LandmarkSeries:
         """Read a landmark file; its full points go to a PointSpool chunk by chunk, never all in memory."""
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"][()]))
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"'{path}' is not a synkimeter landmark file.")
-            if int(meta.get("version", 0)) > FORMAT_VERSION:
-                raise ValueError(f"'{path}' was written by a newer synkimeter; please update.")
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                raise LandmarkFileError(f"'{path}' is not a landmark file saved by synkimeter.")
+            version = meta.get("version", 0)
+            if isinstance(version, (int, float)) and version > FORMAT_VERSION:
+                raise LandmarkFileError(f"'{path}' was made by a newer synkimeter (landmark file version {version:g}, "
+                                        f"this one reads up to {FORMAT_VERSION}): please update synkimeter.")
             timestamps, n_faces = data["timestamps_s"], data["n_faces"]
         spool, measured = _read_points(Path(path))
         fps = meta.get("fps")
@@ -237,4 +245,4 @@ def _read_points(path: Path) -> tuple[PointSpool, np.ndarray]:
     return spool, np.concatenate(measured) if measured else empty
 
 
-__all__ = ["LandmarkSeries", "PointSpool"]
+__all__ = ["LandmarkFileError", "LandmarkSeries", "PointSpool"]

@@ -17,6 +17,7 @@ from synkimeter.core.expression_oral_ocular import add_expressions
 from synkimeter.core.results import UNDETERMINED, ClipResult
 from synkimeter.io.files import not_a_file
 from synkimeter.landmarks import LandmarkSeries, extract_landmarks
+from synkimeter.landmarks.series import LandmarkFileError
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings, result_params
 
 LANDMARK_SUFFIX = ".npz"
@@ -59,10 +60,13 @@ def load_series(path: str | Path, params: Settings = DEFAULT_SETTINGS,
             raise ClipError(not_a_file(path))
         try:
             return LandmarkSeries.load_npz(path)
-        except Exception as exc:  # a damaged or foreign .npz: say so, whatever numpy raised
+        except LandmarkFileError as exc:
+            raise ClipError(str(exc)) from exc
+        except Exception as exc:  # a damaged or foreign .npz: say so in words, whatever numpy raised
             if isinstance(exc, OSError) and exc.errno:
                 raise ClipError(_spool_message(path, exc)) from exc
-            raise ClipError(f"'{path}' is not a landmark file saved by synkimeter ({type(exc).__name__}).") from exc
+            raise ClipError(f"'{path}' is not a landmark file saved by synkimeter, or it is damaged "
+                            f"({_npz_problem(exc)}).") from exc
     try:
         source = VideoFileSource(path)
         return extract_landmarks(source, params, progress=progress, workers=params.landmark_workers)
@@ -70,6 +74,17 @@ def load_series(path: str | Path, params: Settings = DEFAULT_SETTINGS,
         raise ClipError(str(exc)) from exc
     except OSError as exc:
         raise ClipError(_spool_message(path, exc)) from exc
+
+
+def _npz_problem(exc: BaseException) -> str:
+    """What was wrong inside a landmark file, in words (never an exception's class name)."""
+    if isinstance(exc, KeyError):
+        return f"its part {exc.args[0] if exc.args else ''} is missing".replace("  ", " ")
+    if isinstance(exc, MemoryError):
+        return "it declares more data than any clip holds"
+    if isinstance(exc, RecursionError):
+        return "its contents nest without end"
+    return "its contents cannot be read"
 
 
 def _spool_message(path: Path, exc: OSError) -> str:
@@ -80,12 +95,13 @@ def _spool_message(path: Path, exc: OSError) -> str:
     return f"'{path}' could not be read ({exc.strerror or exc})."
 
 
-def _checked_frames(series, params: Settings) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:
+def _checked_frames(series, params: Settings, name: str | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:
     """(times, measured points, warnings, why it is too short or None): ClipError when there are no
     frames or the frame times are unusable; frames repeating an earlier time or holding impossible
     coordinates are left out, with a warning. A clip too short is refused after the analysis, so
     a short clip without a face still says that first."""
-    name = series.source
+    name = name or series.source
     t = np.asarray(series.timestamps_s, dtype=np.float64)
     points = series.measured
     warnings: list[str] = []
@@ -144,8 +160,10 @@ def _frame_rate_notes(fps: float, params: Settings) -> tuple[list[str], bool]:
 
 
 def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: str | None = None,
-                   settled_at_start: bool = False) -> ClipAnalysis:
-    t, points, checks, too_short = _checked_frames(series, params)
+                   settled_at_start: bool = False, name: str | None = None) -> ClipAnalysis:
+    """The measurement of a clip's landmarks; `name` is the file the user gave, which messages name
+    (a landmark file's series keeps the video it was made from as its source)."""
+    t, points, checks, too_short = _checked_frames(series, params, name)
     try:
         analysis = analyze_landmarks(t, points, params, affected_side=affected_side, settled_at_start=settled_at_start)
     except MeasurementError as exc:
@@ -182,4 +200,4 @@ def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: s
 def analyze_clip(path: str | Path, params: Settings = DEFAULT_SETTINGS, affected_side: str | None = None,
                  progress: Callable[[int, int | None], None] | None = None) -> AnalysedClip:
     series = load_series(path, params, progress)
-    return AnalysedClip(str(path), analyze_series(series, params, affected_side), series)
+    return AnalysedClip(str(path), analyze_series(series, params, affected_side, name=str(path)), series)
