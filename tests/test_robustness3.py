@@ -329,3 +329,56 @@ def test_times_going_backwards_name_the_landmark_file_given(tmp_path, capsys):
     path = series.save_npz(tmp_path / "given.npz")
     code, _, err = run_cli(["analyze", path], capsys)
     assert code == 2 and "go backwards" in one_sentence(err) and str(path) in err and "original.mp4" not in err
+
+
+# --------------------------------------------------------------------------------------------------
+# 7. clinic init by an owner without CREATEROLE, and by a therapist
+
+
+@pytest.fixture
+def pgpass(tmp_path, monkeypatch):
+    path = tmp_path / "pgpass"
+    lines: list[str] = []
+
+    def add(line: str) -> None:
+        lines.append(line)
+        path.write_text("\n".join(lines) + "\n")
+        path.chmod(0o600)
+
+    monkeypatch.setenv("PGPASSFILE", str(path))
+    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(tmp_path / "data"))
+    return add
+
+
+def test_clinic_init_by_an_owner_who_may_not_create_roles_names_the_cause(postgres_server, postgres_db, pgpass,
+                                                                           capsys):
+    import uuid
+
+    import psycopg
+    from psycopg import sql
+
+    owner, password = f"own_{uuid.uuid4().hex[:8]}", "owner password 123"
+    postgres_server.create_login_role(owner, password)
+    with psycopg.connect(postgres_server.admin_dsn(postgres_db.name), autocommit=True) as conn:
+        conn.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(postgres_db.name),
+                                                                     sql.Identifier(owner)))
+        conn.execute(sql.SQL("GRANT CREATE ON SCHEMA public TO {}").format(sql.Identifier(owner)))
+    pgpass(f"127.0.0.1:{postgres_server.port}:{postgres_db.name}:{owner}:{password}")
+    suffix = uuid.uuid4().hex[:6]
+    code, out, err = run_cli(["clinic", "init", "--url", postgres_server.tcp_url(owner, postgres_db.name),
+                              "--read-write-role", f"rw_{suffix}", "--read-only-role", f"ro_{suffix}"], capsys)
+    sentence = one_sentence(err)
+    assert code == 2 and "permission denied to create role" in sentence and "nothing was changed" not in sentence
+    assert "schema itself is at version" in sentence and not out
+
+
+def test_clinic_init_by_a_therapist_does_not_claim_success(postgres_server, postgres_db, pgpass, capsys, tmp_path):
+    from synkimeter.store.clinic import add_user, init_clinic
+
+    with Store(url=postgres_db.url, folder=tmp_path / "admin") as store:
+        init_clinic(store)
+        add_user(store, "t_init_x" + postgres_db.name[-6:], password="therapist password")
+    name = "t_init_x" + postgres_db.name[-6:]
+    pgpass(f"127.0.0.1:{postgres_server.port}:{postgres_db.name}:{name}:therapist password")
+    code, out, err = run_cli(["clinic", "init", "--url", postgres_server.tcp_url(name, postgres_db.name)], capsys)
+    assert code == 2 and "does not own" in one_sentence(err) and "may read and write" not in out

@@ -46,15 +46,37 @@ def _server_store(store: Store, what: str) -> None:
         raise StoreError(f"{what} needs a clinic's PostgreSQL server: give its URL (postgresql://...).")
 
 
+def _check_may_init(conn, store: Store, version: int, missing_roles: list[str]) -> None:
+    """`clinic init` is the owner's: a role that does not own the store's tables would grant nothing
+    (PostgreSQL only warns), and one that may not create roles cannot make the two group roles. Either
+    is refused in one sentence saying what is there and what is missing, before any grant."""
+    me, owner, may_create_roles = conn.exec_driver_sql(
+        "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = "
+        "'patients'), (SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user)").first()
+    if owner is not None and not conn.exec_driver_sql("SELECT pg_has_role(current_user, %s, 'USAGE')",
+                                                      (owner,)).scalar():
+        raise StoreError(f"`clinic init` is run by the clinic store's owner ('{owner}'); '{me}' does not own its "
+                         "tables, so its grants would do nothing: nothing was changed.")
+    if missing_roles and not may_create_roles:
+        raise StoreError(f"'{me}' may not create roles (permission denied to create role), so the role(s) "
+                         f"{' and '.join(missing_roles)} are missing; the schema itself is at version {version} on "
+                         f"{store.location}. Ask the server's administrator to give '{me}' CREATEROLE (or to create "
+                         "those roles), then run `synkimeter clinic init` again.")
+
+
 def init_clinic(store: Store, *, read_write_role: str = READ_WRITE_ROLE,
                 read_only_role: str = READ_ONLY_ROLE) -> list[str]:
     """Create (or bring up to date: run it again after updating synkimeter) the schema, the two roles
     and their grants. `store` is opened by the database's owner (who may create roles). Returns what
     was done, one line each."""
     _server_store(store, "`clinic init`")
-    done = [f"The schema is at version {store.schema_version} on {store.location}."]
+    version = store.schema_version
+    done = [f"The schema is at version {version} on {store.location}."]
     with store._tx() as conn:
         rw, ro = _quote(conn, read_write_role), _quote(conn, read_only_role)
+        _check_may_init(conn, store, version, [name for name in (read_write_role, read_only_role) if not
+                                               conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                                                    (name,)).first()])
         for name, quoted in ((read_write_role, rw), (read_only_role, ro)):
             exists = conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).first()
             if not exists:
