@@ -382,3 +382,50 @@ def test_clinic_init_by_a_therapist_does_not_claim_success(postgres_server, post
     pgpass(f"127.0.0.1:{postgres_server.port}:{postgres_db.name}:{name}:therapist password")
     code, out, err = run_cli(["clinic", "init", "--url", postgres_server.tcp_url(name, postgres_db.name)], capsys)
     assert code == 2 and "does not own" in one_sentence(err) and "may read and write" not in out
+
+
+# --------------------------------------------------------------------------------------------------
+# 3. PostgreSQL: audit rows only by the server, videos only through an audited read
+
+from test_clinic_store import clinic  # noqa: E402,F401  (the initialised clinic store and its therapists)
+
+
+def _clinic_clip_with_video(url, folder, tmp_path):
+    from test_store import make_history
+
+    video = tmp_path / "v.mp4"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42 not really a video")
+    with Store(url=url, folder=folder) as store:
+        make_history(store, tasks=("natural_blinking",))
+        patient = store.require_patient("PX-0042")
+        clip = store.clips(store.sessions(patient)[0])[0]
+        store.conn.exec_driver_sql("BEGIN")
+        store._put_file(store.conn, clip.id, "video", "v.mp4", video.read_bytes())
+        store.conn.exec_driver_sql("UPDATE clips SET video_path = 'v.mp4' WHERE id = %s", (clip.id,))
+        store.conn.exec_driver_sql("COMMIT")
+        return clip.id
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_no_role_can_forge_an_audit_row_or_read_a_video_unaudited(clinic, tmp_path, read_only):  # noqa: F811
+    from sqlalchemy.exc import ProgrammingError
+
+    writer_url, _ = clinic()
+    clip_id = _clinic_clip_with_video(writer_url, tmp_path / "w", tmp_path)
+    url, role = clinic(read_only=read_only)
+    with Store(url=url, folder=tmp_path / "r") as store:
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            store.conn.exec_driver_sql("INSERT INTO audit (at, actor, host, action, pseudonym) "
+                                       "VALUES ('2020-01-01T00:00:00', 'someone_else', 'x', 'read', 'PX-0042')")
+        with pytest.raises(ProgrammingError, match="permission denied"):
+            store.conn.exec_driver_sql("SELECT data FROM clip_files")
+        patient = store.require_patient("PX-0042")
+        clip = store.clip(clip_id)
+        before = len(store.audit_log("PX-0042"))
+        assert store.clip_bytes(clip, "video").startswith(b"\x00\x00\x00\x18ftyp")
+        rows = store.audit_log("PX-0042")
+        assert len(rows) == before + 1 and rows[-1]["actor"] == role and rows[-1]["action"] == "read"
+        assert "video of clip" in rows[-1]["detail"]
+        store.record_access("export", patient, "a report")  # the store's own audit goes through the server
+        assert store.audit_log("PX-0042")[-1]["actor"] == role
+        assert store.verify(deep=True) == []

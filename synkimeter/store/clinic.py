@@ -14,7 +14,7 @@ import hmac
 import os
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 
 from synkimeter.store.choices import READ_ONLY_ROLE, READ_WRITE_ROLE
 from synkimeter.store.database import Store, inserted_id
@@ -31,6 +31,9 @@ from synkimeter.store.schema import (
     treatment_events,
 )
 
+# The server's audited paths (migration v8), each owned by the schema's owner, SECURITY DEFINER.
+AUDITED_FUNCTIONS = ("synkimeter_audit(text, integer, text, text, text), synkimeter_clip_file(integer, text, text), "
+                     "synkimeter_clip_file_hashes(integer[])")
 RECORD_TABLES = ("patients", "sessions", "clips", "results", "clip_files", "practice_sets", "notes", "treatment_events")
 
 
@@ -91,11 +94,15 @@ def init_clinic(store: Store, *, read_write_role: str = READ_WRITE_ROLE,
             f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {rw}, {ro}",
             f"GRANT INSERT, UPDATE, DELETE ON {', '.join(RECORD_TABLES)} TO {rw}",
             f"REVOKE INSERT, UPDATE, DELETE ON {', '.join(RECORD_TABLES)} FROM {ro}",
-            # The audit table only grows: nobody but its owner changes or removes a row.
-            f"GRANT INSERT ON audit TO {rw}, {ro}",
-            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM PUBLIC, {rw}, {ro}",
+            # The audit table only grows, and only the server writes it (migration v8): nobody but its
+            # owner inserts, changes or removes a row; the roles call synkimeter_audit, which names them.
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit FROM PUBLIC, {rw}, {ro}",
             f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {rw}",
-            f"GRANT USAGE ON SEQUENCE audit_id_seq TO {ro}",
+            f"REVOKE USAGE ON SEQUENCE audit_id_seq FROM {rw}, {ro}",
+            # A clip file's bytes only through synkimeter_clip_file, which audits reading a video.
+            f"REVOKE SELECT ON clip_files FROM PUBLIC, {rw}, {ro}",
+            f"GRANT SELECT (clip_id, kind, name, size, sha256) ON clip_files TO {rw}, {ro}",
+            f"GRANT EXECUTE ON FUNCTION {AUDITED_FUNCTIONS} TO {rw}, {ro}",
         ]
         for statement in grants:
             conn.exec_driver_sql(statement)
@@ -241,10 +248,9 @@ def copy_store(source: Store, target: Store) -> CopyReport:
                                                   "hex").label("sha")).where(results.c.clip_id.in_(dst_clip_ids))
         ).mappings()}
         report.counts["results"] = len(stored_results)
-        stored_files = {(r["clip_id"], r["kind"]): r["sha"] for r in conn.execute(
-            select(clip_files.c.clip_id, clip_files.c.kind,
-                   func.encode(func.sha256(clip_files.c.data), "hex").label("sha"))
-            .where(clip_files.c.clip_id.in_(dst_clip_ids))).mappings()}
+        new_clip_ids = [r[0] for r in conn.execute(dst_clip_ids).fetchall()]
+        stored_files = {(r[0], r[1]): r[2] for r in conn.execute(  # hashed by the server (migration v8)
+            select(literal_column("*")).select_from(func.synkimeter_clip_file_hashes(new_clip_ids))).fetchall()}
         report.files = len(stored_files)
         wrong = [t for t in expected if expected[t] != report.counts.get(t)]
         if wrong or stored_results != result_sums or stored_files != checksums:

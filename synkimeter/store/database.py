@@ -569,9 +569,11 @@ class Store:
     def _audit_row(self, conn: Connection, action: str, patient: Patient, detail: str = "") -> None:
         if action not in AUDIT_ACTIONS:
             raise StoreError(f"'{action}' is not an audited action.")
-        # On a server the role comes from the server itself (session_user), not from the client.
-        actor = literal_column("session_user") if self.server is not None else self.actor
-        conn.execute(insert(audit).values(at=now_iso(), actor=actor, host=self.host, action=action,
+        if self.server is not None:
+            # Only the server writes audit rows (migration v8): the role (session_user) and the time are its own.
+            conn.execute(select(func.synkimeter_audit(action, patient.id, patient.pseudonym, detail[:500], self.host)))
+            return
+        conn.execute(insert(audit).values(at=now_iso(), actor=self.actor, host=self.host, action=action,
                                           patient_id=patient.id, pseudonym=patient.pseudonym, detail=detail[:500]))
 
     def record_access(self, action: str, patient: Patient, detail: str = "") -> None:
@@ -931,7 +933,8 @@ class Store:
             if not path.is_file():
                 raise StoreError(f"The {kind} file of clip {clip.id} ({clip.task}) is missing: {rel}.")
             return path.read_bytes()
-        data = self._scalar(select(clip_files.c.data).where(clip_files.c.clip_id == clip.id, clip_files.c.kind == kind))
+        # Through the server's audited path (migration v8): reading a video writes a 'read' row there.
+        data = self._scalar(select(func.synkimeter_clip_file(clip.id, kind, self.host)))
         if data is None:
             raise StoreError(f"The {kind} file of clip {clip.id} ({clip.task}) is missing from the clinic store.")
         return bytes(data)
@@ -999,13 +1002,14 @@ class Store:
         if not complete:
             return []
         ids = [c.id for c in complete]
-        columns: list[Any] = [clip_files.c.clip_id, clip_files.c.kind]
+        stored = {(r["clip_id"], r["kind"]): True
+                  for r in self._rows(select(clip_files.c.clip_id, clip_files.c.kind).where(clip_files.c.clip_id.in_(ids)))}
         if deep:  # the server hashes its own copy: nothing travels
-            columns.append((func.encode(func.sha256(clip_files.c.data), "hex") == clip_files.c.sha256).label("sound"))
-        else:
-            columns.append(literal_column("1").label("sound"))
-        stored = {(r["clip_id"], r["kind"]): bool(r["sound"])
-                  for r in self._rows(select(*columns).where(clip_files.c.clip_id.in_(ids)))}
+            sums = {(r["clip_id"], r["kind"]): r["sha256"] for r in self._rows(
+                select(clip_files.c.clip_id, clip_files.c.kind, clip_files.c.sha256).where(clip_files.c.clip_id.in_(ids)))}
+            hashed = {(r[0], r[1]): r[2] for r in self.conn.execute(
+                select(literal_column("*")).select_from(func.synkimeter_clip_file_hashes(ids))).fetchall()}
+            stored = {key: hashed.get(key) == sums[key] for key in stored}
         problems = []
         for clip in complete:
             for kind, column in _FILE_COLUMNS.items():
