@@ -429,3 +429,55 @@ def test_no_role_can_forge_an_audit_row_or_read_a_video_unaudited(clinic, tmp_pa
         store.record_access("export", patient, "a report")  # the store's own audit goes through the server
         assert store.audit_log("PX-0042")[-1]["actor"] == role
         assert store.verify(deep=True) == []
+
+
+# --------------------------------------------------------------------------------------------------
+# 5. mirrored videos
+
+
+def _mirrored_npz(tmp_path: Path) -> tuple[Path, Path]:
+    from synkimeter.core.anatomy import MIRROR_PAIRS
+
+    series = sim_series(12.0)
+    plain = series.save_npz(tmp_path / "plain.npz")
+    points = np.asarray(series.points).copy()
+    a, b = np.array(MIRROR_PAIRS).T
+    points[:, a], points[:, b] = points[:, b].copy(), points[:, a].copy()
+    points[..., 0] = series.width - points[..., 0]
+    from synkimeter.landmarks import LandmarkSeries
+
+    mirrored = LandmarkSeries(series.timestamps_s, points, series.n_faces, series.width, series.height, 30.0, "m")
+    return plain, mirrored.save_npz(tmp_path / "mirrored.npz")
+
+
+def test_a_mirrored_video_is_measured_on_the_right_sides_with_mirrored(tmp_path, capsys):
+    plain, mirrored = _mirrored_npz(tmp_path)
+    truth = analyze_doc(plain, tmp_path, capsys)
+    assert truth["ocular_oral"]["affected_side"] == "right"
+    assert analyze_doc(mirrored, tmp_path, capsys)["ocular_oral"]["affected_side"] == "left"  # what it was
+    fixed = analyze_doc(mirrored, tmp_path, capsys, "--mirrored")
+    assert fixed["ocular_oral"]["affected_side"] == "right"
+    for side in ("right", "left"):
+        assert fixed["ocular_oral"][side]["median_mm"] == pytest.approx(truth["ocular_oral"][side]["median_mm"],
+                                                                        abs=0.02)
+    # the landmark file saved from it keeps the mark: read again, it is measured the same way
+    code, _, err = run_cli(["analyze", "-q", mirrored, "--mirrored", "--landmarks", tmp_path / "kept.npz"], capsys)
+    assert code == 0, err
+    assert analyze_doc(tmp_path / "kept.npz", tmp_path, capsys)["ocular_oral"]["affected_side"] == "right"
+
+
+def test_a_stated_side_the_movement_contradicts_says_the_video_may_be_mirrored(tmp_path, capsys):
+    _, mirrored = _mirrored_npz(tmp_path)
+    doc = analyze_doc(mirrored, tmp_path, capsys, "--affected-side", "right")
+    assert any("may be mirrored" in w for w in doc["warnings"]), doc["warnings"]
+    plain_doc = analyze_doc(tmp_path / "plain.npz", tmp_path, capsys, "--affected-side", "right")
+    assert not any("mirrored" in w for w in plain_doc["warnings"])
+
+
+def analyze_doc(path: Path, tmp_path: Path, capsys, *extra) -> dict:
+    import json
+
+    out = tmp_path / "doc.json"
+    code, _, err = run_cli(["analyze", "-q", path, "--json", out, *extra], capsys)
+    assert code == 0, err
+    return json.loads(out.read_text(encoding="utf-8"))

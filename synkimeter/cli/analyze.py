@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from synkimeter.cli.common import EXIT_OK, fail, outputs_problem, real_number
+from synkimeter.cli.common import EXIT_OK, fail, mirrored_option, outputs_problem, real_number
 
 
 def cmd_analyze(args: argparse.Namespace) -> int:
@@ -29,7 +29,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                 bar.total = total
             bar.update(done - bar.n)
     try:
-        result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side, progress=progress)
+        result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side, progress=progress,
+                              mirrored=args.mirrored)
     except ClipError as exc:
         return fail(str(exc))
     finally:
@@ -73,6 +74,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--csv", metavar="PATH", help="write the per-frame series as CSV")
     p.add_argument("--landmarks", metavar="PATH", help="save the face-mesh landmarks (.npz) for re-analysis")
     p.add_argument("--affected-side", choices=("left", "right"), help="the subject's affected side, if known")
+    mirrored_option(p)
     p.add_argument("--blinks", action="store_true", help="also print a table of every blink")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing (use with --json/--csv)")
     p.set_defaults(func=cmd_analyze)

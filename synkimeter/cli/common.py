@@ -67,3 +67,9 @@ def outputs_problem(*paths) -> str | None:
             return (f"Two outputs name the same file '{given[i]}': the second would overwrite the first; give each "
                     "its own name.")
     return None
+
+
+def mirrored_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--mirrored", action="store_true",
+                        help="the video is mirrored (as a phone's front camera often saves it): the subject's sides "
+                             "are swapped back before measuring")

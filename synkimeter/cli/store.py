@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from synkimeter.cli.common import EXIT_OK, fail, outputs_problem
+from synkimeter.cli.common import EXIT_OK, fail, mirrored_option, outputs_problem
 from synkimeter.io.files import not_a_file
 from synkimeter.store.choices import SESSION_KINDS, TASKS
 
@@ -78,7 +78,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             result = import_video(store, video, args.patient, kind=args.kind, task=args.task, date=args.date,
                                         affected_side=args.affected_side, notes=args.notes or "",
-                                        params=DEFAULT_SETTINGS, progress=progress)
+                                        params=DEFAULT_SETTINGS, progress=progress, mirrored=args.mirrored)
         finally:
             if bar is not None:
                 bar.close()
@@ -312,6 +312,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was recorded (default: the file's date)")
     p.add_argument("--affected-side", choices=("left", "right"), help="the subject's affected side, if known")
     p.add_argument("--notes", help="a note kept with the session")
+    mirrored_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
     _data_dir_option(p)
     p.set_defaults(func=cmd_import)

@@ -8,6 +8,7 @@ file. An hour at 30 frames/s is then ~80 MB in memory instead of ~600 MB.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.anatomy import MEASURED, N_LANDMARKS
+from ..core.anatomy import MEASURED, N_LANDMARKS, unmirrored
 
 FORMAT = "synkimeter-landmarks"
 FORMAT_VERSION = 1
@@ -99,6 +100,16 @@ class LandmarkSeries:
     optical_flow_points: list[int] = field(default_factory=list)
     # (T, len(MEASURED), 3): the points the measurement uses; taken from `points` when not given.
     measured: np.ndarray | None = None
+    # The video was mirrored (a phone's front camera): `points` are as the mesh saw them, `measured`
+    # as an unmirrored video would have given them (see `unmirrored`).
+    mirrored: bool = False
+
+    def unmirrored(self) -> "LandmarkSeries":
+        """This series of a mirrored video, its measured points as the subject's true sides; itself
+        when already so."""
+        if self.mirrored:
+            return self
+        return dataclasses.replace(self, measured=unmirrored(self.measured, self.width), mirrored=True)
 
     def __post_init__(self) -> None:
         self.timestamps_s = np.asarray(self.timestamps_s, dtype=np.float64)
@@ -120,6 +131,7 @@ class LandmarkSeries:
         self.truncated = bool(self.truncated)
         self.warnings = [str(w) for w in self.warnings]
         self.optical_flow_points = [int(i) for i in self.optical_flow_points]
+        self.mirrored = bool(self.mirrored)
 
     def __len__(self) -> int:
         return int(self.timestamps_s.shape[0])
@@ -165,6 +177,7 @@ class LandmarkSeries:
             "truncated": self.truncated,
             "warnings": self.warnings,
             "optical_flow_points": self.optical_flow_points,
+            "mirrored": self.mirrored,
         }
         small = {"timestamps_s": self.timestamps_s, "n_faces": self.n_faces,
                  "meta": np.array(json.dumps(meta, ensure_ascii=False))}  # a plain unicode scalar
@@ -208,7 +221,7 @@ class LandmarkSeries:
             timestamps, n_faces = data["timestamps_s"], data["n_faces"]
         spool, measured = _read_points(Path(path))
         fps = meta.get("fps")
-        return cls(
+        series = cls(
             timestamps_s=timestamps,
             points=spool,
             n_faces=n_faces,
@@ -221,6 +234,8 @@ class LandmarkSeries:
             optical_flow_points=list(meta.get("optical_flow_points", [])),
             measured=measured,
         )
+        # The file keeps the points as the mesh saw them; a mirrored video's are unmirrored on reading.
+        return series.unmirrored() if meta.get("mirrored") is True else series
 
 
 def _read_points(path: Path) -> tuple[PointSpool, np.ndarray]:

@@ -12,7 +12,8 @@ from typing import Callable
 import numpy as np
 
 from synkimeter.capture import SourceError, VideoFileSource
-from synkimeter.core.analysis import ClipAnalysis, MeasurementError, analyze_landmarks
+from synkimeter.core.analysis import ClipAnalysis, MeasurementError, analyze_landmarks, coupling_verdict
+from synkimeter.core.anatomy import SIDES
 from synkimeter.core.expression_oral_ocular import add_expressions
 from synkimeter.core.results import UNDETERMINED, ClipResult
 from synkimeter.io.files import not_a_file
@@ -51,10 +52,15 @@ class AnalysedClip:
 
 
 def load_series(path: str | Path, params: Settings = DEFAULT_SETTINGS,
-                progress: Callable[[int, int | None], None] | None = None):
-    """Landmarks of a clip: read from a saved .npz, or extracted from a video with the face mesh."""
+                progress: Callable[[int, int | None], None] | None = None, mirrored: bool = False):
+    """Landmarks of a clip: read from a saved .npz, or extracted from a video with the face mesh; of a
+    `mirrored` video (a phone's front camera), with the subject's sides put right before anything is
+    measured (the one place a clip's sides are set)."""
+    series = _read_series(Path(path), params, progress)
+    return series.unmirrored() if mirrored else series
 
-    path = Path(path)
+
+def _read_series(path: Path, params: Settings, progress: Callable[[int, int | None], None] | None):
     if path.suffix.lower() == LANDMARK_SUFFIX:
         if not_a_file(path):
             raise ClipError(not_a_file(path))
@@ -177,7 +183,8 @@ def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: s
     fps = result.fps if np.isfinite(result.fps) else float("nan")
     rate_notes, gradable = _frame_rate_notes(round(fps, 4) if np.isfinite(fps) else fps, params)
     truncated = bool(getattr(series, "truncated", False))
-    warnings = list(getattr(series, "warnings", [])) + checks + list(result.warnings) + rate_notes
+    warnings = (list(getattr(series, "warnings", [])) + checks + list(result.warnings) + rate_notes
+                + _mirror_notes(result, affected_side, params, bool(getattr(series, "mirrored", False))))
     if truncated:
         warnings.insert(0, "The video ended early (damaged or cut short); the frames before that were measured.")
     multi = np.asarray(getattr(series, "n_faces", np.zeros(0)))
@@ -197,7 +204,22 @@ def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: s
     return analysis
 
 
+def _mirror_notes(result: ClipResult, affected_side: str | None, params: Settings, mirrored: bool) -> list[str]:
+    """A stated affected side that the movement clearly contradicts: the video may be mirrored."""
+    if affected_side not in SIDES:
+        return []
+    oo = result.ocular_oral
+    _, measured_side, _ = coupling_verdict({s: oo.side(s).average_peak_mm for s in SIDES},
+                                           {s: oo.side(s).n for s in SIDES}, params)
+    if measured_side is None or measured_side == affected_side:
+        return []
+    taken = "was taken as mirrored (--mirrored)" if mirrored else "may be mirrored (a phone's front camera saves " \
+        "mirrored video): if so, measure it again with --mirrored"
+    return [f"The {measured_side} side moves clearly more with blinks, but the {affected_side} side was given as "
+            f"the affected one: the video {taken}, or check which side is affected."]
+
+
 def analyze_clip(path: str | Path, params: Settings = DEFAULT_SETTINGS, affected_side: str | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> AnalysedClip:
-    series = load_series(path, params, progress)
+                 progress: Callable[[int, int | None], None] | None = None, mirrored: bool = False) -> AnalysedClip:
+    series = load_series(path, params, progress, mirrored)
     return AnalysedClip(str(path), analyze_series(series, params, affected_side, name=str(path)), series)

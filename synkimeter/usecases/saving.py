@@ -168,7 +168,7 @@ def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None,
 def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind: str = "follow-up",
                  task: str = "natural_blinking", date: str | None = None, affected_side: str | None = None,
                  protocol: str = "import", notes: str = "", params: Settings | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+                 progress: Callable[[int, int | None], None] | None = None, mirrored: bool = False) -> ImportResult:
     """Analyse an existing clip, copy it into the store with its landmarks and result, and record a
     complete session. Creates the patient if new. On failure nothing is left behind."""
     params = params or DEFAULT_SETTINGS
@@ -191,7 +191,7 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     existing = store.patient(pseudonym)
     side = affected_side or (existing.affected_side if existing else None)
     try:
-        result = analyze_clip(video, params, affected_side=side, progress=progress)
+        result = analyze_clip(video, params, affected_side=side, progress=progress, mirrored=mirrored)
     except ClipError as exc:
         raise StoreError(str(exc)) from exc
     if not started_at:
