@@ -481,3 +481,37 @@ def analyze_doc(path: Path, tmp_path: Path, capsys, *extra) -> dict:
     code, _, err = run_cli(["analyze", "-q", path, "--json", out, *extra], capsys)
     assert code == 0, err
     return json.loads(out.read_text(encoding="utf-8"))
+
+
+# --------------------------------------------------------------------------------------------------
+# 5. a dark, bright or flat file gets the live check's light advice
+
+
+@pytest.mark.parametrize("light, words", [([9.0, 12.0, 3.0], ("Turn towards the light", "little contrast")),
+                                          ([40.0, 200.0, 30.0], ("too much light behind you",)),
+                                          ([235.0, 230.0, 30.0], ("too much light on you",)),
+                                          ([150.0, 140.0, 50.0], ())])
+def test_a_files_light_is_judged_as_the_live_check_judges_it(tmp_path, capsys, light, words):
+    series = sim_series()
+    series.light = np.array([light] * 8, np.float32)
+    doc = analyze_doc(series.save_npz(tmp_path / "lit.npz"), tmp_path, capsys)
+    found = [w for w in doc["warnings"] if "grey level" in w]
+    assert len(found) == len(words) and all(any(word in w for w in found) for word in words), found
+
+
+@pytest.mark.slow
+def test_a_dark_video_says_so_in_its_summary(tmp_path, capsys):
+    cv2 = pytest.importorskip("cv2")
+    cap, frames = cv2.VideoCapture(str(SAMPLE)), []
+    while len(frames) < 300:
+        ok, image = cap.read()
+        if not ok:
+            break
+        frames.append((image.astype(np.float32) * 0.07).astype(np.uint8))
+    dark = tmp_path / "dark.mp4"
+    writer = cv2.VideoWriter(str(dark), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, frames[0].shape[1::-1])
+    for image in frames:
+        writer.write(image)
+    writer.release()
+    code, out, err = run_cli(["analyze", dark], capsys)
+    assert "Turn towards the light" in out + err

@@ -103,6 +103,9 @@ class LandmarkSeries:
     # The video was mirrored (a phone's front camera): `points` are as the mesh saw them, `measured`
     # as an unmirrored video would have given them (see `unmirrored`).
     mirrored: bool = False
+    # (K, 3) a sample of frames' light: face grey level, picture grey level, face contrast (0-255);
+    # empty when unknown (a file written before it was kept).
+    light: np.ndarray | None = None
 
     def unmirrored(self) -> "LandmarkSeries":
         """This series of a mirrored video, its measured points as the subject's true sides; itself
@@ -132,6 +135,7 @@ class LandmarkSeries:
         self.warnings = [str(w) for w in self.warnings]
         self.optical_flow_points = [int(i) for i in self.optical_flow_points]
         self.mirrored = bool(self.mirrored)
+        self.light = np.asarray(self.light if self.light is not None else np.zeros((0, 3)), np.float32).reshape(-1, 3)
 
     def __len__(self) -> int:
         return int(self.timestamps_s.shape[0])
@@ -178,6 +182,7 @@ class LandmarkSeries:
             "warnings": self.warnings,
             "optical_flow_points": self.optical_flow_points,
             "mirrored": self.mirrored,
+            "light": [[round(float(v), 2) for v in row] for row in self.light],
         }
         small = {"timestamps_s": self.timestamps_s, "n_faces": self.n_faces,
                  "meta": np.array(json.dumps(meta, ensure_ascii=False))}  # a plain unicode scalar
@@ -233,9 +238,18 @@ class LandmarkSeries:
             warnings=list(meta.get("warnings", [])),
             optical_flow_points=list(meta.get("optical_flow_points", [])),
             measured=measured,
+            light=_light(meta.get("light")),
         )
         # The file keeps the points as the mesh saw them; a mirrored video's are unmirrored on reading.
         return series.unmirrored() if meta.get("mirrored") is True else series
+
+
+def _light(value) -> np.ndarray | None:
+    """The light samples of a file's meta, or None when missing or not numbers."""
+    try:
+        return np.asarray(value, np.float32).reshape(-1, 3) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _read_points(path: Path) -> tuple[PointSpool, np.ndarray]:

@@ -20,6 +20,7 @@ from synkimeter.io.files import not_a_file
 from synkimeter.landmarks import LandmarkSeries, extract_landmarks
 from synkimeter.landmarks.series import LandmarkFileError
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings, result_params
+from synkimeter.usecases.setup_check import file_light_warnings
 
 LANDMARK_SUFFIX = ".npz"
 # Landmarks are pixels of the picture; a coordinate this far out is a damaged file, not a face (and
@@ -184,7 +185,8 @@ def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: s
     rate_notes, gradable = _frame_rate_notes(round(fps, 4) if np.isfinite(fps) else fps, params)
     truncated = bool(getattr(series, "truncated", False))
     warnings = (list(getattr(series, "warnings", [])) + checks + list(result.warnings) + rate_notes
-                + _mirror_notes(result, affected_side, params, bool(getattr(series, "mirrored", False))))
+                + _mirror_notes(result, affected_side, params, bool(getattr(series, "mirrored", False)))
+                + file_light_warnings(getattr(series, "light", np.zeros((0, 3))), params))
     if truncated:
         warnings.insert(0, "The video ended early (damaged or cut short); the frames before that were measured.")
     multi = np.asarray(getattr(series, "n_faces", np.zeros(0)))
