@@ -515,3 +515,24 @@ def test_a_dark_video_says_so_in_its_summary(tmp_path, capsys):
     writer.release()
     code, out, err = run_cli(["analyze", dark], capsys)
     assert "Turn towards the light" in out + err
+
+
+def test_a_recording_keeps_whether_its_preview_was_mirrored_and_an_unmirrored_video(tmp_path):
+    cv2 = pytest.importorskip("cv2")
+    from test_protocol import PARAMS
+
+    from synkimeter.capture import VideoFileSource
+    from synkimeter.usecases.protocol import ProtocolRunner, protocol, record_protocol
+
+    with Store(tmp_path / "store") as store:
+        patient = store.add_patient("P-M", "right")
+        runner = ProtocolRunner(store, patient, protocol("home", PARAMS), None, PARAMS, preview_mirrored=True)
+        record_protocol(VideoFileSource(SAMPLE), runner, PARAMS)
+        clip = store.clips(store.sessions(patient)[0])[0]
+        summary = store.summary(clip)
+        assert summary["preview_mirrored"] is True and summary["video_mirrored"] is False
+        ok, kept = cv2.VideoCapture(str(store.folder / clip.video_path)).read()
+    ok2, original = cv2.VideoCapture(str(SAMPLE)).read()
+    assert ok and ok2
+    plain, flipped = (np.abs(kept.astype(float) - o.astype(float)).mean() for o in (original, original[:, ::-1]))
+    assert plain < flipped / 3  # the camera's picture as it came, not the mirrored preview
