@@ -112,7 +112,7 @@ class LandmarkSeries:
         when already so."""
         if self.mirrored:
             return self
-        return dataclasses.replace(self, measured=unmirrored(self.measured, self.width), mirrored=True)
+        return dataclasses.replace(self, measured=unmirrored(np.asarray(self.measured), self.width), mirrored=True)
 
     def __post_init__(self) -> None:
         self.timestamps_s = np.asarray(self.timestamps_s, dtype=np.float64)
@@ -182,7 +182,7 @@ class LandmarkSeries:
             "warnings": self.warnings,
             "optical_flow_points": self.optical_flow_points,
             "mirrored": self.mirrored,
-            "light": [[round(float(v), 2) for v in row] for row in self.light],
+            "light": np.round(np.asarray(self.light, np.float64), 2).tolist(),
         }
         small = {"timestamps_s": self.timestamps_s, "n_faces": self.n_faces,
                  "meta": np.array(json.dumps(meta, ensure_ascii=False))}  # a plain unicode scalar

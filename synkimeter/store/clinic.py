@@ -14,14 +14,13 @@ import hmac
 import os
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, literal_column, select
+from sqlalchemy import func, select
 
 from synkimeter.store.choices import READ_ONLY_ROLE, READ_WRITE_ROLE
 from synkimeter.store.database import Store, inserted_id
 from synkimeter.store.records import StoreError
 from synkimeter.store.schema import (
     audit,
-    clip_files,
     clips,
     notes,
     patients,
@@ -248,9 +247,7 @@ def copy_store(source: Store, target: Store) -> CopyReport:
                                                   "hex").label("sha")).where(results.c.clip_id.in_(dst_clip_ids))
         ).mappings()}
         report.counts["results"] = len(stored_results)
-        new_clip_ids = [r[0] for r in conn.execute(dst_clip_ids).fetchall()]
-        stored_files = {(r[0], r[1]): r[2] for r in conn.execute(  # hashed by the server (migration v8)
-            select(literal_column("*")).select_from(func.synkimeter_clip_file_hashes(new_clip_ids))).fetchall()}
+        stored_files = target.server_file_hashes([row[0] for row in conn.execute(dst_clip_ids).fetchall()])
         report.files = len(stored_files)
         wrong = [t for t in expected if expected[t] != report.counts.get(t)]
         if wrong or stored_results != result_sums or stored_files != checksums:

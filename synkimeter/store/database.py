@@ -998,18 +998,23 @@ class Store:
                                     "(the result in the database is intact).")
         return problems
 
+    def server_file_hashes(self, clip_ids: list[int]) -> dict[tuple[int, str], str]:
+        """The SHA-256 of the clinic server's clip files, hashed by the server (nothing travels, and no
+        role reads the bytes: migration v8's synkimeter_clip_file_hashes)."""
+        hashes: Any = select(literal_column("clip_id"), literal_column("kind"), literal_column("sha")).select_from(
+            func.synkimeter_clip_file_hashes(list(clip_ids)))
+        rows: list[Any] = list(self.conn.execute(hashes).fetchall())
+        return {(int(row[0]), str(row[1])): str(row[2]) for row in rows}
+
     def _verify_server(self, complete: list[Clip], deep: bool) -> list[str]:
         if not complete:
             return []
         ids = [c.id for c in complete]
-        stored = {(r["clip_id"], r["kind"]): True
-                  for r in self._rows(select(clip_files.c.clip_id, clip_files.c.kind).where(clip_files.c.clip_id.in_(ids)))}
-        if deep:  # the server hashes its own copy: nothing travels
-            sums = {(r["clip_id"], r["kind"]): r["sha256"] for r in self._rows(
-                select(clip_files.c.clip_id, clip_files.c.kind, clip_files.c.sha256).where(clip_files.c.clip_id.in_(ids)))}
-            hashed = {(r[0], r[1]): r[2] for r in self.conn.execute(
-                select(literal_column("*")).select_from(func.synkimeter_clip_file_hashes(ids))).fetchall()}
-            stored = {key: hashed.get(key) == sums[key] for key in stored}
+        files = clip_files.c
+        sums = {(r["clip_id"], r["kind"]): r["sha256"]
+                for r in self._rows(select(files.clip_id, files.kind, files.sha256).where(files.clip_id.in_(ids)))}
+        hashed = self.server_file_hashes(ids) if deep else sums  # deep: the server hashes its own copy
+        stored = {key: hashed.get(key) == sha for key, sha in sums.items()}
         problems = []
         for clip in complete:
             for kind, column in _FILE_COLUMNS.items():

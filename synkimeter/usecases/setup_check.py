@@ -247,4 +247,5 @@ def baseline_setup(store, patient) -> Setup | None:
     return median_setup(setups)
 
 
-__all__ = ["Setup", "SetupCheck", "check_setup", "file_light_warnings", "judge_setup", "measure_setup", "median_setup", "baseline_setup"]
+__all__ = ["Setup", "SetupCheck", "check_setup", "file_light_warnings", "judge_setup", "measure_setup",
+           "median_setup", "baseline_setup"]
