@@ -536,3 +536,28 @@ def test_a_recording_keeps_whether_its_preview_was_mirrored_and_an_unmirrored_vi
     assert ok and ok2
     plain, flipped = (np.abs(kept.astype(float) - o.astype(float)).mean() for o in (original, original[:, ::-1]))
     assert plain < flipped / 3  # the camera's picture as it came, not the mirrored preview
+
+
+# --------------------------------------------------------------------------------------------------
+# 11. memory in the length of the video (the part this round fixed: the expression finder's alignment)
+
+
+def test_each_frames_own_alignment_holds_no_whole_clip_copies():
+    import tracemalloc
+
+    from synkimeter.core.anatomy import MEASURED
+    from synkimeter.core.expressions import per_frame_aligned
+
+    series = sim_series(20.0)
+    frames = 30 * 600  # ten minutes at 30 frames/s, the simulated face repeated
+    points = np.resize(series.measured, (frames, *series.measured.shape[1:]))
+    reference = np.nanmedian(series.measured, axis=0).astype(np.float64)
+    tracemalloc.start()
+    try:
+        out = per_frame_aligned(points, MEASURED, reference)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert np.isfinite(out).all()
+    # its output, the anchors in double precision and their transforms: 2.5 times the output (it was 3.8)
+    assert peak < 3.0 * out.nbytes, f"peak {peak / 2**20:.0f} MB for {out.nbytes / 2**20:.0f} MB of output"
