@@ -280,4 +280,6 @@ def test_practice_command_registers_its_options():
     args = parser.parse_args(["practice", "--source", "clip.mp4", "--patient", "PX-1", "--side", "left", "--blinks", "12"])
     assert (args.source, args.patient, args.side, args.blinks, args.kind) == ("clip.mp4", "PX-1", "left", 12, "blink")
     assert args.func is cmd_practice
-    assert cmd_practice(parser.parse_args(["practice", "--blinks", "0"])) == 2
+    with pytest.raises(SystemExit) as refused:  # --blinks is range-checked where it is parsed
+        parser.parse_args(["practice", "--blinks", "0"])
+    assert refused.value.code == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import textwrap
 
-from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.common import EXIT_OK, fail, mirrored_option, outputs_problem, real_number
 from synkimeter.cli.progress import progress_bar, progress_callback
 
 AFFECTED_SIDE_HELP = ("the subject's affected side, if known: the verdict grades that side's movement (not the "
@@ -34,10 +34,13 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from synkimeter.usecases.analyze import ClipError, analyze_clip
     from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
+    problem = outputs_problem(args.json, args.csv, args.landmarks)
+    if problem:  # before the analysis, not after minutes of it
+        return fail(problem)
     with progress_bar("Finding the face", quiet=args.quiet) as bar:
         try:
             result = analyze_clip(args.video, DEFAULT_SETTINGS, affected_side=args.affected_side,
-                                  progress=progress_callback(bar))
+                                  progress=progress_callback(bar), mirrored=args.mirrored)
         except ClipError as exc:
             return fail(str(exc))
     outputs = [(args.json, lambda p: write_json(result.result, p)),
@@ -66,8 +69,6 @@ def cmd_gui(args: argparse.Namespace) -> int:
         return fail(problem)
     from synkimeter.gui.app import run_app
 
-    if args.quit_after is not None and not 0 < args.quit_after < 1e6:
-        return fail("--quit-after needs a number of seconds above 0.")
     return run_app(source=args.source, quit_after=args.quit_after)
 
 
@@ -85,12 +86,13 @@ def add_commands(subparsers) -> None:
     p.add_argument("--csv", metavar="PATH", help="write the per-frame series as CSV")
     p.add_argument("--landmarks", metavar="PATH", help="save the face-mesh landmarks (.npz) for re-analysis")
     p.add_argument("--affected-side", choices=("left", "right"), help=AFFECTED_SIDE_HELP)
+    mirrored_option(p)
     p.add_argument("--blinks", action="store_true", help="also print a table of every blink")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing (use with --json/--csv)")
     p.set_defaults(func=cmd_analyze)
 
     g = subparsers.add_parser("gui", help="open the window", description="Open the live window.")
     g.add_argument("--source", default="0", help="camera number (0, 1, ...) or a video file to replay (default 0)")
-    g.add_argument("--quit-after", type=float, metavar="SECONDS",
+    g.add_argument("--quit-after", type=real_number(0, 1e6), metavar="SECONDS",
                    help="close the window after SECONDS (to check that it starts)")
     g.set_defaults(func=cmd_gui)

@@ -7,7 +7,7 @@ import sys
 import time
 
 from synkimeter.cli.analyze import AFFECTED_SIDE_HELP
-from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK
+from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, whole_number
 from synkimeter.cli.progress import print_above, progress_bar
 
 
@@ -55,7 +55,7 @@ def add_commands(subparsers) -> None:
                     "is the JSON `analyze --json` writes.")
     p.add_argument("clips", nargs="+", metavar="CLIP", help="video files (or landmark .npz files)")
     p.add_argument("-o", "--out", metavar="DIR", help="folder for the JSON files (default: beside each clip)")
-    p.add_argument("-j", "--jobs", type=int, default=0,
+    p.add_argument("-j", "--jobs", type=whole_number(1, 1024), default=0, metavar="N",
                    help="clips measured at once, each in its own process (default: one per core)")
     p.add_argument("--affected-side", choices=("left", "right"), help=AFFECTED_SIDE_HELP)
     p.add_argument("--skip-existing", action="store_true",

@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-from synkimeter.cli.common import fail
+from synkimeter.cli.common import fail, whole_number
 from synkimeter.store.choices import PRACTICE_KINDS
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
@@ -34,8 +34,6 @@ def create_practice_window(source="0", patient: str = "", side: str | None = Non
 
 
 def cmd_practice(args: argparse.Namespace) -> int:
-    if args.blinks is not None and args.blinks < 1:
-        return fail("--blinks must be at least 1.")
     from synkimeter.cli.display import window_problem
 
     problem = window_problem()
@@ -63,7 +61,7 @@ def add_commands(subparsers) -> None:
                         "their baseline and the set is kept in their history")
     p.add_argument("--side", choices=("right", "left"),
                    help="the affected side (the subject's); default: the patient's")
-    p.add_argument("--blinks", type=int, metavar="N",
+    p.add_argument("--blinks", type=whole_number(1, 10_000), metavar="N",
                    help=f"blinks (or movements) in the set (default {DEFAULT_SETTINGS.practice_blinks_per_set} blinks, "
                         f"{DEFAULT_SETTINGS.practice_moves_per_set} puckers or smiles)")
     p.add_argument("--kind", choices=PRACTICE_KINDS, default="blink",

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from synkimeter.cli.analyze import AFFECTED_SIDE_HELP
-from synkimeter.cli.common import EXIT_OK, fail
+from synkimeter.cli.common import EXIT_OK, fail, mirrored_option, outputs_problem
 from synkimeter.cli.progress import print_above, progress_bar, progress_callback
 from synkimeter.io.files import not_a_file
 from synkimeter.store.choices import SESSION_KINDS, TASKS
@@ -28,9 +28,10 @@ def _open(args, writes: bool = False, notes: bool = True) -> Store:
     from synkimeter.store.database import Store, StoreError
 
     store = Store(args.data_dir) if getattr(args, "data_dir", None) else Store()
-    if writes and store.check():
+    refusal = store.write_refusal if writes else None  # damaged (checked on opening) or made read-only
+    if refusal:
         store.close()
-        raise StoreError(store.damaged)
+        raise StoreError(refusal)
     for problem in (store.problems + ([store.damaged] if store.damaged else [])) if notes else []:
         print(f"synkimeter: note: {problem}", file=sys.stderr)
     return store
@@ -70,7 +71,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         with progress_bar(f"Analysing {video.name}", quiet=args.quiet) as bar:
             result = import_video(store, video, args.patient, kind=args.kind, task=args.task, date=args.date,
                                   affected_side=args.affected_side, notes=args.notes or "",
-                                  params=DEFAULT_SETTINGS, progress=progress_callback(bar))
+                                  params=DEFAULT_SETTINGS, progress=progress_callback(bar), mirrored=args.mirrored)
         if args.quiet:
             return EXIT_OK
         if result.patient_created:
@@ -105,6 +106,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not args.pdf and not args.html:
         return fail("Say where to write the report: --pdf FILE and/or --html FILE.")
+    problem = outputs_problem(args.pdf, args.html)
+    if problem:
+        return fail(problem)
     outputs = [(path, write) for path, write in ((args.pdf, write_pdf), (args.html, write_html)) if path]
     with _open(args) as store:
         patient = store.require_patient(args.patient)
@@ -122,6 +126,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from synkimeter.report import write_csv
 
+    problem = outputs_problem(args.csv)
+    if problem:
+        return fail(problem)
     with _open(args) as store:
         patient = store.require_patient(args.patient)
         rows = write_csv(store, patient, args.csv)
@@ -296,12 +303,13 @@ def add_commands(subparsers) -> None:
     p.add_argument("video", help="the video file")
     p.add_argument("--patient", required=True, metavar="ID", help="the patient's pseudonymous id (not a name)")
     p.add_argument("--kind", choices=SESSION_KINDS, default="follow-up", help="kind of session (default follow-up)")
-    p.add_argument("--task", default="natural_blinking",
+    p.add_argument("--task", default="natural_blinking", choices=TASKS, metavar="TASK",
                    help=f"what the clip shows: {', '.join(TASKS)} (default natural_blinking)")
     p.add_argument("--date", metavar="YYYY-MM-DD", help="when it was recorded (default: the file's date)")
     p.add_argument("--affected-side", choices=("left", "right"),
                    help=AFFECTED_SIDE_HELP + " (kept for a new patient; default: the side the patient's record names)")
     p.add_argument("--notes", help="a note kept with the session")
+    mirrored_option(p)
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
     _data_dir_option(p)
     p.set_defaults(func=cmd_import)

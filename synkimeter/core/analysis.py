@@ -141,9 +141,10 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
     mm_per_px = scale["mm_per_px"]
     warnings: list[str] = []
     if require_face and not (np.isfinite(scale["iris_px"]) and scale["iris_px"] >= params.min_iris_diameter_px):
+        shown_px = np.floor(scale["iris_px"] * 10) / 10  # 11.96 shown as 11.9, never as the 12 it falls short of
         raise MeasurementError(
-            f"The face is too small to measure (the iris is {scale['iris_px']:.0f} pixels across; at least "
-            f"{params.min_iris_diameter_px:.0f} are needed): sit closer to the camera or use a higher resolution."
+            f"The face is too small to measure (the iris is {shown_px:.1f} pixels across; at least "
+            f"{params.min_iris_diameter_px:g} are needed): sit closer to the camera or use a higher resolution."
         )
     if not np.isfinite(mm_per_px):
         mm_per_px = float("nan")

@@ -90,3 +90,39 @@ MEASURED = LandmarkSubset(
         LATERAL_CANTHUS[side], MEDIAL_CANTHUS[side], COMMISSURE[side], IRIS_CENTRE[side],
         *IRIS_RING[side], *UPPER_LID[side], *LOWER_LID[side], *BROW[side], *UPPER_LIP_OUTER[side])]
 )
+
+
+# Each measured point's counterpart on the face's other side (MediaPipe's mesh is symmetric point
+# for point; the midline and the lip centre are their own). A mirrored video (a phone's front camera
+# saves one) shows the subject's right side where the left belongs: the mesh then calls the right
+# eye the left one. Flipping x and swapping each point with its counterpart undoes that.
+MIRROR_PAIRS = tuple(
+    pair for side_pairs in (
+        zip(UPPER_LID["right"], UPPER_LID["left"]), zip(LOWER_LID["right"], LOWER_LID["left"]),
+        zip(BROW["right"], BROW["left"]),
+        # the iris ring's image-right and image-left points trade places, its top and bottom stay
+        zip(IRIS_RING["right"], (476, 475, 474, 477)),
+        ((LATERAL_CANTHUS["right"], LATERAL_CANTHUS["left"]), (MEDIAL_CANTHUS["right"], MEDIAL_CANTHUS["left"]),
+         (COMMISSURE["right"], COMMISSURE["left"]), (IRIS_CENTRE["right"], IRIS_CENTRE["left"]),
+         (127, 356), (234, 454)),
+    ) for pair in side_pairs
+)
+
+
+def _mirror_order(subset: LandmarkSubset) -> np.ndarray:
+    partner = np.arange(N_LANDMARKS)
+    for a, b in MIRROR_PAIRS:
+        partner[a], partner[b] = b, a
+    return subset[partner[subset.indices]]
+
+
+MEASURED_MIRROR_ORDER = _mirror_order(MEASURED)
+
+
+def unmirrored(measured: np.ndarray, width: float) -> np.ndarray:
+    """The packed `MEASURED` points (T, M, 3) of a mirrored video as an unmirrored one would give them:
+    x reflected within the picture's width and every point swapped with its counterpart."""
+    out = np.asarray(measured)[:, MEASURED_MIRROR_ORDER].copy()
+    out[..., 0] = width - out[..., 0]
+    return out
+

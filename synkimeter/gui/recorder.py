@@ -83,7 +83,8 @@ class RecordingWorker(QThread):
             runner = ProtocolRunner(store, patient, self.protocol, v.get("kind"), self.params,
                                     source_name=getattr(self.source, "description", ""),
                                     video_fps=getattr(self.source, "fps", None),
-                                    baseline_setup=baseline_setup(store, patient))
+                                    baseline_setup=baseline_setup(store, patient),
+                                    preview_mirrored=v.get("preview_mirrored"))
             status = record_protocol(self.source, runner, self.params, mesh=self.mesh_factory(self.params),
                                      stop=self._stop, on_frame=self._on_frame, on_status=self._on_status,
                                      skip_setup=self._go_on)
@@ -188,6 +189,7 @@ class RecordMode(QWidget):
             self.page.show_error(str(exc))
             return False
         # folder None: the worker opens the window's store, which is the clinic server's when one is set
+        values = {**values, "preview_mirrored": bool(self.page.screen_view.preview.mirror)}  # kept with each clip
         worker = RecordingWorker(src, None, values, self.params, self.mesh_factory)
         worker.status_changed.connect(self._on_status)
         worker.done.connect(self._on_done)

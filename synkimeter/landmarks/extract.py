@@ -28,6 +28,9 @@ from .series import LandmarkSeries, PointSpool
 
 ProgressCallback = Callable[[int, "int | None"], None]
 
+# One frame in this many has its light measured (once a second at 30 frames/s: a few hundred
+# numbers for an hour, which set-up warnings of a file are read from).
+LIGHT_SAMPLE_FRAMES = 30
 _INITIAL_CAPACITY = 256  # frames, when the source does not say how many it has
 # A part of a split clip starts this many frames before its own first frame (1 s at 30 fps): the
 # mesh re-acquires the face in 1-5 frames and has settled to jitter level after about 15.
@@ -47,11 +50,16 @@ class _Buffers:
         self.measured = np.empty((capacity, len(MEASURED), 3), np.float32)
         self.n_faces = np.empty(capacity, np.int8)
         self.spool = PointSpool()
+        self.light: list[tuple[float, float, float]] = []  # (face grey, picture grey, face contrast)
 
-    def append(self, t: float, points: np.ndarray, n_faces: int) -> None:
+    def append(self, t: float, points: np.ndarray, n_faces: int, image: np.ndarray | None = None) -> None:
         if self.n == self.timestamps.shape[0]:
             self._grow(max(16, self.n // 2))
         i = self.n
+        if image is not None and i % LIGHT_SAMPLE_FRAMES == 0:
+            light = face_light(image, points)
+            if light is not None:
+                self.light.append(light)
         self.timestamps[i] = t
         self.measured[i] = points[MEASURED.indices]
         self.n_faces[i] = min(n_faces, 127)
@@ -69,6 +77,24 @@ class _Buffers:
     def trimmed(self, name: str) -> np.ndarray:
         arr = getattr(self, name)
         return arr if arr.shape[0] == self.n else arr[: self.n].copy()
+
+
+def face_light(image: np.ndarray, points: np.ndarray) -> tuple[float, float, float] | None:
+    """How one frame's face is lit: its box's mean grey level, the whole picture's, and the face's
+    contrast (the grey level's standard deviation), all 0-255 (ITU-R 601 weights on BGR, every other
+    pixel of the face, every fourth of the picture); None without a face."""
+    xy = np.asarray(points)[:, :2]
+    if not np.isfinite(xy).all() or image is None or image.ndim != 3:
+        return None
+    h, w = image.shape[:2]
+    x0, y0 = np.clip(np.floor(xy.min(axis=0)).astype(int), 0, (w, h))
+    x1, y1 = np.clip(np.ceil(xy.max(axis=0)).astype(int), 0, (w, h))
+    weights = np.array([0.114, 0.587, 0.299], np.float32)
+    face = image[y0:y1:2, x0:x1:2].astype(np.float32) @ weights
+    if face.size < 16:
+        return None
+    picture = image[::4, ::4].astype(np.float32) @ weights
+    return float(face.mean()), float(picture.mean()), float(face.std())
 
 
 def _face_warnings(n_faces: np.ndarray) -> list[str]:
@@ -157,7 +183,7 @@ class _Part:
     def feed(self, frame: Frame) -> None:
         obs = self.mesh.process(frame.image, frame.timestamp_s)
         if frame.index >= self.start_index:
-            self.buffers.append(frame.timestamp_s, obs.points, obs.n_faces)
+            self.buffers.append(frame.timestamp_s, obs.points, obs.n_faces, frame.image)
             self.done += 1
 
 
@@ -248,6 +274,7 @@ def _extract_split(src: VideoFileSource, params: ExtractionParams, progress: Pro
         setattr(merged, name, np.concatenate([part.buffers.trimmed(name) for part in parts]))
     for part in parts:
         merged.spool.extend(part.buffers.spool)
+        merged.light += part.buffers.light
     merged.n = int(merged.timestamps.shape[0])
     if progress is not None:
         progress(merged.n, total)
@@ -264,7 +291,7 @@ def _extract_one_pass(src: FrameSource, buffers: _Buffers, params: ExtractionPar
         try:
             for frame in reader:
                 obs = mesh.process(frame.image, frame.timestamp_s)
-                buffers.append(frame.timestamp_s, obs.points, obs.n_faces)
+                buffers.append(frame.timestamp_s, obs.points, obs.n_faces, frame.image)
                 if progress is not None:
                     progress(buffers.n, total)
         except SourceError as exc:
@@ -334,6 +361,7 @@ def extract_landmarks(
             truncated=read_by.truncated or broke_off is not None,
             warnings=warnings,
             optical_flow_points=flow_indices(params),
+            light=np.array(buffers.light, np.float32).reshape(-1, 3),
         )
     finally:
         if opened_here:

@@ -8,6 +8,7 @@ file. An hour at 30 frames/s is then ~80 MB in memory instead of ~600 MB.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import os
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.anatomy import MEASURED, N_LANDMARKS
+from ..core.anatomy import MEASURED, N_LANDMARKS, unmirrored
 
 FORMAT = "synkimeter-landmarks"
 FORMAT_VERSION = 1
@@ -79,6 +80,10 @@ class PointSpool:
         return self.read()[key]
 
 
+class LandmarkFileError(ValueError):
+    """A landmark file this synkimeter cannot read; str() is one plain sentence naming the file."""
+
+
 @dataclass
 class LandmarkSeries:
     timestamps_s: np.ndarray  # (T,) float64 seconds
@@ -95,6 +100,19 @@ class LandmarkSeries:
     optical_flow_points: list[int] = field(default_factory=list)
     # (T, len(MEASURED), 3): the points the measurement uses; taken from `points` when not given.
     measured: np.ndarray | None = None
+    # The video was mirrored (a phone's front camera): `points` are as the mesh saw them, `measured`
+    # as an unmirrored video would have given them (see `unmirrored`).
+    mirrored: bool = False
+    # (K, 3) a sample of frames' light: face grey level, picture grey level, face contrast (0-255);
+    # empty when unknown (a file written before it was kept).
+    light: np.ndarray | None = None
+
+    def unmirrored(self) -> "LandmarkSeries":
+        """This series of a mirrored video, its measured points as the subject's true sides; itself
+        when already so."""
+        if self.mirrored:
+            return self
+        return dataclasses.replace(self, measured=unmirrored(np.asarray(self.measured), self.width), mirrored=True)
 
     def __post_init__(self) -> None:
         self.timestamps_s = np.asarray(self.timestamps_s, dtype=np.float64)
@@ -116,6 +134,8 @@ class LandmarkSeries:
         self.truncated = bool(self.truncated)
         self.warnings = [str(w) for w in self.warnings]
         self.optical_flow_points = [int(i) for i in self.optical_flow_points]
+        self.mirrored = bool(self.mirrored)
+        self.light = np.asarray(self.light if self.light is not None else np.zeros((0, 3)), np.float32).reshape(-1, 3)
 
     def __len__(self) -> int:
         return int(self.timestamps_s.shape[0])
@@ -161,6 +181,8 @@ class LandmarkSeries:
             "truncated": self.truncated,
             "warnings": self.warnings,
             "optical_flow_points": self.optical_flow_points,
+            "mirrored": self.mirrored,
+            "light": np.round(np.asarray(self.light, np.float64), 2).tolist(),
         }
         small = {"timestamps_s": self.timestamps_s, "n_faces": self.n_faces,
                  "meta": np.array(json.dumps(meta, ensure_ascii=False))}  # a plain unicode scalar
@@ -180,11 +202,13 @@ class LandmarkSeries:
                 fh.flush()
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             try:
                 os.unlink(tmp)
             except OSError:
                 pass
+            if isinstance(exc, OSError) and exc.filename == tmp:
+                exc.filename = str(path)  # the file the user asked for, not the temporary one beside it
             raise
         return path
 
@@ -193,14 +217,16 @@ class LandmarkSeries:
         """Read a landmark file; its full points go to a PointSpool chunk by chunk, never all in memory."""
         with np.load(Path(path), allow_pickle=False) as data:
             meta = json.loads(str(data["meta"][()]))
-            if meta.get("format") != FORMAT:
-                raise ValueError(f"'{path}' is not a synkimeter landmark file.")
-            if int(meta.get("version", 0)) > FORMAT_VERSION:
-                raise ValueError(f"'{path}' was written by a newer synkimeter; please update.")
+            if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+                raise LandmarkFileError(f"'{path}' is not a landmark file saved by synkimeter.")
+            version = meta.get("version", 0)
+            if isinstance(version, (int, float)) and version > FORMAT_VERSION:
+                raise LandmarkFileError(f"'{path}' was made by a newer synkimeter (landmark file version {version:g}, "
+                                        f"this one reads up to {FORMAT_VERSION}): please update synkimeter.")
             timestamps, n_faces = data["timestamps_s"], data["n_faces"]
         spool, measured = _read_points(Path(path))
         fps = meta.get("fps")
-        return cls(
+        series = cls(
             timestamps_s=timestamps,
             points=spool,
             n_faces=n_faces,
@@ -212,7 +238,18 @@ class LandmarkSeries:
             warnings=list(meta.get("warnings", [])),
             optical_flow_points=list(meta.get("optical_flow_points", [])),
             measured=measured,
+            light=_light(meta.get("light")),
         )
+        # The file keeps the points as the mesh saw them; a mirrored video's are unmirrored on reading.
+        return series.unmirrored() if meta.get("mirrored") is True else series
+
+
+def _light(value) -> np.ndarray | None:
+    """The light samples of a file's meta, or None when missing or not numbers."""
+    try:
+        return np.asarray(value, np.float32).reshape(-1, 3) if value else None
+    except (TypeError, ValueError):
+        return None
 
 
 def _read_points(path: Path) -> tuple[PointSpool, np.ndarray]:
@@ -237,4 +274,4 @@ def _read_points(path: Path) -> tuple[PointSpool, np.ndarray]:
     return spool, np.concatenate(measured) if measured else empty
 
 
-__all__ = ["LandmarkSeries", "PointSpool"]
+__all__ = ["LandmarkFileError", "LandmarkSeries", "PointSpool"]

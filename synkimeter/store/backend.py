@@ -106,12 +106,22 @@ def parse_server_url(url: str) -> Server:
                   database=str(parsed.database), role=parsed.username or os.environ.get("PGUSER", ""))
 
 
-def sqlite_engine(db_path: Path, busy_timeout_s: float):
+def sqlite_engine(db_path: Path, busy_timeout_s: float, read_only: bool = False):
+    """The engine of the SQLite database; `read_only` opens it so that SQLite writes nothing at all,
+    not even its -wal and -shm files (a store whose folder or file the user made read-only)."""
     from sqlalchemy import create_engine
     from sqlalchemy.pool import NullPool
 
     # NullPool: the store holds its one connection for as long as it is open, and a closed store
     # must leave no connection behind that keeps the -wal file.
+    if read_only:
+        import sqlite3
+        from urllib.parse import quote
+
+        uri = f"file:{quote(str(Path(db_path).resolve()))}?mode=ro&immutable=1"
+        return create_engine("sqlite://", poolclass=NullPool, isolation_level="AUTOCOMMIT",
+                             creator=lambda: sqlite3.connect(uri, uri=True, timeout=busy_timeout_s,
+                                                             check_same_thread=False))
     return create_engine(f"sqlite:///{db_path}", poolclass=NullPool, isolation_level="AUTOCOMMIT",
                          connect_args={"timeout": busy_timeout_s})
 

@@ -22,7 +22,6 @@ from synkimeter.store.database import Store, inserted_id
 from synkimeter.store.records import StoreError
 from synkimeter.store.schema import (
     audit,
-    clip_files,
     clips,
     notes,
     patients,
@@ -33,6 +32,9 @@ from synkimeter.store.schema import (
     treatment_events,
 )
 
+# The server's audited paths (migration v9), each owned by the schema's owner, SECURITY DEFINER.
+AUDITED_FUNCTIONS = ("synkimeter_audit(text, integer, text, text, text), synkimeter_clip_file(integer, text, text), "
+                     "synkimeter_clip_file_hashes(integer[])")
 RECORD_TABLES = ("patients", "sessions", "clips", "results", "clip_files", "practice_sets", "notes", "treatment_events",
                  "saq_answers")
 
@@ -49,15 +51,37 @@ def _server_store(store: Store, what: str) -> None:
         raise StoreError(f"{what} needs a clinic's PostgreSQL server: give its URL (postgresql://...).")
 
 
+def _check_may_init(conn, store: Store, version: int, missing_roles: list[str]) -> None:
+    """`clinic init` is the owner's: a role that does not own the store's tables would grant nothing
+    (PostgreSQL only warns), and one that may not create roles cannot make the two group roles. Either
+    is refused in one sentence saying what is there and what is missing, before any grant."""
+    me, owner, may_create_roles = conn.exec_driver_sql(
+        "SELECT current_user, (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = "
+        "'patients'), (SELECT rolcreaterole OR rolsuper FROM pg_roles WHERE rolname = current_user)").first()
+    if owner is not None and not conn.exec_driver_sql("SELECT pg_has_role(current_user, %s, 'USAGE')",
+                                                      (owner,)).scalar():
+        raise StoreError(f"`clinic init` is run by the clinic store's owner ('{owner}'); '{me}' does not own its "
+                         "tables, so its grants would do nothing: nothing was changed.")
+    if missing_roles and not may_create_roles:
+        raise StoreError(f"'{me}' may not create roles (permission denied to create role), so the role(s) "
+                         f"{' and '.join(missing_roles)} are missing; the schema itself is at version {version} on "
+                         f"{store.location}. Ask the server's administrator to give '{me}' CREATEROLE (or to create "
+                         "those roles), then run `synkimeter clinic init` again.")
+
+
 def init_clinic(store: Store, *, read_write_role: str = READ_WRITE_ROLE,
                 read_only_role: str = READ_ONLY_ROLE) -> list[str]:
     """Create (or bring up to date: run it again after updating synkimeter) the schema, the two roles
     and their grants. `store` is opened by the database's owner (who may create roles). Returns what
     was done, one line each."""
     _server_store(store, "`clinic init`")
-    done = [f"The schema is at version {store.schema_version} on {store.location}."]
+    version = store.schema_version
+    done = [f"The schema is at version {version} on {store.location}."]
     with store._tx() as conn:
         rw, ro = _quote(conn, read_write_role), _quote(conn, read_only_role)
+        _check_may_init(conn, store, version, [name for name in (read_write_role, read_only_role) if not
+                                               conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %s",
+                                                                    (name,)).first()])
         for name, quoted in ((read_write_role, rw), (read_only_role, ro)):
             exists = conn.exec_driver_sql("SELECT 1 FROM pg_roles WHERE rolname = %s", (name,)).first()
             if not exists:
@@ -72,11 +96,15 @@ def init_clinic(store: Store, *, read_write_role: str = READ_WRITE_ROLE,
             f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {rw}, {ro}",
             f"GRANT INSERT, UPDATE, DELETE ON {', '.join(RECORD_TABLES)} TO {rw}",
             f"REVOKE INSERT, UPDATE, DELETE ON {', '.join(RECORD_TABLES)} FROM {ro}",
-            # The audit table only grows: nobody but its owner changes or removes a row.
-            f"GRANT INSERT ON audit TO {rw}, {ro}",
-            f"REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM PUBLIC, {rw}, {ro}",
+            # The audit table only grows, and only the server writes it (migration v9): nobody but its
+            # owner inserts, changes or removes a row; the roles call synkimeter_audit, which names them.
+            f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON audit FROM PUBLIC, {rw}, {ro}",
             f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {rw}",
-            f"GRANT USAGE ON SEQUENCE audit_id_seq TO {ro}",
+            f"REVOKE USAGE ON SEQUENCE audit_id_seq FROM {rw}, {ro}",
+            # A clip file's bytes only through synkimeter_clip_file, which audits reading a video.
+            f"REVOKE SELECT ON clip_files FROM PUBLIC, {rw}, {ro}",
+            f"GRANT SELECT (clip_id, kind, name, size, sha256) ON clip_files TO {rw}, {ro}",
+            f"GRANT EXECUTE ON FUNCTION {AUDITED_FUNCTIONS} TO {rw}, {ro}",
         ]
         for statement in grants:
             conn.exec_driver_sql(statement)
@@ -226,10 +254,7 @@ def copy_store(source: Store, target: Store,
                                                   "hex").label("sha")).where(results.c.clip_id.in_(dst_clip_ids))
         ).mappings()}
         report.counts["results"] = len(stored_results)
-        stored_files = {(r["clip_id"], r["kind"]): r["sha"] for r in conn.execute(
-            select(clip_files.c.clip_id, clip_files.c.kind,
-                   func.encode(func.sha256(clip_files.c.data), "hex").label("sha"))
-            .where(clip_files.c.clip_id.in_(dst_clip_ids))).mappings()}
+        stored_files = target.server_file_hashes([row[0] for row in conn.execute(dst_clip_ids).fetchall()])
         report.files = len(stored_files)
         wrong = [t for t in expected if expected[t] != report.counts.get(t)]
         if wrong or stored_results != result_sums or stored_files != checksums:

@@ -51,6 +51,7 @@ import socket
 import stat
 import tempfile
 import time
+import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
@@ -75,6 +76,7 @@ from synkimeter.store.backend import (  # noqa: F401  (ENV_DATA_DIR: re-exported
 )
 from synkimeter.store.errors import is_unreachable, os_message, server_message, sqlite_message
 from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exported)
+    DETAIL_MAX_CHARS,
     MAX_IMPORT_MB,
     Clip,
     ImportResult,
@@ -86,11 +88,15 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     check_day,
     check_pseudonym,
     check_side,
+    free_text,
     now_iso,
     parse_date,
     process_alive,
     process_start_token,
+    pseudonym_key,
     record,
+    record_number,
+    shown_name,
     written,
 )
 from synkimeter.store.schema import (
@@ -232,22 +238,35 @@ class Store:
         for suffix in ("-wal", "-shm"):
             self._restrict(Path(f"{self.db_path}{suffix}"), self.file_mode)
 
+    def _user_made_read_only(self) -> bool:
+        """The user took the write permission off the store's folder or database (chmod 500 / 400)."""
+        for path in (self.folder, self.db_path):
+            with contextlib.suppress(OSError):
+                if not os.access(path, os.W_OK) or not stat.S_IMODE(path.stat().st_mode) & 0o222:
+                    return True
+        return False
+
     def _open_sqlite(self) -> None:
-        # SQLite removes the -wal file when the last connection closes: one left behind means a
-        # crash or power cut (or another synkimeter still open), after which the database is checked.
-        wal = Path(f"{self.db_path}-wal")
-        unclean = wal.is_file() and wal.stat().st_size > 0
-        self._engine = sqlite_engine(self.db_path, self.busy_timeout_s)
+        self.read_only = self._user_made_read_only()
+        self._engine = sqlite_engine(self.db_path, self.busy_timeout_s, read_only=self.read_only)
         self._conn = self._engine.connect()
         conn = self.conn
         conn.exec_driver_sql(f"PRAGMA busy_timeout = {int(self.busy_timeout_s * 1000)}")
         conn.exec_driver_sql("PRAGMA foreign_keys = ON")
+        if self.read_only:
+            self.problems.append(f"The store in '{self.folder}' is read-only (its folder or database may not be "
+                                 "written): it is read as it is, and nothing is written to it, not even the "
+                                 "record of this read.")
+            self.check()
+            return
         mode = conn.exec_driver_sql("PRAGMA journal_mode = WAL").scalar()
         if str(mode).lower() != "wal":
             self.problems.append(f"The database could not switch to WAL mode (it uses {mode}).")
         conn.exec_driver_sql("PRAGMA synchronous = FULL")
-        if unclean:
-            self.check()
+        # Checked on every open (quick_check reads the rows, not the clip files: milliseconds for
+        # years of sessions), not only after a crash: a damaged database found by a command that only
+        # reads is then read-only too, and not even an audit row is written into it.
+        self.check()
 
     def _open_server(self) -> None:
         assert self.server is not None
@@ -275,9 +294,13 @@ class Store:
             self._restrict(folder, self.dir_mode)
 
     def _restrict(self, path: Path, mode: int) -> None:
-        """chmod what exists; a colleague's file (shared store) or a read-only copy is left as it is."""
+        """chmod what exists; a colleague's file (shared store) or a read-only copy is left as it is.
+        Permissions are only ever taken away from the owner, never given back: a store the user made
+        read-only (chmod 500 / 400) stays so."""
         with contextlib.suppress(OSError):
-            if stat.S_IMODE(path.stat().st_mode) != mode:
+            current = stat.S_IMODE(path.stat().st_mode)
+            mode = (mode & ~0o700) | (mode & current & 0o700)
+            if current != mode:
                 os.chmod(path, mode)
 
     def _create_file(self, path: Path) -> None:
@@ -307,13 +330,24 @@ class Store:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    @property
+    def write_refusal(self) -> str | None:
+        """Why this store writes nothing (damaged, or made read-only by its user), in one sentence; or None."""
+        if self.damaged:
+            return self.damaged
+        if self.read_only and self.server is None:
+            return (f"The store in '{self.folder}' is read-only (its folder or database may not be written), so "
+                    "nothing can be changed in it; give yourself write permission back to change it.")
+        return None
+
     @contextlib.contextmanager
     def _tx(self) -> Iterator[Connection]:
         """One write transaction. On SQLite BEGIN IMMEDIATE: it waits up to busy_timeout for other
         writers before anything is done, instead of failing half-way."""
         conn = self.conn
-        if self.damaged:
-            raise StoreError(self.damaged)
+        refusal = self.write_refusal
+        if refusal:
+            raise StoreError(refusal)
         try:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if self.server is None else "BEGIN")
         except SQLAlchemyError as exc:
@@ -374,6 +408,10 @@ class Store:
                 "SELECT has_table_privilege(current_user, 'sessions', 'UPDATE')").scalar()
         if revision == SCHEMA_REVISION:
             return
+        if self.read_only and self.server is None:
+            raise StoreError(f"The store in '{self.folder}' is read-only and from an older synkimeter (schema "
+                             f"{max(version, legacy)}): give yourself write permission back once so it can be "
+                             "updated.")
         if not may_migrate:
             if version == 0:
                 raise StoreError(f"The clinic's database ({self._where}) has no synkimeter store yet: the clinic's "
@@ -448,7 +486,7 @@ class Store:
         with contextlib.suppress(FileNotFoundError):
             if time.time() - target.stat().st_mtime < BACKUP_EVERY_S:
                 return
-        if self.damaged or self._scalar(select(patients.c.id).limit(1)) is None or self.check():
+        if self.damaged or self.read_only or self._scalar(select(patients.c.id).limit(1)) is None or self.check():
             return  # nothing worth a copy yet, or the good copy must not be overwritten by a bad one
         failed = self._copy_database(target)
         if failed is not None:
@@ -535,16 +573,18 @@ class Store:
     def _audit_row(self, conn: Connection, action: str, patient: Patient, detail: str = "") -> None:
         if action not in AUDIT_ACTIONS:
             raise StoreError(f"'{action}' is not an audited action.")
-        # On a server the role comes from the server itself (session_user), not from the client.
-        actor = literal_column("session_user") if self.server is not None else self.actor
-        conn.execute(insert(audit).values(at=now_iso(), actor=actor, host=self.host, action=action,
+        if self.server is not None:
+            # Only the server writes audit rows (migration v9): the role (session_user) and the time are its own.
+            conn.execute(select(func.synkimeter_audit(action, patient.id, patient.pseudonym, detail[:500], self.host)))
+            return
+        conn.execute(insert(audit).values(at=now_iso(), actor=self.actor, host=self.host, action=action,
                                           patient_id=patient.id, pseudonym=patient.pseudonym, detail=detail[:500]))
 
     def record_access(self, action: str, patient: Patient, detail: str = "") -> None:
         """Keep in the audit table that this user read or exported the patient's data (deletions are
         recorded by the store itself, in the transaction that deletes). A damaged single-user store,
         which writes nothing more, still lets its data be read and reported."""
-        if self.damaged and self.server is None:
+        if (self.damaged or self.read_only) and self.server is None:
             return
         with self._tx() as conn:
             self._audit_row(conn, action, patient, detail)
@@ -558,7 +598,11 @@ class Store:
     # -- patients ---------------------------------------------------------------------------------
     def add_patient(self, pseudonym: str, affected_side: str | None = None, notes: str = "") -> Patient:
         pseudonym = check_pseudonym(pseudonym)
+        notes = free_text(notes, "A patient's notes")
         check_side(affected_side)
+        existing = self.patient(pseudonym)
+        if existing is not None:
+            raise StoreError(f"A patient '{existing.pseudonym}' already exists.")
         try:
             with self._tx() as conn:
                 pid = inserted_id(conn.execute(insert(patients).values(pseudonym=pseudonym, affected_side=affected_side,
@@ -571,8 +615,21 @@ class Store:
         return written(self.patient_by_id(written(pid)))
 
     def patient(self, pseudonym: str) -> Patient | None:
-        rows = self._rows(select(patients).where(patients.c.pseudonym == str(pseudonym).strip()))
-        return record(Patient, rows[0]) if rows else None
+        """The patient by id: the same id in another case is the same patient; one that only looks like
+        an existing id (Cyrillic 'Р' for Latin 'P') is refused in one sentence rather than taken as new."""
+        text = unicodedata.normalize("NFKC", str(pseudonym or "")).strip()
+        rows = self._rows(select(patients).where(patients.c.pseudonym == text))
+        if rows:
+            return record(Patient, rows[0])
+        key = pseudonym_key(text)
+        for patient in self.patients():
+            if pseudonym_key(patient.pseudonym) != key:
+                continue
+            if patient.pseudonym.casefold() == text.casefold():
+                return patient
+            raise StoreError(f"The patient id '{text}' looks like the existing patient '{patient.pseudonym}' but is "
+                             "written with other letters: type that id as it is, or choose one that looks different.")
+        return None
 
     def patient_by_id(self, patient_id: int) -> Patient | None:
         rows = self._rows(select(patients).where(patients.c.id == patient_id))
@@ -601,6 +658,9 @@ class Store:
         creating the same new patient at once both get it (one of them creates it)."""
         pseudonym = check_pseudonym(pseudonym)
         check_side(affected_side)
+        existing = self.patient(pseudonym)  # the same id in another case is this patient; a look-alike refused
+        if existing is not None:
+            pseudonym = existing.pseudonym
         with self._tx() as conn:
             # RETURNING gives a row only when the INSERT wrote one (rowcount is not reliable for it on both).
             created = conn.execute(self._insert_ignoring_duplicate(
@@ -619,7 +679,8 @@ class Store:
                 check_side(affected_side)
                 conn.execute(update(patients).where(patients.c.id == patient.id).values(affected_side=affected_side))
             if notes is not None:
-                conn.execute(update(patients).where(patients.c.id == patient.id).values(notes=notes))
+                conn.execute(update(patients).where(patients.c.id == patient.id)
+                             .values(notes=free_text(notes, "A patient's notes")))
         return written(self.patient_by_id(patient.id))
 
     def patients(self) -> list[Patient]:
@@ -636,6 +697,7 @@ class Store:
             datetime.fromisoformat(started_at)
         except ValueError as exc:
             raise StoreError(f"'{started_at}' is not a date (use YYYY-MM-DD).") from exc
+        notes = free_text(notes, "A session's notes")
         pid = os.getpid()
         with self._tx() as conn:
             sid = inserted_id(conn.execute(insert(sessions).values(
@@ -682,7 +744,7 @@ class Store:
             raise StoreError(f"'{task}' is not a task name (letters, digits, '_' or '-').")
         with self._tx() as conn:
             cid = inserted_id(conn.execute(insert(clips).values(session_id=session.id, task=task, status="recording",
-                                                    source_name=source_name, created=now_iso())
+                                                    source_name=shown_name(source_name), created=now_iso())
                                ))
         return written(self.clip(written(cid)))
 
@@ -875,7 +937,8 @@ class Store:
             if not path.is_file():
                 raise StoreError(f"The {kind} file of clip {clip.id} ({clip.task}) is missing: {rel}.")
             return path.read_bytes()
-        data = self._scalar(select(clip_files.c.data).where(clip_files.c.clip_id == clip.id, clip_files.c.kind == kind))
+        # Through the server's audited path (migration v9): reading a video writes a 'read' row there.
+        data = self._scalar(select(func.synkimeter_clip_file(clip.id, kind, self.host)))
         if data is None:
             raise StoreError(f"The {kind} file of clip {clip.id} ({clip.task}) is missing from the clinic store.")
         return bytes(data)
@@ -939,17 +1002,23 @@ class Store:
                                     "(the result in the database is intact).")
         return problems
 
+    def server_file_hashes(self, clip_ids: list[int]) -> dict[tuple[int, str], str]:
+        """The SHA-256 of the clinic server's clip files, hashed by the server (nothing travels, and no
+        role reads the bytes: migration v9's synkimeter_clip_file_hashes)."""
+        hashes: Any = select(literal_column("clip_id"), literal_column("kind"), literal_column("sha")).select_from(
+            func.synkimeter_clip_file_hashes(list(clip_ids)))
+        rows: list[Any] = list(self.conn.execute(hashes).fetchall())
+        return {(int(row[0]), str(row[1])): str(row[2]) for row in rows}
+
     def _verify_server(self, complete: list[Clip], deep: bool) -> list[str]:
         if not complete:
             return []
         ids = [c.id for c in complete]
-        columns: list[Any] = [clip_files.c.clip_id, clip_files.c.kind]
-        if deep:  # the server hashes its own copy: nothing travels
-            columns.append((func.encode(func.sha256(clip_files.c.data), "hex") == clip_files.c.sha256).label("sound"))
-        else:
-            columns.append(literal_column("1").label("sound"))
-        stored = {(r["clip_id"], r["kind"]): bool(r["sound"])
-                  for r in self._rows(select(*columns).where(clip_files.c.clip_id.in_(ids)))}
+        files = clip_files.c
+        sums = {(r["clip_id"], r["kind"]): r["sha256"]
+                for r in self._rows(select(files.clip_id, files.kind, files.sha256).where(files.clip_id.in_(ids)))}
+        hashed = self.server_file_hashes(ids) if deep else sums  # deep: the server hashes its own copy
+        stored = {key: hashed.get(key) == sha for key, sha in sums.items()}
         problems = []
         for clip in complete:
             for kind, column in _FILE_COLUMNS.items():
@@ -1026,7 +1095,8 @@ class Store:
         new = check_pseudonym(new)
         if new == patient.pseudonym:
             return patient
-        if self.patient(new) is not None:
+        other = self.patient(new)
+        if other is not None and other.id != patient.id:
             raise StoreError(f"A patient '{new}' already exists; choose another id.")
         with self._tx() as conn:
             conn.execute(update(patients).where(patients.c.id == patient.id).values(pseudonym=new))
@@ -1046,11 +1116,7 @@ class Store:
 
     def patient_session(self, patient: Patient, session_id) -> Session:
         """One of the patient's sessions by its number; StoreError (one sentence) if it is not theirs."""
-        try:
-            sid = int(str(session_id).strip())
-        except ValueError as exc:
-            raise StoreError(f"'{session_id}' is not a session number (see `synkimeter sessions "
-                             f"{patient.pseudonym}`).") from exc
+        sid = record_number(session_id, "a session", f"see `synkimeter sessions {patient.pseudonym}`")
         session = self.session(sid)
         if session is None or session.patient_id != patient.id:
             raise StoreError(f"Patient '{patient.pseudonym}' has no session {sid} (see `synkimeter sessions "
@@ -1068,18 +1134,14 @@ class Store:
             text_ = str(started_at).strip()
             if len(text_) == 10:  # a date alone keeps the session's time of day
                 text_ += session.started_at[10:]
-            try:
-                started_at = parse_date(text_)
-            except StoreError as exc:
-                raise StoreError(f"'{str(started_at).strip()}' is not a date: "
-                                 "use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from exc
+            started_at = parse_date(text_)
         changes: dict[str, Any] = {}
         if kind is not None:
             changes["kind"] = kind
         if started_at is not None:
             changes["started_at"] = started_at
         if notes is not None:
-            changes["notes"] = str(notes).strip()
+            changes["notes"] = free_text(notes, "A session's notes")
         if changes:
             with self._tx() as conn:
                 conn.execute(update(sessions).where(sessions.c.id == session.id).values(**changes))
@@ -1096,11 +1158,9 @@ class Store:
 
     def add_note(self, patient: Patient, text: str, session: Session | None = None) -> int:
         """Keep a clinician's dated note on the patient (on one session, if given); returns its id."""
-        text = str(text or "").strip()
+        text = free_text(text, "A note")
         if not text:
             raise StoreError("A note needs some text.")
-        if len(text) > 4000:
-            raise StoreError("A note is at most 4000 characters; split it into two.")
         if session is not None and session.patient_id != patient.id:
             raise StoreError(f"Session {session.id} is not one of patient '{patient.pseudonym}'.")
         with self._tx() as conn:
@@ -1114,6 +1174,7 @@ class Store:
                           .where(notes.c.patient_id == patient.id).order_by(notes.c.created, notes.c.id))
 
     def delete_note(self, patient: Patient, note_id: int) -> None:
+        note_id = record_number(note_id, "a note", f"see `synkimeter patients {patient.pseudonym}`")
         with self._tx() as conn:
             deleted: CursorResult = conn.execute(delete(notes).where(notes.c.id == int(note_id),
                                                                      notes.c.patient_id == patient.id))
@@ -1131,11 +1192,8 @@ class Store:
         day = check_day(day)
         if side not in (None, *EVENT_SIDES):
             raise StoreError(f"The side of a treatment is right, left or both (the subject's), not '{side}'.")
-        detail, muscles, product = (str(x or "").strip() for x in (detail, muscles, product))
-        if any(len(x) > 500 for x in (detail, muscles, product)):
-            raise StoreError("A treatment's detail, muscles and product are at most 500 characters each.")
-        if any(ord(ch) < 32 for x in (detail, muscles, product) for ch in x):
-            raise StoreError("A treatment's detail, muscles and product are single lines of printable text.")
+        detail, muscles, product = (free_text(x, f"A treatment's {what}", limit=DETAIL_MAX_CHARS, lines=False)
+                                    for x, what in ((detail, "detail"), (muscles, "muscles"), (product, "product")))
         if units is not None:
             units = finite(units)
             if units is None or not 0 < units <= 1000:
@@ -1162,10 +1220,8 @@ class Store:
         """Remove one of the patient's rows of `table` by its number, audited in the same transaction;
         StoreError (one sentence naming `synkimeter COMMAND list`) when the patient has no such row."""
         see = f"(see `synkimeter {command} list {patient.pseudonym}`)"
-        try:
-            n = int(str(number).strip())
-        except ValueError as exc:
-            raise StoreError(f"'{number}' is not a {what} number {see}.") from exc
+        article = "an" if what[0] in "aeiou" else "a"
+        n = record_number(number, f"{article} {what}", see[1:-1])
         with self._tx() as conn:
             if conn.execute(delete(table).where(table.c.id == n, table.c.patient_id == patient.id)).rowcount != 1:
                 raise StoreError(f"Patient '{patient.pseudonym}' has no {what} {n} {see}.")

@@ -167,9 +167,72 @@ def written(value: T | None) -> T:
     return value
 
 
+# A record's number (session, event, note) as the database keeps it: a signed 64-bit integer.
+MAX_RECORD_NUMBER = 2**63 - 1
+
+
+def record_number(text, what: str, hint: str) -> int:
+    """The number of a session, event or note as typed: a whole number from 1 up (a 20-digit one is
+    refused here, before the database would overflow); StoreError (one sentence) otherwise."""
+    raw = str(text).strip()
+    try:
+        number = int(raw)
+    except ValueError as exc:
+        raise StoreError(f"'{raw}' is not {what} number ({hint}).") from exc
+    if not 1 <= number <= MAX_RECORD_NUMBER:
+        raise StoreError(f"'{raw}' is not {what} number: those are whole numbers from 1 up ({hint}).")
+    return number
+
+
+# Every free text a person types (a patient's, a session's or a clinician's note) has one limit.
+NOTE_MAX_CHARS = 4000
+# A treatment's detail, muscles and product: one short line each.
+DETAIL_MAX_CHARS = 500
+
+
+def free_text(text, what: str, *, limit: int = NOTE_MAX_CHARS, lines: bool = True) -> str:
+    """Text typed by a person as the store keeps it: trimmed, at most `limit` characters, and free of
+    control characters (a terminal escape in a note would clear or retitle the terminal that prints
+    it); line breaks and tabs only where `lines`. StoreError (one sentence) otherwise."""
+    text = str(text or "").strip().replace("\r\n", "\n")
+    allowed = "\n\t" if lines else ""
+    controls = [ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in allowed]
+    if controls:
+        codes = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(controls))
+        kind = "text" if lines else "a single line of text"
+        raise StoreError(f"{what} must be {kind} without control characters (it holds {codes}).")
+    if len(text) > limit:
+        raise StoreError(f"{what} is at most {limit} characters (this one has {len(text)}); split it into two.")
+    return text
+
+
+def shown_name(name) -> str:
+    """A file name as the store keeps and shows it: any control character replaced by U+FFFD."""
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in str(name or ""))[:255]
+
+
 def check_side(side) -> None:
     if side not in (None, "right", "left"):
         raise StoreError(f"The affected side must be 'right' or 'left' (the subject's), not '{side}'.")
+
+
+# Letters of other alphabets that look like Latin ones (Unicode's confusables, the ones a keyboard
+# layout puts within reach): 'РХ-1' in Cyrillic reads as 'PX-1'.
+_LOOK_ALIKES = str.maketrans("авсеһіјklмнорԛѕтuvwхуzαβεηικμνορτυχϲ", "abcehijklmhopqstuvwxyzabehikmvoptuxc")
+# Scripts that one writing system mixes by design count as one.
+_SCRIPT_GROUPS = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK"}
+
+
+def _script(ch: str) -> str:
+    word = unicodedata.name(ch, "UNKNOWN").split()[0]
+    return _SCRIPT_GROUPS.get(word, word)
+
+
+def pseudonym_key(pseudonym) -> str:
+    """What a patient id looks like on screen: NFKC, case folded, look-alike letters read as Latin. Two
+    ids with one key are one patient (the same case aside) or a look-alike that is refused."""
+    text = unicodedata.normalize("NFKC", str(pseudonym or "")).strip().casefold()
+    return text.translate(_LOOK_ALIKES)
 
 
 def check_pseudonym(pseudonym) -> str:
@@ -183,14 +246,44 @@ def check_pseudonym(pseudonym) -> str:
         codes = ", ".join(f"U+{ord(ch):04X}" for ch in dict.fromkeys(hidden))
         raise StoreError(f"A patient id must be made of visible characters; this one holds invisible or "
                          f"direction-changing ones ({codes}).")
+    text = unicodedata.normalize("NFKC", text)  # fullwidth 'ＰＸ' is 'PX', a ligature its letters
+    scripts = {_script(ch): ch for ch in text if ch.isalpha()}
+    if len(scripts) > 1:
+        mixed = " and ".join(f"{name.title()} ('{ch}', U+{ord(ch):04X})" for name, ch in scripts.items())
+        raise StoreError(f"A patient id must be written in one alphabet; this one mixes {mixed}, letters that can "
+                         "look alike.")
     return text
 
 
+# The earliest date a recording or treatment may carry: 1900 and before are placeholder dates
+# (spreadsheets' day zero, a forgotten default), not the day a video was made.
+EARLIEST_YEAR = 1901
+
+
+def _plausible(day: date, what: str) -> None:
+    if day.year < EARLIEST_YEAR:
+        raise StoreError(f"{day.isoformat()} is before {EARLIEST_YEAR}, a placeholder rather than the day {what}: "
+                         "give the real date.")
+    if day > date.today():
+        raise StoreError(f"{day.isoformat()} is in the future: give the day {what}, not a plan.")
+
+
 def parse_date(text: str) -> str:
+    """A session's date and time as the store keeps it (local time, to the second): YYYY-MM-DD or
+    YYYY-MM-DDTHH:MM[:SS], not in the future and not before 1901. A time zone given with it
+    (`+05:00`) is kept in the meaning: the time becomes this computer's local time of that moment."""
+    raw = str(text).strip()
     try:
-        return datetime.fromisoformat(str(text).strip()).replace(microsecond=0).isoformat()
+        when = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
+        raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD (or YYYY-MM-DDTHH:MM).") from exc
+    if when.tzinfo is not None:
+        try:
+            when = when.astimezone().replace(tzinfo=None)
+        except (OverflowError, ValueError) as exc:
+            raise StoreError(f"'{raw}' is not a date this computer can keep.") from exc
+    _plausible(when.date(), "it was recorded")
+    return when.replace(microsecond=0).isoformat()
 
 
 def check_day(text, what: str = "a treatment once it has been given") -> str:
@@ -203,6 +296,7 @@ def check_day(text, what: str = "a treatment once it has been given") -> str:
         raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
     if day > date.today():
         raise StoreError(f"{day.isoformat()} is in the future: keep {what}.")
+    _plausible(day, "it was given")
     return day.isoformat()
 
 

@@ -12,12 +12,15 @@ from typing import Callable
 import numpy as np
 
 from synkimeter.capture import SourceError, VideoFileSource
-from synkimeter.core.analysis import ClipAnalysis, MeasurementError, analyze_landmarks
+from synkimeter.core.analysis import ClipAnalysis, MeasurementError, analyze_landmarks, coupling_verdict
+from synkimeter.core.anatomy import SIDES
 from synkimeter.core.expression_oral_ocular import add_expressions
 from synkimeter.core.results import UNDETERMINED, ClipResult
 from synkimeter.io.files import not_a_file
 from synkimeter.landmarks import LandmarkSeries, extract_landmarks
+from synkimeter.landmarks.series import LandmarkFileError
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings, result_params
+from synkimeter.usecases.setup_check import file_light_warnings
 
 LANDMARK_SUFFIX = ".npz"
 # Landmarks are pixels of the picture; a coordinate this far out is a damaged file, not a face (and
@@ -50,19 +53,27 @@ class AnalysedClip:
 
 
 def load_series(path: str | Path, params: Settings = DEFAULT_SETTINGS,
-                progress: Callable[[int, int | None], None] | None = None):
-    """Landmarks of a clip: read from a saved .npz, or extracted from a video with the face mesh."""
+                progress: Callable[[int, int | None], None] | None = None, mirrored: bool = False):
+    """Landmarks of a clip: read from a saved .npz, or extracted from a video with the face mesh; of a
+    `mirrored` video (a phone's front camera), with the subject's sides put right before anything is
+    measured (the one place a clip's sides are set)."""
+    series = _read_series(Path(path), params, progress)
+    return series.unmirrored() if mirrored else series
 
-    path = Path(path)
+
+def _read_series(path: Path, params: Settings, progress: Callable[[int, int | None], None] | None):
     if path.suffix.lower() == LANDMARK_SUFFIX:
         if not_a_file(path):
             raise ClipError(not_a_file(path))
         try:
             return LandmarkSeries.load_npz(path)
-        except Exception as exc:  # a damaged or foreign .npz: say so, whatever numpy raised
+        except LandmarkFileError as exc:
+            raise ClipError(str(exc)) from exc
+        except Exception as exc:  # a damaged or foreign .npz: say so in words, whatever numpy raised
             if isinstance(exc, OSError) and exc.errno:
                 raise ClipError(_spool_message(path, exc)) from exc
-            raise ClipError(f"'{path}' is not a landmark file saved by synkimeter ({type(exc).__name__}).") from exc
+            raise ClipError(f"'{path}' is not a landmark file saved by synkimeter, or it is damaged "
+                            f"({_npz_problem(exc)}).") from exc
     try:
         source = VideoFileSource(path)
         return extract_landmarks(source, params, progress=progress, workers=params.landmark_workers)
@@ -70,6 +81,17 @@ def load_series(path: str | Path, params: Settings = DEFAULT_SETTINGS,
         raise ClipError(str(exc)) from exc
     except OSError as exc:
         raise ClipError(_spool_message(path, exc)) from exc
+
+
+def _npz_problem(exc: BaseException) -> str:
+    """What was wrong inside a landmark file, in words (never an exception's class name)."""
+    if isinstance(exc, KeyError):
+        return f"its part {exc.args[0] if exc.args else ''} is missing".replace("  ", " ")
+    if isinstance(exc, MemoryError):
+        return "it declares more data than any clip holds"
+    if isinstance(exc, RecursionError):
+        return "its contents nest without end"
+    return "its contents cannot be read"
 
 
 def _spool_message(path: Path, exc: OSError) -> str:
@@ -80,12 +102,13 @@ def _spool_message(path: Path, exc: OSError) -> str:
     return f"'{path}' could not be read ({exc.strerror or exc})."
 
 
-def _checked_frames(series, params: Settings) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:
+def _checked_frames(series, params: Settings, name: str | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, list[str], str | None]:
     """(times, measured points, warnings, why it is too short or None): ClipError when there are no
     frames or the frame times are unusable; frames repeating an earlier time or holding impossible
     coordinates are left out, with a warning. A clip too short is refused after the analysis, so
     a short clip without a face still says that first."""
-    name = series.source
+    name = name or series.source
     t = np.asarray(series.timestamps_s, dtype=np.float64)
     points = series.measured
     warnings: list[str] = []
@@ -144,8 +167,10 @@ def _frame_rate_notes(fps: float, params: Settings) -> tuple[list[str], bool]:
 
 
 def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: str | None = None,
-                   settled_at_start: bool = False) -> ClipAnalysis:
-    t, points, checks, too_short = _checked_frames(series, params)
+                   settled_at_start: bool = False, name: str | None = None) -> ClipAnalysis:
+    """The measurement of a clip's landmarks; `name` is the file the user gave, which messages name
+    (a landmark file's series keeps the video it was made from as its source)."""
+    t, points, checks, too_short = _checked_frames(series, params, name)
     try:
         analysis = analyze_landmarks(t, points, params, affected_side=affected_side, settled_at_start=settled_at_start)
     except MeasurementError as exc:
@@ -159,7 +184,9 @@ def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: s
     fps = result.fps if np.isfinite(result.fps) else float("nan")
     rate_notes, gradable = _frame_rate_notes(round(fps, 4) if np.isfinite(fps) else fps, params)
     truncated = bool(getattr(series, "truncated", False))
-    warnings = list(getattr(series, "warnings", [])) + checks + list(result.warnings) + rate_notes
+    warnings = (list(getattr(series, "warnings", [])) + checks + list(result.warnings) + rate_notes
+                + _mirror_notes(result, affected_side, params, bool(getattr(series, "mirrored", False)))
+                + file_light_warnings(getattr(series, "light", np.zeros((0, 3))), params))
     if truncated:
         warnings.insert(0, "The video ended early (damaged or cut short); the frames before that were measured.")
     multi = np.asarray(getattr(series, "n_faces", np.zeros(0)))
@@ -179,7 +206,22 @@ def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: s
     return analysis
 
 
+def _mirror_notes(result: ClipResult, affected_side: str | None, params: Settings, mirrored: bool) -> list[str]:
+    """A stated affected side that the movement clearly contradicts: the video may be mirrored."""
+    if affected_side not in SIDES:
+        return []
+    oo = result.ocular_oral
+    _, measured_side, _ = coupling_verdict({s: oo.side(s).average_peak_mm for s in SIDES},
+                                           {s: oo.side(s).n for s in SIDES}, params)
+    if measured_side is None or measured_side == affected_side:
+        return []
+    taken = "was taken as mirrored (--mirrored)" if mirrored else "may be mirrored (a phone's front camera saves " \
+        "mirrored video): if so, measure it again with --mirrored"
+    return [f"The {measured_side} side moves clearly more with blinks, but the {affected_side} side was given as "
+            f"the affected one: the video {taken}, or check which side is affected."]
+
+
 def analyze_clip(path: str | Path, params: Settings = DEFAULT_SETTINGS, affected_side: str | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> AnalysedClip:
-    series = load_series(path, params, progress)
-    return AnalysedClip(str(path), analyze_series(series, params, affected_side), series)
+                 progress: Callable[[int, int | None], None] | None = None, mirrored: bool = False) -> AnalysedClip:
+    series = load_series(path, params, progress, mirrored)
+    return AnalysedClip(str(path), analyze_series(series, params, affected_side, name=str(path)), series)

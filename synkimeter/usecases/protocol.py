@@ -209,8 +209,12 @@ class ProtocolRunner:
 
     def __init__(self, store, patient, proto: Protocol, kind: str | None = None,
                  params: Settings = DEFAULT_SETTINGS, notes: str = "", source_name: str = "",
-                 video_fps: float | None = None, record_video: bool = True, baseline_setup=None) -> None:
+                 video_fps: float | None = None, record_video: bool = True, baseline_setup=None,
+                 preview_mirrored: bool | None = None) -> None:
         self.store = store
+        # Whether the person saw their picture mirrored while recording (None: no preview). The video
+        # itself is always kept as the camera gave it, unmirrored: its sides are the subject's own.
+        self.preview_mirrored = preview_mirrored
         self.patient = patient
         self.protocol = proto
         self.kind = kind or proto.default_kind
@@ -432,6 +436,8 @@ class ProtocolRunner:
             setup = median_setup(self._clip_setups)
             document = replace(measured, setup=setup.to_dict() if setup is not None else None).to_json()
             document["dropped_frames"] = int(self.dropped_frames)  # for the report's source line
+            document["preview_mirrored"] = self.preview_mirrored
+            document["video_mirrored"] = False
             saved = keep_clip(self.store, clip, summary=document, analysis=analysis, series=series, video=video)
             result = self._result(task, saved, measured)
             if check is not None:

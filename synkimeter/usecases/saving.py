@@ -20,7 +20,7 @@ from synkimeter.core.oral_ocular import FissureLevel, Narrowing, clip_fissure_le
 from synkimeter.core.results import finite, jsonable, number
 from synkimeter.io.files import not_a_file
 from synkimeter.landmarks.series import LandmarkSeries
-from synkimeter.store.choices import SESSION_KINDS
+from synkimeter.store.choices import SESSION_KINDS, TASKS
 from synkimeter.store.errors import is_unreachable
 from synkimeter.store.records import (
     MAX_IMPORT_MB,
@@ -30,6 +30,7 @@ from synkimeter.store.records import (
     StoreError,
     check_pseudonym,
     check_side,
+    free_text,
     parse_date,
 )
 from synkimeter.usecases.analyze import ClipError, analyze_clip
@@ -170,14 +171,17 @@ def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None,
 def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind: str = "follow-up",
                  task: str = "natural_blinking", date: str | None = None, affected_side: str | None = None,
                  protocol: str = "import", notes: str = "", params: Settings | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+                 progress: Callable[[int, int | None], None] | None = None, mirrored: bool = False) -> ImportResult:
     """Analyse an existing clip, copy it into the store with its landmarks and result, and record a
     complete session. Creates the patient if new. On failure nothing is left behind."""
     params = params or DEFAULT_SETTINGS
     if kind not in SESSION_KINDS:
         raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
+    if task not in TASKS:
+        raise StoreError(f"The task must be one of {', '.join(TASKS)}, not '{task}'.")
     check_side(affected_side)
     check_pseudonym(pseudonym)
+    notes = free_text(notes, "A session's notes")  # refused before the analysis, not after it
     started_at = parse_date(date) if date else None
     video = Path(video)
     problem = not_a_file(video)
@@ -190,7 +194,7 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     existing = store.patient(pseudonym)
     side = affected_side or (existing.affected_side if existing else None)
     try:
-        result = analyze_clip(video, params, affected_side=side, progress=progress)
+        result = analyze_clip(video, params, affected_side=side, progress=progress, mirrored=mirrored)
     except ClipError as exc:
         raise StoreError(str(exc)) from exc
     if not started_at:

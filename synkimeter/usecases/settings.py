@@ -128,6 +128,10 @@ class ProtocolSettings:
     setup_max_brightness: float = 215.0
     setup_brightness_factor: float = 1.5
     setup_backlight_ratio: float = 0.7
+    # A recorded file's face whose grey levels vary by less than this (their standard deviation, 0-255)
+    # is flat: fog on the lens, glare or heavy compression has taken the texture the mesh follows (a
+    # well-lit face in the sample clips varies by about 50).
+    setup_min_face_contrast: float = 15.0
 
 
 @dataclass(frozen=True)

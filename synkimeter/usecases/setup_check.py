@@ -185,6 +185,32 @@ def check_setup(points: np.ndarray | None, image: np.ndarray | None, width: int,
     return judge_setup(measure_setup(points, image, width, height), baseline, params)
 
 
+def file_light_warnings(light, params: Settings = DEFAULT_SETTINGS) -> list[str]:
+    """The live check's light advice for a recorded file, from a sample of its frames' face region
+    ((K, 3): face grey level, picture grey level, face contrast; see landmarks.extract.face_light)."""
+    samples = np.asarray(light, np.float64).reshape(-1, 3)
+    if samples.shape[0] == 0:
+        return []
+    face, picture, contrast = np.median(samples, axis=0)
+    # Only the light is judged here: distance, pose and centring are unknown (NaN) or not asked (inf).
+    setup = Setup(iris_px=math.inf, yaw_deg=math.nan, pitch_deg=math.nan, brightness=face,
+                  background_brightness=picture, centre_x=math.nan, centre_y=math.nan, face_height=math.nan)
+    level = f"the face's grey level in this video is {face:.0f} of 255"
+    said = {
+        DARK: f"{level}, under the {params.setup_min_brightness:g} the set-up check asks for",
+        BACKLIT: f"{level} against {picture:.0f} for the whole picture: it is lit from behind",
+        BRIGHT: f"{level}, over the {params.setup_max_brightness:g} the set-up check allows",
+    }
+    out = [f"{word} when recording ({said[word]}): in such light mouth-corner movement reads too low or "
+           "unsteady, so compare this clip with others only with care." for word in judge_setup(setup, None, params)
+           .instructions if word in said]
+    if contrast < params.setup_min_face_contrast:
+        out.append(f"The face has little contrast in this video (its grey levels vary by {contrast:.0f}, under the "
+                   f"{params.setup_min_face_contrast:g} a clear picture shows): fog, glare or heavy compression hides "
+                   "the texture the measurement follows, so movement may read too low.")
+    return out
+
+
 def median_setup(setups) -> Setup | None:
     """The median of each field over several frames' (or clips') set-ups, NaNs left out."""
     setups = [s for s in setups if s is not None]
@@ -221,4 +247,5 @@ def baseline_setup(store, patient) -> Setup | None:
     return median_setup(setups)
 
 
-__all__ = ["Setup", "SetupCheck", "check_setup", "judge_setup", "measure_setup", "median_setup", "baseline_setup"]
+__all__ = ["Setup", "SetupCheck", "check_setup", "file_light_warnings", "judge_setup", "measure_setup",
+           "median_setup", "baseline_setup"]
