@@ -36,7 +36,7 @@ from synkimeter.usecases.expression_text import narrowing_rows
 from synkimeter.usecases.face_pictures import face_pictures
 from synkimeter.usecases.stored import stored_result
 from synkimeter.usecases.timeline import AFTER_FROM_DAYS, AFTER_WEEKS, BEFORE_WEEKS, Timeline, patient_timeline
-from synkimeter.usecases.trends import METRIC_BY_KEY, Trends, patient_trends
+from synkimeter.usecases.trends import METRIC_BY_KEY, NO_FLOOR, Trends, patient_trends
 
 KIND_LABELS = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
 TASK_LABELS = {"rest": "rest", "natural_blinking": "natural blinking", "gentle_closure": "gentle eye closure",
@@ -47,6 +47,7 @@ COMPARED = {
     "ocular_oral_average_peak": "Mouth-corner movement during blinks (blink-averaged), mm",
     "ocular_oral_median": "Mouth-corner movement per blink (median of blink peaks), mm",
     "coupled_fraction": "Blinks moving the mouth corner more than 1 mm, % of blinks",
+    "closure_ocular_oral": "Mouth-corner movement during held eye closures (median of closures), mm",
     "narrowing_pucker": "Eye narrowing during pucker, % of rest height",
     "narrowing_smile": "Eye narrowing during big smile, % of rest height",
     "ocular_synkinesis": "Ocular synkinesis score, 0-100 (100 = none)",
@@ -355,7 +356,8 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
                  "95 % intervals. A change is called improved or worse only when it is larger than both 1.96 times "
                  "the combined uncertainty of the two sessions and the minimal detectable change between sessions "
                  "(MDC95, measured on repeat recordings of one real face and coupling at other distances, light, "
-                 "tilt and compression), and a side within the healthy range at both visits is called healthy at "
+                 "tilt and compression; a measure for which it has not been measured says so and is judged on the "
+                 "intervals alone), and a side within the healthy range at both visits is called healthy at "
                  "both visits.</p>")
     parts.extend(_trend_parts(trends, timeline, images, image_width))
 
@@ -387,6 +389,8 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
             change = f"{'+' if ch.change > 0 else ''}{_num(ch.change, m.digits)}{u}"
             if not math.isnan(ch.threshold):
                 change += f"<br/><span style='color:#555'>needs &plusmn;{_num(ch.threshold, m.digits)}{u}</span>"
+            if not ch.has_floor:
+                change += f"<br/><span style='color:#555'>{_e(NO_FLOOR)}</span>"
             first_cell = None
             if m.key not in seen:
                 seen.add(m.key)

@@ -19,9 +19,10 @@ from synkimeter.usecases.trends import Change, Trends
 GradesFor = Callable[[Store, int], SynkinesisGrades | None]
 
 # What the summary speaks of, in this order (each on the affected side, or both when not known).
-SUMMARY_METRICS = ("ocular_oral_average_peak", "narrowing_smile", "narrowing_pucker", "ocular_synkinesis")
+SUMMARY_METRICS = ("ocular_oral_average_peak", "closure_ocular_oral", "narrowing_smile", "narrowing_pucker", "ocular_synkinesis")
 SUMMARY_WORDS = {
     "ocular_oral_average_peak": "mouth-corner movement during blinks",
+    "closure_ocular_oral": "mouth-corner movement during held eye closures",
     "narrowing_smile": "eye narrowing during a big smile",
     "narrowing_pucker": "eye narrowing during a pucker",
     "ocular_synkinesis": "the ocular synkinesis score (100 = none)",
@@ -60,9 +61,12 @@ def change_sentence(change: Change) -> str:
         return f"{head}; no interval to judge the change by."
     step = f"{'+' if change.change > 0 else ''}{num(change.change, m.digits)}{u}"
     floor = f"&plusmn;{num(change.threshold, m.digits)}{u}" if not math.isnan(change.threshold) else "its noise"
+    # Without a measured between-session floor the verdict rests on the recordings' intervals: said so.
+    against = "the between-session floor" if change.has_floor else "the recordings' intervals"
+    plain = "" if change.has_floor else " (no between-session floor has been measured for it)"
     if verdict == "within noise":
-        return f"{head}: a change of {step}, within the between-session floor ({floor}), so no real change."
-    return f"{head}: a change of {step}, beyond the between-session floor ({floor}): <b>{verdict}</b>."
+        return f"{head}: a change of {step}, within {against} ({floor}){plain}, so no real change."
+    return f"{head}: a change of {step}, beyond {against} ({floor}){plain}: <b>{verdict}</b>."
 
 
 def summary_parts(trends: Trends) -> list[str]:
