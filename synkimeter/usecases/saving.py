@@ -8,6 +8,7 @@ session's smile and pucker against its rest clip, and the session's ocular synki
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -41,6 +42,7 @@ if TYPE_CHECKING:  # the database layer (SQLAlchemy) loads when a store is opene
 # The guided tasks whose eye narrowing against the session's rest is measured (Sunnybrook's movements
 # that grade the eye: core/grades.py), and with the rest, those whose eye-fissure levels are compared.
 NARROWING_TASKS = ("brow_lift", "smile", "snarl", "pucker")
+_Z95 = 1.959964
 FISSURE_TASKS = ("rest", *NARROWING_TASKS)
 
 
@@ -87,11 +89,31 @@ def stored_level(levels: dict | None, side: str, kind: str) -> FissureLevel | No
     return FissureLevel(float(mm), float("nan") if se is None else float(se), int(item.get("frames") or 0))
 
 
+def own_narrowing(document: dict, task: str) -> dict[str, Narrowing]:
+    """The narrowing a clip measured against its own rest (`oral_ocular.narrowing[task]` of its result
+    document: a free clip's smile or pucker), per side; empty when it has none."""
+    by_side = (((document.get("oral_ocular") or {}).get("narrowing") or {}).get(task)) or {}
+    out = {}
+    for side in SIDES:
+        item = by_side.get(side) or {}
+        pct, ci = item.get("pct"), item.get("ci95_pct") or [None, None]
+        if pct is None:
+            return {}
+        lo, hi = (float(x) if x is not None else math.nan for x in ci[:2])
+        se = (hi - lo) / (2 * _Z95) if math.isfinite(lo) and math.isfinite(hi) else math.nan
+        rest_mm, task_mm = item.get("rest_mm"), item.get("task_mm")
+        out[side] = Narrowing(float(pct), se, (lo, hi), math.nan if rest_mm is None else float(rest_mm),
+                              math.nan if task_mm is None else float(task_mm))
+    return out
+
+
 def session_scores(store: Store, clip: Clip, document: dict[str, Any],
                    levels: dict | None) -> tuple[SessionScores, dict[str, Narrowing]]:
     """The session's oral-ocular numbers once `clip` is in it: each smile and pucker clip's narrowing
-    against the rest clip (the latest complete clip of each task counts), and the ocular score; and
-    this clip's own narrowing per side (empty unless it is a smile or pucker with a rest to compare)."""
+    against the rest clip (the latest complete clip of each task counts; without a rest clip in the
+    session, the narrowing the clip measured against its own rest, as the grades take it), and the
+    ocular score; and this clip's own narrowing per side (empty unless it is a smile or pucker with a
+    rest to compare)."""
     session = store.session(clip.session_id)
     if session is None:
         raise StoreError("The clip's session is no longer in the store.")
@@ -115,6 +137,9 @@ def session_scores(store: Store, clip: Clip, document: dict[str, Any],
                 by_side = {}
                 break
             by_side[side] = narrowing(open_level, active)
+        if not by_side and rest is None:  # no rest clip: the clip's own rest (an imported smile or pucker)
+            other = store.clip(clip_id) if clip_id != clip.id else None
+            by_side = own_narrowing(document if other is None else store.summary(other) or {}, task)
         values: list[float | None] = []
         for side in SIDES:
             n = by_side[side] if by_side else None
@@ -213,5 +238,5 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     return ImportResult(patient, created, session, clip, store.summary(clip) or {})
 
 
-__all__ = ["FISSURE_TASKS", "NARROWING_TASKS", "SavedClip", "clip_document", "import_video", "keep_clip", "save_clip",
+__all__ = ["FISSURE_TASKS", "NARROWING_TASKS", "own_narrowing", "SavedClip", "clip_document", "import_video", "keep_clip", "save_clip",
            "session_scores", "stored_level"]
