@@ -94,6 +94,27 @@ def test_the_summary_prints_the_closure_block_beside_the_blinks():
     assert text.index("during blinks") < text.index("during held eye closures")
 
 
+def test_the_closure_block_lines_up_with_the_blink_block_and_says_why_nothing_was_measured():
+    """Issue 27's analyze read as a therapist: the two per-side tables share their columns, and a held
+    closure that could not be measured (the mouth already moving before it) says so instead of a bare 0."""
+    import dataclasses
+
+    from synkimeter.core.results import ClosureOcularOral
+
+    result = measured(held_track(3.0, "right")).result
+    text = format_summary(result)
+    headers = [line for line in text.splitlines() if line.rstrip().endswith("right side        left side")]
+    assert len(headers) == 2 and headers[0] == headers[1]
+    reason = "the mouth was not at rest before the blink (a smile, pucker or open mouth held)"
+    closures = [dataclasses.replace(c, reason=reason) for c in result.eye_closures]
+    unmeasured = dataclasses.replace(result, closure_ocular_oral=ClosureOcularOral(), eye_closures=closures)
+    block = format_summary(unmeasured).split("during held eye closures")[1].split("Expressions found")[0]
+    first = closures[0]
+    assert f"The closure at {first.onset_s:.1f}-{first.offset_s:.1f} s was not measured: {reason}." in block
+    assert block.count("was not measured") == len(closures) == 3
+    assert "was not measured" not in text  # measured closures carry no such line
+
+
 def _held_patient(tmp_path):
     """A patient whose left mouth corner moves 4 mm in held closures at baseline and 1 mm later: the
     trends and the report's HTML."""
