@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
-from synkimeter.core.grades import SynkinesisGrades
+from synkimeter.core.grades import GRADE_WORDS, SynkinesisGrades
 from synkimeter.report.markup import Cell, esc, num, table, with_ci
 from synkimeter.store.database import Store
 from synkimeter.store.records import SaqRecord
@@ -91,33 +91,43 @@ def summary_parts(trends: Trends) -> list[str]:
 
 
 def grade_table(grades: SynkinesisGrades, day: str) -> list[str]:
-    """Each movement's grade beside the measured quantity it comes from; 'not seen' for a task not recorded."""
+    """Each movement's grade (number and word) beside the measured quantity it comes from and the side
+    it is of; 'not seen' for a task not recorded, 'not measured' for one seen but not measurable."""
     rows: list[list[Cell]] = []
     for g in grades.movements:
         seen = g.grade is not None
         measured = (with_ci(g.value, g.ci95[0], g.ci95[1], g.unit, 1 if g.unit == "%" else 2)
+                    + (f"<br/><span style='color:#555'>{esc(g.side)} side</span>" if g.side else "")
                     if seen and math.isfinite(g.value) else "-")
         rows.append([esc(MOVEMENT_WORDS.get(g.movement, g.movement)), esc(g.quantity), measured,
-                     str(g.grade) if seen else "<i>not seen</i>"])
+                     f"{g.grade} {GRADE_WORDS[g.grade]}" if g.grade is not None else f"<i>{esc(g.status)}</i>"])
     total = str(grades.sunnybrook_sum) if grades.sunnybrook_sum is not None else "-"
     rows.append(["<b>Synkinesis sum</b> (Sunnybrook, 0-15)", f"{grades.graded} of {len(grades.movements)} "
-                 "movements graded", "", f"<b>{total}</b>"])
+                 "movements graded" + ("" if grades.sunnybrook_sum is not None else "; a sum needs all five"),
+                 "", f"<b>{total}</b>"])
     for key, words in EFACE_WORDS.items():
-        value = grades.eface.get(key)
-        rows.append([f"{words} (eFACE-style, 0-100)", "100 = none", "",
-                     num(value, 0) if value is not None and math.isfinite(value) else "not measurable"])
+        value, ci = grades.eface.get(key), grades.eface_ci95.get(key)
+        known = value is not None and math.isfinite(value)
+        rows.append([f"{words} (eFACE-style, 0-100)", "100 = none",
+                     with_ci(value, ci[0], ci[1], "", 0) if known and ci else "",
+                     num(value, 0) if known else "<i>not measured</i>"])
     return [f"<p class='meta'><b>Synkinesis grades</b> of the session on {esc(day)}: "
             f"<i>{esc(grades.label)}</i></p>",
             table(["Movement", "Measured", "Value (95 % interval)", "Grade"], rows, numeric={3},
-                  widths=[27, 36, 25, 12])]
+                  widths=[25, 33, 25, 17])]
 
 
 def grades_parts(store: Store, trends: Trends, grades_for: GradesFor | None) -> list[str]:
+    """The grade table of the latest complete session holding one of the five movements (else the
+    latest complete session): a later self-check of natural blinking does not blank it."""
+    from synkimeter.usecases.grades import graded_session
+
     complete = [s for s in trends.sessions if s.status == "complete"]
     if grades_for is None or not complete:
         return []
-    grades = grades_for(store, complete[-1].id)
-    return grade_table(grades, complete[-1].date) if grades is not None else []
+    session = graded_session(store, trends.patient, complete) or complete[-1]
+    grades = grades_for(store, session.id)
+    return grade_table(grades, session.date) if grades is not None else []
 
 
 def saq_rows(records: list[SaqRecord]) -> list[list[Cell]]:

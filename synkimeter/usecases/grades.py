@@ -61,9 +61,10 @@ def session_grades(store: Store, session_id: int, params: MeasurementParams = DE
     return _grades(narrowings, closure if isinstance(closure, dict) else None, seen, affected, params)
 
 
-def graded_session(store: Store, patient):
-    """The patient's latest session holding a clip of one of the five movements (else the latest), or None."""
-    sessions = store.sessions(patient)
+def graded_session(store: Store, patient, sessions: list | None = None):
+    """The patient's latest session holding a clip of one of the five movements (else the latest), or
+    None; among `sessions` when given (e.g. the complete ones), else all the patient's."""
+    sessions = store.sessions(patient) if sessions is None else sessions
     for session in reversed(sessions):
         if any(c.task in MOVEMENTS and c.status == "complete" for c in store.clips(session)):
             return session

@@ -195,9 +195,12 @@ def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None,
 def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind: str = "follow-up",
                  task: str = "natural_blinking", date: str | None = None, affected_side: str | None = None,
                  protocol: str = "import", notes: str = "", params: Settings | None = None,
-                 progress: Callable[[int, int | None], None] | None = None) -> ImportResult:
+                 progress: Callable[[int, int | None], None] | None = None,
+                 into_session: int | str | None = None) -> ImportResult:
     """Analyse an existing clip, copy it into the store with its landmarks and result, and record a
-    complete session. Creates the patient if new. On failure nothing is left behind."""
+    complete session. Creates the patient if new. On failure nothing is left behind.
+    `into_session`: the number of one of the patient's sessions to add the clip to instead (it keeps its
+    date and kind; a clip that fails there is kept as failed)."""
     params = params or DEFAULT_SETTINGS
     if kind not in SESSION_KINDS:
         raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
@@ -213,6 +216,11 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
         raise StoreError(f"'{video}' is {size_mb:.0f} MB; an import keeps videos of up to {MAX_IMPORT_MB} MB: "
                          "cut it to the part that shows the task (a minute or two is plenty).")
     existing = store.patient(pseudonym)
+    into = None
+    if into_session is not None:  # checked before the clip is analysed: a wrong number costs no minutes
+        if existing is None:
+            raise StoreError(f"There is no patient '{pseudonym}' whose session {into_session} the clip could join.")
+        into = store.patient_session(existing, into_session)
     side = affected_side or (existing.affected_side if existing else None)
     try:
         result = analyze_clip(video, params, affected_side=side, progress=progress)
@@ -221,16 +229,21 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     if not started_at:
         started_at = datetime.fromtimestamp(video.stat().st_mtime).replace(microsecond=0).isoformat()
     patient, created = store.get_or_create_patient(pseudonym, affected_side)
-    session = None
+    session = into
+    clip = None
     try:
-        session = store.start_session(patient, kind, protocol=protocol, notes=notes, started_at=started_at)
+        if session is None:
+            session = store.start_session(patient, kind, protocol=protocol, notes=notes, started_at=started_at)
         clip = store.begin_clip(session, task, source_name=video.name)
         clip = save_clip(store, clip, analysis=result.analysis, series=result.series, video=video,
                          finish_session="complete")
         session = store.session(session.id) or session
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(StoreError):
-            if session is not None:
+            if into is not None:
+                if clip is not None and clip.status != "complete":
+                    store.fail_clip(clip, str(exc) or type(exc).__name__)
+            elif session is not None:
                 store.delete_session(session)
             if created:
                 store.delete_patient_row(patient)
