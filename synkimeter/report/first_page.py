@@ -29,7 +29,7 @@ SUMMARY_WORDS = {
 }
 MOVEMENT_WORDS = {"brow_lift": "Brow lift", "gentle_closure": "Gentle eye closure", "smile": "Open-mouth smile",
                   "snarl": "Snarl", "pucker": "Lip pucker"}
-EFACE_WORDS = {"ocular": "Ocular synkinesis", "midfacial": "Midfacial synkinesis", "mentalis": "Mentalis synkinesis"}
+EFACE_WORDS = {"ocular": "ocular", "midfacial": "midfacial", "mentalis": "mentalis"}
 SAQ_SHOWN = 6  # the latest questionnaires listed on page one
 
 
@@ -63,7 +63,7 @@ def change_sentence(change: Change) -> str:
     floor = f"&plusmn;{num(change.threshold, m.digits)}{u}" if not math.isnan(change.threshold) else "its noise"
     # Without a measured between-session floor the verdict rests on the recordings' intervals: said so.
     against = "the between-session floor" if change.has_floor else "the recordings' intervals"
-    plain = "" if change.has_floor else " (no between-session floor has been measured for it)"
+    plain = "" if change.has_floor else " (no between-session floor measured)"
     if verdict == "within noise":
         return f"{head}: a change of {step}, within {against} ({floor}){plain}, so no real change."
     return f"{head}: a change of {step}, beyond {against} ({floor}){plain}: <b>{verdict}</b>."
@@ -84,20 +84,20 @@ def summary_parts(trends: Trends) -> list[str]:
                 "compare with yet.</p>"]
     real = [ch for ch in changes if ch.verdict in ("improved", "worse")]
     lead = (f"Since the baseline on {baseline.date}, {len(complete)} complete sessions to {complete[-1].date}. "
-            + (f"{len(real)} of {len(changes)} measures changed beyond the between-session floor."
-               if real else "No measure changed beyond the between-session floor."))
+            + (f"{len(real)} of {len(changes)} measures changed beyond their floor."
+               if real else "No measure changed beyond its floor."))
     items = "".join(f"<li>{change_sentence(ch)}</li>" for ch in changes)
     return [f"<p>{lead}</p>", f"<ul>{items}</ul>"]
 
 
 def grade_table(grades: SynkinesisGrades, day: str) -> list[str]:
-    """Each movement's grade (number and word) beside the measured quantity it comes from and the side
-    it is of; 'not seen' for a task not recorded, 'not measured' for one seen but not measurable."""
+    """Each movement's grade (number and word) beside the measured quantity it comes from (its words name
+    the side); 'not seen' for a task not recorded, 'not measured' for one seen but not measurable; the
+    eFACE-style items in one row."""
     rows: list[list[Cell]] = []
     for g in grades.movements:
         seen = g.grade is not None
         measured = (with_ci(g.value, g.ci95[0], g.ci95[1], g.unit, 1 if g.unit == "%" else 2)
-                    + (f"<br/><span style='color:#555'>{esc(g.side)} side</span>" if g.side else "")
                     if seen and math.isfinite(g.value) else "-")
         rows.append([esc(MOVEMENT_WORDS.get(g.movement, g.movement)), esc(g.quantity), measured,
                      f"{g.grade} {GRADE_WORDS[g.grade]}" if g.grade is not None else f"<i>{esc(g.status)}</i>"])
@@ -105,16 +105,17 @@ def grade_table(grades: SynkinesisGrades, day: str) -> list[str]:
     rows.append(["<b>Synkinesis sum</b> (Sunnybrook, 0-15)", f"{grades.graded} of {len(grades.movements)} "
                  "movements graded" + ("" if grades.sunnybrook_sum is not None else "; a sum needs all five"),
                  "", f"<b>{total}</b>"])
+    items = []
     for key, words in EFACE_WORDS.items():
         value, ci = grades.eface.get(key), grades.eface_ci95.get(key)
         known = value is not None and math.isfinite(value)
-        rows.append([f"{words} (eFACE-style, 0-100)", "100 = none",
-                     with_ci(value, ci[0], ci[1], "", 0) if known and ci else "",
-                     num(value, 0) if known else "<i>not measured</i>"])
+        items.append(f"{words} <b>{num(value, 0)}</b>" + (f" ({num(ci[0], 0)} to {num(ci[1], 0)})" if ci else "")
+                     if known else f"{words} <i>not measured</i>")
+    rows.append(["eFACE-style synkinesis (0-100)", "100 = none", "; ".join(items), ""])
     return [f"<p class='meta'><b>Synkinesis grades</b> of the session on {esc(day)}: "
             f"<i>{esc(grades.label)}</i></p>",
             table(["Movement", "Measured", "Value (95 % interval)", "Grade"], rows, numeric={3},
-                  widths=[25, 33, 25, 17])]
+                  widths=[22, 37, 25, 16])]
 
 
 def grades_parts(store: Store, trends: Trends, grades_for: GradesFor | None) -> list[str]:
@@ -174,6 +175,6 @@ def picture_parts(strip: tuple[str, int] | None, pictures: bool) -> list[str]:
     if strip is None:
         return []
     name, image_width = strip
-    return ["<p class='meta'><b>The face at rest and at the peak of each task</b> (latest recording of each; "
-            "eye outlines and mouth corners as measured; R and L are the subject's sides)</p>",
+    return ["<p class='meta'><b>The face at rest and at the peak of each task</b> (latest of each; eye outlines "
+            "and mouth corners as measured; R/L: subject's sides)</p>",
             f"<p><img src='{name}' width='{image_width}' alt='The face at rest and at each task'/></p>"]
