@@ -112,7 +112,7 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
         done = {t for t, r in tasks.items() if r["clip_status"] == "complete"}
         cells.append("<br/>".join(f"{side[0].upper()}: {_with_ci(p.value, p.ci_low, p.ci_high, 'mm', 2)}, n = {p.n}"
                                   for side in ("right", "left") if (p := held.get((s.id, side))))
-                     or (_why("no held closure measurable") if done & set(CLOSURE_TASKS) else "-"))
+                     or (_why("no closure measured") if done & set(CLOSURE_TASKS) else "-"))
         severity = blink.get("severity") if blink else None
         cells.append(_e(SEVERITY.get(severity, severity or "-") if severity is not None else "-") if blink else "-")
         # Without a score, why: a session without a smile or pucker clip has nothing to score it from.
@@ -390,9 +390,8 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
                 last += f"<br/><span style='color:#555'>{ch.latest.date}</span>"
             change = f"{'+' if ch.change > 0 else ''}{_num(ch.change, m.digits)}{u}"
             if not math.isnan(ch.threshold):
-                change += f"<br/><span style='color:#555'>needs &plusmn;{_num(ch.threshold, m.digits)}{u}</span>"
-            if not ch.has_floor:
-                change += f"<br/><span style='color:#555'>{_e(NO_FLOOR)}</span>"
+                star = "" if ch.has_floor else "*"  # the table's note says what it means
+                change += f"<br/><span style='color:#555'>needs &plusmn;{_num(ch.threshold, m.digits)}{u}{star}</span>"
             first_cell = None
             if m.key not in seen:
                 seen.add(m.key)
@@ -401,6 +400,8 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
             classes.append({5: ch.verdict if ch.verdict in ("improved", "worse") else None})
         parts.append(_table(["Measure", "Side", head_base, head_last, "Change", "Judgement"], rows, numeric={4},
                             classes=classes, widths=[27, 9, 18, 18, 15, 13]))
+        if not all(ch.has_floor for ch in changes):
+            parts.append(f"<p class='small'>* {_e(NO_FLOOR[0].upper() + NO_FLOOR[1:])}.</p>")
     else:
         parts.append("<p>Not enough complete sessions to compare (a baseline and at least one later session are "
                      "needed).</p>")
@@ -418,7 +419,7 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
     parts.append(_table(["#", "Date", "Kind", "Status", "Tasks recorded",
                          "Mouth corner per blink, right side", "Mouth corner per blink, left side",
                          "Mouth corner in held eye closures", "Severity", "Ocular score (100 = none)"],
-                        _session_rows(store, trends), numeric={0}, widths=[4, 10, 11, 9, 10, 12, 12, 11, 11, 10]))
+                        _session_rows(store, trends), numeric={0}, widths=[3, 12, 10, 10, 11, 12, 12, 10, 10, 10]))
     parts.append("<p class='small'>Mouth corner per blink: peak movement of the mouth corner (commissure) in the "
                  "average of the side's natural blinks (blink-averaged, as <i>synkimeter analyze</i> leads with), head "
                  "motion removed; below it the median of the per-blink peaks. Severity bands: over the healthy level "

@@ -92,7 +92,7 @@ METRICS = (
 METRIC_BY_KEY = {m.key: m for m in METRICS}
 # Said beside a change judged without a between-session floor (`Change.mdc` NaN: not measured for the
 # metric): the verdict then rests on the two recordings' intervals alone.
-NO_FLOOR = "judged on the recordings' intervals only: no between-session floor measured for this measure"
+NO_FLOOR = "no between-session floor measured for this measure: judged on the recordings' intervals only"
 
 
 @dataclass(frozen=True)
