@@ -410,7 +410,8 @@ class TrendsView(QWidget):
             plot.setYRange(0, 105, padding=0)
         elif ys:
             room = 1.4 if self.timeline is not None and self.timeline.events else 1.15  # the events' labels
-            plot.setYRange(0, max(max(ys) * room, 1.0 if key.startswith(("ocular_oral", "closure")) else 5.0), padding=0)
+            least = 1.0 if key.startswith(("ocular_oral", "closure")) else 5.0  # mm plots: at least 1 mm high
+            plot.setYRange(0, max(max(ys) * room, least), padding=0)
         plot.setVisible(bool(ys))  # a task never recorded (e.g. imported blinking clips only): no empty frame
 
     @staticmethod

@@ -118,7 +118,8 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
         # Without a score, why: a session without a smile or pucker clip has nothing to score it from.
         cells.append(_with_ci(s.ocular_score, s.ocular_ci_low, s.ocular_ci_high, "", 0).replace(" (", "<br/>(")
                      if s.ocular_score is not None else
-                     _why("smile/pucker not measurable" if done & {"smile", "pucker"} else "no smile or pucker recorded"))
+                     _why("smile/pucker not measurable" if done & {"smile", "pucker"}
+                          else "no smile or pucker recorded"))
         rows.append(cells)
     return rows
 

@@ -19,7 +19,8 @@ from synkimeter.usecases.trends import Change, Trends
 GradesFor = Callable[[Store, int], SynkinesisGrades | None]
 
 # What the summary speaks of, in this order (each on the affected side, or both when not known).
-SUMMARY_METRICS = ("ocular_oral_average_peak", "closure_ocular_oral", "narrowing_smile", "narrowing_pucker", "ocular_synkinesis")
+SUMMARY_METRICS = ("ocular_oral_average_peak", "closure_ocular_oral", "narrowing_smile", "narrowing_pucker",
+                   "ocular_synkinesis")
 SUMMARY_WORDS = {
     "ocular_oral_average_peak": "mouth-corner movement during blinks",
     "closure_ocular_oral": "mouth-corner movement during held eye closures",

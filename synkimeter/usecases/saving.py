@@ -251,5 +251,5 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     return ImportResult(patient, created, session, clip, store.summary(clip) or {})
 
 
-__all__ = ["FISSURE_TASKS", "NARROWING_TASKS", "own_narrowing", "SavedClip", "clip_document", "import_video", "keep_clip", "save_clip",
-           "session_scores", "stored_level"]
+__all__ = ["FISSURE_TASKS", "NARROWING_TASKS", "own_narrowing", "SavedClip", "clip_document", "import_video",
+           "keep_clip", "save_clip", "session_scores", "stored_level"]
