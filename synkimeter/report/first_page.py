@@ -46,28 +46,30 @@ def _unit(change: Change) -> tuple[str, str]:
     return unit, (f" {unit}" if unit else "")
 
 
-def change_sentence(change: Change) -> str:
-    """One metric on one side, baseline against latest, judged against the between-session floor."""
+def change_sentence(change: Change, last_day: str | None = None) -> str:
+    """One metric on one side, baseline -> latest, judged against the between-session floor; the
+    latest's date is said when it is not `last_day` (the summary's last session, named in its lead)."""
     m = change.metric
     unit, u = _unit(change)
     where = f" on the {change.side} side" if change.side else ""
     what = f"{SUMMARY_WORDS.get(m.key, m.label.lower())}{where}"
     base = f"{num(change.baseline.value, m.digits)}{u}"
     last = f"{num(change.latest.value, m.digits)}{u}"
-    head = f"{what[0].upper()}{what[1:]}: {base} at baseline, {last} on {change.latest.date}"
+    when = "" if change.latest.date == last_day else f" ({change.latest.date})"
+    head = f"{what[0].upper()}{what[1:]}: {base} &rarr; {last}{when}"
     verdict = change.verdict
     if verdict == "healthy at both visits":
         return f"{head}, within the healthy range at both visits."
     if verdict == "no interval to judge":
         return f"{head}; no interval to judge the change by."
     step = f"{'+' if change.change > 0 else ''}{num(change.change, m.digits)}{u}"
-    floor = f"&plusmn;{num(change.threshold, m.digits)}{u}" if not math.isnan(change.threshold) else "its noise"
+    amount = f"&plusmn;{num(change.threshold, m.digits)}{u}" if not math.isnan(change.threshold) else "its noise"
     # Without a measured between-session floor the verdict rests on the recordings' intervals: said so.
-    against = "the between-session floor" if change.has_floor else "the recordings' intervals"
-    plain = "" if change.has_floor else " (no between-session floor measured)"
+    floor = (f"the between-session floor ({amount})" if change.has_floor
+             else f"the recordings' intervals ({amount}; no between-session floor measured)")
     if verdict == "within noise":
-        return f"{head}: a change of {step}, within {against} ({floor}){plain}, so no real change."
-    return f"{head}: a change of {step}, beyond {against} ({floor}){plain}: <b>{verdict}</b>."
+        return f"{head}; {step}, within {floor}: no real change."
+    return f"{head}; {step}, beyond {floor}: <b>{verdict}</b>."
 
 
 def summary_parts(trends: Trends) -> list[str]:
@@ -87,7 +89,7 @@ def summary_parts(trends: Trends) -> list[str]:
     lead = (f"Since the baseline on {baseline.date}, {len(complete)} complete sessions to {complete[-1].date}. "
             + (f"{len(real)} of {len(changes)} measures changed beyond their floor."
                if real else "No measure changed beyond its floor."))
-    items = "".join(f"<li>{change_sentence(ch)}</li>" for ch in changes)
+    items = "".join(f"<li>{change_sentence(ch, complete[-1].date)}</li>" for ch in changes)
     return [f"<p>{lead}</p>", f"<ul>{items}</ul>"]
 
 
