@@ -170,6 +170,8 @@ def test_the_closure_change_is_compared_beside_the_blinks_and_says_it_has_no_flo
     row = compared.split("held eye closures")[1].split("</table>")[0]
     assert "*</span>" in row  # its 'needs' marked: the note under the table says there is no floor
     assert f"{change.baseline.value:.2f} mm (" in row and f"{change.latest.value:.2f} mm (" in row
+    sessions = text.split("<h2>Sessions</h2>")[1].split("</table>")[0]
+    assert sessions.count("no smile or pucker recorded") == 2  # the ocular score's '-' says why, in words
     summary = text.split("<h2>Summary</h2>")[1].split("<h2>")[0]
     assert "held eye closures on the left side" in summary
     assert "beyond the recordings' intervals" in summary and "no between-session floor" in summary
