@@ -94,9 +94,30 @@ def test_the_summary_prints_the_closure_block_beside_the_blinks():
     assert text.index("during blinks") < text.index("during held eye closures")
 
 
-def test_trends_and_report_carry_the_closure_figure(tmp_path, monkeypatch):
-    pytest.importorskip("PySide6")
-    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+def test_the_closure_block_lines_up_with_the_blink_block_and_says_why_nothing_was_measured():
+    """Issue 27's analyze read as a therapist: the two per-side tables share their columns, and a held
+    closure that could not be measured (the mouth already moving before it) says so instead of a bare 0."""
+    import dataclasses
+
+    from synkimeter.core.results import ClosureOcularOral
+
+    result = measured(held_track(3.0, "right")).result
+    text = format_summary(result)
+    headers = [line for line in text.splitlines() if line.rstrip().endswith("right side        left side")]
+    assert len(headers) == 2 and headers[0] == headers[1]
+    reason = "the mouth was not at rest before the blink (a smile, pucker or open mouth held)"
+    closures = [dataclasses.replace(c, reason=reason) for c in result.eye_closures]
+    unmeasured = dataclasses.replace(result, closure_ocular_oral=ClosureOcularOral(), eye_closures=closures)
+    block = format_summary(unmeasured).split("during held eye closures")[1].split("Expressions found")[0]
+    first = closures[0]
+    assert f"The closure at {first.onset_s:.1f}-{first.offset_s:.1f} s was not measured: {reason}." in block
+    assert block.count("was not measured") == len(closures) == 3
+    assert "was not measured" not in text  # measured closures carry no such line
+
+
+def _held_patient(tmp_path):
+    """A patient whose left mouth corner moves 4 mm in held closures at baseline and 1 mm later: the
+    trends and the report's HTML."""
     from synkimeter.report import report_html
     from synkimeter.store import Store
     from synkimeter.usecases.saving import save_clip
@@ -110,8 +131,20 @@ def test_trends_and_report_carry_the_closure_figure(tmp_path, monkeypatch):
             if kind == "follow-up":  # a later clip of another task: the gentle closure's figure is the session's
                 save_clip(store, store.begin_clip(session, "forceful_blink"), analysis=measured(held_track(3.0)))
             store.finish_session(session)
-        trends = patient_trends(store, patient)
-        text = report_html(store, patient)
+        return patient_trends(store, patient), report_html(store, patient)
+
+
+@pytest.fixture(scope="module")
+def held_patient(tmp_path_factory):
+    pytest.importorskip("PySide6")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("QT_QPA_PLATFORM", "offscreen")
+    yield _held_patient(tmp_path_factory.mktemp("held"))
+    mp.undo()
+
+
+def test_trends_and_report_carry_the_closure_figure(held_patient):
+    trends, text = held_patient
     left = trends.get("closure_ocular_oral", "left")
     assert [round(p.value) for p in left.points] == [4, 1] and [p.n for p in left.points] == [3, 3]
     change = next(c for c in trends.changes if c.metric.key == "closure_ocular_oral" and c.side == "left")
@@ -120,3 +153,30 @@ def test_trends_and_report_carry_the_closure_figure(tmp_path, monkeypatch):
     assert right.verdict == "healthy at both visits"
     assert "Mouth corner in held eye closures" in text
     assert np.any([f"L: {v:.2f} mm" in text for v in np.round([p.value for p in left.points], 2)])
+
+
+def test_the_closure_change_is_compared_beside_the_blinks_and_says_it_has_no_floor(held_patient):
+    """The report's baseline-against-latest table and page one's summary, and the window's table for the
+    therapist, show the held closures' change with its intervals; no between-session floor is measured
+    for it, so its verdict rests on the intervals and says so (issue 27)."""
+    from synkimeter.report.markup import esc
+    from synkimeter.usecases.trends import NO_FLOOR
+
+    trends, text = held_patient
+    change = next(c for c in trends.changes if c.metric.key == "closure_ocular_oral" and c.side == "left")
+    assert not change.has_floor and change.threshold == pytest.approx(change.noise_95)
+    compared = text.split("Baseline compared with the latest session")[1].split("<h2>")[0]
+    assert "held eye closures" in compared and esc(NO_FLOOR[1:]) in compared
+    row = compared.split("held eye closures")[1].split("</table>")[0]
+    assert "*</span>" in row  # its 'needs' marked: the note under the table says there is no floor
+    assert f"{change.baseline.value:.2f} mm (" in row and f"{change.latest.value:.2f} mm (" in row
+    sessions = text.split("<h2>Sessions</h2>")[1].split("</table>")[0]
+    assert sessions.count("no smile or pucker recorded") == 2  # the ocular score's '-' says why, in words
+    summary = text.split("<h2>Summary</h2>")[1].split("<h2>")[0]
+    assert "held eye closures on the left side" in summary
+    assert "beyond the recordings' intervals" in summary and "no between-session floor" in summary
+    from synkimeter.gui.trends import PLOTS, TrendsView
+
+    assert [key for key, *_ in PLOTS][:2] == ["ocular_oral_average_peak", "closure_ocular_oral"]
+    table = TrendsView._table(trends)
+    assert "held eye closures" in table and NO_FLOOR in table.split("held eye closures")[1]

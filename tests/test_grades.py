@@ -362,3 +362,30 @@ def test_the_patient_manager_shows_the_selected_sessions_grades(qtbot, tmp_path)
     assert rows[3][2] == "-" and rows[3][4] == "not seen"
     assert "to support a clinician's grading" in dialog.grades_title.text()
     assert "not given (4 of 5" in dialog.grades_summary.text() and "eFACE-style" in dialog.grades_summary.text()
+
+
+def test_a_smile_imported_alone_gets_its_ocular_score_from_its_own_rest(tmp_path):
+    """Issue 27's walk-through: an imported big-smile clip is a session of its own, with no rest clip.
+    Its eye narrowing against the clip's own rest frames (what the grades use) gives the session's
+    ocular score and the trend's smile narrowing, instead of '-'."""
+    from synkimeter.store import Store
+    from synkimeter.usecases.grades import session_grades
+    from synkimeter.usecases.saving import save_clip
+    from synkimeter.usecases.trends import patient_trends
+
+    own = {side: {"pct": pct, "ci95_pct": [pct - 3.0, pct + 3.0], "rest_mm": 9.0, "task_mm": 9.0 * (1 - pct / 100)}
+           for side, pct in (("right", 40.0), ("left", 10.0))}
+    rest = {"right": REST_MM, "left": REST_MM}
+    with Store(tmp_path / "store") as store:
+        patient, _ = store.get_or_create_patient("G-SMILE", "right")
+        session = store.start_session(patient, "follow-up", protocol="import", started_at="2026-02-02T10:00:00")
+        save_clip(store, store.begin_clip(session, "smile"), finish_session="complete",
+                  summary={"fps": 30.0, "frames": 90, "face_frames": 90, "fissure_levels": _levels(rest, rest),
+                           "expressions": [_segment("rest", 0.0, 0.9), _segment("smile")],
+                           "oral_ocular": {"narrowing": {"smile": own}}})
+        score = store.session(session.id).ocular_score
+        g = session_grades(store, session.id)
+        smile = patient_trends(store, patient).get("narrowing_smile", "right")
+    assert score is not None and score == pytest.approx(g.eface["ocular"], abs=0.01)
+    assert score == pytest.approx(100 * 0.6 / 0.9, abs=0.1)  # the right eye's opening left against the left's
+    assert [p.value for p in smile.points] == [pytest.approx(40.0)] and smile.points[0].ci_low == pytest.approx(37.0)

@@ -143,10 +143,25 @@ def test_first_page_is_the_clinic_summary(history_store):
     assert "from measurement, to support a clinician&#x27;s grading" in first
     assert "Gentle eye closure" in first and "2.10 mm (1.50 to 2.70)" in first
     assert first.count("<i>not seen</i>") == 2 and "<b>5</b>" in first and "3 of 5 movements graded" in first
-    assert "Ocular synkinesis (eFACE-style, 0-100)" in first and "not measurable" in first
+    assert "eFACE-style synkinesis (0-100)" in first and "ocular <b>62</b>; midfacial <i>not measured</i>" in first
+    assert "2 moderate" in first and "1 mild" in first  # each grade with its word, beside its quantity
     # the tables come after the trends; no pictures where no clip has a video
     assert text.index("Trends</h2>") < text.index("Baseline compared with the latest session")
     assert "faces.jpg" not in images
+
+
+def test_a_movement_seen_but_not_measurable_is_not_called_not_seen():
+    """The walk-through's gentle closure clip whose closures could not be measured (the mouth already
+    moving) read 'not seen' on page one while `synkimeter grades` said 'not measured'."""
+    import dataclasses
+
+    from synkimeter.report.first_page import grade_table
+
+    g = _grades()
+    closure = dataclasses.replace(g.movements[1], value=float("nan"), ci95=(float("nan"),) * 2, grade=None, seen=True)
+    g = dataclasses.replace(g, movements=(g.movements[0], closure, *g.movements[2:]))
+    row = "".join(grade_table(g, "2026-01-01")).split("Gentle eye closure")[1].split("</tr>")[0]
+    assert "<i>not measured</i>" in row and "not seen" not in row
 
 
 def test_first_page_without_grades_has_no_grade_table(history_store):

@@ -71,7 +71,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         with progress_bar(f"Analysing {video.name}", quiet=args.quiet) as bar:
             result = import_video(store, video, args.patient, kind=args.kind, task=args.task, date=args.date,
                                   affected_side=args.affected_side, notes=args.notes or "",
-                                  params=DEFAULT_SETTINGS, progress=progress_callback(bar), mirrored=args.mirrored)
+                                  params=DEFAULT_SETTINGS, progress=progress_callback(bar), mirrored=args.mirrored,
+                                  into_session=args.session)
         if args.quiet:
             return EXIT_OK
         if result.patient_created:
@@ -310,6 +311,11 @@ def add_commands(subparsers) -> None:
                    help=AFFECTED_SIDE_HELP + " (kept for a new patient; default: the side the patient's record names)")
     p.add_argument("--notes", help="a note kept with the session")
     mirrored_option(p)
+    p.add_argument("--session", metavar="N",
+                   help="add the clip to the patient's session N (its number in `synkimeter sessions ID`) instead "
+                        "of starting a new session, e.g. a visit's rest, smile, pucker and eye-closure clips: "
+                        "the smile and pucker are then measured against that session's rest and the visit is "
+                        "graded as one (the session keeps its date and kind)")
     p.add_argument("-q", "--quiet", action="store_true", help="print nothing")
     _data_dir_option(p)
     p.set_defaults(func=cmd_import)

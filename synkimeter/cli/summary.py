@@ -7,6 +7,7 @@ from typing import Callable
 from synkimeter import __version__
 from synkimeter.cli.analyze import HEADLINE
 from synkimeter.core.closure import closure_side
+from synkimeter.core.ocular_oral import REASON_VOLUNTARY
 from synkimeter.core.results import UNDETERMINED, ClipResult, ClosureCoupling, SideCoupling, number
 from synkimeter.usecases.expression_text import format_expressions
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
@@ -63,6 +64,16 @@ def _header(r: ClipResult) -> list[str]:
     return lines
 
 
+# The label column of the per-side tables (blinks, held closures): one width, so their columns line up.
+LABEL_WIDTH = 36
+
+
+def _side_table(rows, right, left) -> list[str]:
+    """A per-side table: the 'right side'/'left side' header and one line per (label, format) row."""
+    return [f"    {'':{LABEL_WIDTH}}{'right side':>17}{'left side':>17}",
+            *(f"    {label:{LABEL_WIDTH}}{fmt(right):>17}{fmt(left):>17}" for label, fmt in rows)]
+
+
 def _ocular_oral(r: ClipResult) -> list[str]:
     oo = r.ocular_oral
     threshold = f"{DEFAULT_SETTINGS.coupled_threshold_mm:g} mm"
@@ -75,11 +86,8 @@ def _ocular_oral(r: ClipResult) -> list[str]:
         ("moves with the eyelid (-1 to 1)", lambda d: f"{_nan(d.correlation):.2f}" if _known(d.correlation) else "-"),
         ("blinks scored", lambda d: str(d.n)),
     ]
-    width = max(len(label) for label, _ in rows) + 2
     lines = ["", "  Mouth-corner movement during blinks (ocular-oral synkinesis), subject's sides:",
-             f"    {'':{width}}{'right side':>17}{'left side':>17}"]
-    lines += [f"    {label:{width}}{fmt(oo.right):>17}{fmt(oo.left):>17}" for label, fmt in rows]
-    lines.append("")
+             *_side_table(rows, oo.right, oo.left), ""]
     if oo.severity == UNDETERMINED:
         lines.append(f"  Verdict: {SEVERITY_WORDS[UNDETERMINED]}")
         return lines
@@ -114,11 +122,13 @@ def format_closure_coupling(r: ClipResult) -> list[str]:
         ("closures measured", lambda d: str(d.n) if d else "0"),
     ]
     lines = ["", "  Mouth-corner movement during held eye closures (ocular-oral synkinesis), against the rest",
-             "  just before each closure, subject's sides:", f"    {'':24}{'right side':>17}{'left side':>17}"]
-    lines += [f"    {label:24}{fmt(cc.right):>17}{fmt(cc.left):>17}" for label, fmt in rows]
+             "  just before each closure, subject's sides:", *_side_table(rows, cc.right, cc.left)]
     side = closure_side(cc, DEFAULT_SETTINGS)
     if side:
         lines.append(f"  The {side} mouth corner moves more while the eyes are held closed.")
+    if cc.right is None and cc.left is None:  # none measured: say why, closure by closure
+        lines += [f"  The closure at {_nan(c.onset_s):.1f}-{_nan(c.offset_s):.1f} s was not measured: {c.reason}."
+                  for c in r.eye_closures if c.reason and c.reason != REASON_VOLUNTARY]
     return lines
 
 

@@ -31,7 +31,7 @@ from synkimeter.gui.questionnaire import SaqPanel
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
 from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, add_marks
 from synkimeter.usecases.timeline import Timeline
-from synkimeter.usecases.trends import Change, Trends
+from synkimeter.usecases.trends import NO_FLOOR, Change, Trends
 
 HEADLINE = "ocular_oral_average_peak"
 SIDES = ("right", "left")
@@ -40,12 +40,16 @@ VERDICT_COLOR = {"improved": "#2e7d4f", "worse": "#b3261e", "within noise": MUTE
 PLOTS = (
     ("ocular_oral_average_peak", "Mouth-corner movement when you blink", "mm",
      "How far each mouth corner moves during your blinks (blink-averaged), with its 95 % interval. Lower is better."),
+    ("closure_ocular_oral", "Mouth-corner movement when you close your eyes", "mm",
+     "How far each mouth corner moves while you hold your eyes gently closed (median over the closures), with "
+     "its 95 % interval. Lower is better."),
     ("narrowing_pucker", "Eye narrowing when you pucker", "% of rest",
      "How much each eye narrows while you pucker your lips, in percent of its opening at rest. Lower is better."),
     ("ocular_synkinesis", "Ocular synkinesis score (100 = none)", "0-100",
      "eFACE-style ocular synkinesis score from the pucker and smile tasks: 100 = none. Higher is better."),
 )
-THERAPIST_ORDER = ("ocular_oral_average_peak", "ocular_oral_median", "coupled_fraction", "narrowing_pucker",
+THERAPIST_ORDER = ("ocular_oral_average_peak", "ocular_oral_median", "coupled_fraction", "closure_ocular_oral",
+                   "narrowing_pucker",
                    "narrowing_smile", "ocular_synkinesis")
 
 
@@ -406,7 +410,8 @@ class TrendsView(QWidget):
             plot.setYRange(0, 105, padding=0)
         elif ys:
             room = 1.4 if self.timeline is not None and self.timeline.events else 1.15  # the events' labels
-            plot.setYRange(0, max(max(ys) * room, 1.0 if key.startswith("ocular_oral") else 5.0), padding=0)
+            least = 1.0 if key.startswith(("ocular_oral", "closure")) else 5.0  # mm plots: at least 1 mm high
+            plot.setYRange(0, max(max(ys) * room, least), padding=0)
         plot.setVisible(bool(ys))  # a task never recorded (e.g. imported blinking clips only): no empty frame
 
     @staticmethod
@@ -429,9 +434,11 @@ class TrendsView(QWidget):
 
             side = side_html(c.side, c.side) if c.side else "–"
             color = VERDICT_COLOR.get(c.verdict, TEXT_COLOR)
+            floor = ("" if c.has_floor else
+                     f"<br><span style='color:{MUTED_COLOR}'>{NO_FLOOR}</span>")
             rows.append(f"<tr><td>{m.label}</td><td>{side}</td><td>{cell(c.baseline)}</td><td>{cell(c.latest)}</td>"
                         f"<td align='right'>{_signed(c.change, m.digits)}{unit}</td><td align='right'>"
-                        f"±{_fmt(c.threshold, m.digits)}</td>"
+                        f"±{_fmt(c.threshold, m.digits)}{floor}</td>"
                         f"<td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
         return ("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse; "
                 "border-color:#c4cfdb; font-size:10pt' width='100%'>" + "".join(rows) + "</table>")

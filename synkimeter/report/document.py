@@ -36,7 +36,7 @@ from synkimeter.usecases.expression_text import narrowing_rows
 from synkimeter.usecases.face_pictures import face_pictures
 from synkimeter.usecases.stored import stored_result
 from synkimeter.usecases.timeline import AFTER_FROM_DAYS, AFTER_WEEKS, BEFORE_WEEKS, Timeline, patient_timeline
-from synkimeter.usecases.trends import METRIC_BY_KEY, Trends, patient_trends
+from synkimeter.usecases.trends import CLOSURE_TASKS, METRIC_BY_KEY, NO_FLOOR, Trends, patient_trends
 
 KIND_LABELS = {"baseline": "Baseline", "follow-up": "Follow-up", "self-check": "Self-check"}
 TASK_LABELS = {"rest": "rest", "natural_blinking": "natural blinking", "gentle_closure": "gentle eye closure",
@@ -47,6 +47,7 @@ COMPARED = {
     "ocular_oral_average_peak": "Mouth-corner movement during blinks (blink-averaged), mm",
     "ocular_oral_median": "Mouth-corner movement per blink (median of blink peaks), mm",
     "coupled_fraction": "Blinks moving the mouth corner more than 1 mm, % of blinks",
+    "closure_ocular_oral": "Mouth-corner movement during held eye closures (median of closures), mm",
     "narrowing_pucker": "Eye narrowing during pucker, % of rest height",
     "narrowing_smile": "Eye narrowing during big smile, % of rest height",
     "ocular_synkinesis": "Ocular synkinesis score, 0-100 (100 = none)",
@@ -108,17 +109,27 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
                              + f"<br/><span style='color:#555'>median; n = {blink[f'{side}_n']} blinks</span>")
             else:
                 cells.append("-")
+        done = {t for t, r in tasks.items() if r["clip_status"] == "complete"}
         cells.append("<br/>".join(f"{side[0].upper()}: {_with_ci(p.value, p.ci_low, p.ci_high, 'mm', 2)}, n = {p.n}"
-                                  for side in ("right", "left") if (p := held.get((s.id, side)))) or "-")
+                                  for side in ("right", "left") if (p := held.get((s.id, side))))
+                     or (_why("no closure measured") if done & set(CLOSURE_TASKS) else "-"))
         severity = blink.get("severity") if blink else None
         cells.append(_e(SEVERITY.get(severity, severity or "-") if severity is not None else "-") if blink else "-")
+        # Without a score, why: a session without a smile or pucker clip has nothing to score it from.
         cells.append(_with_ci(s.ocular_score, s.ocular_ci_low, s.ocular_ci_high, "", 0).replace(" (", "<br/>(")
-                     if s.ocular_score is not None else "-")
+                     if s.ocular_score is not None else
+                     _why("smile/pucker not measurable" if done & {"smile", "pucker"}
+                          else "no smile or pucker recorded"))
         rows.append(cells)
     return rows
 
 
 PROTOCOL_LABELS = {"import": "imported video file", "": "-"}
+
+
+def _why(words: str) -> str:
+    """A sessions-table cell without a value: why, in words, in grey."""
+    return f"<span style='color:#555'>{_e(words)}</span>"
 
 
 def _protocol_label(key: str) -> str:
@@ -351,12 +362,6 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
             images["faces.jpg"], share = made
             strip = ("faces.jpg", int(image_width * min(share, 1.0)))
     parts.extend(picture_parts(strip, pictures))
-    parts.append("<p class='small'>Right and left are always the <b>subject's</b> own sides. Values in brackets are "
-                 "95 % intervals. A change is called improved or worse only when it is larger than both 1.96 times "
-                 "the combined uncertainty of the two sessions and the minimal detectable change between sessions "
-                 "(MDC95, measured on repeat recordings of one real face and coupling at other distances, light, "
-                 "tilt and compression), and a side within the healthy range at both visits is called healthy at "
-                 "both visits.</p>")
     parts.extend(_trend_parts(trends, timeline, images, image_width))
 
     # baseline vs latest
@@ -386,7 +391,8 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
                 last += f"<br/><span style='color:#555'>{ch.latest.date}</span>"
             change = f"{'+' if ch.change > 0 else ''}{_num(ch.change, m.digits)}{u}"
             if not math.isnan(ch.threshold):
-                change += f"<br/><span style='color:#555'>needs &plusmn;{_num(ch.threshold, m.digits)}{u}</span>"
+                star = "" if ch.has_floor else "*"  # the table's note says what it means
+                change += f"<br/><span style='color:#555'>needs &plusmn;{_num(ch.threshold, m.digits)}{u}{star}</span>"
             first_cell = None
             if m.key not in seen:
                 seen.add(m.key)
@@ -395,16 +401,26 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
             classes.append({5: ch.verdict if ch.verdict in ("improved", "worse") else None})
         parts.append(_table(["Measure", "Side", head_base, head_last, "Change", "Judgement"], rows, numeric={4},
                             classes=classes, widths=[27, 9, 18, 18, 15, 13]))
+        if not all(ch.has_floor for ch in changes):
+            parts.append(f"<p class='small'>* {_e(NO_FLOOR[0].upper() + NO_FLOOR[1:])}.</p>")
     else:
         parts.append("<p>Not enough complete sessions to compare (a baseline and at least one later session are "
                      "needed).</p>")
+    # how a change is judged, under the table it judges (page one stays one page)
+    parts.append("<p class='small'>Right and left are always the <b>subject's</b> own sides. Values in brackets are "
+                 "95 % intervals. A change is called improved or worse only when it is larger than both 1.96 times "
+                 "the combined uncertainty of the two sessions and the minimal detectable change between sessions "
+                 "(MDC95, measured on repeat recordings of one real face and coupling at other distances, light, "
+                 "tilt and compression; a measure for which it has not been measured says so and is judged on the "
+                 "intervals alone), and a side within the healthy range at both visits is called healthy at "
+                 "both visits.</p>")
 
     # sessions
     parts.append("<h2>Sessions</h2>")
     parts.append(_table(["#", "Date", "Kind", "Status", "Tasks recorded",
                          "Mouth corner per blink, right side", "Mouth corner per blink, left side",
                          "Mouth corner in held eye closures", "Severity", "Ocular score (100 = none)"],
-                        _session_rows(store, trends), numeric={0}, widths=[4, 10, 9, 10, 11, 13, 13, 12, 9, 9]))
+                        _session_rows(store, trends), numeric={0}, widths=[3, 12, 10, 10, 11, 12, 12, 10, 10, 10]))
     parts.append("<p class='small'>Mouth corner per blink: peak movement of the mouth corner (commissure) in the "
                  "average of the side's natural blinks (blink-averaged, as <i>synkimeter analyze</i> leads with), head "
                  "motion removed; below it the median of the per-blink peaks. Severity bands: over the healthy level "

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 from datetime import datetime
 
-from synkimeter.core.grades import SynkinesisGrades
+from synkimeter.core.grades import GRADE_WORDS, SynkinesisGrades
 from synkimeter.report.markup import Cell, esc, num, table, with_ci
 from synkimeter.store.database import Store
 from synkimeter.store.records import SaqRecord
@@ -19,16 +19,18 @@ from synkimeter.usecases.trends import Change, Trends
 GradesFor = Callable[[Store, int], SynkinesisGrades | None]
 
 # What the summary speaks of, in this order (each on the affected side, or both when not known).
-SUMMARY_METRICS = ("ocular_oral_average_peak", "narrowing_smile", "narrowing_pucker", "ocular_synkinesis")
+SUMMARY_METRICS = ("ocular_oral_average_peak", "closure_ocular_oral", "narrowing_smile", "narrowing_pucker",
+                   "ocular_synkinesis")
 SUMMARY_WORDS = {
     "ocular_oral_average_peak": "mouth-corner movement during blinks",
+    "closure_ocular_oral": "mouth-corner movement during held eye closures",
     "narrowing_smile": "eye narrowing during a big smile",
     "narrowing_pucker": "eye narrowing during a pucker",
     "ocular_synkinesis": "the ocular synkinesis score (100 = none)",
 }
 MOVEMENT_WORDS = {"brow_lift": "Brow lift", "gentle_closure": "Gentle eye closure", "smile": "Open-mouth smile",
                   "snarl": "Snarl", "pucker": "Lip pucker"}
-EFACE_WORDS = {"ocular": "Ocular synkinesis", "midfacial": "Midfacial synkinesis", "mentalis": "Mentalis synkinesis"}
+EFACE_WORDS = {"ocular": "ocular", "midfacial": "midfacial", "mentalis": "mentalis"}
 SAQ_SHOWN = 6  # the latest questionnaires listed on page one
 
 
@@ -44,25 +46,30 @@ def _unit(change: Change) -> tuple[str, str]:
     return unit, (f" {unit}" if unit else "")
 
 
-def change_sentence(change: Change) -> str:
-    """One metric on one side, baseline against latest, judged against the between-session floor."""
+def change_sentence(change: Change, last_day: str | None = None) -> str:
+    """One metric on one side, baseline -> latest, judged against the between-session floor; the
+    latest's date is said when it is not `last_day` (the summary's last session, named in its lead)."""
     m = change.metric
     unit, u = _unit(change)
     where = f" on the {change.side} side" if change.side else ""
     what = f"{SUMMARY_WORDS.get(m.key, m.label.lower())}{where}"
     base = f"{num(change.baseline.value, m.digits)}{u}"
     last = f"{num(change.latest.value, m.digits)}{u}"
-    head = f"{what[0].upper()}{what[1:]}: {base} at baseline, {last} on {change.latest.date}"
+    when = "" if change.latest.date == last_day else f" ({change.latest.date})"
+    head = f"{what[0].upper()}{what[1:]}: {base} &rarr; {last}{when}"
     verdict = change.verdict
     if verdict == "healthy at both visits":
         return f"{head}, within the healthy range at both visits."
     if verdict == "no interval to judge":
         return f"{head}; no interval to judge the change by."
     step = f"{'+' if change.change > 0 else ''}{num(change.change, m.digits)}{u}"
-    floor = f"&plusmn;{num(change.threshold, m.digits)}{u}" if not math.isnan(change.threshold) else "its noise"
+    amount = f"&plusmn;{num(change.threshold, m.digits)}{u}" if not math.isnan(change.threshold) else "its noise"
+    # Without a measured between-session floor the verdict rests on the recordings' intervals: said so.
+    floor = (f"the between-session floor ({amount})" if change.has_floor
+             else f"the recordings' intervals ({amount}; no between-session floor measured)")
     if verdict == "within noise":
-        return f"{head}: a change of {step}, within the between-session floor ({floor}), so no real change."
-    return f"{head}: a change of {step}, beyond the between-session floor ({floor}): <b>{verdict}</b>."
+        return f"{head}; {step}, within {floor}: no real change."
+    return f"{head}; {step}, beyond {floor}: <b>{verdict}</b>."
 
 
 def summary_parts(trends: Trends) -> list[str]:
@@ -80,40 +87,51 @@ def summary_parts(trends: Trends) -> list[str]:
                 "compare with yet.</p>"]
     real = [ch for ch in changes if ch.verdict in ("improved", "worse")]
     lead = (f"Since the baseline on {baseline.date}, {len(complete)} complete sessions to {complete[-1].date}. "
-            + (f"{len(real)} of {len(changes)} measures changed beyond the between-session floor."
-               if real else "No measure changed beyond the between-session floor."))
-    items = "".join(f"<li>{change_sentence(ch)}</li>" for ch in changes)
+            + (f"{len(real)} of {len(changes)} measures changed beyond their floor."
+               if real else "No measure changed beyond its floor."))
+    items = "".join(f"<li>{change_sentence(ch, complete[-1].date)}</li>" for ch in changes)
     return [f"<p>{lead}</p>", f"<ul>{items}</ul>"]
 
 
 def grade_table(grades: SynkinesisGrades, day: str) -> list[str]:
-    """Each movement's grade beside the measured quantity it comes from; 'not seen' for a task not recorded."""
+    """Each movement's grade (number and word) beside the measured quantity it comes from (its words name
+    the side); 'not seen' for a task not recorded, 'not measured' for one seen but not measurable; the
+    eFACE-style items in one row."""
     rows: list[list[Cell]] = []
     for g in grades.movements:
         seen = g.grade is not None
         measured = (with_ci(g.value, g.ci95[0], g.ci95[1], g.unit, 1 if g.unit == "%" else 2)
                     if seen and math.isfinite(g.value) else "-")
         rows.append([esc(MOVEMENT_WORDS.get(g.movement, g.movement)), esc(g.quantity), measured,
-                     str(g.grade) if seen else "<i>not seen</i>"])
+                     f"{g.grade} {GRADE_WORDS[g.grade]}" if g.grade is not None else f"<i>{esc(g.status)}</i>"])
     total = str(grades.sunnybrook_sum) if grades.sunnybrook_sum is not None else "-"
     rows.append(["<b>Synkinesis sum</b> (Sunnybrook, 0-15)", f"{grades.graded} of {len(grades.movements)} "
-                 "movements graded", "", f"<b>{total}</b>"])
+                 "movements graded" + ("" if grades.sunnybrook_sum is not None else "; a sum needs all five"),
+                 "", f"<b>{total}</b>"])
+    items = []
     for key, words in EFACE_WORDS.items():
-        value = grades.eface.get(key)
-        rows.append([f"{words} (eFACE-style, 0-100)", "100 = none", "",
-                     num(value, 0) if value is not None and math.isfinite(value) else "not measurable"])
+        value, ci = grades.eface.get(key), grades.eface_ci95.get(key)
+        known = value is not None and math.isfinite(value)
+        items.append(f"{words} <b>{num(value, 0)}</b>" + (f" ({num(ci[0], 0)} to {num(ci[1], 0)})" if ci else "")
+                     if known else f"{words} <i>not measured</i>")
+    rows.append(["eFACE-style synkinesis (0-100)", "100 = none", "; ".join(items), ""])
     return [f"<p class='meta'><b>Synkinesis grades</b> of the session on {esc(day)}: "
             f"<i>{esc(grades.label)}</i></p>",
             table(["Movement", "Measured", "Value (95 % interval)", "Grade"], rows, numeric={3},
-                  widths=[27, 36, 25, 12])]
+                  widths=[22, 37, 25, 16])]
 
 
 def grades_parts(store: Store, trends: Trends, grades_for: GradesFor | None) -> list[str]:
+    """The grade table of the latest complete session holding one of the five movements (else the
+    latest complete session): a later self-check of natural blinking does not blank it."""
+    from synkimeter.usecases.grades import graded_session
+
     complete = [s for s in trends.sessions if s.status == "complete"]
     if grades_for is None or not complete:
         return []
-    grades = grades_for(store, complete[-1].id)
-    return grade_table(grades, complete[-1].date) if grades is not None else []
+    session = graded_session(store, trends.patient, complete) or complete[-1]
+    grades = grades_for(store, session.id)
+    return grade_table(grades, session.date) if grades is not None else []
 
 
 def saq_rows(records: list[SaqRecord]) -> list[list[Cell]]:
@@ -160,6 +178,6 @@ def picture_parts(strip: tuple[str, int] | None, pictures: bool) -> list[str]:
     if strip is None:
         return []
     name, image_width = strip
-    return ["<p class='meta'><b>The face at rest and at the peak of each task</b> (latest recording of each; "
-            "eye outlines and mouth corners as measured; R and L are the subject's sides)</p>",
+    return ["<p class='meta'><b>The face at rest and at the peak of each task</b> (latest of each; eye outlines "
+            "and mouth corners as measured; R/L: subject's sides)</p>",
             f"<p><img src='{name}' width='{image_width}' alt='The face at rest and at each task'/></p>"]

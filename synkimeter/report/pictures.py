@@ -10,7 +10,7 @@ from synkimeter.core.anatomy import COMMISSURE, EYE_CONTOUR, LATERAL_CANTHUS, SI
 from synkimeter.report.figures import SIDE_COLOURS, WIDTH_IN, jpeg_bytes, new_figure
 from synkimeter.usecases.face_pictures import FacePicture
 
-THUMB_IN = 1.4  # each picture's width on the page, inches
+THUMB_IN = 1.2  # each picture's width on the page, inches (five in a row fit on page one)
 PER_ROW = 5
 
 
@@ -44,5 +44,5 @@ def picture_strip_jpeg(pictures: list[FacePicture], dpi: int = 150) -> tuple[byt
             ax.annotate("R" if side == "right" else "L", (outer[0], outer[1]), xytext=(7 * away, -6),
                         textcoords="offset points", ha="left" if away > 0 else "right", va="bottom", fontsize=7.5,
                         fontweight="bold", color=colour, path_effects=outline)
-        ax.set_title(picture.moment.caption, fontsize=7, fontweight="normal")
+        ax.set_title(picture.moment.caption, fontsize=6.3, fontweight="normal")
     return jpeg_bytes(fig, dpi=dpi), fig.get_size_inches()[0] / WIDTH_IN

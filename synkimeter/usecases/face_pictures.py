@@ -74,12 +74,13 @@ def peak_time(result: ClipResult, task: str, side: str | None) -> tuple[float, s
         blink = _blink_peak(result, side)
         if blink is None or not math.isfinite(blink.apex_s):
             return None
-        return blink.apex_s, f"{TASK_WORDS[task]} at {blink.apex_s:.1f} s"
+        return blink.apex_s, f"{TASK_WORDS[task]}\n{blink.apex_s:.1f} s"
     segments = _segments(result, task)
     if not segments:
         return None
     best = max(segments, key=_segment_size)
-    return (float(best["start_s"]) + float(best["end_s"])) / 2.0, f"{TASK_WORDS.get(task, task)} at " \
+    # the task on one line, its moment and day on the next: five captions side by side do not overlap
+    return (float(best["start_s"]) + float(best["end_s"])) / 2.0, f"{TASK_WORDS.get(task, task)}\n" \
         f"{(float(best['start_s']) + float(best['end_s'])) / 2.0:.1f} s"
 
 
@@ -117,7 +118,7 @@ def strip_moments(store: Store, sessions, affected_side: str | None, result_of) 
         side = affected_side or result.ocular_oral.affected_side
         found = peak_time(result, task, side)
         if found is not None:
-            moments.append(Moment(clip, task, found[0], f"{found[1]}\n{day}"))
+            moments.append(Moment(clip, task, found[0], f"{found[1]}, {day}"))
     return moments
 
 

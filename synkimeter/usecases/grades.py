@@ -23,7 +23,7 @@ from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 from synkimeter.core.results import number
 from synkimeter.core.task_check import check_task
 from synkimeter.store.records import StoreError
-from synkimeter.usecases.saving import NARROWING_TASKS, stored_level
+from synkimeter.usecases.saving import NARROWING_TASKS, own_narrowing, stored_level
 
 if TYPE_CHECKING:
     from synkimeter.store.database import Store
@@ -31,24 +31,6 @@ if TYPE_CHECKING:
 MOVEMENT_NAMES = {"brow_lift": "brow lift", "gentle_closure": "gentle eye closure", "smile": "open-mouth smile",
                   "snarl": "snarl", "pucker": "lip pucker"}
 EFACE_NAMES = {"ocular": "ocular", "midfacial": "midfacial", "mentalis": "mentalis"}
-_Z95 = 1.959964
-
-
-def _own_narrowing(document: dict, task: str) -> dict[str, Narrowing]:
-    """The narrowing a clip measured against its own rest (`oral_ocular.narrowing[task]`), if any."""
-    by_side = (((document.get("oral_ocular") or {}).get("narrowing") or {}).get(task)) or {}
-    out = {}
-    for side in SIDES:
-        item = by_side.get(side) or {}
-        pct, ci = item.get("pct"), item.get("ci95_pct") or [None, None]
-        if pct is None:
-            return {}
-        lo, hi = (float(x) if x is not None else math.nan for x in ci[:2])
-        se = (hi - lo) / (2 * _Z95) if math.isfinite(lo) and math.isfinite(hi) else math.nan
-        rest_mm, task_mm = item.get("rest_mm"), item.get("task_mm")
-        out[side] = Narrowing(float(pct), se, (lo, hi), math.nan if rest_mm is None else float(rest_mm),
-                              math.nan if task_mm is None else float(task_mm))
-    return out
 
 
 def session_grades(store: Store, session_id: int, params: MeasurementParams = DEFAULT_MEASUREMENT) -> SynkinesisGrades:
@@ -74,14 +56,15 @@ def session_grades(store: Store, session_id: int, params: MeasurementParams = DE
         if all(rest is not None and active is not None for rest, active in pairs.values()):
             narrowings[task] = {side: narrowing(rest, active) for side, (rest, active) in pairs.items()}  # type: ignore[arg-type]
         else:
-            narrowings[task] = _own_narrowing(documents[task], task)
+            narrowings[task] = own_narrowing(documents[task], task)
     closure = documents.get("gentle_closure", {}).get("closure_ocular_oral")
     return _grades(narrowings, closure if isinstance(closure, dict) else None, seen, affected, params)
 
 
-def graded_session(store: Store, patient):
-    """The patient's latest session holding a clip of one of the five movements (else the latest), or None."""
-    sessions = store.sessions(patient)
+def graded_session(store: Store, patient, sessions: list | None = None):
+    """The patient's latest session holding a clip of one of the five movements (else the latest), or
+    None; among `sessions` when given (e.g. the complete ones), else all the patient's."""
+    sessions = store.sessions(patient) if sessions is None else sessions
     for session in reversed(sessions):
         if any(c.task in MOVEMENTS and c.status == "complete" for c in store.clips(session)):
             return session

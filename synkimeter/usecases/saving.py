@@ -8,6 +8,7 @@ session's smile and pucker against its rest clip, and the session's ocular synki
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,7 @@ if TYPE_CHECKING:  # the database layer (SQLAlchemy) loads when a store is opene
 # The guided tasks whose eye narrowing against the session's rest is measured (Sunnybrook's movements
 # that grade the eye: core/grades.py), and with the rest, those whose eye-fissure levels are compared.
 NARROWING_TASKS = ("brow_lift", "smile", "snarl", "pucker")
+_Z95 = 1.959964
 FISSURE_TASKS = ("rest", *NARROWING_TASKS)
 
 
@@ -88,11 +90,31 @@ def stored_level(levels: dict | None, side: str, kind: str) -> FissureLevel | No
     return FissureLevel(float(mm), float("nan") if se is None else float(se), int(item.get("frames") or 0))
 
 
+def own_narrowing(document: dict, task: str) -> dict[str, Narrowing]:
+    """The narrowing a clip measured against its own rest (`oral_ocular.narrowing[task]` of its result
+    document: a free clip's smile or pucker), per side; empty when it has none."""
+    by_side = (((document.get("oral_ocular") or {}).get("narrowing") or {}).get(task)) or {}
+    out = {}
+    for side in SIDES:
+        item = by_side.get(side) or {}
+        pct, ci = item.get("pct"), item.get("ci95_pct") or [None, None]
+        if pct is None:
+            return {}
+        lo, hi = (float(x) if x is not None else math.nan for x in ci[:2])
+        se = (hi - lo) / (2 * _Z95) if math.isfinite(lo) and math.isfinite(hi) else math.nan
+        rest_mm, task_mm = item.get("rest_mm"), item.get("task_mm")
+        out[side] = Narrowing(float(pct), se, (lo, hi), math.nan if rest_mm is None else float(rest_mm),
+                              math.nan if task_mm is None else float(task_mm))
+    return out
+
+
 def session_scores(store: Store, clip: Clip, document: dict[str, Any],
                    levels: dict | None) -> tuple[SessionScores, dict[str, Narrowing]]:
     """The session's oral-ocular numbers once `clip` is in it: each smile and pucker clip's narrowing
-    against the rest clip (the latest complete clip of each task counts), and the ocular score; and
-    this clip's own narrowing per side (empty unless it is a smile or pucker with a rest to compare)."""
+    against the rest clip (the latest complete clip of each task counts; without a rest clip in the
+    session, the narrowing the clip measured against its own rest, as the grades take it), and the
+    ocular score; and this clip's own narrowing per side (empty unless it is a smile or pucker with a
+    rest to compare)."""
     session = store.session(clip.session_id)
     if session is None:
         raise StoreError("The clip's session is no longer in the store.")
@@ -116,6 +138,9 @@ def session_scores(store: Store, clip: Clip, document: dict[str, Any],
                 by_side = {}
                 break
             by_side[side] = narrowing(open_level, active)
+        if not by_side and rest is None:  # no rest clip: the clip's own rest (an imported smile or pucker)
+            other = store.clip(clip_id) if clip_id != clip.id else None
+            by_side = own_narrowing(document if other is None else store.summary(other) or {}, task)
         values: list[float | None] = []
         for side in SIDES:
             n = by_side[side] if by_side else None
@@ -171,9 +196,12 @@ def keep_clip(store: Store, clip: Clip, *, analysis: ClipAnalysis | None = None,
 def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind: str = "follow-up",
                  task: str = "natural_blinking", date: str | None = None, affected_side: str | None = None,
                  protocol: str = "import", notes: str = "", params: Settings | None = None,
-                 progress: Callable[[int, int | None], None] | None = None, mirrored: bool = False) -> ImportResult:
+                 progress: Callable[[int, int | None], None] | None = None, mirrored: bool = False,
+                 into_session: int | str | None = None) -> ImportResult:
     """Analyse an existing clip, copy it into the store with its landmarks and result, and record a
-    complete session. Creates the patient if new. On failure nothing is left behind."""
+    complete session. Creates the patient if new. On failure nothing is left behind.
+    `into_session`: the number of one of the patient's sessions to add the clip to instead (it keeps its
+    date and kind; a clip that fails there is kept as failed)."""
     params = params or DEFAULT_SETTINGS
     if kind not in SESSION_KINDS:
         raise StoreError(f"The session kind must be one of {', '.join(SESSION_KINDS)}, not '{kind}'.")
@@ -192,6 +220,11 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
         raise StoreError(f"'{video}' is {size_mb:.0f} MB; an import keeps videos of up to {MAX_IMPORT_MB} MB: "
                          "cut it to the part that shows the task (a minute or two is plenty).")
     existing = store.patient(pseudonym)
+    into = None
+    if into_session is not None:  # checked before the clip is analysed: a wrong number costs no minutes
+        if existing is None:
+            raise StoreError(f"There is no patient '{pseudonym}' whose session {into_session} the clip could join.")
+        into = store.patient_session(existing, into_session)
     side = affected_side or (existing.affected_side if existing else None)
     try:
         result = analyze_clip(video, params, affected_side=side, progress=progress, mirrored=mirrored)
@@ -200,16 +233,21 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     if not started_at:
         started_at = datetime.fromtimestamp(video.stat().st_mtime).replace(microsecond=0).isoformat()
     patient, created = store.get_or_create_patient(pseudonym, affected_side)
-    session = None
+    session = into
+    clip = None
     try:
-        session = store.start_session(patient, kind, protocol=protocol, notes=notes, started_at=started_at)
+        if session is None:
+            session = store.start_session(patient, kind, protocol=protocol, notes=notes, started_at=started_at)
         clip = store.begin_clip(session, task, source_name=video.name)
         clip = save_clip(store, clip, analysis=result.analysis, series=result.series, video=video,
                          finish_session="complete")
         session = store.session(session.id) or session
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(StoreError):
-            if session is not None:
+            if into is not None:
+                if clip is not None and clip.status != "complete":
+                    store.fail_clip(clip, str(exc) or type(exc).__name__)
+            elif session is not None:
                 store.delete_session(session)
             if created:
                 store.delete_patient_row(patient)
@@ -217,5 +255,5 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     return ImportResult(patient, created, session, clip, store.summary(clip) or {})
 
 
-__all__ = ["FISSURE_TASKS", "NARROWING_TASKS", "SavedClip", "clip_document", "import_video", "keep_clip", "save_clip",
-           "session_scores", "stored_level"]
+__all__ = ["FISSURE_TASKS", "NARROWING_TASKS", "own_narrowing", "SavedClip", "clip_document", "import_video",
+           "keep_clip", "save_clip", "session_scores", "stored_level"]

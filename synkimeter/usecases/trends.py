@@ -90,6 +90,9 @@ METRICS = (
            "ocular_score", ("ocular_ci_low", "ocular_ci_high"), per_side=False, better="higher", digits=0),
 )
 METRIC_BY_KEY = {m.key: m for m in METRICS}
+# Said beside a change judged without a between-session floor (`Change.mdc` NaN: not measured for the
+# metric): the verdict then rests on the two recordings' intervals alone.
+NO_FLOOR = "no between-session floor measured for this measure: judged on the recordings' intervals only"
 
 
 @dataclass(frozen=True)
@@ -127,6 +130,11 @@ class Change:
     intervals_overlap: bool | None
     mdc: float = math.nan  # the between-session floor in shown units (NaN: not measured for this metric)
     healthy_at_both: bool = False
+
+    @property
+    def has_floor(self) -> bool:
+        """Whether the between-session floor (MDC95) has been measured for this metric."""
+        return not math.isnan(self.mdc)
 
     @property
     def threshold(self) -> float:

@@ -102,6 +102,28 @@ def render_frames(truth: dict, model: FaceModel | None = None):
         yield noise.add(frame)
 
 
+def write_held_clip(path: Path | str, duration_s: float, windows: list[tuple[float, float]],
+                    corner_mm: dict[str, float], closure: dict[str, float], seed: int = 5) -> Path:
+    """A clip of the sample face holding one pose in each (start_s, end_s) window, ramped in and out
+    over 0.3 s: each eye closed by `closure[side]` (0-1) and each mouth corner moved `corner_mm[side]`
+    up and out (a big smile: both corners far, the eyes a little; a gentle eye closure: the eyes fully,
+    a corner pulled). For the README's report picture (docs/make_report_first_page.py); no truth file."""
+    model = face_model()
+    path = Path(path)
+    writer, _ = open_writer(path)
+    noise = _Noise(np.random.default_rng(seed), SENSOR_NOISE_SIGMA)
+    try:
+        for i in range(int(round(duration_s * FPS))):
+            t = i / FPS
+            k = max(float(np.clip(min((t - a) / 0.3, (b - t) / 0.3), 0.0, 1.0)) for a, b in windows)
+            writer.write(noise.add(model.render(
+                closure={side: c * k for side, c in closure.items()},
+                corner_shift_px={side: mm * k / model.mm_per_px for side, mm in corner_mm.items()})))
+    finally:
+        writer.release()
+    return path
+
+
 def write_clip(spec: ClipSpec, out_dir: Path | str) -> tuple[Path, Path, dict]:
     """Write OUT_DIR/NAME.mp4 and OUT_DIR/NAME.truth.json; return both paths and the truth."""
     return write_truth_clip(spec.truth(), out_dir)
