@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from synkimeter.cli.common import EXIT_OK, fail
 from synkimeter.io.files import not_a_file
 from synkimeter.store.choices import SESSION_KINDS, TASKS
+from synkimeter.store.records import session_state
 
 if TYPE_CHECKING:
     from synkimeter.store.database import Store
@@ -153,9 +154,10 @@ def cmd_patients(args: argparse.Namespace) -> int:
             if not sessions:
                 print("  no sessions yet")
             for s in sessions:
-                tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}"
-                                  for c in store.clips(s))
-                print(f"  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.status:10}  {tasks or '-'}")
+                clips = store.clips(s)
+                tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in clips)
+                print(f"  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {session_state(s, clips):10}  "
+                      f"{tasks or '-'}")
             for line in _headline_changes(store, patient):
                 print(line)
             for note in store.notes(patient):
@@ -228,9 +230,11 @@ def _patients_change(args: argparse.Namespace, words: list[str]) -> int:
 
 
 def _session_line(store, s) -> str:
-    tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in store.clips(s))
+    clips = store.clips(s)
+    tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in clips)
     notes = f"  notes: {s.notes}" if s.notes else ""
-    return (f"{s.id:>5}  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.protocol or '-':8}  {s.status:10}  "
+    return (f"{s.id:>5}  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.protocol or '-':8}  "
+            f"{session_state(s, clips):10}  "
             f"{tasks or '-'}{notes}")
 
 

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.theme import MUTED_COLOR, STYLE
+from synkimeter.store.records import session_state
 
 # Where the window keeps what it remembers between launches (the current patient per store), in the
 # user's configuration folder (SYNKIMETER_CONFIG_DIR overrides it: tests, a portable install).
@@ -412,7 +413,7 @@ class PatientManager(QDialog):
         for r, (s, clips) in enumerate(sessions):
             tasks = ", ".join(c.task.replace("_", " ") for c in clips if c.status == "complete") or "–"
             for c, text in enumerate((str(s.id), s.started_at[:16].replace("T", " "), KIND_TEXT.get(s.kind, s.kind),
-                                      s.status, tasks, s.notes)):
+                                      session_state(s, clips), tasks, s.notes)):
                 self.session_table.setItem(r, c, QTableWidgetItem(text))
         if notes:
             self.clinician_notes.setText("<b>Clinician's notes</b><br>" + "<br>".join(

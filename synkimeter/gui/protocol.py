@@ -253,6 +253,8 @@ class ProtocolScreen(QWidget):
             self._cue_style(ACTION_COLOR if status.action else RELAX_COLOR)
         elif status.phase == "interrupted":
             self._cue_style(NOTICE_COLOR["error"])
+        elif status.missing:  # done, but not everything was recorded: never a green "All done"
+            self._cue_style(NOTICE_COLOR["too_far"])
         else:
             self._cue_style(NOTICE_COLOR["ok"])
         self.countdown.setText(str(int(math.ceil(status.seconds_left))) if running and status.seconds_left > 0 else "")
@@ -265,7 +267,8 @@ class ProtocolScreen(QWidget):
         self.progress.setValue(int(1000 * status.progress))
         self.tasks.setText(self._task_list(titles, status.task_index, status.finished, running))
         self.message.setText(status.message)
-        color = NOTICE_COLOR["error"] if status.phase == "interrupted" else NOTICE_COLOR["ok"]
+        color = (NOTICE_COLOR["error"] if status.phase == "interrupted"
+                 else NOTICE_COLOR["too_far"] if status.missing else NOTICE_COLOR["ok"])
         self.message.setStyleSheet(f"font-size: 13pt; font-weight: 600; color: {color};")
 
 
@@ -290,6 +293,7 @@ class RecordPage(QWidget):
     start_requested = Signal(dict)
     stop_requested = Signal()
     go_on_requested = Signal()  # start although the set-up check has not passed
+    redo_requested = Signal()  # record the tasks not recorded into the same session
     progress_requested = Signal()
 
     def __init__(self, params: Settings = DEFAULT_SETTINGS, parent=None) -> None:
@@ -318,6 +322,12 @@ class RecordPage(QWidget):
         self.go_on_button.setVisible(False)
         self.go_on_button.clicked.connect(self.go_on_requested.emit)
         buttons.addWidget(self.go_on_button)
+        self.redo_button = QPushButton("Redo these now")
+        self.redo_button.setObjectName("primary")
+        self.redo_button.setToolTip("Record only the tasks that were not recorded, into the same session.")
+        self.redo_button.setVisible(False)
+        self.redo_button.clicked.connect(self.redo_requested.emit)
+        buttons.addWidget(self.redo_button)
         self.progress_button = QPushButton("See my progress")
         self.progress_button.setVisible(False)
         self.progress_button.clicked.connect(self.progress_requested.emit)
@@ -346,6 +356,7 @@ class RecordPage(QWidget):
         self.picker.setEnabled(not running)
         if running:
             self.progress_button.setVisible(False)
+            self.redo_button.setVisible(False)
         else:
             self.go_on_button.setVisible(False)
 

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from synkimeter.capture import SourceError
 from synkimeter.gui.protocol import RecordPage
 from synkimeter.gui.worker import ViewFrame, ViewSlot, overlay_points
-from synkimeter.usecases.protocol import ProtocolRunner, RunnerStatus, protocol, record_protocol
+from synkimeter.usecases.protocol import ProtocolRunner, RunnerStatus, protocol, record_protocol, redo_protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 
@@ -43,7 +43,9 @@ class RecordingWorker(QThread):
         self.values = dict(values)
         self.params = params
         self.mesh_factory = mesh_factory or _default_mesh
-        self.protocol = protocol(self.values["protocol"], params)
+        # A redo ("redo_session": its id, "tasks": the ones to record) records only those tasks.
+        self.protocol = (redo_protocol(self.values["protocol"], self.values["tasks"], params)
+                         if self.values.get("redo_session") else protocol(self.values["protocol"], params))
         self._stop = threading.Event()
         self._go_on = threading.Event()
         self.views = ViewSlot()
@@ -80,10 +82,13 @@ class RecordingWorker(QThread):
             patient, _ = store.get_or_create_patient(v["patient"], v.get("affected_side"))
             if v.get("affected_side") and patient.affected_side != v["affected_side"]:
                 patient = store.update_patient(patient.pseudonym, affected_side=v["affected_side"])
+            redo = store.session(int(v["redo_session"])) if v.get("redo_session") else None
+            if v.get("redo_session") and (redo is None or redo.patient_id != patient.id):
+                raise StoreError("The session to redo tasks in is no longer there.")
             runner = ProtocolRunner(store, patient, self.protocol, v.get("kind"), self.params,
                                     source_name=getattr(self.source, "description", ""),
                                     video_fps=getattr(self.source, "fps", None),
-                                    baseline_setup=baseline_setup(store, patient))
+                                    baseline_setup=baseline_setup(store, patient), redo_session=redo)
             status = record_protocol(self.source, runner, self.params, mesh=self.mesh_factory(self.params),
                                      stop=self._stop, on_frame=self._on_frame, on_status=self._on_status,
                                      skip_setup=self._go_on)
@@ -123,11 +128,13 @@ class RecordMode(QWidget):
         self.page.start_requested.connect(self.start)
         self.page.stop_requested.connect(self.stop)
         self.page.go_on_requested.connect(self.go_on)
+        self.page.redo_requested.connect(self.redo)
         self.page.progress_requested.connect(self.progress_requested.emit)
         self._timer = QTimer(self)
         self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
         self._timer.timeout.connect(self._tick)
         self._titles: list[str] = []
+        self._redo: dict | None = None  # after an ending with tasks not recorded: what "Redo these now" records
 
     @property
     def running(self) -> bool:
@@ -147,6 +154,9 @@ class RecordMode(QWidget):
     def set_patient(self, pseudonym: str) -> None:
         """The window's current patient is the one recorded."""
         if not self.running:
+            if self._redo is not None and self._redo.get("patient") != pseudonym:
+                self._redo = None  # another patient: the last one's missing tasks are not theirs
+                self.page.redo_button.setVisible(False)
             self.page.picker.show_patient(pseudonym)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
@@ -160,6 +170,12 @@ class RecordMode(QWidget):
 
         spec = self.source_spec()
         return f"Picture from: {describe(spec)}" if spec is not None else "Choose a camera on the Live page first."
+
+    def redo(self, source=None) -> bool:
+        """Record only the tasks the last session did not record, into that same session."""
+        if self._redo is None:
+            return False
+        return self.start(self._redo, source)
 
     def start(self, values: dict | None = None, source=None) -> bool:
         """Start recording `values` (the picker's, by default) from `source` (the window's choice by
@@ -238,6 +254,10 @@ class RecordMode(QWidget):
     def _on_done(self, status) -> None:
         worker = self._finish()
         self.page.screen_view.show_status(status, self._titles)
+        self._redo = None
+        if status.missing and status.session_id is not None and worker is not None:
+            self._redo = {**worker.values, "redo_session": status.session_id, "tasks": list(status.missing)}
+        self.page.redo_button.setVisible(self._redo is not None)
         if any(r.ok for r in status.finished) and worker is not None:
             self.page.progress_button.setVisible(True)
             self.recorded.emit(worker.values["patient"])
@@ -245,6 +265,7 @@ class RecordMode(QWidget):
     def _on_failed(self, message: str) -> None:
         self._finish()
         self.page.show_error(message)
+        self.page.redo_button.setVisible(self._redo is not None)  # a redo that could not start can be tried again
 
     def shutdown(self) -> None:
         """The window is closing: stop and wait (the session is kept as incomplete)."""

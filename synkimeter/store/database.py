@@ -650,6 +650,17 @@ class Store:
         self._remove_temp_files(session.id)
         return written(self.session(session.id))
 
+    def resume_session(self, session: Session) -> Session:
+        """Open an ended session again to record more tasks into it (redoing the ones that were not
+        recorded); it is owned by this process until finish_session(), as a new one is."""
+        if session.status == "recording":
+            raise StoreError(f"Session {session.id} is still being recorded.")
+        pid = os.getpid()
+        with self._tx() as conn:
+            conn.execute(update(sessions).where(sessions.c.id == session.id).values(
+                status="recording", host=self.host, pid=pid, pid_start=process_start_token(pid)))
+        return written(self.session(session.id))
+
     def session(self, session_id: int) -> Session | None:
         rows = self._rows(select(sessions).where(sessions.c.id == session_id))
         return record(Session, rows[0]) if rows else None

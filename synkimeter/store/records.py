@@ -68,6 +68,25 @@ class Clip:
     created: str
 
 
+def missing_tasks(clips: "list[Clip] | tuple[Clip, ...]") -> tuple[str, ...]:
+    """The tasks of a session that were tried but kept no complete clip (a task redone later into the
+    same session and kept is not missing), in the order they were first tried."""
+    kept = {c.task for c in clips if c.status == "complete"}
+    missing: list[str] = []
+    for c in clips:
+        if c.status != "complete" and c.task not in kept and c.task not in missing:
+            missing.append(c.task)
+    return tuple(missing)
+
+
+def session_state(session: Session, clips: "list[Clip] | tuple[Clip, ...]") -> str:
+    """The one word for a session everywhere (window, patient manager, CLI, report): its stored
+    status, except that a session that ended with a task not recorded is 'partial'."""
+    if session.status == "complete" and missing_tasks(clips):
+        return "partial"
+    return session.status
+
+
 def record(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
     """A record from a row's mapping (columns it does not name are ignored)."""
     if row is None:
