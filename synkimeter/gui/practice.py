@@ -51,6 +51,7 @@ from synkimeter.usecases.practice import (
     PracticeSetResult,
     TargetPlan,
     Week,
+    nothing_counted_advice,
     history,
     plan_target,
 )
@@ -578,11 +579,14 @@ class PracticePanel(QWidget):
         what = "mouth corner moved" if result.kind == KIND_BLINK else "eye narrowed"
         median = result.median_value
         fmt = (lambda x: f"{x:.1f} {unit}") if unit == "mm" else (lambda x: f"{x:.0f} {unit}")
-        self.sum_line.setText(f"{pct:.0f} % of your {noun} were clean" if judged else "Stay in view next time")
-        detail = (f"{SIDE_LABEL[result.affected_side]} {what} {fmt(median)} in a typical {noun[:-1]} (the median: "
-                  f"half moved less, half more; goal: under {fmt(result.target)})" if math.isfinite(median) else "")
-        if result.skipped:
-            detail += f"; {result.skipped} not counted"
+        self.sum_line.setText(f"{pct:.0f} % of your {noun} were clean" if judged else nothing_counted_advice(result))
+        parts = [f"{SIDE_LABEL[result.affected_side]} {what} {fmt(median)} in a typical {noun[:-1]} (the median: "
+                 f"half moved less, half more; goal: under {fmt(result.target)})"] if math.isfinite(median) else []
+        if result.skipped and judged:
+            parts.append(f"{result.skipped} not counted")
+        if not judged:
+            parts.append("This try is kept, but it does not count as a practice set.")
+        detail = ("; " if judged else " ").join(parts)
         planned = getattr(self, "_planned_count", 0)
         if planned and len(result.attempts) < planned:  # cut short: say why the count is low
             why = "the video ended" if getattr(self, "_ended_early", False) else "the set was stopped"
