@@ -135,3 +135,32 @@ class SimulatedMesh:
         if not self.face(timestamp_s):
             return FaceObservation(np.full_like(points, np.nan), 0, float("nan"))
         return FaceObservation(points, 1, float(np.ptp(points[:, 0])))
+
+
+class MissingCamera(FrameSource):
+    """A camera that is not there: opening it raises the SourceError a real missing camera gives."""
+
+    def __init__(self, index: int = 0) -> None:
+        super().__init__()
+        self.description = f"Camera {index}"
+        self.is_live = True
+
+    def open(self) -> None:
+        raise SourceError(f"{self.description} is not connected or is used by another program.", "camera_unavailable")
+
+    def close(self) -> None:
+        return None
+
+    @property
+    def is_open(self) -> bool:
+        return False
+
+    @property
+    def fps(self):
+        return None
+
+    width = height = frame_count = fps
+
+    def __iter__(self):
+        self.open()
+        return iter(())

@@ -360,6 +360,20 @@ class RecordPage(QWidget):
         else:
             self.go_on_button.setVisible(False)
 
+    def show_problem(self, what_to_do: str, detail: str = "") -> None:
+        """Nothing can be recorded (no camera, no source): one prominent sentence of what to do, in
+        the place of the prompts, and the source's own sentence below it."""
+        screen = self.screen_view
+        screen.step_label.setText("Cannot start yet")
+        screen.cue.setText(what_to_do)
+        screen.cue.setStyleSheet(f"font-size: 20pt; font-weight: 700; color: {NOTICE_COLOR['error']};")
+        screen.countdown.setText("")
+        screen.repetition.setText("")
+        screen.instruction.setText(detail)
+        screen.message.setText("")
+        screen.preview.clear()
+        screen.preview.set_message("")
+
     def show_error(self, text: str) -> None:
         self.screen_view.message.setText(text)
         self.screen_view.message.setStyleSheet(f"font-size: 13pt; font-weight: 600; color: {NOTICE_COLOR['error']};")

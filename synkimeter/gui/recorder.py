@@ -21,6 +21,12 @@ from synkimeter.usecases.protocol import ProtocolRunner, RunnerStatus, protocol,
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 
+NO_SOURCE = "Choose a camera or a video on the Live page, then come back and press Start recording."
+NO_CAMERA = ("No picture from the camera: plug it in (or close the program that uses it), "
+             "then press Start recording again.")
+NO_VIDEO = "This video cannot be played: choose another one on the Live page, then press Start recording."
+
+
 def _default_mesh(params: Settings):
     from synkimeter.landmarks import FaceMeshExtractor
 
@@ -31,7 +37,7 @@ class RecordingWorker(QThread):
     """Records one protocol from one source into the store, then ends."""
 
     status_changed = Signal(object)  # RunnerStatus
-    failed = Signal(str)  # could not start at all: one plain sentence
+    failed = Signal(str, str)  # could not start at all: one plain sentence, and the SourceError's reason ('' else)
     done = Signal(object)  # the last RunnerStatus (phase done or interrupted)
 
     def __init__(self, source, folder, values: dict, params: Settings = DEFAULT_SETTINGS,
@@ -94,10 +100,12 @@ class RecordingWorker(QThread):
                                      skip_setup=self._go_on)
             self.last_status = status
             self.done.emit(status)
-        except (SourceError, StoreError) as exc:
-            self.failed.emit(str(exc))
+        except SourceError as exc:
+            self.failed.emit(str(exc), exc.reason)
+        except StoreError as exc:
+            self.failed.emit(str(exc), "")
         except Exception as exc:  # a bug must not take the window down; say something plain
-            self.failed.emit(f"The recording stopped because of an internal error ({type(exc).__name__}: {exc}).")
+            self.failed.emit(f"The recording stopped because of an internal error ({type(exc).__name__}: {exc}).", "")
         finally:
             if store is not None:
                 store.close()
@@ -134,6 +142,7 @@ class RecordMode(QWidget):
         self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
         self._timer.timeout.connect(self._tick)
         self._titles: list[str] = []
+        self._no_picture_from = ""  # the source that last failed to give a picture (not "Picture from" it)
         self._redo: dict | None = None  # after an ending with tasks not recorded: what "Redo these now" records
 
     @property
@@ -163,13 +172,19 @@ class RecordMode(QWidget):
         if not self.running:
             self.refresh_patients()
             self.page.source_label.setText(self._source_text())
+            if self.source_spec() is None:
+                self.page.show_problem(NO_SOURCE)
         super().showEvent(event)
 
     def _source_text(self) -> str:
         from synkimeter.gui.session import describe
 
         spec = self.source_spec()
-        return f"Picture from: {describe(spec)}" if spec is not None else "Choose a camera on the Live page first."
+        if spec is None:
+            return ""  # the page says what to do in big words (show_problem)
+        if self._no_picture_from == describe(spec):
+            return f"No picture from {describe(spec)}"
+        return f"Picture from: {describe(spec)}"
 
     def redo(self, source=None) -> bool:
         """Record only the tasks the last session did not record, into that same session."""
@@ -196,13 +211,15 @@ class RecordMode(QWidget):
             return False
         spec = source if source is not None else self.source_spec()
         if spec is None:
-            self.page.show_error("Choose a camera (or a video) on the Live page first.")
+            self.page.show_problem(NO_SOURCE)
             return False
         try:
             src = make_source(spec, None)
         except SourceError as exc:
-            self.page.show_error(str(exc))
+            self._show_source_problem(str(exc), exc.reason, spec)
             return False
+        self._no_picture_from = ""
+        self.page.source_label.setText(self._source_text())
         # folder None: the worker opens the window's store, which is the clinic server's when one is set
         worker = RecordingWorker(src, None, values, self.params, self.mesh_factory)
         worker.status_changed.connect(self._on_status)
@@ -217,6 +234,16 @@ class RecordMode(QWidget):
         self._timer.start()
         worker.start()
         return True
+
+    def _show_source_problem(self, message: str, reason: str, spec) -> None:
+        """No picture: what to do in big words where the prompts go (no "Starting the camera…" left
+        up), the source's own sentence under it, and no "Picture from" that source."""
+        from synkimeter.gui.session import describe
+
+        camera = reason.startswith("camera")
+        self._no_picture_from = describe(spec) if spec is not None else ""
+        self.page.source_label.setText(self._source_text())
+        self.page.show_problem(NO_CAMERA if camera else NO_VIDEO, message)
 
     def stop(self) -> None:
         """Stop a recording: the finished tasks are kept and the session is marked incomplete (the
@@ -262,9 +289,12 @@ class RecordMode(QWidget):
             self.page.progress_button.setVisible(True)
             self.recorded.emit(worker.values["patient"])
 
-    def _on_failed(self, message: str) -> None:
-        self._finish()
-        self.page.show_error(message)
+    def _on_failed(self, message: str, reason: str = "") -> None:
+        worker = self._finish()
+        if reason:
+            self._show_source_problem(message, reason, worker.source if worker is not None else None)
+        else:
+            self.page.show_error(message)
         self.page.redo_button.setVisible(self._redo is not None)  # a redo that could not start can be tried again
 
     def shutdown(self) -> None:

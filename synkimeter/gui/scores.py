@@ -136,14 +136,18 @@ class ScoresPanel(QFrame):
             median.setText(mm(s.average_mm[side]))
             median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
                               f"median of their own peaks {mm(s.median_mm[side])}.")
-        self.level.setText(level_text(s.height_diff_mm))
+        # While the mouth moves (talking, a smile held) its corners' heights are no measurement: the
+        # window's notice says what to do instead.
+        self._mouth_busy = s.notice == "talking"
+        self.level.setText(level_text(s.height_diff_mm) if not self._mouth_busy else "")
         self.expression.setText(getattr(s, "expression", ""))
 
     def show_instant(self, instant) -> None:
         """The per-frame values (eye open, corner heights), as fresh as the picture."""
         for side in SIDES:
             self.values[("eye_open", side)].setText(percent(instant.eye_open[side]))
-        self.level.setText(level_text(instant.height_diff_mm))
+        if not getattr(self, "_mouth_busy", False):
+            self.level.setText(level_text(instant.height_diff_mm))
 
 
 def level_text(diff_mm: float) -> str:

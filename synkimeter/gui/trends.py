@@ -173,13 +173,24 @@ class SideCard(QFrame):
         self.detail.setWordWrap(True)
         col.addWidget(self.detail)
 
-    def show_change(self, change: Change | None, only=None) -> None:
+    def show_change(self, change: Change | None, only=None, blink_recordings: int = 0) -> None:
+        """`blink_recordings`: the patient's kept natural-blinking recordings (when none gives a
+        number, they are recordings in which no blink could be scored, not "no recording")."""
+        # Every state sets its own colour: nothing carries over from the previous patient's verdict.
+        self.sentence.setStyleSheet(f"font-size: 13pt; color: {TEXT_COLOR};")
         if change is None:
             if only is not None:
                 self.numbers.setText(f"{only.value:.1f} mm")
                 self.sentence.setText("Only one session so far: record another one later to see how it changes.")
                 self.detail.setText(f"{only.date}: {only.value:.2f} mm (95 % interval "
                                     f"{_fmt(only.ci_low, 2)}–{_fmt(only.ci_high, 2)} mm)")
+            elif blink_recordings:
+                self.numbers.setText("–")
+                self.sentence.setText(
+                    f"No blink could be scored in your {blink_recordings} natural-blinking recording"
+                    f"{'s' if blink_recordings != 1 else ''}: record again, facing the camera, with your mouth "
+                    "still and relaxed.")
+                self.detail.setText("")
             else:
                 self.numbers.setText("–")
                 self.sentence.setText("No natural-blinking recording yet.")
@@ -210,6 +221,7 @@ class TrendsView(QWidget):
         super().__init__(parent)
         self.trends: Trends | None = None
         self.timeline: Timeline | None = None
+        self.blink_recordings = 0  # the patient's complete natural-blinking clips
         self.since_note = None  # the weeks since the last injection, beside the latest session
         self.report_folder: Path | None = None  # None: default_report_folder()
         self.audit_problem = ""  # write_report(): why its export could not be audited, or ''
@@ -310,9 +322,12 @@ class TrendsView(QWidget):
         try:
             with Store() as store:
                 known = bool(self.pseudonym) and store.patient(self.pseudonym) is not None
+                self.blink_recordings = 0
                 if known:
                     self.trends = patient_trends(store, self.pseudonym)
                     self.timeline = patient_timeline(store, self.pseudonym, self.trends)
+                    self.blink_recordings = sum(1 for r in store.results(self.trends.patient)
+                                                if r["task"] == "natural_blinking" and r["clip_status"] == "complete")
         except StoreError as exc:
             self.summary.setText(str(exc))
             self._show(None)
@@ -333,7 +348,7 @@ class TrendsView(QWidget):
                 change = next((c for c in trends.changes if c.metric.key == HEADLINE and c.side == side), None)
                 series = trends.get(HEADLINE, side)
                 only = series.points[-1] if series and series.points else None
-            self.cards[side].show_change(change, only)
+            self.cards[side].show_change(change, only, self.blink_recordings if trends is not None else 0)
         for key, plot in self.plots.items():
             self._plot(plot, trends, key)
         self.treatments.show_timeline(self.pseudonym if trends is not None else "", self.timeline)

@@ -38,13 +38,17 @@ NOTICE_NO_FACE = "no_face"
 NOTICE_TOO_FAR = "too_far"
 NOTICE_TURNED = "turned"
 NOTICE_OK = "ok"
+NOTICE_TALKING = "talking"  # the mouth is moving (talking, a smile or pucker held): blinks are not counted
 NOTICE_TEXT = {
     NOTICE_WAITING: "Waiting for the picture…",
     NOTICE_NO_FACE: "Looking for your face…",
     NOTICE_TOO_FAR: "Please move closer to the camera",
     NOTICE_TURNED: "Please face the camera",
     NOTICE_OK: "Face found – blink naturally",
+    NOTICE_TALKING: "Keep your mouth still and relaxed: blinks are not counted while it moves",
 }
+# What the face is doing (expression_now's words) that keeps a blink from being counted.
+_MOUTH_BUSY = ("Talking", "Smiling", "Puckering", "Lips pushed", "Mouth open")
 
 
 @dataclass(frozen=True)
@@ -259,12 +263,15 @@ class LiveEngine:
         yaw = float(facing_yaw_deg(last, MEASURED)[0])
         pitch = float(analysis.alignment.pitch_deg[-1])
         head_ok = bool(head_within_range(analysis.alignment, p)[-1]) and not abs(yaw) > p.max_yaw_deg
+        expression = expression_now(analysis, packed, p)
         if not face[-1]:
             notice = NOTICE_NO_FACE
         elif not iris_px >= p.min_iris_diameter_px:
             notice = NOTICE_TOO_FAR
         elif not head_ok:
             notice = NOTICE_TURNED
+        elif expression.startswith(_MOUTH_BUSY):
+            notice = NOTICE_TALKING
         else:
             notice = NOTICE_OK
         return LiveSnapshot(
@@ -274,7 +281,7 @@ class LiveEngine:
             excursion_mm={side: float(sym.excursion_mm[side][0]) for side in SIDES},
             **self._session_scores(), new_blinks=new, series=self._series(analysis),
             mm_per_px=float(analysis.mm_per_px), iris_px=iris_px, yaw_deg=yaw, pitch_deg=pitch,
-            analysis=analysis, expression=expression_now(analysis, packed, p),
+            analysis=analysis, expression=expression,
         )
 
     def _collect_final_blinks(self, a: ClipAnalysis, t: np.ndarray) -> list[SessionBlink]:
