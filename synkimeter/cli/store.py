@@ -15,6 +15,7 @@ from synkimeter.cli.common import EXIT_OK, fail
 from synkimeter.io.files import not_a_file
 from synkimeter.store.choices import SESSION_KINDS, TASKS
 from synkimeter.store.records import session_state
+from synkimeter.usecases.words import signed
 
 if TYPE_CHECKING:
     from synkimeter.store.database import Store
@@ -186,7 +187,7 @@ def _headline_changes(store, patient) -> list[str]:
     first = changes[0]
     lines = [f"  {first.metric.label}, baseline {first.baseline.date} against latest {first.latest.date}:"]
     for c in changes:
-        lines.append(f"    {c.side:5}  {c.baseline.value:.2f} -> {c.latest.value:.2f} mm ({c.change:+.2f}; "
+        lines.append(f"    {c.side:5}  {c.baseline.value:.2f} -> {c.latest.value:.2f} mm ({signed(c.change, 2)}; "
                      "a change needs "
                      f"more than {c.threshold:.2f})  {c.verdict}")
     return lines

@@ -56,6 +56,7 @@ from synkimeter.usecases.practice import (
     plan_target,
 )
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+from synkimeter.usecases.words import band_words, fixed
 
 CLEAN_COLOR = "#2e7d4f"
 COUPLED_COLOR = "#d9731a"
@@ -578,10 +579,13 @@ class PracticePanel(QWidget):
         unit = "mm" if result.kind == KIND_BLINK else "%"
         what = "mouth corner moved" if result.kind == KIND_BLINK else "eye narrowed"
         median = result.median_value
-        fmt = (lambda x: f"{x:.1f} {unit}") if unit == "mm" else (lambda x: f"{x:.0f} {unit}")
+        fmt = (lambda x: f"{fixed(x, 1)} {unit}") if unit == "mm" else (lambda x: f"{fixed(x, 0)} {unit}")
         self.sum_line.setText(f"{pct:.0f} % of your {noun} were clean" if judged else nothing_counted_advice(result))
         parts = [f"{SIDE_LABEL[result.affected_side]} {what} {fmt(median)} in a typical {noun[:-1]} (the median: "
                  f"half moved less, half more; goal: under {fmt(result.target)})"] if math.isfinite(median) else []
+        if result.kind == KIND_BLINK and math.isfinite(median):
+            # clean against the goal is not healthy: say where a typical blink sits
+            parts[0] += f". {fmt(median)} is {band_words(median).split(': ', 1)[1]}"
         if result.skipped and judged:
             parts.append(f"{result.skipped} not counted")
         if not judged:

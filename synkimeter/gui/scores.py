@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
 from synkimeter.core import ocular_oral as oo
 from synkimeter.core.anatomy import SIDES
-from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, label_style
+from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR, label_style
+from synkimeter.usecases.words import band, healthy_range, interval
+from synkimeter.usecases.words import mm as _mm
 
 DASH = "–"
 # Why a blink does not count, in a patient's words.
@@ -43,7 +45,13 @@ def big_style(color: str) -> str:
 
 
 def mm(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f} mm" if value is not None and math.isfinite(value) else DASH
+    return _mm(value, digits)
+
+
+def band_line(value_mm: float, low=None, high=None) -> str:
+    """'0.7–1.1 mm · mild (healthy: up to 0.75 mm)': the interval and the band under a number."""
+    ci = interval(low, high)
+    return " · ".join(w for w in (ci, f"{band(value_mm)} (healthy: {healthy_range()})") if w)
 
 
 def percent(value: float) -> str:
@@ -74,7 +82,7 @@ class ScoresPanel(QFrame):
                 value.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 value.setStyleSheet(big_style(SIDE_COLOR[side]))
                 value.setMinimumWidth(150)
-                if key == "latest":
+                if key in ("latest", "median"):
                     # the reason a blink is not counted ("you were talking or moving your mouth") is
                     # wider than the column: wrapped, not cut off
                     value.setWordWrap(True)
@@ -133,12 +141,16 @@ class ScoresPanel(QFrame):
                                  f"{'s' if latest.eye == 'both' else ''}).")
                 label.setStyleSheet(big_style(SIDE_COLOR[side]))
             median = self.values[("median", side)]
-            median.setText(mm(s.average_mm[side]))
+            average = s.average_mm[side]
+            low, high = (getattr(s, "average_ci_mm", None) or {}).get(side, (None, None))
+            median.setText(mm(average) + (f"<div style='font-size:{MEDIUM_PT - 2}pt; font-weight:400; "
+                                          f"color:{TEXT_COLOR}'>{band_line(average, low, high)}</div>"
+                                          if math.isfinite(average) else ""))
             median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
                               f"median of their own peaks {mm(s.median_mm[side])}.")
         # While the mouth moves (talking, a smile held) its corners' heights are no measurement: the
         # window's notice says what to do instead.
-        self._mouth_busy = s.notice == "talking"
+        self._mouth_busy = getattr(s, "notice", "") == "talking"
         self.level.setText(level_text(s.height_diff_mm) if not self._mouth_busy else "")
         self.expression.setText(getattr(s, "expression", ""))
 

@@ -16,6 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -31,6 +32,7 @@ from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, sid
 from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, add_marks
 from synkimeter.usecases.timeline import Timeline
 from synkimeter.usecases.trends import Change, Trends
+from synkimeter.usecases.words import band_words, change_words, fixed, signed
 
 HEADLINE = "ocular_oral_average_peak"
 SIDES = ("right", "left")
@@ -46,14 +48,6 @@ PLOTS = (
 )
 THERAPIST_ORDER = ("ocular_oral_average_peak", "ocular_oral_median", "coupled_fraction", "narrowing_pucker",
                    "narrowing_smile", "ocular_synkinesis")
-
-
-def _fmt(value, digits: int) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
-
-
-def _signed(value: float, digits: int) -> str:
-    return f"{value:+.{digits}f}".replace("-", "\u2212")
 
 
 def _day(started_at: str) -> str:
@@ -79,9 +73,9 @@ def plain_change(change: Change) -> str:
         return (f"Your {side} mouth corner moved {amount:.1f} mm more when you blink than {when}. "
                 "This is more than the measurement's usual wobble: mention it to your therapist.")
     if change.verdict == "within noise":
-        direction = "less" if change.change < 0 else "more"
-        return (f"Your {side} mouth corner moves about the same as {when} ({amount:.1f} mm {direction}, "
-                f"within the ±{change.threshold:.1f} mm that repeat recordings of the same face differ by).")
+        # patient words: the therapist's floor (±mm) is in the therapist's numbers, not here
+        return (f"Your {side} mouth corner moves about the same as {when}: a difference this small can come "
+                "from the recording itself (distance, light, head position).")
     return f"Your {side} mouth corner moved {amount:.1f} mm {'less' if change.change < 0 else 'more'} than {when}."
 
 
@@ -164,13 +158,19 @@ class SideCard(QFrame):
         self.numbers.setTextFormat(Qt.TextFormat.RichText)
         self.numbers.setStyleSheet(f"font-size: 26pt; font-weight: 700; color: {SIDE_COLOR[side]};")
         col.addWidget(self.numbers)
+        # where the latest number sits: its band and the healthy range in words
+        self.band = QLabel("")
+        self.band.setWordWrap(True)
+        self.band.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        col.addWidget(self.band)
         self.sentence = QLabel("")
         self.sentence.setWordWrap(True)
         self.sentence.setStyleSheet("font-size: 13pt;")
         col.addWidget(self.sentence)
-        self.detail = QLabel("")
+        self.detail = QLabel("")  # the therapist's numbers: shown with "For the therapist" (TrendsView)
         self.detail.setObjectName("caption")
         self.detail.setWordWrap(True)
+        self.detail.setVisible(False)
         col.addWidget(self.detail)
 
     def show_change(self, change: Change | None, only=None, blink_recordings: int = 0) -> None:
@@ -178,12 +178,14 @@ class SideCard(QFrame):
         number, they are recordings in which no blink could be scored, not "no recording")."""
         # Every state sets its own colour: nothing carries over from the previous patient's verdict.
         self.sentence.setStyleSheet(f"font-size: 13pt; color: {TEXT_COLOR};")
+        self.band.setText("")
         if change is None:
             if only is not None:
-                self.numbers.setText(f"{only.value:.1f} mm")
+                self.numbers.setText(f"{fixed(only.value, 1)} mm")
+                self.band.setText(f"{fixed(only.value, 1)} mm – {band_words(only.value)}")
                 self.sentence.setText("Only one session so far: record another one later to see how it changes.")
-                self.detail.setText(f"{only.date}: {only.value:.2f} mm (95 % interval "
-                                    f"{_fmt(only.ci_low, 2)}–{_fmt(only.ci_high, 2)} mm)")
+                self.detail.setText(f"{only.date}: {fixed(only.value, 2)} mm (95 % interval "
+                                    f"{fixed(only.ci_low, 2)}–{fixed(only.ci_high, 2)} mm)")
             elif blink_recordings:
                 self.numbers.setText("–")
                 self.sentence.setText(
@@ -198,18 +200,19 @@ class SideCard(QFrame):
             return
         base, latest = change.baseline, change.latest
         arrow = "<span style='font-size:18pt; color:#6b7280'>&nbsp;&rarr;&nbsp;</span>"
-        self.numbers.setText(f"{base.value:.1f}{arrow}{latest.value:.1f} mm")
+        self.numbers.setText(f"{fixed(base.value, 1)}{arrow}{fixed(latest.value, 1)} mm")
+        self.band.setText(change_words(base.value, latest.value, change.verdict))
         color = VERDICT_COLOR.get(change.verdict, TEXT_COLOR)
         self.sentence.setText(plain_change(change))
         self.sentence.setStyleSheet(
             f"font-size: 13pt; color: {color if change.verdict != 'within noise' else TEXT_COLOR};")
         self.detail.setText(
-            f"Baseline {base.date}: {base.value:.2f} mm ({_fmt(base.ci_low, 2)}–{_fmt(base.ci_high, 2)}), "
+            f"Baseline {base.date}: {fixed(base.value, 2)} mm ({fixed(base.ci_low, 2)}–{fixed(base.ci_high, 2)}), "
             f"n = {base.n} blinks · "
-            f"latest {latest.date}: {latest.value:.2f} mm ({_fmt(latest.ci_low, 2)}–{_fmt(latest.ci_high, 2)}), "
+            f"latest {latest.date}: {fixed(latest.value, 2)} mm ({fixed(latest.ci_low, 2)}–{fixed(latest.ci_high, 2)}), "
             f"n = {latest.n} · change "
-            f"{_signed(change.change, 2)} mm, needs ±{_fmt(change.threshold, 2)} mm (this recording's noise "
-            f"±{_fmt(change.noise_95, 2)}, between sessions ±{_fmt(change.mdc, 2)}) → {change.verdict}")
+            f"{signed(change.change, 2)} mm, needs ±{fixed(change.threshold, 2)} mm (this recording's noise "
+            f"±{fixed(change.noise_95, 2)}, between sessions ±{fixed(change.mdc, 2)}) → {change.verdict}")
 
 
 class TrendsView(QWidget):
@@ -237,6 +240,11 @@ class TrendsView(QWidget):
         self.summary.setObjectName("caption")
         self.summary.setWordWrap(True)
         bar.addWidget(self.summary, 1)
+        self.therapist_box = QCheckBox("For the therapist")
+        self.therapist_box.setToolTip("Show the therapist's numbers: intervals, the change a verdict needs, "
+                                      "and every measure baseline against latest.")
+        self.therapist_box.toggled.connect(self._show_therapist)
+        bar.addWidget(self.therapist_box)
         self.report_button = QPushButton("Write report (PDF)")
         self.report_button.setObjectName("primary")
         self.report_button.setToolTip("Write this patient's report as a PDF and a web page, for the therapist.")
@@ -288,11 +296,18 @@ class TrendsView(QWidget):
         self.table.setTextFormat(Qt.TextFormat.RichText)
         self.table.setWordWrap(True)
         self.table.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.setVisible(False)  # the therapist's table: with "For the therapist"
         col.addWidget(self.table)
         col.addStretch(1)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         self._report_paths: tuple[Path, Path] | None = None
+
+    def _show_therapist(self, on: bool) -> None:
+        """The therapist's numbers (intervals, floors, verdicts) beside the patient's words, or not."""
+        for card in self.cards.values():
+            card.detail.setVisible(on and bool(card.detail.text()))
+        self.table.setVisible(on)
 
     # -- data -------------------------------------------------------------------------------------
     def set_patient(self, pseudonym: str) -> None:
@@ -349,6 +364,7 @@ class TrendsView(QWidget):
                 series = trends.get(HEADLINE, side)
                 only = series.points[-1] if series and series.points else None
             self.cards[side].show_change(change, only, self.blink_recordings if trends is not None else 0)
+        self._show_therapist(self.therapist_box.isChecked())
         for key, plot in self.plots.items():
             self._plot(plot, trends, key)
         self.treatments.show_timeline(self.pseudonym if trends is not None else "", self.timeline)
@@ -433,14 +449,14 @@ class TrendsView(QWidget):
             unit = "" if m.unit == "points" else f" {m.unit}"
 
             def cell(p, m=m, unit=unit):
-                ci = f" ({_fmt(p.ci_low, m.digits)}–{_fmt(p.ci_high, m.digits)})" if p.ci_low is not None else ""
-                return f"{_fmt(p.value, m.digits)}{unit}{ci}<br><span style='color:{MUTED_COLOR}'>{p.date}</span>"
+                ci = f" ({fixed(p.ci_low, m.digits)}–{fixed(p.ci_high, m.digits)})" if p.ci_low is not None else ""
+                return f"{fixed(p.value, m.digits)}{unit}{ci}<br><span style='color:{MUTED_COLOR}'>{p.date}</span>"
 
             side = side_html(c.side, c.side) if c.side else "–"
             color = VERDICT_COLOR.get(c.verdict, TEXT_COLOR)
             rows.append(f"<tr><td>{m.label}</td><td>{side}</td><td>{cell(c.baseline)}</td><td>{cell(c.latest)}</td>"
-                        f"<td align='right'>{_signed(c.change, m.digits)}{unit}</td><td align='right'>"
-                        f"±{_fmt(c.threshold, m.digits)}</td>"
+                        f"<td align='right'>{signed(c.change, m.digits)}{unit}</td><td align='right'>"
+                        f"±{fixed(c.threshold, m.digits)}</td>"
                         f"<td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
         return ("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse; "
                 "border-color:#c4cfdb; font-size:10pt' width='100%'>" + "".join(rows) + "</table>")

@@ -107,6 +107,7 @@ class LiveSnapshot:
     analysis: ClipAnalysis | None = field(default=None, repr=False)
     # What the face is doing now, in a patient's words ("Smiling on your left"); "" at rest.
     expression: str = ""
+    average_ci_mm: dict[str, tuple[float, float]] = field(default_factory=dict)  # 95 % interval of average_mm
 
     @property
     def notice_text(self) -> str:
@@ -340,18 +341,23 @@ class LiveEngine:
             "eye_closures": sum(b.voluntary for b in self.blinks),
             "latest": latest,
             "median_mm": {side: float(np.median(v)) if v else float("nan") for side, v in self._scored_mm.items()},
-            "average_mm": {side: self._average(side) for side in SIDES},
+            "average_mm": {side: self._average(side)[0] for side in SIDES},
+            "average_ci_mm": {side: self._average(side)[1] for side in SIDES},
             "n_scored": {side: len(v) for side, v in self._scored_mm.items()},
             "recent_blinks": blinks[-self.params.live_bar_blinks:],
         }
 
-    def _average(self, side: str) -> float:
+    def _average(self, side: str) -> tuple[float, tuple[float, float]]:
+        """The blink-averaged movement of `side` over the session's scored blinks, and its 95 % interval."""
+        nan = float("nan")
         rows = self._scored_traces[side]
         if not rows:
-            return float("nan")
+            return nan, (nan, nan)
         up = np.stack([r[0] for r in rows])
         out = np.stack([r[1] for r in rows])
-        return float(average_movement(up, out, self.params)["peak_mm"])
+        average = average_movement(up, out, self.params)
+        low, high = average.get("peak_ci95_mm", (nan, nan))
+        return float(average["peak_mm"]), (float(low), float(high))
 
     def _series(self, a: ClipAnalysis) -> PlotSeries:
         t = a.timestamps_s

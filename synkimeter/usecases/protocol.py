@@ -57,6 +57,8 @@ from synkimeter.usecases.analyze import ClipError, analyze_series
 from synkimeter.usecases.saving import SavedClip, keep_clip
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.setup_check import SetupCheck, check_setup, measure_setup, median_setup
+from synkimeter.usecases.words import band, interval
+from synkimeter.usecases.words import mm as words_mm
 
 SIDES = ("right", "left")
 
@@ -497,10 +499,12 @@ class ProtocolRunner:
         if task.key == "natural_blinking":
             parts = []
             for side in SIDES:
-                v = number(measured.ocular_oral.side(side).average_peak_mm)  # as the stored document holds it
+                coupling = measured.ocular_oral.side(side)
+                v = number(coupling.average_peak_mm)  # as the stored document holds it
                 if v is not None:
                     values[side] = v
-                    parts.append(f"{side} {v:.1f} mm")
+                    ci = interval(*coupling.average_ci95_mm)
+                    parts.append(f"{side} {words_mm(v)} ({ci + ', ' if ci else ''}{band(v, self.params)})")
             n = len(measured.blinks)
             text = (f"{task.title}: {n} blink{'s' if n != 1 else ''}; mouth corners moved "
                     + (", ".join(parts) if parts else "(not enough blinks to measure)"))

@@ -51,7 +51,16 @@ class Metric:
     # value it grows by), and the healthy upper limit.
     between_sd: tuple[str, str | None] | None = None
     healthy_param: str | None = None
+    full_range: float | None = None  # the largest shown value (a fraction's 100 %); None: open-ended
 
+    def can_change(self, params: Settings = DEFAULT_SETTINGS) -> bool:
+        """Whether a real change can show between two sessions at all: not when the smallest change
+        repeat recordings do not reach (from 0 to 0) is more than half the measure's whole range
+        (the fraction of blinks over 1 mm needs +/-72 %). Such a measure is listed, never trended."""
+        if self.full_range is None:
+            return True
+        floor = minimal_detectable_change(self, 0.0, 0.0, params)
+        return math.isnan(floor) or floor < self.full_range / 2
 
 METRICS = (
     # The headline per-side score (as `analyze` leads with it): the peak of the blink-averaged trace.
@@ -64,7 +73,8 @@ METRICS = (
            between_sd=("ocular_oral_median_between_sd_mm", "ocular_oral_median_between_sd_fraction"),
            healthy_param="healthy_blink_peak_mm"),
     Metric("coupled_fraction", "Blinks with mouth-corner movement over 1 mm", "%", "natural_blinking",
-           "coupled_fraction", None, scale=100.0, digits=0, between_sd=("coupled_fraction_between_sd", None)),
+           "coupled_fraction", None, scale=100.0, digits=0, between_sd=("coupled_fraction_between_sd", None),
+           full_range=100.0),
     Metric("narrowing_pucker", "Eye narrowing during pucker", "%", "pucker", "narrowing_pct",
            ("narrowing_ci_low_pct", "narrowing_ci_high_pct"), digits=1),
     Metric("narrowing_smile", "Eye narrowing during smile", "%", "smile", "narrowing_pct",
@@ -241,6 +251,6 @@ def patient_trends(store: Store, patient: Patient | str) -> Trends:
             base = next((p for p in series.points if p.baseline), None)
             later = [p for p in series.points if base is not None and p.session_id != base.session_id
                      and (p.started_at, p.session_id) > (base.started_at, base.session_id)]
-            if base is not None and later:
+            if base is not None and later and metric.can_change():
                 changes.append(compare(metric, side, base, later[-1]))
     return Trends(patient, sessions, baseline_id, series_list, changes)
