@@ -30,7 +30,7 @@ from synkimeter.gui.plots import BlinkBars, TrendPlots
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.scores import ScoresPanel, mm
 from synkimeter.gui.session import LiveSession, describe, is_camera, sample_clip_path, source_key
-from synkimeter.gui.theme import NOTICE_COLOR, STYLE, label_style, side_html
+from synkimeter.gui.theme import NOTICE_COLOR, STYLE, label_style, set_text_scale, side_html
 from synkimeter.usecases.live import NOTICE_TEXT
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
@@ -113,6 +113,12 @@ class MainWindow(QMainWindow):
 
     def __init__(self, params: Settings = DEFAULT_SETTINGS, cameras=None, mesh_factory=None) -> None:
         super().__init__()
+        from synkimeter.gui.text_size import FACTOR, install, remembered_text_size
+
+        # The remembered text size first: every style sheet set from here on is sized (gui/text_size.py).
+        self.text_size = remembered_text_size()
+        set_text_scale(FACTOR[self.text_size])
+        install()
         self.params = params
         self.setWindowTitle("synkimeter – mouth movement when you blink")
         self.setStyleSheet(STYLE)
@@ -135,6 +141,9 @@ class MainWindow(QMainWindow):
         self._stats_timer.timeout.connect(self._show_stats)
         self._stats_timer.start()
         self.resize(*_fitting_size(self))
+        from synkimeter.gui.access import name_controls
+
+        self.unnamed_controls = name_controls(self)  # every control: Tab focus and a name a screen reader says
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self, cameras) -> None:
@@ -499,6 +508,16 @@ class MainWindow(QMainWindow):
         corner = QWidget()
         row = QHBoxLayout(corner)
         row.setContentsMargins(6, 2, 6, 2)
+        from synkimeter.gui.text_size import SIZES
+
+        self.text_size_box = QComboBox()
+        for key, text, _factor in SIZES:
+            self.text_size_box.addItem(text, key)
+        self.text_size_box.setCurrentIndex(max(0, self.text_size_box.findData(self.text_size)))
+        self.text_size_box.setAccessibleName("Text size")
+        self.text_size_box.setToolTip("Text size on every page and plot (remembered)")
+        self.text_size_box.activated.connect(lambda i: self.set_text_size(self.text_size_box.itemData(i)))
+        row.addWidget(self.text_size_box)
         self.patient_label = QLabel("")
         self.patient_label.setTextFormat(Qt.TextFormat.RichText)
         row.addWidget(self.patient_label)
@@ -524,6 +543,17 @@ class MainWindow(QMainWindow):
         worker = threading.Thread(target=self._look_at_store, name="store-look", daemon=True,
                                   args=(look_at_store, self.current.pseudonym, _configured_store()))
         QTimer.singleShot(0, worker.start)
+
+    def set_text_size(self, key: str) -> None:
+        """Normal, large or larger text on every page and plot, now and at the next start."""
+        from synkimeter.gui.text_size import FACTOR, apply_text_size, remember_text_size
+
+        if key not in FACTOR:
+            return
+        self.text_size = key
+        self.text_size_box.setCurrentIndex(max(0, self.text_size_box.findData(key)))
+        apply_text_size(key)
+        remember_text_size(key)
 
     def _look_at_store(self, look_at_store, remembered: str, store_factory) -> None:
         look = look_at_store(remembered, store_factory, audit=True)
@@ -583,7 +613,10 @@ class MainWindow(QMainWindow):
 
         if self.record_mode.running:
             return None
+        from synkimeter.gui.access import name_controls
+
         dialog = PatientManager(self.current, parent=self)
+        name_controls(dialog)
         dialog.exec()
         self.progress_mode.refresh()
         self.record_mode.refresh_patients()

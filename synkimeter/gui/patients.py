@@ -77,25 +77,34 @@ def _read_state(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def read_window_state() -> dict:
+    """What the window remembers (its current patients, its text size); {} when nothing or unreadable."""
+    return _read_state(window_state_path())
+
+
 def remembered_patient() -> str:
     """The current patient remembered for this data folder ('' if none)."""
-    value = (_read_state(window_state_path()).get("current_patient") or {}).get(_store_key(), "")
+    value = (read_window_state().get("current_patient") or {}).get(_store_key(), "")
     return value if isinstance(value, str) else ""
 
 
 def remember_patient(pseudonym: str) -> None:
-    """Remember (or with '' forget) the current patient for this data folder: a private file
-    (folder 0700, file 0600), written whole and moved in place. A failure is not worth a message."""
-    path = window_state_path()
-    data = _read_state(path)
-    per_store = data.get("current_patient")
+    """Remember (or with '' forget) the current patient for this data folder."""
+    per_store = read_window_state().get("current_patient")
     if not isinstance(per_store, dict):
         per_store = {}
     if pseudonym:
         per_store[_store_key()] = pseudonym
     else:
         per_store.pop(_store_key(), None)
-    data["current_patient"] = per_store
+    write_window_state({"current_patient": per_store})
+
+
+def write_window_state(changes: dict) -> None:
+    """Remember `changes` beside what the window already remembers: a private file (folder 0700,
+    file 0600), written whole and moved in place. A failure is not worth a message."""
+    path = window_state_path()
+    data = {**_read_state(path), **changes}
     with contextlib.suppress(OSError):
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
@@ -207,6 +216,7 @@ class SessionEditor(QDialog):
         self.setWindowTitle(f"Correct session {session.id}")
         form = QFormLayout(self)
         self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("Kind of session")
         for kind, text in KIND_TEXT.items():
             self.kind_box.addItem(text, kind)
         self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(session.kind)))
@@ -251,6 +261,7 @@ class PatientManager(QDialog):
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Patients</b> (codes, never names)"))
         self.patient_list = QListWidget()
+        self.patient_list.setAccessibleName("Patients")
         self.patient_list.setMinimumWidth(220)
         self.patient_list.currentItemChanged.connect(lambda *_: self._show_selected())
         self.patient_list.itemDoubleClicked.connect(lambda *_: self.use_selected())
@@ -274,6 +285,7 @@ class PatientManager(QDialog):
         right.addWidget(self.heading)
         right.addWidget(QLabel("Sessions"))
         self.session_table = QTableWidget(0, 6)
+        self.session_table.setAccessibleName("Sessions")
         self.session_table.setHorizontalHeaderLabels(["No.", "Date and time", "Kind", "Status", "Tasks", "Notes"])
         self.session_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.session_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

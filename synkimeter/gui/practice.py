@@ -60,7 +60,7 @@ from synkimeter.usecases.words import band_words, fixed
 
 CLEAN_COLOR = "#2e7d4f"
 COUPLED_COLOR = "#d9731a"
-SKIPPED_COLOR = "#9aa0a6"
+SKIPPED_COLOR = MUTED_COLOR  # a verdict's words: readable grey (WCAG AA), as all secondary text
 KIND_CHOICES = (
     (KIND_BLINK, "Blink – keep the mouth still"),
     ("pucker", "Pucker – keep the eye open"),
@@ -293,12 +293,14 @@ class PracticePanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Practise:"))
         self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("What to practise")
         for kind, text in KIND_CHOICES:
             self.kind_box.addItem(text, kind)
         self.kind_box.activated.connect(lambda _i: self.refresh_plan())
         bar.addWidget(self.kind_box)
         bar.addWidget(QLabel("Side that moves too much:"))
         self.side_box = QComboBox()
+        self.side_box.setAccessibleName("Side to practise")
         for s in SIDES:
             self.side_box.addItem(SIDE_LABEL[s], s)
         if side in SIDES:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.preview import PreviewWidget
-from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR
+from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR, pt
 from synkimeter.usecases.protocol import PROTOCOL_KEYS, protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
@@ -76,11 +76,13 @@ class PatientPicker(QFrame):
         form.addLayout(who, 0, 1)
         self.show_patient("")
         self.side_box = QComboBox()
+        self.side_box.setAccessibleName("Affected side")
         for value, text in SIDES:
             self.side_box.addItem(text, value)
         form.addWidget(QLabel("Affected side:"), 0, 2)
         form.addWidget(self.side_box, 0, 3)
         self.protocol_box = QComboBox()
+        self.protocol_box.setAccessibleName("What to record")
         for key in PROTOCOL_KEYS:
             proto = protocol(key, params)
             self.protocol_box.addItem(f"{proto.title} ({_minutes(proto.duration_s(params))})", key)
@@ -88,6 +90,7 @@ class PatientPicker(QFrame):
         form.addWidget(QLabel("What to record:"), 1, 0)
         form.addWidget(self.protocol_box, 1, 1)
         self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("Kind of session")
         for value, text in KINDS:
             self.kind_box.addItem(text, value)
         form.addWidget(QLabel("Kind of session:"), 1, 2)
@@ -233,7 +236,7 @@ class ProtocolScreen(QWidget):
                 lines.append(f"<b>&#9654; {title}</b>")
             else:
                 lines.append(f"<span style='color:{MUTED_COLOR}'>&#9675; {title}</span>")
-        return "<div style='font-size:12pt; line-height:140%'>" + "<br>".join(lines) + "</div>"
+        return f"<div style='font-size:{pt(12):g}pt; line-height:140%'>" + "<br>".join(lines) + "</div>"
 
     def show_status(self, status, titles) -> None:
         """`status`: a `synkimeter.usecases.protocol.RunnerStatus`; `titles`: the protocol's task titles."""

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
 from synkimeter.core import ocular_oral as oo
 from synkimeter.core.anatomy import SIDES
-from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR, label_style
+from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR, label_style, pt
 from synkimeter.usecases.words import band, healthy_range, interval
 from synkimeter.usecases.words import mm as _mm
 
@@ -131,7 +131,7 @@ class ScoresPanel(QFrame):
             elif not latest.scored:
                 # A blink that does not count shows no number: a big grey "22.3 mm" for a blink during
                 # talking reads like a measurement.
-                label.setText(f"{DASH}<div style='font-size:11pt; font-weight:400'>not counted: "
+                label.setText(f"{DASH}<div style='font-size:{pt(11):g}pt; font-weight:400'>not counted: "
                               f"{NOT_COUNTED.get(latest.reason, latest.reason or 'not measured')}</div>")
                 label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} was not counted: {latest.reason}.")
                 label.setStyleSheet(big_style(MUTED_COLOR))
@@ -143,7 +143,7 @@ class ScoresPanel(QFrame):
             median = self.values[("median", side)]
             average = s.average_mm[side]
             low, high = (getattr(s, "average_ci_mm", None) or {}).get(side, (None, None))
-            median.setText(mm(average) + (f"<div style='font-size:{MEDIUM_PT - 2}pt; font-weight:400; "
+            median.setText(mm(average) + (f"<div style='font-size:{pt(MEDIUM_PT - 2):g}pt; font-weight:400; "
                                           f"color:{TEXT_COLOR}'>{band_line(average, low, high)}</div>"
                                           if math.isfinite(average) else ""))
             median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "

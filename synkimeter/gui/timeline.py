@@ -228,6 +228,7 @@ class TreatmentPanel(QFrame):
         self.practice.setWordWrap(True)
         col.addWidget(self.practice)
         self.list = QListWidget()
+        self.list.setAccessibleName("Treatments")
         self.list.setMaximumHeight(110)
         col.addWidget(self.list)
         self.cycles = QLabel("")

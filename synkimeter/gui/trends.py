@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.plots import styled_plot
-from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
+from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, pt, side_html
 from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, add_marks
 from synkimeter.usecases.timeline import Timeline
 from synkimeter.usecases.trends import Change, Trends
@@ -199,7 +199,7 @@ class SideCard(QFrame):
                 self.detail.setText("")
             return
         base, latest = change.baseline, change.latest
-        arrow = "<span style='font-size:18pt; color:#6b7280'>&nbsp;&rarr;&nbsp;</span>"
+        arrow = f"<span style='font-size:{pt(18):g}pt; color:{MUTED_COLOR}'>&nbsp;&rarr;&nbsp;</span>"
         self.numbers.setText(f"{fixed(base.value, 1)}{arrow}{fixed(latest.value, 1)} mm")
         self.band.setText(change_words(base.value, latest.value, change.verdict))
         color = VERDICT_COLOR.get(change.verdict, TEXT_COLOR)
@@ -459,7 +459,7 @@ class TrendsView(QWidget):
                         f"±{fixed(c.threshold, m.digits)}</td>"
                         f"<td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
         return ("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse; "
-                "border-color:#c4cfdb; font-size:10pt' width='100%'>" + "".join(rows) + "</table>")
+                f"border-color:#c4cfdb; font-size:{pt(10):g}pt' width='100%'>" + "".join(rows) + "</table>")
 
     # -- report -----------------------------------------------------------------------------------
     def write_report(self) -> tuple[Path, Path] | None:
