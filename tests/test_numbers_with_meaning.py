@@ -53,8 +53,9 @@ def test_my_progress_card_in_patient_words(qtbot, tmp_path, monkeypatch):
 def test_live_panel_shows_the_interval_and_band(qtbot):
     from dataclasses import replace
 
-    from synkimeter.gui.scores import ScoresPanel
     from test_plain_states import _snapshot
+
+    from synkimeter.gui.scores import ScoresPanel
 
     panel = ScoresPanel()
     qtbot.addWidget(panel)
@@ -68,11 +69,10 @@ def test_live_panel_shows_the_interval_and_band(qtbot):
 
 
 def test_recording_summary_has_the_interval_and_band(tmp_path):
-    from test_honest_endings import _run
+    from test_honest_endings import PARAMS, _run
 
     from synkimeter.store import Store
     from synkimeter.usecases.protocol import redo_protocol
-    from test_honest_endings import PARAMS
 
     with Store(tmp_path / "store") as store:
         patient = store.add_patient("P-31")

@@ -51,8 +51,8 @@ from synkimeter.usecases.practice import (
     PracticeSetResult,
     TargetPlan,
     Week,
-    nothing_counted_advice,
     history,
+    nothing_counted_advice,
     plan_target,
 )
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings

@@ -20,7 +20,6 @@ from synkimeter.gui.worker import ViewFrame, ViewSlot, overlay_points
 from synkimeter.usecases.protocol import ProtocolRunner, RunnerStatus, protocol, record_protocol, redo_protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
-
 NO_SOURCE = "Choose a camera or a video on the Live page, then come back and press Start recording."
 NO_CAMERA = ("No picture from the camera: plug it in (or close the program that uses it), "
              "then press Start recording again.")

@@ -13,7 +13,8 @@ MUTED_COLOR = "#5b6370"
 BACKGROUND = "#f6f5f2"
 PANEL = "#ffffff"
 NOTICE_COLOR = {"ok": "#2e7d4f", "waiting": MUTED_COLOR, "no_face": "#a15c00", "too_far": "#a15c00",
-                "turned": "#a15c00", "talking": "#a15c00", "error": "#b3261e", "ended": MUTED_COLOR, "stopped": MUTED_COLOR}
+                "turned": "#a15c00", "talking": "#a15c00", "error": "#b3261e", "ended": MUTED_COLOR,
+                "stopped": MUTED_COLOR}
 
 BIG_PT = 30
 MEDIUM_PT = 15

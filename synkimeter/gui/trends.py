@@ -6,7 +6,6 @@ ones the report prints; the headline per side is the blink-averaged mouth-corner
 
 from __future__ import annotations
 
-import math
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -28,8 +27,9 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.plots import styled_plot
+from synkimeter.gui.text_size import size_plot
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, pt, side_html
-from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, add_marks
+from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, date_marks, date_stamp
 from synkimeter.usecases.timeline import Timeline
 from synkimeter.usecases.trends import Change, Trends
 from synkimeter.usecases.words import band_words, change_words, fixed, signed
@@ -79,17 +79,6 @@ def plain_change(change: Change) -> str:
     return f"Your {side} mouth corner moved {amount:.1f} mm {'less' if change.change < 0 else 'more'} than {when}."
 
 
-def _ticks(pos: dict[int, tuple[int, str]]) -> list[tuple[int, str]]:
-    """Each session's place on the x axis: its day, and its time when the day has more than one
-    session (two sessions of one day are told apart); thinned to every k-th when crowded."""
-    days: dict[str, int] = {}
-    for _i, started in pos.values():
-        days[started[:10]] = days.get(started[:10], 0) + 1
-    every = max(1, math.ceil(len(pos) / 8))
-    return [(i, _day(started) + (f" {started[11:16]}" if days[started[:10]] > 1 else ""))
-            for _sid, (i, started) in sorted(pos.items(), key=lambda kv: kv[1][0]) if (i - 1) % every == 0]
-
-
 def default_report_folder() -> Path:
     """Where reports go: beside the data when SYNKIMETER_DATA_DIR is set (tests, a clinic's folder),
     else the user's Documents folder."""
@@ -128,6 +117,9 @@ def _plot(title: str, unit: str, tip: str) -> pg.PlotWidget:
     # No legend inside the plot (it covered the baseline's point): one line above the plots names
     # the sides in their colours.
     w = styled_plot(_wrapped(title), unit, tip, title_pt=12, background=PANEL)
+    # sessions stand at their dates: two sessions minutes apart are close, two months apart far
+    w.setAxisItems({"bottom": pg.DateAxisItem()})
+    size_plot(w)
     w.setMinimumHeight(230)
     w.setMaximumHeight(330)
     return w
@@ -209,7 +201,8 @@ class SideCard(QFrame):
         self.detail.setText(
             f"Baseline {base.date}: {fixed(base.value, 2)} mm ({fixed(base.ci_low, 2)}–{fixed(base.ci_high, 2)}), "
             f"n = {base.n} blinks · "
-            f"latest {latest.date}: {fixed(latest.value, 2)} mm ({fixed(latest.ci_low, 2)}–{fixed(latest.ci_high, 2)}), "
+            f"latest {latest.date}: {fixed(latest.value, 2)} mm "
+            f"({fixed(latest.ci_low, 2)}–{fixed(latest.ci_high, 2)}), "
             f"n = {latest.n} · change "
             f"{signed(change.change, 2)} mm, needs ±{fixed(change.threshold, 2)} mm (this recording's noise "
             f"±{fixed(change.noise_95, 2)}, between sessions ±{fixed(change.mdc, 2)}) → {change.verdict}")
@@ -381,9 +374,9 @@ class TrendsView(QWidget):
                              + (f" · affected side: {affected}" if affected else ""))
         self.table.setText(self._table(trends))
 
-    def _positions(self, trends: Trends) -> dict[int, tuple[int, str]]:
-        keys = sorted({(p.started_at, p.session_id) for s in trends.series for p in s.points})
-        return {sid: (i + 1, started) for i, (started, sid) in enumerate(keys)}
+    def _positions(self, trends: Trends) -> dict[int, float]:
+        """Each session's place on the date axis (seconds): its date and time."""
+        return {p.session_id: date_stamp(p.started_at) for s in trends.series for p in s.points}
 
     def _plot(self, plot: pg.PlotWidget, trends: Trends | None, key: str) -> None:
         plot.clear()
@@ -391,32 +384,35 @@ class TrendsView(QWidget):
             plot.setVisible(False)
             return
         pos = self._positions(trends)
+        first, last = (min(pos.values()), max(pos.values())) if pos else (0.0, 0.0)
+        pad = max(86400.0, 0.06 * (last - first))  # a day, or 6 % of the span, on each side
+        nudge = pad / 12  # the two sides' bars side by side, not on top of each other
         series_list = [s for s in trends.series if s.metric.key == key]
         ys = []
         for s in series_list:
             if not s.points:
                 continue
-            offset = {"right": -0.07, "left": 0.07}.get(s.side or "", 0.0)  # no side: in the middle
+            offset = {"right": -nudge, "left": nudge}.get(s.side or "", 0.0)  # no side: in the middle
             color = SIDE_COLOR.get(s.side or "", "#2e7d4f")
-            x = [pos[p.session_id][0] + offset for p in s.points]
+            x = [pos[p.session_id] + offset for p in s.points]
             y = [p.value for p in s.points]
             ys += y
             top = [max(0.0, (p.ci_high - p.value)) if p.ci_high is not None else 0.0 for p in s.points]
             bottom = [max(0.0, (p.value - p.ci_low)) if p.ci_low is not None else 0.0 for p in s.points]
             ys += [v + t for v, t in zip(y, top)]
             plot.addItem(pg.ErrorBarItem(x=np.asarray(x), y=np.asarray(y), top=np.asarray(top),
-                                         bottom=np.asarray(bottom), beam=0.12, pen=pg.mkPen(color, width=1.6)))
+                                         bottom=np.asarray(bottom), beam=nudge, pen=pg.mkPen(color, width=1.6)))
             plot.plot(x, y, pen=pg.mkPen(color, width=2.4), symbol="o", symbolSize=9, symbolBrush=color,
                       symbolPen=pg.mkPen("white", width=1))
         if trends.baseline_session_id in pos:
-            bx = pos[trends.baseline_session_id][0]
+            bx = pos[trends.baseline_session_id]
             line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.PenStyle.DashLine))
             plot.addItem(line)
-        # the treatments: botulinum toxin cycles shaded, events as lines, placed between the sessions by date
-        add_marks(plot, self.timeline, [started for _i, started in sorted(pos.values())])
+        # the treatments: botulinum toxin cycles shaded, events as lines, at their dates
+        date_marks(plot, self.timeline)
         since = self.timeline.since_injection if self.timeline is not None else None
         if since is not None and key == HEADLINE and pos:
-            last_sid, (last_place, _started) = max(pos.items(), key=lambda kv: kv[1][0])
+            last_sid, last_place = max(pos.items(), key=lambda kv: kv[1])
             tops = [p.ci_high if p.ci_high is not None else p.value for s in series_list for p in s.points
                     if p.session_id == last_sid]
             note = pg.TextItem(since.short, color="#7b3fa0", anchor=(0.9, 1.0))
@@ -424,9 +420,7 @@ class TrendsView(QWidget):
             note.setToolTip(since.sentence)
             plot.addItem(note)
             self.since_note = note
-        n = len(pos)
-        plot.setXRange(0.5, max(n, 1) + 0.5, padding=0)
-        plot.getPlotItem().getAxis("bottom").setTicks([_ticks(pos)])
+        plot.setXRange(first - pad, last + pad, padding=0)
         if key == "ocular_synkinesis":
             plot.setYRange(0, 105, padding=0)
         elif ys:

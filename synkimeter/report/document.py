@@ -96,7 +96,8 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
         complete_tasks = [TASK_LABELS.get(t, t) for t, r in tasks.items() if r["clip_status"] == "complete"]
         blink = (tasks.get("natural_blinking") if tasks.get("natural_blinking", {}).get("clip_status") == "complete"
                  else None)
-        status = session_state(s, store.clips(s)) + ("<br/><b>baseline</b>" if s.id == trends.baseline_session_id else "")
+        status = session_state(s, store.clips(s))
+        status += "<br/><b>baseline</b>" if s.id == trends.baseline_session_id else ""
         protocol_label = f"<br/><span style='color:#555'>{_e(_protocol_label(s.protocol))}</span>"
         kind = KIND_LABELS.get(s.kind, s.kind) + (protocol_label if s.protocol else "")
         cells = [str(i), f"{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>", kind,
