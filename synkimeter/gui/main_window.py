@@ -377,7 +377,8 @@ class MainWindow(QMainWindow):
                 if self._sample is not None:
                     text += " You can play the sample video instead."
             self.preview.set_message(text)
-            self._set_notice("error", message)
+            # no camera is something to do (plug one in, or play the sample), said once in the notice
+            self._set_notice("no_face", text) if no_camera else self._set_notice("error", message)
         else:  # stopped, ended: keep the last picture and scores on screen
             self._set_notice(state, message)
         self.status.setText(self._status_text())
@@ -601,11 +602,19 @@ class MainWindow(QMainWindow):
     def _show_patient(self, pseudonym: str) -> None:
         who = pseudonym or "no patient chosen"
         self.setWindowTitle(f"synkimeter – {who} – mouth movement when you blink")
+        # No patient yet is the next step, not an error: said plainly, and Patients… is the button to press.
         self.patient_label.setText(f"Patient: <b>{pseudonym}</b>" if pseudonym
-                                   else "<span style='color:#b3261e'>No patient chosen</span>")
+                                   else "<b>Next: choose the patient</b> →")
+        self.patient_button.setObjectName("" if pseudonym else "primary")
+        self.patient_button.setStyleSheet(self.patient_button.styleSheet())  # restyle for its new name
         self.record_mode.set_patient(pseudonym)
         self.progress_mode.set_patient(pseudonym)
         self.practice_mode.set_patient(pseudonym)
+
+    def guide_to_patient(self) -> None:
+        """No patient chosen: the Record page and the button to press say what to do next."""
+        self.modes.setCurrentWidget(self.record_mode)
+        self.patient_button.setFocus()
 
     def manage_patients(self, *_args):
         """The patient manager (modal); returns the dialog once closed."""

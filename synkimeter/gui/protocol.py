@@ -117,8 +117,8 @@ class PatientPicker(QFrame):
         """Show the window's current patient (and their stored affected side)."""
         self._patient = (pseudonym or "").strip()
         self.patient_label.setText(f"<b>{self._patient}</b>" if self._patient else
-                                   "<span style='color:#b3261e'>none chosen yet: "
-                                   "press Change… to choose or add one</span>")
+                                   "none chosen yet: press <b>Change…</b> and add the code your therapist "
+                                   "gave you")
         self._side_from_patient(self._patient)
         self.changed.emit()
 
@@ -369,7 +369,8 @@ class RecordPage(QWidget):
         screen = self.screen_view
         screen.step_label.setText("Cannot start yet")
         screen.cue.setText(what_to_do)
-        screen.cue.setStyleSheet(f"font-size: 20pt; font-weight: 700; color: {NOTICE_COLOR['error']};")
+        # amber, as the live page's "move closer": something to do, not an alarm
+        screen.cue.setStyleSheet(f"font-size: 20pt; font-weight: 700; color: {NOTICE_COLOR['no_face']};")
         screen.countdown.setText("")
         screen.repetition.setText("")
         screen.instruction.setText(detail)

@@ -21,6 +21,7 @@ from synkimeter.usecases.protocol import ProtocolRunner, RunnerStatus, protocol,
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 NO_SOURCE = "Choose a camera or a video on the Live page, then come back and press Start recording."
+NO_PATIENT = "First choose the patient: press Change… beside Patient and add the code your therapist gave you."
 NO_CAMERA = ("No picture from the camera: plug it in (or close the program that uses it), "
              "then press Start recording again.")
 NO_VIDEO = "This video cannot be played: choose another one on the Live page, then press Start recording."
@@ -201,7 +202,7 @@ class RecordMode(QWidget):
             return False
         values = dict(values or self.page.picker.values())
         if not str(values.get("patient") or "").strip():
-            self.page.show_error("Choose the patient first: press Change… beside Patient (or Patients… at the top).")
+            self.page.show_problem(NO_PATIENT)
             return False
         try:
             values["patient"] = check_pseudonym(values.get("patient"))
