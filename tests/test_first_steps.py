@@ -31,6 +31,7 @@ def test_after_skip_the_window_guides_to_choosing_the_patient(qtbot, monkeypatch
     window = create_window(None, cameras=[])
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: window.store_settled)
     dialog = maybe_show_first_run(window, [], tmp_path / "config")
     qtbot.waitUntil(dialog.isVisible, timeout=5000)
     dialog.skip_button.click()

@@ -53,6 +53,7 @@ def test_talking_is_one_prominent_sentence(qtbot, monkeypatch, tmp_path):
 
     window = MainWindow(DEFAULT_SETTINGS, cameras=[])
     qtbot.addWidget(window)
+    qtbot.waitUntil(lambda: window.store_settled)  # its look at the store (a thread) is over before the next test
     snap = _snapshot()
     window.session.state = "running"
     window._on_snapshot(replace(snap, notice="talking", expression="Talking", height_diff_mm=6.4))

@@ -32,6 +32,7 @@ def _window(qtbot, monkeypatch, tmp_path):
     window = MainWindow(cameras=[])
     qtbot.addWidget(window)
     window.show()
+    qtbot.waitUntil(lambda: window.store_settled)  # its look at the store (a thread) is over before the next test
     return window
 
 

@@ -28,7 +28,7 @@ def test_round_trip_with_files_results_and_trends(open_store, tmp_path):
     video = tmp_path / "clip.mp4"
     video.write_bytes(np.random.default_rng(0).bytes(300_000))
     with open_store() as store:
-        assert store.schema_version == 7
+        assert store.schema_version == 8
         patient = make_history(store)
         analysis, series = sim_clip(coupling_right=1.5, seed=99)
         session = store.start_session(patient, "follow-up", started_at="2025-09-01T10:00:00")

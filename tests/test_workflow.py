@@ -95,12 +95,12 @@ def test_cli_rename_delete_sessions_and_notes(filled, capsys):
     assert code == 0 and "'PX-1' is now 'PX-7'" in out
     code, out, _ = _run(capsys, "note", "PX-7", "Started", "mirror", "therapy.")
     assert code == 0
-    with Store() as store:
-        sid = store.sessions(store.require_patient("PX-7"))[1].id
-    code, out, _ = _run(capsys, "note", "PX-7", "Botox before this one.", "--session", str(sid))
-    assert code == 0 and f"session {sid}" in out
+    sid = 2  # the patient's second session: #2, as the patient manager and the report number it
+    code, out, _ = _run(capsys, "note", "PX-7", "Botox before this one.", "--session", f"#{sid}", "--date",
+                        "2026-02-09")
+    assert code == 0 and f"session #{sid}" in out
     code, out, _ = _run(capsys, "patients", "PX-7")
-    assert "Started mirror therapy." in out and f"(session {sid}): Botox" in out
+    assert "Started mirror therapy." in out and f"note 2026-02-09 (session #{sid}): Botox" in out
     code, out, _ = _run(capsys, "sessions", "edit", "PX-7", str(sid), "--kind", "baseline", "--date", "2026-02-11",
                         "--notes", "new camera")
     assert code == 0 and "2026-02-11 09:00" in out and "baseline" in out and "new camera" in out

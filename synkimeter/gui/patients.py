@@ -17,10 +17,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, QObject, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -42,7 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.theme import MUTED_COLOR, STYLE
-from synkimeter.store.records import session_state
+from synkimeter.store.records import session_numbers, session_state, session_when
 
 # Where the window keeps what it remembers between launches (the current patient per store), in the
 # user's configuration folder (SYNKIMETER_CONFIG_DIR overrides it: tests, a portable install).
@@ -208,12 +209,40 @@ class CurrentPatient(QObject):
         self.changed.emit(pseudonym)
 
 
+class NoteDialog(QDialog):
+    """A clinician's note: its text and its clinical date (the day it is about; today by default,
+    never after today)."""
+
+    def __init__(self, prompt: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Clinician's note")
+        form = QFormLayout(self)
+        form.addRow(QLabel(prompt))
+        self.text = QLineEdit()
+        self.text.setMinimumWidth(420)
+        self.text.setAccessibleName("Note")
+        form.addRow("Note:", self.text)
+        self.day = QDateEdit(QDate.currentDate())
+        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.day.setCalendarPopup(True)
+        self.day.setMaximumDate(QDate.currentDate())
+        self.day.setAccessibleName("Clinical date")
+        form.addRow("Clinical date:", self.day)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[str, str]:
+        return self.text.text().strip(), self.day.date().toString("yyyy-MM-dd")
+
+
 class SessionEditor(QDialog):
     """Correct one session: kind, date and time, notes."""
 
     def __init__(self, session, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Correct session {session.id}")
+        self.setWindowTitle("Correct session")
         form = QFormLayout(self)
         self.kind_box = QComboBox()
         self.kind_box.setAccessibleName("Kind of session")
@@ -286,7 +315,7 @@ class PatientManager(QDialog):
         right.addWidget(QLabel("Sessions"))
         self.session_table = QTableWidget(0, 6)
         self.session_table.setAccessibleName("Sessions")
-        self.session_table.setHorizontalHeaderLabels(["No.", "Date and time", "Kind", "Status", "Tasks", "Notes"])
+        self.session_table.setHorizontalHeaderLabels(["Session", "Date and time", "Kind", "Status", "Tasks", "Notes"])
         self.session_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.session_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.session_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -363,9 +392,10 @@ class PatientManager(QDialog):
 
     @property
     def selected_session_id(self) -> int | None:
+        """The store's id of the session chosen in the list (its row shows the patient's #number)."""
         row = self.session_table.currentRow()
         item = self.session_table.item(row, 0) if row >= 0 else None
-        return int(item.text()) if item is not None else None
+        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
@@ -422,16 +452,19 @@ class PatientManager(QDialog):
         self.heading.setText(f"{patient.pseudonym}{side}")
         self.notes_edit.setPlainText(patient.notes)
         self.session_table.setRowCount(len(sessions))
+        numbers = session_numbers([s for s, _clips in sessions])
         for r, (s, clips) in enumerate(sessions):
             tasks = ", ".join(c.task.replace("_", " ") for c in clips if c.status == "complete") or "–"
-            for c, text in enumerate((str(s.id), s.started_at[:16].replace("T", " "), KIND_TEXT.get(s.kind, s.kind),
+            for c, text in enumerate((f"#{numbers[s.id]}", session_when(s.started_at), KIND_TEXT.get(s.kind, s.kind),
                                       session_state(s, clips), tasks, s.notes)):
-                self.session_table.setItem(r, c, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, s.id)
+                self.session_table.setItem(r, c, item)
         if notes:
             self.clinician_notes.setText("<b>Clinician's notes</b><br>" + "<br>".join(
-                f"{n['created'][:16].replace('T', ' ')}"
-                + (f" (session {n['session_id']})" if n["session_id"] else "") + f": {_html(n['text'])}"
-                for n in notes))
+                f"{n['day']}"
+                + (f" (session #{numbers[n['session_id']]})" if n["session_id"] in numbers else "")
+                + f": {_html(n['text'])}" for n in notes))
 
     # -- actions ----------------------------------------------------------------------------------
     def add_patient(self, pseudonym: str | None = None) -> str | None:
@@ -486,21 +519,32 @@ class PatientManager(QDialog):
         if name and self._run(lambda store: store.update_patient(name, notes=text)) is not None:
             self._say("Notes saved.")
 
-    def add_note(self, text: str | None = None) -> bool:
+    def ask_note(self, prompt: str) -> tuple[str, str] | None:
+        """The note's text and its clinical date (today unless changed), or None."""
+        dialog = NoteDialog(prompt, self)
+        return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def add_note(self, text: str | None = None, day: str | None = None) -> bool:
+        """A clinician's note on the selected patient (on the session chosen in the list, if one is),
+        with its clinical date `day` (YYYY-MM-DD; default today)."""
         name = self.selected
         if not name:
             return False
-        sid = self.selected_session_id  # a note on the session chosen in the list, if one is
+        sid = self.selected_session_id
         if text is None:
-            about = f" about session {sid}" if sid is not None else ""
-            text = self.ask_text("Clinician's note", f"A dated note on '{name}'{about} (shown in the report):")
+            row = self.session_table.currentRow()
+            about = f" about session {self.session_table.item(row, 0).text()}" if sid is not None else ""
+            answer = self.ask_note(f"A note on '{name}'{about} (shown in the report):")
+            if answer is None:
+                return False
+            text, day = answer
         if not text:
             return False
 
         def add(store):
             patient = store.require_patient(name)
             session = store.patient_session(patient, sid) if sid is not None else None
-            return store.add_note(patient, text, session)
+            return store.add_note(patient, text, session, day=day)
 
         if self._run(add) is None:
             return False

@@ -51,7 +51,7 @@ import socket
 import stat
 import tempfile
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -89,6 +89,7 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     process_alive,
     process_start_token,
     record,
+    session_numbers,
     written,
 )
 from synkimeter.store.schema import (
@@ -1050,6 +1051,22 @@ class Store:
         shutil.rmtree(self.folder / CLIPS_DIR / f"p{int(patient.id):04d}", ignore_errors=True)
         return n
 
+    def numbered_session(self, patient: Patient, number) -> Session:
+        """One of the patient's sessions by its number #1, #2 ... (`session_numbers`: as the patient
+        manager, the CLI and the report number them); StoreError (one sentence) if there is none."""
+        text = str(number).strip().lstrip("#")
+        try:
+            n = int(text)
+        except ValueError as exc:
+            raise StoreError(f"'{number}' is not a session number (see `synkimeter sessions "
+                             f"{patient.pseudonym}`).") from exc
+        sessions = self.sessions(patient)
+        by_number = {v: k for k, v in session_numbers(sessions).items()}
+        if n not in by_number:
+            raise StoreError(f"Patient '{patient.pseudonym}' has no session {n} (see `synkimeter sessions "
+                             f"{patient.pseudonym}`).")
+        return next(s for s in sessions if s.id == by_number[n])
+
     def patient_session(self, patient: Patient, session_id) -> Session:
         """One of the patient's sessions by its number; StoreError (one sentence) if it is not theirs."""
         try:
@@ -1100,8 +1117,11 @@ class Store:
         self.delete_session(session, reason=f"session {session.id}, stopped before any task was kept")
         return True
 
-    def add_note(self, patient: Patient, text: str, session: Session | None = None) -> int:
-        """Keep a clinician's dated note on the patient (on one session, if given); returns its id."""
+    def add_note(self, patient: Patient, text: str, session: Session | None = None, day: str | None = None) -> int:
+        """Keep a clinician's note on the patient (on one session, if given), with its clinical date
+        `day` (YYYY-MM-DD, not in the future; default today); returns its id."""
+        noted_on = check_day(day, "a note's date is the day it is about, today at the latest") if day else \
+            date.today().isoformat()
         text = str(text or "").strip()
         if not text:
             raise StoreError("A note needs some text.")
@@ -1112,12 +1132,16 @@ class Store:
         with self._tx() as conn:
             return inserted_id(conn.execute(insert(notes).values(
                 patient_id=patient.id, session_id=session.id if session is not None else None, created=now_iso(),
-                text=text)))
+                text=text, noted_on=noted_on)))
 
     def notes(self, patient: Patient) -> list[dict]:
-        """The patient's clinician notes, oldest first: dicts with id, session_id, created, text."""
-        return self._rows(select(notes.c.id, notes.c.session_id, notes.c.created, notes.c.text)
-                          .where(notes.c.patient_id == patient.id).order_by(notes.c.created, notes.c.id))
+        """The patient's clinician notes by clinical date, oldest first: dicts with id, session_id,
+        created (when typed), text and day (the clinical date; a note kept before v8: the day it was typed)."""
+        rows = self._rows(select(notes.c.id, notes.c.session_id, notes.c.created, notes.c.text, notes.c.noted_on)
+                          .where(notes.c.patient_id == patient.id))
+        for row in rows:
+            row["day"] = row.pop("noted_on") or str(row["created"])[:10]
+        return sorted(rows, key=lambda r: (r["day"], r["created"], r["id"]))
 
     def delete_note(self, patient: Patient, note_id: int) -> None:
         with self._tx() as conn:

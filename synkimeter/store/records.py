@@ -68,6 +68,25 @@ class Clip:
     created: str
 
 
+def session_numbers(sessions) -> dict[int, int]:
+    """The one numbering of a patient's sessions everywhere (patient manager, CLI, report): #1, #2 ...
+    in the order they were recorded (date and time, then the order they were kept). {session id: number}"""
+    ordered = sorted(sessions, key=lambda s: (s.started_at, s.id))
+    return {s.id: n for n, s in enumerate(ordered, 1)}
+
+
+def session_when(started_at: str) -> str:
+    """'2026-02-10 17:30'; a session with no time of day (imported with a date alone: 00:00:00) shows
+    its date alone, never a made-up '00:00'."""
+    day, _, time = str(started_at).partition("T")
+    return day if not time or time.startswith("00:00:00") else f"{day} {time[:5]}"
+
+
+def session_label(number: int, session: Session) -> str:
+    """'#3 · 2026-02-10 17:30'."""
+    return f"#{number} · {session_when(session.started_at)}"
+
+
 def missing_tasks(clips: "list[Clip] | tuple[Clip, ...]") -> tuple[str, ...]:
     """The tasks of a session that were tried but kept no complete clip (a task redone later into the
     same session and kept is not missing), in the order they were first tried."""
@@ -199,15 +218,16 @@ def parse_date(text: str) -> str:
         raise StoreError(f"'{text}' is not a date: use YYYY-MM-DD.") from exc
 
 
-def check_day(text) -> str:
-    """A calendar day as YYYY-MM-DD, not after today; StoreError (one sentence) otherwise."""
+def check_day(text, future: str = "keep a treatment once it has been given") -> str:
+    """A calendar day as YYYY-MM-DD, not after today; StoreError (one sentence, ending with
+    `future` for a day to come) otherwise."""
     raw = str(text or "").strip()
     try:
         day = date.fromisoformat(raw)
     except ValueError as exc:
         raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
     if day > date.today():
-        raise StoreError(f"{day.isoformat()} is in the future: keep a treatment once it has been given.")
+        raise StoreError(f"{day.isoformat()} is in the future: {future}.")
     return day.isoformat()
 
 
