@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -42,6 +43,7 @@ RESOLUTIONS = (("Camera's own size", None), ("640 Ã— 480", (640, 480)), ("1280 Ã
 # The window opens at this size, shrunk to fit the screen's free area (a 1366x768 laptop has about
 # 1366x730 once the desktop's bar is counted).
 WINDOW_SIZE = (1360, 860)
+DETAILS_HEIGHT = 96  # the therapist's details: about four lines, scrolled when longer
 
 
 def _fitting_size(widget) -> tuple[int, int]:
@@ -194,7 +196,7 @@ class MainWindow(QMainWindow):
         self.details_button = QPushButton("Details")
         self.details_button.setCheckable(True)
         self.details_button.setToolTip("Technical details for your therapist (D)")
-        self.details_button.toggled.connect(lambda on: self.details.setVisible(on))
+        self.details_button.toggled.connect(self._show_details)
         bar.addWidget(self.details_button)
         outer.addLayout(bar)
 
@@ -236,8 +238,10 @@ class MainWindow(QMainWindow):
         for w in self.trends.widgets():
             trend_box.addWidget(w)
         grid.addLayout(trend_box, 1, 0, 1, 2)
-        grid.setColumnStretch(0, 5)
-        grid.setColumnStretch(1, 4)
+        # the scores as wide as the picture: each side's column holds its number, interval and band
+        # (or why a blink is not counted) in two short lines at 1366x768
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         grid.setRowStretch(0, 5)
         grid.setRowStretch(1, 3)
         outer.addLayout(grid, 1)
@@ -247,7 +251,19 @@ class MainWindow(QMainWindow):
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setWordWrap(True)
         self.details.setVisible(False)
-        outer.addWidget(self.details)
+        # In a scroll area of a few lines' height: opening Details never grows the window past the
+        # screen, squeezes the per-blink chart or cuts off the scores' "not counted" reason (1366x768).
+        self.details_area = QScrollArea()
+        self.details_area.setWidget(self.details)
+        self.details_area.setWidgetResizable(True)
+        self.details_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details_area.setMaximumHeight(DETAILS_HEIGHT)
+        self.details_area.setMinimumHeight(DETAILS_HEIGHT // 2)  # two lines at least; more room: more lines
+        self.details_area.setVisible(False)
+        # under the picture, in the legend's place: the picture's column has room to spare, the
+        # scores' column (numbers, reasons, the per-blink chart) has none
+        left.addWidget(self.details_area)
 
         # A sentence about the store (it cannot be opened, the access log cannot be written): on the
         # left, wrapped, so the whole sentence can be read beside the source's line.
@@ -266,6 +282,13 @@ class MainWindow(QMainWindow):
                                                    "margin-left: 8px;"))
         self.statusBar().addPermanentWidget(self.store_label)
         self.statusBar().setSizeGripEnabled(False)
+
+    def _show_details(self, on: bool) -> None:
+        self.details.setVisible(on)
+        self.details_area.setVisible(on)
+        self.legend.setVisible(not on)  # the therapist's lines take the patient's legend's place: same height
+        if on:
+            self.details.setText(self._details_text())
 
     def _actions(self) -> None:
         for keys, slot in (

@@ -54,7 +54,7 @@ class TrendPlots:
         self.mouth.setYRange(0.0, 3.0, padding=0)
         for w in (self.eyes, self.mouth):
             w.setLabel("bottom", "seconds ago")
-            w.setMinimumHeight(120)  # the window fits a 1366x768 screen
+            w.setMinimumHeight(104)  # the window fits a 1366x768 screen with every score line showing
             w.setXRange(-window_s, 0.0, padding=0.01)
             w.getPlotItem().getAxis("bottom").setTicks(
                 [[(float(-s), f"{s:g}") for s in range(0, int(window_s) + 1, 5)]])

@@ -67,6 +67,7 @@ class PatientPicker(QFrame):
         who = QHBoxLayout()
         self.patient_label = QLabel("")
         self.patient_label.setTextFormat(Qt.TextFormat.RichText)
+        self.patient_label.setWordWrap(True)  # the guidance when none is chosen wraps, never widens the window
         who.addWidget(self.patient_label, 1)
         self.change_button = QPushButton("Change…")
         self.change_button.setToolTip("Choose another patient, or add one (a code such as PX-0042, never a name).")
