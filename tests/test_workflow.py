@@ -130,7 +130,7 @@ def test_cli_rename_delete_sessions_and_notes(filled, capsys):
     (("sessions", "edit", "PX-1", "1"), "--kind, --date and/or --notes"),
     (("sessions", "edit", "PX-1", "1", "--date", "2026-13-40"), "is not a date"),
     (("note", "PX-1", "  "), "needs some text"),
-    (("note", "PX-2", "x", "--session", "1"), "has no session 1"),
+    (("note", "PX-2", "x", "--session", "9"), "has no session 9"),  # numbered per patient: #1 is its own
 ])
 def test_cli_bad_input_is_one_sentence_and_exit_2(filled, capsys, argv, words):
     code, _, err = _run(capsys, *argv)

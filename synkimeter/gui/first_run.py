@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QLayout, QPushButton, QVBoxLayout
 
 from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR, STYLE
 
@@ -32,12 +32,11 @@ WHAT_IT_DOES = (
     "leaves this computer."
 )
 # What to do next, in a patient's words.
-NEXT_STEPS = (
-    "<ol style='margin-left:-20px'>"
-    "<li>Ask your therapist for your <b>patient code</b> (such as PX-0042; never your name).</li>"
-    "<li>Press <b>Patients…</b> at the top right of the window and add that code.</li>"
-    "<li>Open <b>Record a session</b> and record your first session (about one minute): follow the big "
-    "words on the screen.</li></ol>"
+NEXT_STEPS = (  # numbered by hand: a QLabel's height for an HTML list comes out short (cut off)
+    "1. Ask your therapist for your <b>patient code</b> (such as PX-0042; never your name).<br>"
+    "2. Press <b>Patients…</b> at the top right of the window and add that code.<br>"
+    "3. Open <b>Record a session</b> and record your first session (about one minute): follow the big "
+    "words on the screen."
 )
 
 
@@ -170,10 +169,24 @@ class FirstRunDialog(QDialog):
         primary.setObjectName("primary")
         primary.setDefault(True)
         layout.addLayout(buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
+        # wrapped labels: the dialog takes the height their text needs at its width (never cut off)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         from synkimeter.gui.access import name_controls
 
         name_controls(self)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        # A dialog does not ask its wrapped labels for their height at its width: once the labels
+        # have their new widths, ask them, so no line is cut off (whatever the text size).
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_labels)
+
+    def _fit_labels(self) -> None:
+        for label in (self.what_label, self.camera_label, self.next_label, self.data_label):
+            need = label.heightForWidth(label.width())
+            if need > 0 and label.minimumHeight() != need:
+                label.setMinimumHeight(need)
 
     def _finish(self, choice: str) -> None:
         self.choice = choice

@@ -34,6 +34,7 @@ from synkimeter.gui.session import LiveSession, describe, is_camera, sample_clip
 from synkimeter.gui.theme import NOTICE_COLOR, STYLE, label_style, set_text_scale, side_html
 from synkimeter.usecases.live import NOTICE_TEXT
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+from synkimeter.usecases.words import signed
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v);;All files (*)"
 RESOLUTIONS = (("Camera's own size", None), ("640 × 480", (640, 480)), ("1280 × 720", (1280, 720)),
@@ -450,7 +451,7 @@ class MainWindow(QMainWindow):
                          f"preview delay {1000 * self.preview.latency_s:.0f} ms")
         if s is not None:
             parts.append(f"Scale {s.mm_per_px:.3f} mm/px (iris {s.iris_px:.1f} px in the image); "
-                         f"head turn {s.yaw_deg:+.0f}°, tilt {s.pitch_deg:+.0f}°; buffer {s.frames} frames")
+                         f"head turn {signed(s.yaw_deg, 0)}°, tilt {signed(s.pitch_deg, 0)}°; buffer {s.frames} frames")
             parts.append(f"Eye openness ratio left/right {s.openness_ratio:.2f}; corner height difference "
                          f"(right − left) {mm(s.height_diff_mm, 2)}; corner to lip midline: "
                          + ", ".join(f"{side_html(side)} {mm(s.excursion_mm[side], 1)}" for side in SIDES))

@@ -51,6 +51,8 @@ class TrendPlots:
                            "How far each mouth corner is from where it rests, in millimetres (head movement removed).")
         self.mouth.setXLink(self.eyes)
         self.eyes.setYRange(-0.05, 1.0, padding=0)
+        # three ticks: a short plot's automatic ones (0.2 ... 0.8) sit on top of each other
+        self.eyes.getPlotItem().getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
         self.mouth.setYRange(0.0, 3.0, padding=0)
         for w in (self.eyes, self.mouth):
             w.setLabel("bottom", "seconds ago")
