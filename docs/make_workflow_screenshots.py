@@ -147,8 +147,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication, QToolTip
 
     import synkimeter.gui  # noqa: F401 - Qt workarounds
-    from synkimeter.gui.main_window import MainWindow
     from synkimeter.gui.first_run import FirstRunDialog
+    from synkimeter.gui.main_window import MainWindow
     from synkimeter.gui.patients import PatientManager, remember_patient
     from synkimeter.gui.text_size import remember_text_size
 
