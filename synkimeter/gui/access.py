@@ -54,7 +54,7 @@ def _inside_combo(widget: QWidget) -> bool:
 def name_controls(root: QWidget) -> list[QWidget]:
     """Give each control under `root` an accessible name and Tab focus; returns the controls still
     without a name (none, when every page names what it builds)."""
-    unnamed = []
+    unnamed: list[QWidget] = []
     for widget in root.findChildren(QWidget):
         if not isinstance(widget, CONTROLS) or _inside_combo(widget):
             continue

@@ -532,8 +532,8 @@ class PatientManager(QDialog):
             return False
         sid = self.selected_session_id
         if text is None:
-            row = self.session_table.currentRow()
-            about = f" about session {self.session_table.item(row, 0).text()}" if sid is not None else ""
+            item = self.session_table.item(self.session_table.currentRow(), 0)
+            about = f" about session {item.text()}" if sid is not None and item is not None else ""
             answer = self.ask_note(f"A note on '{name}'{about} (shown in the report):")
             if answer is None:
                 return False

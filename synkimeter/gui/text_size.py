@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QCoreApplication, QEvent, QObject
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -94,7 +94,7 @@ def size_plot(plot) -> None:
     plot._synkimeter_scale = theme.text_scale()
 
 
-def install(app: QApplication | None = None) -> None:
+def install(app: QCoreApplication | None = None) -> None:
     """Size every style sheet set from now on (once per application)."""
     global _sizer
     app = app or QApplication.instance()

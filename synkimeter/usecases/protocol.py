@@ -482,8 +482,10 @@ class ProtocolRunner:
     def _say_what_happened(self) -> None:
         """The ending says what was recorded: 'All done' only when every task of the session was;
         otherwise 'N of M tasks recorded' with the missing ones named (to redo into this session)."""
-        self.missing = missing_tasks(self.store.clips(self.session))
-        planned = PROTOCOL_TASKS.get(self.session.protocol, tuple(t.key for t in self.protocol.tasks))
+        session = self.session
+        assert session is not None, "a finished protocol has its session"
+        self.missing = missing_tasks(self.store.clips(session))
+        planned = PROTOCOL_TASKS.get(session.protocol, tuple(t.key for t in self.protocol.tasks))
         if not self.missing:
             self._ending, self.message = "All done", "All done. Thank you! Your results are saved."
             return
