@@ -199,8 +199,9 @@ def test_patient_manager_adds_renames_deletes_and_corrects(qtbot, filled):
     assert dialog.session_table.item(0, 2).text() == "Follow-up" and dialog.session_table.item(0, 5).text() == "wrong day fixed"
 
     dialog.session_table.selectRow(0)
-    dialog.ask_text = lambda *a, **k: "Patient reports less tightness."
-    assert dialog.add_note() and "less tightness" in dialog.clinician_notes.text()
+    dialog.ask_note = lambda *a, **k: ("Patient reports less tightness.", "2026-01-09")  # text, clinical date
+    assert dialog.add_note() and "2026-01-09 (session #1): Patient reports less tightness." in \
+        dialog.clinician_notes.text()
 
     dialog.confirm = lambda *a: False  # "Cancel": nothing happens
     dialog.session_table.selectRow(1)
