@@ -98,7 +98,7 @@ class PatientPicker(QFrame):
         form.addWidget(self.kind_box, 1, 3)
         self.description = QLabel()
         self.description.setObjectName("caption")
-        self.description.setWordWrap(True)
+        # one line: a wrapped label here made the grid keep a row of empty space above it
         form.addWidget(self.description, 2, 1, 1, 3)
         self._on_protocol()
 

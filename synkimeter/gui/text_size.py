@@ -91,6 +91,10 @@ def size_plot(plot) -> None:
         plot._synkimeter_title = base
         plot._synkimeter_title_sized = sized(base, theme.text_scale())
         title.setText(plot._synkimeter_title_sized)
+        # pyqtgraph gives a title a row 30 pixels high: a larger or two-line title gets the height it needs
+        height = max(30, int(title.item.boundingRect().height()) + 4)
+        title.setMaximumHeight(height)
+        item.layout.setRowFixedHeight(0, height)
     plot._synkimeter_scale = theme.text_scale()
 
 
