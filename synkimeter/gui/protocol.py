@@ -100,6 +100,7 @@ class PatientPicker(QFrame):
         self.description.setObjectName("caption")
         # one line: a wrapped label here made the grid keep a row of empty space above it
         form.addWidget(self.description, 2, 1, 1, 3)
+        form.setRowStretch(3, 1)  # beside a taller column of buttons, the room left goes below the fields
         self._on_protocol()
 
     def _on_protocol(self, *_args) -> None:
