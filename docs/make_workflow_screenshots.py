@@ -5,6 +5,10 @@ Run it on a display of the size to show (an X server such as Xvfb), once per siz
     Xvfb :95 -screen 0 1366x768x24 &  Xvfb :96 -screen 0 1920x1080x24 &
     DISPLAY=:95 python docs/make_workflow_screenshots.py docs/screens [--store FOLDER]
     DISPLAY=:96 python docs/make_workflow_screenshots.py docs/screens [--store FOLDER]
+    DISPLAY=:95 python docs/make_workflow_screenshots.py docs/screens --text-size large
+
+With --text-size large (or larger) the window starts with that remembered text size and the pictures
+are named <W>x<H>_large_<page>.png; the report's pages are written at normal size only.
 
 The window opens at the size it picks for that screen (what a user gets), and each picture is the
 whole screen, so a window larger than the screen would show cut off. The data are a temporary store
@@ -112,7 +116,8 @@ def annotate(folder: Path) -> None:
         patient = store.require_patient("PX-0042")
         sessions = store.sessions(patient)
         store.add_note(patient, "Mirror therapy started; review in six weeks.")
-        store.add_note(patient, "Botulinum toxin to the right orbicularis oculi two weeks before.", sessions[1])
+        store.add_note(patient, "Botulinum toxin to the right orbicularis oculi two weeks before.", sessions[1],
+                       day="2026-02-23")
         store.update_session(sessions[2], notes="Same-day home self-check after the clinic visit.")
 
 
@@ -121,6 +126,8 @@ def main() -> None:
     ap.add_argument("out", nargs="?", default=str(ROOT / "docs" / "screens"))
     ap.add_argument("--store", help="a prepared store to copy instead of importing the sample clips")
     ap.add_argument("--portrait", help="a portrait (upright phone) video for the live page's side badges")
+    ap.add_argument("--text-size", default="normal", choices=("normal", "large", "larger"),
+                    help="the window's text size (the setting at the top right)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -140,13 +147,18 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication, QToolTip
 
     import synkimeter.gui  # noqa: F401 - Qt workarounds
+    from synkimeter.gui.first_run import FirstRunDialog
     from synkimeter.gui.main_window import MainWindow
     from synkimeter.gui.patients import PatientManager, remember_patient
+    from synkimeter.gui.text_size import remember_text_size
 
     app = QApplication.instance() or QApplication(sys.argv[:1])  # noqa: F841 - kept alive for the windows below
     Looped = looped_source()  # noqa: N806
     screen = QGuiApplication.primaryScreen()
     size = f"{screen.size().width()}x{screen.size().height()}"
+    if args.text_size != "normal":
+        size += f"_{args.text_size}"
+    remember_text_size(args.text_size)
 
     def wait(ms: int) -> None:
         loop = QEventLoop()
@@ -165,6 +177,20 @@ def main() -> None:
         screen.grabWindow(0).save(str(path))
         small(path)
         print(path)
+
+    # First run, then the window with no patient chosen yet (as after Skip)
+    window = MainWindow(cameras=[])
+    window.move(0, 0)
+    window.show()
+    first = FirstRunDialog([], data, sample_available=True, parent=window)
+    first.open()
+    shot("first_run")
+    first.skip_button.click()
+    window.guide_to_patient()
+    mode = window.record_mode
+    mode.page.start_button.click()  # no patient yet: what to do, in big words
+    shot("record_no_patient")
+    window.close()
 
     remember_patient("PX-0042")
     window = MainWindow(cameras=[])
@@ -190,9 +216,17 @@ def main() -> None:
         shot("live_portrait")
     window.session.stop()
 
-    # My progress (before anything else is recorded)
+    # Details for the therapist, at the same size
+    window.details_button.setChecked(True)
+    shot("live_details")
+    window.details_button.setChecked(False)
+
+    # My progress (before anything else is recorded), and with the therapist's numbers
     window.modes.setCurrentWidget(window.progress_mode)
     shot("progress")
+    window.progress_mode.therapist_box.setChecked(True)
+    shot("progress_therapist")
+    window.progress_mode.therapist_box.setChecked(False)
 
     # Record: the full protocol's plan (every task listed), then the home self-check mid-pucker
     mode = window.record_mode
@@ -209,8 +243,9 @@ def main() -> None:
 
     wait_for(mid_task, 120_000)
     shot("record_running")
-    mode.stop()
-    wait_for(lambda: not mode.running, 30_000)
+    # the sample face never puckers: the ending says so, with the task to redo
+    wait_for(lambda: not mode.running, 120_000)
+    shot("record_done")
 
     # Practice, before a set and during one
     window.modes.setCurrentWidget(window.practice_mode)
@@ -232,7 +267,7 @@ def main() -> None:
     # The report, now with the guided self-check recorded above (camera, protocol, dropped frames)
     window.modes.setCurrentWidget(window.progress_mode)
     window.progress_mode.report_folder = work / "reports"
-    written = window.progress_mode.write_report()
+    written = window.progress_mode.write_report() if args.text_size == "normal" else None
     if written:
         shot("progress_report_written")
         report_pages(out, written[0])

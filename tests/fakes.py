@@ -62,3 +62,105 @@ class UnpluggedCamera(WrappedClip):
             if frame.index >= self.fail_after:
                 raise SourceError("The camera stopped sending pictures (was it unplugged?).", "camera_lost")
             yield frame
+
+
+class SimulatedCamera(FrameSource):
+    """Small blank pictures at `fps` for `duration_s`, decoded as fast as asked (not live): with
+    `SimulatedMesh` a recording runs on a simulated face without MediaPipe."""
+
+    def __init__(self, duration_s: float, fps: float = 30.0, description: str = "Camera 0") -> None:
+        super().__init__()
+        self.duration_s, self._fps, self.description = duration_s, fps, description
+        self.is_live = False
+        self._open = False
+
+    def open(self) -> None:
+        self._open = True
+
+    def close(self) -> None:
+        self._open = False
+
+    @property
+    def is_open(self) -> bool:
+        return self._open
+
+    @property
+    def fps(self):
+        return self._fps
+
+    @property
+    def width(self):
+        return 64
+
+    @property
+    def height(self):
+        return 48
+
+    @property
+    def frame_count(self):
+        return int(self.duration_s * self._fps)
+
+    def __iter__(self):
+        import numpy as np
+
+        from synkimeter.capture import Frame
+
+        image = np.zeros((48, 64, 3), np.uint8)
+        for i in range(self.frame_count):
+            yield Frame(i, i / self._fps, image)
+
+
+class SimulatedMesh:
+    """A face-mesh stand-in: frame i gets frame i of a simulated track (synkimeter_dev.simulate),
+    repeated; `face(t)` (frame time -> bool) says whether a face is seen."""
+
+    def __init__(self, track, face=None) -> None:
+        self.track = track
+        self.face = face or (lambda t: True)
+        self.n = 0
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def process(self, image, timestamp_s=None):
+        import numpy as np
+
+        from synkimeter.landmarks.facemesh import FaceObservation
+
+        points = self.track.points[self.n % len(self.track.points)]
+        self.n += 1
+        if not self.face(timestamp_s):
+            return FaceObservation(np.full_like(points, np.nan), 0, float("nan"))
+        return FaceObservation(points, 1, float(np.ptp(points[:, 0])))
+
+
+class MissingCamera(FrameSource):
+    """A camera that is not there: opening it raises the SourceError a real missing camera gives."""
+
+    def __init__(self, index: int = 0) -> None:
+        super().__init__()
+        self.description = f"Camera {index}"
+        self.is_live = True
+
+    def open(self) -> None:
+        raise SourceError(f"{self.description} is not connected or is used by another program.", "camera_unavailable")
+
+    def close(self) -> None:
+        return None
+
+    @property
+    def is_open(self) -> bool:
+        return False
+
+    @property
+    def fps(self):
+        return None
+
+    width = height = frame_count = fps
+
+    def __iter__(self):
+        self.open()
+        return iter(())

@@ -17,7 +17,7 @@ def analysed(monkeypatch):
     asked = []
     analysis, series = sim_clip(coupling_right=1.0, seed=3)
 
-    def fake(path, params=None, affected_side=None, progress=None):
+    def fake(path, params=None, affected_side=None, progress=None, mirrored=False):
         asked.append(str(path))
         return AnalysedClip(str(path), analysis, series)
 

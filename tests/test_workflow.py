@@ -95,12 +95,12 @@ def test_cli_rename_delete_sessions_and_notes(filled, capsys):
     assert code == 0 and "'PX-1' is now 'PX-7'" in out
     code, out, _ = _run(capsys, "note", "PX-7", "Started", "mirror", "therapy.")
     assert code == 0
-    with Store() as store:
-        sid = store.sessions(store.require_patient("PX-7"))[1].id
-    code, out, _ = _run(capsys, "note", "PX-7", "Botox before this one.", "--session", str(sid))
-    assert code == 0 and f"session {sid}" in out
+    sid = 2  # the patient's second session: #2, as the patient manager and the report number it
+    code, out, _ = _run(capsys, "note", "PX-7", "Botox before this one.", "--session", f"#{sid}", "--date",
+                        "2026-02-09")
+    assert code == 0 and f"session #{sid}" in out
     code, out, _ = _run(capsys, "patients", "PX-7")
-    assert "Started mirror therapy." in out and f"(session {sid}): Botox" in out
+    assert "Started mirror therapy." in out and f"note 2026-02-09 (session #{sid}): Botox" in out
     code, out, _ = _run(capsys, "sessions", "edit", "PX-7", str(sid), "--kind", "baseline", "--date", "2026-02-11",
                         "--notes", "new camera")
     assert code == 0 and "2026-02-11 09:00" in out and "baseline" in out and "new camera" in out
@@ -130,7 +130,7 @@ def test_cli_rename_delete_sessions_and_notes(filled, capsys):
     (("sessions", "edit", "PX-1", "1"), "--kind, --date and/or --notes"),
     (("sessions", "edit", "PX-1", "1", "--date", "2026-13-40"), "is not a date"),
     (("note", "PX-1", "  "), "needs some text"),
-    (("note", "PX-2", "x", "--session", "1"), "has no session 1"),
+    (("note", "PX-2", "x", "--session", "9"), "has no session 9"),  # numbered per patient: #1 is its own
 ])
 def test_cli_bad_input_is_one_sentence_and_exit_2(filled, capsys, argv, words):
     code, _, err = _run(capsys, *argv)
@@ -199,8 +199,9 @@ def test_patient_manager_adds_renames_deletes_and_corrects(qtbot, filled):
     assert dialog.session_table.item(0, 2).text() == "Follow-up" and dialog.session_table.item(0, 5).text() == "wrong day fixed"
 
     dialog.session_table.selectRow(0)
-    dialog.ask_text = lambda *a, **k: "Patient reports less tightness."
-    assert dialog.add_note() and "less tightness" in dialog.clinician_notes.text()
+    dialog.ask_note = lambda *a, **k: ("Patient reports less tightness.", "2026-01-09")  # text, clinical date
+    assert dialog.add_note() and "2026-01-09 (session #1): Patient reports less tightness." in \
+        dialog.clinician_notes.text()
 
     dialog.confirm = lambda *a: False  # "Cancel": nothing happens
     dialog.session_table.selectRow(1)

@@ -69,7 +69,7 @@ def cmd_questionnaire(args: argparse.Namespace) -> int:
         answers = parse_saq(args.saq)
     except SaqError as exc:
         return fail(str(exc))
-    day = check_day(args.date if args.date else date.today().isoformat(), "the answers once they have been given")
+    day = check_day(args.date if args.date else date.today().isoformat(), "keep the answers once they have been given")
     with _open(args, writes=True) as store:
         patient = store.require_patient(args.patient)
         record = store.add_questionnaire(patient, day, answers)

@@ -16,6 +16,8 @@ from synkimeter.cli.common import EXIT_OK, fail, mirrored_option, outputs_proble
 from synkimeter.cli.progress import print_above, progress_bar, progress_callback
 from synkimeter.io.files import not_a_file
 from synkimeter.store.choices import SESSION_KINDS, TASKS
+from synkimeter.store.records import session_label, session_numbers, session_state, session_when
+from synkimeter.usecases.words import signed
 
 if TYPE_CHECKING:
     from synkimeter.store.database import Store
@@ -154,17 +156,19 @@ def cmd_patients(args: argparse.Namespace) -> int:
             print(f"Patient '{patient.pseudonym}', affected side (subject's): {patient.affected_side or 'not stated'}"
                   + (f"; notes: {patient.notes}" if patient.notes else ""))
             sessions = store.sessions(patient)
+            numbers = session_numbers(sessions)
             if not sessions:
                 print("  no sessions yet")
             for s in sessions:
-                tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}"
-                                  for c in store.clips(s))
-                print(f"  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.status:10}  {tasks or '-'}")
+                clips = store.clips(s)
+                tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in clips)
+                print(f"  {session_label(numbers[s.id], s):26}  {s.kind:10}  {session_state(s, clips):10}  "
+                      f"{tasks or '-'}")
             for line in _headline_changes(store, patient):
                 print(line)
             for note in store.notes(patient):
-                about = f" (session {note['session_id']})" if note["session_id"] else ""
-                print(f"  note {note['created'][:16].replace('T', ' ')}{about}: {note['text']}")
+                about = f" (session #{numbers[note['session_id']]})" if note["session_id"] in numbers else ""
+                print(f"  note {note['day']}{about}: {note['text']}")
             return EXIT_OK
         patients = store.patients()
         if not patients:
@@ -188,7 +192,7 @@ def _headline_changes(store, patient) -> list[str]:
     first = changes[0]
     lines = [f"  {first.metric.label}, baseline {first.baseline.date} against latest {first.latest.date}:"]
     for c in changes:
-        lines.append(f"    {c.side:5}  {c.baseline.value:.2f} -> {c.latest.value:.2f} mm ({c.change:+.2f}; "
+        lines.append(f"    {c.side:5}  {c.baseline.value:.2f} -> {c.latest.value:.2f} mm ({signed(c.change, 2)}; "
                      "a change needs "
                      f"more than {c.threshold:.2f})  {c.verdict}")
     return lines
@@ -231,10 +235,12 @@ def _patients_change(args: argparse.Namespace, words: list[str]) -> int:
     return EXIT_OK
 
 
-def _session_line(store, s) -> str:
-    tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in store.clips(s))
+def _session_line(store, s, number: int) -> str:
+    clips = store.clips(s)
+    tasks = ", ".join(f"{c.task}{'' if c.status == 'complete' else f' ({c.status})'}" for c in clips)
     notes = f"  notes: {s.notes}" if s.notes else ""
-    return (f"{s.id:>5}  {s.started_at[:16].replace('T', ' ')}  {s.kind:10}  {s.protocol or '-':8}  {s.status:10}  "
+    return (f"{'#' + str(number):>5}  {session_when(s.started_at):16}  {s.kind:10}  {s.protocol or '-':8}  "
+            f"{session_state(s, clips):10}  "
             f"{tasks or '-'}{notes}")
 
 
@@ -255,27 +261,28 @@ def cmd_sessions(args: argparse.Namespace) -> int:
                 print(f"Patient '{patient.pseudonym}' has no sessions yet.")
                 return EXIT_OK
             print(f"{'no.':>5}  {'started':16}  {'kind':10}  {'protocol':8}  {'status':10}  tasks")
+            numbers = session_numbers(sessions)
             for s in sessions:
-                print(_session_line(store, s))
+                print(_session_line(store, s, numbers[s.id]))
         return EXIT_OK
     if len(words) != 3:
         return fail(f"'sessions {action}' takes the patient id and the session number: "
                     f"synkimeter sessions {action} ID SESSION.")
     with _open(args, writes=True) as store:
         patient = store.require_patient(words[1])
-        session = store.patient_session(patient, words[2])
+        session = store.numbered_session(patient, words[2])
+        number = session_numbers(store.sessions(patient))[session.id]
         if action == "delete":
             if not args.yes:
-                when = session.started_at[:16].replace("T", " ")
-                return fail(f"Deleting session {session.id} ({session.kind}, {when}) "
+                return fail(f"Deleting session #{number} ({session.kind}, {session_when(session.started_at)}) "
                             "removes its results and video files for good; add --yes to do it.")
             store.delete_session(session)
-            print(f"Deleted session {session.id} of '{patient.pseudonym}' and its files.")
+            print(f"Deleted session #{number} of '{patient.pseudonym}' and its files.")
             return EXIT_OK
         if args.kind is None and args.date is None and args.notes is None:
             return fail("Say what to correct: --kind, --date and/or --notes.")
         session = store.update_session(session, kind=args.kind, started_at=args.date, notes=args.notes)
-        print(_session_line(store, session))
+        print(_session_line(store, session, session_numbers(store.sessions(patient))[session.id]))
     return EXIT_OK
 
 
@@ -284,9 +291,10 @@ def cmd_note(args: argparse.Namespace) -> int:
     text = " ".join(args.text).strip()
     with _open(args, writes=True) as store:
         patient = store.require_patient(args.patient)
-        session = store.patient_session(patient, args.session) if args.session is not None else None
-        store.add_note(patient, text, session)
-    where = f" (session {session.id})" if session is not None else ""
+        session = store.numbered_session(patient, args.session) if args.session is not None else None
+        store.add_note(patient, text, session, day=args.date)
+        number = session_numbers(store.sessions(patient)).get(session.id) if session is not None else None
+    where = f" (session #{number})" if number is not None else ""
     print(f"Note kept for '{patient.pseudonym}'{where}.")
     return EXIT_OK
 
@@ -364,7 +372,8 @@ def add_commands(subparsers) -> None:
                                           "the report lists the notes.")
     n.add_argument("patient", metavar="ID", help="the patient's id")
     n.add_argument("text", nargs="+", metavar="TEXT", help="the note")
-    n.add_argument("--session", metavar="SESSION", help="the session the note is about (its number)")
+    n.add_argument("--session", metavar="SESSION", help="the session the note is about (its number, #1, #2 ...)")
+    n.add_argument("--date", metavar="YYYY-MM-DD", help="the clinical date the note is about (default today)")
     _data_dir_option(n)
     n.set_defaults(func=cmd_note)
 

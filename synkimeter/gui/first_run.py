@@ -17,8 +17,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QDialog, QFrame, QHBoxLayout, QLabel, QLayout, QPushButton, QVBoxLayout
 
 from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR, STYLE
 
@@ -30,6 +30,13 @@ WHAT_IT_DOES = (
     "corner of your mouth moves when your eyes blink (synkinesis, after a facial palsy). "
     "You and your therapist can follow these numbers from week to week; no picture or result ever "
     "leaves this computer."
+)
+# What to do next, in a patient's words.
+NEXT_STEPS = (  # numbered by hand: a QLabel's height for an HTML list comes out short (cut off)
+    "1. Ask your therapist for your <b>patient code</b> (such as PX-0042; never your name).<br>"
+    "2. Press <b>Patients…</b> at the top right of the window and add that code.<br>"
+    "3. Open <b>Record a session</b> and record your first session (about one minute): follow the big "
+    "words on the screen."
 )
 
 
@@ -119,14 +126,30 @@ class FirstRunDialog(QDialog):
         self.camera_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(_section("Camera check", self.camera_label))
 
+        self.next_label = QLabel(NEXT_STEPS)
+        self.next_label.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(_section("What to do next", self.next_label))
+
+        self.kept_label = QLabel("Your recordings and results stay on this computer.")
+        layout.addWidget(self.kept_label)
+        # The folder and how to move it: for the therapist or whoever set the computer up, shown on asking.
+        self.details_button = QPushButton("Details for your therapist")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolTip("Where the data folder is, and how to keep it somewhere else.")
         self.data_label = QLabel(
-            "Your recordings and results are kept on this computer only, in this folder:"
-            f'<br><b>{_escape(str(data_folder))}</b><br>'
-            f'<span style="color:{MUTED_COLOR}">To keep them somewhere else, set SYNKIMETER_DATA_DIR '
+            f"Data folder: <b>{_escape(str(data_folder))}</b><br>"
+            f'<span style="color:{MUTED_COLOR}">To keep the data somewhere else, set SYNKIMETER_DATA_DIR '
             "before starting synkimeter.</span>")
         self.data_label.setTextFormat(Qt.TextFormat.RichText)
+        self.data_label.setWordWrap(True)
         self.data_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(_section("Where your data is kept", self.data_label))
+        self.data_label.setVisible(False)
+        self.details_button.toggled.connect(self.data_label.setVisible)
+        details = QHBoxLayout()
+        details.addWidget(self.details_button)
+        details.addStretch(1)
+        layout.addLayout(details)
+        layout.addWidget(self.data_label)
 
         buttons = QHBoxLayout()
         self.skip_button = QPushButton("Skip")
@@ -146,7 +169,24 @@ class FirstRunDialog(QDialog):
         primary.setObjectName("primary")
         primary.setDefault(True)
         layout.addLayout(buttons)
-        self.setMinimumWidth(560)
+        self.setMinimumWidth(640)
+        # wrapped labels: the dialog takes the height their text needs at its width (never cut off)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
+        from synkimeter.gui.access import name_controls
+
+        name_controls(self)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        # A dialog does not ask its wrapped labels for their height at its width: once the labels
+        # have their new widths, ask them, so no line is cut off (whatever the text size).
+        super().resizeEvent(event)
+        QTimer.singleShot(0, self._fit_labels)
+
+    def _fit_labels(self) -> None:
+        for label in (self.what_label, self.camera_label, self.next_label, self.data_label):
+            need = label.heightForWidth(label.width())
+            if need > 0 and label.minimumHeight() != need:
+                label.setMinimumHeight(need)
 
     def _finish(self, choice: str) -> None:
         self.choice = choice
@@ -174,6 +214,8 @@ def maybe_show_first_run(window, cameras, folder: Path | None = None) -> FirstRu
     remember_shown(folder)
 
     def act(_result: int) -> None:
+        if not window.current.pseudonym:
+            window.guide_to_patient()  # next: the patient's code (never a red "No patient chosen")
         if dialog.choice == "sample":
             window.play_sample()
         elif dialog.choice == "camera" and cameras and not window.session.running:

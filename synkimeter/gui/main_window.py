@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -30,9 +31,10 @@ from synkimeter.gui.plots import BlinkBars, TrendPlots
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.scores import ScoresPanel, mm
 from synkimeter.gui.session import LiveSession, describe, is_camera, sample_clip_path, source_key
-from synkimeter.gui.theme import NOTICE_COLOR, STYLE, label_style, side_html
+from synkimeter.gui.theme import NOTICE_COLOR, STYLE, label_style, set_text_scale, side_html
 from synkimeter.usecases.live import NOTICE_TEXT
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+from synkimeter.usecases.words import signed
 
 VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v);;All files (*)"
 RESOLUTIONS = (("Camera's own size", None), ("640 × 480", (640, 480)), ("1280 × 720", (1280, 720)),
@@ -42,6 +44,7 @@ RESOLUTIONS = (("Camera's own size", None), ("640 × 480", (640, 480)), ("1280 �
 # The window opens at this size, shrunk to fit the screen's free area (a 1366x768 laptop has about
 # 1366x730 once the desktop's bar is counted).
 WINDOW_SIZE = (1360, 860)
+DETAILS_HEIGHT = 96  # the therapist's details: about four lines, scrolled when longer
 
 
 def _fitting_size(widget) -> tuple[int, int]:
@@ -113,6 +116,12 @@ class MainWindow(QMainWindow):
 
     def __init__(self, params: Settings = DEFAULT_SETTINGS, cameras=None, mesh_factory=None) -> None:
         super().__init__()
+        from synkimeter.gui.text_size import FACTOR, install, remembered_text_size
+
+        # The remembered text size first: every style sheet set from here on is sized (gui/text_size.py).
+        self.text_size = remembered_text_size()
+        set_text_scale(FACTOR[self.text_size])
+        install()
         self.params = params
         self.setWindowTitle("synkimeter – mouth movement when you blink")
         self.setStyleSheet(STYLE)
@@ -136,6 +145,9 @@ class MainWindow(QMainWindow):
         self._stats_timer.timeout.connect(self._show_stats)
         self._stats_timer.start()
         self.resize(*_fitting_size(self))
+        from synkimeter.gui.access import name_controls
+
+        self.unnamed_controls = name_controls(self)  # every control: Tab focus and a name a screen reader says
 
     # -- layout ----------------------------------------------------------------------------------
     def _build(self, cameras) -> None:
@@ -186,7 +198,7 @@ class MainWindow(QMainWindow):
         self.details_button = QPushButton("Details")
         self.details_button.setCheckable(True)
         self.details_button.setToolTip("Technical details for your therapist (D)")
-        self.details_button.toggled.connect(lambda on: self.details.setVisible(on))
+        self.details_button.toggled.connect(self._show_details)
         bar.addWidget(self.details_button)
         outer.addLayout(bar)
 
@@ -228,8 +240,10 @@ class MainWindow(QMainWindow):
         for w in self.trends.widgets():
             trend_box.addWidget(w)
         grid.addLayout(trend_box, 1, 0, 1, 2)
-        grid.setColumnStretch(0, 5)
-        grid.setColumnStretch(1, 4)
+        # the scores as wide as the picture: each side's column holds its number, interval and band
+        # (or why a blink is not counted) in two short lines at 1366x768
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
         grid.setRowStretch(0, 5)
         grid.setRowStretch(1, 3)
         outer.addLayout(grid, 1)
@@ -239,7 +253,19 @@ class MainWindow(QMainWindow):
         self.details.setTextFormat(Qt.TextFormat.RichText)
         self.details.setWordWrap(True)
         self.details.setVisible(False)
-        outer.addWidget(self.details)
+        # In a scroll area of a few lines' height: opening Details never grows the window past the
+        # screen, squeezes the per-blink chart or cuts off the scores' "not counted" reason (1366x768).
+        self.details_area = QScrollArea()
+        self.details_area.setWidget(self.details)
+        self.details_area.setWidgetResizable(True)
+        self.details_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.details_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details_area.setMaximumHeight(DETAILS_HEIGHT)
+        self.details_area.setMinimumHeight(DETAILS_HEIGHT // 2)  # two lines at least; more room: more lines
+        self.details_area.setVisible(False)
+        # under the picture, in the legend's place: the picture's column has room to spare, the
+        # scores' column (numbers, reasons, the per-blink chart) has none
+        left.addWidget(self.details_area)
 
         # A sentence about the store (it cannot be opened, the access log cannot be written): on the
         # left, wrapped, so the whole sentence can be read beside the source's line.
@@ -258,6 +284,13 @@ class MainWindow(QMainWindow):
                                                    "margin-left: 8px;"))
         self.statusBar().addPermanentWidget(self.store_label)
         self.statusBar().setSizeGripEnabled(False)
+
+    def _show_details(self, on: bool) -> None:
+        self.details.setVisible(on)
+        self.details_area.setVisible(on)
+        self.legend.setVisible(not on)  # the therapist's lines take the patient's legend's place: same height
+        if on:
+            self.details.setText(self._details_text())
 
     def _actions(self) -> None:
         for keys, slot in (
@@ -369,7 +402,8 @@ class MainWindow(QMainWindow):
                 if self._sample is not None:
                     text += " You can play the sample video instead."
             self.preview.set_message(text)
-            self._set_notice("error", message)
+            # no camera is something to do (plug one in, or play the sample), said once in the notice
+            self._set_notice("no_face", text) if no_camera else self._set_notice("error", message)
         else:  # stopped, ended: keep the last picture and scores on screen
             self._set_notice(state, message)
         self.status.setText(self._status_text())
@@ -418,7 +452,7 @@ class MainWindow(QMainWindow):
                          f"preview delay {1000 * self.preview.latency_s:.0f} ms")
         if s is not None:
             parts.append(f"Scale {s.mm_per_px:.3f} mm/px (iris {s.iris_px:.1f} px in the image); "
-                         f"head turn {s.yaw_deg:+.0f}°, tilt {s.pitch_deg:+.0f}°; buffer {s.frames} frames")
+                         f"head turn {signed(s.yaw_deg, 0)}°, tilt {signed(s.pitch_deg, 0)}°; buffer {s.frames} frames")
             parts.append(f"Eye openness ratio left/right {s.openness_ratio:.2f}; corner height difference "
                          f"(right − left) {mm(s.height_diff_mm, 2)}; corner to lip midline: "
                          + ", ".join(f"{side_html(side)} {mm(s.excursion_mm[side], 1)}" for side in SIDES))
@@ -508,6 +542,16 @@ class MainWindow(QMainWindow):
         corner = QWidget()
         row = QHBoxLayout(corner)
         row.setContentsMargins(6, 2, 6, 2)
+        from synkimeter.gui.text_size import SIZES
+
+        self.text_size_box = QComboBox()
+        for key, text, _factor in SIZES:
+            self.text_size_box.addItem(text, key)
+        self.text_size_box.setCurrentIndex(max(0, self.text_size_box.findData(self.text_size)))
+        self.text_size_box.setAccessibleName("Text size")
+        self.text_size_box.setToolTip("Text size on every page and plot (remembered)")
+        self.text_size_box.activated.connect(lambda i: self.set_text_size(self.text_size_box.itemData(i)))
+        row.addWidget(self.text_size_box)
         self.patient_label = QLabel("")
         self.patient_label.setTextFormat(Qt.TextFormat.RichText)
         row.addWidget(self.patient_label)
@@ -533,6 +577,17 @@ class MainWindow(QMainWindow):
         worker = threading.Thread(target=self._look_at_store, name="store-look", daemon=True,
                                   args=(look_at_store, self.current.pseudonym, _configured_store()))
         QTimer.singleShot(0, worker.start)
+
+    def set_text_size(self, key: str) -> None:
+        """Normal, large or larger text on every page and plot, now and at the next start."""
+        from synkimeter.gui.text_size import FACTOR, apply_text_size, remember_text_size
+
+        if key not in FACTOR:
+            return
+        self.text_size = key
+        self.text_size_box.setCurrentIndex(max(0, self.text_size_box.findData(key)))
+        apply_text_size(key)
+        remember_text_size(key)
 
     def _look_at_store(self, look_at_store, remembered: str, store_factory) -> None:
         look = look_at_store(remembered, store_factory, audit=True)
@@ -580,12 +635,20 @@ class MainWindow(QMainWindow):
     def _show_patient(self, pseudonym: str) -> None:
         who = pseudonym or "no patient chosen"
         self.setWindowTitle(f"synkimeter – {who} – mouth movement when you blink")
+        # No patient yet is the next step, not an error: said plainly, and Patients… is the button to press.
         self.patient_label.setText(f"Patient: <b>{pseudonym}</b>" if pseudonym
-                                   else "<span style='color:#b3261e'>No patient chosen</span>")
+                                   else "<b>Next: choose the patient</b> →")
+        self.patient_button.setObjectName("" if pseudonym else "primary")
+        self.patient_button.setStyleSheet(self.patient_button.styleSheet())  # restyle for its new name
         self.record_mode.set_patient(pseudonym)
         self.progress_mode.set_patient(pseudonym)
         self.practice_mode.set_patient(pseudonym)
         self.questionnaire_mode.set_patient(pseudonym)
+
+    def guide_to_patient(self) -> None:
+        """No patient chosen: the Record page and the button to press say what to do next."""
+        self.modes.setCurrentWidget(self.record_mode)
+        self.patient_button.setFocus()
 
     def manage_patients(self, *_args):
         """The patient manager (modal); returns the dialog once closed."""
@@ -593,7 +656,10 @@ class MainWindow(QMainWindow):
 
         if self.record_mode.running:
             return None
+        from synkimeter.gui.access import name_controls
+
         dialog = PatientManager(self.current, parent=self)
+        name_controls(dialog)
         dialog.exec()
         self.progress_mode.refresh()
         self.record_mode.refresh_patients()

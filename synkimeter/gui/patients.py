@@ -17,10 +17,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, QObject, Qt, Signal
+from PySide6.QtCore import QDate, QDateTime, QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QDateEdit,
     QDateTimeEdit,
     QDialog,
     QDialogButtonBox,
@@ -42,6 +43,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.theme import MUTED_COLOR, STYLE
+from synkimeter.store.records import session_numbers, session_state, session_when
 
 # Where the window keeps what it remembers between launches (the current patient per store), in the
 # user's configuration folder (SYNKIMETER_CONFIG_DIR overrides it: tests, a portable install).
@@ -76,25 +78,34 @@ def _read_state(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
+def read_window_state() -> dict:
+    """What the window remembers (its current patients, its text size); {} when nothing or unreadable."""
+    return _read_state(window_state_path())
+
+
 def remembered_patient() -> str:
     """The current patient remembered for this data folder ('' if none)."""
-    value = (_read_state(window_state_path()).get("current_patient") or {}).get(_store_key(), "")
+    value = (read_window_state().get("current_patient") or {}).get(_store_key(), "")
     return value if isinstance(value, str) else ""
 
 
 def remember_patient(pseudonym: str) -> None:
-    """Remember (or with '' forget) the current patient for this data folder: a private file
-    (folder 0700, file 0600), written whole and moved in place. A failure is not worth a message."""
-    path = window_state_path()
-    data = _read_state(path)
-    per_store = data.get("current_patient")
+    """Remember (or with '' forget) the current patient for this data folder."""
+    per_store = read_window_state().get("current_patient")
     if not isinstance(per_store, dict):
         per_store = {}
     if pseudonym:
         per_store[_store_key()] = pseudonym
     else:
         per_store.pop(_store_key(), None)
-    data["current_patient"] = per_store
+    write_window_state({"current_patient": per_store})
+
+
+def write_window_state(changes: dict) -> None:
+    """Remember `changes` beside what the window already remembers: a private file (folder 0700,
+    file 0600), written whole and moved in place. A failure is not worth a message."""
+    path = window_state_path()
+    data = {**_read_state(path), **changes}
     with contextlib.suppress(OSError):
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.tmp")
@@ -198,14 +209,43 @@ class CurrentPatient(QObject):
         self.changed.emit(pseudonym)
 
 
+class NoteDialog(QDialog):
+    """A clinician's note: its text and its clinical date (the day it is about; today by default,
+    never after today)."""
+
+    def __init__(self, prompt: str, parent=None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Clinician's note")
+        form = QFormLayout(self)
+        form.addRow(QLabel(prompt))
+        self.text = QLineEdit()
+        self.text.setMinimumWidth(420)
+        self.text.setAccessibleName("Note")
+        form.addRow("Note:", self.text)
+        self.day = QDateEdit(QDate.currentDate())
+        self.day.setDisplayFormat("yyyy-MM-dd")
+        self.day.setCalendarPopup(True)
+        self.day.setMaximumDate(QDate.currentDate())
+        self.day.setAccessibleName("Clinical date")
+        form.addRow("Clinical date:", self.day)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def values(self) -> tuple[str, str]:
+        return self.text.text().strip(), self.day.date().toString("yyyy-MM-dd")
+
+
 class SessionEditor(QDialog):
     """Correct one session: kind, date and time, notes."""
 
     def __init__(self, session, parent=None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Correct session {session.id}")
+        self.setWindowTitle("Correct session")
         form = QFormLayout(self)
         self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("Kind of session")
         for kind, text in KIND_TEXT.items():
             self.kind_box.addItem(text, kind)
         self.kind_box.setCurrentIndex(max(0, self.kind_box.findData(session.kind)))
@@ -250,6 +290,7 @@ class PatientManager(QDialog):
         left = QVBoxLayout()
         left.addWidget(QLabel("<b>Patients</b> (codes, never names)"))
         self.patient_list = QListWidget()
+        self.patient_list.setAccessibleName("Patients")
         self.patient_list.setMinimumWidth(220)
         self.patient_list.currentItemChanged.connect(lambda *_: self._show_selected())
         self.patient_list.itemDoubleClicked.connect(lambda *_: self.use_selected())
@@ -273,7 +314,8 @@ class PatientManager(QDialog):
         right.addWidget(self.heading)
         right.addWidget(QLabel("Sessions"))
         self.session_table = QTableWidget(0, 6)
-        self.session_table.setHorizontalHeaderLabels(["No.", "Date and time", "Kind", "Status", "Tasks", "Notes"])
+        self.session_table.setAccessibleName("Sessions")
+        self.session_table.setHorizontalHeaderLabels(["Session", "Date and time", "Kind", "Status", "Tasks", "Notes"])
         self.session_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.session_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.session_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -369,9 +411,10 @@ class PatientManager(QDialog):
 
     @property
     def selected_session_id(self) -> int | None:
+        """The store's id of the session chosen in the list (its row shows the patient's #number)."""
         row = self.session_table.currentRow()
         item = self.session_table.item(row, 0) if row >= 0 else None
-        return int(item.text()) if item is not None else None
+        return int(item.data(Qt.ItemDataRole.UserRole)) if item is not None else None
 
     def _say(self, text: str, error: bool = False) -> None:
         self.message.setText(text)
@@ -428,16 +471,19 @@ class PatientManager(QDialog):
         self.heading.setText(f"{patient.pseudonym}{side}")
         self.notes_edit.setPlainText(patient.notes)
         self.session_table.setRowCount(len(sessions))
+        numbers = session_numbers([s for s, _clips in sessions])
         for r, (s, clips) in enumerate(sessions):
             tasks = ", ".join(c.task.replace("_", " ") for c in clips if c.status == "complete") or "–"
-            for c, text in enumerate((str(s.id), s.started_at[:16].replace("T", " "), KIND_TEXT.get(s.kind, s.kind),
-                                      s.status, tasks, s.notes)):
-                self.session_table.setItem(r, c, QTableWidgetItem(text))
+            for c, text in enumerate((f"#{numbers[s.id]}", session_when(s.started_at), KIND_TEXT.get(s.kind, s.kind),
+                                      session_state(s, clips), tasks, s.notes)):
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, s.id)
+                self.session_table.setItem(r, c, item)
         if notes:
             self.clinician_notes.setText("<b>Clinician's notes</b><br>" + "<br>".join(
-                f"{n['created'][:16].replace('T', ' ')}"
-                + (f" (session {n['session_id']})" if n["session_id"] else "") + f": {_html(n['text'])}"
-                for n in notes))
+                f"{n['day']}"
+                + (f" (session #{numbers[n['session_id']]})" if n["session_id"] in numbers else "")
+                + f": {_html(n['text'])}" for n in notes))
 
     def _show_grades(self) -> None:
         """The selected session's grades (usecases/grades.py): "not seen" where a task was not seen."""
@@ -517,21 +563,32 @@ class PatientManager(QDialog):
         if name and self._run(lambda store: store.update_patient(name, notes=text)) is not None:
             self._say("Notes saved.")
 
-    def add_note(self, text: str | None = None) -> bool:
+    def ask_note(self, prompt: str) -> tuple[str, str] | None:
+        """The note's text and its clinical date (today unless changed), or None."""
+        dialog = NoteDialog(prompt, self)
+        return dialog.values() if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+    def add_note(self, text: str | None = None, day: str | None = None) -> bool:
+        """A clinician's note on the selected patient (on the session chosen in the list, if one is),
+        with its clinical date `day` (YYYY-MM-DD; default today)."""
         name = self.selected
         if not name:
             return False
-        sid = self.selected_session_id  # a note on the session chosen in the list, if one is
+        sid = self.selected_session_id
         if text is None:
-            about = f" about session {sid}" if sid is not None else ""
-            text = self.ask_text("Clinician's note", f"A dated note on '{name}'{about} (shown in the report):")
+            item = self.session_table.item(self.session_table.currentRow(), 0)
+            about = f" about session {item.text()}" if sid is not None and item is not None else ""
+            answer = self.ask_note(f"A note on '{name}'{about} (shown in the report):")
+            if answer is None:
+                return False
+            text, day = answer
         if not text:
             return False
 
         def add(store):
             patient = store.require_patient(name)
             session = store.patient_session(patient, sid) if sid is not None else None
-            return store.add_note(patient, text, session)
+            return store.add_note(patient, text, session, day=day)
 
         if self._run(add) is None:
             return False

@@ -8,7 +8,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
 from synkimeter.core.anatomy import SIDES
-from synkimeter.gui.theme import BOTH_COLOR, MUTED_COLOR, PANEL, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR
+from synkimeter.gui.text_size import size_plot
+from synkimeter.gui.theme import BOTH_COLOR, MUTED_COLOR, PANEL, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR, pt
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
 pg.setConfigOptions(antialias=True, background=PANEL, foreground=TEXT_COLOR)
@@ -19,7 +20,7 @@ EYE_MARK_COLOR = {"both": BOTH_COLOR, **SIDE_COLOR}
 def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, background=None) -> pg.PlotWidget:
     """A quiet plot in the window's style: titled, no mouse zoom or menu, light horizontal grid."""
     w = pg.PlotWidget() if background is None else pg.PlotWidget(background=background)
-    w.setTitle(f'<span style="font-size:{title_pt}pt; color:{TEXT_COLOR}">{title}</span>')
+    w.setTitle(f'<span style="font-size:{pt(title_pt):g}pt; color:{TEXT_COLOR}">{title}</span>')
     w.setLabel("left", y_label)
     w.showGrid(x=False, y=True, alpha=0.15)
     w.setMenuEnabled(False)
@@ -27,6 +28,7 @@ def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, backgrou
     w.hideButtons()
     w.setToolTip(tip)
     w.setMinimumHeight(130)
+    size_plot(w)
     return w
 
 
@@ -35,7 +37,7 @@ def titled_sides(title: str, title_pt: int = 11) -> str:
     sides = "&nbsp;&nbsp;".join(f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">'
                                 f'&#9644; {SIDE_LABEL[side]}</span>'
                                 for side in SIDES)
-    return f'<span style="font-size:{title_pt}pt; color:{TEXT_COLOR}">{title}&nbsp;&nbsp;&nbsp;{sides}</span>'
+    return f'<span style="font-size:{pt(title_pt):g}pt; color:{TEXT_COLOR}">{title}&nbsp;&nbsp;&nbsp;{sides}</span>'
 
 
 class TrendPlots:
@@ -49,10 +51,12 @@ class TrendPlots:
                            "How far each mouth corner is from where it rests, in millimetres (head movement removed).")
         self.mouth.setXLink(self.eyes)
         self.eyes.setYRange(-0.05, 1.0, padding=0)
+        # three ticks: a short plot's automatic ones (0.2 ... 0.8) sit on top of each other
+        self.eyes.getPlotItem().getAxis("left").setTicks([[(0.0, "0"), (0.5, "0.5"), (1.0, "1")]])
         self.mouth.setYRange(0.0, 3.0, padding=0)
         for w in (self.eyes, self.mouth):
             w.setLabel("bottom", "seconds ago")
-            w.setMinimumHeight(120)  # the window fits a 1366x768 screen
+            w.setMinimumHeight(104)  # the window fits a 1366x768 screen with every score line showing
             w.setXRange(-window_s, 0.0, padding=0.01)
             w.getPlotItem().getAxis("bottom").setTicks(
                 [[(float(-s), f"{s:g}") for s in range(0, int(window_s) + 1, 5)]])

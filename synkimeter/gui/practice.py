@@ -52,13 +52,15 @@ from synkimeter.usecases.practice import (
     TargetPlan,
     Week,
     history,
+    nothing_counted_advice,
     plan_target,
 )
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+from synkimeter.usecases.words import band_words, fixed
 
 CLEAN_COLOR = "#2e7d4f"
 COUPLED_COLOR = "#d9731a"
-SKIPPED_COLOR = "#9aa0a6"
+SKIPPED_COLOR = MUTED_COLOR  # a verdict's words: readable grey (WCAG AA), as all secondary text
 KIND_CHOICES = (
     (KIND_BLINK, "Blink – keep the mouth still"),
     ("pucker", "Pucker – keep the eye open"),
@@ -291,12 +293,14 @@ class PracticePanel(QWidget):
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Practise:"))
         self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("What to practise")
         for kind, text in KIND_CHOICES:
             self.kind_box.addItem(text, kind)
         self.kind_box.activated.connect(lambda _i: self.refresh_plan())
         bar.addWidget(self.kind_box)
         bar.addWidget(QLabel("Side that moves too much:"))
         self.side_box = QComboBox()
+        self.side_box.setAccessibleName("Side to practise")
         for s in SIDES:
             self.side_box.addItem(SIDE_LABEL[s], s)
         if side in SIDES:
@@ -577,12 +581,18 @@ class PracticePanel(QWidget):
         unit = "mm" if result.kind == KIND_BLINK else "%"
         what = "mouth corner moved" if result.kind == KIND_BLINK else "eye narrowed"
         median = result.median_value
-        fmt = (lambda x: f"{x:.1f} {unit}") if unit == "mm" else (lambda x: f"{x:.0f} {unit}")
-        self.sum_line.setText(f"{pct:.0f} % of your {noun} were clean" if judged else "Stay in view next time")
-        detail = (f"{SIDE_LABEL[result.affected_side]} {what} {fmt(median)} in a typical {noun[:-1]} (the median: "
-                  f"half moved less, half more; goal: under {fmt(result.target)})" if math.isfinite(median) else "")
-        if result.skipped:
-            detail += f"; {result.skipped} not counted"
+        fmt = (lambda x: f"{fixed(x, 1)} {unit}") if unit == "mm" else (lambda x: f"{fixed(x, 0)} {unit}")
+        self.sum_line.setText(f"{pct:.0f} % of your {noun} were clean" if judged else nothing_counted_advice(result))
+        parts = [f"{SIDE_LABEL[result.affected_side]} {what} {fmt(median)} in a typical {noun[:-1]} (the median: "
+                 f"half moved less, half more; goal: under {fmt(result.target)})"] if math.isfinite(median) else []
+        if result.kind == KIND_BLINK and math.isfinite(median):
+            # clean against the goal is not healthy: say where a typical blink sits
+            parts[0] += f". {fmt(median)} is {band_words(median).split(': ', 1)[1]}"
+        if result.skipped and judged:
+            parts.append(f"{result.skipped} not counted")
+        if not judged:
+            parts.append("This try is kept, but it does not count as a practice set.")
+        detail = ("; " if judged else " ").join(parts)
         planned = getattr(self, "_planned_count", 0)
         if planned and len(result.attempts) < planned:  # cut short: say why the count is low
             why = "the video ended" if getattr(self, "_ended_early", False) else "the set was stopped"

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.preview import PreviewWidget
-from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR
+from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR, pt
 from synkimeter.usecases.protocol import PROTOCOL_KEYS, protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
@@ -67,6 +67,7 @@ class PatientPicker(QFrame):
         who = QHBoxLayout()
         self.patient_label = QLabel("")
         self.patient_label.setTextFormat(Qt.TextFormat.RichText)
+        self.patient_label.setWordWrap(True)  # the guidance when none is chosen wraps, never widens the window
         who.addWidget(self.patient_label, 1)
         self.change_button = QPushButton("Change…")
         self.change_button.setToolTip("Choose another patient, or add one (a code such as PX-0042, never a name).")
@@ -76,11 +77,13 @@ class PatientPicker(QFrame):
         form.addLayout(who, 0, 1)
         self.show_patient("")
         self.side_box = QComboBox()
+        self.side_box.setAccessibleName("Affected side")
         for value, text in SIDES:
             self.side_box.addItem(text, value)
         form.addWidget(QLabel("Affected side:"), 0, 2)
         form.addWidget(self.side_box, 0, 3)
         self.protocol_box = QComboBox()
+        self.protocol_box.setAccessibleName("What to record")
         for key in PROTOCOL_KEYS:
             proto = protocol(key, params)
             self.protocol_box.addItem(f"{proto.title} ({_minutes(proto.duration_s(params))})", key)
@@ -88,14 +91,16 @@ class PatientPicker(QFrame):
         form.addWidget(QLabel("What to record:"), 1, 0)
         form.addWidget(self.protocol_box, 1, 1)
         self.kind_box = QComboBox()
+        self.kind_box.setAccessibleName("Kind of session")
         for value, text in KINDS:
             self.kind_box.addItem(text, value)
         form.addWidget(QLabel("Kind of session:"), 1, 2)
         form.addWidget(self.kind_box, 1, 3)
         self.description = QLabel()
         self.description.setObjectName("caption")
-        self.description.setWordWrap(True)
+        # one line: a wrapped label here made the grid keep a row of empty space above it
         form.addWidget(self.description, 2, 1, 1, 3)
+        form.setRowStretch(3, 1)  # beside a taller column of buttons, the room left goes below the fields
         self._on_protocol()
 
     def _on_protocol(self, *_args) -> None:
@@ -114,8 +119,8 @@ class PatientPicker(QFrame):
         """Show the window's current patient (and their stored affected side)."""
         self._patient = (pseudonym or "").strip()
         self.patient_label.setText(f"<b>{self._patient}</b>" if self._patient else
-                                   "<span style='color:#b3261e'>none chosen yet: "
-                                   "press Change… to choose or add one</span>")
+                                   "none chosen yet: press <b>Change…</b> and add the code your therapist "
+                                   "gave you")
         self._side_from_patient(self._patient)
         self.changed.emit()
 
@@ -233,7 +238,7 @@ class ProtocolScreen(QWidget):
                 lines.append(f"<b>&#9654; {title}</b>")
             else:
                 lines.append(f"<span style='color:{MUTED_COLOR}'>&#9675; {title}</span>")
-        return "<div style='font-size:12pt; line-height:140%'>" + "<br>".join(lines) + "</div>"
+        return f"<div style='font-size:{pt(12):g}pt; line-height:140%'>" + "<br>".join(lines) + "</div>"
 
     def show_status(self, status, titles) -> None:
         """`status`: a `synkimeter.usecases.protocol.RunnerStatus`; `titles`: the protocol's task titles."""
@@ -253,6 +258,8 @@ class ProtocolScreen(QWidget):
             self._cue_style(ACTION_COLOR if status.action else RELAX_COLOR)
         elif status.phase == "interrupted":
             self._cue_style(NOTICE_COLOR["error"])
+        elif status.missing:  # done, but not everything was recorded: never a green "All done"
+            self._cue_style(NOTICE_COLOR["too_far"])
         else:
             self._cue_style(NOTICE_COLOR["ok"])
         self.countdown.setText(str(int(math.ceil(status.seconds_left))) if running and status.seconds_left > 0 else "")
@@ -265,7 +272,8 @@ class ProtocolScreen(QWidget):
         self.progress.setValue(int(1000 * status.progress))
         self.tasks.setText(self._task_list(titles, status.task_index, status.finished, running))
         self.message.setText(status.message)
-        color = NOTICE_COLOR["error"] if status.phase == "interrupted" else NOTICE_COLOR["ok"]
+        color = (NOTICE_COLOR["error"] if status.phase == "interrupted"
+                 else NOTICE_COLOR["too_far"] if status.missing else NOTICE_COLOR["ok"])
         self.message.setStyleSheet(f"font-size: 13pt; font-weight: 600; color: {color};")
 
 
@@ -290,6 +298,7 @@ class RecordPage(QWidget):
     start_requested = Signal(dict)
     stop_requested = Signal()
     go_on_requested = Signal()  # start although the set-up check has not passed
+    redo_requested = Signal()  # record the tasks not recorded into the same session
     progress_requested = Signal()
 
     def __init__(self, params: Settings = DEFAULT_SETTINGS, parent=None) -> None:
@@ -318,6 +327,12 @@ class RecordPage(QWidget):
         self.go_on_button.setVisible(False)
         self.go_on_button.clicked.connect(self.go_on_requested.emit)
         buttons.addWidget(self.go_on_button)
+        self.redo_button = QPushButton("Redo these now")
+        self.redo_button.setObjectName("primary")
+        self.redo_button.setToolTip("Record only the tasks that were not recorded, into the same session.")
+        self.redo_button.setVisible(False)
+        self.redo_button.clicked.connect(self.redo_requested.emit)
+        buttons.addWidget(self.redo_button)
         self.progress_button = QPushButton("See my progress")
         self.progress_button.setVisible(False)
         self.progress_button.clicked.connect(self.progress_requested.emit)
@@ -346,8 +361,24 @@ class RecordPage(QWidget):
         self.picker.setEnabled(not running)
         if running:
             self.progress_button.setVisible(False)
+            self.redo_button.setVisible(False)
         else:
             self.go_on_button.setVisible(False)
+
+    def show_problem(self, what_to_do: str, detail: str = "") -> None:
+        """Nothing can be recorded (no camera, no source): one prominent sentence of what to do, in
+        the place of the prompts, and the source's own sentence below it."""
+        screen = self.screen_view
+        screen.step_label.setText("Cannot start yet")
+        screen.cue.setText(what_to_do)
+        # amber, as the live page's "move closer": something to do, not an alarm
+        screen.cue.setStyleSheet(f"font-size: 20pt; font-weight: 700; color: {NOTICE_COLOR['no_face']};")
+        screen.countdown.setText("")
+        screen.repetition.setText("")
+        screen.instruction.setText(detail)
+        screen.message.setText("")
+        screen.preview.clear()
+        screen.preview.set_message("")
 
     def show_error(self, text: str) -> None:
         self.screen_view.message.setText(text)

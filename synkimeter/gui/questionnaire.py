@@ -37,7 +37,7 @@ from synkimeter.core.questionnaire import (
 )
 from synkimeter.gui.plots import styled_plot
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, label_style
-from synkimeter.gui.timeline import _stamp  # noon of a day, in seconds: the date axis's place
+from synkimeter.gui.timeline import date_stamp
 
 SAQ_COLOR = "#5b4a9e"  # neither side's colour: the answers are the whole face's
 ITEM_PT = 15
@@ -309,7 +309,7 @@ class SaqPanel(QFrame):
             self.setVisible(False)
             return
         self.setVisible(True)
-        xs = np.asarray([_stamp(r.date) for r in self.records])
+        xs = np.asarray([date_stamp(r.date) for r in self.records])
         ys = np.asarray([r.total for r in self.records])
         self.plot.plot(xs, ys, pen=pg.mkPen(SAQ_COLOR, width=2.2), symbol="s", symbolSize=9, symbolBrush=SAQ_COLOR,
                        symbolPen=pg.mkPen("white", width=1))

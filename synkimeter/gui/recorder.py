@@ -17,8 +17,14 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from synkimeter.capture import SourceError
 from synkimeter.gui.protocol import RecordPage
 from synkimeter.gui.worker import ViewFrame, ViewSlot, overlay_points
-from synkimeter.usecases.protocol import ProtocolRunner, RunnerStatus, protocol, record_protocol
+from synkimeter.usecases.protocol import ProtocolRunner, RunnerStatus, protocol, record_protocol, redo_protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
+
+NO_SOURCE = "Choose a camera or a video on the Live page, then come back and press Start recording."
+NO_PATIENT = "First choose the patient: press Change… beside Patient and add the code your therapist gave you."
+NO_CAMERA = ("No picture from the camera: plug it in (or close the program that uses it), "
+             "then press Start recording again.")
+NO_VIDEO = "This video cannot be played: choose another one on the Live page, then press Start recording."
 
 
 def _default_mesh(params: Settings):
@@ -31,7 +37,7 @@ class RecordingWorker(QThread):
     """Records one protocol from one source into the store, then ends."""
 
     status_changed = Signal(object)  # RunnerStatus
-    failed = Signal(str)  # could not start at all: one plain sentence
+    failed = Signal(str, str)  # could not start at all: one plain sentence, and the SourceError's reason ('' else)
     done = Signal(object)  # the last RunnerStatus (phase done or interrupted)
 
     def __init__(self, source, folder, values: dict, params: Settings = DEFAULT_SETTINGS,
@@ -43,7 +49,9 @@ class RecordingWorker(QThread):
         self.values = dict(values)
         self.params = params
         self.mesh_factory = mesh_factory or _default_mesh
-        self.protocol = protocol(self.values["protocol"], params)
+        # A redo ("redo_session": its id, "tasks": the ones to record) records only those tasks.
+        self.protocol = (redo_protocol(self.values["protocol"], self.values["tasks"], params)
+                         if self.values.get("redo_session") else protocol(self.values["protocol"], params))
         self._stop = threading.Event()
         self._go_on = threading.Event()
         self.views = ViewSlot()
@@ -80,20 +88,25 @@ class RecordingWorker(QThread):
             patient, _ = store.get_or_create_patient(v["patient"], v.get("affected_side"))
             if v.get("affected_side") and patient.affected_side != v["affected_side"]:
                 patient = store.update_patient(patient.pseudonym, affected_side=v["affected_side"])
+            redo = store.session(int(v["redo_session"])) if v.get("redo_session") else None
+            if v.get("redo_session") and (redo is None or redo.patient_id != patient.id):
+                raise StoreError("The session to redo tasks in is no longer there.")
             runner = ProtocolRunner(store, patient, self.protocol, v.get("kind"), self.params,
                                     source_name=getattr(self.source, "description", ""),
                                     video_fps=getattr(self.source, "fps", None),
                                     baseline_setup=baseline_setup(store, patient),
-                                    preview_mirrored=v.get("preview_mirrored"))
+                                    preview_mirrored=v.get("preview_mirrored"), redo_session=redo)
             status = record_protocol(self.source, runner, self.params, mesh=self.mesh_factory(self.params),
                                      stop=self._stop, on_frame=self._on_frame, on_status=self._on_status,
                                      skip_setup=self._go_on)
             self.last_status = status
             self.done.emit(status)
-        except (SourceError, StoreError) as exc:
-            self.failed.emit(str(exc))
+        except SourceError as exc:
+            self.failed.emit(str(exc), exc.reason)
+        except StoreError as exc:
+            self.failed.emit(str(exc), "")
         except Exception as exc:  # a bug must not take the window down; say something plain
-            self.failed.emit(f"The recording stopped because of an internal error ({type(exc).__name__}: {exc}).")
+            self.failed.emit(f"The recording stopped because of an internal error ({type(exc).__name__}: {exc}).", "")
         finally:
             if store is not None:
                 store.close()
@@ -124,11 +137,14 @@ class RecordMode(QWidget):
         self.page.start_requested.connect(self.start)
         self.page.stop_requested.connect(self.stop)
         self.page.go_on_requested.connect(self.go_on)
+        self.page.redo_requested.connect(self.redo)
         self.page.progress_requested.connect(self.progress_requested.emit)
         self._timer = QTimer(self)
         self._timer.setInterval(max(5, int(1000 * params.live_preview_interval_s)))
         self._timer.timeout.connect(self._tick)
         self._titles: list[str] = []
+        self._no_picture_from = ""  # the source that last failed to give a picture (not "Picture from" it)
+        self._redo: dict | None = None  # after an ending with tasks not recorded: what "Redo these now" records
 
     @property
     def running(self) -> bool:
@@ -148,19 +164,34 @@ class RecordMode(QWidget):
     def set_patient(self, pseudonym: str) -> None:
         """The window's current patient is the one recorded."""
         if not self.running:
+            if self._redo is not None and self._redo.get("patient") != pseudonym:
+                self._redo = None  # another patient: the last one's missing tasks are not theirs
+                self.page.redo_button.setVisible(False)
             self.page.picker.show_patient(pseudonym)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt naming
         if not self.running:
             self.refresh_patients()
             self.page.source_label.setText(self._source_text())
+            if self.source_spec() is None:
+                self.page.show_problem(NO_SOURCE)
         super().showEvent(event)
 
     def _source_text(self) -> str:
         from synkimeter.gui.session import describe
 
         spec = self.source_spec()
-        return f"Picture from: {describe(spec)}" if spec is not None else "Choose a camera on the Live page first."
+        if spec is None:
+            return ""  # the page says what to do in big words (show_problem)
+        if self._no_picture_from == describe(spec):
+            return f"No picture from {describe(spec)}"
+        return f"Picture from: {describe(spec)}"
+
+    def redo(self, source=None) -> bool:
+        """Record only the tasks the last session did not record, into that same session."""
+        if self._redo is None:
+            return False
+        return self.start(self._redo, source)
 
     def start(self, values: dict | None = None, source=None) -> bool:
         """Start recording `values` (the picker's, by default) from `source` (the window's choice by
@@ -172,7 +203,7 @@ class RecordMode(QWidget):
             return False
         values = dict(values or self.page.picker.values())
         if not str(values.get("patient") or "").strip():
-            self.page.show_error("Choose the patient first: press Change… beside Patient (or Patients… at the top).")
+            self.page.show_problem(NO_PATIENT)
             return False
         try:
             values["patient"] = check_pseudonym(values.get("patient"))
@@ -181,13 +212,15 @@ class RecordMode(QWidget):
             return False
         spec = source if source is not None else self.source_spec()
         if spec is None:
-            self.page.show_error("Choose a camera (or a video) on the Live page first.")
+            self.page.show_problem(NO_SOURCE)
             return False
         try:
             src = make_source(spec, None)
         except SourceError as exc:
-            self.page.show_error(str(exc))
+            self._show_source_problem(str(exc), exc.reason, spec)
             return False
+        self._no_picture_from = ""
+        self.page.source_label.setText(self._source_text())
         # folder None: the worker opens the window's store, which is the clinic server's when one is set
         values = {**values, "preview_mirrored": bool(self.page.screen_view.preview.mirror)}  # kept with each clip
         worker = RecordingWorker(src, None, values, self.params, self.mesh_factory)
@@ -203,6 +236,16 @@ class RecordMode(QWidget):
         self._timer.start()
         worker.start()
         return True
+
+    def _show_source_problem(self, message: str, reason: str, spec) -> None:
+        """No picture: what to do in big words where the prompts go (no "Starting the camera…" left
+        up), the source's own sentence under it, and no "Picture from" that source."""
+        from synkimeter.gui.session import describe
+
+        camera = reason.startswith("camera")
+        self._no_picture_from = describe(spec) if spec is not None else ""
+        self.page.source_label.setText(self._source_text())
+        self.page.show_problem(NO_CAMERA if camera else NO_VIDEO, message)
 
     def stop(self) -> None:
         """Stop a recording: the finished tasks are kept and the session is marked incomplete (the
@@ -240,13 +283,21 @@ class RecordMode(QWidget):
     def _on_done(self, status) -> None:
         worker = self._finish()
         self.page.screen_view.show_status(status, self._titles)
+        self._redo = None
+        if status.missing and status.session_id is not None and worker is not None:
+            self._redo = {**worker.values, "redo_session": status.session_id, "tasks": list(status.missing)}
+        self.page.redo_button.setVisible(self._redo is not None)
         if any(r.ok for r in status.finished) and worker is not None:
             self.page.progress_button.setVisible(True)
             self.recorded.emit(worker.values["patient"])
 
-    def _on_failed(self, message: str) -> None:
-        self._finish()
-        self.page.show_error(message)
+    def _on_failed(self, message: str, reason: str = "") -> None:
+        worker = self._finish()
+        if reason:
+            self._show_source_problem(message, reason, worker.source if worker is not None else None)
+        else:
+            self.page.show_error(message)
+        self.page.redo_button.setVisible(self._redo is not None)  # a redo that could not start can be tried again
 
     def shutdown(self) -> None:
         """The window is closing: stop and wait (the session is kept as incomplete)."""

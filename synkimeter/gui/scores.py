@@ -9,7 +9,9 @@ from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
 
 from synkimeter.core import ocular_oral as oo
 from synkimeter.core.anatomy import SIDES
-from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, label_style
+from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR, label_style, pt
+from synkimeter.usecases.words import band, healthy_range, interval
+from synkimeter.usecases.words import mm as _mm
 
 DASH = "–"
 # Why a blink does not count, in a patient's words.
@@ -26,13 +28,28 @@ NOT_COUNTED = {
     oo.REASON_IMPLAUSIBLE: "your face was not followed",
 }
 
+# The same, short enough for a side's column (two lines at most at 1366x768); the full words are in
+# the number's tooltip.
+NOT_COUNTED_SHORT = {
+    oo.REASON_MOUTH_MOVING: "you were talking",
+    oo.REASON_MOUTH_STAYED: "your mouth moved",
+    oo.REASON_NOT_AT_REST: "mouth not at rest",
+    oo.REASON_TOO_CLOSE: "too soon after a blink",
+    oo.REASON_AT_END: "the video ended",
+    oo.REASON_VOLUNTARY: "a long eye closure",
+    oo.REASON_HEAD_TURNED: "head turned",
+    oo.REASON_FACE_LOST: "face out of view",
+    oo.REASON_SETTLING: "face just in view",
+    oo.REASON_IMPLAUSIBLE: "face not followed",
+}
+
 ROWS = (
     ("eye_open", "Eye open", "How open each eye is now, compared with its usual open level."),
     ("blinks", "Blinks", "Blinks of each eye since you pressed Start (or Reset)."),
     ("latest", "Mouth corner moved\nat your last blink",
      "How far the mouth corner on that side moved while that eye blinked, the last time it blinked "
      "(peak movement, head movement removed)."),
-    ("median", "Usually moves",
+    ("median", f"Usually moves\n(healthy: {healthy_range()})",
      "The mouth-corner movement averaged over this session's blinks (the same figure as the "
      "analysis and the reports). Blinks while talking, smiling or with the head turned are left out."),
 )
@@ -43,7 +60,13 @@ def big_style(color: str) -> str:
 
 
 def mm(value: float, digits: int = 1) -> str:
-    return f"{value:.{digits}f} mm" if value is not None and math.isfinite(value) else DASH
+    return _mm(value, digits)
+
+
+def band_line(value_mm: float, low=None, high=None) -> str:
+    """'0.7–1.1 mm<br>mild': the interval and the band under a number (the healthy range is in the
+    row's name, once for both sides)."""
+    return "<br>".join(w.replace(" ", "&nbsp;") for w in (interval(low, high), band(value_mm)) if w)
 
 
 def percent(value: float) -> str:
@@ -57,6 +80,9 @@ class ScoresPanel(QFrame):
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
         grid.setVerticalSpacing(4)
+        # the two sides share the width (their wrapped reasons and bands need it); the row names keep theirs
+        grid.setColumnStretch(1, 1)
+        grid.setColumnStretch(2, 1)
         self.values: dict[tuple[str, str], QLabel] = {}
         for col, side in enumerate(SIDES, start=1):
             head = QLabel(SIDE_LABEL[side])
@@ -74,7 +100,7 @@ class ScoresPanel(QFrame):
                 value.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 value.setStyleSheet(big_style(SIDE_COLOR[side]))
                 value.setMinimumWidth(150)
-                if key == "latest":
+                if key in ("latest", "median"):
                     # the reason a blink is not counted ("you were talking or moving your mouth") is
                     # wider than the column: wrapped, not cut off
                     value.setWordWrap(True)
@@ -123,9 +149,10 @@ class ScoresPanel(QFrame):
             elif not latest.scored:
                 # A blink that does not count shows no number: a big grey "22.3 mm" for a blink during
                 # talking reads like a measurement.
-                label.setText(f"{DASH}<div style='font-size:11pt; font-weight:400'>not counted: "
-                              f"{NOT_COUNTED.get(latest.reason, latest.reason or 'not measured')}</div>")
-                label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} was not counted: {latest.reason}.")
+                label.setText(f"{DASH}<div style='font-size:{pt(11):g}pt; font-weight:400'>not counted: "
+                              f"{NOT_COUNTED_SHORT.get(latest.reason, 'not measured')}</div>")
+                label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} was not counted: "
+                                 f"{NOT_COUNTED.get(latest.reason, latest.reason or 'not measured')}.")
                 label.setStyleSheet(big_style(MUTED_COLOR))
             else:
                 label.setText(mm(latest.mouth_mm[side]))
@@ -133,17 +160,25 @@ class ScoresPanel(QFrame):
                                  f"{'s' if latest.eye == 'both' else ''}).")
                 label.setStyleSheet(big_style(SIDE_COLOR[side]))
             median = self.values[("median", side)]
-            median.setText(mm(s.average_mm[side]))
+            average = s.average_mm[side]
+            low, high = (getattr(s, "average_ci_mm", None) or {}).get(side, (None, None))
+            median.setText(mm(average) + (f"<div style='font-size:{pt(11):g}pt; font-weight:400; "
+                                          f"color:{TEXT_COLOR}'>{band_line(average, low, high)}</div>"
+                                          if math.isfinite(average) else ""))
             median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
                               f"median of their own peaks {mm(s.median_mm[side])}.")
-        self.level.setText(level_text(s.height_diff_mm))
+        # While the mouth moves (talking, a smile held) its corners' heights are no measurement: the
+        # window's notice says what to do instead.
+        self._mouth_busy = getattr(s, "notice", "") == "talking"
+        self.level.setText(level_text(s.height_diff_mm) if not self._mouth_busy else "")
         self.expression.setText(getattr(s, "expression", ""))
 
     def show_instant(self, instant) -> None:
         """The per-frame values (eye open, corner heights), as fresh as the picture."""
         for side in SIDES:
             self.values[("eye_open", side)].setText(percent(instant.eye_open[side]))
-        self.level.setText(level_text(instant.height_diff_mm))
+        if not getattr(self, "_mouth_busy", False):
+            self.level.setText(level_text(instant.height_diff_mm))
 
 
 def level_text(diff_mm: float) -> str:

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-# Subject's sides. Blue and orange stay distinct for the common colour-vision deficiencies.
-SIDE_COLOR = {"right": "#2f6db5", "left": "#d9731a"}
+# Subject's sides. Blue and orange stay distinct for the common colour-vision deficiencies. Every text
+# colour here reads at WCAG AA (4.5:1) on BACKGROUND and PANEL (tests/test_readable.py): the orange is a
+# dark one, the grey of secondary text no lighter than #5b6370.
+SIDE_COLOR = {"right": "#2f6db5", "left": "#a85a12"}
 SIDE_LABEL = {"right": "Your right", "left": "Your left"}
 BOTH_COLOR = "#7a7f87"
 TEXT_COLOR = "#22262b"
-MUTED_COLOR = "#6b7280"
+MUTED_COLOR = "#5b6370"
 BACKGROUND = "#f6f5f2"
 PANEL = "#ffffff"
 NOTICE_COLOR = {"ok": "#2e7d4f", "waiting": MUTED_COLOR, "no_face": "#a15c00", "too_far": "#a15c00",
-                "turned": "#a15c00", "error": "#b3261e", "ended": MUTED_COLOR, "stopped": MUTED_COLOR}
+                "turned": "#a15c00", "talking": "#a15c00", "error": "#b3261e", "ended": MUTED_COLOR,
+                "stopped": MUTED_COLOR}
 
 BIG_PT = 30
 MEDIUM_PT = 15
 NORMAL_PT = 11
+_SCALE = [1.0]  # the text-size setting's factor (gui/text_size.py)
+
+
+def text_scale() -> float:
+    return _SCALE[0]
+
+
+def set_text_scale(factor: float) -> None:
+    _SCALE[0] = float(factor)
+
+
+def pt(points: float) -> float:
+    """A font size in points at the current text size (for rich text and plots built on the fly;
+    style sheets are scaled as they are set: gui/text_size.py)."""
+    return round(points * _SCALE[0], 1)
 
 STYLE = f"""
 QMainWindow, QWidget#central {{ background: {BACKGROUND}; }}

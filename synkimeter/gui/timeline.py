@@ -66,8 +66,21 @@ def _marks(plot: pg.PlotWidget, timeline: Timeline, x) -> None:
         plot.addItem(line)
 
 
-def _stamp(day: str) -> float:
-    return datetime.combine(date.fromisoformat(day[:10]), time(12)).timestamp()
+def date_stamp(day: str) -> float:
+    """A day (or a session's date and time) on a date axis, in seconds: a day alone stands at noon."""
+    text = str(day)
+    if len(text) > 10:
+        try:
+            return datetime.fromisoformat(text).timestamp()
+        except ValueError:
+            pass
+    return datetime.combine(date.fromisoformat(text[:10]), time(12)).timestamp()
+
+
+def date_marks(plot: pg.PlotWidget, timeline: Timeline | None) -> None:
+    """Botulinum toxin cycles shaded and treatment events as lines on a plot with a date axis."""
+    if timeline is not None:
+        _marks(plot, timeline, date_stamp)
 
 
 class PracticePlots(QWidget):
@@ -103,7 +116,7 @@ class PracticePlots(QWidget):
             if not s.points:
                 continue
             colour = SIDE_COLOR.get(s.side, "#2e7d4f")
-            xs = np.asarray([_stamp(p.started_at) for p in s.points])
+            xs = np.asarray([date_stamp(p.started_at) for p in s.points])
             ys = np.asarray([p.value for p in s.points])
             top = np.asarray([max(0.0, p.ci_high - p.value) if p.ci_high is not None else 0.0 for p in s.points])
             bottom = np.asarray([max(0.0, p.value - p.ci_low) if p.ci_low is not None else 0.0 for p in s.points])
@@ -111,23 +124,23 @@ class PracticePlots(QWidget):
             self.score.plot(xs, ys, pen=pg.mkPen(colour, width=2), symbol="o", symbolSize=7, symbolBrush=colour)
         weeks = timeline.practice_weeks
         week_s = 7 * 86400.0
-        xs = np.asarray([_stamp(w.week_start) + week_s / 2 for w in weeks])
+        xs = np.asarray([date_stamp(w.week_start) + week_s / 2 for w in weeks])
         sets = np.asarray([float(w.sets) for w in weeks])
         self.practice.addItem(pg.BarGraphItem(x=xs, height=sets, width=week_s * 0.85, brush=PRACTICE_COLOR,
                                               pen=pg.mkPen(None)))
         high = max(float(sets.max()), 1.0) if len(sets) else 1.0
         judged = [w for w in weeks if w.judged]
         if judged:
-            self.practice.plot([_stamp(w.week_start) + week_s / 2 for w in judged],
+            self.practice.plot([date_stamp(w.week_start) + week_s / 2 for w in judged],
                                [w.clean_pct / 100.0 * high for w in judged], pen=None, symbol="o", symbolSize=5,
                                symbolBrush="#c0392b", symbolPen=None)
         self.practice.setYRange(0, high * 1.1, padding=0)
-        first = min([_stamp(p.started_at) for p in points] + [_stamp(w.week_start) for w in weeks]) - 14 * 86400
-        last = max([_stamp(p.started_at) for p in points] + [_stamp(w.week_start) for w in weeks]) + 14 * 86400
-        kept = Timeline([e for e in timeline.events if first <= _stamp(e.date) <= last],
-                        [c for c in timeline.cycles if _stamp(c.end) >= first and _stamp(c.start) <= last], [])
+        first = min([date_stamp(p.started_at) for p in points] + [date_stamp(w.week_start) for w in weeks]) - 14 * 86400
+        last = max([date_stamp(p.started_at) for p in points] + [date_stamp(w.week_start) for w in weeks]) + 14 * 86400
+        kept = Timeline([e for e in timeline.events if first <= date_stamp(e.date) <= last],
+                        [c for c in timeline.cycles if date_stamp(c.end) >= first and date_stamp(c.start) <= last], [])
         for plot in (self.score, self.practice):
-            _marks(plot, kept, _stamp)
+            _marks(plot, kept, date_stamp)
         self.score.setXRange(first, last, padding=0)
 
 
@@ -228,6 +241,7 @@ class TreatmentPanel(QFrame):
         self.practice.setWordWrap(True)
         col.addWidget(self.practice)
         self.list = QListWidget()
+        self.list.setAccessibleName("Treatments")
         self.list.setMaximumHeight(110)
         col.addWidget(self.list)
         self.cycles = QLabel("")

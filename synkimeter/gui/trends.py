@@ -6,7 +6,6 @@ ones the report prints; the headline per side is the blink-averaged mouth-corner
 
 from __future__ import annotations
 
-import math
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -16,6 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -28,10 +28,12 @@ from PySide6.QtWidgets import (
 
 from synkimeter.gui.plots import styled_plot
 from synkimeter.gui.questionnaire import SaqPanel
-from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
-from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, add_marks
+from synkimeter.gui.text_size import size_plot
+from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, pt, side_html
+from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, date_marks, date_stamp
 from synkimeter.usecases.timeline import Timeline
 from synkimeter.usecases.trends import NO_FLOOR, Change, Trends
+from synkimeter.usecases.words import band_words, change_words, fixed, signed
 
 HEADLINE = "ocular_oral_average_peak"
 SIDES = ("right", "left")
@@ -51,14 +53,6 @@ PLOTS = (
 THERAPIST_ORDER = ("ocular_oral_average_peak", "ocular_oral_median", "coupled_fraction", "closure_ocular_oral",
                    "narrowing_pucker",
                    "narrowing_smile", "ocular_synkinesis")
-
-
-def _fmt(value, digits: int) -> str:
-    return "–" if value is None or not math.isfinite(value) else f"{value:.{digits}f}"
-
-
-def _signed(value: float, digits: int) -> str:
-    return f"{value:+.{digits}f}".replace("-", "\u2212")
 
 
 def _day(started_at: str) -> str:
@@ -84,21 +78,10 @@ def plain_change(change: Change) -> str:
         return (f"Your {side} mouth corner moved {amount:.1f} mm more when you blink than {when}. "
                 "This is more than the measurement's usual wobble: mention it to your therapist.")
     if change.verdict == "within noise":
-        direction = "less" if change.change < 0 else "more"
-        return (f"Your {side} mouth corner moves about the same as {when} ({amount:.1f} mm {direction}, "
-                f"within the ±{change.threshold:.1f} mm that repeat recordings of the same face differ by).")
+        # patient words: the therapist's floor (±mm) is in the therapist's numbers, not here
+        return (f"Your {side} mouth corner moves about the same as {when}: a difference this small can come "
+                "from the recording itself (distance, light, head position).")
     return f"Your {side} mouth corner moved {amount:.1f} mm {'less' if change.change < 0 else 'more'} than {when}."
-
-
-def _ticks(pos: dict[int, tuple[int, str]]) -> list[tuple[int, str]]:
-    """Each session's place on the x axis: its day, and its time when the day has more than one
-    session (two sessions of one day are told apart); thinned to every k-th when crowded."""
-    days: dict[str, int] = {}
-    for _i, started in pos.values():
-        days[started[:10]] = days.get(started[:10], 0) + 1
-    every = max(1, math.ceil(len(pos) / 8))
-    return [(i, _day(started) + (f" {started[11:16]}" if days[started[:10]] > 1 else ""))
-            for _sid, (i, started) in sorted(pos.items(), key=lambda kv: kv[1][0]) if (i - 1) % every == 0]
 
 
 def default_report_folder() -> Path:
@@ -139,6 +122,9 @@ def _plot(title: str, unit: str, tip: str) -> pg.PlotWidget:
     # No legend inside the plot (it covered the baseline's point): one line above the plots names
     # the sides in their colours.
     w = styled_plot(_wrapped(title), unit, tip, title_pt=12, background=PANEL)
+    # sessions stand at their dates: two sessions minutes apart are close, two months apart far
+    w.setAxisItems({"bottom": pg.DateAxisItem()})
+    size_plot(w)
     w.setMinimumHeight(230)
     w.setMaximumHeight(330)
     return w
@@ -169,41 +155,62 @@ class SideCard(QFrame):
         self.numbers.setTextFormat(Qt.TextFormat.RichText)
         self.numbers.setStyleSheet(f"font-size: 26pt; font-weight: 700; color: {SIDE_COLOR[side]};")
         col.addWidget(self.numbers)
+        # where the latest number sits: its band and the healthy range in words
+        self.band = QLabel("")
+        self.band.setWordWrap(True)
+        self.band.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        col.addWidget(self.band)
         self.sentence = QLabel("")
         self.sentence.setWordWrap(True)
         self.sentence.setStyleSheet("font-size: 13pt;")
         col.addWidget(self.sentence)
-        self.detail = QLabel("")
+        self.detail = QLabel("")  # the therapist's numbers: shown with "For the therapist" (TrendsView)
         self.detail.setObjectName("caption")
         self.detail.setWordWrap(True)
+        self.detail.setVisible(False)
         col.addWidget(self.detail)
 
-    def show_change(self, change: Change | None, only=None) -> None:
+    def show_change(self, change: Change | None, only=None, blink_recordings: int = 0) -> None:
+        """`blink_recordings`: the patient's kept natural-blinking recordings (when none gives a
+        number, they are recordings in which no blink could be scored, not "no recording")."""
+        # Every state sets its own colour: nothing carries over from the previous patient's verdict.
+        self.sentence.setStyleSheet(f"font-size: 13pt; color: {TEXT_COLOR};")
+        self.band.setText("")
         if change is None:
             if only is not None:
-                self.numbers.setText(f"{only.value:.1f} mm")
+                self.numbers.setText(f"{fixed(only.value, 1)} mm")
+                self.band.setText(f"{fixed(only.value, 1)} mm – {band_words(only.value)}")
                 self.sentence.setText("Only one session so far: record another one later to see how it changes.")
-                self.detail.setText(f"{only.date}: {only.value:.2f} mm (95 % interval "
-                                    f"{_fmt(only.ci_low, 2)}–{_fmt(only.ci_high, 2)} mm)")
+                self.detail.setText(f"{only.date}: {fixed(only.value, 2)} mm (95 % interval "
+                                    f"{fixed(only.ci_low, 2)}–{fixed(only.ci_high, 2)} mm)")
+            elif blink_recordings:
+                self.numbers.setText("–")
+                self.sentence.setText(
+                    f"No blink could be scored in your {blink_recordings} natural-blinking recording"
+                    f"{'s' if blink_recordings != 1 else ''}: record again, facing the camera, with your mouth "
+                    "still and relaxed.")
+                self.detail.setText("")
             else:
                 self.numbers.setText("–")
                 self.sentence.setText("No natural-blinking recording yet.")
                 self.detail.setText("")
             return
         base, latest = change.baseline, change.latest
-        arrow = "<span style='font-size:18pt; color:#6b7280'>&nbsp;&rarr;&nbsp;</span>"
-        self.numbers.setText(f"{base.value:.1f}{arrow}{latest.value:.1f} mm")
+        arrow = f"<span style='font-size:{pt(18):g}pt; color:{MUTED_COLOR}'>&nbsp;&rarr;&nbsp;</span>"
+        self.numbers.setText(f"{fixed(base.value, 1)}{arrow}{fixed(latest.value, 1)} mm")
+        self.band.setText(change_words(base.value, latest.value, change.verdict))
         color = VERDICT_COLOR.get(change.verdict, TEXT_COLOR)
         self.sentence.setText(plain_change(change))
         self.sentence.setStyleSheet(
             f"font-size: 13pt; color: {color if change.verdict != 'within noise' else TEXT_COLOR};")
         self.detail.setText(
-            f"Baseline {base.date}: {base.value:.2f} mm ({_fmt(base.ci_low, 2)}–{_fmt(base.ci_high, 2)}), "
+            f"Baseline {base.date}: {fixed(base.value, 2)} mm ({fixed(base.ci_low, 2)}–{fixed(base.ci_high, 2)}), "
             f"n = {base.n} blinks · "
-            f"latest {latest.date}: {latest.value:.2f} mm ({_fmt(latest.ci_low, 2)}–{_fmt(latest.ci_high, 2)}), "
+            f"latest {latest.date}: {fixed(latest.value, 2)} mm "
+            f"({fixed(latest.ci_low, 2)}–{fixed(latest.ci_high, 2)}), "
             f"n = {latest.n} · change "
-            f"{_signed(change.change, 2)} mm, needs ±{_fmt(change.threshold, 2)} mm (this recording's noise "
-            f"±{_fmt(change.noise_95, 2)}, between sessions ±{_fmt(change.mdc, 2)}) → {change.verdict}")
+            f"{signed(change.change, 2)} mm, needs ±{fixed(change.threshold, 2)} mm (this recording's noise "
+            f"±{fixed(change.noise_95, 2)}, between sessions ±{fixed(change.mdc, 2)}) → {change.verdict}")
 
 
 class TrendsView(QWidget):
@@ -215,6 +222,7 @@ class TrendsView(QWidget):
         super().__init__(parent)
         self.trends: Trends | None = None
         self.timeline: Timeline | None = None
+        self.blink_recordings = 0  # the patient's complete natural-blinking clips
         self.since_note = None  # the weeks since the last injection, beside the latest session
         self.report_folder: Path | None = None  # None: default_report_folder()
         self.audit_problem = ""  # write_report(): why its export could not be audited, or ''
@@ -230,6 +238,11 @@ class TrendsView(QWidget):
         self.summary.setObjectName("caption")
         self.summary.setWordWrap(True)
         bar.addWidget(self.summary, 1)
+        self.therapist_box = QCheckBox("For the therapist")
+        self.therapist_box.setToolTip("Show the therapist's numbers: intervals, the change a verdict needs, "
+                                      "and every measure baseline against latest.")
+        self.therapist_box.toggled.connect(self._show_therapist)
+        bar.addWidget(self.therapist_box)
         self.report_button = QPushButton("Write report (PDF)")
         self.report_button.setObjectName("primary")
         self.report_button.setToolTip("Write this patient's report as a PDF and a web page, for the therapist.")
@@ -285,11 +298,18 @@ class TrendsView(QWidget):
         self.table.setTextFormat(Qt.TextFormat.RichText)
         self.table.setWordWrap(True)
         self.table.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.table.setVisible(False)  # the therapist's table: with "For the therapist"
         col.addWidget(self.table)
         col.addStretch(1)
         scroll.setWidget(body)
         outer.addWidget(scroll, 1)
         self._report_paths: tuple[Path, Path] | None = None
+
+    def _show_therapist(self, on: bool) -> None:
+        """The therapist's numbers (intervals, floors, verdicts) beside the patient's words, or not."""
+        for card in self.cards.values():
+            card.detail.setVisible(on and bool(card.detail.text()))
+        self.table.setVisible(on)
 
     # -- data -------------------------------------------------------------------------------------
     def set_patient(self, pseudonym: str) -> None:
@@ -319,9 +339,12 @@ class TrendsView(QWidget):
         try:
             with Store() as store:
                 known = bool(self.pseudonym) and store.patient(self.pseudonym) is not None
+                self.blink_recordings = 0
                 if known:
                     self.trends = patient_trends(store, self.pseudonym)
                     self.timeline = patient_timeline(store, self.pseudonym, self.trends)
+                    self.blink_recordings = sum(1 for r in store.results(self.trends.patient)
+                                                if r["task"] == "natural_blinking" and r["clip_status"] == "complete")
         except StoreError as exc:
             self.summary.setText(str(exc))
             self._show(None)
@@ -342,7 +365,8 @@ class TrendsView(QWidget):
                 change = next((c for c in trends.changes if c.metric.key == HEADLINE and c.side == side), None)
                 series = trends.get(HEADLINE, side)
                 only = series.points[-1] if series and series.points else None
-            self.cards[side].show_change(change, only)
+            self.cards[side].show_change(change, only, self.blink_recordings if trends is not None else 0)
+        self._show_therapist(self.therapist_box.isChecked())
         for key, plot in self.plots.items():
             self._plot(plot, trends, key)
         self.saq.show_records(trends.questionnaires if trends is not None else [])
@@ -360,9 +384,9 @@ class TrendsView(QWidget):
                              + (f" · affected side: {affected}" if affected else ""))
         self.table.setText(self._table(trends))
 
-    def _positions(self, trends: Trends) -> dict[int, tuple[int, str]]:
-        keys = sorted({(p.started_at, p.session_id) for s in trends.series for p in s.points})
-        return {sid: (i + 1, started) for i, (started, sid) in enumerate(keys)}
+    def _positions(self, trends: Trends) -> dict[int, float]:
+        """Each session's place on the date axis (seconds): its date and time."""
+        return {p.session_id: date_stamp(p.started_at) for s in trends.series for p in s.points}
 
     def _plot(self, plot: pg.PlotWidget, trends: Trends | None, key: str) -> None:
         plot.clear()
@@ -370,32 +394,35 @@ class TrendsView(QWidget):
             plot.setVisible(False)
             return
         pos = self._positions(trends)
+        first, last = (min(pos.values()), max(pos.values())) if pos else (0.0, 0.0)
+        pad = max(86400.0, 0.06 * (last - first))  # a day, or 6 % of the span, on each side
+        nudge = pad / 12  # the two sides' bars side by side, not on top of each other
         series_list = [s for s in trends.series if s.metric.key == key]
         ys = []
         for s in series_list:
             if not s.points:
                 continue
-            offset = {"right": -0.07, "left": 0.07}.get(s.side or "", 0.0)  # no side: in the middle
+            offset = {"right": -nudge, "left": nudge}.get(s.side or "", 0.0)  # no side: in the middle
             color = SIDE_COLOR.get(s.side or "", "#2e7d4f")
-            x = [pos[p.session_id][0] + offset for p in s.points]
+            x = [pos[p.session_id] + offset for p in s.points]
             y = [p.value for p in s.points]
             ys += y
             top = [max(0.0, (p.ci_high - p.value)) if p.ci_high is not None else 0.0 for p in s.points]
             bottom = [max(0.0, (p.value - p.ci_low)) if p.ci_low is not None else 0.0 for p in s.points]
             ys += [v + t for v, t in zip(y, top)]
             plot.addItem(pg.ErrorBarItem(x=np.asarray(x), y=np.asarray(y), top=np.asarray(top),
-                                         bottom=np.asarray(bottom), beam=0.12, pen=pg.mkPen(color, width=1.6)))
+                                         bottom=np.asarray(bottom), beam=nudge, pen=pg.mkPen(color, width=1.6)))
             plot.plot(x, y, pen=pg.mkPen(color, width=2.4), symbol="o", symbolSize=9, symbolBrush=color,
                       symbolPen=pg.mkPen("white", width=1))
         if trends.baseline_session_id in pos:
-            bx = pos[trends.baseline_session_id][0]
+            bx = pos[trends.baseline_session_id]
             line = pg.InfiniteLine(pos=bx, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1.2, style=Qt.PenStyle.DashLine))
             plot.addItem(line)
-        # the treatments: botulinum toxin cycles shaded, events as lines, placed between the sessions by date
-        add_marks(plot, self.timeline, [started for _i, started in sorted(pos.values())])
+        # the treatments: botulinum toxin cycles shaded, events as lines, at their dates
+        date_marks(plot, self.timeline)
         since = self.timeline.since_injection if self.timeline is not None else None
         if since is not None and key == HEADLINE and pos:
-            last_sid, (last_place, _started) = max(pos.items(), key=lambda kv: kv[1][0])
+            last_sid, last_place = max(pos.items(), key=lambda kv: kv[1])
             tops = [p.ci_high if p.ci_high is not None else p.value for s in series_list for p in s.points
                     if p.session_id == last_sid]
             note = pg.TextItem(since.short, color="#7b3fa0", anchor=(0.9, 1.0))
@@ -403,9 +430,7 @@ class TrendsView(QWidget):
             note.setToolTip(since.sentence)
             plot.addItem(note)
             self.since_note = note
-        n = len(pos)
-        plot.setXRange(0.5, max(n, 1) + 0.5, padding=0)
-        plot.getPlotItem().getAxis("bottom").setTicks([_ticks(pos)])
+        plot.setXRange(first - pad, last + pad, padding=0)
         if key == "ocular_synkinesis":
             plot.setYRange(0, 105, padding=0)
         elif ys:
@@ -429,19 +454,19 @@ class TrendsView(QWidget):
             unit = "" if m.unit == "points" else f" {m.unit}"
 
             def cell(p, m=m, unit=unit):
-                ci = f" ({_fmt(p.ci_low, m.digits)}–{_fmt(p.ci_high, m.digits)})" if p.ci_low is not None else ""
-                return f"{_fmt(p.value, m.digits)}{unit}{ci}<br><span style='color:{MUTED_COLOR}'>{p.date}</span>"
+                ci = f" ({fixed(p.ci_low, m.digits)}–{fixed(p.ci_high, m.digits)})" if p.ci_low is not None else ""
+                return f"{fixed(p.value, m.digits)}{unit}{ci}<br><span style='color:{MUTED_COLOR}'>{p.date}</span>"
 
             side = side_html(c.side, c.side) if c.side else "–"
             color = VERDICT_COLOR.get(c.verdict, TEXT_COLOR)
             floor = ("" if c.has_floor else
                      f"<br><span style='color:{MUTED_COLOR}'>{NO_FLOOR}</span>")
             rows.append(f"<tr><td>{m.label}</td><td>{side}</td><td>{cell(c.baseline)}</td><td>{cell(c.latest)}</td>"
-                        f"<td align='right'>{_signed(c.change, m.digits)}{unit}</td><td align='right'>"
-                        f"±{_fmt(c.threshold, m.digits)}{floor}</td>"
+                        f"<td align='right'>{signed(c.change, m.digits)}{unit}</td><td align='right'>"
+                        f"±{fixed(c.threshold, m.digits)}{floor}</td>"
                         f"<td style='color:{color}; font-weight:600'>{c.verdict}</td></tr>")
         return ("<table cellspacing='0' cellpadding='5' border='1' style='border-collapse:collapse; "
-                "border-color:#c4cfdb; font-size:10pt' width='100%'>" + "".join(rows) + "</table>")
+                f"border-color:#c4cfdb; font-size:{pt(10):g}pt' width='100%'>" + "".join(rows) + "</table>")
 
     # -- report -----------------------------------------------------------------------------------
     def write_report(self) -> tuple[Path, Path] | None:

@@ -32,6 +32,7 @@ from synkimeter.report.markup import table as _table
 from synkimeter.report.markup import with_ci as _with_ci
 from synkimeter.report.pictures import picture_strip_jpeg
 from synkimeter.store.database import Store
+from synkimeter.store.records import session_state
 from synkimeter.usecases.expression_text import narrowing_rows
 from synkimeter.usecases.face_pictures import face_pictures
 from synkimeter.usecases.stored import stored_result
@@ -91,7 +92,8 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
         complete_tasks = [TASK_LABELS.get(t, t) for t, r in tasks.items() if r["clip_status"] == "complete"]
         blink = (tasks.get("natural_blinking") if tasks.get("natural_blinking", {}).get("clip_status") == "complete"
                  else None)
-        status = s.status + ("<br/><b>baseline</b>" if s.id == trends.baseline_session_id else "")
+        status = session_state(s, store.clips(s))
+        status += "<br/><b>baseline</b>" if s.id == trends.baseline_session_id else ""
         protocol_label = f"<br/><span style='color:#555'>{_e(_protocol_label(s.protocol))}</span>"
         kind = KIND_LABELS.get(s.kind, s.kind) + (protocol_label if s.protocol else "")
         cells = [str(i), f"{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>", kind,

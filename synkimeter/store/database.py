@@ -52,7 +52,7 @@ import stat
 import tempfile
 import time
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -96,6 +96,7 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     pseudonym_key,
     record,
     record_number,
+    session_numbers,
     shown_name,
     written,
 )
@@ -716,6 +717,17 @@ class Store:
         self._remove_temp_files(session.id)
         return written(self.session(session.id))
 
+    def resume_session(self, session: Session) -> Session:
+        """Open an ended session again to record more tasks into it (redoing the ones that were not
+        recorded); it is owned by this process until finish_session(), as a new one is."""
+        if session.status == "recording":
+            raise StoreError(f"Session {session.id} is still being recorded.")
+        pid = os.getpid()
+        with self._tx() as conn:
+            conn.execute(update(sessions).where(sessions.c.id == session.id).values(
+                status="recording", host=self.host, pid=pid, pid_start=process_start_token(pid)))
+        return written(self.session(session.id))
+
     def session(self, session_id: int) -> Session | None:
         rows = self._rows(select(sessions).where(sessions.c.id == session_id))
         return record(Session, rows[0]) if rows else None
@@ -1114,6 +1126,18 @@ class Store:
         shutil.rmtree(self.folder / CLIPS_DIR / f"p{int(patient.id):04d}", ignore_errors=True)
         return n
 
+    def numbered_session(self, patient: Patient, number) -> Session:
+        """One of the patient's sessions by its number #1, #2 ... (`session_numbers`: as the patient
+        manager, the CLI and the report number them); StoreError (one sentence) if there is none."""
+        n = record_number(str(number).strip().lstrip("#"), "a session",
+                          f"see `synkimeter sessions {patient.pseudonym}`")
+        sessions = self.sessions(patient)
+        by_number = {v: k for k, v in session_numbers(sessions).items()}
+        if n not in by_number:
+            raise StoreError(f"Patient '{patient.pseudonym}' has no session {n} (see `synkimeter sessions "
+                             f"{patient.pseudonym}`).")
+        return next(s for s in sessions if s.id == by_number[n])
+
     def patient_session(self, patient: Patient, session_id) -> Session:
         """One of the patient's sessions by its number; StoreError (one sentence) if it is not theirs."""
         sid = record_number(session_id, "a session", f"see `synkimeter sessions {patient.pseudonym}`")
@@ -1156,8 +1180,11 @@ class Store:
         self.delete_session(session, reason=f"session {session.id}, stopped before any task was kept")
         return True
 
-    def add_note(self, patient: Patient, text: str, session: Session | None = None) -> int:
-        """Keep a clinician's dated note on the patient (on one session, if given); returns its id."""
+    def add_note(self, patient: Patient, text: str, session: Session | None = None, day: str | None = None) -> int:
+        """Keep a clinician's note on the patient (on one session, if given), with its clinical date
+        `day` (YYYY-MM-DD, not in the future; default today); returns its id."""
+        noted_on = check_day(day, "a note's date is the day it is about, today at the latest") if day else \
+            date.today().isoformat()
         text = free_text(text, "A note")
         if not text:
             raise StoreError("A note needs some text.")
@@ -1166,12 +1193,16 @@ class Store:
         with self._tx() as conn:
             return inserted_id(conn.execute(insert(notes).values(
                 patient_id=patient.id, session_id=session.id if session is not None else None, created=now_iso(),
-                text=text)))
+                text=text, noted_on=noted_on)))
 
     def notes(self, patient: Patient) -> list[dict]:
-        """The patient's clinician notes, oldest first: dicts with id, session_id, created, text."""
-        return self._rows(select(notes.c.id, notes.c.session_id, notes.c.created, notes.c.text)
-                          .where(notes.c.patient_id == patient.id).order_by(notes.c.created, notes.c.id))
+        """The patient's clinician notes by clinical date, oldest first: dicts with id, session_id,
+        created (when typed), text and day (the clinical date; a note kept before v8: the day it was typed)."""
+        rows = self._rows(select(notes.c.id, notes.c.session_id, notes.c.created, notes.c.text, notes.c.noted_on)
+                          .where(notes.c.patient_id == patient.id))
+        for row in rows:
+            row["day"] = row.pop("noted_on") or str(row["created"])[:10]
+        return sorted(rows, key=lambda r: (r["day"], r["created"], r["id"]))
 
     def delete_note(self, patient: Patient, note_id: int) -> None:
         note_id = record_number(note_id, "a note", f"see `synkimeter patients {patient.pseudonym}`")
@@ -1235,7 +1266,7 @@ class Store:
             answers = check_saq(items)
         except SaqError as exc:
             raise StoreError(str(exc)) from exc
-        day = check_day(day, "the answers once they have been given")
+        day = check_day(day, "keep the answers once they have been given")
         with self._tx() as conn:
             number = inserted_id(conn.execute(insert(saq_answers).values(
                 patient_id=patient.id, date=day, created=now_iso(), **dict(zip(SAQ_ITEM_COLUMNS, answers)))))

@@ -81,6 +81,44 @@ class SaqRecord:
     created: str
 
 
+def session_numbers(sessions) -> dict[int, int]:
+    """The one numbering of a patient's sessions everywhere (patient manager, CLI, report): #1, #2 ...
+    in the order they were recorded (date and time, then the order they were kept). {session id: number}"""
+    ordered = sorted(sessions, key=lambda s: (s.started_at, s.id))
+    return {s.id: n for n, s in enumerate(ordered, 1)}
+
+
+def session_when(started_at: str) -> str:
+    """'2026-02-10 17:30'; a session with no time of day (imported with a date alone: 00:00:00) shows
+    its date alone, never a made-up '00:00'."""
+    day, _, time = str(started_at).partition("T")
+    return day if not time or time.startswith("00:00:00") else f"{day} {time[:5]}"
+
+
+def session_label(number: int, session: Session) -> str:
+    """'#3 · 2026-02-10 17:30'."""
+    return f"#{number} · {session_when(session.started_at)}"
+
+
+def missing_tasks(clips: "list[Clip] | tuple[Clip, ...]") -> tuple[str, ...]:
+    """The tasks of a session that were tried but kept no complete clip (a task redone later into the
+    same session and kept is not missing), in the order they were first tried."""
+    kept = {c.task for c in clips if c.status == "complete"}
+    missing: list[str] = []
+    for c in clips:
+        if c.status != "complete" and c.task not in kept and c.task not in missing:
+            missing.append(c.task)
+    return tuple(missing)
+
+
+def session_state(session: Session, clips: "list[Clip] | tuple[Clip, ...]") -> str:
+    """The one word for a session everywhere (window, patient manager, CLI, report): its stored
+    status, except that a session that ended with a task not recorded is 'partial'."""
+    if session.status == "complete" and missing_tasks(clips):
+        return "partial"
+    return session.status
+
+
 def record(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
     """A record from a row's mapping (columns it does not name are ignored)."""
     if row is None:
@@ -286,16 +324,16 @@ def parse_date(text: str) -> str:
     return when.replace(microsecond=0).isoformat()
 
 
-def check_day(text, what: str = "a treatment once it has been given") -> str:
-    """A calendar day as YYYY-MM-DD, not after today; StoreError (one sentence) otherwise (`what`: what
-    to keep once the day has come, for that sentence)."""
+def check_day(text, future: str = "keep a treatment once it has been given") -> str:
+    """A calendar day as YYYY-MM-DD, not after today and not before 1901; StoreError (one sentence,
+    ending with `future` for a day to come) otherwise."""
     raw = str(text or "").strip()
     try:
         day = date.fromisoformat(raw)
     except ValueError as exc:
         raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
     if day > date.today():
-        raise StoreError(f"{day.isoformat()} is in the future: keep {what}.")
+        raise StoreError(f"{day.isoformat()} is in the future: {future}.")
     _plausible(day, "it was given")
     return day.isoformat()
 

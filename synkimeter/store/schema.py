@@ -117,6 +117,7 @@ notes = Table(
     Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE")),
     Column("created", Text, nullable=False),
     Column("text", Text, nullable=False),
+    Column("noted_on", Text),  # v8: the clinical date (YYYY-MM-DD) the note is about; NULL: the day it was typed
 )
 
 treatment_events = Table(

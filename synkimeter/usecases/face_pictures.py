@@ -175,6 +175,8 @@ def face_picture(store: Store, moment: Moment) -> FacePicture | None:
     x0, y0 = (int(max(0, v)) for v in lo - pad)
     x1 = int(min(frame.shape[1], hi[0] + pad))
     y1 = int(min(frame.shape[0], hi[1] + pad))
+    if x1 - x0 < 2 or y1 - y0 < 2:  # the landmarks lie outside this video's picture: nothing to show
+        return None
     return FacePicture(moment, frame[y0:y1, x0:x1], face - np.array([x0, y0], dtype=face.dtype))
 
 

@@ -38,13 +38,17 @@ NOTICE_NO_FACE = "no_face"
 NOTICE_TOO_FAR = "too_far"
 NOTICE_TURNED = "turned"
 NOTICE_OK = "ok"
+NOTICE_TALKING = "talking"  # the mouth is moving (talking, a smile or pucker held): blinks are not counted
 NOTICE_TEXT = {
     NOTICE_WAITING: "Waiting for the picture…",
     NOTICE_NO_FACE: "Looking for your face…",
     NOTICE_TOO_FAR: "Please move closer to the camera",
     NOTICE_TURNED: "Please face the camera",
     NOTICE_OK: "Face found – blink naturally",
+    NOTICE_TALKING: "Keep your mouth still and relaxed: blinks are not counted while it moves",
 }
+# What the face is doing (expression_now's words) that keeps a blink from being counted.
+_MOUTH_BUSY = ("Talking", "Smiling", "Puckering", "Lips pushed", "Mouth open")
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class LiveSnapshot:
     analysis: ClipAnalysis | None = field(default=None, repr=False)
     # What the face is doing now, in a patient's words ("Smiling on your left"); "" at rest.
     expression: str = ""
+    average_ci_mm: dict[str, tuple[float, float]] = field(default_factory=dict)  # 95 % interval of average_mm
 
     @property
     def notice_text(self) -> str:
@@ -259,12 +264,15 @@ class LiveEngine:
         yaw = float(facing_yaw_deg(last, MEASURED)[0])
         pitch = float(analysis.alignment.pitch_deg[-1])
         head_ok = bool(head_within_range(analysis.alignment, p)[-1]) and not abs(yaw) > p.max_yaw_deg
+        expression = expression_now(analysis, packed, p)
         if not face[-1]:
             notice = NOTICE_NO_FACE
         elif not iris_px >= p.min_iris_diameter_px:
             notice = NOTICE_TOO_FAR
         elif not head_ok:
             notice = NOTICE_TURNED
+        elif expression.startswith(_MOUTH_BUSY):
+            notice = NOTICE_TALKING
         else:
             notice = NOTICE_OK
         return LiveSnapshot(
@@ -274,7 +282,7 @@ class LiveEngine:
             excursion_mm={side: float(sym.excursion_mm[side][0]) for side in SIDES},
             **self._session_scores(), new_blinks=new, series=self._series(analysis),
             mm_per_px=float(analysis.mm_per_px), iris_px=iris_px, yaw_deg=yaw, pitch_deg=pitch,
-            analysis=analysis, expression=expression_now(analysis, packed, p),
+            analysis=analysis, expression=expression,
         )
 
     def _collect_final_blinks(self, a: ClipAnalysis, t: np.ndarray) -> list[SessionBlink]:
@@ -335,18 +343,23 @@ class LiveEngine:
             "eye_closures": sum(b.voluntary for b in self.blinks),
             "latest": latest,
             "median_mm": {side: float(np.median(v)) if v else float("nan") for side, v in self._scored_mm.items()},
-            "average_mm": {side: self._average(side) for side in SIDES},
+            "average_mm": {side: self._average(side)[0] for side in SIDES},
+            "average_ci_mm": {side: self._average(side)[1] for side in SIDES},
             "n_scored": {side: len(v) for side, v in self._scored_mm.items()},
             "recent_blinks": blinks[-self.params.live_bar_blinks:],
         }
 
-    def _average(self, side: str) -> float:
+    def _average(self, side: str) -> tuple[float, tuple[float, float]]:
+        """The blink-averaged movement of `side` over the session's scored blinks, and its 95 % interval."""
+        nan = float("nan")
         rows = self._scored_traces[side]
         if not rows:
-            return float("nan")
+            return nan, (nan, nan)
         up = np.stack([r[0] for r in rows])
         out = np.stack([r[1] for r in rows])
-        return float(average_movement(up, out, self.params)["peak_mm"])
+        average = average_movement(up, out, self.params)
+        low, high = average.get("peak_ci95_mm", (nan, nan))
+        return float(average["peak_mm"]), (float(low), float(high))
 
     def _series(self, a: ClipAnalysis) -> PlotSeries:
         t = a.timestamps_s

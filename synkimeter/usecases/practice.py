@@ -651,7 +651,7 @@ def plan_target(kind: str, baseline: Baseline | None, previous_sets: list[dict],
     else:
         start = max(floor, default_target(kind, params))
         why = "A standard goal: no baseline measurement is stored for you yet"
-    sets = [s for s in previous_sets if s.get("kind", kind) == kind and s.get("target") is not None]
+    sets = [s for s in counted_sets(previous_sets) if s.get("kind", kind) == kind and s.get("target") is not None]
     if not sets:
         return TargetPlan(start, unit, why + ".", baseline)
     current = float(sets[-1]["target"])
@@ -674,6 +674,43 @@ def plan_target(kind: str, baseline: Baseline | None, previous_sets: list[dict],
             return TargetPlan(tighter, unit, f"Your last {n} sets were mostly clean, so the goal is stricter now "
                               f"({_fmt(kind, current)} before).", baseline, True)
     return TargetPlan(current, unit, f"The same goal as your last set ({why.lower()[:1]}{why[1:]}).", baseline)
+
+
+# --- a set with nothing counted ------------------------------------------------------------------
+# What to do next time, for the reason an attempt was not counted (patient words).
+ADVICE = {
+    REASON_MOUTH_MOVING: "keep your mouth still and relaxed before each blink (no talking)",
+    REASON_FACE_LOST: "stay in view of the camera",
+    REASON_SHORT: "stay in view of the camera",
+    REASON_HEAD_TURNED: "face the camera",
+    REASON_TOO_CLOSE: "blink once each time the screen asks, not twice in a row",
+    REASON_CALIBRATING: "keep still until the set has started",
+}
+NOUNS = {KIND_BLINK: "blink", KIND_PUCKER: "pucker", KIND_SMILE: "smile"}
+
+
+def counted_sets(sets: list[dict]) -> list[dict]:
+    """The practice sets that count (in the week, the streak, the goal, the timeline): those with at
+    least one attempt counted. A set with nothing counted is kept as an attempt, never counted."""
+    return [s for s in sets if int(s.get("judged") or 0) > 0]
+
+
+def nothing_counted_advice(result: "PracticeSetResult") -> str:
+    """Why nothing of a set was counted and what to do next time, from its attempts' own reasons."""
+    noun = NOUNS[result.kind]
+    if not result.attempts:
+        return f"No {noun} was seen during the set: {noun} each time the screen asks."
+    reasons = collections.Counter(a.reason for a in result.attempts if not a.judged and a.reason)
+    if not reasons:
+        return "Nothing was counted."
+    reason, n = reasons.most_common(1)[0]
+    total = len(result.attempts)
+    what = f"{n} of {total} {noun}s" if total > 1 else f"your {noun}"
+    if reason == REASON_NOT_SEEN:
+        return f"The {noun} was not seen ({what}): {noun} clearly each time the screen asks."
+    advice = ADVICE.get(reason)
+    sentence = f"Nothing was counted: {reason} ({what})."
+    return sentence + (f" Next time, {advice}." if advice else "")
 
 
 # --- history -------------------------------------------------------------------------------------
@@ -730,19 +767,22 @@ def weekly_trend(sets: list[dict], today: date | None = None, weeks: int = 8) ->
 # --- with the store ------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class History:
-    """What the summary shows: days in a row, this and earlier weeks."""
+    """What the summary shows: days in a row, this and earlier weeks (of the sets that count)."""
 
     streak_days: int
     sets_today: int
     weeks: list[Week]
     total_sets: int
+    uncounted_sets: int = 0  # kept as attempts: nothing in them was counted
 
 
 def history(sets: list[dict], today: date | None = None, params: Settings = DEFAULT_SETTINGS) -> History:
     today = today or date.today()
-    days = [_day(s["started_at"]) for s in sets]
+    counted = counted_sets(sets)
+    days = [_day(s["started_at"]) for s in counted]
     return History(streak_days(days, today), sum(d == today for d in days),
-                   weekly_trend(sets, today, params.practice_trend_weeks), len(sets))
+                   weekly_trend(counted, today, params.practice_trend_weeks), len(counted),
+                   len(sets) - len(counted))
 
 
 def plan_for_patient(store, pseudonym: str, kind: str, side: str | None = None,
@@ -769,4 +809,4 @@ def save_set(store, pseudonym: str, result: PracticeSetResult) -> tuple[int, His
 __all__ = ["Attempt", "Baseline", "Calibration", "Cue", "JudgeStatus", "KINDS", "KIND_BLINK", "KIND_PUCKER",
            "KIND_SMILE", "Metronome", "PracticeJudge", "PracticeSetResult", "TargetPlan", "UNITS", "Week",
            "History", "baseline_from_results", "calibrate", "history", "plan_for_patient", "plan_target", "replay",
-           "save_set", "streak_days", "weekly_trend"]
+           "save_set", "streak_days", "weekly_trend", "counted_sets", "nothing_counted_advice"]

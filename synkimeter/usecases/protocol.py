@@ -52,11 +52,13 @@ from synkimeter.core.task_check import check_task
 from synkimeter.landmarks import FaceMeshExtractor
 from synkimeter.landmarks.flow import flow_indices
 from synkimeter.landmarks.series import LandmarkSeries
-from synkimeter.store.records import Clip, StoreError
+from synkimeter.store.records import Clip, StoreError, missing_tasks
 from synkimeter.usecases.analyze import ClipError, analyze_series
 from synkimeter.usecases.saving import NARROWING_TASKS, SavedClip, keep_clip
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.setup_check import SetupCheck, check_setup, measure_setup, median_setup
+from synkimeter.usecases.words import band, interval
+from synkimeter.usecases.words import mm as words_mm
 
 SIDES = ("right", "left")
 
@@ -163,6 +165,22 @@ def protocol(key: str, params: Settings = DEFAULT_SETTINGS) -> Protocol:
     return Protocol(key, title, description, tuple(task(k, params) for k in PROTOCOL_TASKS[key]), kind)
 
 
+def redo_protocol(key: str, tasks: tuple[str, ...] | list[str], params: Settings = DEFAULT_SETTINGS) -> Protocol:
+    """Only the given tasks of protocol `key` (the ones not recorded), in the protocol's order: what
+    "Redo these now" records into the same session."""
+    whole = protocol(key, params)
+    kept = tuple(t for t in whole.tasks if t.key in set(tasks))
+    if not kept:
+        raise ValueError(f"none of {', '.join(tasks) or 'no tasks'} is a task of the protocol '{key}'")
+    return replace(whole, tasks=kept)
+
+
+def task_titles(keys) -> str:
+    """'Gentle eye closure, Forceful blink and Pucker': tasks named in a sentence."""
+    titles = [TASK_TEXT[k][0] if k in TASK_TEXT else k.replace("_", " ") for k in keys]
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+
+
 # --- the runner ----------------------------------------------------------------------------------
 class TaskNotSeen(Exception):
     """The asked task did not happen in its clip (core.task_check); str() is the patient's line."""
@@ -201,6 +219,8 @@ class RunnerStatus:
     session_id: int | None = None
     dropped_frames: int = 0
     setup: tuple[str, ...] = ()  # phase 'setup': what to change, most important first (empty: all right)
+    # phase done: the session's tasks not recorded (store keys), to redo into the same session
+    missing: tuple[str, ...] = ()
 
 
 class ProtocolRunner:
@@ -210,11 +230,16 @@ class ProtocolRunner:
     def __init__(self, store, patient, proto: Protocol, kind: str | None = None,
                  params: Settings = DEFAULT_SETTINGS, notes: str = "", source_name: str = "",
                  video_fps: float | None = None, record_video: bool = True, baseline_setup=None,
-                 preview_mirrored: bool | None = None) -> None:
+                 preview_mirrored: bool | None = None, redo_session=None) -> None:
+        """`redo_session`: an ended session to record `proto`'s tasks into again (the ones it did not
+        record: `redo_protocol`), instead of a new session."""
         self.store = store
         # Whether the person saw their picture mirrored while recording (None: no preview). The video
         # itself is always kept as the camera gave it, unmirrored: its sides are the subject's own.
         self.preview_mirrored = preview_mirrored
+        self.redo_session = redo_session
+        self.missing: tuple[str, ...] = ()
+        self._ending = "All done"  # the big words when done
         self.patient = patient
         self.protocol = proto
         self.kind = kind or proto.default_kind
@@ -257,7 +282,10 @@ class ProtocolRunner:
 
     def _open_session(self, note: str = ""):
         notes = " ".join(n for n in (self.notes, note) if n)
-        self.session = self.store.start_session(self.patient, self.kind, protocol=self.protocol.key, notes=notes)
+        if self.redo_session is not None:
+            self.session = self.store.resume_session(self.redo_session)
+        else:
+            self.session = self.store.start_session(self.patient, self.kind, protocol=self.protocol.key, notes=notes)
         self._enter("countdown")
         return self.session
 
@@ -460,7 +488,23 @@ class ProtocolRunner:
         if self.index >= len(self.protocol.tasks):
             self.session = self.store.finish_session(self.session, "complete")
             self.phase = "done"
-            self.message = "All done. Thank you! Your results are saved."
+            self._say_what_happened()
+
+    def _say_what_happened(self) -> None:
+        """The ending says what was recorded: 'All done' only when every task of the session was;
+        otherwise 'N of M tasks recorded' with the missing ones named (to redo into this session)."""
+        session = self.session
+        assert session is not None, "a finished protocol has its session"
+        self.missing = missing_tasks(self.store.clips(session))
+        planned = PROTOCOL_TASKS.get(session.protocol, tuple(t.key for t in self.protocol.tasks))
+        if not self.missing:
+            self._ending, self.message = "All done", "All done. Thank you! Your results are saved."
+            return
+        recorded = len([k for k in planned if k not in self.missing])
+        self._ending = f"{recorded} of {len(planned)} tasks recorded"
+        self.message = (f"{self._ending}. Not recorded: {task_titles(self.missing)}. "
+                        "The others are saved; press “Redo these now” to record only "
+                        f"{'this one' if len(self.missing) == 1 else 'these'} into the same session.")
 
     def _result(self, task: Task, saved: SavedClip, measured: ClipResult) -> TaskResult:
         clip = saved.clip
@@ -468,10 +512,12 @@ class ProtocolRunner:
         if task.key == "natural_blinking":
             parts = []
             for side in SIDES:
-                v = number(measured.ocular_oral.side(side).average_peak_mm)  # as the stored document holds it
+                coupling = measured.ocular_oral.side(side)
+                v = number(coupling.average_peak_mm)  # as the stored document holds it
                 if v is not None:
                     values[side] = v
-                    parts.append(f"{side} {v:.1f} mm")
+                    ci = interval(*coupling.average_ci95_mm)
+                    parts.append(f"{side} {words_mm(v)} ({ci + ', ' if ci else ''}{band(v, self.params)})")
             n = len(measured.blinks)
             text = (f"{task.title}: {n} blink{'s' if n != 1 else ''}; mouth corners moved "
                     + (", ".join(parts) if parts else "(not enough blinks to measure)"))
@@ -506,6 +552,14 @@ class ProtocolRunner:
         if self.session is None:  # stopped while getting ready: nothing was recorded
             self.phase = "interrupted"
             self.message = f"{message} Nothing was recorded."
+            return self.status()
+        if self.redo_session is not None:
+            # A redo stopped part way: the session keeps what it had (and what the redo added), and
+            # the tasks still not recorded leave it 'partial'.
+            self.session = self.store.finish_session(self.session, "complete")
+            self.phase = "interrupted"
+            self.missing = missing_tasks(self.store.clips(self.session))
+            self.message = f"{message} The session keeps the tasks recorded before."
             return self.status()
         self.session = self.store.finish_session(self.session, "incomplete")
         self.phase = "interrupted"
@@ -542,7 +596,7 @@ class ProtocolRunner:
             cue, action, rep = step.cue, step.action, step.repetition
             done_s += min(elapsed, task.duration_s)
         elif self.phase == "done":
-            cue = "All done"
+            cue = self._ending
         elif self.phase == "interrupted":
             cue = "Stopped"
         return RunnerStatus(
@@ -553,7 +607,7 @@ class ProtocolRunner:
             progress=min(1.0, done_s / self._total) if self.phase != "done" else 1.0,
             finished=list(self.finished), message=self.message,
             session_id=self.session.id if self.session is not None else None, dropped_frames=self.dropped_frames,
-            setup=setup)
+            setup=setup, missing=self.missing)
 
 
 def record_protocol(source, runner: ProtocolRunner, params: Settings = DEFAULT_SETTINGS, *, mesh=None,
@@ -631,4 +685,4 @@ def record_protocol(source, runner: ProtocolRunner, params: Settings = DEFAULT_S
 
 
 __all__ = ["Step", "Task", "Protocol", "TaskResult", "RunnerStatus", "ProtocolRunner", "protocol", "task",
-           "record_protocol", "PROTOCOL_KEYS", "TASK_TEXT"]
+           "record_protocol", "redo_protocol", "task_titles", "PROTOCOL_KEYS", "TASK_TEXT"]

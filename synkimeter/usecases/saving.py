@@ -224,7 +224,7 @@ def import_video(store: Store, video: str | os.PathLike, pseudonym: str, *, kind
     if into_session is not None:  # checked before the clip is analysed: a wrong number costs no minutes
         if existing is None:
             raise StoreError(f"There is no patient '{pseudonym}' whose session {into_session} the clip could join.")
-        into = store.patient_session(existing, into_session)
+        into = store.numbered_session(existing, into_session)
     side = affected_side or (existing.affected_side if existing else None)
     try:
         result = analyze_clip(video, params, affected_side=side, progress=progress, mirrored=mirrored)

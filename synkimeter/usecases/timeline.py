@@ -28,6 +28,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from synkimeter.usecases.practice import counted_sets
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 from synkimeter.usecases.trends import METRIC_BY_KEY, Change, Point, Series, Trends, compare
 
@@ -372,7 +373,7 @@ def patient_timeline(store, patient, trends: Trends | None = None, today: dt.dat
 
     trends = trends or patient_trends(store, patient)
     events = [event_from_row(r) for r in store.events(trends.patient)]
-    return build_timeline(trends, events, store.practice_sets(trends.patient), today)
+    return build_timeline(trends, events, counted_sets(store.practice_sets(trends.patient)), today)
 
 
 def add_event(store, patient, kind: str, day: str, *, side: str | None = None, detail: str = "",

@@ -58,7 +58,16 @@ class Metric:
     between_sd: tuple[str, str | None] | None = None
     healthy_param: str | None = None
     count: str | None = None  # the per-side column counting what the value pools (blinks, closures)
+    full_range: float | None = None  # the largest shown value (a fraction's 100 %); None: open-ended
 
+    def can_change(self, params: Settings = DEFAULT_SETTINGS) -> bool:
+        """Whether a real change can show between two sessions at all: not when the smallest change
+        repeat recordings do not reach (from 0 to 0) is more than half the measure's whole range
+        (the fraction of blinks over 1 mm needs +/-72 %). Such a measure is listed, never trended."""
+        if self.full_range is None:
+            return True
+        floor = minimal_detectable_change(self, 0.0, 0.0, params)
+        return math.isnan(floor) or floor < self.full_range / 2
 
 # The held eye closures' figure is read from the stored result documents (not a column): the
 # session's gentle eye closure clip, else its forceful blink clip, else any clip with one.
@@ -77,7 +86,7 @@ METRICS = (
            healthy_param="healthy_blink_peak_mm", count="n"),
     Metric("coupled_fraction", "Blinks with mouth-corner movement over 1 mm", "%", "natural_blinking",
            "coupled_fraction", None, scale=100.0, digits=0, between_sd=("coupled_fraction_between_sd", None),
-           count="n"),
+           count="n", full_range=100.0),
     # Between-session spread not measured yet: judged on the recordings' own intervals.
     Metric("closure_ocular_oral", "Mouth-corner movement during held eye closures (median)", "mm", HELD_CLOSURE,
            "closure_median_mm", ("closure_ci_low_mm", "closure_ci_high_mm"), healthy_param="healthy_floor_mm",
@@ -301,6 +310,6 @@ def patient_trends(store: Store, patient: Patient | str) -> Trends:
             base = next((p for p in series.points if p.baseline), None)
             later = [p for p in series.points if base is not None and p.session_id != base.session_id
                      and (p.started_at, p.session_id) > (base.started_at, base.session_id)]
-            if base is not None and later:
+            if base is not None and later and metric.can_change():
                 changes.append(compare(metric, side, base, later[-1]))
     return Trends(patient, sessions, baseline_id, series_list, changes, store.questionnaires(patient))
