@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.plots import styled_plot
+from synkimeter.gui.programme import AdherenceRows
 from synkimeter.gui.questionnaire import SaqPanel
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, side_html
 from synkimeter.gui.timeline import PracticePlots, TreatmentPanel, add_marks
@@ -277,6 +278,8 @@ class TrendsView(QWidget):
         self.practice_plots = PracticePlots()
         self.practice_plots.setVisible(False)
         col.addWidget(self.practice_plots)
+        self.adherence = AdherenceRows()  # the home programme (issue 31): sets done against prescribed
+        col.addWidget(self.adherence)
         self.table = QLabel("")
         self.table.setTextFormat(Qt.TextFormat.RichText)
         self.table.setWordWrap(True)
@@ -315,11 +318,13 @@ class TrendsView(QWidget):
         try:
             with Store() as store:
                 known = bool(self.pseudonym) and store.patient(self.pseudonym) is not None
+                self.adherence.load(store, self.pseudonym)
                 if known:
                     self.trends = patient_trends(store, self.pseudonym)
                     self.timeline = patient_timeline(store, self.pseudonym, self.trends)
         except StoreError as exc:
             self.summary.setText(str(exc))
+            self.adherence.clear()
             self._show(None)
             return
         if self.trends is None:
