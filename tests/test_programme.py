@@ -114,3 +114,30 @@ def test_unknown_patient_and_nothing_to_end(data, capsys):
     assert main(["programme", "end", "HP-1", "smile", *data]) == 2
     assert "no smile programme running" in capsys.readouterr().err
     assert main(["programme", "end", "HP-1", "frown", *data]) == 2
+
+
+def test_the_report_shows_adherence_beside_the_coupling_trend(tmp_path, monkeypatch):
+    """Blink programme 2 a day for the week of 2025-03-10; 3 counted sets done (one more with nothing
+    judged); the week's session (2025-03-14, right coupling 1.8 mm simulated) beside it."""
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    import re
+
+    from test_store import make_history
+
+    from synkimeter.report import report_html
+
+    with Store(tmp_path / "data") as store:
+        patient = make_history(store, tasks=("natural_blinking",))
+        store.set_programme(patient, "blink", sets_per_day=2, repetitions=20, goal=0.75, start="2025-03-10",
+                            until="2025-03-16")
+        for day, judged in (("2025-03-11", 20), ("2025-03-11", 19), ("2025-03-14", 20), ("2025-03-15", 0)):
+            store.add_practice_set(patient, {**_set(day, judged=judged), "affected_side": "right", "target": 0.75,
+                                             "unit": "mm", "attempts": 20})
+        html = report_html(store, patient, pictures=False)
+    assert "<h2>Home programme</h2>" in html
+    assert "blink: 2 sets a day of 20 blinks, goal under 0.75 mm, from 2025-03-10 to 2025-03-16" in html
+    row = re.search(r"2025-03-10</td>(.*?)</tr>", html, re.S)
+    assert row is not None
+    assert "3 of 14 blink sets (21%)" in row.group(1)
+    right = re.search(r"(\d\.\d\d) mm \((\d\.\d\d) to (\d\.\d\d)\)", row.group(1))
+    assert right is not None and 1.4 < float(right.group(1)) < 2.2  # the 2025-03-14 session's right side

@@ -31,6 +31,7 @@ from synkimeter.report.markup import num as _num
 from synkimeter.report.markup import table as _table
 from synkimeter.report.markup import with_ci as _with_ci
 from synkimeter.report.pictures import picture_strip_jpeg
+from synkimeter.report.programme import programme_parts
 from synkimeter.store.database import Store
 from synkimeter.usecases.expression_text import narrowing_rows
 from synkimeter.usecases.face_pictures import face_pictures
@@ -358,6 +359,7 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
                  "tilt and compression), and a side within the healthy range at both visits is called healthy at "
                  "both visits.</p>")
     parts.extend(_trend_parts(trends, timeline, images, image_width))
+    parts.extend(programme_parts(store, p, trends.series))  # the home programme beside the coupling trend
 
     # baseline vs latest
     parts.append("<h2>Baseline compared with the latest session</h2>")

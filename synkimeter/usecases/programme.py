@@ -138,6 +138,36 @@ def weekly_adherence(programmes: Sequence[Programme], practice_sets: Iterable[di
     return out
 
 
+@dataclass(frozen=True)
+class AdherenceRow:
+    """One week of the programme beside the coupling trend: the week's adherence per kind, and the
+    blink-averaged mouth-corner movement per side of the week's last session that measured it (None:
+    no session that week)."""
+
+    start: date
+    adherence: tuple[AdherenceWeek, ...]
+    coupling: dict  # side -> trends Point (value in mm with its 95 % interval)
+
+
+COUPLING_METRIC = "ocular_oral_average_peak"  # the headline coupling trend (usecases.trends)
+
+
+def beside_coupling(weeks: Sequence[AdherenceWeek], series) -> list[AdherenceRow]:
+    """Each adherence week with the headline coupling measured in it (`series`: `Trends.series`)."""
+    out = []
+    for start in sorted({w.start for w in weeks}):
+        end = start + timedelta(days=7)
+        coupling = {}
+        for s in series:
+            if s.metric.key != COUPLING_METRIC or s.side is None:
+                continue
+            inside = [pt for pt in s.points if start <= _day(pt.started_at) < end]
+            if inside:
+                coupling[s.side] = inside[-1]
+        out.append(AdherenceRow(start, tuple(w for w in weeks if w.start == start), coupling))
+    return out
+
+
 def adherence_for_patient(store, patient, day: date | None = None, weeks: int | None = None) -> list[AdherenceWeek]:
     """The stored patient's adherence per week and kind (see weekly_adherence)."""
     return weekly_adherence(store.programmes(patient), store.practice_sets(patient), day, weeks)
@@ -151,5 +181,6 @@ def today_for_patient(store, pseudonym: str, day: date | None = None) -> list[To
     return today(store.programmes(patient), store.practice_sets(patient), day)
 
 
-__all__ = ["AdherenceWeek", "REPETITION_WORDS", "Today", "adherence_for_patient", "counted", "planned",
-           "repetitions_text", "running", "today", "today_for_patient", "weekly_adherence"]
+__all__ = ["AdherenceRow", "AdherenceWeek", "COUPLING_METRIC", "REPETITION_WORDS", "Today", "adherence_for_patient",
+           "beside_coupling", "counted", "planned", "repetitions_text", "running", "today", "today_for_patient",
+           "weekly_adherence"]
