@@ -1,6 +1,6 @@
-"""The therapist's home programme in the window (issue 31): a programme kept in the store appears on the
-patient's Practice page with the sets done today, sets the set's length and goal, and My progress shows
-the sets done against prescribed per week."""
+"""The therapist's home programme in the window (issue 31): a programme kept in the store (the clinic's
+PostgreSQL one or the home SQLite one) appears on the patient's Practice page with the sets done today,
+sets the set's length and goal, and My progress shows the sets done against prescribed per week."""
 
 from __future__ import annotations
 
@@ -24,24 +24,30 @@ def _practice_set(when: datetime, judged: int) -> dict:
             "target": 0.75, "unit": "mm", "attempts": 20, "judged": judged, "clean": judged // 2}
 
 
-@pytest.fixture
-def programme_store(tmp_path):
+@pytest.fixture(params=["home", "clinic"])
+def programme_store(tmp_path, request, monkeypatch):
     """A patient whose therapist set 2 blink sets of 20 a day (goal 0.75 mm) from yesterday; one counted
-    set done today, one with nothing judged, one yesterday."""
+    set done today, one with nothing judged, one yesterday: in a home SQLite store, and in a clinic's
+    PostgreSQL store (the window then opens that one, as SYNKIMETER_DATABASE_URL says). Returns what
+    opens the store."""
     data = tmp_path / "data"
+    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(data))
+    if request.param == "clinic":
+        url = request.getfixturevalue("postgres_db").url
+        monkeypatch.setenv("SYNKIMETER_DATABASE_URL", url)
     now = datetime.now()
-    with Store(data) as store:
+    with Store() as store:
         patient = store.add_patient("HOME-1", "left")
         store.set_programme(patient, "blink", sets_per_day=2, repetitions=20, goal=0.75,
                             start=(date.today() - timedelta(days=1)).isoformat())
         store.add_practice_set(patient, _practice_set(now.replace(hour=0, minute=1), 18))
         store.add_practice_set(patient, _practice_set(now.replace(hour=0, minute=2), 0))
         store.add_practice_set(patient, _practice_set(now - timedelta(days=1), 20))
-    return data
+    return Store
 
 
 def test_the_programme_appears_on_the_practice_page_and_sets_the_set(qtbot, programme_store):
-    panel = PracticePanel(DEFAULT_SETTINGS, store_factory=lambda: Store(programme_store), patient="HOME-1")
+    panel = PracticePanel(DEFAULT_SETTINGS, store_factory=programme_store, patient="HOME-1")
     qtbot.addWidget(panel)
     panel.show()
     assert panel.programme_today.isVisible()
@@ -57,8 +63,7 @@ def test_the_programme_appears_on_the_practice_page_and_sets_the_set(qtbot, prog
     panel.close()
 
 
-def test_my_progress_shows_adherence_per_week(qtbot, programme_store, monkeypatch):
-    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(programme_store))
+def test_my_progress_shows_adherence_per_week(qtbot, programme_store):
     from synkimeter.gui.trends import TrendsView
 
     view = TrendsView()
