@@ -99,7 +99,10 @@ def distributions_of_modules(top_level: Iterable[str]) -> list[str]:
 
 
 def _standard_text(name: str) -> str:
-    return resources.files("synkimeter.data").joinpath("licences").joinpath(name).read_text(encoding="utf-8")
+    try:
+        return resources.files("synkimeter.data").joinpath("licences").joinpath(name).read_text(encoding="utf-8")
+    except OSError:  # an install that left synkimeter's data out
+        return f"(synkimeter's copy of {name} is missing from this installation: see https://www.gnu.org/licenses/)"
 
 
 def notice(name: str) -> Notice | None:
