@@ -50,7 +50,7 @@ EXPECTED_WARNINGS=(
   # uses psycopg's binary one).
   'Hidden import "(pycparser\.(lextab|yacctab)|scipy\.special\._cdflib|setuptools\._distutils|pysqlite2|MySQLdb|psycopg_c)" not found'
   # Windows system libraries some packages name through ctypes, looked for on every platform.
-  'Library (shell32|ole32) required via ctypes not found'
+  'Library (shell32|ole32|user32) required via ctypes not found'
   # Qt's X11 platform plugin links these X libraries; they belong to the desktop the app runs on
   # (the README's "Set up" lists them), not to the app.
   "could not resolve 'libxcb-(icccm|keysyms)"

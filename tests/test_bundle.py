@@ -154,6 +154,20 @@ def test_the_migrations_ship_as_sources(bundle):
     assert shipped == {p.name for p in (ROOT / "synkimeter" / "store" / "migrations" / "versions").glob("*.py")}
 
 
+def test_the_licences_collected_at_build_are_printed(bundle, tmp_path):
+    """`--licences` in the app prints the file the build collected from the bundled distributions: Qt's
+    LGPL, FFmpeg's notice in OpenCV's wheel, MediaPipe, numpy, scipy; jax (left out of the app) is not in it."""
+    assert (bundle / "_internal" / "synkimeter" / "data" / "THIRD_PARTY_LICENSES.txt").is_file()
+    done = _run_app(bundle, ["--licences"], tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    listing = done.stdout.split("\n\n", 2)[1]
+    for name in ("PySide6_Essentials", "opencv-contrib-python", "mediapipe", "numpy", "scipy", "Python"):
+        assert f"  {name} " in listing, name
+    assert "FFmpeg is redistributed within all opencv-python packages." in done.stdout
+    assert "--- LGPL-3.0.txt" in done.stdout
+    assert "  jax " not in listing and "  jaxlib " not in listing
+
+
 def test_help_and_bad_input(bundle, tmp_path):
     helped = _run_app(bundle, ["--help"], tmp_path)
     assert helped.returncode == 0 and "analyze" in helped.stdout

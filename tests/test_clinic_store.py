@@ -4,6 +4,7 @@ table, moving a single-user store in, and a server that is down or refuses the p
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import signal
@@ -83,7 +84,9 @@ def test_a_read_only_role_cannot_write(clinic, tmp_path):
                       lambda: store.rename_patient("PX-0042", "PX-9")):
             with pytest.raises(StoreError, match=f"'{reader}' may only read"):
                 write()
-        for table in ("patients", "results", "clip_files"):
+        with pytest.raises(StoreError, match=f"'{reader}' may only read"):
+            store.set_programme(patient, "blink", sets_per_day=1, repetitions=10)
+        for table in ("patients", "results", "clip_files", "programmes"):
             with pytest.raises(Exception, match="permission denied"):
                 store.conn.exec_driver_sql(f"DELETE FROM {table}")
         assert store.conn.exec_driver_sql("SELECT COUNT(*) FROM sessions").scalar() == before
@@ -231,6 +234,8 @@ def test_store_copy_keeps_every_patient_session_clip_and_result(clinic, tmp_path
         store.add_event(patient, "botox", "2025-04-01", side="right", units=5)
         store.add_practice_set(patient, {"started_at": "2025-08-02T08:00:00", "kind": "smile", "affected_side": "right",
                                          "target": 10.0, "unit": "%", "attempts": 5, "judged": 5, "clean": 4})
+        programme = store.set_programme(patient, "blink", sets_per_day=2, repetitions=20, goal=0.75,
+                                        start="2025-08-01")
         source = {p.pseudonym: [(s.kind, s.started_at, s.status, [(c.task, c.status, store.summary(c),
                                  {k: hashlib.sha256(store.clip_bytes(c, k) or b"").hexdigest()
                                   for k in ("video", "landmarks", "summary")}) for c in store.clips(s)])
@@ -248,6 +253,8 @@ def test_store_copy_keeps_every_patient_session_clip_and_result(clinic, tmp_path
         patient = store.require_patient("PX-0042")
         assert store.notes(patient)[0]["session_id"] == store.sessions(patient)[-1].id
         assert len(store.events(patient)) == 1 and len(store.practice_sets(patient)) == 1
+        (kept,) = store.programmes(patient)  # the home programme (issue 31) goes with the patient
+        assert kept == dataclasses.replace(programme, id=kept.id, patient_id=patient.id)
         # the copy, then the reads of its videos above (each video read is audited since issue 30)
         actions = [r["action"] for r in store.audit_log("PX-0042")]
         assert actions[0] == "copy" and set(actions[1:]) == {"read"}

@@ -186,3 +186,52 @@ def test_questionnaire_answers_round_trip_per_day_and_deletion_is_audited(open_s
                                      "9, 1, 1, 1, 1, 1, 1, 1, 1, '2025-01-01')")
         store.delete_patient("SAQ-1")  # the answers go with the patient
         assert store.conn.exec_driver_sql("SELECT COUNT(*) FROM saq_answers").scalar() == 0
+
+
+def test_home_programme_round_trip_replacement_end_and_deletion(open_store):
+    """The therapist's home programme (issue 31): kept per kind as a typed record, read back by another
+    program; a new one of a kind ends the running one the day before it starts; bad values are refused
+    with nothing written; ending and deleting work, the deletion audited."""
+    from synkimeter.store import Programme
+
+    with open_store() as store:
+        patient = store.add_patient("PRG-1", "left")
+        blink = store.set_programme(patient, "blink", sets_per_day=2, repetitions=20, goal=0.75,
+                                    start="2025-03-03")
+        smile = store.set_programme(patient, "smile", sets_per_day=1, repetitions=10, start="2025-03-03",
+                                    until="2025-04-30")
+        for kwargs, words in (({"kind": "frown"}, "not 'frown'"), ({"sets_per_day": 0}, "sets a day"),
+                              ({"repetitions": -3}, "repetitions"), ({"goal": 0.0}, "above 0"),
+                              ({"goal": 150.0, "kind": "pucker"}, "at most 100 %"),
+                              ({"start": "2025-05-02", "until": "2025-05-01"}, "before it starts"),
+                              ({"start": "someday"}, "not a date")):
+            args = {"kind": "blink", "sets_per_day": 2, "repetitions": 20, **kwargs}
+            with pytest.raises(StoreError, match=words):
+                store.set_programme(patient, args.pop("kind"), **args)
+        assert len(store.programmes(patient)) == 2
+        newer = store.set_programme(patient, "blink", sets_per_day=3, repetitions=15, start="2025-03-17")
+    with open_store() as store:  # another program reads it back
+        patient = store.require_patient("PRG-1")
+        old, new = store.programmes(patient, "blink")
+        assert isinstance(old, Programme) and old.id == blink.id
+        assert (old.sets_per_day, old.repetitions, old.goal, old.unit) == (2, 20, 0.75, "mm")
+        assert (old.start_date, old.until_date) == ("2025-03-03", "2025-03-16")  # replaced from the 17th
+        assert new == newer and new.until_date is None and new.goal is None
+        (kept_smile,) = store.programmes(patient, "smile")
+        assert kept_smile == smile and kept_smile.unit == "%" and kept_smile.until_date == "2025-04-30"
+        # One set again from the same start replaces it outright (it never ran): the removal is audited.
+        again = store.set_programme(patient, "blink", sets_per_day=1, repetitions=20, start="2025-03-17")
+        assert [p.id for p in store.programmes(patient, "blink")] == [old.id, again.id]
+        ended = store.end_programme(patient, "blink", "2025-03-20")
+        assert ended.id == again.id and ended.until_date == "2025-03-20"
+        with pytest.raises(StoreError, match="no blink programme running on 2025-03-21"):
+            store.end_programme(patient, "blink", "2025-03-21")
+        store.delete_programme(patient, old.id)
+        with pytest.raises(StoreError, match="no home programme 9999"):
+            store.delete_programme(patient, 9999)
+        assert [p.id for p in store.programmes(patient)] == [smile.id, again.id]
+        deletions = [row["detail"] for row in store.audit_log("PRG-1") if row["action"] == "delete"]
+        assert any("replaced before it began" in d for d in deletions)
+        assert f"home programme {old.id}" in deletions
+        store.delete_patient("PRG-1")
+        assert store.conn.exec_driver_sql("SELECT COUNT(*) FROM programmes").scalar() == 0

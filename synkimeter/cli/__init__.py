@@ -11,7 +11,7 @@ import os
 import sys
 
 from synkimeter import __version__
-from synkimeter.cli import analyze, batch, clinic, events, grades, practice, questionnaire, store
+from synkimeter.cli import analyze, batch, clinic, events, grades, licences, practice, programme, questionnaire, store
 from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
 EXAMPLES = """examples:
@@ -32,10 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EXAMPLES,
     )
     parser.add_argument("--version", action="version", version=f"synkimeter {__version__}")
+    licences.add_option(parser)
     # Named COMMAND in the usage line, so the list of commands is shown once (argparse otherwise
     # spells every name out in the usage line and again above their descriptions).
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
-    for module in (analyze, batch, store, grades, events, questionnaire, practice, clinic):
+    for module in (analyze, batch, store, grades, events, questionnaire, programme, practice, clinic):
         module.add_commands(sub)
     return parser
 
@@ -47,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     words = list(sys.argv[1:] if argv is None else argv)
     # No command opens the window, and the window's own options work without the word `gui`
     # (`synkimeter --source 1`).
-    if words and words[0].startswith("-") and words[0] not in ("-h", "--help", "--version"):
+    if words and words[0].startswith("-") and words[0] not in ("-h", "--help", "--version", "--licences", "--licenses"):
         words = ["gui", *words]
     args = parser.parse_args(words)
     if args.command is None:

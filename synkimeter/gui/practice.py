@@ -35,6 +35,7 @@ from synkimeter.capture import SourceError
 from synkimeter.core.anatomy import SIDES
 from synkimeter.core.ocular_oral import REASON_FACE_LOST, REASON_HEAD_TURNED, REASON_MOUTH_MOVING, REASON_TOO_CLOSE
 from synkimeter.gui.preview import PreviewWidget
+from synkimeter.gui.programme import ProgrammeToday
 from synkimeter.gui.session import describe, make_source
 from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR, label_style
 from synkimeter.gui.worker import LiveWorker, ViewFrame, overlay_points
@@ -93,7 +94,8 @@ def verdict_text(attempt) -> tuple[str, str]:
 
 def goal_text(kind: str, target: float, side: str) -> str:
     if kind == KIND_BLINK:
-        return f"Goal: {SIDE_LABEL[side].lower()} mouth corner moves less than {target:.1f} mm"
+        mm = f"{target:.1f}" if abs(target - round(target, 1)) < 1e-9 else f"{target:.2f}"  # a set goal: 0.75
+        return f"Goal: {SIDE_LABEL[side].lower()} mouth corner moves less than {mm} mm"
     return f"Goal: {SIDE_LABEL[side].lower()} eye narrows less than {target:.0f} %"
 
 
@@ -277,6 +279,7 @@ class PracticePanel(QWidget):
         self.last_result: PracticeSetResult | None = None
         self.last_history: History | None = None
         self.attempts: list[Attempt] = []
+        self.programme_count: int | None = None  # the home programme's repetitions, while one runs
         self._verdict_until = 0
         self._build(patient, side)
         self._timer = QTimer(self)
@@ -325,6 +328,8 @@ class PracticePanel(QWidget):
         self.start_button.clicked.connect(self.toggle)
         bar.addWidget(self.start_button)
         outer.addLayout(bar)
+        self.programme_today = ProgrammeToday()  # the therapist's home programme, above both pages
+        outer.addWidget(self.programme_today)
 
         body = QHBoxLayout()
         body.setSpacing(12)
@@ -433,9 +438,11 @@ class PracticePanel(QWidget):
     def refresh_plan(self) -> None:
         """The next set's target for the chosen patient, kind and side (from the store)."""
         from synkimeter.usecases.practice import plan_for_patient
+        from synkimeter.usecases.programme import planned
 
         store = self._open_store()
         plan = None
+        programme = None
         if store is not None:
             try:
                 with store:
@@ -444,8 +451,14 @@ class PracticePanel(QWidget):
                             self.side_box.property("user_set") is None:
                         self.side_box.setCurrentIndex(SIDES.index(found.affected_side))
                     plan, _ = plan_for_patient(store, self.patient, self.kind, self.side, self.params)
+                    programme = self.programme_today.load(store, self.patient, self.kind)
+                    plan = planned(plan, programme)
             except Exception as exc:  # noqa: BLE001
                 self.hint.setText(str(exc))
+        else:
+            self.programme_today.clear()
+        # The therapist's programme sets the set's length while it runs (the test hook `count` first).
+        self.programme_count = programme.repetitions if programme is not None else None
         self.plan = plan or plan_target(self.kind, None, [], self.params)
         self.goal.setText(goal_text(self.kind, self.plan.target, self.side))
         self.goal.setToolTip(self.plan.why)
@@ -472,7 +485,8 @@ class PracticePanel(QWidget):
             self.hint.setText(str(exc))
             return
         assert self.plan is not None  # refresh_plan() always sets one
-        judge = PracticeJudge(self.kind, self.side, self.plan.target, self.params, count=self.count_override)
+        count = self.count_override if self.count_override is not None else self.programme_count
+        judge = PracticeJudge(self.kind, self.side, self.plan.target, self.params, count=count)
         kwargs = {"mesh_factory": self.mesh_factory} if self.mesh_factory else {}
         worker = PracticeWorker(source, judge, self.params, **kwargs)
         worker.attempt_judged.connect(self._on_attempt)

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from synkimeter.gui.plots import styled_plot
+from synkimeter.gui.programme import AdherenceRows
 from synkimeter.gui.questionnaire import SaqPanel
 from synkimeter.gui.text_size import size_plot
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR, TEXT_COLOR, pt, side_html
@@ -294,6 +295,8 @@ class TrendsView(QWidget):
         self.practice_plots = PracticePlots()
         self.practice_plots.setVisible(False)
         col.addWidget(self.practice_plots)
+        self.adherence = AdherenceRows()  # the home programme (issue 31): sets done against prescribed
+        col.addWidget(self.adherence)
         self.table = QLabel("")
         self.table.setTextFormat(Qt.TextFormat.RichText)
         self.table.setWordWrap(True)
@@ -340,6 +343,7 @@ class TrendsView(QWidget):
             with Store() as store:
                 known = bool(self.pseudonym) and store.patient(self.pseudonym) is not None
                 self.blink_recordings = 0
+                self.adherence.load(store, self.pseudonym)
                 if known:
                     self.trends = patient_trends(store, self.pseudonym)
                     self.timeline = patient_timeline(store, self.pseudonym, self.trends)
@@ -347,6 +351,7 @@ class TrendsView(QWidget):
                                                 if r["task"] == "natural_blinking" and r["clip_status"] == "complete")
         except StoreError as exc:
             self.summary.setText(str(exc))
+            self.adherence.clear()
             self._show(None)
             return
         if self.trends is None:

@@ -31,6 +31,7 @@ from synkimeter.report.markup import num as _num
 from synkimeter.report.markup import table as _table
 from synkimeter.report.markup import with_ci as _with_ci
 from synkimeter.report.pictures import picture_strip_jpeg
+from synkimeter.report.programme import programme_parts
 from synkimeter.store.database import Store
 from synkimeter.store.records import session_state
 from synkimeter.usecases.expression_text import narrowing_rows
@@ -365,6 +366,7 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
             strip = ("faces.jpg", int(image_width * min(share, 1.0)))
     parts.extend(picture_parts(strip, pictures))
     parts.extend(_trend_parts(trends, timeline, images, image_width))
+    parts.extend(programme_parts(store, p, trends.series))  # the home programme beside the coupling trend
 
     # baseline vs latest
     parts.append("<h2>Baseline compared with the latest session</h2>")

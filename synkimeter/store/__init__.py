@@ -20,14 +20,15 @@ if TYPE_CHECKING:
         Clip,
         ImportResult,
         Patient,
+        Programme,
         Session,
         Store,
         StoreError,
         data_dir,
     )
 
-_FROM_DATABASE = {"DB_NAME", "ENV_DATA_DIR", "Clip", "ImportResult", "Patient", "Session", "Store", "StoreError",
-                  "data_dir"}
+_FROM_DATABASE = {"DB_NAME", "ENV_DATA_DIR", "Clip", "ImportResult", "Patient", "Programme", "Session", "Store",
+                  "StoreError", "data_dir"}
 
 
 def __getattr__(name: str) -> Any:
@@ -36,5 +37,5 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["Store", "StoreError", "Patient", "Session", "Clip", "ImportResult", "data_dir", "TASKS",
+__all__ = ["Store", "StoreError", "Patient", "Programme", "Session", "Clip", "ImportResult", "data_dir", "TASKS",
            "ENV_DATA_DIR", "DB_NAME", "SCHEMA_VERSION"]

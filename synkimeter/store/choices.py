@@ -10,6 +10,9 @@ TASKS = ("rest", "natural_blinking", "brow_lift", "gentle_closure", "forceful_bl
 SESSION_STATUSES = ("recording", "complete", "incomplete")
 CLIP_STATUSES = ("recording", "complete", "incomplete", "failed")
 PRACTICE_KINDS = ("blink", "pucker", "smile")
+# What each kind's goal is measured in (usecases/practice.py judges in it): the affected mouth corner's
+# movement during a blink (mm), the affected eye's narrowing during a pucker or smile (% of its rest height).
+PRACTICE_UNITS = {"blink": "mm", "pucker": "%", "smile": "%"}
 EVENT_KINDS = ("botox", "therapy-start", "therapy-stop", "therapy-change", "surgery", "other")
 EVENT_SIDES = ("right", "left", "both")
 # What the audit table records (issue 19): who read, exported or deleted which patient's data.
@@ -18,7 +21,7 @@ AUDIT_ACTIONS = ("read", "export", "delete", "copy")
 CLIP_FILE_KINDS = ("video", "landmarks", "summary")
 
 # Alembic revisions are named v1, v2, ...: the same numbers as PRAGMA user_version before Alembic.
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 SCHEMA_REVISION = f"v{SCHEMA_VERSION}"
 # A clinic store's two group roles (synkimeter.store.clinic): each therapist's login is in one of them.
 READ_WRITE_ROLE = "synkimeter_rw"

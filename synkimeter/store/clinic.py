@@ -26,6 +26,7 @@ from synkimeter.store.schema import (
     notes,
     patients,
     practice_sets,
+    programmes,
     results,
     saq_answers,
     sessions,
@@ -36,7 +37,7 @@ from synkimeter.store.schema import (
 AUDITED_FUNCTIONS = ("synkimeter_audit(text, integer, text, text, text), synkimeter_clip_file(integer, text, text), "
                      "synkimeter_clip_file_hashes(integer[])")
 RECORD_TABLES = ("patients", "sessions", "clips", "results", "clip_files", "practice_sets", "notes", "treatment_events",
-                 "saq_answers")
+                 "saq_answers", "programmes")
 
 
 def _quote(conn, name: str) -> str:
@@ -214,7 +215,7 @@ def copy_store(source: Store, target: Store,
                         name = getattr(clip, f"{kind}_path")
                         target._put_file(conn, new_cid, kind, name, data)
                         checksums[(new_cid, kind)] = _sha(data)
-            for table in (practice_sets, treatment_events, saq_answers):
+            for table in (practice_sets, treatment_events, saq_answers, programmes):
                 for row in src.execute(select(table).where(table.c.patient_id == patient.id)
                                        .order_by(table.c.id)).mappings():
                     conn.execute(table.insert().values({**{k: v for k, v in row.items() if k != "id"},
@@ -236,7 +237,7 @@ def copy_store(source: Store, target: Store,
         for table, key in ((patients, patients.c.id), (sessions, sessions.c.patient_id),
                            (practice_sets, practice_sets.c.patient_id), (notes, notes.c.patient_id),
                            (treatment_events, treatment_events.c.patient_id),
-                           (saq_answers, saq_answers.c.patient_id)):
+                           (saq_answers, saq_answers.c.patient_id), (programmes, programmes.c.patient_id)):
             expected[table.name] = int(src.execute(select(func.count()).select_from(table)
                                                    .where(key.in_(mine_ids))).scalar() or 0)
             report.counts[table.name] = int(conn.execute(select(func.count()).select_from(table)
@@ -262,7 +263,7 @@ def copy_store(source: Store, target: Store,
             raise StoreError(f"The copy did not arrive whole ({detail}); nothing was copied.")
     names = {"patients": "patient", "sessions": "session", "clips": "clip", "results": "result",
              "practice_sets": "practice set", "notes": "note", "treatment_events": "treatment event",
-             "saq_answers": "questionnaire"}
+             "saq_answers": "questionnaire", "programmes": "home programme"}
     report.lines = [f"{report.counts[t]} {name}{'' if report.counts[t] == 1 else 's'}" for t, name in names.items()]
     return report
 

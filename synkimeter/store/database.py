@@ -52,7 +52,7 @@ import stat
 import tempfile
 import time
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -81,6 +81,7 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     Clip,
     ImportResult,
     Patient,
+    Programme,
     SaqRecord,
     Session,
     SessionScores,
@@ -91,6 +92,7 @@ from synkimeter.store.records import (  # noqa: F401  (MAX_IMPORT_MB: re-exporte
     free_text,
     now_iso,
     parse_date,
+    parse_day,
     process_alive,
     process_start_token,
     pseudonym_key,
@@ -106,6 +108,7 @@ from synkimeter.store.schema import (
     EVENT_KINDS,
     EVENT_SIDES,
     PRACTICE_KINDS,
+    PRACTICE_UNITS,
     SAQ_ITEM_COLUMNS,
     SCHEMA_REVISION,
     SCHEMA_VERSION,
@@ -118,6 +121,7 @@ from synkimeter.store.schema import (
     notes,
     patients,
     practice_sets,
+    programmes,
     results,
     saq_answers,
     sessions,
@@ -1287,6 +1291,81 @@ class Store:
         """Remove one of the patient's SAQ answers by its number (as `questionnaires` gives it); audited."""
         self._delete_numbered(saq_answers, patient, number, "questionnaire", "questionnaire")
 
+    # -- the home programme the therapist sets (issue 31; adherence: synkimeter.usecases.programme) -----
+    def set_programme(self, patient: Patient, kind: str, *, sets_per_day: int, repetitions: int,
+                      goal: float | None = None, start: str | None = None, until: str | None = None) -> Programme:
+        """Set the patient's programme of one practice kind from `start` (YYYY-MM-DD; default today) until
+        `until` (included; None: until ended or replaced). It replaces the programme of that kind that
+        runs then: that one ends the day before, and one that would not have begun by then is removed
+        (audited). `goal` is in the kind's unit (mm for blink, % for pucker and smile). Everything is
+        checked before anything is written; StoreError (one sentence) otherwise."""
+        if kind not in PRACTICE_KINDS:
+            raise StoreError(f"A home programme is one of {', '.join(PRACTICE_KINDS)}, not '{kind}'.")
+        counts = []
+        for value, words in ((sets_per_day, "sets a day"), (repetitions, "repetitions in a set")):
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 1000:
+                raise StoreError(f"The {words} must be a whole number from 1 to 1000, not '{value}'.")
+            counts.append(value)
+        unit = PRACTICE_UNITS[kind]
+        if goal is not None:
+            top = 20.0 if unit == "mm" else 100.0
+            checked = finite(goal)
+            if checked is None or not 0 < checked <= top:
+                raise StoreError(f"A {kind} goal is a number above 0 and at most {top:g} {unit}, not '{goal}'.")
+            goal = checked
+        first = parse_day(start) if start is not None else date.today()
+        last = parse_day(until) if until is not None else None
+        if last is not None and last < first:
+            raise StoreError(f"The programme cannot end ({last.isoformat()}) before it starts ({first.isoformat()}).")
+        eve = (first - timedelta(days=1)).isoformat()
+        with self._tx() as conn:
+            for old in self._programmes(conn, patient, kind):
+                if old.until_date is not None and old.until_date < first.isoformat():
+                    continue  # over before the new one starts
+                if old.start_date >= first.isoformat():
+                    conn.execute(delete(programmes).where(programmes.c.id == old.id))
+                    self._audit_row(conn, "delete", patient, f"home programme {old.id} ({kind}, from "
+                                                             f"{old.start_date}), replaced before it began")
+                else:
+                    conn.execute(update(programmes).where(programmes.c.id == old.id).values(until_date=eve))
+            number = inserted_id(conn.execute(insert(programmes).values(
+                patient_id=patient.id, kind=kind, sets_per_day=counts[0], repetitions=counts[1], goal=goal, unit=unit,
+                start_date=first.isoformat(), until_date=last.isoformat() if last is not None else None,
+                created=now_iso())))
+        return written(next((p for p in self.programmes(patient) if p.id == number), None))
+
+    def _programmes(self, conn: Connection, patient: Patient, kind: str | None = None) -> list[Programme]:
+        t = programmes
+        query = select(t).where(t.c.patient_id == patient.id)
+        if kind is not None:
+            query = query.where(t.c.kind == kind)
+        rows = conn.execute(query.order_by(t.c.start_date, t.c.id)).mappings()
+        return [written(record(Programme, dict(row))) for row in rows]
+
+    def programmes(self, patient: Patient, kind: str | None = None) -> list[Programme]:
+        """The patient's home programmes (of one kind, if given), oldest first, ended ones too."""
+        try:
+            return self._programmes(self.conn, patient, kind)
+        except SQLAlchemyError as exc:
+            raise StoreError(self._message(exc)) from exc
+
+    def end_programme(self, patient: Patient, kind: str, day: str | None = None) -> Programme:
+        """End the patient's programme of `kind` that runs on `day` (default today): it runs that day
+        last. StoreError (one sentence) when none runs then."""
+        when = parse_day(day) if day is not None else date.today()
+        running = [p for p in self.programmes(patient, kind) if p.active_on(when)]
+        if not running:
+            raise StoreError(f"Patient '{patient.pseudonym}' has no {kind} programme running on {when.isoformat()} "
+                             f"(see `synkimeter programme list {patient.pseudonym}`).")
+        with self._tx() as conn:
+            conn.execute(update(programmes).where(programmes.c.id == running[-1].id)
+                         .values(until_date=when.isoformat()))
+        return written(next((p for p in self.programmes(patient) if p.id == running[-1].id), None))
+
+    def delete_programme(self, patient: Patient, number) -> None:
+        """Remove one of the patient's programmes by its number (as `programmes` gives it); audited."""
+        self._delete_numbered(programmes, patient, number, "home programme", "programme")
+
 
 def inserted_id(result: CursorResult) -> int:
     """The id of the row an INSERT just wrote."""
@@ -1355,4 +1434,4 @@ def _insert_result(conn: Connection, clip_id: int, summary: dict, levels) -> Non
 
 __all__ = ["Store", "StoreError", "Patient", "Session", "Clip", "ImportResult", "SessionScores", "check_pseudonym",
            "check_side", "check_day", "parse_date", "data_dir", "TASKS", "ENV_DATA_DIR", "DB_NAME", "CLIP_STATUSES",
-           "SCHEMA_VERSION", "process_alive"]
+           "SCHEMA_VERSION", "process_alive", "Programme"]

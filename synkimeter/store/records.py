@@ -119,6 +119,31 @@ def session_state(session: Session, clips: "list[Clip] | tuple[Clip, ...]") -> s
     return session.status
 
 
+@dataclass(frozen=True)
+class Programme:
+    """The home programme a therapist set for one practice kind: `sets_per_day` sets of `repetitions`
+    blinks (puckers, smiles) each, each set judged against `goal` in `unit` (mm for blink, % of the eye's
+    rest height for pucker and smile; None: the practice's own planned goal), from `start_date` until
+    `until_date` (both YYYY-MM-DD and included; None: until ended or replaced). `id` is its number for
+    `programme delete`."""
+
+    id: int
+    patient_id: int
+    kind: str  # blink, pucker or smile (store.choices.PRACTICE_KINDS)
+    sets_per_day: int
+    repetitions: int
+    goal: float | None
+    unit: str
+    start_date: str
+    until_date: str | None
+    created: str
+
+    def active_on(self, day: date) -> bool:
+        """Whether the programme runs on `day`."""
+        text = day.isoformat()
+        return self.start_date <= text and (self.until_date is None or text <= self.until_date)
+
+
 def record(cls: type[R], row: Mapping[str, Any] | None) -> R | None:
     """A record from a row's mapping (columns it does not name are ignored)."""
     if row is None:
@@ -324,14 +349,19 @@ def parse_date(text: str) -> str:
     return when.replace(microsecond=0).isoformat()
 
 
+def parse_day(text) -> date:
+    """A calendar day given as YYYY-MM-DD; StoreError (one sentence) otherwise."""
+    raw = str(text or "").strip()
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
+
+
 def check_day(text, future: str = "keep a treatment once it has been given") -> str:
     """A calendar day as YYYY-MM-DD, not after today and not before 1901; StoreError (one sentence,
     ending with `future` for a day to come) otherwise."""
-    raw = str(text or "").strip()
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError as exc:
-        raise StoreError(f"'{raw}' is not a date: use YYYY-MM-DD.") from exc
+    day = parse_day(text)
     if day > date.today():
         raise StoreError(f"{day.isoformat()} is in the future: {future}.")
     _plausible(day, "it was given")

@@ -28,6 +28,7 @@ from synkimeter.store.choices import (  # noqa: F401  (re-exported: the schema's
     EVENT_KINDS,
     EVENT_SIDES,
     PRACTICE_KINDS,
+    PRACTICE_UNITS,
     SCHEMA_REVISION,
     SCHEMA_VERSION,
     SESSION_KINDS,
@@ -159,6 +160,24 @@ saq_answers = Table(
     Column("created", Text, nullable=False),
 )
 
+# v11 (issue 31): the home programme the therapist sets, per practice kind; `goal` in `unit` (the
+# practice's: mm for blink, % for pucker and smile), None: the practice plans its own goal.
+programmes = Table(
+    "programmes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("patient_id", Integer, ForeignKey("patients.id", ondelete="CASCADE"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("sets_per_day", Integer, nullable=False),
+    Column("repetitions", Integer, nullable=False),
+    Column("goal", Float),
+    Column("unit", Text, nullable=False),
+    Column("start_date", Text, nullable=False),
+    Column("until_date", Text),
+    Column("created", Text, nullable=False),
+    CheckConstraint("kind IN ('blink', 'pucker', 'smile')", name="programmes_kind"),
+    CheckConstraint("sets_per_day > 0 AND repetitions > 0", name="programmes_counts"),
+)
+
 # No foreign key to patients: the record of a deletion outlives what was deleted.
 audit = Table(
     "audit", metadata,
@@ -180,4 +199,5 @@ Index("practice_sets_patient", practice_sets.c.patient_id, practice_sets.c.start
 Index("notes_patient", notes.c.patient_id, notes.c.created)
 Index("treatment_events_patient", treatment_events.c.patient_id, treatment_events.c.date)
 Index("saq_answers_patient", saq_answers.c.patient_id, saq_answers.c.date)
+Index("programmes_patient", programmes.c.patient_id, programmes.c.kind, programmes.c.start_date)
 Index("audit_patient", audit.c.pseudonym, audit.c.at)

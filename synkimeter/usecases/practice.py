@@ -60,13 +60,14 @@ from synkimeter.core.ocular_oral import (
 )
 from synkimeter.core.oral_ocular import FissureLevel, event_mask, fissure_level, narrowing
 from synkimeter.core.task_check import NOT_SEEN
+from synkimeter.store.choices import PRACTICE_UNITS
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 KIND_BLINK = "blink"
 KIND_PUCKER = "pucker"
 KIND_SMILE = "smile"
 KINDS = (KIND_BLINK, KIND_PUCKER, KIND_SMILE)
-UNITS = {KIND_BLINK: "mm", KIND_PUCKER: "%", KIND_SMILE: "%"}
+UNITS = PRACTICE_UNITS
 # Store tasks whose results give each kind's baseline.
 BASELINE_TASKS = {KIND_BLINK: ("natural_blinking", "gentle_closure", "forceful_blink"),
                   KIND_PUCKER: ("pucker",), KIND_SMILE: ("smile",)}
