@@ -287,7 +287,7 @@ def test_an_older_clinic_schema_is_brought_up_by_init_not_by_a_therapist(postgre
         command.upgrade(cfg, "v6")
     engine.dispose()
     with Store(url=postgres_db.url, folder=tmp_path / "a", recover=False) as store:  # the owner: brought up
-        assert store.schema_version == 8
+        assert store.schema_version == 9
         init_clinic(store)
         init_clinic(store)  # again: nothing breaks
     name = f"t_{uuid.uuid4().hex[:8]}"

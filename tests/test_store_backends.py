@@ -29,7 +29,7 @@ def test_round_trip_with_files_results_and_trends(open_store, tmp_path):
     video = tmp_path / "clip.mp4"
     video.write_bytes(np.random.default_rng(0).bytes(300_000))
     with open_store() as store:
-        assert store.schema_version == 8
+        assert store.schema_version == 9
         patient = make_history(store)
         analysis, series = sim_clip(coupling_right=1.5, seed=99)
         session = store.start_session(patient, "follow-up", started_at="2025-09-01T10:00:00")
@@ -157,7 +157,7 @@ def test_questionnaire_answers_round_trip_per_day_and_deletion_is_audited(open_s
     """The patient's SAQ (issue 27): kept per day, read back by another program with its total, refused
     when wrong, deleted with an audit row, refused by the database itself outside 1-5."""
     with open_store() as store:
-        assert store.schema_version == 8
+        assert store.schema_version == 9
         patient = store.add_patient("SAQ-1", "left")
         first = store.add_questionnaire(patient, "2025-02-03", SAQ_EXAMPLE)
         second = store.add_questionnaire(patient, "2025-01-05", [5] * 9)  # answered earlier, kept later

@@ -90,7 +90,7 @@ def test_a_v5_store_migrates_to_v6(tmp_path):
     conn.commit()
     conn.close()
     with Store(folder) as store:
-        assert store.schema_version == SCHEMA_VERSION == 8
+        assert store.schema_version == SCHEMA_VERSION == 9
         patient = store.require_patient("OLD-5")
         assert store.events(patient) == []
         store.add_event(patient, "botox", "2025-03-01", side="left")
