@@ -8,8 +8,7 @@ passphrase's scrypt work factor is lowered here through `Lock(scrypt_log_n=...)`
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
+import shutil
 import sys
 from pathlib import Path
 
@@ -18,13 +17,13 @@ import pytest
 from test_practice_store import _record
 from test_store import make_history, sim_clip
 
+from synkimeter.cli import main
 from synkimeter.io.sealed import CHUNK_BYTES, TAG_BYTES
 from synkimeter.store import Store, StoreError
 from synkimeter.store.exchange import table_counts
 from synkimeter.usecases.saving import save_clip
 from synkimeter.usecases.share import Lock, ShareError, receive_file, share_patient
 
-ROOT = Path(__file__).resolve().parents[1]
 CODE = "PX-0042"
 PASSPHRASE = "blue heron at dawn"
 LOCK = Lock(passphrase=PASSPHRASE, scrypt_log_n=10)
@@ -130,8 +129,6 @@ def test_a_newer_file_adds_only_what_is_new(home, shared, tmp_path):
     with Store(tmp_path / "clinic") as clinic:
         receive_file(clinic, shared, LOCK)
     newer_home = tmp_path / "home"
-    import shutil
-
     shutil.copytree(home, newer_home)
     with Store(newer_home) as store:
         patient = store.require_patient(CODE)
@@ -211,36 +208,44 @@ def test_the_file_says_nothing_readable_and_is_owner_only(shared):
     assert data[:8] == b"SYNKSEAL" and (shared.stat().st_mode & 0o077) == 0
 
 
-def _cli(*args: str, stdin=subprocess.DEVNULL) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "synkimeter", *args], capture_output=True, text=True, env=env,
-                          stdin=stdin, timeout=120)
+def _cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_cli_share_and_receive_with_a_passphrase_file_and_with_a_key(home, tmp_path):
+def test_cli_share_and_receive_with_a_passphrase_file_and_with_a_key(home, tmp_path, capsys, monkeypatch):
     secret = tmp_path / "pass.txt"
     secret.write_text(PASSPHRASE + "\n")
     out = tmp_path / "p.synk"
-    done = _cli("share", CODE, "--to", str(out), "--no-video", "--passphrase-file", str(secret), "--data-dir", str(home))
-    assert done.returncode == 0, done.stderr
+    code, _, err = _cli(capsys, "share", CODE, "--to", str(out), "--no-video", "--passphrase-file", str(secret),
+                        "--data-dir", str(home))
+    assert code == 0, err
     clinic = str(tmp_path / "clinic")
-    done = _cli("receive", str(out), "--passphrase-file", str(secret), "--data-dir", clinic)
-    assert done.returncode == 0 and "4 sessions" in done.stdout, done.stderr
+    code, said, err = _cli(capsys, "receive", str(out), "--passphrase-file", str(secret), "--data-dir", clinic)
+    assert code == 0 and "4 sessions" in said, err
     secret.write_text("another passphrase\n")
-    done = _cli("receive", str(out), "--passphrase-file", str(secret), "--data-dir", clinic)
-    assert done.returncode == 2 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    code, _, err = _cli(capsys, "receive", str(out), "--passphrase-file", str(secret), "--data-dir", clinic)
+    assert code == 2 and err.count("\n") == 1 and "passphrase or key is wrong" in err
     # Without a terminal and without --passphrase-file: one sentence, nothing written.
-    done = _cli("share", CODE, "--to", str(tmp_path / "q.synk"), "--data-dir", str(home))
-    assert done.returncode == 2 and "--passphrase-file" in done.stderr and not (tmp_path / "q.synk").exists()
+    code, _, err = _cli(capsys, "share", CODE, "--to", str(tmp_path / "q.synk"), "--data-dir", str(home))
+    assert code == 2 and "--passphrase-file" in err and not (tmp_path / "q.synk").exists()
+    # At a terminal the passphrase is asked twice; two different ones write nothing.
+    monkeypatch.setattr(sys.stdin, "isatty", lambda: True, raising=False)
+    typed = iter(["first passphrase", "second passphrase"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    code, _, err = _cli(capsys, "share", CODE, "--to", str(tmp_path / "q.synk"), "--data-dir", str(home))
+    assert code == 2 and "differ" in err and not (tmp_path / "q.synk").exists()
     # A therapist's key instead of a passphrase.
     key = tmp_path / "therapist.key"
-    assert _cli("keygen", str(key)).returncode == 0 and (key.stat().st_mode & 0o077) == 0
-    done = _cli("share", CODE, "--to", str(tmp_path / "k.synk"), "--no-video", "--recipient", f"{key}.pub",
-                "--data-dir", str(home))
-    assert done.returncode == 0, done.stderr
-    assert _cli("keygen", str(tmp_path / "other.key")).returncode == 0
-    done = _cli("receive", str(tmp_path / "k.synk"), "--identity", str(tmp_path / "other.key"), "--data-dir",
-                str(tmp_path / "c2"))
-    assert done.returncode == 2 and "key is wrong" in done.stderr
-    done = _cli("receive", str(tmp_path / "k.synk"), "--identity", str(key), "--data-dir", str(tmp_path / "c2"))
-    assert done.returncode == 0 and "new patient 'PX-0042'" in done.stdout, done.stderr
+    assert _cli(capsys, "keygen", str(key))[0] == 0 and (key.stat().st_mode & 0o077) == 0
+    code, _, err = _cli(capsys, "share", CODE, "--to", str(tmp_path / "k.synk"), "--no-video", "--recipient",
+                        f"{key}.pub", "--data-dir", str(home))
+    assert code == 0, err
+    assert _cli(capsys, "keygen", str(tmp_path / "other.key"))[0] == 0
+    code, _, err = _cli(capsys, "receive", str(tmp_path / "k.synk"), "--identity", str(tmp_path / "other.key"),
+                        "--data-dir", str(tmp_path / "c2"))
+    assert code == 2 and "key is wrong" in err
+    code, said, err = _cli(capsys, "receive", str(tmp_path / "k.synk"), "--identity", str(key), "--data-dir",
+                           str(tmp_path / "c2"))
+    assert code == 0 and "new patient 'PX-0042'" in said, err
