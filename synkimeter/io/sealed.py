@@ -179,7 +179,7 @@ class SealedReader:
                 raise SealedError(f"{name} is cut short: take it again from the sender.")
             salt, (log_n, r, p) = rest[:SALT_BYTES], rest[SALT_BYTES:]
             if passphrase is None:
-                raise SealedError(f"{name} is locked with a passphrase: give it (--passphrase-file or at the keyboard).")
+                raise SealedError(f"{name} is locked with a passphrase: give it (--passphrase-file, or type it).")
             if not (10 <= log_n <= MAX_SCRYPT_LOG_N and 1 <= r <= 16 and 1 <= p <= 4):
                 raise SealedError(f"{name} asks for an unusual key strength and is refused as damaged.")
             key = _scrypt(passphrase, salt, log_n, r, p)

@@ -12,6 +12,7 @@ hold yet, all in one transaction. A later table joins by one more `SharedTable` 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import os
 import shutil
@@ -143,7 +144,7 @@ def read_record(store: Store, patient: Patient, *, since: str | None = None,
                         continue
                     values["files"].append(kind)
                     files.append(SharedFile(values["origin"], kind, Path(path).suffix,
-                                            lambda clip=clip, kind=kind: _open_clip_file(store, clip, kind)))
+                                            functools.partial(_open_clip_file, store, clip, kind)))
             rows.append(values)
         origins[spec.name] = mine
         out["tables"][spec.name] = rows

@@ -27,7 +27,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from synkimeter.io.files import atomic_writer
-from synkimeter.io.sealed import SCRYPT_LOG_N, SealedError, SealedReader, SealedWriter, read_private_key, read_public_key
+from synkimeter.io.sealed import (
+    SCRYPT_LOG_N,
+    SealedError,
+    SealedReader,
+    SealedWriter,
+    read_private_key,
+    read_public_key,
+)
 from synkimeter.store.database import Store
 from synkimeter.store.exchange import TakenIn, file_member, read_record, write_record
 from synkimeter.store.records import StoreError, check_day, now_iso
@@ -37,7 +44,8 @@ FORMAT_VERSION = 1
 RECORD_MEMBER = "record.json"
 MANIFEST_MEMBER = "manifest.json"
 MIN_PASSPHRASE_CHARS = 8
-_MEMBER_NAME = re.compile(r"^(record\.json|manifest\.json|files/[A-Za-z0-9-]+\.(video|landmarks|summary)\.[A-Za-z0-9]{1,8})$")
+_MEMBER_NAME = re.compile(r"^(record\.json|manifest\.json"
+                          r"|files/[A-Za-z0-9-]+\.(video|landmarks|summary)\.[A-Za-z0-9]{1,8})$")
 
 
 class ShareError(Exception):
@@ -85,7 +93,7 @@ def _add(tar: tarfile.TarFile, name: str, stream: IO[bytes], size: int, manifest
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = size, 0o600, 0
     hashing = _Hashing(stream)
-    tar.addfile(info, hashing)  # type: ignore[arg-type]  # tarfile reads exactly `size` bytes
+    tar.addfile(info, hashing)  # tarfile reads exactly `size` bytes
     manifest[name] = {"sha256": hashing.digest.hexdigest(), "size": size}
 
 
