@@ -249,3 +249,44 @@ def test_cli_share_and_receive_with_a_passphrase_file_and_with_a_key(home, tmp_p
     code, said, err = _cli(capsys, "receive", str(tmp_path / "k.synk"), "--identity", str(key), "--data-dir",
                            str(tmp_path / "c2"))
     assert code == 0 and "new patient 'PX-0042'" in said, err
+
+
+# --- the window's two actions (pytest-qt) ------------------------------------------------------------
+def test_window_send_and_patient_manager_take_in(home, tmp_path, qtbot, monkeypatch):
+    from synkimeter.gui.patients import CurrentPatient, PatientManager
+    from synkimeter.gui.share import SendDialog
+
+    target = tmp_path / "for-therapist.synk"
+    send = SendDialog(CODE, lambda: Store(home), scrypt_log_n=10)
+    qtbot.addWidget(send)
+    monkeypatch.setattr(send, "ask_path", lambda: str(target))
+    send._choose()
+    send.passphrase_edit.setText(PASSPHRASE)
+    send.again_edit.setText(PASSPHRASE + "x")
+    assert not send.start() and "differ" in send.status.text()
+    send.again_edit.setText(PASSPHRASE)
+    send.no_video.setChecked(True)
+    assert send.start()
+    qtbot.waitUntil(lambda: send.outcome is not None, timeout=30_000)
+    assert "Written" in send.status.text() and target.is_file()
+
+    clinic = tmp_path / "clinic"
+    with Store(clinic) as store:
+        store.add_patient("PX-0001", "left")
+    manager = PatientManager(CurrentPatient("PX-0001"), store_factory=lambda: Store(clinic))
+    qtbot.addWidget(manager)
+    assert manager.take_in_button.text() == "Take in a patient's file…"
+    receive = manager.receive_dialog()
+    monkeypatch.setattr(receive, "ask_path", lambda: str(target))
+    receive._choose()
+    receive.passphrase_edit.setText("a wrong passphrase")
+    assert receive.start()
+    qtbot.waitUntil(lambda: not receive.busy and receive.go_button.isEnabled(), timeout=30_000)
+    assert receive.outcome is None and "Nothing was written" in receive.status.text()
+    receive.passphrase_edit.setText(PASSPHRASE)
+    with qtbot.waitSignal(receive.received, timeout=30_000):
+        assert receive.start()
+    assert "4 sessions" in receive.status.text()
+    assert manager.selected == CODE  # the list shows the patient the file went to
+    with Store(clinic) as store:
+        assert len(store.sessions(store.require_patient(CODE))) == 4

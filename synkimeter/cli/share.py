@@ -64,7 +64,7 @@ def cmd_share(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_receive(args: argparse.Namespace) -> int:
-    from synkimeter.usecases.share import Lock, ShareError, receive_file
+    from synkimeter.usecases.share import Lock, ShareError, added_words, receive_file
 
     try:
         if args.identity and args.passphrase_file:
@@ -76,9 +76,7 @@ def cmd_receive(args: argparse.Namespace) -> int:
             taken = receive_file(store, args.file, lock, as_code=args.as_code)
     except (_Refused, ShareError) as exc:
         return fail(str(exc))
-    added = {k: v for k, v in taken.added.items() if v}
-    what = ", ".join(f"{n} {name.replace('_', ' ')}" for name, n in added.items()) or "nothing new"
-    print(f"Took in for {'new ' if taken.new_patient else ''}patient '{taken.pseudonym}': {what}.")
+    print(f"Took in for {'new ' if taken.new_patient else ''}patient '{taken.pseudonym}': {added_words(taken)}.")
     return EXIT_OK
 
 

@@ -195,6 +195,17 @@ def _unpack(path: Path, lock: Lock, folder: Path) -> tuple[dict, dict[str, Path]
     return data, {m: p for m, (p, _sha, _size) in got.items()}
 
 
+TABLE_WORDS = {"sessions": "session", "clips": "clip", "results": "result", "practice_sets": "practice set",
+               "notes": "note", "treatment_events": "treatment event", "saq_answers": "questionnaire"}
+
+
+def added_words(taken: TakenIn) -> str:
+    """What taking a file in added, in words ("3 sessions, 12 clips, ..." or "nothing new")."""
+    parts = [f"{n} {TABLE_WORDS.get(name, name.replace('_', ' '))}{'' if n == 1 else 's'}"
+             for name, n in taken.added.items() if n]
+    return ", ".join(parts) or "nothing new"
+
+
 def receive_file(store: Store, path: str | os.PathLike, lock: Lock, *, as_code: str | None = None) -> TakenIn:
     """Take a patient's file into `store`: checked whole first, then written in one transaction, adding
     only what is new. ShareError or StoreError (one sentence) when refused; then nothing was written."""
@@ -217,5 +228,5 @@ def receive_file(store: Store, path: str | os.PathLike, lock: Lock, *, as_code: 
                              "in.") from exc
 
 
-__all__ = ["FORMAT_VERSION", "Lock", "SealedError", "ShareError", "ShareReport", "check_passphrase", "receive_file",
+__all__ = ["FORMAT_VERSION", "added_words", "Lock", "SealedError", "ShareError", "ShareReport", "check_passphrase", "receive_file",
            "share_patient"]
