@@ -155,8 +155,7 @@ class SendDialog(_ProtectedFileDialog):
         self.again_edit = QLineEdit()
         self.again_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.form.addRow("The same again", self.again_edit)
-        self.no_video = QCheckBox("Leave the videos out (a much smaller file; your therapist then sees the "
-                                  "measurements but cannot replay them)")
+        self.no_video = QCheckBox("Leave the videos out (a much smaller file; the measurements still go)")
         self.form.addRow("", self.no_video)
 
     def ask_path(self) -> str:
