@@ -38,17 +38,24 @@ def _passphrase(args: argparse.Namespace, *, twice: bool) -> str:
     return first
 
 
+def _lock(args: argparse.Namespace, key_file: str | None, *, sending: bool):
+    """The Lock: the key file given, else the passphrase (asked twice, and checked, to send)."""
+    from synkimeter.usecases.share import Lock, check_passphrase
+
+    if key_file and args.passphrase_file:
+        raise _Refused("Give a passphrase or a key, not both.")
+    if key_file:
+        return Lock(key_file=Path(key_file))
+    passphrase = _passphrase(args, twice=sending)
+    return Lock(passphrase=check_passphrase(passphrase) if sending else passphrase)
+
+
 @_guarded
 def cmd_share(args: argparse.Namespace) -> int:
-    from synkimeter.usecases.share import Lock, ShareError, check_passphrase, share_patient
+    from synkimeter.usecases.share import ShareError, share_patient
 
     try:
-        if args.recipient and args.passphrase_file:
-            raise _Refused("Lock the file with a passphrase or a therapist's public key, not both.")
-        if args.recipient:
-            lock = Lock(key_file=Path(args.recipient))
-        else:
-            lock = Lock(passphrase=check_passphrase(_passphrase(args, twice=True)))
+        lock = _lock(args, args.recipient, sending=True)
         with _open(args) as store:
             report = share_patient(store, args.patient, args.to, lock, since=args.since, with_video=not args.no_video)
     except (_Refused, ShareError) as exc:
@@ -64,14 +71,12 @@ def cmd_share(args: argparse.Namespace) -> int:
 
 @_guarded
 def cmd_receive(args: argparse.Namespace) -> int:
-    from synkimeter.usecases.share import Lock, ShareError, added_words, receive_file
+    from synkimeter.usecases.share import ShareError, added_words, receive_file
 
     try:
-        if args.identity and args.passphrase_file:
-            raise _Refused("Open the file with a passphrase or your private key, not both.")
         if not Path(args.file).is_file():
             raise _Refused(f"The file '{args.file}' does not exist.")
-        lock = Lock(key_file=Path(args.identity)) if args.identity else Lock(passphrase=_passphrase(args, twice=False))
+        lock = _lock(args, args.identity, sending=False)
         with _open(args, writes=True) as store:
             taken = receive_file(store, args.file, lock, as_code=args.as_code)
     except (_Refused, ShareError) as exc:
@@ -94,6 +99,12 @@ def cmd_keygen(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _lock_options(parser: argparse.ArgumentParser, key_flag: str, key_metavar: str, key_help: str) -> None:
+    parser.add_argument("--passphrase-file", metavar="F", help="read the passphrase from this file's first line")
+    parser.add_argument(key_flag, metavar=key_metavar, help=key_help)
+    _data_dir_option(parser)
+
+
 def add_commands(subparsers) -> None:
     p = subparsers.add_parser(
         "share", help="write a patient's recordings and answers to one protected file for the therapist",
@@ -107,9 +118,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--to", required=True, metavar="FILE", help="the file to write")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="only what is dated this day or later")
     p.add_argument("--no-video", action="store_true", help="leave the videos out (landmarks and results go)")
-    p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from this file's first line")
-    p.add_argument("--recipient", metavar="PUBKEYFILE", help="lock it for this public key (from `synkimeter keygen`)")
-    _data_dir_option(p)
+    _lock_options(p, "--recipient", "PUBKEYFILE", "lock it for this public key (from `synkimeter keygen`)")
     p.set_defaults(func=cmd_share)
 
     p = subparsers.add_parser(
@@ -121,9 +130,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("file", metavar="FILE", help="the patient's file")
     p.add_argument("--as", dest="as_code", metavar="CODE",
                    help="the patient's id here (when the file's id already belongs to another patient)")
-    p.add_argument("--passphrase-file", metavar="F", help="read the passphrase from this file's first line")
-    p.add_argument("--identity", metavar="KEYFILE", help="your private key (from `synkimeter keygen`)")
-    _data_dir_option(p)
+    _lock_options(p, "--identity", "KEYFILE", "your private key (from `synkimeter keygen`)")
     p.set_defaults(func=cmd_receive)
 
     p = subparsers.add_parser(

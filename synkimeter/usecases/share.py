@@ -228,5 +228,5 @@ def receive_file(store: Store, path: str | os.PathLike, lock: Lock, *, as_code: 
                              "in.") from exc
 
 
-__all__ = ["FORMAT_VERSION", "added_words", "Lock", "SealedError", "ShareError", "ShareReport", "check_passphrase", "receive_file",
-           "share_patient"]
+__all__ = ["FORMAT_VERSION", "Lock", "SealedError", "ShareError", "ShareReport", "added_words", "check_passphrase",
+           "receive_file", "share_patient"]
