@@ -290,3 +290,42 @@ def test_window_send_and_patient_manager_take_in(home, tmp_path, qtbot, monkeypa
     assert manager.selected == CODE  # the list shows the patient the file went to
     with Store(clinic) as store:
         assert len(store.sessions(store.require_patient(CODE))) == 4
+
+
+def _forged(path: Path, members: dict[str, bytes], listed: dict[str, bytes]) -> Path:
+    """A file sealed with the right passphrase whose manifest lists `listed` (name -> content it claims)."""
+    import io
+    import json
+    import tarfile
+
+    from synkimeter.io.sealed import SealedWriter
+
+    manifest = {"format": "synkimeter patient file", "version": 1, "created": "2026-01-01T00:00:00",
+                "members": {name: {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+                            for name, data in listed.items()}}
+    members = {**members, "manifest.json": json.dumps(manifest).encode()}
+    with open(path, "wb") as out:
+        sealed = SealedWriter(out, passphrase=PASSPHRASE, scrypt_log_n=10)
+        with tarfile.open(fileobj=sealed, mode="w|") as tar:
+            for name, data in members.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+        sealed.close()
+    return path
+
+
+def test_a_member_not_matching_the_manifest_or_out_of_place_is_refused(shared, tmp_path):
+    record = b'{"patient": {"pseudonym": "PX-0099", "origin": "x"}, "tables": {}}'
+    wrong = _forged(tmp_path / "wrong.synk", {"record.json": record}, {"record.json": record + b" "})
+    outside = _forged(tmp_path / "outside.synk", {"record.json": record, "../evil.txt": b"x"},
+                      {"record.json": record, "../evil.txt": b"x"})
+    sound = _forged(tmp_path / "sound.synk", {"record.json": record}, {"record.json": record})
+    with Store(tmp_path / "clinic") as store:
+        before = _snapshot(store)
+        with pytest.raises(ShareError, match="does not match its manifest"):
+            receive_file(store, wrong, LOCK)
+        with pytest.raises(ShareError, match="holds something a patient's file does not"):
+            receive_file(store, outside, LOCK)
+        assert _snapshot(store) == before and not (tmp_path / "evil.txt").exists()
+        assert receive_file(store, sound, LOCK).pseudonym == "PX-0099"  # the forgery itself is well made

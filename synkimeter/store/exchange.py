@@ -25,7 +25,7 @@ from sqlalchemy import Table, insert, select, update
 
 from synkimeter.io.files import atomic_writer
 from synkimeter.store.database import Store, inserted_id
-from synkimeter.store.records import Clip, Patient, StoreError, check_pseudonym, record, written
+from synkimeter.store.records import Clip, Patient, StoreError, check_pseudonym, now_iso, record, written
 from synkimeter.store.schema import (
     clip_files,
     clips,
@@ -204,7 +204,8 @@ def write_record(store: Store, data: dict[str, Any], file_path: Callable[[str, s
                                  .values(origin=shared["origin"]))
             else:
                 values = {c: shared.get(c) for c in PATIENT_COLUMNS}
-                values.update(pseudonym=code, notes=values.get("notes") or "", origin=shared["origin"])
+                values.update(pseudonym=code, notes=values.get("notes") or "", origin=shared["origin"],
+                              created=values.get("created") or now_iso())
                 target = {"id": inserted_id(conn.execute(insert(patients).values(values))), "pseudonym": code}
                 new_patient = True
             patient = Patient(id=int(target["id"]), pseudonym=str(target["pseudonym"]), affected_side=None, notes="",
