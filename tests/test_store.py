@@ -151,7 +151,7 @@ def _v1_database(folder: Path) -> Path:
 def test_v1_database_is_migrated(tmp_path):
     folder = _v1_database(tmp_path / "old")
     with Store(folder) as store:
-        assert store.schema_version == SCHEMA_VERSION == 11
+        assert store.schema_version == SCHEMA_VERSION == 12
         (patient,) = store.patients()
         (row,) = store.results(patient)
         assert row["right_median_mm"] == 1.5

@@ -14,7 +14,7 @@ from synkimeter.usecases.analyze import analyze_clip
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = ("analyze", "gui", "batch", "import", "report", "patients", "sessions", "note", "export", "check",
-            "event", "practice", "clinic", "audit", "store")
+            "event", "practice", "clinic", "audit", "store", "share", "receive", "keygen")
 
 
 def _table_rows(text: str) -> dict[str, tuple[str, str]]:

@@ -11,7 +11,19 @@ import os
 import sys
 
 from synkimeter import __version__
-from synkimeter.cli import analyze, batch, clinic, events, grades, licences, practice, programme, questionnaire, store
+from synkimeter.cli import (
+    analyze,
+    batch,
+    clinic,
+    events,
+    grades,
+    licences,
+    practice,
+    programme,
+    questionnaire,
+    share,
+    store,
+)
 from synkimeter.cli.common import EXIT_BAD_INPUT, EXIT_OK, fail
 
 EXAMPLES = """examples:
@@ -36,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     # Named COMMAND in the usage line, so the list of commands is shown once (argparse otherwise
     # spells every name out in the usage line and again above their descriptions).
     sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
-    for module in (analyze, batch, store, grades, events, questionnaire, programme, practice, clinic):
+    for module in (analyze, batch, store, grades, events, questionnaire, programme, practice, clinic, share):
         module.add_commands(sub)
     return parser
 

@@ -138,7 +138,7 @@ def cmd_programme(args: argparse.Namespace) -> int:
 
 def add_commands(subparsers) -> None:
     p = subparsers.add_parser(
-        "programme", help="set, list, end or delete a patient's home programme of practice sets",
+        "programme", help="set, list, end or delete a patient's home programme",
         usage="synkimeter programme set ID --kind blink --sets-per-day N --blinks N [--goal-mm MM] "
               "[--start YYYY-MM-DD] [--until YYYY-MM-DD]\n"
               "       synkimeter programme set ID --kind pucker|smile --sets-per-day N --repetitions N "

@@ -559,6 +559,11 @@ class MainWindow(QMainWindow):
         self.patient_button.setToolTip("Choose the patient, add, rename or delete patients, correct sessions (Ctrl+P)")
         self.patient_button.clicked.connect(self.manage_patients)
         row.addWidget(self.patient_button)
+        self.send_button = QPushButton("Send to my therapist…")
+        self.send_button.setToolTip("Send my recordings to my therapist: the current patient's record as one file, "
+                                    "locked with a passphrase you choose")
+        self.send_button.clicked.connect(self.send_to_therapist)
+        row.addWidget(self.send_button)
         self.modes.setCornerWidget(corner, Qt.Corner.TopRightCorner)
         shortcut = QShortcut(QKeySequence("Ctrl+P"), self)
         shortcut.activated.connect(self.manage_patients)
@@ -567,6 +572,7 @@ class MainWindow(QMainWindow):
         self.record_mode.page.picker.manage_requested.connect(self.manage_patients)
         self.record_mode.recorded.connect(self.current.set)
         self.record_mode.running_changed.connect(lambda on: self.patient_button.setEnabled(not on))
+        self.record_mode.running_changed.connect(lambda on: self.send_button.setEnabled(not on))
         self.progress_mode.report_written.connect(self._on_report)
         self._show_patient(self.current.pseudonym)
         # The window's first visit to the store runs on a worker thread, started once the window is up:
@@ -663,6 +669,18 @@ class MainWindow(QMainWindow):
         dialog.exec()
         self.progress_mode.refresh()
         self.record_mode.refresh_patients()
+        return dialog
+
+    def send_to_therapist(self, *_args):
+        """"Send my recordings to my therapist..." for the current patient (modal); returns the dialog once closed."""
+        from synkimeter.gui.share import SendDialog
+
+        if self.record_mode.running:
+            return None
+        if not self.current.pseudonym:
+            return self.manage_patients()
+        dialog = SendDialog(self.current.pseudonym, _open_store, parent=self)
+        dialog.exec()
         return dialog
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt naming

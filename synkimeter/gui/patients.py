@@ -305,6 +305,10 @@ class PatientManager(QDialog):
         for b in (self.add_button, self.rename_button, self.delete_button):
             row.addWidget(b)
         left.addLayout(row)
+        self.take_in_button = QPushButton("Take in a patient's file…")
+        self.take_in_button.setToolTip("A file a patient sent you (their \"Send my recordings to my therapist\")")
+        self.take_in_button.clicked.connect(lambda: self.take_in_file())
+        left.addWidget(self.take_in_button)
         grid.addLayout(left, 0, 0)
 
         right = QVBoxLayout()
@@ -631,6 +635,17 @@ class PatientManager(QDialog):
         self._say(f"Session {session.id} deleted.")
         self.refresh()
         return True
+
+    def receive_dialog(self):
+        from synkimeter.gui.share import ReceiveDialog
+
+        dialog = ReceiveDialog(self.store_factory, parent=self)
+        dialog.received.connect(lambda name: self.refresh(select=name))
+        return dialog
+
+    def take_in_file(self) -> None:
+        """"Take in a patient's file..." (modal); the list shows the patient it went to."""
+        self.receive_dialog().exec()
 
     def use_selected(self) -> None:
         if self.selected:

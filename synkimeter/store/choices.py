@@ -21,7 +21,7 @@ AUDIT_ACTIONS = ("read", "export", "delete", "copy")
 CLIP_FILE_KINDS = ("video", "landmarks", "summary")
 
 # Alembic revisions are named v1, v2, ...: the same numbers as PRAGMA user_version before Alembic.
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 SCHEMA_REVISION = f"v{SCHEMA_VERSION}"
 # A clinic store's two group roles (synkimeter.store.clinic): each therapist's login is in one of them.
 READ_WRITE_ROLE = "synkimeter_rw"

@@ -46,6 +46,7 @@ patients = Table(
     Column("affected_side", Text),
     Column("notes", Text, nullable=False, server_default=""),
     Column("created", Text, nullable=False),
+    Column("origin", Text),
 )
 
 sessions = Table(
@@ -62,6 +63,7 @@ sessions = Table(
     Column("pid_start", Text, nullable=False, server_default=""),
     Column("ocular_score", Float), Column("ocular_ci_low", Float), Column("ocular_ci_high", Float),
     Column("ocular_affected_side", Text),
+    Column("origin", Text),
 )
 
 clips = Table(
@@ -74,6 +76,7 @@ clips = Table(
     Column("source_name", Text, nullable=False, server_default=""),
     Column("error", Text),
     Column("created", Text, nullable=False),
+    Column("origin", Text),
 )
 
 RESULT_SIDE_COLUMNS = ("median_mm", "ci_low_mm", "ci_high_mm", "coupled_fraction", "n", "correlation",
@@ -109,6 +112,7 @@ practice_sets = Table(
     Column("source_name", Text, nullable=False, server_default=""),
     Column("attempts_json", Text, nullable=False, server_default="[]"),
     Column("created", Text, nullable=False),
+    Column("origin", Text),
 )
 
 notes = Table(
@@ -118,7 +122,8 @@ notes = Table(
     Column("session_id", Integer, ForeignKey("sessions.id", ondelete="CASCADE")),
     Column("created", Text, nullable=False),
     Column("text", Text, nullable=False),
-    Column("noted_on", Text),  # v8: the clinical date (YYYY-MM-DD) the note is about; NULL: the day it was typed
+    Column("noted_on", Text),  # v10: the clinical date (YYYY-MM-DD) the note is about; NULL: the day it was typed
+    Column("origin", Text),
 )
 
 treatment_events = Table(
@@ -133,6 +138,7 @@ treatment_events = Table(
     Column("muscles", Text, nullable=False, server_default=""),
     Column("product", Text, nullable=False, server_default=""),
     Column("created", Text, nullable=False),
+    Column("origin", Text),
 )
 
 # v7 (issue 19): on a clinic server the clip files live in the database, written in the same
@@ -158,6 +164,7 @@ saq_answers = Table(
     Column("date", Text, nullable=False),
     *[Column(name, Integer, nullable=False) for name in SAQ_ITEM_COLUMNS],
     Column("created", Text, nullable=False),
+    Column("origin", Text),
 )
 
 # v11 (issue 31): the home programme the therapist sets, per practice kind; `goal` in `unit` (the
@@ -201,3 +208,6 @@ Index("treatment_events_patient", treatment_events.c.patient_id, treatment_event
 Index("saq_answers_patient", saq_answers.c.patient_id, saq_answers.c.date)
 Index("programmes_patient", programmes.c.patient_id, programmes.c.kind, programmes.c.start_date)
 Index("audit_patient", audit.c.pseudonym, audit.c.at)
+# v12 (issue 31): where a received row came from (unique: taking a file in twice adds nothing).
+for _table in (patients, sessions, clips, practice_sets, notes, treatment_events, saq_answers):
+    Index(f"{_table.name}_origin", _table.c.origin, unique=True)
