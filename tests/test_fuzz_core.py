@@ -268,3 +268,10 @@ def test_cases_found_by_fuzzing(case):
     elif case == "nan_last_time":
         t[-1] = np.nan
     _check_summary(_quietly(analyze_landmarks, t, pts))
+
+
+def test_frame_times_a_hair_apart_are_answered_not_overflowed():
+    """Found by the fuzzer: frames 1e-300 s apart asked find_peaks for a window of ~1e298 frames."""
+    pts = simulate(0.1, blinks=[], seed=0).points[:3]
+    t = np.array([0.0, 1e-300, 1e-300])
+    _check_summary(_quietly(analyze_landmarks, t, pts))

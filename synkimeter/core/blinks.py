@@ -168,7 +168,8 @@ def detect_eye_events(timestamps_s: np.ndarray, closure_series: np.ndarray,
     held_onset = _crossing_time(t, filled, held_starts - 1, held_starts, params.blink_onset_closure)
     held_offset = _crossing_time(t, filled, held_ends, held_ends + 1, params.blink_offset_closure)
 
-    wlen = window_frames(params.blink_context_s, frame_s)
+    # No longer than the clip: frame times a hair apart would ask for more frames than a C long holds.
+    wlen = min(window_frames(params.blink_context_s, frame_s), 2 * t.size + 1)
     with warnings.catch_warnings():
         # Flat stretches give peaks of zero prominence; the prominence floor drops them anyway.
         warnings.filterwarnings("ignore", message="some peaks have a prominence of 0")
