@@ -59,6 +59,12 @@ def test_one_numbering_and_no_made_up_time(tmp_path, monkeypatch, capsys, qtbot)
     notes = manager.clinician_notes.text()
     assert "2026-01-15 (session #1): Started mirror therapy." in notes
     assert notes.index("2026-01-15") < notes.index("2026-02-01")  # by clinical date
+    from synkimeter.report.document import build_report
+
+    with Store() as store:  # the report numbers and dates them alike
+        html, _ = build_report(store, store.require_patient("PX-28"), pictures=False, grades_for=lambda st, sid: None)
+    assert "00:00" not in html and "Session 1" not in html.replace("Session 1 ", "")
+    assert "<td>2026-02-01</td>\n<td>#2</td>\n<td>Botox given.</td>" in html  # the clinical date, #2
     dialog = NoteDialog("A note")
     qtbot.addWidget(dialog)
     assert dialog.values() == ("", date.today().isoformat())  # the clinical date is today unless changed

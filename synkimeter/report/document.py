@@ -33,7 +33,7 @@ from synkimeter.report.markup import with_ci as _with_ci
 from synkimeter.report.pictures import picture_strip_jpeg
 from synkimeter.report.programme import programme_parts
 from synkimeter.store.database import Store
-from synkimeter.store.records import session_state
+from synkimeter.store.records import session_numbers, session_state, session_when
 from synkimeter.usecases.expression_text import narrowing_rows
 from synkimeter.usecases.face_pictures import face_pictures
 from synkimeter.usecases.stored import stored_result
@@ -88,7 +88,9 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
     held = {(p.session_id, side): p for side in ("right", "left")
             for p in getattr(trends.get("closure_ocular_oral", side), "points", [])}
     rows = []
-    for i, s in enumerate(trends.sessions, 1):
+    numbers = session_numbers(trends.sessions)  # the one numbering: the patient manager's and the CLI's
+    for s in trends.sessions:
+        i = numbers[s.id]
         tasks = by_session.get(s.id, {})
         complete_tasks = [TASK_LABELS.get(t, t) for t, r in tasks.items() if r["clip_status"] == "complete"]
         blink = (tasks.get("natural_blinking") if tasks.get("natural_blinking", {}).get("clip_status") == "complete"
@@ -97,7 +99,8 @@ def _session_rows(store: Store, trends: Trends) -> list[list[str]]:
         status += "<br/><b>baseline</b>" if s.id == trends.baseline_session_id else ""
         protocol_label = f"<br/><span style='color:#555'>{_e(_protocol_label(s.protocol))}</span>"
         kind = KIND_LABELS.get(s.kind, s.kind) + (protocol_label if s.protocol else "")
-        cells = [str(i), f"{s.started_at[:10]}<br/><span style='color:#555'>{s.started_at[11:16]}</span>", kind,
+        day, _, time = session_when(s.started_at).partition(" ")
+        cells = [str(i), day + (f"<br/><span style='color:#555'>{time}</span>" if time else ""), kind,
                  status, _e(", ".join(complete_tasks) or "-")]
         for side in ("right", "left"):
             if blink and blink.get(f"{side}_average_peak_mm") is not None:
@@ -160,7 +163,9 @@ def _video_size(store: Store, clip, result: ClipResult) -> tuple[int, int] | Non
 def source_rows(store: Store, trends: Trends) -> list[list[str]]:
     """Per complete clip: where it came from and how well the face was seen (the report's source table)."""
     rows = []
-    for i, s in enumerate(trends.sessions, 1):
+    numbers = session_numbers(trends.sessions)
+    for s in trends.sessions:
+        i = numbers[s.id]
         for clip in store.clips(s):
             result = stored_result(store, clip)
             if result is None:
@@ -177,8 +182,9 @@ def source_rows(store: Store, trends: Trends) -> list[list[str]]:
                 if math.isfinite(unc) and unc:
                     scale_text += f"<br/>&plusmn;{unc:.3f} ({100.0 * unc / scale:.0f}&nbsp;%)"
             dropped = result.dropped_frames
-            when = (f"#{i}<br/>{s.started_at[:10].replace('-', '&#8209;')}"
-                    f"<br/><span style='color:#555'>{s.started_at[11:16]}</span>")
+            day, _, time = session_when(s.started_at).partition(" ")
+            when = f"#{i}<br/>{day.replace('-', '&#8209;')}" + (f"<br/><span style='color:#555'>{time}</span>"
+                                                                 if time else "")
             rows.append([when,
                          _e(TASK_LABELS.get(clip.task, clip.task)), _e(clip.source_name or "-"),
                          _e(_protocol_label(s.protocol)), picture, face_pct,
@@ -206,11 +212,11 @@ def _clinician_note_parts(store: Store, trends: Trends) -> list[str]:
     notes = store.notes(trends.patient) if hasattr(store, "notes") else []
     if not notes:
         return []
-    numbers = {s.id: i for i, s in enumerate(trends.sessions, 1)}
-    rows = [[note["created"][:16].replace("T", " "),
+    numbers = session_numbers(trends.sessions)
+    rows = [[note["day"],
              f"#{numbers[note['session_id']]}" if note["session_id"] in numbers else "-", _e(note["text"])]
             for note in notes]
-    return ["<h2>Clinician's notes</h2>", _table(["Written", "Session", "Note"], rows, widths=[17, 11, 72])]
+    return ["<h2>Clinician's notes</h2>", _table(["Date", "Session", "Note"], rows, widths=[17, 11, 72])]
 
 
 def _side_name(side) -> str:
@@ -436,7 +442,8 @@ def build_report(store: Store, patient, *, image_width: int = 860, pictures: boo
                  "during pucker and smile relative to rest, the affected eye against the other (100 = none).</p>")
     # Session notes, e.g. a recording started although the set-up check had not passed (distance,
     # light, pose unlike the baseline's): the therapist weighs that session's numbers with it.
-    noted = [(i, s) for i, s in enumerate(trends.sessions, 1) if s.notes]
+    numbers = session_numbers(trends.sessions)
+    noted = [(numbers[s.id], s) for s in trends.sessions if s.notes]
     if noted:
         parts.append("<p class='small'>" + "<br/>".join(f"<b>Session {i}</b> ({s.started_at[:10]}): {_e(s.notes)}"
                                                           for i, s in noted) + "</p>")
