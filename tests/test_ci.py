@@ -22,9 +22,21 @@ def _ci_with_command(tmp_path: Path, command: str) -> subprocess.CompletedProces
 
 def test_ci_fails_when_pip_backtracks(tmp_path):
     done = _ci_with_command(tmp_path, "echo 'INFO: pip is looking at multiple versions of jaxlib to determine "
-                                      "which version is compatible with other requirements. This could take a while.'")
+                                      "which version is compatible with other requirements. This could take a while.'"
+                                      " && echo '  Downloading jaxlib-0.8.1-cp311-cp311-manylinux_2_27_x86_64.whl "
+                                      "(80.1 MB)' && echo '  Downloading jaxlib-0.7.1-cp311-cp311-"
+                                      "manylinux_2_27_x86_64.whl (81.4 MB)'")
     assert done.returncode == 1
-    assert "pip backtracked" in done.stderr
+    assert "pip backtracked" in done.stderr and "jaxlib (0.7.1, 0.8.1)" in done.stderr
+
+
+def test_ci_passes_an_extra_added_to_a_package_already_chosen(tmp_path):
+    """pip says it looks at several versions when it adds an extra (dask[distributed]), then keeps one."""
+    done = _ci_with_command(tmp_path, "echo 'INFO: pip is looking at multiple versions of dask[distributed] to "
+                                      "determine which version is compatible with other requirements.' && echo "
+                                      "'Processing /opt/pypi/files/dask-2026.8.0-py3-none-any.whl' && echo "
+                                      "'  Downloading distributed-2026.8.0-py3-none-any.whl (1.0 MB)'")
+    assert done.returncode == 0, done.stderr
 
 
 def test_ci_passes_a_plain_install(tmp_path):
