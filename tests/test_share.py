@@ -140,7 +140,7 @@ def test_a_newer_file_adds_only_what_is_new(home, shared, tmp_path):
     with Store(tmp_path / "clinic") as clinic:
         taken = receive_file(clinic, tmp_path / "newer.synk", LOCK)
         assert taken.added == {"sessions": 1, "clips": 1, "results": 1, "practice_sets": 1, "notes": 0,
-                               "treatment_events": 0, "saq_answers": 0}
+                               "treatment_events": 0, "saq_answers": 0, "programmes": 0}
         assert _record_of(clinic, CODE) == expected
 
 
@@ -201,6 +201,32 @@ def test_a_code_of_another_record_is_refused_unless_as_says_which(shared, tmp_pa
         assert store.sessions(store.require_patient(CODE)) == []
         # Taken again without --as: found by where it came from, nothing new.
         assert set(receive_file(store, shared, LOCK).added.values()) == {0}
+
+
+def test_the_clinics_programme_goes_home_in_the_file_shared_back(shared, tmp_path):
+    """The therapist takes the patient's file in, sets a home programme and shares the record back; the
+    home store takes it in (its own rows again add nothing) and its Practice page runs that programme."""
+    from synkimeter.usecases.programme import today_for_patient
+
+    clinic_file = tmp_path / "back.synk"
+    with Store(tmp_path / "clinic") as store:
+        receive_file(store, shared, LOCK)
+        set_there = store.set_programme(store.require_patient(CODE), "blink", sets_per_day=2, repetitions=20,
+                                        goal=0.75, start="2025-06-01")
+        share_patient(store, CODE, clinic_file, LOCK, with_video=False)
+    with Store(tmp_path / "home") as store:
+        receive_file(store, shared, LOCK)
+        before = table_counts(store)
+        taken = receive_file(store, clinic_file, LOCK)
+        assert taken.added.get("programmes") == 1 and sum(taken.added.values()) == 1  # only the programme is new
+        assert table_counts(store)["sessions"] == before["sessions"]
+        (got,) = store.programmes(store.require_patient(CODE))
+        assert (got.kind, got.sets_per_day, got.repetitions, got.goal, got.start_date) == (
+            set_there.kind, 2, 20, 0.75, "2025-06-01")
+        assert receive_file(store, clinic_file, LOCK).added.get("programmes", 0) == 0  # twice: nothing
+    with Store(tmp_path / "home") as store:
+        (plan,) = today_for_patient(store, CODE)
+        assert "2 sets of 20 blinks" in plan.text
 
 
 def test_the_file_says_nothing_readable_and_is_owner_only(shared):

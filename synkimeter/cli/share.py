@@ -65,7 +65,8 @@ def cmd_share(args: argparse.Namespace) -> int:
            else "only the holder of the private key can open it")
     print(f"Wrote '{report.path}' ({report.bytes / 1e6:.1f} MB): {counts.get('sessions', 0)} session(s), "
           f"{counts.get('clips', 0)} clip(s) with {report.files} file(s), {counts.get('practice_sets', 0)} practice "
-          f"set(s), {counts.get('saq_answers', 0)} questionnaire(s). Send it to your therapist; {how}.")
+          f"set(s), {counts.get('saq_answers', 0)} questionnaire(s), {counts.get('programmes', 0)} home programme(s). "
+          f"Send it on (home to the clinic, or the clinic's programme back home); {how}.")
     return EXIT_OK
 
 

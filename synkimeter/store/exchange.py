@@ -32,6 +32,7 @@ from synkimeter.store.schema import (
     notes,
     patients,
     practice_sets,
+    programmes,
     results,
     saq_answers,
     sessions,
@@ -69,6 +70,8 @@ SHARED_TABLES: tuple[SharedTable, ...] = (
     SharedTable("notes", notes, day_column="created", optional_parent=("sessions", "session_id")),
     SharedTable("treatment_events", treatment_events, day_column="date"),
     SharedTable("saq_answers", saq_answers, day_column="date"),
+    # The therapist's home programme travels the other way: the clinic shares the record back.
+    SharedTable("programmes", programmes, day_column="start_date"),
 )
 PATIENT_COLUMNS = ("pseudonym", "affected_side", "notes", "created")
 

@@ -181,6 +181,7 @@ programmes = Table(
     Column("start_date", Text, nullable=False),
     Column("until_date", Text),
     Column("created", Text, nullable=False),
+    Column("origin", Text),
     CheckConstraint("kind IN ('blink', 'pucker', 'smile')", name="programmes_kind"),
     CheckConstraint("sets_per_day > 0 AND repetitions > 0", name="programmes_counts"),
 )
@@ -209,5 +210,5 @@ Index("saq_answers_patient", saq_answers.c.patient_id, saq_answers.c.date)
 Index("programmes_patient", programmes.c.patient_id, programmes.c.kind, programmes.c.start_date)
 Index("audit_patient", audit.c.pseudonym, audit.c.at)
 # v12 (issue 31): where a received row came from (unique: taking a file in twice adds nothing).
-for _table in (patients, sessions, clips, practice_sets, notes, treatment_events, saq_answers):
+for _table in (patients, sessions, clips, practice_sets, notes, treatment_events, saq_answers, programmes):
     Index(f"{_table.name}_origin", _table.c.origin, unique=True)

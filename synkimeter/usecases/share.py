@@ -196,7 +196,8 @@ def _unpack(path: Path, lock: Lock, folder: Path) -> tuple[dict, dict[str, Path]
 
 
 TABLE_WORDS = {"sessions": "session", "clips": "clip", "results": "result", "practice_sets": "practice set",
-               "notes": "note", "treatment_events": "treatment event", "saq_answers": "questionnaire"}
+               "notes": "note", "treatment_events": "treatment event", "saq_answers": "questionnaire",
+               "programmes": "home programme"}
 
 
 def added_words(taken: TakenIn) -> str:

@@ -14,7 +14,7 @@ down_revision = "v11"
 branch_labels = None
 depends_on = None
 
-TABLES = ("patients", "sessions", "clips", "practice_sets", "notes", "treatment_events", "saq_answers")
+TABLES = ("patients", "sessions", "clips", "practice_sets", "notes", "treatment_events", "saq_answers", "programmes")
 
 
 def upgrade() -> None:
