@@ -263,9 +263,9 @@ def test_window_records_reopens_trends_and_reports(qtbot, data_dir, tmp_path):
     assert tabs[0] == "Live" and {"Record a session", "My progress"} <= set(tabs)
     mode = _record(qtbot, window, "right_3mm.mp4", "full", "baseline")
     screen = mode.page.screen_view
-    # the sample face only blinks: four tasks not recorded, said so, with a redo offered
-    assert screen.cue.text() == "2 of 6 tasks recorded" and "saved" in screen.message.text()
-    assert "Gentle eye closure, Forceful blink, Big smile and Pucker" in screen.message.text()
+    # the sample face only blinks: six tasks not recorded, said so, with a redo offered
+    assert screen.cue.text() == "2 of 8 tasks recorded" and "saved" in screen.message.text()
+    assert "Brow lift, Gentle eye closure, Forceful blink, Big smile, Snarl and Pucker" in screen.message.text()
     assert mode.page.progress_button.isVisible() and mode.page.redo_button.isVisible()
     assert "mouth corners moved right 2." in screen.tasks.text()
     window.close()

@@ -25,6 +25,12 @@ if TYPE_CHECKING:
 
 
 
+# A damaged store read anyway (read-only): its sentence, naming the backup, is said once when the
+# command ends: as a note after what it printed, or as the failure itself when a read then hits the
+# damage (one sentence, not that one and a second about the same damage).
+_damage_said: list[str] = []
+
+
 def _open(args, writes: bool = False, notes: bool = True) -> Store:
     """The store; one that is to be written to is checked first, and a damaged one refused."""
     from synkimeter.store.database import Store, StoreError
@@ -34,8 +40,10 @@ def _open(args, writes: bool = False, notes: bool = True) -> Store:
     if refusal:
         store.close()
         raise StoreError(refusal)
-    for problem in (store.problems + ([store.damaged] if store.damaged else [])) if notes else []:
+    for problem in store.problems if notes else []:
         print(f"synkimeter: note: {problem}", file=sys.stderr)
+    if notes and store.damaged:
+        _damage_said.append(store.damaged)
     return store
 
 
@@ -45,15 +53,19 @@ def _guarded(func):
     def run(args: argparse.Namespace) -> int:
         from synkimeter.store.database import StoreError
 
+        _damage_said.clear()
         try:
-            return func(args)
+            code = func(args)
         except StoreError as exc:
-            return fail(str(exc))
+            return fail(_damage_said[0] if _damage_said else str(exc))
         except OSError as exc:
             where = f": {exc.filename}" if exc.filename else ""
             return fail(f"A file could not be read or written ({exc.strerror or exc}){where}.")
         except KeyboardInterrupt:
             return fail("Stopped.")
+        if _damage_said:
+            print(f"synkimeter: note: {_damage_said[0]}", file=sys.stderr)
+        return code
 
     run.__name__ = func.__name__
     return run

@@ -42,10 +42,10 @@ def control_name(widget: QWidget) -> str:
 
 
 def _inside_combo(widget: QWidget) -> bool:
-    """A combo box's own pop-up list (named by its combo box)."""
+    """A combo box's own pop-up list, or a spin or date box's own text field (named by their box)."""
     parent = widget.parentWidget()
     while parent is not None:
-        if isinstance(parent, QComboBox):
+        if isinstance(parent, (QComboBox, QAbstractSpinBox)):
             return True
         parent = parent.parentWidget()
     return False
