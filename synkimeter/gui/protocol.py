@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -200,8 +201,16 @@ class ProtocolScreen(QWidget):
         self.tasks = QLabel("")
         self.tasks.setTextFormat(Qt.TextFormat.RichText)
         self.tasks.setWordWrap(True)
-        col.addWidget(self.tasks)
-        col.addStretch(1)
+        self.tasks.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        # The task list takes the room left and scrolls when that is too little (large text on a
+        # 1366x768 screen), rather than cutting off its last tasks.
+        self.tasks_area = QScrollArea()
+        self.tasks_area.setWidgetResizable(True)
+        self.tasks_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.tasks_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.tasks_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
+        self.tasks_area.setWidget(self.tasks)
+        col.addWidget(self.tasks_area, 1)
         self.message = _ShownWhenSet("")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("font-size: 13pt; font-weight: 600;")
