@@ -83,3 +83,14 @@ def test_recording_summary_has_the_interval_and_band(tmp_path):
     assert "mm (" in right and "–" in right.split(")")[0]  # its interval
     assert any(w in right.split(")")[0] for w in ("mild", "moderate", "severe"))
     assert not math.isnan(status.finished[1].values["right"])
+
+
+def test_a_practice_attempt_says_where_its_blink_stands_against_a_healthy_blink():
+    from synkimeter.gui.practice import verdict_text
+    from synkimeter.usecases.practice import Attempt
+    from synkimeter.usecases.words import blink_peak_words
+
+    coupled = Attempt(1, "blink", 1.0, 1.1, 1.5, value=2.8, other_value=0.1, target=0.8, clean=False)
+    text, _ = verdict_text(coupled)
+    assert text.startswith("Mouth moved 2.8 mm<br>") and "above the healthy range for one blink (up to 1.5 mm)" in text
+    assert blink_peak_words(1.2) == "within the healthy range for one blink (up to 1.5 mm)"

@@ -37,7 +37,7 @@ from synkimeter.core.ocular_oral import REASON_FACE_LOST, REASON_HEAD_TURNED, RE
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.programme import ProgrammeToday
 from synkimeter.gui.session import describe, make_source
-from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR, label_style
+from synkimeter.gui.theme import BACKGROUND, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, STYLE, TEXT_COLOR, label_style, pt
 from synkimeter.gui.worker import LiveWorker, ViewFrame, overlay_points
 from synkimeter.usecases.practice import (
     KIND_BLINK,
@@ -57,7 +57,7 @@ from synkimeter.usecases.practice import (
     plan_target,
 )
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
-from synkimeter.usecases.words import band_words, fixed
+from synkimeter.usecases.words import band_words, blink_peak_words, fixed
 
 CLEAN_COLOR = "#2e7d4f"
 COUPLED_COLOR = "#d9731a"
@@ -87,7 +87,8 @@ def verdict_text(attempt) -> tuple[str, str]:
         return REASON_WORDS.get(attempt.reason, "Not counted"), SKIPPED_COLOR
     if attempt.kind == KIND_BLINK:
         return (("Clean blink ✓", CLEAN_COLOR) if attempt.clean
-                else (f"Mouth moved {attempt.value:.1f} mm", COUPLED_COLOR))
+                else (f"Mouth moved {attempt.value:.1f} mm<br><span style='font-size: {pt(13):g}pt; font-weight: 400'>"
+                      f"{blink_peak_words(attempt.value)}</span>", COUPLED_COLOR))
     return (("Eye stayed open ✓", CLEAN_COLOR) if attempt.clean
             else (f"Eye narrowed {attempt.value:.0f} %", COUPLED_COLOR))
 

@@ -61,6 +61,14 @@ def healthy_range(params: Settings = DEFAULT_SETTINGS) -> str:
     return f"up to {fixed(params.healthy_floor_mm, 2)} mm"
 
 
+def blink_peak_words(value_mm: float, params: Settings = DEFAULT_SETTINGS) -> str:
+    """One blink's own peak against what one blink of a healthy face reaches ('above the healthy range
+    for one blink (up to 1.5 mm)'): a single blink moves more than the blink-averaged bands allow."""
+    limit = params.healthy_blink_peak_mm
+    where = "within" if value_mm <= limit else "above"
+    return f"{where} the healthy range for one blink (up to {fixed(limit)} mm)"
+
+
 def band_words(value_mm: float | None, params: Settings = DEFAULT_SETTINGS) -> str:
     """'mild: a little above the healthy range (up to 0.75 mm)' ('' when unknown)."""
     name = band(value_mm, params)
