@@ -327,6 +327,24 @@ def test_the_cli_prints_each_grade_beside_its_quantity(tmp_path, capsys):
         assert any("grades" in row["detail"] for row in store.audit_log("G-1"))
 
 
+def test_the_cli_takes_the_patients_own_session_number(tmp_path, capsys):
+    """`grades --session N` means the patient's #N (as `sessions` lists it), not the store's row id."""
+    import json
+
+    from synkimeter.store import Store
+
+    folder = tmp_path / "store"
+    with Store(folder) as store:
+        other = store.add_patient("OTHER")
+        store.finish_session(store.start_session(other, "follow-up", started_at="2025-01-02T09:00:00"))
+        _store_session(store, "G-1", NARROWED, _closure(2.5), seen=("brow_lift", "gentle_closure", "smile", "pucker"))
+        (session,) = store.sessions(store.require_patient("G-1"))
+        assert session.id != 1
+    code, out, err = _cli(capsys, "grades", "G-1", "--session", "1", "--json", "--data-dir", str(folder))
+    assert code == 0, err
+    assert json.loads(out)["session"] == 1 and json.loads(out)["graded"] == 4
+
+
 @pytest.mark.parametrize("argv, words", [
     (("grades", "NOBODY"), "There is no patient 'NOBODY'"),
     (("grades", "G-1", "--session", "99"), "has no session 99"),

@@ -12,6 +12,7 @@ from synkimeter.cli.store import _data_dir_option, _guarded, _open
 
 @_guarded
 def cmd_grades(args: argparse.Namespace) -> int:
+    from synkimeter.store.records import session_numbers
     from synkimeter.usecases.grades import (
         eface_words,
         grade_rows,
@@ -24,18 +25,19 @@ def cmd_grades(args: argparse.Namespace) -> int:
     with _open(args) as store:
         patient = store.require_patient(args.patient)
         if args.session is not None:
-            session = store.patient_session(patient, args.session)
+            session = store.numbered_session(patient, args.session)
         else:
             session = graded_session(store, patient)
             if session is None:
                 return fail(f"Patient '{patient.pseudonym}' has no sessions yet.")
         grades = session_grades(store, session.id)
+        number = session_numbers(store.sessions(patient))[session.id]  # the patient's #N, as `sessions` lists it
         store.record_access("read", patient, f"`synkimeter grades` session {session.id}")
     if args.json:
-        print(json.dumps({"patient": patient.pseudonym, "session": session.id, "date": session.date,
+        print(json.dumps({"patient": patient.pseudonym, "session": number, "date": session.date,
                           **grades_json(grades)}, indent=2, allow_nan=False))
         return EXIT_OK
-    print(f"Synkinesis grades of '{patient.pseudonym}', session {session.id} ({session.date}, {session.kind}): "
+    print(f"Synkinesis grades of '{patient.pseudonym}', session #{number} ({session.date}, {session.kind}): "
           f"{grades.label}.")
     header = ("movement", "measured quantity", "value", "95 % interval", "Sunnybrook grade")
     rows = [header, *grade_rows(grades)]
