@@ -2,7 +2,7 @@
 width, frame rate and measure (docs/validation.md, "Two faces").
 
     python -m synkimeter_dev.synth.faces ../shared/realclips [--cache DIR] [--faces man woman]
-        [--fps 24 30] [--conditions | --repeatability]
+        [--fps 24 30] [--conditions] [--uncompressed] [--repeatability]
 
 Each face's still stretch (`FACES`) is played back and forth (synth/realface.py) with the blinks as
 short as the source's own, and a pull of 0.5, 1, 2 and 4 mm (narrow and broad) imposed on the
@@ -56,7 +56,12 @@ FIELDS = ("narrow", "broad")
 # Recording conditions (synth/real_validation.py's repeat recordings), by short names.
 CONDITIONS = dict(zip(("as recorded", "near", "further away", "darker", "brighter", "tilted", "compressed",
                        "camera motion"), REPEAT_CONDITIONS.values()))
-# The validation table's conditions; all of CONDITIONS are the repeat recordings of the between-session floor.
+# The between-session floor's repeat recordings: all of these.
+REPEAT_NAMES = tuple(CONDITIONS)
+# As recorded but written losslessly: the frames as the live view and a guided recording mesh them
+# (a camera's frames, before the encode every other condition goes through).
+CONDITIONS["uncompressed"] = {"lossless": True}
+# The validation table's conditions.
 TABLE_CONDITIONS = ("as recorded", "camera motion", "further away", "darker", "brighter")
 REPEAT_KEYS = ("average_peak_mm", "median_mm")
 
@@ -95,7 +100,7 @@ class Clips:
             f = FACES[face]
             spec = RealCouplingSpec(coupling_mm, "right", field, *f.stretch_s, cycles or f.cycles, fps=fps,
                                     min_gap_s=min_gap_s, **CONDITIONS[condition])
-            video = self.cache / f"{name}.mp4"
+            video = self.cache / f"{name}.{'mkv' if spec.lossless else 'mp4'}"
             write_coupled(self.prepared(face), video, spec)
             load_series(video).save_npz(npz)
             video.unlink()
@@ -193,16 +198,16 @@ def table(clips: Clips, face: str, fps: float, condition: str = "as recorded",
 
 
 def repeatability(clips: Clips, face: str, fps: float = 30.0) -> list[str]:
-    """The same face and coupling (0, 2, 4 mm broad) recorded in every one of CONDITIONS: each
+    """The same face and coupling (0, 2, 4 mm broad) recorded in every one of REPEAT_NAMES: each
     measure's readings, their spread (SD) and the minimal detectable change MDC95 = 1.96 x sqrt(2) x SD
     (docs/validation.md, "Between sessions")."""
-    lines = [f"\n{face}, {fps:g} frames/s: the same coupling recorded in {len(CONDITIONS)} ways",
-             "| measure | imposed | " + " | ".join(CONDITIONS) + " | mean | SD | MDC95 |",
-             "|---" * (len(CONDITIONS) + 5) + "|"]
+    lines = [f"\n{face}, {fps:g} frames/s: the same coupling recorded in {len(REPEAT_NAMES)} ways",
+             "| measure | imposed | " + " | ".join(REPEAT_NAMES) + " | mean | SD | MDC95 |",
+             "|---" * (len(REPEAT_NAMES) + 5) + "|"]
     for key in REPEAT_KEYS:
         for mm in REPEAT_COUPLINGS_MM:
             readings: list[float | None] = []
-            for condition in CONDITIONS:
+            for condition in REPEAT_NAMES:
                 try:
                     clip, _ = clips.measured(face, fps, mm, "broad" if mm else "narrow", condition)
                     readings.append(clip.summary["ocular_oral"]["right"][key])
@@ -223,6 +228,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--faces", nargs="+", default=list(FACES), choices=list(FACES))
     ap.add_argument("--fps", nargs="+", type=float, default=[24.0, 30.0])
     ap.add_argument("--conditions", action="store_true", help="also the other recording conditions (2 mm broad)")
+    ap.add_argument("--uncompressed", action="store_true",
+                    help="also every pull written losslessly (the frames as the live measurement meshes them)")
     ap.add_argument("--repeatability", action="store_true",
                     help="the between-session spread and minimal detectable change instead of the tables")
     args = ap.parse_args(argv)
@@ -235,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
     for face in args.faces:
         for fps in args.fps:
             print("\n".join(table(clips, face, fps)), flush=True)
+            if args.uncompressed:
+                print("\n".join(table(clips, face, fps, "uncompressed")), flush=True)
             if args.conditions:
                 for condition in TABLE_CONDITIONS[1:]:
                     print("\n".join(table(clips, face, fps, condition, ((2.0, "broad"),))), flush=True)

@@ -23,6 +23,9 @@ same frames and the same truth JSON.
         --start-s 0.2 --end-s 2.0 --cycles 3 [--roll-deg 3 --shift-px 25 --scale 0.04] [--resize 0.6] \
         [--hold-closed-s 2.5]
 
+`--lossless` writes the clip without compression loss (FFV1, OUT .mkv or .avi): the frames as the live
+measurement sees a camera's, before any encoding.
+
 `--hold-closed-s` plays each blink's fully closed frames back and forth for that long: held eye
 closures (the gentle eye-closure task) with the coupling imposed while the eyes are closed.
 
@@ -108,6 +111,10 @@ class RealCouplingSpec:
     # output time (a webcam's shutter, no blending), a higher one repeats frames: the blinks keep
     # their length in seconds, so at 24 frames/s a 100-130 ms blink is caught by 2-3 frames.
     fps: float = 0.0
+    # Written losslessly (FFV1; the output must be .mkv or .avi) instead of as MPEG-4: the frames as
+    # a camera gives them to the live view and the guided recording, which mesh each frame before
+    # any encoding (a recording's video file is encoded after; `analyze` of a file sees the encode).
+    lossless: bool = False
 
     def __post_init__(self) -> None:
         if self.side not in SIDES or self.field not in FIELD_SIGMA_MOUTH:
@@ -343,7 +350,14 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
     lut = None
     if spec.gain != 1.0 or spec.gamma != 1.0:
         lut = np.clip(255.0 * spec.gain * (np.arange(256) / 255.0) ** spec.gamma, 0, 255).astype(np.uint8)
-    writer, _ = open_writer(out_path, fps, out_size)
+    if spec.lossless:
+        if out_path.suffix.lower() not in (".mkv", ".avi"):
+            raise ValueError(f"a lossless clip is written as .mkv or .avi, not {out_path.name}")
+        writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter_fourcc(*"FFV1"), fps, out_size)
+        if not writer.isOpened():
+            raise RuntimeError(f"no FFV1 encoder available to write {out_path}")
+    else:
+        writer, _ = open_writer(out_path, fps, out_size)
     try:
         for k, i in enumerate(order):
             frame = warp_corner(p.frames[i], shift_px[i], direction[i], centre[i], sigma[i], midline[i],
@@ -400,10 +414,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--jpeg-quality", type=int, default=0)
     ap.add_argument("--hold-closed-s", type=float, default=0.0, help="hold each blink closed this long")
     ap.add_argument("--fps", type=float, default=0.0, help="the output's frame rate (default: the source's)")
+    ap.add_argument("--lossless", action="store_true", help="write FFV1 (OUT .mkv or .avi), not MPEG-4")
     a = ap.parse_args(argv)
     spec = RealCouplingSpec(a.coupling_mm, a.side, a.field, a.start_s, a.end_s, a.cycles,
                             CameraMotion(a.roll_deg, a.shift_px, a.scale, a.tilt_deg), a.resize, a.gain, a.gamma,
-                            jpeg_quality=a.jpeg_quality, hold_closed_s=a.hold_closed_s, fps=a.fps)
+                            jpeg_quality=a.jpeg_quality, hold_closed_s=a.hold_closed_s, fps=a.fps,
+                            lossless=a.lossless)
     truth = write_coupled(prepare(a.source, a.start_s, a.end_s), a.out, spec)
     print(f"{a.out}: {truth['frames']} frames, {spec.coupling_mm:g} mm on the {spec.side} ({spec.field})")
     return 0
