@@ -63,3 +63,32 @@ def test_the_other_corner_is_untouched(field):
     warped, coords, _, other, _ = _coupled_coordinates(field, 5.3)
     x, y = int(round(other[0])), int(round(other[1]))
     assert np.abs(warped[y - 3:y + 4, x - 3:x + 4] - coords[y - 3:y + 4, x - 3:x + 4]).max() < 1e-3
+
+
+def test_the_uncompressed_condition_keeps_every_pixel(tmp_path):
+    """`lossless` clips are what the live measurement meshes (a camera's frames): bit for bit the frames
+    the synth made, where the MPEG-4 clips lose detail (docs/validation.md, "A narrow pull on the small face")."""
+    from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE
+
+    rng = np.random.default_rng(5)
+    frames = [rng.integers(0, 256, (64, 80, 3), dtype=np.uint8) for _ in range(6)]
+    points = np.zeros((6, 478, 3))
+    for index, xy in ((COMMISSURE["right"], (30, 45)), (COMMISSURE["left"], (50, 45)),
+                      (IRIS_CENTRE["right"], (28, 20)), (IRIS_CENTRE["left"], (52, 20))):
+        points[:, index, :2] = xy
+    drive = {"right": np.zeros(6), "left": np.zeros(6)}
+    prepared = realface.Prepared("still.mp4", frames, np.arange(6) / 30.0, 30.0, points, drive, drive, 0.5)
+    spec = realface.RealCouplingSpec(0.0, lossless=True, min_gap_s=0.0)
+    truth = realface.write_coupled(prepared, tmp_path / "clip.mkv", spec)
+    capture = cv2.VideoCapture(str(tmp_path / "clip.mkv"))
+    read = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        read.append(frame)
+    capture.release()
+    assert len(read) == truth["frames"] == 6
+    assert all(np.array_equal(a, b) for a, b in zip(read, frames))
+    with pytest.raises(ValueError):
+        realface.write_coupled(prepared, tmp_path / "clip.mp4", spec)

@@ -23,9 +23,12 @@ pytestmark = [pytest.mark.realclips, pytest.mark.slow]
 FACES = ("man", "woman")
 FPS = (24.0, 30.0)
 CYCLES = 3
-# A narrow pull (the corner and lip edge only, a Gaussian of 6 mm) on the small second face (mouth
-# 65 px) is not resolved in the image: the extracted corners themselves move 62-68 % of it (the face
-# mesh alone 62 %, optical flow 67 %, dense Farneback flow of the frames 64 %), before any measurement.
+# A narrow pull (the corner and lip edge only, a Gaussian of 5 mm) on the small second face (mouth
+# 58 px: 2 mm is 2.7 px) is not read within 20 % (docs/validation.md, "A narrow pull on the small face"):
+# the truth holds (tests/test_realface_warp.py), but the MPEG-4 encode blurs the corner's own 3 px (a
+# fit of the imposed warp finds 70 % of the pull there, 95-97 % in the lip edges around it), the 9 px
+# tracking window reads 80-82 % even of uncompressed frames, and averaging 2-3 frame blinks keeps
+# 91-93 % of that: the extracted corners carry 66-75 %, the headline 51-69 % (71-76 % uncompressed).
 NOT_IN_THE_LANDMARKS = {("woman", "narrow")}
 
 
@@ -47,7 +50,8 @@ def controls(clips):
 @pytest.mark.parametrize("kind", FIELDS)
 def test_the_headline_reads_the_imposed_pull_on_both_faces(clips, controls, face, fps, kind):
     if (face, kind) in NOT_IN_THE_LANDMARKS:
-        pytest.xfail("a narrow pull on the small second face is not in its extracted landmarks (62-68 %)")
+        pytest.xfail("a narrow pull on the small second face: its extracted corners carry 66-75 % (MPEG-4), "
+                     "the headline 51-69 %")
     control = controls[(face, fps)]
     for coupling_mm in COUPLINGS_MM:
         coupled, truth = clips.measured(face, fps, coupling_mm, kind, cycles=CYCLES)
