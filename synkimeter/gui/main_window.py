@@ -705,9 +705,12 @@ class MainWindow(QMainWindow):
 
     def _show_patient_label(self, pseudonym: str) -> None:
         short = getattr(self, "_compact_corner", False)
-        self.patient_label.setText((f"<b>{pseudonym}</b>" if short else f"Patient: <b>{pseudonym}</b>") if pseudonym
-                                   else ("<b>Next: the patient</b> →" if short else "<b>Next: choose the patient</b> →"))
-        self.patient_label.setToolTip(f"The patient: {pseudonym}" if pseudonym else "Choose the patient: press Patients…")
+        if pseudonym:
+            self.patient_label.setText(f"<b>{pseudonym}</b>" if short else f"Patient: <b>{pseudonym}</b>")
+            self.patient_label.setToolTip(f"The patient: {pseudonym}")
+        else:
+            self.patient_label.setText("<b>Next: the patient</b> →" if short else "<b>Next: choose the patient</b> →")
+            self.patient_label.setToolTip("Choose the patient: press Patients…")
 
     def guide_to_patient(self) -> None:
         """No patient chosen: the Record page and the button to press say what to do next."""

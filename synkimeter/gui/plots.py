@@ -18,6 +18,14 @@ EYE_MARK_COLOR = {"both": BOTH_COLOR, **SIDE_COLOR}
 BARS_MIN_HEIGHT = 145  # pixels
 
 
+class DateAxis(pg.DateAxisItem):
+    """A date axis whose tick labels keep apart at large text: pyqtgraph spaces them by a short example
+    label ("31") plus 10 pixels, and a month's first tick ("Mar03") then runs into its neighbour."""
+
+    def setZoomLevelForDensity(self, density):  # noqa: N802 - pyqtgraph naming
+        super().setZoomLevelForDensity(1.6 * density)
+
+
 class CompactPlot(pg.PlotWidget):
     """A plot that asks a layout for no more than its minimum height: a QGraphicsView's preferred
     640x480 would make a scroll area (the live scores' column) scroll for room the chart does not need,
@@ -47,8 +55,8 @@ def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, backgrou
 def side_key() -> str:
     """'In the charts: ▬ Your right ▬ Your left', each in its colour (rich text)."""
     return "In the charts: " + "&nbsp;&nbsp;".join(
-        f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">&#9644;&nbsp;{SIDE_LABEL[side]}</span>'
-        for side in SIDES)
+        f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">&#9644;&nbsp;'
+        f'{SIDE_LABEL[side].replace(" ", "&nbsp;")}</span>' for side in SIDES)
 
 
 class TrendPlots:
