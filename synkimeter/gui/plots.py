@@ -20,10 +20,10 @@ BARS_MIN_HEIGHT = 145  # pixels
 
 class DateAxis(pg.DateAxisItem):
     """A date axis whose tick labels keep apart at large text: pyqtgraph spaces them by a short example
-    label ("31") plus 10 pixels, and a month's first tick ("Mar03") then runs into its neighbour."""
+    label ("31") plus 10 pixels, and a month's first tick ("Apr") then runs into the next day's ("02")."""
 
     def setZoomLevelForDensity(self, density):  # noqa: N802 - pyqtgraph naming
-        super().setZoomLevelForDensity(1.6 * density)
+        super().setZoomLevelForDensity(2.5 * density)
 
 
 class CompactPlot(pg.PlotWidget):
