@@ -257,6 +257,10 @@ def main() -> None:
     window.practice_mode.stop()
     shot("practice_stopped")
 
+    # The questionnaire (the patient's own answers)
+    window.modes.setCurrentWidget(window.questionnaire_mode)
+    shot("questionnaire")
+
     # The patient manager
     dialog = PatientManager(window.current, parent=window)
     dialog.show()

@@ -15,6 +15,11 @@ REALCLIPS = Path(__file__).resolve().parents[2] / "shared" / "realclips"
 def _private_window_state(tmp_path_factory, monkeypatch):
     """The window remembers its current patient in a config folder: a fresh one per test, never the user's."""
     monkeypatch.setenv("SYNKIMETER_CONFIG_DIR", str(tmp_path_factory.mktemp("config")))
+    yield
+    # A test that chose large text leaves the next one at the normal size (the factor is module state).
+    from synkimeter.gui import theme
+
+    theme.set_text_scale(1.0)
 
 
 @pytest.fixture(scope="session")

@@ -59,9 +59,9 @@ def test_talking_is_one_prominent_sentence(qtbot, monkeypatch, tmp_path):
     window._on_snapshot(replace(snap, notice="talking", expression="Talking", height_diff_mm=6.4))
     assert window.notice.text() == NOTICE_TEXT["talking"] and "mouth still" in window.notice.text()
     assert "Face found" not in window.notice.text()
-    assert "6.4 mm higher" not in window.scores.level.text()
+    assert "higher" not in window.scores.level.text()
     window._on_snapshot(replace(snap, notice="ok", height_diff_mm=6.4))
-    assert window.notice.text() == NOTICE_TEXT["ok"] and "6.4 mm higher" in window.scores.level.text()
+    assert window.notice.text() == NOTICE_TEXT["ok"] and "6.4&nbsp;mm higher" in window.scores.level.text()
 
 
 def test_a_previous_patients_colours_never_carry_over(qtbot):

@@ -15,7 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QMainWindow,
@@ -27,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from synkimeter.capture import FrameSource
 from synkimeter.core.anatomy import SIDES
-from synkimeter.gui.plots import BlinkBars, TrendPlots
+from synkimeter.gui.plots import BlinkBars, TrendPlots, side_key
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.scores import ScoresPanel, mm
 from synkimeter.gui.session import LiveSession, describe, is_camera, sample_clip_path, source_key
@@ -40,6 +39,9 @@ VIDEO_FILTER = "Videos (*.mp4 *.mov *.avi *.mkv *.webm *.m4v);;All files (*)"
 RESOLUTIONS = (("Camera's own size", None), ("640 × 480", (640, 480)), ("1280 × 720", (1280, 720)),
                ("1920 × 1080", (1920, 1080)))
 
+
+# A page's tab name in fewer words, where the full names and the patient's corner do not fit the width
+SHORT_TAB_NAMES = {"Record a session": "Record", "My progress": "Progress", "Questionnaire": "Questions"}
 
 # The window opens at this size, shrunk to fit the screen's free area (a 1366x768 laptop has about
 # 1366x730 once the desktop's bar is counted).
@@ -202,11 +204,16 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.details_button)
         outer.addLayout(bar)
 
-        grid = QGridLayout()
-        grid.setSpacing(10)
+        # Two columns. Left: the picture, what to do now, and the rolling traces under it. Right: the
+        # scores and the per-blink chart, in a scroll area: at large text on a 1366x768 screen the
+        # big numbers, the reasons a blink is not counted and a readable chart need more height than
+        # the window has, and a scroll bar beats cutting any of them off or squashing the chart.
+        columns = QHBoxLayout()
+        columns.setSpacing(10)
         left = QVBoxLayout()
+        left.setSpacing(6)
         self.preview = PreviewWidget(arrow_gain=self.params.live_arrow_gain)
-        left.addWidget(self.preview, 1)
+        left.addWidget(self.preview, 3)
         notice_row = QHBoxLayout()
         self.notice = QLabel(NOTICE_TEXT["waiting"])
         self.notice.setObjectName("notice")
@@ -222,31 +229,35 @@ class MainWindow(QMainWindow):
         notice_row.addWidget(self.open_button)
         left.addLayout(notice_row)
         self.legend = QLabel(f"Coloured lines follow your eyes and mouth corners. A short arrow shows how far a "
-                             f"mouth corner moves (drawn {self.params.live_arrow_gain:g}× larger).")
+                             f"mouth corner moves (drawn {self.params.live_arrow_gain:g}× larger). {side_key()}")
         self.legend.setObjectName("caption")
         self.legend.setWordWrap(True)
         left.addWidget(self.legend)
-        grid.addLayout(left, 0, 0)
+        columns.addLayout(left, 1)
 
-        right = QVBoxLayout()
         self.scores = ScoresPanel()
-        right.addWidget(self.scores)
         self.bars = BlinkBars(self.params.live_bar_blinks)
+        score_page = QWidget()
+        score_page.setObjectName("scorePage")
+        right = QVBoxLayout(score_page)
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(10)
+        right.addWidget(self.scores)
         right.addWidget(self.bars.widget, 1)
-        grid.addLayout(right, 0, 1)
+        self.scores_area = QScrollArea()
+        self.scores_area.setWidgetResizable(True)
+        self.scores_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scores_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scores_area.setStyleSheet("QScrollArea, QWidget#scorePage { background: transparent; }")
+        self.scores_area.setWidget(score_page)
+        columns.addWidget(self.scores_area, 1)
 
         self.trends = TrendPlots(self.params.live_plot_window_s)
         trend_box = QHBoxLayout()
+        trend_box.setSpacing(10)
         for w in self.trends.widgets():
             trend_box.addWidget(w)
-        grid.addLayout(trend_box, 1, 0, 1, 2)
-        # the scores as wide as the picture: each side's column holds its number, interval and band
-        # (or why a blink is not counted) in two short lines at 1366x768
-        grid.setColumnStretch(0, 1)
-        grid.setColumnStretch(1, 1)
-        grid.setRowStretch(0, 5)
-        grid.setRowStretch(1, 3)
-        outer.addLayout(grid, 1)
+        outer.addLayout(columns, 1)
 
         self.details: QLabel = QLabel()  # annotated: the Details button's lambda above refers to it
         self.details.setObjectName("caption")
@@ -266,6 +277,7 @@ class MainWindow(QMainWindow):
         # under the picture, in the legend's place: the picture's column has room to spare, the
         # scores' column (numbers, reasons, the per-blink chart) has none
         left.addWidget(self.details_area)
+        left.addLayout(trend_box, 1)
 
         # A sentence about the store (it cannot be opened, the access log cannot be written): on the
         # left, wrapped, so the whole sentence can be read beside the source's line.
@@ -545,6 +557,7 @@ class MainWindow(QMainWindow):
         from synkimeter.gui.text_size import SIZES
 
         self.text_size_box = QComboBox()
+        self.text_size_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)  # short words: narrower
         for key, text, _factor in SIZES:
             self.text_size_box.addItem(text, key)
         self.text_size_box.setCurrentIndex(max(0, self.text_size_box.findData(self.text_size)))
@@ -562,9 +575,12 @@ class MainWindow(QMainWindow):
         self.send_button = QPushButton("Send to my therapist…")
         self.send_button.setToolTip("Send my recordings to my therapist: the current patient's record as one file, "
                                     "locked with a passphrase you choose")
+        self.send_button.setAccessibleName("Send to my therapist")
         self.send_button.clicked.connect(self.send_to_therapist)
         row.addWidget(self.send_button)
         self.modes.setCornerWidget(corner, Qt.Corner.TopRightCorner)
+        self._corner = corner
+        self._compact_corner = False
         shortcut = QShortcut(QKeySequence("Ctrl+P"), self)
         shortcut.activated.connect(self.manage_patients)
         self.current.changed.connect(self._on_patient)
@@ -594,6 +610,40 @@ class MainWindow(QMainWindow):
         self.text_size_box.setCurrentIndex(max(0, self.text_size_box.findData(key)))
         apply_text_size(key)
         remember_text_size(key)
+        self.scores.fit_columns()
+        self._fit_tabs()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        super().resizeEvent(event)
+        if hasattr(self, "_corner"):
+            self._fit_tabs()
+
+    def _fit_tabs(self) -> None:
+        """Every page's tab in full beside the patient's corner: where the width is short (large text
+        on a 1366x768 screen) the corner says the same in fewer words (the whole in each tooltip and
+        accessible name) rather than the tab bar scrolling its last tabs out of sight."""
+        from synkimeter.gui.text_size import SIZES
+
+        tabs = self.modes.tabBar()
+        if not hasattr(self, "_tab_names"):
+            self._tab_names = [tabs.tabText(i) for i in range(tabs.count())]
+            for i, name in enumerate(self._tab_names):
+                tabs.setTabToolTip(i, name)
+
+        def room() -> int:
+            return self.modes.width() - tabs.sizeHint().width() - self._corner.sizeHint().width()
+
+        for level in (0, 1, 2):  # full words; a shorter corner; and shorter tab names too
+            compact = self._compact_corner = level > 0
+            for i, (_key, text, _factor) in enumerate(SIZES):
+                self.text_size_box.setItemText(i, text.replace(" text", "") if compact else text)
+            self.send_button.setText("Send…" if compact else "Send to my therapist…")
+            self._show_patient_label(self.current.pseudonym)
+            for i, name in enumerate(self._tab_names):
+                tabs.setTabText(i, SHORT_TAB_NAMES.get(name, name) if level == 2 else name)
+            self._corner.layout().invalidate()
+            if room() >= 0:
+                break
 
     def _look_at_store(self, look_at_store, remembered: str, store_factory) -> None:
         look = look_at_store(remembered, store_factory, audit=True)
@@ -642,14 +692,25 @@ class MainWindow(QMainWindow):
         who = pseudonym or "no patient chosen"
         self.setWindowTitle(f"synkimeter – {who} – mouth movement when you blink")
         # No patient yet is the next step, not an error: said plainly, and Patients… is the button to press.
-        self.patient_label.setText(f"Patient: <b>{pseudonym}</b>" if pseudonym
-                                   else "<b>Next: choose the patient</b> →")
+        if hasattr(self, "_corner"):
+            self._fit_tabs()  # the patient's name is part of the corner's width
+        else:
+            self._show_patient_label(pseudonym)
         self.patient_button.setObjectName("" if pseudonym else "primary")
         self.patient_button.setStyleSheet(self.patient_button.styleSheet())  # restyle for its new name
         self.record_mode.set_patient(pseudonym)
         self.progress_mode.set_patient(pseudonym)
         self.practice_mode.set_patient(pseudonym)
         self.questionnaire_mode.set_patient(pseudonym)
+
+    def _show_patient_label(self, pseudonym: str) -> None:
+        short = getattr(self, "_compact_corner", False)
+        if pseudonym:
+            self.patient_label.setText(f"<b>{pseudonym}</b>" if short else f"Patient: <b>{pseudonym}</b>")
+            self.patient_label.setToolTip(f"The patient: {pseudonym}")
+        else:
+            self.patient_label.setText("<b>Next: the patient</b> →" if short else "<b>Next: choose the patient</b> →")
+            self.patient_label.setToolTip("Choose the patient: press Patients…")
 
     def guide_to_patient(self) -> None:
         """No patient chosen: the Record page and the button to press say what to do next."""

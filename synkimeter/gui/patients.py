@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -37,9 +38,11 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
+    QWidget,
 )
 
 from synkimeter.gui.theme import MUTED_COLOR, STYLE
@@ -375,7 +378,22 @@ class PatientManager(QDialog):
         self.clinician_notes.setTextFormat(Qt.TextFormat.RichText)
         self.clinician_notes.setObjectName("caption")
         right.addWidget(self.clinician_notes, 1)
-        grid.addLayout(right, 0, 1)
+        # The patient's column scrolls where the dialog is short (large text on a 1366x768 screen): the
+        # grades table keeps the height of its five rows, and without the scroll area the lines under
+        # it were drawn over it and the sessions squeezed to one row.
+        self.session_table.setMinimumHeight(self.session_table.horizontalHeader().sizeHint().height()
+                                            + 3 * self.session_table.verticalHeader().defaultSectionSize() + 4)
+        right_page = QWidget()
+        right_page.setObjectName("patientPage")
+        right_page.setLayout(right)
+        right.setContentsMargins(0, 0, 6, 0)
+        self.detail_area = QScrollArea()
+        self.detail_area.setWidgetResizable(True)
+        self.detail_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.detail_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.detail_area.setStyleSheet("QScrollArea, QWidget#patientPage { background: transparent; }")
+        self.detail_area.setWidget(right_page)
+        grid.addWidget(self.detail_area, 0, 1)
 
         self.message = QLabel("")
         self.message.setWordWrap(True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QColor
 
 from synkimeter.core.anatomy import SIDES
@@ -15,11 +15,31 @@ from synkimeter.usecases.settings import DEFAULT_SETTINGS
 pg.setConfigOptions(antialias=True, background=PANEL, foreground=TEXT_COLOR)
 
 EYE_MARK_COLOR = {"both": BOTH_COLOR, **SIDE_COLOR}
+BARS_MIN_HEIGHT = 145  # pixels
 
 
-def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, background=None) -> pg.PlotWidget:
+class DateAxis(pg.DateAxisItem):
+    """A date axis whose tick labels keep apart at large text: pyqtgraph spaces them by a short example
+    label ("31") plus 10 pixels, and a month's first tick ("Apr") then runs into the next day's ("02")."""
+
+    def setZoomLevelForDensity(self, density):  # noqa: N802 - pyqtgraph naming
+        super().setZoomLevelForDensity(2.5 * density)
+
+
+class CompactPlot(pg.PlotWidget):
+    """A plot that asks a layout for no more than its minimum height: a QGraphicsView's preferred
+    640x480 would make a scroll area (the live scores' column) scroll for room the chart does not need,
+    and take the picture's room in the live page's left column."""
+
+    def sizeHint(self):  # noqa: N802 - Qt naming
+        return QSize(self.minimumWidth() or 200, self.minimumHeight())
+
+
+def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, background=None,
+                compact: bool = False) -> pg.PlotWidget:
     """A quiet plot in the window's style: titled, no mouse zoom or menu, light horizontal grid."""
-    w = pg.PlotWidget() if background is None else pg.PlotWidget(background=background)
+    kind = CompactPlot if compact else pg.PlotWidget
+    w = kind() if background is None else kind(background=background)
     w.setTitle(f'<span style="font-size:{pt(title_pt):g}pt; color:{TEXT_COLOR}">{title}</span>')
     w.setLabel("left", y_label)
     w.showGrid(x=False, y=True, alpha=0.15)
@@ -32,12 +52,11 @@ def styled_plot(title: str, y_label: str, tip: str, title_pt: int = 11, backgrou
     return w
 
 
-def titled_sides(title: str, title_pt: int = 11) -> str:
-    """A plot title followed by the side names in their colours (instead of a legend over the data)."""
-    sides = "&nbsp;&nbsp;".join(f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">'
-                                f'&#9644; {SIDE_LABEL[side]}</span>'
-                                for side in SIDES)
-    return f'<span style="font-size:{pt(title_pt):g}pt; color:{TEXT_COLOR}">{title}&nbsp;&nbsp;&nbsp;{sides}</span>'
+def side_key() -> str:
+    """'In the charts: ▬ Your right ▬ Your left', each in its colour (rich text)."""
+    return "In the charts: " + "&nbsp;&nbsp;".join(
+        f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">&#9644;&nbsp;'
+        f'{SIDE_LABEL[side].replace(" ", "&nbsp;")}</span>' for side in SIDES)
 
 
 class TrendPlots:
@@ -46,9 +65,11 @@ class TrendPlots:
     def __init__(self, window_s: float = DEFAULT_SETTINGS.live_plot_window_s) -> None:
         self.window_s = window_s
         self.eyes = styled_plot("Eyes closing", "how closed",
-                          "How closed each eye is (0 = open as usual, 1 = fully shut). Ticks mark counted blinks.")
+                                "How closed each eye is (0 = open as usual, 1 = fully shut). Ticks mark counted "
+                                "blinks.", compact=True)
         self.mouth = styled_plot("Mouth-corner movement", "mm",
-                           "How far each mouth corner is from where it rests, in millimetres (head movement removed).")
+                                 "How far each mouth corner is from where it rests, in millimetres (head movement "
+                                 "removed).", compact=True)
         self.mouth.setXLink(self.eyes)
         self.eyes.setYRange(-0.05, 1.0, padding=0)
         # three ticks: a short plot's automatic ones (0.2 ... 0.8) sit on top of each other
@@ -56,14 +77,16 @@ class TrendPlots:
         self.mouth.setYRange(0.0, 3.0, padding=0)
         for w in (self.eyes, self.mouth):
             w.setLabel("bottom", "seconds ago")
-            w.setMinimumHeight(104)  # the window fits a 1366x768 screen with every score line showing
+            # under the picture, beside each other: the picture gives up this much on a 1366x768 screen
+            w.setMinimumHeight(120)
             w.setXRange(-window_s, 0.0, padding=0.01)
             w.getPlotItem().getAxis("bottom").setTicks(
                 [[(float(-s), f"{s:g}") for s in range(0, int(window_s) + 1, 5)]])
         self.curves = {}
-        for name, w, title in (("eyes", self.eyes, "Eyes closing"), ("mouth", self.mouth, "Mouth-corner movement")):
-            # The sides are named in the title, in their colours: a legend inside would cover the lines.
-            w.setTitle(titled_sides(title))
+        for name, w in (("eyes", self.eyes), ("mouth", self.mouth)):
+            # The side colours are named once, under the picture (`side_key`): in each title they made
+            # the two charts, side by side under the picture, too wide for it at large text; a legend
+            # inside would cover the lines.
             for side in SIDES:
                 self.curves[(name, side)] = w.plot([], [], pen=pg.mkPen(SIDE_COLOR[side], width=2.2),
                                                    name=SIDE_LABEL[side])
@@ -106,9 +129,12 @@ class BlinkBars:
         self.widget = styled_plot("Mouth-corner movement at each blink", "mm",
                                   "One pair of bars per blink (right, left). A blink left out of the usual value "
                                   "(talking, head turned, too close to another blink) has no bar: its movement "
-                                  "is not a measurement. Dashed lines: the median of these bars per side.")
+                                  "is not a measurement. Dashed lines: the median of these bars per side.",
+                                  compact=True)
         self.widget.setLabel("bottom", "blink number")
-        self.widget.setMinimumHeight(90)  # the window fits a 1366x768 screen
+        # Readable bars under a title, tick numbers and an axis label at any text size; the scores'
+        # column scrolls rather than squash it (gui/main_window.py).
+        self.widget.setMinimumHeight(BARS_MIN_HEIGHT)
         self.widget.setYRange(0.0, 3.0, padding=0)
         self.widget.setXRange(0.5, 10.5, padding=0)  # whole blink numbers before the first blink
         self.bars = {}

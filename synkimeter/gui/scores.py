@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QFont, QFontMetrics, QTextDocumentFragment
+from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QSizePolicy, QVBoxLayout
 
 from synkimeter.core import ocular_oral as oo
 from synkimeter.core.anatomy import SIDES
 from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR, label_style, pt
-from synkimeter.usecases.words import band, healthy_range, interval
+from synkimeter.usecases.settings import DEFAULT_SETTINGS
+from synkimeter.usecases.words import band, healthy_range, interval, resting_height_words
 from synkimeter.usecases.words import mm as _mm
 
 DASH = "–"
@@ -46,13 +48,18 @@ NOT_COUNTED_SHORT = {
 ROWS = (
     ("eye_open", "Eye open", "How open each eye is now, compared with its usual open level."),
     ("blinks", "Blinks", "Blinks of each eye since you pressed Start (or Reset)."),
-    ("latest", "Mouth corner moved\nat your last blink",
+    ("latest", "Mouth corner moved at your last blink",
      "How far the mouth corner on that side moved while that eye blinked, the last time it blinked "
      "(peak movement, head movement removed)."),
-    ("median", f"Usually moves\n(healthy: {healthy_range()})",
+    ("median", f"Usually moves (healthy: {healthy_range()})",
      "The mouth-corner movement averaged over this session's blinks (the same figure as the "
      "analysis and the reports). Blinks while talking, smiling or with the head turned are left out."),
 )
+
+
+# A big number's unit ("mm", "%") is smaller than the number and never on a line of its own: at large
+# text on a 1366x768 screen "2.9 mm" in the big font is wider than a side's column.
+UNIT_PT = MEDIUM_PT + 3
 
 
 def big_style(color: str) -> str:
@@ -61,6 +68,14 @@ def big_style(color: str) -> str:
 
 def mm(value: float, digits: int = 1) -> str:
     return _mm(value, digits)
+
+
+def big_number(text: str) -> str:
+    """'2.9 mm' as the big number with its unit smaller and joined to it ('–' and '3' as they are)."""
+    number, _, unit = text.rpartition(" ")
+    if not number or unit not in ("mm", "%"):
+        return text
+    return f"{number}<span style='font-size:{pt(UNIT_PT):g}pt'>&nbsp;{unit}</span>"
 
 
 def band_line(value_mm: float, low=None, high=None) -> str:
@@ -79,10 +94,11 @@ class ScoresPanel(QFrame):
         self.setObjectName("panel")
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
-        grid.setVerticalSpacing(4)
+        grid.setVerticalSpacing(2)
         # the two sides share the width (their wrapped reasons and bands need it); the row names keep theirs
         grid.setColumnStretch(1, 1)
         grid.setColumnStretch(2, 1)
+        self._grid = grid
         self.values: dict[tuple[str, str], QLabel] = {}
         for col, side in enumerate(SIDES, start=1):
             head = QLabel(SIDE_LABEL[side])
@@ -94,16 +110,18 @@ class ScoresPanel(QFrame):
             label = QLabel(text)
             label.setStyleSheet(label_style(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT - 2}pt;"))
             label.setToolTip(tip)
+            # wrapped where the sides' columns need the width (large text on a 1366x768 screen)
+            label.setWordWrap(True)
             grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignVCenter)
             for col, side in enumerate(SIDES, start=1):
                 value = QLabel(DASH)
                 value.setAlignment(Qt.AlignmentFlag.AlignCenter)
                 value.setStyleSheet(big_style(SIDE_COLOR[side]))
-                value.setMinimumWidth(150)
                 if key in ("latest", "median"):
                     # the reason a blink is not counted ("you were talking or moving your mouth") is
-                    # wider than the column: wrapped, not cut off
+                    # wider than the column: wrapped, not cut off, and the row as high as its wrapped lines
                     value.setWordWrap(True)
+                    value.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
                 value.setToolTip(tip)
                 grid.addWidget(value, row, col)
                 self.values[(key, side)] = value
@@ -113,7 +131,8 @@ class ScoresPanel(QFrame):
         self.level.setWordWrap(True)
         self.level.setToolTip("How level the two mouth corners are right now (height difference, head tilt removed).")
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setContentsMargins(16, 8, 16, 8)
+        layout.setSpacing(4)
         layout.addLayout(grid)
         line = QFrame()
         line.setFrameShape(QFrame.Shape.HLine)
@@ -127,19 +146,39 @@ class ScoresPanel(QFrame):
         self.expression.setToolTip("What your face is doing now: smiling, puckering, talking, eyebrows raised, "
                                    "eyes closed. Sides are your own.")
         layout.addWidget(self.expression)
+        self.expression.setVisible(False)
+        self.fit_columns()
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt naming
+        if event.type() == QEvent.Type.StyleChange:  # the text size changed (gui/text_size.py)
+            self.fit_columns()
+        super().changeEvent(event)
+
+    def fit_columns(self) -> None:
+        """Each side's column at least as wide as a usual number ("8.8 mm" in the big font): the row names
+        wrap into what is left, the numbers never do (a rare wider one may take a wrapped reason's room)."""
+        number, unit = QFont(self.font()), QFont(self.font())
+        number.setPointSizeF(pt(BIG_PT))
+        number.setBold(True)
+        unit.setPointSizeF(pt(UNIT_PT))
+        unit.setBold(True)
+        width = QFontMetrics(number).horizontalAdvance("8.8") + QFontMetrics(unit).horizontalAdvance(" mm") + 8
+        for col in (1, 2):
+            self._grid.setColumnMinimumWidth(col, width)
 
     def text(self, key: str, side: str) -> str:
-        return self.values[(key, side)].text()
+        """What a number's label says, as plain text ('2.9 mm' then its interval and band, a line each)."""
+        return QTextDocumentFragment.fromHtml(self.values[(key, side)].text()).toPlainText().replace("\xa0", " ")
 
     def clear(self) -> None:
         for label in self.values.values():
             label.setText(DASH)
         self.level.setText("Mouth corners: " + DASH)
-        self.expression.setText("")
+        self._show_expression("")
 
     def show_snapshot(self, s) -> None:
         for side in SIDES:
-            self.values[("eye_open", side)].setText(percent(s.eye_open[side]))
+            self.values[("eye_open", side)].setText(big_number(percent(s.eye_open[side])))
             self.values[("blinks", side)].setText(str(s.blink_count[side]))
             latest = s.latest[side]
             label = self.values[("latest", side)]
@@ -155,14 +194,14 @@ class ScoresPanel(QFrame):
                                  f"{NOT_COUNTED.get(latest.reason, latest.reason or 'not measured')}.")
                 label.setStyleSheet(big_style(MUTED_COLOR))
             else:
-                label.setText(mm(latest.mouth_mm[side]))
+                label.setText(big_number(mm(latest.mouth_mm[side])))
                 label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} ({latest.eye} eye"
                                  f"{'s' if latest.eye == 'both' else ''}).")
                 label.setStyleSheet(big_style(SIDE_COLOR[side]))
             median = self.values[("median", side)]
             average = s.average_mm[side]
             low, high = (getattr(s, "average_ci_mm", None) or {}).get(side, (None, None))
-            median.setText(mm(average) + (f"<div style='font-size:{pt(11):g}pt; font-weight:400; "
+            median.setText(big_number(mm(average)) + (f"<div style='font-size:{pt(11):g}pt; font-weight:400; "
                                           f"color:{TEXT_COLOR}'>{band_line(average, low, high)}</div>"
                                           if math.isfinite(average) else ""))
             median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
@@ -171,21 +210,28 @@ class ScoresPanel(QFrame):
         # window's notice says what to do instead.
         self._mouth_busy = getattr(s, "notice", "") == "talking"
         self.level.setText(level_text(s.height_diff_mm) if not self._mouth_busy else "")
-        self.expression.setText(getattr(s, "expression", ""))
+        self._show_expression(getattr(s, "expression", ""))
+
+    def _show_expression(self, text: str) -> None:
+        # no empty line's height kept for it: the scores' column is short at large text on a small screen
+        self.expression.setText(text)
+        self.expression.setVisible(bool(text))
 
     def show_instant(self, instant) -> None:
         """The per-frame values (eye open, corner heights), as fresh as the picture."""
         for side in SIDES:
-            self.values[("eye_open", side)].setText(percent(instant.eye_open[side]))
+            self.values[("eye_open", side)].setText(big_number(percent(instant.eye_open[side])))
         if not getattr(self, "_mouth_busy", False):
             self.level.setText(level_text(instant.height_diff_mm))
 
 
-def level_text(diff_mm: float) -> str:
+def level_text(diff_mm: float, params=DEFAULT_SETTINGS) -> str:
+    """'Your left mouth corner is 1.2 mm higher – within the healthy range (up to 2.5 mm)': the number
+    with what healthy faces show at rest (`resting_height_healthy_mm`)."""
     if diff_mm is None or not math.isfinite(diff_mm):
         return "Mouth corners: " + DASH
-    if abs(diff_mm) < 0.5:
+    if abs(diff_mm) < params.live_level_mm:
         return "Mouth corners are level"
     side = "right" if diff_mm > 0 else "left"
     return (f'<span style="color:{SIDE_COLOR[side]}; font-weight:600">{SIDE_LABEL[side]}</span> '
-            f"mouth corner is {abs(diff_mm):.1f} mm higher")
+            f"mouth corner is {abs(diff_mm):.1f}&nbsp;mm higher – {resting_height_words(diff_mm, params)}")

@@ -3,8 +3,9 @@ with the window's other state (`gui.patients.window_state_path`, in `store.backe
 
 Widgets keep writing their style sheets in points as designed for normal text ("font-size: 26pt"); one
 event filter on the application scales each style sheet as it is set (`QEvent.StyleChange`), so a page
-built or restyled later is sized too. Rich text built on the fly sizes itself with `theme.pt`. pyqtgraph
-draws its axes and titles itself: `size_plot` sets their fonts.
+built or restyled later is sized too. Rich text built on the fly sizes itself with `theme.pt`; a label's
+rich text already on screen is re-sized at once when the setting changes (`size_rich_text`), not at its
+next update. pyqtgraph draws its axes and titles itself: `size_plot` sets their fonts.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 import re
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtGui import QFont, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from synkimeter.gui import theme
 
@@ -98,6 +99,18 @@ def size_plot(plot) -> None:
     plot._synkimeter_scale = theme.text_scale()
 
 
+def size_rich_text(label: QLabel, factor: float) -> None:
+    """A label's rich text with its own point sizes (built with `theme.pt` at the old size) times
+    `factor`: its owner sets it again only at its next update, seconds away or never."""
+    text = label.text()
+    if factor == 1.0 or "font-size" not in text:
+        return
+    rich = label.textFormat() == Qt.TextFormat.RichText or (
+        label.textFormat() == Qt.TextFormat.AutoText and Qt.mightBeRichText(text))
+    if rich:
+        label.setText(sized(text, factor))
+
+
 def install(app: QCoreApplication | None = None) -> None:
     """Size every style sheet set from now on (once per application)."""
     global _sizer
@@ -111,9 +124,12 @@ def apply_text_size(key: str) -> None:
     """Use text size `key` now, on every open window, page and plot."""
     import pyqtgraph as pg
 
+    old = theme.text_scale()
     theme.set_text_scale(FACTOR.get(key, 1.0))
     install()
     for widget in QApplication.allWidgets():
+        if isinstance(widget, QLabel):
+            size_rich_text(widget, theme.text_scale() / old)
         base = widget.property(_BASE)
         if base:
             widget.setProperty(_SIZED, None)
@@ -125,4 +141,4 @@ def apply_text_size(key: str) -> None:
 
 
 __all__ = ["SIZES", "apply_text_size", "install", "remember_text_size", "remembered_text_size", "size_plot",
-           "sized"]
+           "size_rich_text", "sized"]

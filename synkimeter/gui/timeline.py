@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from synkimeter.gui.plots import styled_plot
+from synkimeter.gui.plots import DateAxis, styled_plot
 from synkimeter.gui.theme import MUTED_COLOR, PANEL, SIDE_COLOR
 from synkimeter.usecases.timeline import KIND_LABELS, Timeline, place_on_sessions
 
@@ -98,7 +98,7 @@ class PracticePlots(QWidget):
                                     "How many practice sets you did each week (green), and the share of clean "
                                     "attempts (red dots, 0-100 % over the same height).", title_pt=11, background=PANEL)
         for w in (self.score, self.practice):
-            w.setAxisItems({"bottom": pg.DateAxisItem()})
+            w.setAxisItems({"bottom": DateAxis()})
             w.setMinimumHeight(170)
             w.setMaximumHeight(220)
             col.addWidget(w)

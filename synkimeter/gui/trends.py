@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from synkimeter.gui.plots import styled_plot
+from synkimeter.gui.plots import DateAxis, styled_plot
 from synkimeter.gui.programme import AdherenceRows
 from synkimeter.gui.questionnaire import SaqPanel
 from synkimeter.gui.text_size import size_plot
@@ -124,7 +124,7 @@ def _plot(title: str, unit: str, tip: str) -> pg.PlotWidget:
     # the sides in their colours.
     w = styled_plot(_wrapped(title), unit, tip, title_pt=12, background=PANEL)
     # sessions stand at their dates: two sessions minutes apart are close, two months apart far
-    w.setAxisItems({"bottom": pg.DateAxisItem()})
+    w.setAxisItems({"bottom": DateAxis()})
     size_plot(w)
     w.setMinimumHeight(230)
     w.setMaximumHeight(330)

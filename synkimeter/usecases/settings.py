@@ -35,6 +35,17 @@ class LiveSettings:
     live_bar_blinks: int = 30
     # The overlay's mouth-corner arrows are drawn this many times longer than the movement.
     live_arrow_gain: float = 4.0
+    # The live panel calls the mouth corners level when their heights differ by less than this: the
+    # face mesh's corner jitter at rest is 0.2-0.5 mm per frame (docs: measurement.md).
+    live_level_mm: float = 0.5
+    # Healthy faces' mouth corners at rest differ in height by up to about this much. In 104 healthy
+    # volunteers at repose the left-right difference of the commissure-endocanthion angle had a 95 %
+    # reference range up to 6.2 degrees (Klimach et al., J Plast Surg Hand Surg 2020,
+    # doi 10.1080/2000656X.2020.1838915); across a mouth about 50 mm wide that is a corner height
+    # difference of about 2.7 mm (each corner's angle changes by half the difference), and onlookers
+    # notice a lip cant only beyond about 3 mm (Choi, Arch Craniofac Surg 2017, PMC5556787). Rounded
+    # down so a patient is not told "healthy" at the range's edge.
+    resting_height_healthy_mm: float = 2.5
 
 
 @dataclass(frozen=True)

@@ -61,6 +61,14 @@ def healthy_range(params: Settings = DEFAULT_SETTINGS) -> str:
     return f"up to {fixed(params.healthy_floor_mm, 2)} mm"
 
 
+def resting_height_words(diff_mm: float, params: Settings = DEFAULT_SETTINGS) -> str:
+    """'within the healthy range (up to 2.5 mm)': a height difference of the mouth corners at rest
+    against what healthy faces show (`Settings.resting_height_healthy_mm`)."""
+    limit = params.resting_height_healthy_mm
+    where = "within" if abs(diff_mm) <= limit else "above"
+    return f"{where} the healthy range (up to {fixed(limit)} mm)"
+
+
 def blink_peak_words(value_mm: float, params: Settings = DEFAULT_SETTINGS) -> str:
     """One blink's own peak against what one blink of a healthy face reaches ('above the healthy range
     for one blink (up to 1.5 mm)'): a single blink moves more than the blink-averaged bands allow."""
@@ -100,4 +108,4 @@ def change_words(before_mm: float, after_mm: float, verdict: str, params: Settin
 
 
 __all__ = ["band", "band_words", "change_words", "fixed", "healthy_range", "interval", "mm", "movement_words",
-           "signed"]
+           "resting_height_words", "signed"]
