@@ -30,6 +30,7 @@ def test_practice_panel_judges_a_short_set_and_keeps_it(qtbot, tmp_path):
     panel.resize(1100, 650)
     panel.show()
     assert "1.0 mm" in panel.goal.text()
+    assert "healthy: up to 1.5 mm at one blink" in panel.goal.text()  # the goal beside a healthy blink
     panel.start()
     qtbot.waitUntil(lambda: len(panel.attempts) >= 1, timeout=20000)
     first = panel.attempts[0]
@@ -65,3 +66,12 @@ def test_main_window_has_a_practice_mode(qtbot, monkeypatch, tmp_path):
     assert not window.practice_mode.running
     window.modes.setCurrentIndex(0)
     window.close()
+
+
+def test_every_goal_names_the_healthy_range():
+    """A goal is a number on a patient screen: it never stands without what a healthy face shows."""
+    from synkimeter.gui.practice import goal_text
+
+    assert goal_text("blink", 0.75, "right").endswith("less than 0.75 mm (healthy: up to 1.5 mm at one blink)")
+    assert goal_text("pucker", 15, "left").endswith("less than 15 % (healthy: up to 5 %)")
+    assert goal_text("smile", 40, "left").endswith("less than 40 % (healthy: up to 25 %)")

@@ -52,6 +52,7 @@ from synkimeter.usecases.practice import (
     PracticeSetResult,
     TargetPlan,
     Week,
+    floor_for,
     history,
     nothing_counted_advice,
     plan_target,
@@ -93,11 +94,16 @@ def verdict_text(attempt) -> tuple[str, str]:
             else (f"Eye narrowed {attempt.value:.0f} %", COUPLED_COLOR))
 
 
-def goal_text(kind: str, target: float, side: str) -> str:
+def goal_text(kind: str, target: float, side: str, params=DEFAULT_SETTINGS) -> str:
+    """The set's goal with what a healthy face shows beside it (a number on a patient screen never
+    stands without its healthy range): one blink's own peak for blinks, the practice floor of the
+    eye's narrowing (a healthy eye's narrowing plus the mesh's jitter) for pucker and smile."""
     if kind == KIND_BLINK:
         mm = f"{target:.1f}" if abs(target - round(target, 1)) < 1e-9 else f"{target:.2f}"  # a set goal: 0.75
-        return f"Goal: {SIDE_LABEL[side].lower()} mouth corner moves less than {mm} mm"
-    return f"Goal: {SIDE_LABEL[side].lower()} eye narrows less than {target:.0f} %"
+        return (f"Goal: {SIDE_LABEL[side].lower()} mouth corner moves less than {mm} mm "
+                f"(healthy: up to {fixed(params.healthy_blink_peak_mm)} mm at one blink)")
+    return (f"Goal: {SIDE_LABEL[side].lower()} eye narrows less than {target:.0f} % "
+            f"(healthy: up to {floor_for(kind, params):.0f} %)")
 
 
 # --- the worker ----------------------------------------------------------------------------------
@@ -461,7 +467,7 @@ class PracticePanel(QWidget):
         # The therapist's programme sets the set's length while it runs (the test hook `count` first).
         self.programme_count = programme.repetitions if programme is not None else None
         self.plan = plan or plan_target(self.kind, None, [], self.params)
-        self.goal.setText(goal_text(self.kind, self.plan.target, self.side))
+        self.goal.setText(goal_text(self.kind, self.plan.target, self.side, self.params))
         self.goal.setToolTip(self.plan.why)
         if not self.running:
             self.dial.show_state(0.0, "Press\nStart a set", False)
