@@ -139,7 +139,8 @@ def _checked_frames(series, params: Settings, name: str | None = None
         points[wild] = np.nan
         warnings.append(f"{int(wild.sum())} frame(s) of '{name}' hold landmark positions far outside any picture; "
                         "they were left out as frames without a face.")
-    t, points = t[keep], points[keep]
+    if not keep.all():  # a boolean index copies every frame's points, even when it keeps them all
+        t, points = t[keep], points[keep]
     finite = t[np.isfinite(t)]
     step_s = float(np.median(np.diff(finite))) if finite.size > 1 else 0.0
     length_s = float(finite[-1] - finite[0]) + step_s if finite.size > 1 else 0.0
