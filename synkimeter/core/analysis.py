@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,9 +96,13 @@ def head_within_range(alignment: Alignment, params: MeasurementParams) -> np.nda
 
 def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT,
                       affected_side: str | None = None, require_face: bool = True,
-                      settled_at_start: bool = False) -> ClipAnalysis:
+                      settled_at_start: bool = False, keep_aligned: bool = True) -> ClipAnalysis:
     """Measure a clip from its landmarks: `points` (T, 478, 3) pixels, NaN where no face, or the
     packed `MEASURED` subset (T, len(MEASURED), 3).
+
+    `keep_aligned=False` lets the aligned points go once they are measured (the result's
+    `alignment.aligned` is then None): a whole clip's are as large as its landmarks, 1.5 MB a minute
+    of video, and only the live view reads them afterwards.
 
     Raises MeasurementError (a plain sentence) when there is nothing to measure.
     """
@@ -158,6 +162,9 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
                            settled_at_start=settled_at_start)
     reasons = rejection_reasons(blinks, mouth, params)
     closures = measure_closures(t, blinks, mouth, traces, closure_by_side, params)
+    del aligned
+    if not keep_aligned:
+        alignment = replace(alignment, aligned=None)
 
     result = ClipAnalysis(t, face_found, alignment, closure_by_side, fissure_mm, traces, blinks, mouth, reasons,
                           mm_per_px, closures=closures, params_used=params)
