@@ -207,6 +207,33 @@ def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarra
     return out, misfit
 
 
+class AlignedColumns:
+    """The aligned points of a clip read one coordinate series at a time: `[:, i, c]` is point i's
+    coordinate c in every frame, (T,), worked out when read, with the same arithmetic in the same
+    order as `_apply_similarity` (the same numbers), from the clip's points and its transforms. What
+    the measurement reads of the aligned face is a score of such series, so the (T, N, 3) copy, as
+    large as the clip's landmarks, is never made."""
+
+    def __init__(self, points: np.ndarray, scale: np.ndarray, rotation: np.ndarray, translation: np.ndarray):
+        self.points = points
+        self.sr = scale[:, None, None] * rotation
+        self.translation = translation
+        self.shape = points.shape
+        self.dtype = np.result_type(points.dtype, self.sr.dtype)
+
+    def __getitem__(self, key) -> np.ndarray:
+        frames, i, c = key
+        if frames != slice(None) or not all(isinstance(k, (int, np.integer)) for k in (i, c)):
+            raise TypeError("aligned columns are read as [:, point, coordinate]")
+        point, sr = self.points[:, i], self.sr[:, c]
+        out = np.multiply(sr[:, 0], point[:, 0], dtype=self.dtype)
+        tmp = np.multiply(sr[:, 1], point[:, 1], dtype=self.dtype)
+        out += tmp
+        out += np.multiply(sr[:, 2], point[:, 2], out=tmp)
+        out += self.translation[:, c]
+        return out
+
+
 def euler_from_rotation(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Yaw (about the image's vertical axis), pitch (horizontal axis) and roll (view axis) in degrees
     of the head in each frame relative to the reference, from the frame->reference rotations."""
@@ -415,7 +442,8 @@ def _median_reference(points: np.ndarray, anchor_pts: np.ndarray, face: np.ndarr
 
 def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, hold: np.ndarray | None = None,
                        reference: np.ndarray | None = None, max_bridge_frames: int | None = None,
-                       max_bridge_misfit: float | None = None, held: np.ndarray | None = None) -> Alignment:
+                       max_bridge_misfit: float | None = None, held: np.ndarray | None = None,
+                       columns: bool = False) -> Alignment:
     """Remove head motion from (T, N, 3) landmarks (NaN rows where no face).
 
     `anchors` are positions along axis 1 of `points`: the full mesh's HEAD_ANCHORS by default, or
@@ -443,6 +471,9 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     their centre) is dropped for the frame's own transform: the mesh's blink deformation of the
     anchors is a millimetre or two, a head that turned or nodded during the closure misfits by far
     more.
+
+    `columns=True`: `aligned` is an `AlignedColumns`, the aligned points worked out as they are read
+    (the same numbers), not the (T, N, 3) array.
     """
     points = np.asarray(points)
     if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):
@@ -501,9 +532,14 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     # float32 is ample for pixels (1e-4 px) and halves the memory traffic of the largest step.
     # Frame-minor: what is read from the aligned face is a point's coordinate over time
     # (aligned[:, i, c]), then one contiguous row instead of a value every N * 3 floats.
-    aligned, residual = _apply_similarity(points.astype(np.float32, copy=False), s.astype(np.float32),
-                                          r.astype(np.float32), t.astype(np.float32), anchors, reference[anchors],
-                                          frame_minor=True)
+    points32, s32, r32, t32 = (x.astype(np.float32, copy=False) for x in (points, s, r, t))
+    if columns:
+        # The anchors moved alone give the same misfit as the whole face moved.
+        _, residual = _apply_similarity(np.take(points32, anchors, axis=1), s32, r32, t32,
+                                        np.arange(anchors.size), reference[anchors])
+        aligned = AlignedColumns(points32, s32, r32, t32)
+    else:
+        aligned, residual = _apply_similarity(points32, s32, r32, t32, anchors, reference[anchors], frame_minor=True)
     yaw, pitch, roll = euler_from_rotation(r)
     return Alignment(
         aligned=aligned,

@@ -100,9 +100,10 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
     """Measure a clip from its landmarks: `points` (T, 478, 3) pixels, NaN where no face, or the
     packed `MEASURED` subset (T, len(MEASURED), 3).
 
-    `keep_aligned=False` lets the aligned points go once they are measured (the result's
-    `alignment.aligned` is then None): a whole clip's are as large as its landmarks, 1.5 MB a minute
-    of video, and only the live view reads them afterwards.
+    `keep_aligned=False`: the aligned points are worked out a coordinate series at a time as they
+    are measured (align.AlignedColumns, the same numbers) and the result's `alignment.aligned` is
+    None: a whole clip's are as large as its landmarks, 1.5 MB a minute of video, and only the live
+    view reads them afterwards.
 
     Raises MeasurementError (a plain sentence) when there is nothing to measure.
     """
@@ -139,7 +140,8 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
     held = event_mask(t, blinks.onset_s[blinks.voluntary], blinks.offset_s[blinks.voluntary])
     alignment = align_to_reference(packed, subset[HEAD_ANCHORS], hold=hold,
                                    max_bridge_frames=window_frames(params.align_bridge_max_s, dt, odd=False),
-                                   max_bridge_misfit=params.align_bridge_max_misfit, held=held)
+                                   max_bridge_misfit=params.align_bridge_max_misfit, held=held,
+                                   columns=not keep_aligned)
     aligned = alignment.aligned
     scale = iris_scale(aligned, subset, closure_by_side, params)
     mm_per_px = scale["mm_per_px"]
