@@ -597,7 +597,7 @@ def test_peak_memory_grows_under_3_mb_per_minute_of_video(tmp_path, monkeypatch)
     # fake so that minutes of video take seconds (its memory does not depend on the clip's length).
     # A short clip first, so that what is loaded at first use (scipy's filters) is not counted as
     # the first minute's. Measured: 1.5 MB a minute (the clip's measured points, 888 bytes a frame,
-    # are 1.6 MB a minute themselves); 5.9 before the measurement worked in blocks.
+    # are 1.5 MB a minute themselves); 5.9 before the measurement worked in blocks.
     _peak_mb(0.25, tmp_path, monkeypatch, traced=False)
     one, six = _peak_mb(1, tmp_path, monkeypatch), _peak_mb(6, tmp_path, monkeypatch)
     per_minute = (six - one) / 5
