@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 
@@ -67,9 +67,9 @@ def _second_thread() -> ThreadPoolExecutor:
 
 @dataclass(frozen=True)
 class Alignment:
-    # (T, N, 3) landmarks in the reference frame (reference pixels), frame-minor in memory; None once
-    # a clip's measurement let them go (analysis.analyze_landmarks' keep_aligned)
-    aligned: np.ndarray | None
+    # (T, N, 3) landmarks in the reference frame (reference pixels), frame-minor in memory; (0, N, 3)
+    # when they are read as `columns` instead (align_to_reference's columns=True)
+    aligned: np.ndarray
     reference: np.ndarray  # (N, 3) the reference face
     scale: np.ndarray  # (T,) frame -> reference scale
     rotation: np.ndarray  # (T, 3, 3) frame -> reference rotation
@@ -78,6 +78,12 @@ class Alignment:
     pitch_deg: np.ndarray
     roll_deg: np.ndarray
     residual_px: np.ndarray  # (T,) RMS anchor misfit after alignment, in reference pixels
+    columns: "AlignedColumns | None" = None  # the aligned points read a coordinate series at a time
+
+    @property
+    def points(self) -> "AlignedPoints":
+        """The aligned points as the measurement reads them (`[:, i, c]`): `columns` where kept so."""
+        return self.columns if self.columns is not None else self.aligned
 
 
 def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -232,6 +238,10 @@ class AlignedColumns:
         out += np.multiply(sr[:, 2], point[:, 2], out=tmp)
         out += self.translation[:, c]
         return out
+
+
+# What the measurement reads aligned points from: the (T, N, 3) array or its columns read on demand.
+AlignedPoints: TypeAlias = np.ndarray | AlignedColumns
 
 
 def euler_from_rotation(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -472,8 +482,8 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     anchors is a millimetre or two, a head that turned or nodded during the closure misfits by far
     more.
 
-    `columns=True`: `aligned` is an `AlignedColumns`, the aligned points worked out as they are read
-    (the same numbers), not the (T, N, 3) array.
+    `columns=True`: `columns` is an `AlignedColumns`, the aligned points worked out as they are read
+    (the same numbers), and `aligned` is empty: the (T, N, 3) array is not made.
     """
     points = np.asarray(points)
     if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):
@@ -533,11 +543,13 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     # Frame-minor: what is read from the aligned face is a point's coordinate over time
     # (aligned[:, i, c]), then one contiguous row instead of a value every N * 3 floats.
     points32, s32, r32, t32 = (x.astype(np.float32, copy=False) for x in (points, s, r, t))
+    read_by_columns = None
     if columns:
         # The anchors moved alone give the same misfit as the whole face moved.
         _, residual = _apply_similarity(np.take(points32, anchors, axis=1), s32, r32, t32,
                                         np.arange(anchors.size), reference[anchors])
-        aligned = AlignedColumns(points32, s32, r32, t32)
+        aligned = np.empty((0, n_points, 3), dtype=np.float32)
+        read_by_columns = AlignedColumns(points32, s32, r32, t32)
     else:
         aligned, residual = _apply_similarity(points32, s32, r32, t32, anchors, reference[anchors], frame_minor=True)
     yaw, pitch, roll = euler_from_rotation(r)
@@ -551,4 +563,5 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
         pitch_deg=pitch,
         roll_deg=roll,
         residual_px=residual,
+        columns=read_by_columns,
     )

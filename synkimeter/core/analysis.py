@@ -102,8 +102,8 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
 
     `keep_aligned=False`: the aligned points are worked out a coordinate series at a time as they
     are measured (align.AlignedColumns, the same numbers) and the result's `alignment.aligned` is
-    None: a whole clip's are as large as its landmarks, 1.5 MB a minute of video, and only the live
-    view reads them afterwards.
+    empty, (0, N, 3): a whole clip's are as large as its landmarks, 1.5 MB a minute of video, and
+    only the live view reads them afterwards.
 
     Raises MeasurementError (a plain sentence) when there is nothing to measure.
     """
@@ -142,7 +142,7 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
                                    max_bridge_frames=window_frames(params.align_bridge_max_s, dt, odd=False),
                                    max_bridge_misfit=params.align_bridge_max_misfit, held=held,
                                    columns=not keep_aligned)
-    aligned = alignment.aligned
+    aligned = alignment.points
     scale = iris_scale(aligned, subset, closure_by_side, params)
     mm_per_px = scale["mm_per_px"]
     warnings: list[str] = []
@@ -166,7 +166,7 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
     closures = measure_closures(t, blinks, mouth, traces, closure_by_side, params)
     del aligned
     if not keep_aligned:
-        alignment = replace(alignment, aligned=None)
+        alignment = replace(alignment, columns=None)  # its transforms in float32, 48 bytes a frame
 
     result = ClipAnalysis(t, face_found, alignment, closure_by_side, fissure_mm, traces, blinks, mouth, reasons,
                           mm_per_px, closures=closures, params_used=params)

@@ -195,8 +195,9 @@ def face_geometry(points: np.ndarray, subset: LandmarkSubset, reference: np.ndar
         for name, values in _block_geometry(aligned, subset, across, up, mm_per_px).items():
             parts.setdefault(name, []).append(values)
     g = {name: np.concatenate(values) for name, values in parts.items()}
-    return FaceGeometry(g["width"], g["gap"], g["shift"], *({side: g[f"{name}_{side}"] for side in SIDES}
-                                                            for name in ("lift", "half", "brow", "fissure", "upper_lip")))
+    names = ("lift", "half", "brow", "fissure", "upper_lip")
+    by_side = ({side: g[f"{name}_{side}"] for side in SIDES} for name in names)
+    return FaceGeometry(g["width"], g["gap"], g["shift"], *by_side)
 
 
 def _block_geometry(aligned: np.ndarray, subset: LandmarkSubset, across: np.ndarray, up: np.ndarray,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synkimeter.core.align import AlignedPoints
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.blinks import Blinks, padded_windows
 from synkimeter.core.eyes import _distance_between, _fill_gaps, median_frame_interval_s, window_frames
@@ -76,7 +77,7 @@ def _smooth_keep_peaks(series: np.ndarray, frames: int) -> np.ndarray:
     return smoothed
 
 
-def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSubset, mm_per_px: float,
+def mouth_traces(aligned: AlignedPoints, reference: np.ndarray, subset: LandmarkSubset, mm_per_px: float,
                  frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> MouthTraces:
     across, up = face_axes(reference, subset)
     frames = window_frames(params.commissure_smoothing_s, frame_interval_s)
@@ -383,12 +384,10 @@ def _resampled_medians(values: np.ndarray, draws: np.ndarray) -> np.ndarray:
         ranks += (np.arange(m) * n)[:, None]
         # below[r, k]: how many of row r's draws rank at or below k.
         below = np.cumsum(np.bincount(ranks.ravel(), minlength=m * n).reshape(m, n), axis=1)
-
-        def kth(k: int) -> np.ndarray:  # the k-th smallest (from 0) of each row
-            return ordered[np.argmax(below > k, axis=1)]
-
-        # As np.median for an even count: the mean of the middle two, (a + b) / 2.
-        out[lo:lo + m] = kth(n // 2) if n % 2 else (kth(n // 2 - 1) + kth(n // 2)) / 2
+        # The k-th smallest (from 0) of each row; for an even count, as np.median, the mean of the
+        # middle two, (a + b) / 2.
+        upper = ordered[np.argmax(below > n // 2, axis=1)]
+        out[lo:lo + m] = upper if n % 2 else (ordered[np.argmax(below > n // 2 - 1, axis=1)] + upper) / 2
     return out
 
 
