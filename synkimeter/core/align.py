@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import numpy as np
 
@@ -67,7 +67,9 @@ def _second_thread() -> ThreadPoolExecutor:
 
 @dataclass(frozen=True)
 class Alignment:
-    aligned: np.ndarray  # (T, N, 3) landmarks in the reference frame (reference pixels), frame-minor in memory
+    # (T, N, 3) landmarks in the reference frame (reference pixels), frame-minor in memory; (0, N, 3)
+    # when they are read as `columns` instead (align_to_reference's columns=True)
+    aligned: np.ndarray
     reference: np.ndarray  # (N, 3) the reference face
     scale: np.ndarray  # (T,) frame -> reference scale
     rotation: np.ndarray  # (T, 3, 3) frame -> reference rotation
@@ -76,6 +78,12 @@ class Alignment:
     pitch_deg: np.ndarray
     roll_deg: np.ndarray
     residual_px: np.ndarray  # (T,) RMS anchor misfit after alignment, in reference pixels
+    columns: "AlignedColumns | None" = None  # the aligned points read a coordinate series at a time
+
+    @property
+    def points(self) -> "AlignedPoints":
+        """The aligned points as the measurement reads them (`[:, i, c]`): `columns` where kept so."""
+        return self.columns if self.columns is not None else self.aligned
 
 
 def similarity_transforms(source: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,12 +103,16 @@ _BLOCK_FRAMES = 2048
 def _similarity_transforms(source: np.ndarray,
                            target: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """`similarity_transforms`, and the mean of each frame's source points (T, 3)."""
-    source = np.asarray(source, dtype=np.float64)
+    # float32 anchors (the analysis' own) stay float32 for the whole clip: each block is made double.
+    source = np.asarray(source)
+    if source.dtype not in (np.float32, np.float64):
+        source = source.astype(np.float64)
     target = np.asarray(target, dtype=np.float64)
     if source.ndim != 3 or source.shape[1:] != target.shape or target.shape[-1] != 3:
         raise ValueError(f"expected source (T, K, 3) and target (K, 3), got {source.shape} and {target.shape}")
     n_frames, k = source.shape[:2]
-    valid = np.isfinite(source.reshape(n_frames, -1).sum(axis=1)) & bool(np.isfinite(target).all())
+    valid = (np.isfinite(source.reshape(n_frames, -1).sum(axis=1, dtype=np.float64))
+             & bool(np.isfinite(target).all()))
     mu_tgt = target.mean(axis=0)  # (3,)
     tgt_c = target - mu_tgt
     mu_src, var_src, cov = np.empty((n_frames, 3)), np.empty(n_frames), np.empty((n_frames, 3, 3))
@@ -108,7 +120,7 @@ def _similarity_transforms(source: np.ndarray,
         # Every step is per frame, so blocks give the whole-clip result bit for bit.
         for lo in range(first, last, _BLOCK_FRAMES):  # tens of blocks an hour
             hi = min(lo + _BLOCK_FRAMES, last)
-            src = source[lo:hi]
+            src = source[lo:hi].astype(np.float64, copy=False)
             if not valid[lo:hi].all():
                 src = np.where(valid[lo:hi, None, None], src, 0.0)
             # einsum adds the points in the same order as src.mean(axis=1), five times faster (the
@@ -131,7 +143,7 @@ def _similarity_transforms(source: np.ndarray,
     translation[bad] = np.nan
     # The fit took frames with non-finite points as zeros; their mean is that of the points.
     if not valid.all():
-        mu_src[~valid] = source[~valid].mean(axis=1)
+        mu_src[~valid] = source[~valid].astype(np.float64).mean(axis=1)
     return scale, rotation, translation, mu_src
 
 
@@ -199,6 +211,37 @@ def _apply_similarity(points: np.ndarray, scale: np.ndarray, rotation: np.ndarra
 
     _in_halves(move, n_frames, n_points * 3)
     return out, misfit
+
+
+class AlignedColumns:
+    """The aligned points of a clip read one coordinate series at a time: `[:, i, c]` is point i's
+    coordinate c in every frame, (T,), worked out when read, with the same arithmetic in the same
+    order as `_apply_similarity` (the same numbers), from the clip's points and its transforms. What
+    the measurement reads of the aligned face is a score of such series, so the (T, N, 3) copy, as
+    large as the clip's landmarks, is never made."""
+
+    def __init__(self, points: np.ndarray, scale: np.ndarray, rotation: np.ndarray, translation: np.ndarray):
+        self.points = points
+        self.sr = scale[:, None, None] * rotation
+        self.translation = translation
+        self.shape = points.shape
+        self.dtype = np.result_type(points.dtype, self.sr.dtype)
+
+    def __getitem__(self, key) -> np.ndarray:
+        frames, i, c = key
+        if frames != slice(None) or not all(isinstance(k, (int, np.integer)) for k in (i, c)):
+            raise TypeError("aligned columns are read as [:, point, coordinate]")
+        point, sr = self.points[:, i], self.sr[:, c]
+        out = np.multiply(sr[:, 0], point[:, 0], dtype=self.dtype)
+        tmp = np.multiply(sr[:, 1], point[:, 1], dtype=self.dtype)
+        out += tmp
+        out += np.multiply(sr[:, 2], point[:, 2], out=tmp)
+        out += self.translation[:, c]
+        return out
+
+
+# What the measurement reads aligned points from: the (T, N, 3) array or its columns read on demand.
+AlignedPoints: TypeAlias = np.ndarray | AlignedColumns
 
 
 def euler_from_rotation(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -316,14 +359,29 @@ def _sum9(q: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> np.ndarray:
 _BLOCK_MATRICES = 8192
 
 
+# Matrices whose rotations are iterated together: the iteration's half-dozen copies of them are
+# then a few MB, not 0.4 kB a frame of the clip (0.8 MB a minute of video).
+_ROTATION_FRAMES = 4096
+
+
 def nearest_rotation(matrices: np.ndarray, tolerance: float = 1e-12, max_iterations: int = 20) -> np.ndarray:
     """The proper rotation nearest to each (T, 3, 3) matrix (Kabsch/Umeyama's U diag(1,1,d) V^T).
 
     Scaled Newton iteration for the polar factor (Higham), a few element-wise passes over all
     frames, about twice as fast as numpy's batched SVD; the rare frames whose matrix would give a
-    reflection (det < 0: degenerate or wildly noisy anchors) take the SVD route.
+    reflection (det < 0: degenerate or wildly noisy anchors) take the SVD route. Blocks of
+    `_ROTATION_FRAMES` iterate until each has converged (a change under `tolerance`).
     """
     x = np.asarray(matrices, dtype=np.float64)
+    if x.shape[0] <= _ROTATION_FRAMES:
+        return _nearest_rotation(x, tolerance, max_iterations)
+    out = np.empty(x.shape)
+    for lo in range(0, x.shape[0], _ROTATION_FRAMES):  # a block of a few minutes, never a frame
+        out[lo:lo + _ROTATION_FRAMES] = _nearest_rotation(x[lo:lo + _ROTATION_FRAMES], tolerance, max_iterations)
+    return out
+
+
+def _nearest_rotation(x: np.ndarray, tolerance: float, max_iterations: int) -> np.ndarray:
     n = x.shape[0]
     out = np.full(x.shape, np.nan)
     ok = np.isfinite(x).all(axis=(1, 2))
@@ -386,14 +444,16 @@ def _median_reference(points: np.ndarray, anchor_pts: np.ndarray, face: np.ndarr
     # The reference is a median, so a few thousand evenly spread frames settle it as well as all.
     sample = np.flatnonzero(face)
     sample = sample[np.linspace(0, sample.size - 1, min(sample.size, REFERENCE_SAMPLE_FRAMES)).astype(np.intp)]
-    first_ref = np.median(anchor_pts[sample], axis=0)
-    s, r, t = similarity_transforms(anchor_pts[sample], first_ref)
+    sampled = anchor_pts[sample].astype(np.float64)
+    first_ref = np.median(sampled, axis=0)
+    s, r, t = similarity_transforms(sampled, first_ref)
     return np.median(apply_similarity(points[sample].astype(np.float64), s, r, t), axis=0)
 
 
 def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, hold: np.ndarray | None = None,
                        reference: np.ndarray | None = None, max_bridge_frames: int | None = None,
-                       max_bridge_misfit: float | None = None, held: np.ndarray | None = None) -> Alignment:
+                       max_bridge_misfit: float | None = None, held: np.ndarray | None = None,
+                       columns: bool = False) -> Alignment:
     """Remove head motion from (T, N, 3) landmarks (NaN rows where no face).
 
     `anchors` are positions along axis 1 of `points`: the full mesh's HEAD_ANCHORS by default, or
@@ -421,14 +481,20 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     their centre) is dropped for the frame's own transform: the mesh's blink deformation of the
     anchors is a millimetre or two, a head that turned or nodded during the closure misfits by far
     more.
+
+    `columns=True`: `columns` is an `AlignedColumns`, the aligned points worked out as they are read
+    (the same numbers), and `aligned` is empty: the (T, N, 3) array is not made.
     """
     points = np.asarray(points)
     if points.ndim != 3 or points.shape[-1] != 3 or points.shape[1] <= int(anchors.max()):
         raise ValueError(f"expected landmarks of shape (T, {int(anchors.max()) + 1}+, 3), got {points.shape}")
     n_frames, n_points, _ = points.shape
-    # Only the anchors need double precision for the fit; the whole face is not copied.
-    anchor_pts = np.take(points, anchors, axis=1).astype(np.float64)  # faster than points[:, anchors]
-    face = np.isfinite(anchor_pts.reshape(n_frames, -1).sum(axis=1))
+    # Only the anchors need double precision for the fit, a block of frames at a time; the whole
+    # face is not copied.
+    anchor_pts = np.take(points, anchors, axis=1)  # faster than points[:, anchors]
+    if anchor_pts.dtype not in (np.float32, np.float64):
+        anchor_pts = anchor_pts.astype(np.float64)
+    face = np.isfinite(anchor_pts.reshape(n_frames, -1).sum(axis=1, dtype=np.float64))
     if not face.any():
         nan_t = np.full(n_frames, np.nan)
         return Alignment(
@@ -464,7 +530,7 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
             spread = float(np.sqrt(((target - target.mean(axis=0)) ** 2).sum(axis=1).mean()))
             # Only the held frames are ever bridged, so only they are checked.
             excess = np.zeros(n_frames, dtype=bool)
-            held = anchor_pts[hold]
+            held = anchor_pts[hold].astype(np.float64)
             excess[hold] = (_anchor_misfit(held, s_b[hold], r_b[hold], t_b[hold], target)
                             - _anchor_misfit(held, s[hold], r[hold], t[hold], target)) > max_bridge_misfit * spread
             starts, ends = runs(hold)
@@ -476,9 +542,16 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
     # float32 is ample for pixels (1e-4 px) and halves the memory traffic of the largest step.
     # Frame-minor: what is read from the aligned face is a point's coordinate over time
     # (aligned[:, i, c]), then one contiguous row instead of a value every N * 3 floats.
-    aligned, residual = _apply_similarity(points.astype(np.float32, copy=False), s.astype(np.float32),
-                                          r.astype(np.float32), t.astype(np.float32), anchors, reference[anchors],
-                                          frame_minor=True)
+    points32, s32, r32, t32 = (x.astype(np.float32, copy=False) for x in (points, s, r, t))
+    read_by_columns = None
+    if columns:
+        # The anchors moved alone give the same misfit as the whole face moved.
+        _, residual = _apply_similarity(np.take(points32, anchors, axis=1), s32, r32, t32,
+                                        np.arange(anchors.size), reference[anchors])
+        aligned = np.empty((0, n_points, 3), dtype=np.float32)
+        read_by_columns = AlignedColumns(points32, s32, r32, t32)
+    else:
+        aligned, residual = _apply_similarity(points32, s32, r32, t32, anchors, reference[anchors], frame_minor=True)
     yaw, pitch, roll = euler_from_rotation(r)
     return Alignment(
         aligned=aligned,
@@ -490,4 +563,5 @@ def align_to_reference(points: np.ndarray, anchors: np.ndarray = HEAD_ANCHORS, h
         pitch_deg=pitch,
         roll_deg=roll,
         residual_px=residual,
+        columns=read_by_columns,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -96,9 +96,14 @@ def head_within_range(alignment: Alignment, params: MeasurementParams) -> np.nda
 
 def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: MeasurementParams = DEFAULT_MEASUREMENT,
                       affected_side: str | None = None, require_face: bool = True,
-                      settled_at_start: bool = False) -> ClipAnalysis:
+                      settled_at_start: bool = False, keep_aligned: bool = True) -> ClipAnalysis:
     """Measure a clip from its landmarks: `points` (T, 478, 3) pixels, NaN where no face, or the
     packed `MEASURED` subset (T, len(MEASURED), 3).
+
+    `keep_aligned=False`: the aligned points are worked out a coordinate series at a time as they
+    are measured (align.AlignedColumns, the same numbers) and the result's `alignment.aligned` is
+    empty, (0, N, 3): a whole clip's are as large as its landmarks, 1.5 MB a minute of video, and
+    only the live view reads them afterwards.
 
     Raises MeasurementError (a plain sentence) when there is nothing to measure.
     """
@@ -135,8 +140,9 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
     held = event_mask(t, blinks.onset_s[blinks.voluntary], blinks.offset_s[blinks.voluntary])
     alignment = align_to_reference(packed, subset[HEAD_ANCHORS], hold=hold,
                                    max_bridge_frames=window_frames(params.align_bridge_max_s, dt, odd=False),
-                                   max_bridge_misfit=params.align_bridge_max_misfit, held=held)
-    aligned = alignment.aligned
+                                   max_bridge_misfit=params.align_bridge_max_misfit, held=held,
+                                   columns=not keep_aligned)
+    aligned = alignment.points
     scale = iris_scale(aligned, subset, closure_by_side, params)
     mm_per_px = scale["mm_per_px"]
     warnings: list[str] = []
@@ -158,6 +164,9 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
                            settled_at_start=settled_at_start)
     reasons = rejection_reasons(blinks, mouth, params)
     closures = measure_closures(t, blinks, mouth, traces, closure_by_side, params)
+    del aligned
+    if not keep_aligned:
+        alignment = replace(alignment, columns=None)  # its transforms in float32, 48 bytes a frame
 
     result = ClipAnalysis(t, face_found, alignment, closure_by_side, fissure_mm, traces, blinks, mouth, reasons,
                           mm_per_px, closures=closures, params_used=params)

@@ -151,52 +151,77 @@ class Expressions:
         return [s for s in self.segments if s.kind == kind]
 
 
-# Frames moved at once by `per_frame_aligned` (a few MB of temporaries, whatever the clip's length).
+# Frames moved at once by `per_frame_aligned` and `face_geometry` (a few MB of temporaries,
+# whatever the clip's length).
 _ALIGN_BLOCK_FRAMES = 4096
+
+
+def _aligned_blocks(points: np.ndarray, subset: LandmarkSubset, reference: np.ndarray):
+    """(first frame, its block of frames each fitted on its own onto the reference face) for blocks
+    of `_ALIGN_BLOCK_FRAMES`, float32, NaN where no face: a whole-clip copy of the moved points (and
+    of their anchors in double precision) was 1.2 kB a frame at the peak (2 MB a minute of video).
+    Every frame's fit is its own, so blocks give the whole clip's numbers (the rotation's iteration
+    stops when a block has converged, a change under 1e-12)."""
+    anchors = subset[HEAD_ANCHORS]
+    target = reference[anchors]
+    usable = bool(np.isfinite(target).all())
+    for lo in range(0, max(points.shape[0], 1), _ALIGN_BLOCK_FRAMES):
+        block = np.asarray(points[lo:lo + _ALIGN_BLOCK_FRAMES])
+        out = np.full(block.shape, np.nan, dtype=np.float32)
+        anchor_pts = np.take(block, anchors, axis=1).astype(np.float64)
+        face = np.isfinite(anchor_pts).all(axis=(1, 2))
+        if usable and face.any():
+            s, r, t = similarity_transforms(anchor_pts[face], target)
+            out[face] = apply_similarity(np.asarray(block[face], dtype=np.float32), s.astype(np.float32),
+                                         r.astype(np.float32), t.astype(np.float32))
+        yield lo, out
 
 
 def per_frame_aligned(points: np.ndarray, subset: LandmarkSubset, reference: np.ndarray) -> np.ndarray:
     """Every frame fitted on its own onto the reference face by its head anchors (no bridging)."""
-    anchors = subset[HEAD_ANCHORS]
     out = np.full(points.shape, np.nan, dtype=np.float32)
-    anchor_pts = np.asarray(points[:, anchors], dtype=np.float64)
-    face = np.isfinite(anchor_pts).all(axis=(1, 2))
-    if not face.any() or not np.isfinite(reference[anchors]).all():
-        return out
-    s, r, t = similarity_transforms(anchor_pts[face], reference[anchors])
-    s, r, t = s.astype(np.float32), r.astype(np.float32), t.astype(np.float32)
-    # A block of frames at a time, straight into `out`: whole-clip copies of the points and of the
-    # moved points were 1.7 kB a frame at the peak (3 MB a minute of video); the same numbers.
-    frames = np.flatnonzero(face)
-    for start in range(0, frames.size, _ALIGN_BLOCK_FRAMES):
-        block = frames[start:start + _ALIGN_BLOCK_FRAMES]
-        part = slice(start, start + block.size)
-        out[block] = apply_similarity(np.asarray(points[block], dtype=np.float32), s[part], r[part], t[part])
+    for lo, aligned in _aligned_blocks(points, subset, reference):
+        out[lo:lo + aligned.shape[0]] = aligned
     return out
 
 
 def face_geometry(points: np.ndarray, subset: LandmarkSubset, reference: np.ndarray, mm_per_px: float) -> FaceGeometry:
-    """The geometry every expression is read from, for packed landmarks (T, len(subset), 3)."""
-    aligned = per_frame_aligned(points, subset, reference)
+    """The geometry every expression is read from, for packed landmarks (T, len(subset), 3).
+
+    Worked a block of frames at a time (see `_aligned_blocks`): only the (T,) series are whole-clip."""
     across, up = face_axes(reference, subset)  # towards the subject's left; up
+    parts: dict[str, list[np.ndarray]] = {}
+    for _, aligned in _aligned_blocks(points, subset, reference):
+        for name, values in _block_geometry(aligned, subset, across, up, mm_per_px).items():
+            parts.setdefault(name, []).append(values)
+    g = {name: np.concatenate(values) for name, values in parts.items()}
+    names = ("lift", "half", "brow", "fissure", "upper_lip")
+    by_side = ({side: g[f"{name}_{side}"] for side in SIDES} for name in names)
+    return FaceGeometry(g["width"], g["gap"], g["shift"], *by_side)
+
+
+def _block_geometry(aligned: np.ndarray, subset: LandmarkSubset, across: np.ndarray, up: np.ndarray,
+                    mm_per_px: float) -> dict[str, np.ndarray]:
+    """`face_geometry`'s series for one block of aligned frames."""
     xy = aligned[..., :2].astype(np.float64)
     centre = xy[:, subset[LIP_CENTRE]].mean(axis=1)
     nose = xy[:, subset[NOSE]].mean(axis=1)
-    lift, half, brow, fissure, upper_lip = {}, {}, {}, {}, {}
+    out = {}
     for side in SIDES:
         corner = xy[:, subset[COMMISSURE[side]]]
         outward = across if side == "left" else -across
         # Up against the lip centre (a jaw drop lowers corners and lip centre alike); out against the
         # nose (a one-sided pull drags the lip centre along, which would widen the other half too).
-        lift[side] = (corner - centre) @ up * mm_per_px
-        half[side] = (corner - nose) @ outward * mm_per_px
-        brow[side] = (xy[:, subset[BROW[side]]].mean(axis=1) - nose) @ up * mm_per_px
-        fissure[side] = fissure_height_px(aligned, subset, side) * mm_per_px
-        upper_lip[side] = (xy[:, subset[UPPER_LIP_OUTER[side]]].mean(axis=1) - nose) @ up * mm_per_px
-    width = np.linalg.norm(xy[:, subset[COMMISSURE["left"]]] - xy[:, subset[COMMISSURE["right"]]], axis=1) * mm_per_px
-    gap = np.linalg.norm(xy[:, subset[UPPER_LIP_INNER]] - xy[:, subset[LOWER_LIP_INNER]], axis=1) * mm_per_px
-    shift = (centre - nose) @ across * mm_per_px
-    return FaceGeometry(width, gap, shift, lift, half, brow, fissure, upper_lip)
+        out[f"lift_{side}"] = (corner - centre) @ up * mm_per_px
+        out[f"half_{side}"] = (corner - nose) @ outward * mm_per_px
+        out[f"brow_{side}"] = (xy[:, subset[BROW[side]]].mean(axis=1) - nose) @ up * mm_per_px
+        out[f"fissure_{side}"] = fissure_height_px(aligned, subset, side) * mm_per_px
+        out[f"upper_lip_{side}"] = (xy[:, subset[UPPER_LIP_OUTER[side]]].mean(axis=1) - nose) @ up * mm_per_px
+    out["width"] = np.linalg.norm(xy[:, subset[COMMISSURE["left"]]] - xy[:, subset[COMMISSURE["right"]]],
+                                  axis=1) * mm_per_px
+    out["gap"] = np.linalg.norm(xy[:, subset[UPPER_LIP_INNER]] - xy[:, subset[LOWER_LIP_INNER]], axis=1) * mm_per_px
+    out["shift"] = (centre - nose) @ across * mm_per_px
+    return out
 
 
 def _smooth(series: np.ndarray, frames: int) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from synkimeter.core.align import AlignedPoints
 from synkimeter.core.anatomy import (
     CENTRAL_LID_PAIRS,
     IRIS_HORIZONTAL,
@@ -15,7 +16,7 @@ from synkimeter.core.anatomy import (
 from synkimeter.core.params import DEFAULT_MEASUREMENT, MeasurementParams
 
 
-def _distance_between(points: np.ndarray, i: int, j: int, dims: int = 3) -> np.ndarray:
+def _distance_between(points: AlignedPoints, i: int, j: int, dims: int = 3) -> np.ndarray:
     """Distance (T,) between points i and j (positions along axis 1) of every frame in its first
     `dims` coordinates: sqrt(((p_i - p_j) ** 2).sum(axis=-1)), the same numbers.
 
@@ -38,7 +39,7 @@ def _mean3(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
     return total / 3
 
 
-def fissure_height_px(aligned: np.ndarray, subset: LandmarkSubset, side: str) -> np.ndarray:
+def fissure_height_px(aligned: AlignedPoints, subset: LandmarkSubset, side: str) -> np.ndarray:
     """Palpebral fissure height: mean of the three central upper-to-lower lid gaps, (T,)."""
     return _mean3(*(_distance_between(aligned, int(subset[u]), int(subset[lo])) for u, lo in CENTRAL_LID_PAIRS[side]))
 
@@ -56,7 +57,7 @@ def openness(aligned: np.ndarray, subset: LandmarkSubset) -> dict[str, np.ndarra
     return out
 
 
-def iris_diameter_px(aligned: np.ndarray, subset: LandmarkSubset) -> dict[str, np.ndarray]:
+def iris_diameter_px(aligned: AlignedPoints, subset: LandmarkSubset) -> dict[str, np.ndarray]:
     """Horizontal iris ring diameter per side, (T,), in the aligned (reference) frame's pixels."""
     return {side: _distance_between(aligned, int(subset[a]), int(subset[b]), dims=2)
             for side, (a, b) in IRIS_HORIZONTAL.items()}
@@ -110,7 +111,7 @@ def closure(openness_by_side: dict[str, np.ndarray], frame_interval_s: float,
     return out
 
 
-def iris_scale(aligned: np.ndarray, subset: LandmarkSubset, closure_by_side: dict[str, np.ndarray],
+def iris_scale(aligned: AlignedPoints, subset: LandmarkSubset, closure_by_side: dict[str, np.ndarray],
                params: MeasurementParams = DEFAULT_MEASUREMENT) -> dict:
     """mm per reference pixel from the median horizontal iris diameter over open-eye frames.
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from synkimeter.core.align import AlignedPoints
 from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, LOWER_LIP_INNER, SIDES, UPPER_LIP_INNER, LandmarkSubset
 from synkimeter.core.blinks import Blinks, padded_windows
 from synkimeter.core.eyes import _distance_between, _fill_gaps, median_frame_interval_s, window_frames
@@ -76,7 +77,7 @@ def _smooth_keep_peaks(series: np.ndarray, frames: int) -> np.ndarray:
     return smoothed
 
 
-def mouth_traces(aligned: np.ndarray, reference: np.ndarray, subset: LandmarkSubset, mm_per_px: float,
+def mouth_traces(aligned: AlignedPoints, reference: np.ndarray, subset: LandmarkSubset, mm_per_px: float,
                  frame_interval_s: float, params: MeasurementParams = DEFAULT_MEASUREMENT) -> MouthTraces:
     across, up = face_axes(reference, subset)
     frames = window_frames(params.commissure_smoothing_s, frame_interval_s)
@@ -358,29 +359,36 @@ def first_reasons(checks: list[tuple[np.ndarray, str]], n: int) -> list[str | No
     return reasons
 
 
+# Resamples whose medians are found at once: their rank counts are (rows, values) arrays, so a
+# whole bootstrap at once held several copies of 1000 x the clip's blinks (MB per minute of video).
+_RESAMPLE_ROWS = 64
+
+
 def _resampled_medians(values: np.ndarray, draws: np.ndarray) -> np.ndarray:
     """np.median(values[draws], axis=1) for finite values, the same numbers.
 
     A resample's k-th smallest value is the sorted values' entry at the k-th smallest rank drawn, so
-    counting each row's ranks (one bincount, one cumsum) replaces partitioning every row.
+    counting each row's ranks (one bincount, one cumsum) replaces partitioning every row; a few
+    rows at a time (each row's median is its own).
     """
     n_rows, n = draws.shape
     order = np.argsort(values, kind="stable")
     rank = np.empty(n, dtype=np.intp)
     rank[order] = np.arange(n)
-    ranks = rank[draws]
-    ranks += (np.arange(n_rows) * n)[:, None]
-    # below[r, m]: how many of row r's draws rank at or below m.
-    below = np.cumsum(np.bincount(ranks.ravel(), minlength=n_rows * n).reshape(n_rows, n), axis=1)
     ordered = values[order]
-
-    def kth(k: int) -> np.ndarray:  # the k-th smallest (from 0) of each row
-        return ordered[np.argmax(below > k, axis=1)]
-
-    if n % 2:
-        return kth(n // 2)
-    # As np.median: the mean of the middle two, (a + b) / 2.
-    return (kth(n // 2 - 1) + kth(n // 2)) / 2
+    out = np.empty(n_rows, dtype=values.dtype)
+    for lo in range(0, n_rows, _RESAMPLE_ROWS):
+        rows = draws[lo:lo + _RESAMPLE_ROWS]
+        m = rows.shape[0]
+        ranks = rank[rows]
+        ranks += (np.arange(m) * n)[:, None]
+        # below[r, k]: how many of row r's draws rank at or below k.
+        below = np.cumsum(np.bincount(ranks.ravel(), minlength=m * n).reshape(m, n), axis=1)
+        # The k-th smallest (from 0) of each row; for an even count, as np.median, the mean of the
+        # middle two, (a + b) / 2.
+        upper = ordered[np.argmax(below > n // 2, axis=1)]
+        out[lo:lo + m] = upper if n % 2 else (ordered[np.argmax(below > n // 2 - 1, axis=1)] + upper) / 2
+    return out
 
 
 def bootstrap_median_ci(values: np.ndarray, resamples: int, seed: int = 0) -> tuple[float, float]:

@@ -99,6 +99,10 @@ def event_mask(timestamps_s: np.ndarray, onset_s: np.ndarray | Sequence[float], 
     return inside
 
 
+# Resampled values held at once by `block_bootstrap` (their indices and values: 4 MB).
+_RESAMPLED_VALUES = 1 << 18
+
+
 def block_bootstrap(values: np.ndarray, statistic: str, block: int, resamples: int, percentile: float = 50.0,
                     seed: int = 0) -> np.ndarray:
     """(resamples,) statistic of moving-block resamples of a 1-D series (correlated frames)."""
@@ -111,9 +115,10 @@ def block_bootstrap(values: np.ndarray, statistic: str, block: int, resamples: i
     rng = np.random.default_rng(seed)
     starts = rng.integers(0, n - block + 1, size=(resamples, n_blocks))
     q = 50.0 if statistic == "median" else percentile
-    # A few resamples at a time: all at once holds resamples x n values (30 MB a minute of video).
+    # A few resamples at a time, as many as make `_RESAMPLED_VALUES`: all at once held resamples x n
+    # values (30 MB a minute of video), 64 at a time still 1.7 MB a minute.
     out = np.empty(resamples)
-    chunk = 64
+    chunk = max(1, _RESAMPLED_VALUES // n)
     for first in range(0, resamples, chunk):
         rows = starts[first:first + chunk]
         idx = (rows[:, :, None] + np.arange(block)[None, None, :]).reshape(rows.shape[0], -1)[:, :n]

@@ -28,6 +28,8 @@ LANDMARK_SUFFIX = ".npz"
 MAX_LANDMARK_PX = 1e6
 # A frame this fraction of the usual frame interval after the one before repeats its time.
 REPEAT_FRACTION = 0.1
+# Frames checked for impossible coordinates at once.
+CHECK_BLOCK_FRAMES = 4096
 
 
 class ClipError(Exception):
@@ -132,14 +134,18 @@ def _checked_frames(series, params: Settings, name: str | None = None
         keep[repeats] = False
         warnings.append(f"{repeats.size} frame(s) of '{name}' repeat the time of the frame before (or come a sliver "
                         "after it: the file's times went backwards there); only the first at each time was measured.")
+    wild = np.zeros(points.shape[0], dtype=bool)
     with np.errstate(invalid="ignore"):
-        wild = np.any(np.abs(points) > MAX_LANDMARK_PX, axis=(1, 2))
+        for lo in range(0, points.shape[0], CHECK_BLOCK_FRAMES):  # |points| of the whole clip is its size again
+            block = points[lo:lo + CHECK_BLOCK_FRAMES]
+            wild[lo:lo + block.shape[0]] = np.any(np.abs(block) > MAX_LANDMARK_PX, axis=(1, 2))
     if wild.any():
         points = points.copy()
         points[wild] = np.nan
         warnings.append(f"{int(wild.sum())} frame(s) of '{name}' hold landmark positions far outside any picture; "
                         "they were left out as frames without a face.")
-    t, points = t[keep], points[keep]
+    if not keep.all():  # a boolean index copies every frame's points, even when it keeps them all
+        t, points = t[keep], points[keep]
     finite = t[np.isfinite(t)]
     step_s = float(np.median(np.diff(finite))) if finite.size > 1 else 0.0
     length_s = float(finite[-1] - finite[0]) + step_s if finite.size > 1 else 0.0
@@ -172,7 +178,8 @@ def analyze_series(series, params: Settings = DEFAULT_SETTINGS, affected_side: s
     (a landmark file's series keeps the video it was made from as its source)."""
     t, points, checks, too_short = _checked_frames(series, params, name)
     try:
-        analysis = analyze_landmarks(t, points, params, affected_side=affected_side, settled_at_start=settled_at_start)
+        analysis = analyze_landmarks(t, points, params, affected_side=affected_side, settled_at_start=settled_at_start,
+                                     keep_aligned=False)
     except MeasurementError as exc:
         raise ClipError(str(exc)) from exc
     except ValueError as exc:
