@@ -36,7 +36,7 @@ def test_after_skip_the_window_guides_to_choosing_the_patient(qtbot, monkeypatch
     qtbot.waitUntil(dialog.isVisible, timeout=5000)
     dialog.skip_button.click()
     assert window.modes.currentWidget() is window.record_mode
-    assert RED not in window.patient_label.text() and "choose the patient" in window.patient_label.text()
+    assert RED not in window.patient_label.text() and "choose the patient" in window.patient_label.text().lower()
     assert window.patient_button.objectName() == "primary"
     picker = window.record_mode.page.picker
     assert RED not in picker.patient_label.text() and "code your therapist gave you" in picker.patient_label.text()

@@ -641,7 +641,9 @@ class MainWindow(QMainWindow):
             self._show_patient_label(self.current.pseudonym)
             for i, name in enumerate(self._tab_names):
                 tabs.setTabText(i, SHORT_TAB_NAMES.get(name, name) if level == 2 else name)
-            self._corner.layout().invalidate()
+            corner_layout = self._corner.layout()
+            if corner_layout is not None:
+                corner_layout.invalidate()
             if room() >= 0:
                 break
 
@@ -709,7 +711,7 @@ class MainWindow(QMainWindow):
             self.patient_label.setText(f"<b>{pseudonym}</b>" if short else f"Patient: <b>{pseudonym}</b>")
             self.patient_label.setToolTip(f"The patient: {pseudonym}")
         else:
-            self.patient_label.setText("<b>Next: the patient</b> →" if short else "<b>Next: choose the patient</b> →")
+            self.patient_label.setText("<b>Choose the patient</b> →" if short else "<b>Next: choose the patient</b> →")
             self.patient_label.setToolTip("Choose the patient: press Patients…")
 
     def guide_to_patient(self) -> None:
