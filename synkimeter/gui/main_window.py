@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +28,7 @@ from synkimeter.core.anatomy import SIDES
 from synkimeter.gui.plots import BlinkBars, TrendPlots, side_key
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.scores import ScoresPanel, mm
+from synkimeter.gui.scrolling import vertical_scroll
 from synkimeter.gui.session import LiveSession, describe, is_camera, sample_clip_path, source_key
 from synkimeter.gui.theme import NOTICE_COLOR, STYLE, label_style, set_text_scale, side_html
 from synkimeter.usecases.live import NOTICE_TEXT
@@ -244,12 +244,7 @@ class MainWindow(QMainWindow):
         right.setSpacing(10)
         right.addWidget(self.scores)
         right.addWidget(self.bars.widget, 1)
-        self.scores_area = QScrollArea()
-        self.scores_area.setWidgetResizable(True)
-        self.scores_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.scores_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.scores_area.setStyleSheet("QScrollArea, QWidget#scorePage { background: transparent; }")
-        self.scores_area.setWidget(score_page)
+        self.scores_area = vertical_scroll(score_page)
         columns.addWidget(self.scores_area, 1)
 
         self.trends = TrendPlots(self.params.live_plot_window_s)
@@ -266,11 +261,7 @@ class MainWindow(QMainWindow):
         self.details.setVisible(False)
         # In a scroll area of a few lines' height: opening Details never grows the window past the
         # screen, squeezes the per-blink chart or cuts off the scores' "not counted" reason (1366x768).
-        self.details_area = QScrollArea()
-        self.details_area.setWidget(self.details)
-        self.details_area.setWidgetResizable(True)
-        self.details_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.details_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.details_area = vertical_scroll(self.details, transparent=False)
         self.details_area.setMaximumHeight(DETAILS_HEIGHT)
         self.details_area.setMinimumHeight(DETAILS_HEIGHT // 2)  # two lines at least; more room: more lines
         self.details_area.setVisible(False)

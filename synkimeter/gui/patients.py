@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
@@ -38,13 +37,13 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from synkimeter.gui.scrolling import vertical_scroll
 from synkimeter.gui.theme import MUTED_COLOR, STYLE
 from synkimeter.store.records import session_numbers, session_state, session_when
 
@@ -387,12 +386,7 @@ class PatientManager(QDialog):
         right_page.setObjectName("patientPage")
         right_page.setLayout(right)
         right.setContentsMargins(0, 0, 6, 0)
-        self.detail_area = QScrollArea()
-        self.detail_area.setWidgetResizable(True)
-        self.detail_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.detail_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.detail_area.setStyleSheet("QScrollArea, QWidget#patientPage { background: transparent; }")
-        self.detail_area.setWidget(right_page)
+        self.detail_area = vertical_scroll(right_page)
         grid.addWidget(self.detail_area, 0, 1)
 
         self.message = QLabel("")

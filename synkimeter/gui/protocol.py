@@ -15,12 +15,12 @@ from PySide6.QtWidgets import (
     QLabel,
     QProgressBar,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from synkimeter.gui.preview import PreviewWidget
+from synkimeter.gui.scrolling import vertical_scroll
 from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR, pt
 from synkimeter.usecases.protocol import PROTOCOL_KEYS, protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
@@ -204,12 +204,7 @@ class ProtocolScreen(QWidget):
         self.tasks.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         # The task list takes the room left and scrolls when that is too little (large text on a
         # 1366x768 screen), rather than cutting off its last tasks.
-        self.tasks_area = QScrollArea()
-        self.tasks_area.setWidgetResizable(True)
-        self.tasks_area.setFrameShape(QFrame.Shape.NoFrame)
-        self.tasks_area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.tasks_area.setStyleSheet("QScrollArea, QScrollArea > QWidget > QWidget { background: transparent; }")
-        self.tasks_area.setWidget(self.tasks)
+        self.tasks_area = vertical_scroll(self.tasks)
         col.addWidget(self.tasks_area, 1)
         self.message = _ShownWhenSet("")
         self.message.setWordWrap(True)
