@@ -34,6 +34,7 @@ def test_window_scales_with_the_mouth_and_is_odd():
     assert window_px(60.0) <= window_px(120.0) <= window_px(400.0)
     assert window_px(10.0) == 9 and window_px(10_000.0) == 41
     assert window_px(float("nan")) == 9
+    assert window_px(100.0) == 13 and window_px(58.0) == 9  # 12 % of the mouth, odd, at least 9
 
 
 def test_flow_follows_the_image_where_the_mesh_under_reads():

@@ -77,6 +77,24 @@ def test_distance_against_the_baseline():
     assert _check(within, _image(face=within), base).ok
 
 
+def test_a_mouth_too_small_to_show_its_corner_says_move_closer():
+    """Issue 29: under `min_mouth_detail_px` a pull on the mouth corner alone may read low, so the
+    patient is asked closer, though the iris still gives a scale; unless the baseline was recorded
+    that small, which a comparable follow-up must match."""
+    assert _check().setup.mouth_px >= DEFAULT_SETTINGS.min_mouth_detail_px
+    factor = 0.9 * DEFAULT_SETTINGS.min_mouth_detail_px / _check().setup.mouth_px
+    small = _scaled(factor)
+    result = _check(small, _image(face=small))
+    assert result.setup.iris_px >= DEFAULT_SETTINGS.min_iris_diameter_px
+    assert result.setup.mouth_px == pytest.approx(0.9 * DEFAULT_SETTINGS.min_mouth_detail_px, rel=0.01)
+    assert result.instructions == (sc.CLOSER,)
+    assert _check(small, _image(face=small), result.setup).ok
+    # A baseline saved before the mouth was kept (no mouth_px) asks as if there were none.
+    old = sc.Setup.from_dict({k: v for k, v in result.setup.to_dict().items() if k != "mouth_px"})
+    assert old.mouth_px != old.mouth_px  # NaN
+    assert _check(small, _image(face=small), old).instructions == (sc.CLOSER,)
+
+
 def test_turned_face():
     assert _check(_turned(yaw_deg=15)).instructions == (sc.TURN,)
     assert _check(_turned(yaw_deg=-15)).instructions == (sc.TURN,)

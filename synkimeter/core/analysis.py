@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from synkimeter.core.align import Alignment, align_to_reference, side_by_side
-from synkimeter.core.anatomy import HEAD_ANCHORS, MEASURED, SIDES
+from synkimeter.core.anatomy import COMMISSURE, HEAD_ANCHORS, MEASURED, SIDES, LandmarkSubset
 from synkimeter.core.blinks import EYE_NAMES, Blinks, detect_blinks, lid_start_s
 from synkimeter.core.closure import ClosureMouth, closure_ocular_oral, measure_closures
 from synkimeter.core.eyes import (
@@ -154,6 +154,9 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
         )
     if not np.isfinite(mm_per_px):
         mm_per_px = float("nan")
+    small = small_mouth_warning(packed, subset, params)
+    if small:
+        warnings.append(small)
 
     fissure_mm = {side: fissure_height_px(aligned, subset, side) * mm_per_px for side in SIDES}
     traces = mouth_traces(aligned, alignment.reference, subset, mm_per_px, dt, params)
@@ -172,6 +175,23 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
                           mm_per_px, closures=closures, params_used=params)
     result.result = summarize(result, scale, params, affected_side, warnings)
     return result
+
+
+def small_mouth_warning(points: np.ndarray, subset: LandmarkSubset, params: MeasurementParams) -> str | None:
+    """The warning for a face too small in the picture to see a pull on the mouth corner alone
+    (`min_mouth_detail_px`; `points` (T, N, 3) pixels of the picture), or None."""
+    corners = [points[:, subset[COMMISSURE[side]], :2] for side in SIDES]
+    widths = np.linalg.norm(corners[0] - corners[1], axis=-1)
+    widths = widths[np.isfinite(widths)]
+    if not widths.size:
+        return None
+    mouth_px = float(np.median(widths))
+    if mouth_px >= params.min_mouth_detail_px:
+        return None
+    return (f"The face is small in the picture (the mouth is {mouth_px:.0f} pixels wide, under the "
+            f"{params.min_mouth_detail_px:g} that show its corner in full): on some faces a pull on the corner alone "
+            "then reads up to a third low, though a pull that moves the cheek with it reads within a fifth. Sit "
+            "closer to the camera or use a larger picture size.")
 
 
 def coupling_verdict(average_peak_mm: dict[str, float], n_scored: dict[str, int], params: MeasurementParams,

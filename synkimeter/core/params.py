@@ -28,6 +28,11 @@ class MeasurementParams(Overridable):
     iris_diameter_spread: float = 0.04
     # Below this the iris ring is too coarse to give a scale (and the lids too few pixels).
     min_iris_diameter_px: float = 12.0
+    # Below this mouth width (corner to corner, pixels of the picture) a pull confined to the mouth
+    # corner and lip edge is followed by a window wider than itself and reads low (docs/validation.md,
+    # "How small a face"); a pull that moves the cheek with the corner reads true. Such a clip is
+    # measured with a warning, and the set-up check asks the patient to come closer.
+    min_mouth_detail_px: float = 75.0
 
     # --- head pose ---------------------------------------------------------------------------
     max_yaw_deg: float = 15.0

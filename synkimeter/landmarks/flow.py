@@ -44,9 +44,9 @@ def flow_indices(params: ExtractionParams = DEFAULT_EXTRACTION) -> list[int]:
 
 
 def window_px(mouth_width_px: float, params: ExtractionParams = DEFAULT_EXTRACTION) -> int:
-    """The odd tracking-window side for a mouth this wide (9-41 px)."""
+    """The odd tracking-window side for a mouth this wide (`optical_flow_window_min_px`-41 px)."""
     side = mouth_width_px * params.optical_flow_window_mouth if math.isfinite(mouth_width_px) else 0.0
-    side = int(min(41, max(9, round(side))))
+    side = int(min(41, max(params.optical_flow_window_min_px, round(side))))
     return side if side % 2 else side + 1
 
 

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from synkimeter.core.align import euler_from_rotation, similarity_transforms
-from synkimeter.core.anatomy import HEAD_ANCHORS, IRIS_HORIZONTAL, N_LANDMARKS
+from synkimeter.core.anatomy import COMMISSURE, HEAD_ANCHORS, IRIS_HORIZONTAL, N_LANDMARKS
 from synkimeter.data import base_face
 from synkimeter.store.records import StoreError
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
@@ -47,6 +47,8 @@ class Setup:
     centre_x: float
     centre_y: float
     face_height: float  # fraction of the picture's height
+    # The mouth's width, corner to corner (NaN: unknown, as in set-ups saved before it was kept).
+    mouth_px: float = math.nan
 
     def to_dict(self) -> dict:
         return {k: (round(v, 3) if math.isfinite(v) else None) for k, v in asdict(self).items()}
@@ -127,6 +129,7 @@ def measure_setup(points: np.ndarray | None, image: np.ndarray | None, width: in
         brightness=_grey_mean(image, box), background_brightness=_grey_mean(image),
         centre_x=float((x0 + x1) / 2 / frame_w), centre_y=float((y0 + y1) / 2 / frame_h),
         face_height=float((y1 - y0) / frame_h),
+        mouth_px=float(np.linalg.norm(pts[COMMISSURE["right"], :2] - pts[COMMISSURE["left"], :2])),
     )
 
 
@@ -143,7 +146,11 @@ def judge_setup(setup: Setup | None, baseline: Setup | None = None,
     if baseline is not None and math.isfinite(baseline.iris_px):
         far_px = max(far_px, baseline.iris_px * (1.0 - p.setup_iris_tolerance))
         near_px = baseline.iris_px * (1.0 + p.setup_iris_tolerance)
-    if not setup.iris_px >= far_px:
+    # Closer, too, where the mouth is too small to show a pull on its corner alone; unless the
+    # baseline was recorded smaller still, which a comparable recording must match.
+    small_mouth = setup.mouth_px < p.min_mouth_detail_px and (
+        baseline is None or not baseline.mouth_px < p.min_mouth_detail_px)
+    if not setup.iris_px >= far_px or small_mouth:
         said.append(CLOSER)
     elif setup.iris_px > near_px or setup.face_height > p.setup_max_face_height:
         said.append(FURTHER)

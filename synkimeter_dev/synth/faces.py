@@ -102,7 +102,7 @@ class Clips:
                                     min_gap_s=min_gap_s, **CONDITIONS[condition])
             video = self.cache / f"{name}.{'mkv' if spec.lossless else 'mp4'}"
             write_coupled(self.prepared(face), video, spec)
-            load_series(video).save_npz(npz)
+            load_series(video, self.params).save_npz(npz)
             video.unlink()
             video.with_suffix(".truth.json").replace(truth_path)
         return LandmarkSeries.load_npz(npz), json.loads(truth_path.read_text())
