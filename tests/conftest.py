@@ -22,6 +22,21 @@ def _private_window_state(tmp_path_factory, monkeypatch):
     theme.set_text_scale(1.0)
 
 
+@pytest.fixture
+def laptop_window(qtbot, monkeypatch, tmp_path):
+    """The main window as on a 1366x768 laptop (less the desktop's bar), with an empty store of its own."""
+    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(tmp_path / "data"))
+    from synkimeter.gui.main_window import MainWindow
+
+    window = MainWindow(cameras=[])
+    qtbot.addWidget(window)
+    window.resize(1366, 730)
+    window.show()
+    qtbot.waitUntil(lambda: window.store_settled)
+    yield window
+    window.close()
+
+
 @pytest.fixture(scope="session")
 def realclips_dir() -> Path:
     if not (REALCLIPS / "talking_glasses_man.mp4").exists():

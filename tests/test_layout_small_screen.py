@@ -9,15 +9,8 @@ from synkimeter.core.ocular_oral import REASON_MOUTH_MOVING
 from synkimeter.usecases.live import SessionBlink
 
 
-def test_details_at_1366x768(qtbot, monkeypatch, tmp_path):
-    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(tmp_path / "data"))
-    from synkimeter.gui.main_window import MainWindow
-
-    window = MainWindow(cameras=[])
-    qtbot.addWidget(window)
-    window.resize(1366, 730)  # a 1366x768 laptop less the desktop's bar
-    window.show()
-    qtbot.waitUntil(lambda: window.store_settled)
+def test_details_at_1366x768(qtbot, laptop_window):
+    window = laptop_window
     talking = SessionBlink(3, "both", 1.0, 1.1, 1.3, {"right": 22.3, "left": 19.8}, False, REASON_MOUTH_MOVING, False)
     both = {"right": 0.9, "left": 0.9}
     window.scores.show_snapshot(SimpleNamespace(

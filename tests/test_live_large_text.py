@@ -27,17 +27,8 @@ TOO_SOON = SessionBlink(5, "both", 2.0, 2.1, 2.3, {"right": 2.9, "left": 0.1}, F
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
-    monkeypatch.setenv("SYNKIMETER_DATA_DIR", str(tmp_path / "data"))
-    from synkimeter.gui.main_window import MainWindow
-
-    w = MainWindow(cameras=[])
-    qtbot.addWidget(w)
-    w.resize(1366, 730)  # a 1366x768 laptop less the desktop's bar
-    w.show()
-    qtbot.waitUntil(lambda: w.store_settled)
-    yield w
-    w.close()
+def window(laptop_window):
+    return laptop_window
 
 
 def _in_view(widget, area) -> bool:

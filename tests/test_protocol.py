@@ -259,7 +259,8 @@ def _window(qtbot, params=PARAMS):
 
 def test_window_records_reopens_trends_and_reports(qtbot, data_dir, tmp_path):
     window = _window(qtbot, FULL)
-    tabs = [window.modes.tabText(i) for i in range(window.modes.count())]
+    # Each tab's whole name (its tooltip: a narrow window shows "Record", "Progress" on the tab itself).
+    tabs = [window.modes.tabToolTip(i) or window.modes.tabText(i) for i in range(window.modes.count())]
     assert tabs[0] == "Live" and {"Record a session", "My progress"} <= set(tabs)
     mode = _record(qtbot, window, "right_3mm.mp4", "full", "baseline")
     screen = mode.page.screen_view

@@ -322,7 +322,9 @@ class PracticePanel(QWidget):
         self.patient_edit.setVisible(False)
         self.patient_label = QLabel("")
         self.patient_label.setObjectName("caption")
-        bar.addWidget(self.patient_label)
+        # Wraps rather than widening the row past a 1366 px screen at the largest text.
+        self.patient_label.setWordWrap(True)
+        bar.addWidget(self.patient_label, 1)
         self._show_patient_label()
         self.sound_box = QCheckBox("Sound")
         self.sound_box.setChecked(True)

@@ -26,7 +26,7 @@ from synkimeter.usecases.protocol import PROTOCOL_KEYS, protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 KINDS = (("self-check", "Self-check at home"), ("baseline", "Baseline (first visit)"), ("follow-up", "Follow-up visit"))
-SIDES = ((None, "Not stated"), ("right", "Right (the patient's own)"), ("left", "Left (the patient's own)"))
+SIDES = ((None, "Not stated"), ("right", "Patient's own right"), ("left", "Patient's own left"))
 ACTION_COLOR = "#2e7d4f"
 RELAX_COLOR = "#2f6db5"
 
@@ -38,9 +38,10 @@ def _panel() -> QFrame:
 
 
 def _minutes(seconds: float) -> str:
+    """How long a protocol takes, short (the picker must fit a 1366 px screen at the largest text)."""
     if seconds < 90:
-        return f"about {int(round(seconds / 10.0) * 10) or 10} seconds"
-    return f"about {int(math.ceil(seconds / 60.0))} minutes"
+        return f"about {int(round(seconds / 10.0) * 10) or 10} s"
+    return f"about {int(math.ceil(seconds / 60.0))} min"
 
 
 class PatientPicker(QFrame):
@@ -99,7 +100,9 @@ class PatientPicker(QFrame):
         form.addWidget(self.kind_box, 1, 3)
         self.description = QLabel()
         self.description.setObjectName("caption")
-        # one line: a wrapped label here made the grid keep a row of empty space above it
+        # Wrapped, so that the full protocol's list does not widen the page past a 1366 px screen at
+        # the largest text (the grid's last row takes the room left, below it).
+        self.description.setWordWrap(True)
         form.addWidget(self.description, 2, 1, 1, 3)
         form.setRowStretch(3, 1)  # beside a taller column of buttons, the room left goes below the fields
         self._on_protocol()
@@ -222,8 +225,9 @@ class ProtocolScreen(QWidget):
         self._cue_style(MUTED_COLOR)
         self.countdown.setText("")
         self.repetition.setText("")
-        self.instruction.setText("Sit about an arm's length from the camera, face it, in even light. "
-                                 "Follow the words on the screen; a countdown shows how long each step lasts.")
+        self.instruction.setText("Sit so that your face fills about half the picture's height, face the camera, in "
+                                 "even light. Follow the words on the screen; a countdown shows how long each step "
+                                 "lasts.")
         self.progress.setValue(0)
         self.tasks.setText(self._task_list([t.title for t in proto.tasks], 0, [], running=False))
         self.message.setText("")
@@ -242,7 +246,15 @@ class ProtocolScreen(QWidget):
                 lines.append(f"<b>&#9654; {title}</b>")
             else:
                 lines.append(f"<span style='color:{MUTED_COLOR}'>&#9675; {title}</span>")
-        return f"<div style='font-size:{pt(12):g}pt; line-height:140%'>" + "<br>".join(lines) + "</div>"
+        style = f"font-size:{pt(12):g}pt; line-height:140%"
+        if not done and not running and len(lines) > 4:
+            # The plan of a long protocol in two columns (first half, then second), so that at large
+            # text its last tasks are not below the fold; results, longer, keep one column.
+            half = (len(lines) + 1) // 2
+            cells = ["<br>".join(part) for part in (lines[:half], lines[half:])]
+            return (f"<table width='100%' style='{style}'><tr>"
+                    + "".join(f"<td width='50%' valign='top'>{c}</td>" for c in cells) + "</tr></table>")
+        return f"<div style='{style}'>" + "<br>".join(lines) + "</div>"
 
     def show_status(self, status, titles) -> None:
         """`status`: a `synkimeter.usecases.protocol.RunnerStatus`; `titles`: the protocol's task titles."""
@@ -313,7 +325,7 @@ class RecordPage(QWidget):
         outer.setSpacing(10)
         top = QHBoxLayout()
         self.picker = PatientPicker(params)
-        top.addWidget(self.picker, 3)
+        top.addWidget(self.picker, 4)
         buttons = QVBoxLayout()
         self.start_button = QPushButton("Start recording")
         self.start_button.setObjectName("primary")
@@ -346,7 +358,7 @@ class RecordPage(QWidget):
         self.source_label.setWordWrap(True)
         buttons.addWidget(self.source_label)
         buttons.addStretch(1)
-        top.addLayout(buttons, 2)
+        top.addLayout(buttons, 1)  # the room beyond the buttons' own goes to the picker's fields
         outer.addLayout(top)
         self.screen_view = ProtocolScreen(params)
         outer.addWidget(self.screen_view, 1)

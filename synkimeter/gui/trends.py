@@ -110,8 +110,10 @@ def write_reports(store, patient, folder: Path | None = None) -> tuple[Path, Pat
     return pdf, html
 
 
-def _wrapped(title: str, width: int = 30) -> str:
-    """A long plot title on two lines (pyqtgraph's title does not wrap by itself)."""
+def _wrapped(title: str, width: int = 56) -> str:
+    """A long plot title on two lines (pyqtgraph's title does not wrap by itself). The charts are the
+    page's width (at least ~900 px), so the titles here (up to 46 characters) keep one line even at
+    the largest text size."""
     if len(title) <= width:
         return title
     spaces = [i for i, ch in enumerate(title) if ch == " "]
@@ -151,6 +153,7 @@ class SideCard(QFrame):
         col.setSpacing(4)
         self.title = QLabel(f"{side_html(side)} mouth corner when you blink")
         self.title.setObjectName("title")
+        self.title.setWordWrap(True)  # two cards side by side fit a 1366 px screen at the largest text
         col.addWidget(self.title)
         self.numbers = QLabel("–")
         self.numbers.setTextFormat(Qt.TextFormat.RichText)

@@ -585,9 +585,11 @@ class ProtocolRunner:
             check = self.setup_check
             setup = check.instructions if check is not None else ()
             cue = check.words if check is not None else "Looking for your face…"
-            instruction = ("Sit as at your first recording" if self.baseline_setup is not None else "Sit") + (
-                " about an arm's length from the camera, facing it, in even light. The first task starts "
-                "when everything is right.")
+            # Half the picture's height puts the mouth well over `min_mouth_detail_px` at 640x480 (a
+            # face is about 2.5 mouth-widths high), short of the face filling it.
+            instruction = ("Sit as at your first recording" if self.baseline_setup is not None else
+                           "Sit so that your face fills about half the picture's height") + (
+                ", facing the camera, in even light. The first task starts when everything is right.")
         elif self.phase == "countdown" and task is not None:
             cue = f"Get ready: {task.title.lower()}"
             left = max(0.0, self.params.protocol_countdown_s - elapsed)
