@@ -194,10 +194,27 @@ def source_rows(store: Store, trends: Trends) -> list[list[str]]:
     return rows
 
 
+def recording_notes(store: Store, trends: Trends) -> list[str]:
+    """What the measurement said about each complete clip's recording (a face small in the picture, dim
+    light, a low frame rate, ...), each sentence once per clip: "#2 natural blinking: The face is ..."."""
+    notes = []
+    numbers = session_numbers(trends.sessions)
+    for s in trends.sessions:
+        for clip in store.clips(s):
+            result = stored_result(store, clip)
+            for warning in dict.fromkeys(result.warnings if result is not None else ()):
+                notes.append(f"#{numbers[s.id]} {TASK_LABELS.get(clip.task, clip.task)}: {warning}")
+    return notes
+
+
 def _source_parts(store: Store, trends: Trends) -> list[str]:
     rows = source_rows(store, trends)
     if not rows:
         return []
+    notes = recording_notes(store, trends)
+    # Small paragraphs, not a list: Qt's rich text sets list items in the body's size.
+    said = (["<p class='small'><b>What the measurement noted about these recordings:</b></p>",
+             *(f"<p class='small'>&bull; {_e(n)}</p>" for n in notes)] if notes else [])
     return ["<h2>Recordings: source and quality</h2>",
             _table(["Session", "Task", "Source (camera or file)", "Protocol", "Picture", "Face<br/>found",
                     "Iris (px)", "Scale", "Dropped<br/>frames"], rows, numeric={5, 6, 8},
@@ -205,7 +222,7 @@ def _source_parts(store: Store, trends: Trends) -> list[str]:
             "<p class='small'>Face found: share of the recording's frames in which the face was found. Iris: the "
             "iris diameter in the picture, which sets the scale (11.7 mm across); the scale's uncertainty, in "
             "brackets, applies alike to every millimetre figure of that recording. Frames dropped: camera frames "
-            "skipped because the computer was busy (a file is read whole).</p>"]
+            "skipped because the computer was busy (a file is read whole).</p>", *said]
 
 
 def _clinician_note_parts(store: Store, trends: Trends) -> list[str]:
