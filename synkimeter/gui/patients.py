@@ -290,22 +290,29 @@ class PatientManager(QDialog):
         grid.setColumnStretch(1, 1)
 
         left = QVBoxLayout()
-        left.addWidget(QLabel("<b>Patients</b> (codes, never names)"))
+        heading = QLabel("<b>Patients</b> (codes, never names)")
+        heading.setWordWrap(True)
+        left.addWidget(heading)
         self.patient_list = QListWidget()
         self.patient_list.setAccessibleName("Patients")
         self.patient_list.setMinimumWidth(220)
+        # A long line ("PX-0042 · 5 sessions (current)") wraps at large text instead of scrolling sideways.
+        self.patient_list.setWordWrap(True)
+        self.patient_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.patient_list.currentItemChanged.connect(lambda *_: self._show_selected())
         self.patient_list.itemDoubleClicked.connect(lambda *_: self.use_selected())
         left.addWidget(self.patient_list, 1)
-        row = QHBoxLayout()
+        # Two buttons a row: at the largest text three in a row kept the list ~450 px wide, squeezing
+        # the grades table beside it.
+        row = QGridLayout()
         self.add_button = QPushButton("Add…")
         self.add_button.clicked.connect(lambda: self.add_patient())
         self.rename_button = QPushButton("Rename…")
         self.rename_button.clicked.connect(lambda: self.rename_patient())
         self.delete_button = QPushButton("Delete…")
         self.delete_button.clicked.connect(lambda: self.delete_patient())
-        for b in (self.add_button, self.rename_button, self.delete_button):
-            row.addWidget(b)
+        for i, b in enumerate((self.add_button, self.rename_button, self.delete_button)):
+            row.addWidget(b, i // 2, i % 2)
         left.addLayout(row)
         self.take_in_button = QPushButton("Take in a patient's file…")
         self.take_in_button.setToolTip("A file a patient sent you (their \"Send my recordings to my therapist\")")
