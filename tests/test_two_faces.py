@@ -26,7 +26,7 @@ FPS = (24.0, 30.0)
 CYCLES = 3
 # A narrow pull (the corner and lip edge only, a Gaussian of 5 mm) on the small second face (mouth
 # 58 px: 2 mm is 2.7 px) is not read within 20 % (docs/validation.md, "A narrow pull on the small face"
-# and "Round 5"): the truth holds (tests/test_realface_warp.py), but the MPEG-4 encode keeps ~70 % of
+# and "How small a face"): the truth holds (tests/test_realface_warp.py), but the MPEG-4 encode keeps ~70 % of
 # the pull in the corner's own pixels, and the 9 px tracking window (16 % of that mouth) reads 80-82 %
 # of it even on lossless frames: the headline reads 51-69 % (71-76 % lossless). The man's face made as
 # small (mouth 59 px) reads 77-97 %. The tool says so on such a face (test below): it is under

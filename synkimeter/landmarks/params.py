@@ -44,7 +44,7 @@ class ExtractionParams(Overridable):
     # The window's least side, px (odd). 7 (so that the 12 % holds down to a 58 px mouth) read a
     # corner-only pull 3-9 points higher on two faces with 58-59 px mouths, but its jitter on the
     # smaller face gated two of six blinks in bursts as "the mouth moved on its own" (docs/validation.md,
-    # "Round 5"); such a face is warned about instead (`min_mouth_detail_px`).
+    # "How small a face"); such a face is warned about instead (`min_mouth_detail_px`).
     optical_flow_window_min_px: int = 9
     # Larger faces are followed in the frame shrunk by a whole factor, so that the mouth is about
     # this wide (a 1.5x wider mouth is halved): the cost stays that of a 640x480 webcam face at any
