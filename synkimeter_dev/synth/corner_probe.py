@@ -55,13 +55,7 @@ def frames(prepared: realface.Prepared, spec: realface.RealCouplingSpec, encoded
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "clip.mp4"
             truth = realface.write_coupled(prepared, path, spec)
-            capture, out = cv2.VideoCapture(str(path)), []
-            while True:
-                ok, frame = capture.read()
-                if not ok:
-                    break
-                out.append(frame)
-            capture.release()
+            out, _, _ = realface.read_stretch(path, 0.0, None)
         return out, truth
     kept = _Frames()
     writer = realface.open_writer
