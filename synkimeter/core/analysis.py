@@ -11,6 +11,7 @@ from synkimeter.core.anatomy import COMMISSURE, HEAD_ANCHORS, MEASURED, SIDES, L
 from synkimeter.core.blinks import EYE_NAMES, Blinks, detect_blinks, lid_start_s
 from synkimeter.core.closure import ClosureMouth, closure_ocular_oral, measure_closures
 from synkimeter.core.eyes import (
+    _distance_between,
     closure,
     fissure_height_px,
     iris_scale,
@@ -180,8 +181,7 @@ def analyze_landmarks(timestamps_s: np.ndarray, points: np.ndarray, params: Meas
 def small_mouth_warning(points: np.ndarray, subset: LandmarkSubset, params: MeasurementParams) -> str | None:
     """The warning for a face too small in the picture to see a pull on the mouth corner alone
     (`min_mouth_detail_px`; `points` (T, N, 3) pixels of the picture), or None."""
-    corners = [points[:, subset[COMMISSURE[side]], :2] for side in SIDES]
-    widths = np.linalg.norm(corners[0] - corners[1], axis=-1)
+    widths = _distance_between(points, subset[COMMISSURE["right"]], subset[COMMISSURE["left"]], dims=2)
     widths = widths[np.isfinite(widths)]
     if not widths.size:
         return None
