@@ -33,7 +33,7 @@ from synkimeter.report.markup import with_ci as _with_ci
 from synkimeter.report.pictures import picture_strip_jpeg
 from synkimeter.report.programme import programme_parts
 from synkimeter.store.database import Store
-from synkimeter.store.records import session_numbers, session_state, session_when
+from synkimeter.store.records import Clip, Session, session_numbers, session_state, session_when
 from synkimeter.usecases.expression_text import narrowing_rows
 from synkimeter.usecases.face_pictures import face_pictures
 from synkimeter.usecases.stored import stored_result
@@ -160,58 +160,59 @@ def _video_size(store: Store, clip, result: ClipResult) -> tuple[int, int] | Non
     return (int(series.width), int(series.height)) if series.width and series.height else None
 
 
-def source_rows(store: Store, trends: Trends) -> list[list[str]]:
-    """Per complete clip: where it came from and how well the face was seen (the report's source table)."""
-    rows = []
+StoredClip = tuple[Session, int, Clip, ClipResult]  # a session, its number, a complete clip, its result
+
+
+def stored_clips(store: Store, trends: Trends) -> list[StoredClip]:
+    """Every complete clip with its stored result, each result read from the store once."""
     numbers = session_numbers(trends.sessions)
-    for s in trends.sessions:
-        i = numbers[s.id]
-        for clip in store.clips(s):
-            result = stored_result(store, clip)
-            if result is None:
-                continue
-            size = _video_size(store, clip, result)
-            frames, face = result.frames, result.face_frames
-            face_pct = f"{100.0 * face / frames:.0f} %" if frames else "-"
-            fps = result.fps if math.isfinite(result.fps) else None
-            picture = (f"{size[0]}&times;{size[1]}" if size else "-") + (f"<br/>{fps:.1f} frames/s" if fps else "")
-            scale, unc = result.mm_per_px, result.mm_per_px_uncertainty
-            scale_text = "-"
-            if math.isfinite(scale) and scale:
-                scale_text = f"{scale:.3f}&nbsp;mm&#8288;/&#8288;px"
-                if math.isfinite(unc) and unc:
-                    scale_text += f"<br/>&plusmn;{unc:.3f} ({100.0 * unc / scale:.0f}&nbsp;%)"
-            dropped = result.dropped_frames
-            day, _, time = session_when(s.started_at).partition(" ")
-            when = f"#{i}<br/>{day.replace('-', '&#8209;')}" + (f"<br/><span style='color:#555'>{time}</span>"
-                                                                 if time else "")
-            rows.append([when,
-                         _e(TASK_LABELS.get(clip.task, clip.task)), _e(clip.source_name or "-"),
-                         _e(_protocol_label(s.protocol)), picture, face_pct,
-                         _num(result.iris_px, 1), scale_text,
-                         str(int(dropped)) if dropped is not None
-                         else ("none (file)" if s.protocol == "import" else "-")])
+    return [(s, numbers[s.id], clip, result) for s in trends.sessions for clip in store.clips(s)
+            if (result := stored_result(store, clip)) is not None]
+
+
+def source_rows(store: Store, clips: list[StoredClip]) -> list[list[str]]:
+    """Per complete clip (`stored_clips`): where it came from and how well the face was seen (the
+    report's source table)."""
+    rows = []
+    for s, i, clip, result in clips:
+        size = _video_size(store, clip, result)
+        frames, face = result.frames, result.face_frames
+        face_pct = f"{100.0 * face / frames:.0f} %" if frames else "-"
+        fps = result.fps if math.isfinite(result.fps) else None
+        picture = (f"{size[0]}&times;{size[1]}" if size else "-") + (f"<br/>{fps:.1f} frames/s" if fps else "")
+        scale, unc = result.mm_per_px, result.mm_per_px_uncertainty
+        scale_text = "-"
+        if math.isfinite(scale) and scale:
+            scale_text = f"{scale:.3f}&nbsp;mm&#8288;/&#8288;px"
+            if math.isfinite(unc) and unc:
+                scale_text += f"<br/>&plusmn;{unc:.3f} ({100.0 * unc / scale:.0f}&nbsp;%)"
+        dropped = result.dropped_frames
+        day, _, time = session_when(s.started_at).partition(" ")
+        when = f"#{i}<br/>{day.replace('-', '&#8209;')}" + (f"<br/><span style='color:#555'>{time}</span>"
+                                                             if time else "")
+        rows.append([when,
+                     _e(TASK_LABELS.get(clip.task, clip.task)), _e(clip.source_name or "-"),
+                     _e(_protocol_label(s.protocol)), picture, face_pct,
+                     _num(result.iris_px, 1), scale_text,
+                     str(int(dropped)) if dropped is not None
+                     else ("none (file)" if s.protocol == "import" else "-")])
     return rows
 
 
-def recording_notes(store: Store, trends: Trends) -> list[str]:
-    """What the measurement said about each complete clip's recording (a face small in the picture, dim
-    light, a low frame rate, ...), each sentence once per clip: "#2 natural blinking: The face is ..."."""
-    notes = []
-    numbers = session_numbers(trends.sessions)
-    for s in trends.sessions:
-        for clip in store.clips(s):
-            result = stored_result(store, clip)
-            for warning in dict.fromkeys(result.warnings if result is not None else ()):
-                notes.append(f"#{numbers[s.id]} {TASK_LABELS.get(clip.task, clip.task)}: {warning}")
-    return notes
+def recording_notes(clips: list[StoredClip]) -> list[str]:
+    """What the measurement said about each complete clip's recording (`stored_clips`: a face small in
+    the picture, dim light, a low frame rate, ...), each sentence once per clip: "#2 natural blinking:
+    The face is ..."."""
+    return [f"#{i} {TASK_LABELS.get(clip.task, clip.task)}: {warning}"
+            for _s, i, clip, result in clips for warning in dict.fromkeys(result.warnings)]
 
 
 def _source_parts(store: Store, trends: Trends) -> list[str]:
-    rows = source_rows(store, trends)
+    clips = stored_clips(store, trends)  # the table and the notes from one read of each result
+    rows = source_rows(store, clips)
     if not rows:
         return []
-    notes = recording_notes(store, trends)
+    notes = recording_notes(clips)
     # Small paragraphs, not a list: Qt's rich text sets list items in the body's size.
     said = (["<p class='small'><b>What the measurement noted about these recordings:</b></p>",
              *(f"<p class='small'>&bull; {_e(n)}</p>" for n in notes)] if notes else [])
