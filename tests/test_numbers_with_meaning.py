@@ -67,6 +67,9 @@ def test_live_panel_shows_the_interval_and_band(qtbot):
     assert right.startswith("0.9 mm\n") and "0.7–1.1 mm" in right and "mild" in right
     assert any("healthy: up to 0.75 mm" in label.text() for label in panel.findChildren(type(panel.level)))
     assert "healthy" in panel.text("median", "left")
+    # The last blink's own movement beside what one healthy blink reaches (a single blink's range)
+    assert any(label.text() == "Mouth corner at your last blink (healthy: up to 1.5 mm)"
+               for label in panel.findChildren(type(panel.level)))
 
 
 def test_recording_summary_has_the_interval_and_band(tmp_path):

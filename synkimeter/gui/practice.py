@@ -58,7 +58,7 @@ from synkimeter.usecases.practice import (
     plan_target,
 )
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
-from synkimeter.usecases.words import band_words, blink_peak_words, fixed
+from synkimeter.usecases.words import band_words, blink_peak_words, fixed, healthy_blink_range
 
 CLEAN_COLOR = "#2e7d4f"
 COUPLED_COLOR = "#d9731a"
@@ -101,7 +101,7 @@ def goal_text(kind: str, target: float, side: str, params=DEFAULT_SETTINGS) -> s
     if kind == KIND_BLINK:
         mm = f"{target:.1f}" if abs(target - round(target, 1)) < 1e-9 else f"{target:.2f}"  # a set goal: 0.75
         return (f"Goal: {SIDE_LABEL[side].lower()} mouth corner moves less than {mm} mm "
-                f"(healthy: up to {fixed(params.healthy_blink_peak_mm)} mm at one blink)")
+                f"(healthy: {healthy_blink_range(params)} at one blink)")
     return (f"Goal: {SIDE_LABEL[side].lower()} eye narrows less than {target:.0f} % "
             f"(healthy: up to {floor_for(kind, params):.0f} %)")
 

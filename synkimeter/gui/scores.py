@@ -12,7 +12,7 @@ from synkimeter.core import ocular_oral as oo
 from synkimeter.core.anatomy import SIDES
 from synkimeter.gui.theme import BIG_PT, MEDIUM_PT, MUTED_COLOR, SIDE_COLOR, SIDE_LABEL, TEXT_COLOR, label_style, pt
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
-from synkimeter.usecases.words import band, healthy_range, interval, resting_height_words
+from synkimeter.usecases.words import band, healthy_blink_range, healthy_range, interval, resting_height_words
 from synkimeter.usecases.words import mm as _mm
 
 DASH = "–"
@@ -48,7 +48,7 @@ NOT_COUNTED_SHORT = {
 ROWS = (
     ("eye_open", "Eye open", "How open each eye is now, compared with its usual open level."),
     ("blinks", "Blinks", "Blinks of each eye since you pressed Start (or Reset)."),
-    ("latest", "Mouth corner moved at your last blink",
+    ("latest", f"Mouth corner at your last blink (healthy: {healthy_blink_range()})",
      "How far the mouth corner on that side moved while that eye blinked, the last time it blinked "
      "(peak movement, head movement removed)."),
     ("median", f"Usually moves (healthy: {healthy_range()})",

@@ -61,6 +61,12 @@ def healthy_range(params: Settings = DEFAULT_SETTINGS) -> str:
     return f"up to {fixed(params.healthy_floor_mm, 2)} mm"
 
 
+def healthy_blink_range(params: Settings = DEFAULT_SETTINGS) -> str:
+    """'up to 1.5 mm': how far one blink of a healthy face moves a mouth corner (a single blink's own
+    peak carries its jitter, so its range is wider than the blink-averaged one)."""
+    return f"up to {fixed(params.healthy_blink_peak_mm)} mm"
+
+
 def resting_height_words(diff_mm: float, params: Settings = DEFAULT_SETTINGS) -> str:
     """'within the healthy range (up to 2.5 mm)': a height difference of the mouth corners at rest
     against what healthy faces show (`Settings.resting_height_healthy_mm`)."""
@@ -72,9 +78,8 @@ def resting_height_words(diff_mm: float, params: Settings = DEFAULT_SETTINGS) ->
 def blink_peak_words(value_mm: float, params: Settings = DEFAULT_SETTINGS) -> str:
     """One blink's own peak against what one blink of a healthy face reaches ('above the healthy range
     for one blink (up to 1.5 mm)'): a single blink moves more than the blink-averaged bands allow."""
-    limit = params.healthy_blink_peak_mm
-    where = "within" if value_mm <= limit else "above"
-    return f"{where} the healthy range for one blink (up to {fixed(limit)} mm)"
+    where = "within" if value_mm <= params.healthy_blink_peak_mm else "above"
+    return f"{where} the healthy range for one blink ({healthy_blink_range(params)})"
 
 
 def band_words(value_mm: float | None, params: Settings = DEFAULT_SETTINGS) -> str:
@@ -107,5 +112,5 @@ def change_words(before_mm: float, after_mm: float, verdict: str, params: Settin
     return f"{mm(after_mm)} – " + ", ".join(w for w in (way, where) if w)
 
 
-__all__ = ["band", "band_words", "change_words", "fixed", "healthy_range", "interval", "mm", "movement_words",
-           "resting_height_words", "signed"]
+__all__ = ["band", "band_words", "change_words", "fixed", "healthy_blink_range", "healthy_range", "interval", "mm",
+           "movement_words", "resting_height_words", "signed"]
