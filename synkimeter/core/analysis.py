@@ -256,7 +256,7 @@ def summarize(a: ClipAnalysis, scale: dict, params: MeasurementParams, affected_
         use = scored & own_eye
         values = a.mouth.peak_mm[side][use]
         values = values[np.isfinite(values)]
-        low, high = bootstrap_median_ci(values, params.bootstrap_resamples)
+        low, high = bootstrap_median_ci(values, params.bootstrap_resamples, min_values=params.min_scored_blinks)
         side_bta = blink_triggered_average(t, bta_trigger_s(blinks.apex_s[use], params), a.traces, params,
                                            sides=(side,), baseline_onset_s=a.mouth.baseline_lid_s[use])
         own_bta = {**side_bta[side], "n": side_bta["n"]}

@@ -105,7 +105,7 @@ def closure_coupling(blinks: Blinks, closures: ClosureMouth, side: str,
     values = values[np.isfinite(values)]
     if not values.size:
         return None
-    low, high = bootstrap_median_ci(values, params.bootstrap_resamples)
+    low, high = bootstrap_median_ci(values, params.bootstrap_resamples, min_values=params.min_scored_blinks)
     return ClosureCoupling(median_mm=float(np.median(values)), ci95_mm=(low, high), n=int(values.size))
 
 
