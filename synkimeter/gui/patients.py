@@ -352,8 +352,9 @@ class PatientManager(QDialog):
         self.grades_title.setWordWrap(True)
         right.addWidget(self.grades_title)
         self.grades_table = QTableWidget(0, 5)
-        self.grades_table.setHorizontalHeaderLabels(["Movement", "Measured quantity", "Value", "95 % interval",
-                                                     "Sunnybrook grade"])
+        # Two-line headings: at the largest text a one-line "Measured quantity" outgrew its column.
+        self.grades_table.setHorizontalHeaderLabels(["Movement", "Measured\nquantity", "Value", "95 %\ninterval",
+                                                     "Sunnybrook\ngrade"])
         self.grades_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.grades_table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.grades_table.verticalHeader().setVisible(False)
