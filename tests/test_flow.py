@@ -153,3 +153,58 @@ def test_just_after_the_face_is_found_the_points_are_the_mesh_s_own():
     assert np.abs(out - CORNERS).max() < 0.05
     shifted = _step(flow, _shifted(texture, 1.0, 0.0), CORNERS, times[-1] + DT_S)
     assert shifted[:, 0] - CORNERS[:, 0] == pytest.approx([1.0, 1.0], abs=0.1)
+
+
+SMALL_CORNERS = np.array([[291.0, 240.0], [349.0, 240.0]], np.float32)  # a 58 px mouth: the window at its least
+SMALL_MOUTH_PX = 58.0
+
+
+def _pulled(texture: np.ndarray, pull_px: float, sigma_px: float = 6.0) -> np.ndarray:
+    """The texture with the right corner's skin pushed `pull_px` to the left by a Gaussian field
+    (a pull on the corner alone: the lips and skin around it move less)."""
+    ys, xs = np.mgrid[0:480, 0:640].astype(np.float32)
+    cx, cy = SMALL_CORNERS[0]
+    field = pull_px * np.exp(-((xs - cx) ** 2 + (ys - cy) ** 2) / (2 * sigma_px**2))
+    return cv2.remap(texture, xs + field, ys, cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT).astype(np.uint8)
+
+
+def _follow_pull(params, texture: np.ndarray, pulls: np.ndarray) -> np.ndarray:
+    flow = LandmarkFlow(params)
+    return np.array([flow.update(_pulled(texture, p), SMALL_CORNERS, k * DT_S, SMALL_MOUTH_PX)[0, 0]
+                     for k, p in enumerate(pulls)]) - SMALL_CORNERS[0, 0]
+
+
+def test_on_a_small_face_a_pull_on_the_corner_alone_is_read_with_the_small_window():
+    """A 58 px mouth: the 9 px window takes in skin that moves less and under-reads a narrow pull;
+    the 5 px refinement reads it nearly whole. Between pulls the corner keeps the wide window's place,
+    and a picture with too little detail at the corner keeps the wide window's reading."""
+    texture = _texture()
+    pulls = np.concatenate([np.zeros(3), np.linspace(0, -3.0, 4), np.full(2, -3.0), np.linspace(-3.0, 0, 4),
+                            np.zeros(40)])
+    wide = _follow_pull(NO_SETTLING.with_overrides(optical_flow_fine_window_px=0), texture, pulls)
+    fine = _follow_pull(NO_SETTLING, texture, pulls)
+    at_peak = np.flatnonzero(pulls == -3.0)
+    # How far the corner's own skin moved (the field at its new place pulls it: d = 3 g(d)).
+    moved = 3.0
+    for _ in range(50):
+        moved = 3.0 * np.exp(-moved**2 / (2 * 6.0**2))
+    # Measured: the wide window 87 % of it, the refined corner 92 %.
+    assert np.abs(wide[at_peak]).mean() < 0.9 * moved < np.abs(fine[at_peak]).mean()
+    # Back at rest, the two agree within a few hundredths of a pixel once the refinement has faded.
+    assert np.abs(fine[-5:] - wide[-5:]).max() < 0.05
+    # A dark, flat picture: the corner holds too little detail for 5 px, and the refinement stands aside.
+    dull = (texture - 128.0) * 0.08 + 40.0
+    assert np.allclose(_follow_pull(NO_SETTLING, dull, pulls),
+                       _follow_pull(NO_SETTLING.with_overrides(optical_flow_fine_window_px=0), dull, pulls), atol=1e-4)
+
+
+def test_a_face_whose_window_is_its_own_12_percent_is_not_refined():
+    """From a ~75 px mouth up the wide window is already 12 % of the mouth: no second window runs."""
+    texture = _texture()
+    frames = [_shifted(texture, 0.2 * k, 0.0) for k in range(6)]
+
+    def follow(params):
+        flow = LandmarkFlow(params)
+        return np.array([flow.update(f, CORNERS, k * DT_S, MOUTH_PX) for k, f in enumerate(frames)])
+
+    assert np.array_equal(follow(NO_SETTLING), follow(NO_SETTLING.with_overrides(optical_flow_fine_window_px=0)))

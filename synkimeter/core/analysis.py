@@ -189,9 +189,9 @@ def small_mouth_warning(points: np.ndarray, subset: LandmarkSubset, params: Meas
     if mouth_px >= params.min_mouth_detail_px:
         return None
     return (f"The face is small in the picture (the mouth is {mouth_px:.0f} pixels wide, under the "
-            f"{params.min_mouth_detail_px:g} that show its corner in full): on some faces a pull on the corner alone "
-            "then reads up to a third low, though a pull that moves the cheek with it reads within a fifth. Sit "
-            "closer to the camera or use a larger picture size.")
+            f"{params.min_mouth_detail_px:g} that show its corner in full): in a compressed video a pull on the "
+            "corner alone can then read as little as half its size on some faces, though a pull that moves the cheek "
+            "with it reads within a fifth. Sit closer to the camera or use a larger picture size.")
 
 
 def coupling_verdict(average_peak_mm: dict[str, float], n_scored: dict[str, int], params: MeasurementParams,

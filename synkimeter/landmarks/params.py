@@ -44,8 +44,25 @@ class ExtractionParams(Overridable):
     # The window's least side, px (odd). 7 (so that the 12 % holds down to a 58 px mouth) read a
     # corner-only pull 3-9 points higher on two faces with 58-59 px mouths, but its jitter on the
     # smaller face gated two of six blinks in bursts as "the mouth moved on its own" (docs/validation.md,
-    # "How small a face"); such a face is warned about instead (`min_mouth_detail_px`).
+    # "How small a face"); such a face's corners are refined with a small window instead (below), and
+    # it is warned about (`min_mouth_detail_px`).
     optical_flow_window_min_px: int = 9
+    # Where that least side is wider than 12 % of the mouth (a mouth under ~75 px), the corners are
+    # also refined with a window of this side (0: not), from the wide window's step, and that
+    # refinement is let go with this time constant: a blink's quick pull on the corner comes from
+    # the small window, which sees the corner rather than the lips and cheek around it, while the
+    # wide window keeps the corner's place between blinks (the small window's own wander fades).
+    # On lossless frames of a 58 px mouth a corner-only pull read 71-82 % before, 76-94 % after; the
+    # man made as small (59 and 73 px mouths) 79-94 % before, 86-98 % after; a slower fade (0.4 s)
+    # wandered enough to lose blinks in bursts (docs/validation.md, "A small window for a small face").
+    optical_flow_fine_window_px: int = 5
+    optical_flow_fine_tau_s: float = 0.2
+    # The refinement's least eigenvalue (OpenCV's minEigThreshold, per pixel of its window), under
+    # which a corner holds too little detail for 5 px and keeps the wide window's step: 10x OpenCV's
+    # default. Measured at 5 px on the mouth corners: 0.004-0.07 on two faces as recorded, 0.0003 at
+    # the second face's pulled corner darkened, where the refinement's wander had cost two blinks
+    # and graded its healthy control "mild".
+    optical_flow_fine_min_eigen: float = 1e-3
     # Larger faces are followed in the frame shrunk by a whole factor, so that the mouth is about
     # this wide (a 1.5x wider mouth is halved): the cost stays that of a 640x480 webcam face at any
     # resolution, and the flow is still accurate to a fraction of a (full-size) pixel.
