@@ -440,7 +440,7 @@ def blink_traces(timestamps_s: np.ndarray, onset_s: np.ndarray, traces: MouthTra
 
 def _t95(n: int) -> float:
     """Student's two-sided 95 % quantile for the mean of n values: a few blinks' spread is itself
-    uncertain (3 blinks: 4.30 standard errors, not the normal 1.96)."""
+    uncertain (2 blinks: 12.7 standard errors, 3: 4.30, not the normal 1.96)."""
     from scipy.special import stdtrit  # loaded at first use, as the filters are
 
     return float(stdtrit(n - 1, 0.975))
@@ -467,7 +467,7 @@ def average_movement(up: np.ndarray, out: np.ndarray, params: MeasurementParams 
     # their spread its uncertainty.
     direction = np.array([mean_up[k], mean_out[k]]) / max(magnitude[k], 1e-12)
     along = up[:, k] * direction[0] + out[:, k] * direction[1]
-    half = _t95(n) * along.std(ddof=1) / np.sqrt(n) if n >= max(2, params.min_scored_blinks) else float("nan")
+    half = _t95(n) * along.std(ddof=1) / np.sqrt(n) if n > 1 else float("nan")
     # A movement's size is never negative: near zero the interval is cut at 0 rather than reading
     # "-0.05 to 0.08 mm".
     return {"mm": magnitude.tolist(), "up_mm": mean_up.tolist(), "out_mm": mean_out.tolist(),
