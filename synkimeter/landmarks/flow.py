@@ -98,6 +98,7 @@ class LandmarkFlow:
         self._mesh_xy: np.ndarray | None = None
         self._xy: np.ndarray | None = None
         self._fine_xy: np.ndarray | None = None  # the corners as the small window follows them
+        self._leash_px = math.inf
         self._found_s: float | None = None  # when the face was found (the track began)
 
     def update(self, picture: np.ndarray, mesh_xy: np.ndarray, timestamp_s: float, mouth_width_px: float) -> np.ndarray:
@@ -175,8 +176,8 @@ class LandmarkFlow:
         # Clamped rather than restarted, so a point that slid (along parting lips, say) returns
         # without a jump.
         offset_px = np.linalg.norm(offset, axis=1, keepdims=True)
-        leash_px = self.params.optical_flow_leash_mouth * mouth_width_px
-        offset *= np.minimum(1.0, leash_px / np.maximum(offset_px, 1e-6))
+        self._leash_px = self.params.optical_flow_leash_mouth * mouth_width_px
+        offset *= np.minimum(1.0, self._leash_px / np.maximum(offset_px, 1e-6))
         self._xy = (mesh_xy + offset).astype(np.float32)
         # A small face: the window at its least side is wider than its share of the mouth.
         small = mouth_width_px / factor * self.params.optical_flow_window_mouth < self.params.optical_flow_window_min_px
@@ -211,8 +212,12 @@ class LandmarkFlow:
         ok = ((ok_ahead.ravel() == 1) & (ok_back.ravel() == 1) & np.isfinite(fine_ahead).all(axis=1)
               & (round_trip <= self.params.optical_flow_max_fb_px))
         fine = np.where(ok[:, None], fine_ahead, prev_fine + (wide_xy - prev_xy))
-        keep = math.exp(-dt_s / self.params.optical_flow_fine_tau_s)
-        self._fine_xy = (wide_xy + keep * (fine - wide_xy)).astype(np.float32)
+        refined = math.exp(-dt_s / self.params.optical_flow_fine_tau_s) * (fine - wide_xy)
+        # On the wide window's leash, as the wide window is on the mesh's: when the mesh moves to
+        # another face the small window, left on the old one, comes with it.
+        size = np.linalg.norm(refined, axis=1, keepdims=True)
+        refined *= np.minimum(1.0, self._leash_px / np.maximum(size, 1e-6))
+        self._fine_xy = (wide_xy + refined).astype(np.float32)
         return self._fine_xy
 
 
