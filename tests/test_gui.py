@@ -209,3 +209,29 @@ def test_a_blink_that_does_not_count_shows_no_number(qtbot):
     assert DASH in text and "talking" in text and "22" not in text
     panel.show_snapshot(SimpleNamespace(**{**vars(snap), "latest": {"right": clean, "left": clean}}))
     assert panel.values[("latest", "right")].text().startswith("1.2")
+
+
+
+def test_the_usual_movement_waits_for_three_blinks_before_a_range_and_a_band(qtbot):
+    """Two blinks give no verdict in the tool (`min_scored_blinks`): the live panel says how many it
+    has instead of a 95 % range from 0 to several mm and a word such as "healthy"; from three, both."""
+    from types import SimpleNamespace
+
+    from synkimeter.gui.scores import ScoresPanel
+    from synkimeter.usecases.live import SessionBlink
+
+    panel = ScoresPanel()
+    qtbot.addWidget(panel)
+    clean = SessionBlink(2, "both", 4.0, 4.1, 4.3, {"right": 0.3, "left": 0.1}, True, None, False)
+    both = {"right": 0.9, "left": 0.9}
+    snap = SimpleNamespace(eye_open=both, blink_count={"right": 2, "left": 2}, latest={"right": clean, "left": clean},
+                           average_mm={"right": 0.2, "left": 0.1}, median_mm={"right": 0.3, "left": 0.1},
+                           n_scored={"right": 2, "left": 2}, height_diff_mm=0.1,
+                           average_ci_mm={"right": (0.0, 4.1), "left": (0.0, 1.2)})
+    panel.show_snapshot(snap)
+    two = panel.values[("median", "right")].text()
+    assert "2&nbsp;blinks so&nbsp;far (3&nbsp;needed)" in two and "4.1" not in two and "healthy" not in two
+    panel.show_snapshot(SimpleNamespace(**{**vars(snap), "n_scored": {"right": 3, "left": 3},
+                                           "average_ci_mm": {"right": (0.1, 0.3), "left": (0.0, 0.2)}}))
+    three = panel.values[("median", "right")].text()
+    assert "0.1–0.3&nbsp;mm" in three and "healthy" in three and "so&nbsp;far" not in three

@@ -60,7 +60,7 @@ def test_live_panel_shows_the_interval_and_band(qtbot):
     panel = ScoresPanel()
     qtbot.addWidget(panel)
     snap = _snapshot()
-    snap = replace(snap, average_mm={"right": 0.9, "left": 0.2},
+    snap = replace(snap, average_mm={"right": 0.9, "left": 0.2}, n_scored={"right": 5, "left": 5},
                    average_ci_mm={"right": (0.7, 1.1), "left": (0.1, 0.3)})
     panel.show_snapshot(snap)
     right = panel.text("median", "right")

@@ -78,9 +78,12 @@ def big_number(text: str) -> str:
     return f"{number}<span style='font-size:{pt(UNIT_PT):g}pt'>&nbsp;{unit}</span>"
 
 
-def band_line(value_mm: float, low=None, high=None) -> str:
+def band_line(value_mm: float, low=None, high=None, blinks: int | None = None, params=DEFAULT_SETTINGS) -> str:
     """'0.7–1.1 mm<br>mild': the interval and the band under a number (the healthy range is in the
-    row's name, once for both sides)."""
+    row's name, once for both sides). Before the blinks a verdict needs (`min_scored_blinks`), their
+    count instead: two blinks' range runs from 0 to several mm, and no band is given on them."""
+    if blinks is not None and blinks < params.min_scored_blinks:
+        return f"{blinks}&nbsp;blink{'s' if blinks != 1 else ''} so&nbsp;far ({params.min_scored_blinks}&nbsp;needed)"
     return "<br>".join(w.replace(" ", "&nbsp;") for w in (interval(low, high), band(value_mm)) if w)
 
 
@@ -202,7 +205,8 @@ class ScoresPanel(QFrame):
             average = s.average_mm[side]
             low, high = (getattr(s, "average_ci_mm", None) or {}).get(side, (None, None))
             median.setText(big_number(mm(average)) + (f"<div style='font-size:{pt(11):g}pt; font-weight:400; "
-                                          f"color:{TEXT_COLOR}'>{band_line(average, low, high)}</div>"
+                                          f"color:{TEXT_COLOR}'>"
+                                          f"{band_line(average, low, high, s.n_scored.get(side, 0))}</div>"
                                           if math.isfinite(average) else ""))
             median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
                               f"median of their own peaks {mm(s.median_mm[side])}.")
