@@ -98,7 +98,6 @@ class LandmarkFlow:
         self._mesh_xy: np.ndarray | None = None
         self._xy: np.ndarray | None = None
         self._fine_xy: np.ndarray | None = None  # the corners as the small window follows them
-        self._leash_px = math.inf
         self._found_s: float | None = None  # when the face was found (the track began)
 
     def update(self, picture: np.ndarray, mesh_xy: np.ndarray, timestamp_s: float, mouth_width_px: float) -> np.ndarray:
@@ -176,8 +175,8 @@ class LandmarkFlow:
         # Clamped rather than restarted, so a point that slid (along parting lips, say) returns
         # without a jump.
         offset_px = np.linalg.norm(offset, axis=1, keepdims=True)
-        self._leash_px = self.params.optical_flow_leash_mouth * mouth_width_px
-        offset *= np.minimum(1.0, self._leash_px / np.maximum(offset_px, 1e-6))
+        leash_px = self.params.optical_flow_leash_mouth * mouth_width_px
+        offset *= np.minimum(1.0, leash_px / np.maximum(offset_px, 1e-6))
         self._xy = (mesh_xy + offset).astype(np.float32)
         # A small face: the window at its least side is wider than its share of the mouth.
         small = mouth_width_px / factor * self.params.optical_flow_window_mouth < self.params.optical_flow_window_min_px
@@ -186,19 +185,18 @@ class LandmarkFlow:
             return self._xy.copy()
         out = self._xy.copy()
         out[:2] = self._refine_corners(before, now, shift, factor, start[:2], ahead[:2], trusted[:2],
-                                       prev_xy[:2], (mesh_xy - prev_mesh_xy)[:2], dt_s)
+                                       prev_xy[:2], self._xy[:2], (mesh_xy - prev_mesh_xy)[:2], dt_s, leash_px)
         return out
 
     def _refine_corners(self, before: np.ndarray, now: np.ndarray, shift: np.ndarray, factor: int,
                         start: np.ndarray, ahead: np.ndarray, trusted: np.ndarray, prev_xy: np.ndarray,
-                        mesh_step: np.ndarray, dt_s: float) -> np.ndarray:
+                        wide_xy: np.ndarray, mesh_step: np.ndarray, dt_s: float, leash_px: float) -> np.ndarray:
         """The two corners followed again with the small window (a small face): started where it
         left them and guided by the wide window's step (`ahead`, `trusted`, from `start` in the
-        followed image); where it fails its check, or the corner holds too little detail for it (its
-        least eigenvalue), the wide window's step. Its difference from the wide window's corners
-        fades with `optical_flow_fine_tau_s`."""
+        followed image; it took them from `prev_xy` to `wide_xy`); where it fails its check, or the
+        corner holds too little detail for it (its least eigenvalue), the wide window's step. Its
+        difference from the wide window's corners fades with `optical_flow_fine_tau_s`."""
         side, eigen = self.params.optical_flow_fine_window_px, self.params.optical_flow_fine_min_eigen
-        wide_xy = self._xy[:2] if self._xy is not None else prev_xy
         prev_fine = self._fine_xy if self._fine_xy is not None else prev_xy
         fine_start = ((prev_fine - shift) / factor).reshape(-1, 1, 2)
         wide_step = np.where(trusted[:, None], (ahead - shift) / factor - start.reshape(-1, 2), mesh_step / factor)
@@ -216,7 +214,7 @@ class LandmarkFlow:
         # On the wide window's leash, as the wide window is on the mesh's: when the mesh moves to
         # another face the small window, left on the old one, comes with it.
         size = np.linalg.norm(refined, axis=1, keepdims=True)
-        refined *= np.minimum(1.0, self._leash_px / np.maximum(size, 1e-6))
+        refined *= np.minimum(1.0, leash_px / np.maximum(size, 1e-6))
         self._fine_xy = (wide_xy + refined).astype(np.float32)
         return self._fine_xy
 
