@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from synkimeter.gui.preview import PreviewWidget
 from synkimeter.gui.scrolling import vertical_scroll
 from synkimeter.gui.theme import MUTED_COLOR, NOTICE_COLOR, pt
-from synkimeter.usecases.protocol import PROTOCOL_KEYS, protocol
+from synkimeter.usecases.protocol import PROTOCOL_KEYS, SIT_WORDS, protocol
 from synkimeter.usecases.settings import DEFAULT_SETTINGS, Settings
 
 KINDS = (("self-check", "Self-check at home"), ("baseline", "Baseline (first visit)"), ("follow-up", "Follow-up visit"))
@@ -225,9 +225,8 @@ class ProtocolScreen(QWidget):
         self._cue_style(MUTED_COLOR)
         self.countdown.setText("")
         self.repetition.setText("")
-        self.instruction.setText("Sit so that your face fills about half the picture's height, face the camera, in "
-                                 "even light. Follow the words on the screen; a countdown shows how long each step "
-                                 "lasts.")
+        self.instruction.setText(f"{SIT_WORDS}, face the camera, in even light. Follow the words on the screen; "
+                                 "a countdown shows how long each step lasts.")
         self.progress.setValue(0)
         self.tasks.setText(self._task_list([t.title for t in proto.tasks], 0, [], running=False))
         self.message.setText("")

@@ -142,6 +142,10 @@ PROTOCOL_TEXT = {
              "big smiles, snarls and puckers.", "follow-up"),
 }
 PROTOCOL_KEYS = tuple(PROTOCOL_TASKS)
+# Where to sit for a first recording, said before and during the set-up check. Half the picture's
+# height puts the mouth well over `min_mouth_detail_px` at 640x480 (a face is about 2.5 mouth-widths
+# high), short of the face filling it.
+SIT_WORDS = "Sit so that your face fills about half the picture's height"
 
 
 def task(key: str, params: Settings = DEFAULT_SETTINGS) -> Task:
@@ -585,10 +589,7 @@ class ProtocolRunner:
             check = self.setup_check
             setup = check.instructions if check is not None else ()
             cue = check.words if check is not None else "Looking for your face…"
-            # Half the picture's height puts the mouth well over `min_mouth_detail_px` at 640x480 (a
-            # face is about 2.5 mouth-widths high), short of the face filling it.
-            instruction = ("Sit as at your first recording" if self.baseline_setup is not None else
-                           "Sit so that your face fills about half the picture's height") + (
+            instruction = ("Sit as at your first recording" if self.baseline_setup is not None else SIT_WORDS) + (
                 ", facing the camera, in even light. The first task starts when everything is right.")
         elif self.phase == "countdown" and task is not None:
             cue = f"Get ready: {task.title.lower()}"
@@ -687,4 +688,4 @@ def record_protocol(source, runner: ProtocolRunner, params: Settings = DEFAULT_S
 
 
 __all__ = ["Step", "Task", "Protocol", "TaskResult", "RunnerStatus", "ProtocolRunner", "protocol", "task",
-           "record_protocol", "redo_protocol", "task_titles", "PROTOCOL_KEYS", "TASK_TEXT"]
+           "record_protocol", "redo_protocol", "task_titles", "PROTOCOL_KEYS", "SIT_WORDS", "TASK_TEXT"]
