@@ -1,12 +1,13 @@
 """Known coupling on two real faces at 24 and 30 frames/s (synkimeter_dev.synth.faces): the headline
 (blink-averaged) pull the tool attributes to the coupling is within max(0.25 mm, 20 %) of the pull
-imposed, for 0.5-4 mm, narrow and broad; each face's control is graded "none"; a still stretch whose
-blinks come in close pairs has at least 5 of its 6 blinks scored.
+imposed, for 0.5-4 mm, narrow and broad, in clips written as MPEG-4 Part 2 (the pip OpenCV's encoder)
+and as H.264 (x264 at its default rate factor, through PyAV); each face's control is graded "none"; a
+still stretch whose blinks come in close pairs has at least 5 of its 6 blinks scored.
 
 Faces: the man of tests/test_realface.py (expressions_glasses_man.mp4, 0.2-2.0 s) and a second face,
 still_woman_synthetic.mp4 (1.6-4.4 s: two short blinks 0.9 s apart, iris 16 px), each played back
 and forth three times with blinks as short as the source's own. Each clip is generated and its
-landmarks extracted once for the module (29 clips, 3-4 minutes on two idle cores).
+landmarks extracted once for the module (51 clips, 5-6 minutes on two idle cores).
 """
 
 from __future__ import annotations
@@ -23,15 +24,17 @@ pytestmark = [pytest.mark.realclips, pytest.mark.slow]
 
 FACES = ("man", "woman")
 FPS = (24.0, 30.0)
+ENCODES = ("as recorded", "H.264")
 CYCLES = 3
 # A narrow pull (the corner and lip edge only, a Gaussian of 5 mm) on the small second face (mouth
-# 58 px: 2 mm is 2.7 px) is not read within 20 % from its MPEG-4 clips (docs/validation.md, "A narrow
-# pull on the small face", "How small a face" and "A small window for a small face"): the truth holds
-# (tests/test_realface_warp.py), but the encode keeps ~70 % of the pull in the corner's own pixels, and
-# no window gets it back: the headline reads 53-80 % (51-69 % before round 6). On its lossless
-# frames it reads 81-100 % (test below). The man's face made as small (mouth 59
-# and 73 px) reads within 20 % from MPEG-4 too. The tool says so on such a face (test below): it is
-# under `min_mouth_detail_px`, and the set-up check asks the patient closer.
+# 58 px: 2 mm is 2.7 px) is not read within 20 % from its compressed clips (docs/validation.md, "A
+# narrow pull on the small face", "How small a face", "A small window for a small face" and "What a
+# compressed small face holds"): the truth holds (tests/test_realface_warp.py), but the encode keeps
+# ~70 % of the pull in the corner's own pixels and ~0.9 in the lips around it, and a tracker that does
+# not know the pull's shape reads 0.7-0.8 of it: the headline reads 53-80 % from MPEG-4 and 60-72 %
+# from H.264. On its lossless frames it reads 81-100 % (test below). The man's face made as small
+# (mouth 59 and 73 px) reads within 20 % from MPEG-4 too. The tool says so on such a face (tests
+# below): it is under `min_mouth_detail_px`, and the set-up check asks the patient closer.
 NOT_IN_THE_LANDMARKS = {("woman", "narrow")}
 
 
@@ -48,21 +51,36 @@ def controls(clips):
     return {(face, fps): clips.measured(face, fps, 0.0, "narrow", cycles=CYCLES)[0] for face in FACES for fps in FPS}
 
 
+def _encode(encode: str) -> str:
+    if encode == "H.264":
+        pytest.importorskip("av", reason="H.264 clips are written through PyAV (a test dependency)")
+    return encode
+
+
+@pytest.mark.parametrize("encode", ENCODES)
 @pytest.mark.parametrize("fps", FPS)
 @pytest.mark.parametrize("face", FACES)
 @pytest.mark.parametrize("kind", FIELDS)
-def test_the_headline_reads_the_imposed_pull_on_both_faces(clips, controls, face, fps, kind):
+def test_the_headline_reads_the_imposed_pull_on_both_faces(clips, controls, face, fps, kind, encode):
     if (face, kind) in NOT_IN_THE_LANDMARKS:
         pytest.xfail("a narrow pull on the small second face (mouth 58 px, under min_mouth_detail_px, warned "
-                     "about): the MPEG-4 encode blurs its corner, and the headline reads 53-80 %")
-    control = controls[(face, fps)]
+                     "about): the encode blurs its corner, and the headline reads 53-80 % (test below)")
+    control = controls[(face, fps)] if encode == "as recorded" else \
+        clips.measured(face, fps, 0.0, "narrow", _encode(encode), cycles=CYCLES)[0]
+    if encode != "as recorded":
+        assert control.summary["ocular_oral"]["severity"] == "none"
     for coupling_mm in COUPLINGS_MM:
-        coupled, truth = clips.measured(face, fps, coupling_mm, kind, cycles=CYCLES)
+        coupled, truth = clips.measured(face, fps, coupling_mm, kind, encode, cycles=CYCLES)
         imposed = imposed_peak_mm(truth)
         added = added_average_mm(coupled, control)
         assert abs(added - imposed) <= max(0.25, 0.2 * imposed), (face, fps, kind, coupling_mm, imposed, added)
         # The other corner gains little from a pull on this one (0.27 mm from 4 mm broad on the small face).
-        assert added_average_mm(coupled, control, "left") < max(0.25, 0.1 * imposed)
+        # Two H.264 encodes differ all over the picture (x264's rate control spreads a change in one
+        # place over every block's quantiser), so there the other corner's difference carries 0.15-0.27
+        # mm of the encodes' own noise on the man at 30 frames/s, as much at 0.5 mm as at 4 mm: noise, not
+        # the pull spreading (which would grow with it).
+        floor_mm = 0.25 if encode == "as recorded" else 0.3
+        assert added_average_mm(coupled, control, "left") < max(floor_mm, 0.1 * imposed)
         oo = coupled.summary["ocular_oral"]
         assert oo["right"]["n"] >= 3
         if coupling_mm >= 2.0:
@@ -83,6 +101,22 @@ def test_a_narrow_pull_on_the_small_face_is_read_from_camera_frames(clips, fps):
         imposed = imposed_peak_mm(truth)
         added = added_average_mm(coupled, control)
         assert abs(added - imposed) <= max(0.25, 0.2 * imposed), (fps, coupling_mm, imposed, added)
+
+
+@pytest.mark.parametrize("encode", ENCODES)
+@pytest.mark.parametrize("fps", FPS)
+def test_the_small_face_warning_says_how_low_a_compressed_corner_reads(clips, fps, encode):
+    """What the small-face warning tells a user of a compressed file of the second face (mouth 58 px)
+    holds: a pull on the corner alone reads "as little as half its size" (53-80 % from MPEG-4, 60-72 %
+    from H.264), not less and not more than a fifth over; a pull that moves the cheek "within a fifth"
+    (the test above); and the warning is there."""
+    control, _ = clips.measured("woman", fps, 0.0, "narrow", _encode(encode), cycles=CYCLES)
+    assert [w for w in control.summary["warnings"] if "read as little as half its size" in w]
+    for coupling_mm in COUPLINGS_MM:
+        coupled, truth = clips.measured("woman", fps, coupling_mm, "narrow", encode, cycles=CYCLES)
+        imposed = imposed_peak_mm(truth)
+        added = added_average_mm(coupled, control)
+        assert 0.5 * imposed <= added <= max(imposed + 0.25, 1.2 * imposed), (fps, encode, coupling_mm, imposed, added)
 
 
 @pytest.mark.parametrize("fps", FPS)

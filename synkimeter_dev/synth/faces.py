@@ -61,6 +61,10 @@ REPEAT_NAMES = tuple(CONDITIONS)
 # As recorded but written losslessly: the frames as the live view and a guided recording mesh them
 # (a camera's frames, before the encode every other condition goes through).
 CONDITIONS["uncompressed"] = {"lossless": True}
+# As recorded but written as H.264 at x264's default rate factor: how phones, webcam apps and the
+# source clips themselves encode video (the other conditions are MPEG-4 Part 2, the pip OpenCV's
+# only encoder, at its fixed ~650 kbit/s for 480x480).
+CONDITIONS["H.264"] = {"h264_crf": 23}
 # The validation table's conditions.
 TABLE_CONDITIONS = ("as recorded", "camera motion", "further away", "darker", "brighter")
 REPEAT_KEYS = ("average_peak_mm", "median_mm")
@@ -230,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--conditions", action="store_true", help="also the other recording conditions (2 mm broad)")
     ap.add_argument("--uncompressed", action="store_true",
                     help="also every pull written losslessly (the frames as the live measurement meshes them)")
+    ap.add_argument("--h264", action="store_true", help="also every pull written as H.264 (x264, rate factor 23)")
     ap.add_argument("--repeatability", action="store_true",
                     help="the between-session spread and minimal detectable change instead of the tables")
     args = ap.parse_args(argv)
@@ -244,6 +249,8 @@ def main(argv: list[str] | None = None) -> int:
             print("\n".join(table(clips, face, fps)), flush=True)
             if args.uncompressed:
                 print("\n".join(table(clips, face, fps, "uncompressed")), flush=True)
+            if args.h264:
+                print("\n".join(table(clips, face, fps, "H.264")), flush=True)
             if args.conditions:
                 for condition in TABLE_CONDITIONS[1:]:
                     print("\n".join(table(clips, face, fps, condition, ((2.0, "broad"),))), flush=True)

@@ -24,7 +24,10 @@ same frames and the same truth JSON.
         [--hold-closed-s 2.5]
 
 `--lossless` writes the clip without compression loss (FFV1, OUT .mkv or .avi): the frames as the live
-measurement sees a camera's, before any encoding.
+measurement sees a camera's, before any encoding. `--h264-crf 23` writes it as H.264 (x264 at that
+constant rate factor, 23 being its default), as phones, webcam apps and the source clips encode
+video, through PyAV (a test dependency: the pip OpenCV has no H.264 encoder, so without it the clip
+is MPEG-4 Part 2 at OpenCV's fixed quality, ~650 kbit/s for 480x480).
 
 `--hold-closed-s` plays each blink's fully closed frames back and forth for that long: held eye
 closures (the gentle eye-closure task) with the coupling imposed while the eyes are closed.
@@ -115,10 +118,37 @@ class RealCouplingSpec:
     # a camera gives them to the live view and the guided recording, which mesh each frame before
     # any encoding (a recording's video file is encoded after; `analyze` of a file sees the encode).
     lossless: bool = False
+    # Written as H.264 at this x264 constant rate factor (0: not; 23 is x264's default).
+    h264_crf: int = 0
 
     def __post_init__(self) -> None:
         if self.side not in SIDES or self.field not in FIELD_SIGMA_MOUTH:
             raise ValueError(f"side must be one of {SIDES} and field one of {tuple(FIELD_SIGMA_MOUTH)}")
+
+
+class H264Writer:
+    """BGR frames to an H.264 .mp4 (x264, yuv420p, constant rate factor `crf`), as cv2.VideoWriter."""
+
+    def __init__(self, path: Path, fps: float, size: tuple[int, int], crf: int) -> None:
+        from fractions import Fraction
+
+        import av  # a test dependency: only validation clips are written so
+
+        self._out = av.open(str(path), "w")
+        self._stream = self._out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
+        self._stream.width, self._stream.height = size
+        self._stream.pix_fmt = "yuv420p"
+        self._stream.options = {"crf": str(int(crf))}
+        self._frame = av.VideoFrame
+
+    def write(self, frame: np.ndarray) -> None:
+        for packet in self._stream.encode(self._frame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")):
+            self._out.mux(packet)
+
+    def release(self) -> None:
+        for packet in self._stream.encode():
+            self._out.mux(packet)
+        self._out.close()
 
 
 def read_stretch(path: str | Path, start_s: float, end_s: float | None) -> tuple[list[np.ndarray], np.ndarray, float]:
@@ -314,15 +344,28 @@ def prepare(source: str | Path, start_s: float = 0.0, end_s: float | None = None
     return Prepared(str(source), frames, times, fps, points, c, drive, float(scale["mm_per_px"]))
 
 
-def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSpec) -> dict:
-    """Write the coupled clip (or, with coupling 0, the control) and its truth JSON beside it."""
-    p = prepared
-    out_path = Path(out_path)
-    order = spaced_order(p.drive, p.fps, spec.cycles, spec.min_gap_s, spec.hold_closed_s)
-    fps = spec.fps or p.fps
-    order = resampled(order, p.fps, fps)
-    t_out = np.arange(order.size) / fps
-    # Geometry per source frame, smoothed over time (the warp follows the face, not the mesh's jitter).
+@dataclass(frozen=True)
+class WarpGeometry:
+    """The coupling's displacement field per source frame (smoothed over time: the warp follows the
+    face, not the mesh's jitter): its peak shift (px, for the full coupling), direction, centre,
+    width (sigma), and the midline where it tapers to zero."""
+
+    shift_px: np.ndarray
+    direction: np.ndarray
+    centre: np.ndarray
+    sigma: np.ndarray
+    midline: np.ndarray
+    outward: np.ndarray
+    taper_px: np.ndarray
+
+    def apply(self, frame: np.ndarray, i: int, fraction: float = 1.0) -> np.ndarray:
+        """Source frame `i`'s picture `frame` with `fraction` of the coupling imposed."""
+        return warp_corner(frame, fraction * self.shift_px[i], self.direction[i], self.centre[i], self.sigma[i],
+                           self.midline[i], self.outward[i], self.taper_px[i])
+
+
+def warp_geometry(p: Prepared, spec: RealCouplingSpec) -> WarpGeometry:
+    """The field `spec` imposes on each of the prepared stretch's frames."""
     corner = _smooth_time(p.points[:, COMMISSURE[spec.side], :2].astype(np.float64))
     other = _smooth_time(p.points[:, COMMISSURE["left" if spec.side == "right" else "right"], :2].astype(np.float64))
     iris_r = _smooth_time(p.points[:, IRIS_CENTRE["right"], :2].astype(np.float64))
@@ -342,6 +385,18 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
     at_corner = np.array([_field_weight(corner[i, 0], corner[i, 1], centre[i], sigma[i], midline[i], outward[i],
                                         MIDLINE_TAPER_MOUTH * mouth_px[i]) for i in range(len(p.frames))])
     shift_px = spec.coupling_mm / p.mm_per_px * p.drive[spec.side] / at_corner
+    return WarpGeometry(shift_px, direction, centre, sigma, midline, outward, MIDLINE_TAPER_MOUTH * mouth_px)
+
+
+def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSpec) -> dict:
+    """Write the coupled clip (or, with coupling 0, the control) and its truth JSON beside it."""
+    p = prepared
+    out_path = Path(out_path)
+    order = spaced_order(p.drive, p.fps, spec.cycles, spec.min_gap_s, spec.hold_closed_s)
+    fps = spec.fps or p.fps
+    order = resampled(order, p.fps, fps)
+    t_out = np.arange(order.size) / fps
+    warp = warp_geometry(p, spec)
 
     h, w = p.frames[0].shape[:2]
     out_size = (int(round(w * spec.resize)) // 2 * 2, int(round(h * spec.resize)) // 2 * 2)
@@ -356,12 +411,13 @@ def write_coupled(prepared: Prepared, out_path: str | Path, spec: RealCouplingSp
         writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter_fourcc(*"FFV1"), fps, out_size)
         if not writer.isOpened():
             raise RuntimeError(f"no FFV1 encoder available to write {out_path}")
+    elif spec.h264_crf:
+        writer = H264Writer(out_path, fps, out_size, spec.h264_crf)
     else:
         writer, _ = open_writer(out_path, fps, out_size)
     try:
         for k, i in enumerate(order):
-            frame = warp_corner(p.frames[i], shift_px[i], direction[i], centre[i], sigma[i], midline[i],
-                                outward[i], MIDLINE_TAPER_MOUTH * mouth_px[i])
+            frame = warp.apply(p.frames[i], i)
             if moving:
                 frame = cv2.warpAffine(frame, camera[k], (w, h), flags=cv2.INTER_LINEAR,
                                        borderMode=cv2.BORDER_REFLECT)
@@ -415,11 +471,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hold-closed-s", type=float, default=0.0, help="hold each blink closed this long")
     ap.add_argument("--fps", type=float, default=0.0, help="the output's frame rate (default: the source's)")
     ap.add_argument("--lossless", action="store_true", help="write FFV1 (OUT .mkv or .avi), not MPEG-4")
+    ap.add_argument("--h264-crf", type=int, default=0, help="write H.264 at this x264 rate factor (23: its default)")
     a = ap.parse_args(argv)
     spec = RealCouplingSpec(a.coupling_mm, a.side, a.field, a.start_s, a.end_s, a.cycles,
                             CameraMotion(a.roll_deg, a.shift_px, a.scale, a.tilt_deg), a.resize, a.gain, a.gamma,
                             jpeg_quality=a.jpeg_quality, hold_closed_s=a.hold_closed_s, fps=a.fps,
-                            lossless=a.lossless)
+                            lossless=a.lossless, h264_crf=a.h264_crf)
     truth = write_coupled(prepare(a.source, a.start_s, a.end_s), a.out, spec)
     print(f"{a.out}: {truth['frames']} frames, {spec.coupling_mm:g} mm on the {spec.side} ({spec.field})")
     return 0
