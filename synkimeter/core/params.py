@@ -31,8 +31,9 @@ class MeasurementParams(Overridable):
     # Below this mouth width (corner to corner, pixels of the picture) a pull confined to the mouth
     # corner and lip edge spans only a few pixels: the flow refines the corner with a small window
     # there (landmarks/params.py), which reads it on a camera's frames, but a compressed video file
-    # blurs those pixels and it can read as little as half (docs/validation.md, "How small a face",
-    # "A small window for a small face"); a pull that moves the cheek with the corner reads true.
+    # blurs those pixels and it can read as little as half, MPEG-4 and H.264 alike (docs/validation.md,
+    # "How small a face", "A small window for a small face", "What a compressed small face holds");
+    # a pull that moves the cheek with the corner reads true.
     # Such a clip is measured with a warning, and the set-up check asks the patient to come closer.
     min_mouth_detail_px: float = 75.0
 
