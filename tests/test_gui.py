@@ -235,3 +235,31 @@ def test_the_usual_movement_waits_for_three_blinks_before_a_range_and_a_band(qtb
                                            "average_ci_mm": {"right": (0.1, 0.3), "left": (0.0, 0.2)}}))
     three = panel.values[("median", "right")].text()
     assert "0.1–0.3&nbsp;mm" in three and "healthy" in three and "so&nbsp;far" not in three
+
+
+def test_the_live_panel_grades_with_the_settings_in_force(qtbot):
+    """A settings file that asks for more blinks or another healthy range changes what the analysis
+    grades by; the live panel says the same (its rows' healthy ranges, the blinks needed, the band),
+    not the defaults."""
+    from types import SimpleNamespace
+
+    from synkimeter.gui.scores import ScoresPanel
+    from synkimeter.usecases.live import SessionBlink
+    from synkimeter.usecases.settings import DEFAULT_SETTINGS
+
+    params = DEFAULT_SETTINGS.with_overrides(min_scored_blinks=4, healthy_floor_mm=1.0)
+    panel = ScoresPanel(params=params)
+    qtbot.addWidget(panel)
+    names = [panel._grid.itemAtPosition(row, 0).widget().text() for row in range(1, 5)]
+    assert "Usually moves (healthy: up to 1.00 mm)" in names, names
+    clean = SessionBlink(3, "both", 4.0, 4.1, 4.3, {"right": 0.9, "left": 0.1}, True, None, False)
+    both = {"right": 0.9, "left": 0.9}
+    snap = SimpleNamespace(eye_open=both, blink_count={"right": 3, "left": 3}, latest={"right": clean, "left": clean},
+                           average_mm={"right": 0.9, "left": 0.1}, median_mm={"right": 0.9, "left": 0.1},
+                           n_scored={"right": 3, "left": 3}, height_diff_mm=0.1,
+                           average_ci_mm={"right": (0.8, 1.0), "left": (0.0, 0.2)})
+    panel.show_snapshot(snap)
+    assert "3&nbsp;blinks so&nbsp;far (4&nbsp;needed)" in panel.values[("median", "right")].text()
+    panel.show_snapshot(SimpleNamespace(**{**vars(snap), "n_scored": {"right": 4, "left": 4}}))
+    # 0.9 mm is over the default floor (0.75 mm, "mild") but within this one
+    assert "healthy" in panel.values[("median", "right")].text()

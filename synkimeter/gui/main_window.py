@@ -235,7 +235,7 @@ class MainWindow(QMainWindow):
         left.addWidget(self.legend)
         columns.addLayout(left, 1)
 
-        self.scores = ScoresPanel()
+        self.scores = ScoresPanel(params=self.params)
         self.bars = BlinkBars(self.params.live_bar_blinks)
         score_page = QWidget()
         score_page.setObjectName("scorePage")

@@ -45,16 +45,18 @@ NOT_COUNTED_SHORT = {
     oo.REASON_IMPLAUSIBLE: "face not followed",
 }
 
-ROWS = (
-    ("eye_open", "Eye open", "How open each eye is now, compared with its usual open level."),
-    ("blinks", "Blinks", "Blinks of each eye since you pressed Start (or Reset)."),
-    ("latest", f"Mouth corner at your last blink (healthy: {healthy_blink_range()})",
-     "How far the mouth corner on that side moved while that eye blinked, the last time it blinked "
-     "(peak movement, head movement removed)."),
-    ("median", f"Usually moves (healthy: {healthy_range()})",
-     "The mouth-corner movement averaged over this session's blinks (the same figure as the "
-     "analysis and the reports). Blinks while talking, smiling or with the head turned are left out."),
-)
+def rows(params=DEFAULT_SETTINGS) -> tuple[tuple[str, str, str], ...]:
+    """The panel's rows: key, name (with the healthy range of the settings in force), tooltip."""
+    return (
+        ("eye_open", "Eye open", "How open each eye is now, compared with its usual open level."),
+        ("blinks", "Blinks", "Blinks of each eye since you pressed Start (or Reset)."),
+        ("latest", f"Mouth corner at your last blink (healthy: {healthy_blink_range(params)})",
+         "How far the mouth corner on that side moved while that eye blinked, the last time it blinked "
+         "(peak movement, head movement removed)."),
+        ("median", f"Usually moves (healthy: {healthy_range(params)})",
+         "The mouth-corner movement averaged over this session's blinks (the same figure as the "
+         "analysis and the reports). Blinks while talking, smiling or with the head turned are left out."),
+    )
 
 
 # A big number's unit ("mm", "%") is smaller than the number and never on a line of its own: at large
@@ -84,7 +86,7 @@ def band_line(value_mm: float, low=None, high=None, blinks: int | None = None, p
     count instead: two blinks' range runs from 0 to several mm, and no band is given on them."""
     if blinks is not None and blinks < params.min_scored_blinks:
         return f"{blinks}&nbsp;blink{'s' if blinks != 1 else ''} so&nbsp;far ({params.min_scored_blinks}&nbsp;needed)"
-    return "<br>".join(w.replace(" ", "&nbsp;") for w in (interval(low, high), band(value_mm)) if w)
+    return "<br>".join(w.replace(" ", "&nbsp;") for w in (interval(low, high), band(value_mm, params)) if w)
 
 
 def percent(value: float) -> str:
@@ -92,8 +94,11 @@ def percent(value: float) -> str:
 
 
 class ScoresPanel(QFrame):
-    def __init__(self, parent=None) -> None:
+    def __init__(self, parent=None, params=DEFAULT_SETTINGS) -> None:
         super().__init__(parent)
+        # The settings in force: the healthy ranges, bands and blinks needed the analysis uses.
+        self.params = params
+        self._rows = rows(params)
         self.setObjectName("panel")
         grid = QGridLayout()
         grid.setHorizontalSpacing(18)
@@ -109,7 +114,7 @@ class ScoresPanel(QFrame):
             head.setStyleSheet(f"color: {SIDE_COLOR[side]}; border-bottom: 3px solid {SIDE_COLOR[side]};"
                                f"padding-bottom: 2px; font-size: {MEDIUM_PT + 2}pt; font-weight: 700;")
             grid.addWidget(head, 0, col)
-        for row, (key, text, tip) in enumerate(ROWS, start=1):
+        for row, (key, text, tip) in enumerate(self._rows, start=1):
             label = QLabel(text)
             label.setStyleSheet(label_style(f"color: {MUTED_COLOR}; font-size: {MEDIUM_PT - 2}pt;"))
             label.setToolTip(tip)
@@ -187,18 +192,18 @@ class ScoresPanel(QFrame):
             label = self.values[("latest", side)]
             if latest is None:
                 label.setText(DASH)
-                label.setToolTip(ROWS[2][2])
+                label.setToolTip(self._rows[2][2])
             elif not latest.scored:
                 # A blink that does not count shows no number: a big grey "22.3 mm" for a blink during
                 # talking reads like a measurement.
                 label.setText(f"{DASH}<div style='font-size:{pt(11):g}pt; font-weight:400'>not counted: "
                               f"{NOT_COUNTED_SHORT.get(latest.reason, 'not measured')}</div>")
-                label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} was not counted: "
+                label.setToolTip(f"{self._rows[2][2]}\nBlink {latest.number} was not counted: "
                                  f"{NOT_COUNTED.get(latest.reason, latest.reason or 'not measured')}.")
                 label.setStyleSheet(big_style(MUTED_COLOR))
             else:
                 label.setText(big_number(mm(latest.mouth_mm[side])))
-                label.setToolTip(f"{ROWS[2][2]}\nBlink {latest.number} ({latest.eye} eye"
+                label.setToolTip(f"{self._rows[2][2]}\nBlink {latest.number} ({latest.eye} eye"
                                  f"{'s' if latest.eye == 'both' else ''}).")
                 label.setStyleSheet(big_style(SIDE_COLOR[side]))
             median = self.values[("median", side)]
@@ -206,14 +211,14 @@ class ScoresPanel(QFrame):
             low, high = (getattr(s, "average_ci_mm", None) or {}).get(side, (None, None))
             median.setText(big_number(mm(average)) + (f"<div style='font-size:{pt(11):g}pt; font-weight:400; "
                                           f"color:{TEXT_COLOR}'>"
-                                          f"{band_line(average, low, high, s.n_scored.get(side, 0))}</div>"
+                                          f"{band_line(average, low, high, s.n_scored.get(side, 0), self.params)}</div>"
                                           if math.isfinite(average) else ""))
-            median.setToolTip(f"{ROWS[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
+            median.setToolTip(f"{self._rows[3][2]}\nAveraged over {s.n_scored[side]} blink(s) of the {side} eye; "
                               f"median of their own peaks {mm(s.median_mm[side])}.")
         # While the mouth moves (talking, a smile held) its corners' heights are no measurement: the
         # window's notice says what to do instead.
         self._mouth_busy = getattr(s, "notice", "") == "talking"
-        self.level.setText(level_text(s.height_diff_mm) if not self._mouth_busy else "")
+        self.level.setText(level_text(s.height_diff_mm, self.params) if not self._mouth_busy else "")
         self._show_expression(getattr(s, "expression", ""))
 
     def _show_expression(self, text: str) -> None:
@@ -226,7 +231,7 @@ class ScoresPanel(QFrame):
         for side in SIDES:
             self.values[("eye_open", side)].setText(big_number(percent(instant.eye_open[side])))
         if not getattr(self, "_mouth_busy", False):
-            self.level.setText(level_text(instant.height_diff_mm))
+            self.level.setText(level_text(instant.height_diff_mm, self.params))
 
 
 def level_text(diff_mm: float, params=DEFAULT_SETTINGS) -> str:
