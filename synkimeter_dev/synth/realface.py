@@ -132,7 +132,11 @@ class H264Writer:
     def __init__(self, path: Path, fps: float, size: tuple[int, int], crf: int) -> None:
         from fractions import Fraction
 
-        import av  # a test dependency: only validation clips are written so
+        try:
+            import av  # a test dependency: only validation clips are written so
+        except ImportError as exc:
+            raise RuntimeError("H.264 clips are written through PyAV: pip install av (or the project's "
+                               "[test] extra)") from exc
 
         self._out = av.open(str(path), "w")
         self._stream = self._out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
