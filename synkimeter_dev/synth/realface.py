@@ -50,6 +50,7 @@ from synkimeter.core.anatomy import COMMISSURE, IRIS_CENTRE, MEASURED, SIDES
 from synkimeter.core.eyes import closure, iris_scale, median_frame_interval_s, openness
 from synkimeter.usecases.settings import DEFAULT_SETTINGS
 from synkimeter_dev.synth.generate import open_writer
+from synkimeter_dev.synth.h264 import H264Writer
 
 FIELD_SIGMA_MOUTH = {"narrow": 0.12, "broad": 0.30}
 # The broad field is centred on the modiolus: lateral to the corner and a little above it.
@@ -124,35 +125,6 @@ class RealCouplingSpec:
     def __post_init__(self) -> None:
         if self.side not in SIDES or self.field not in FIELD_SIGMA_MOUTH:
             raise ValueError(f"side must be one of {SIDES} and field one of {tuple(FIELD_SIGMA_MOUTH)}")
-
-
-class H264Writer:
-    """BGR frames to an H.264 .mp4 (x264, yuv420p, constant rate factor `crf`), as cv2.VideoWriter."""
-
-    def __init__(self, path: Path, fps: float, size: tuple[int, int], crf: int) -> None:
-        from fractions import Fraction
-
-        try:
-            import av  # a test dependency: only validation clips are written so
-        except ImportError as exc:
-            raise RuntimeError("H.264 clips are written through PyAV: pip install av (or the project's "
-                               "[test] extra)") from exc
-
-        self._out = av.open(str(path), "w")
-        self._stream = self._out.add_stream("libx264", rate=Fraction(fps).limit_denominator(1001))
-        self._stream.width, self._stream.height = size
-        self._stream.pix_fmt = "yuv420p"
-        self._stream.options = {"crf": str(int(crf))}
-        self._frame = av.VideoFrame
-
-    def write(self, frame: np.ndarray) -> None:
-        for packet in self._stream.encode(self._frame.from_ndarray(np.ascontiguousarray(frame), format="bgr24")):
-            self._out.mux(packet)
-
-    def release(self) -> None:
-        for packet in self._stream.encode():
-            self._out.mux(packet)
-        self._out.close()
 
 
 def read_stretch(path: str | Path, start_s: float, end_s: float | None) -> tuple[list[np.ndarray], np.ndarray, float]:
