@@ -11,6 +11,7 @@ same every time.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from fractions import Fraction
@@ -24,13 +25,20 @@ class H264Writer:
 
     def __init__(self, path: Path, fps: float, size: tuple[int, int], crf: int) -> None:
         self._size = size
+        # synkimeter_dev is not installed with the project: the child finds it where this module is.
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).resolve().parents[2]),
+                                                        env.get("PYTHONPATH", "")) if p)
         self._child = subprocess.Popen([sys.executable, "-m", __name__, str(path), repr(float(fps)), str(size[0]),
-                                        str(size[1]), str(int(crf))], stdin=subprocess.PIPE)
+                                        str(size[1]), str(int(crf))], stdin=subprocess.PIPE, env=env)
 
     def write(self, frame: np.ndarray) -> None:
         assert frame.shape == (self._size[1], self._size[0], 3) and frame.dtype == np.uint8
         assert self._child.stdin is not None
-        self._child.stdin.write(np.ascontiguousarray(frame).tobytes())
+        try:
+            self._child.stdin.write(np.ascontiguousarray(frame).tobytes())
+        except BrokenPipeError:
+            raise RuntimeError(f"the H.264 encoder stopped with exit code {self._child.wait()}") from None
 
     def release(self) -> None:
         assert self._child.stdin is not None
