@@ -212,22 +212,30 @@ def test_a_blink_that_does_not_count_shows_no_number(qtbot):
 
 
 
+def _usual_movement_snapshot(blinks: int, right_mm: float, right_ci_mm: tuple[float, float]):
+    """A live snapshot after `blinks` clean blinks of both eyes, the right side's usual movement
+    `right_mm` with that interval, the left's 0.1 mm."""
+    from types import SimpleNamespace
+
+    from synkimeter.usecases.live import SessionBlink
+
+    clean = SessionBlink(blinks, "both", 4.0, 4.1, 4.3, {"right": right_mm, "left": 0.1}, True, None, False)
+    return SimpleNamespace(eye_open={"right": 0.9, "left": 0.9}, blink_count={"right": blinks, "left": blinks},
+                           latest={"right": clean, "left": clean}, average_mm={"right": right_mm, "left": 0.1},
+                           median_mm={"right": right_mm, "left": 0.1}, n_scored={"right": blinks, "left": blinks},
+                           height_diff_mm=0.1, average_ci_mm={"right": right_ci_mm, "left": (0.0, 0.2)})
+
+
 def test_the_usual_movement_waits_for_three_blinks_before_a_range_and_a_band(qtbot):
     """Two blinks give no verdict in the tool (`min_scored_blinks`): the live panel says how many it
     has instead of a 95 % range from 0 to several mm and a word such as "healthy"; from three, both."""
     from types import SimpleNamespace
 
     from synkimeter.gui.scores import ScoresPanel
-    from synkimeter.usecases.live import SessionBlink
 
     panel = ScoresPanel()
     qtbot.addWidget(panel)
-    clean = SessionBlink(2, "both", 4.0, 4.1, 4.3, {"right": 0.3, "left": 0.1}, True, None, False)
-    both = {"right": 0.9, "left": 0.9}
-    snap = SimpleNamespace(eye_open=both, blink_count={"right": 2, "left": 2}, latest={"right": clean, "left": clean},
-                           average_mm={"right": 0.2, "left": 0.1}, median_mm={"right": 0.3, "left": 0.1},
-                           n_scored={"right": 2, "left": 2}, height_diff_mm=0.1,
-                           average_ci_mm={"right": (0.0, 4.1), "left": (0.0, 1.2)})
+    snap = _usual_movement_snapshot(2, 0.2, (0.0, 4.1))
     panel.show_snapshot(snap)
     two = panel.values[("median", "right")].text()
     assert "2&nbsp;blinks so&nbsp;far (3&nbsp;needed)" in two and "4.1" not in two and "healthy" not in two
@@ -244,7 +252,6 @@ def test_the_live_panel_grades_with_the_settings_in_force(qtbot):
     from types import SimpleNamespace
 
     from synkimeter.gui.scores import ScoresPanel
-    from synkimeter.usecases.live import SessionBlink
     from synkimeter.usecases.settings import DEFAULT_SETTINGS
 
     params = DEFAULT_SETTINGS.with_overrides(min_scored_blinks=4, healthy_floor_mm=1.0)
@@ -252,12 +259,7 @@ def test_the_live_panel_grades_with_the_settings_in_force(qtbot):
     qtbot.addWidget(panel)
     names = [panel._grid.itemAtPosition(row, 0).widget().text() for row in range(1, 5)]
     assert "Usually moves (healthy: up to 1.00 mm)" in names, names
-    clean = SessionBlink(3, "both", 4.0, 4.1, 4.3, {"right": 0.9, "left": 0.1}, True, None, False)
-    both = {"right": 0.9, "left": 0.9}
-    snap = SimpleNamespace(eye_open=both, blink_count={"right": 3, "left": 3}, latest={"right": clean, "left": clean},
-                           average_mm={"right": 0.9, "left": 0.1}, median_mm={"right": 0.9, "left": 0.1},
-                           n_scored={"right": 3, "left": 3}, height_diff_mm=0.1,
-                           average_ci_mm={"right": (0.8, 1.0), "left": (0.0, 0.2)})
+    snap = _usual_movement_snapshot(3, 0.9, (0.8, 1.0))
     panel.show_snapshot(snap)
     assert "3&nbsp;blinks so&nbsp;far (4&nbsp;needed)" in panel.values[("median", "right")].text()
     panel.show_snapshot(SimpleNamespace(**{**vars(snap), "n_scored": {"right": 4, "left": 4}}))
