@@ -211,7 +211,6 @@ def test_a_blink_that_does_not_count_shows_no_number(qtbot):
     assert panel.values[("latest", "right")].text().startswith("1.2")
 
 
-
 def _usual_movement_snapshot(blinks: int, right_mm: float, right_ci_mm: tuple[float, float]):
     """A live snapshot after `blinks` clean blinks of both eyes, the right side's usual movement
     `right_mm` with that interval, the left's 0.1 mm."""

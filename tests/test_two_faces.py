@@ -31,10 +31,11 @@ CYCLES = 3
 # narrow pull on the small face", "How small a face", "A small window for a small face" and "What a
 # compressed small face holds"): the truth holds (tests/test_realface_warp.py), but the encode keeps
 # ~70 % of the pull in the corner's own pixels and 0.90-0.93 in the lips around it (decoded frame to
-# decoded frame), and a tracker that does not know the pull's shape reads 0.74-0.78 of it: the headline reads 53-80 % from MPEG-4 and 62-74 %
-# from H.264. On its lossless frames it reads 81-100 % (test below). The man's face made as small
-# (mouth 59 and 73 px) reads within 20 % from MPEG-4 too. The tool says so on such a face (tests
-# below): it is under `min_mouth_detail_px`, and the set-up check asks the patient closer.
+# decoded frame), and a tracker that does not know the pull's shape reads 0.74-0.78 of it: the
+# headline reads 53-80 % from MPEG-4 and 62-74 % from H.264. On its lossless frames it reads 81-100 %
+# (test below). The man's face made as small (mouth 59 and 73 px) reads within 20 % from MPEG-4 too.
+# The tool says so on such a face (tests below): it is under `min_mouth_detail_px`, and the set-up
+# check asks the patient closer.
 NOT_IN_THE_LANDMARKS = {("woman", "narrow")}
 
 
@@ -66,10 +67,8 @@ def test_the_headline_reads_the_imposed_pull_on_both_faces(clips, controls, face
         pytest.xfail("a narrow pull on the small second face (mouth 58 px, under min_mouth_detail_px, warned "
                      "about): the encode blurs its corner, and the headline reads 53-80 % from MPEG-4 and 62-74 % from "
                      "H.264 (test below)")
-    control = controls[(face, fps)] if encode == "as recorded" else \
-        clips.measured(face, fps, 0.0, "narrow", _encode(encode), cycles=CYCLES)[0]
-    if encode != "as recorded":
-        assert control.summary["ocular_oral"]["severity"] == "none"
+    control, _ = clips.measured(face, fps, 0.0, "narrow", _encode(encode), cycles=CYCLES)
+    assert control.summary["ocular_oral"]["severity"] == "none"
     for coupling_mm in COUPLINGS_MM:
         coupled, truth = clips.measured(face, fps, coupling_mm, kind, encode, cycles=CYCLES)
         imposed = imposed_peak_mm(truth)

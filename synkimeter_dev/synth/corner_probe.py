@@ -11,15 +11,15 @@ squares, over the frames where the imposed pull is over half its peak) of the ri
 control-to-coupled displacement on the imposed pull, for: the face mesh alone, the mesh with the
 optical flow (what the tool extracts), and pyramidal Lucas-Kanade straight from each control frame to
 its coupled frame at the tracked corner with a 5, 9 and 15 px window, and a deformation model (below);
-then, for the encoded frames, which fraction of the pull the decoded
-frame holds around the corner: the fraction k (0-1.3) whose uncompressed warp matches the decoded
-frame best (least squares) in a square of 7, 11 and 21 px centred on the corner, median over frames
-("held"); the same fraction with the decoded control frame warped instead ("decoded to decoded":
-what a tracker, which sees only decoded frames, could read if it knew the pull's exact shape). The
-deformation model is the corner's step from each control frame to its coupled frame fitted, over a square of 0.4 mouth
-widths, as a translation, a linear stretch and a Gaussian bump centred on the corner whose width
-(0.04-0.2 of the mouth) is not given but chosen by the least residual (`deformation_step`: what a
-tracker could read not knowing the pull's shape; a slope over frames, as the Lucas-Kanade rows).
+then, for the encoded frames, which fraction of the pull the decoded frame holds around the corner:
+the fraction k (0-1.3) whose uncompressed warp matches the decoded frame best (least squares) in a
+square of 7, 11 and 21 px centred on the corner, median over frames ("held"); the same fraction with
+the decoded control frame warped instead ("decoded to decoded": what a tracker, which sees only
+decoded frames, could read if it knew the pull's exact shape). The deformation model is the corner's
+step from each control frame to its coupled frame fitted, over a square of 0.4 mouth widths, as a
+translation, a linear stretch and a Gaussian bump centred on the corner whose width (0.04-0.2 of the
+mouth) is not given but chosen by the least residual (`deformation_step`: what a tracker could read
+not knowing the pull's shape; a slope over frames, as the Lucas-Kanade rows).
 """
 
 from __future__ import annotations

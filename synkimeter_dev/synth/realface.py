@@ -26,8 +26,9 @@ same frames and the same truth JSON.
 `--lossless` writes the clip without compression loss (FFV1, OUT .mkv or .avi): the frames as the live
 measurement sees a camera's, before any encoding. `--h264-crf 23` writes it as H.264 (x264 at that
 constant rate factor, 23 being its default), as phones, webcam apps and the source clips encode
-video, through PyAV (a test dependency: the pip OpenCV has no H.264 encoder, so without it the clip
-is MPEG-4 Part 2 at OpenCV's fixed quality, ~650 kbit/s for 480x480).
+video, through PyAV in a process of its own (synth/h264.py; PyAV is a test dependency). Otherwise the
+clip is MPEG-4 Part 2 at OpenCV's fixed quality, ~650 kbit/s for 480x480: the pip OpenCV has no H.264
+encoder.
 
 `--hold-closed-s` plays each blink's fully closed frames back and forth for that long: held eye
 closures (the gentle eye-closure task) with the coupling imposed while the eyes are closed.
